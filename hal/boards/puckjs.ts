@@ -1,0 +1,14 @@
+/** Puck.js (nRF52832): SHA256 and AES in its Espruino build, 40 KB Storage, 2630 variables. */
+import type { BoardConfig } from './types';
+
+export const board: BoardConfig = {
+  id: 'puckjs',
+  name: 'Puck.js',
+  // Puck.js v2: LED1 red D5, LED2 green D4, LED3 blue D3, BTN D0. Free pads: D1 D2 D28-D31.
+  pins: { relay: 1, drive: 2, door: 31, button: 0, ledRed: 5, ledGreen: 4, ledBlue: 3, i2cSda: 28, i2cScl: 29, pn532Reset: 30 },
+  relayActiveHigh: true,
+  buttonActiveHigh: true,
+  crypto: { sha256: true, aes: true },
+  storageBytes: 40960,
+  variables: 2630,
+};

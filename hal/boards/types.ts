@@ -1,0 +1,32 @@
+/**
+ * What a board file describes: pins, which crypto the board's Espruino build has, and how much
+ * Storage it offers. Board files (hal/boards/*.ts) are the only place a pin number appears.
+ */
+export interface BoardConfig {
+  /** Short name used for dist/<id>/ and on the command line. */
+  id: string;
+  name: string;
+  /** Pin numbers (nRF52 GPIO numbers, as Espruino's D<n>). */
+  pins: {
+    relay: number;
+    /** Optional second output that enables starting the vehicle. */
+    drive?: number;
+    door?: number;
+    button?: number;
+    ledRed?: number;
+    ledGreen?: number;
+    ledBlue?: number;
+    i2cSda: number;
+    i2cScl: number;
+    pn532Reset?: number;
+  };
+  /** Level that energises the relay (most relay modules are active-high, some active-low). */
+  relayActiveHigh: boolean;
+  /** Level the button reads when pressed. */
+  buttonActiveHigh: boolean;
+  crypto: { sha256: boolean; aes: boolean };
+  /** Bytes of Storage (flash file system) on the board. */
+  storageBytes: number;
+  /** JavaScript variables the board's Espruino build has. */
+  variables: number;
+}

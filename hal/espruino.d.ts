@@ -1,0 +1,69 @@
+/**
+ * The part of the Espruino API this project uses, declared by hand from the interpreter's
+ * behaviour (../shared/espruino-dialect.md). Only hal/ code is checked against it; firmware/
+ * never sees these names. Add a declaration here only after checking the real interpreter has it.
+ */
+
+type Pin = number;
+
+interface EspruinoE {
+  hwRand(): number;
+  enableWatchdog(seconds: number, isAuto: boolean): void;
+  kickWatchdog(): void;
+  getSizeOf(value: any, depth?: number): number;
+  toUint8Array(data: string | ArrayBuffer | Uint8Array | number[]): Uint8Array;
+  toString(data: Uint8Array | ArrayBuffer | number[]): string;
+  CRC32(data: string | Uint8Array): number;
+  on(event: 'init' | 'kill', fn: () => void): void;
+  on(event: 'errorFlag', fn: (flags: string[]) => void): void;
+  reboot(): void;
+}
+declare const E: EspruinoE;
+
+interface StorageModule {
+  read(name: string, offset?: number, length?: number): string | undefined;
+  write(name: string, data: string | Uint8Array, offset?: number, size?: number): boolean;
+  erase(name: string): void;
+  list(pattern?: RegExp | string, filter?: { sf?: boolean }): string[];
+  getFree(checkInternalFlash?: boolean): number;
+  getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; trashBytes: number; fileCount: number; trashCount: number };
+  compact(): void;
+}
+
+interface CryptoAesOptions { iv?: Uint8Array; mode?: 'CBC' | 'CFB' | 'CTR' | 'OFB' | 'ECB' }
+interface CryptoModule {
+  SHA256(data: string | Uint8Array): ArrayBuffer;
+  AES?: {
+    encrypt(data: Uint8Array, key: Uint8Array, options?: CryptoAesOptions): ArrayBuffer | undefined;
+    decrypt(data: Uint8Array, key: Uint8Array, options?: CryptoAesOptions): ArrayBuffer | undefined;
+  };
+}
+
+declare function require(name: 'Storage'): StorageModule;
+declare function require(name: 'crypto'): CryptoModule;
+
+declare function digitalWrite(pin: Pin, value: number | boolean): void;
+declare function digitalRead(pin: Pin): number;
+declare function pinMode(pin: Pin, mode: 'input' | 'input_pullup' | 'input_pulldown' | 'output' | 'opendrain'): void;
+declare function setWatch(fn: (e: { state: boolean; time: number; lastTime: number }) => void, pin: Pin,
+  options: { repeat?: boolean; edge?: 'rising' | 'falling' | 'both'; debounce?: number }): number;
+declare function clearWatch(id: number): void;
+
+declare function setTimeout(fn: () => void, ms: number): number;
+declare function setInterval(fn: () => void, ms: number): number;
+/** Espruino: clearTimeout(undefined) throws and clearTimeout() cancels every timer. Use hal/espruino/timers.ts. */
+declare function clearTimeout(id: number): void;
+declare function clearInterval(id: number): void;
+
+/** Seconds since boot, or since 1970 once setTime was called. */
+declare function getTime(): number;
+declare function setTime(seconds: number): void;
+
+declare function print(...text: any[]): void;
+declare const console: { log(...text: any[]): void };
+
+interface EspruinoProcess {
+  memory(gc?: boolean): { free: number; usage: number; total: number; history: number };
+  env: { VERSION: string; BOARD: string };
+}
+declare const process: EspruinoProcess;

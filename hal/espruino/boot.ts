@@ -1,0 +1,37 @@
+/**
+ * Board entry point: builds the ports from a board file and hands them to the firmware.
+ * The build (tools/build.ts) bundles this with one board file per dist/<board>/firmware.js.
+ * Outputs are created first, so the relay is driven off before any other code runs.
+ */
+import type { BoardConfig } from '../boards/types';
+import type { Ports } from '../ports';
+import { startFirmware } from '../../firmware/app';
+import { espruinoOutput, espruinoInput } from './gpio';
+import { espruinoTimers } from './timers';
+import { espruinoClock } from './clock';
+import { espruinoRandom } from './random';
+import { espruinoCrypto } from './crypto';
+import { espruinoStorage } from './storage';
+import { espruinoWatchdog } from './watchdog';
+
+export function boot(board: BoardConfig): void {
+  const p = board.pins;
+  const relay = espruinoOutput(p.relay, board.relayActiveHigh);
+  const drive = p.drive === undefined ? undefined : espruinoOutput(p.drive, board.relayActiveHigh);
+  const led = (pin: number | undefined) => (pin === undefined ? undefined : espruinoOutput(pin, true));
+  const ports: Ports = {
+    timers: espruinoTimers(),
+    clock: espruinoClock(),
+    random: espruinoRandom(),
+    crypto: espruinoCrypto(board.crypto.aes),
+    storage: espruinoStorage(),
+    relay,
+    drive,
+    leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
+    door: p.door === undefined ? undefined : espruinoInput(p.door, true, 'input_pullup'),
+    button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
+    watchdog: espruinoWatchdog(),
+    console: { log: (m) => console.log(m) },
+  };
+  startFirmware(ports, board.id);
+}

@@ -1,0 +1,90 @@
+/**
+ * Ports: the only way code in firmware/ reaches hardware, time or randomness.
+ *
+ * Each port is a small interface of plain functions. On a board they are implemented by the
+ * drivers in hal/espruino/; in the simulator by sim/. Nothing in this file may touch an
+ * Espruino global or a Node API: it is types only, and firmware/ is type-checked with it alone.
+ */
+
+/** One-shot and repeating timers. Ids are small integers and are reused by Espruino. */
+export interface Timers {
+  after(ms: number, fn: () => void): number;
+  every(ms: number, fn: () => void): number;
+  /** Cancels a timer. Must ignore 0/undefined: Espruino's clearTimeout(undefined) throws. */
+  cancel(id: number | undefined): void;
+}
+
+/** Time as the board knows it. */
+export interface Clock {
+  /** Milliseconds since boot, never going backwards. */
+  uptimeMs(): number;
+  /** Seconds since 1970 by the board's real-time counter: only trustworthy once set (see firmware/clock.ts). */
+  rtcSeconds(): number;
+  setRtcSeconds(seconds: number): void;
+}
+
+/** Hardware randomness (E.hwRand on the board). Never Math.random. */
+export interface Random {
+  bytes(n: number): Uint8Array;
+}
+
+/** The crypto a board's Espruino build offers. */
+export interface Crypto {
+  sha256(data: Uint8Array): Uint8Array;
+  /** AES-128 of one 16-byte block; absent on boards whose firmware has no AES (MDBT42Q). */
+  aesEncryptBlock?: (key: Uint8Array, block: Uint8Array) => Uint8Array;
+  aesDecryptBlock?: (key: Uint8Array, block: Uint8Array) => Uint8Array;
+}
+
+/**
+ * Flash storage with Espruino's semantics: names up to 28 characters; `read` returns a string
+ * backed by flash (no RAM copy); writing a whole file again erases the old copy first;
+ * `write` with a size pre-sizes a file that later writes at an offset fill in.
+ */
+export interface FlashStorage {
+  read(name: string): string | undefined;
+  /** Returns false when the write did not happen (full flash, bad offset). Never throws. */
+  write(name: string, data: string, offset?: number, size?: number): boolean;
+  erase(name: string): void;
+  list(prefix: string): string[];
+  /** Bytes free for new data. */
+  free(): number;
+}
+
+/** A digital output: relay, drive-enable, LED. */
+export interface Output {
+  set(on: boolean): void;
+}
+
+/** A digital input: door sensor, button. Debouncing is the firmware's job (firmware/inputs.ts). */
+export interface Input {
+  read(): boolean;
+  watch(onChange: (state: boolean) => void): void;
+}
+
+/** A hardware watchdog. Once started it cannot be stopped; only a healthy main loop kicks it. */
+export interface Watchdog {
+  start(seconds: number): void;
+  kick(): void;
+}
+
+/** Where human-readable diagnostics go (USB console on the board, the terminal in the sim). */
+export interface Console {
+  log(message: string): void;
+}
+
+/** Everything the firmware gets at boot. Optional ports are absent on boards without them. */
+export interface Ports {
+  timers: Timers;
+  clock: Clock;
+  random: Random;
+  crypto: Crypto;
+  storage: FlashStorage;
+  relay: Output;
+  drive?: Output;
+  leds: { red?: Output; green?: Output; blue?: Output };
+  door?: Input;
+  button?: Input;
+  watchdog: Watchdog;
+  console: Console;
+}

@@ -1,0 +1,130 @@
+/**
+ * Drives a real Espruino interpreter built for Linux (the binary named by ESPRUINO_BIN): writes a
+ * bundle into its Storage the way the board keeps saved code, boots it from there, and talks to
+ * its console. Host-only. What we learned running it (2v29, 32-bit, 13-byte variables):
+ *  - Storage lives in ./espruino.flash of the working directory; started with no arguments it boots
+ *    .boot0 then .bootcde and stays at the prompt (with `-e` it exits once no timer is left).
+ *  - stdin must stay an open, idle pipe: at EOF the interpreter reads 0xF7 garbage forever.
+ *  - A line starting with \x10 is executed without echo; quit() exits, but not from boot code.
+ *  - Code booted from Storage runs from flash; `espruino file.js` copies it into RAM and
+ *    overstates memory, so we never measure that way.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export function espruinoBinary(): string | undefined {
+  const bin = process.env.ESPRUINO_BIN;
+  return bin && bin.trim() ? bin.trim() : undefined;
+}
+
+export interface Session {
+  /** Runs one line of JavaScript and resolves with what it printed (between markers). */
+  eval(js: string, timeoutMs?: number): Promise<string>;
+  /** Everything the console has printed so far. */
+  output(): string;
+  quit(): Promise<number | null>;
+  dir: string;
+}
+
+const CHUNK = 384;
+
+/** Starts the interpreter in `dir` (booting whatever Storage holds there). */
+export function startInterpreter(bin: string, dir: string): Session {
+  const child: ChildProcessWithoutNullStreams = spawn(bin, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: Array<() => void> = [];
+  child.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); waiters.splice(0).forEach((w) => w()); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => { exitCode = code; res(code); waiters.splice(0).forEach((w) => w()); }));
+  let seq = 0;
+  const session: Session = {
+    dir,
+    output: () => clean(out),
+    eval: (js, timeoutMs = 10000) => {
+      const id = ++seq;
+      const start = `@@S${id}@@`, end = `@@E${id}@@`;
+      const from = out.length;
+      child.stdin.write(`\x10print(${JSON.stringify(start)});try{${js}}catch(e){print("@@ERR "+e)};print(${JSON.stringify(end)})\n`);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer from Espruino in ${timeoutMs} ms to: ${js.slice(0, 80)}\n${clean(out.slice(from))}`)), timeoutMs);
+        const check = () => {
+          const text = clean(out.slice(from));
+          const s = text.indexOf(start + '\n'), e = text.indexOf(end);
+          if (s >= 0 && e > s) { clearTimeout(timer); resolve(text.slice(s + start.length + 1, e).replace(/\n$/, '')); return; }
+          if (exitCode !== undefined) { clearTimeout(timer); reject(new Error('Espruino exited (' + exitCode + '):\n' + text)); return; }
+          waiters.push(check);
+        };
+        check();
+      });
+    },
+    quit: () => {
+      if (exitCode === undefined) child.stdin.write('\x10quit()\n');
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+      return exited.then((c) => { clearTimeout(kill); return c; });
+    },
+  };
+  return session;
+}
+
+/** Console output without prompts, carriage returns or terminal escapes. */
+function clean(s: string): string {
+  return s.replace(/\r/g, '').replace(/\x1b\[J/g, '').replace(/^>/gm, '');
+}
+
+/** Writes a Storage file through the console in chunks small enough for a 2630-variable build. */
+export async function writeStorageFile(session: Session, name: string, data: string): Promise<void> {
+  const total = data.length;
+  for (let off = 0; off < total || off === 0; off += CHUNK) {
+    const chunk = data.slice(off, off + CHUNK);
+    const call = off === 0
+      ? `require("Storage").write(${JSON.stringify(name)},${JSON.stringify(chunk)},0,${total})`
+      : `require("Storage").write(${JSON.stringify(name)},${JSON.stringify(chunk)},${off})`;
+    const r = await session.eval(`print(${call}?"ok":"fail")`);
+    if (r.trim() !== 'ok') throw new Error(`writing ${name} at ${off} failed: ${r}`);
+    if (total === 0) break;
+  }
+  const back = await session.eval(`print(E.CRC32(require("Storage").read(${JSON.stringify(name)})))`);
+  const want = crc32(data);
+  if (Number(back.trim()) >>> 0 !== want) throw new Error(`${name} read back with CRC ${back.trim()}, expected ${want}`);
+}
+
+export interface BootResult {
+  memory: Record<string, unknown>;
+  output: string;
+  session: Session;
+}
+
+/**
+ * Boots `bundle` the way a board boots saved code: `prelude` as .boot0 (stand-ins for peripherals
+ * the Linux build lacks), the bundle as .bootcde, in a fresh flash file; then restarts from Storage.
+ * The caller must quit the returned session.
+ */
+export async function bootFromStorage(bin: string, bundle: string, prelude: string, settleMs = 300): Promise<BootResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-'));
+  const writer = startInterpreter(bin, dir);
+  try {
+    await writeStorageFile(writer, '.boot0', prelude);
+    await writeStorageFile(writer, '.bootcde', bundle);
+  } finally {
+    await writer.quit();
+  }
+  const session = startInterpreter(bin, dir);
+  await new Promise((r) => setTimeout(r, settleMs));
+  const mem = await session.eval('print(JSON.stringify(process.memory()))');
+  let memory: Record<string, unknown>;
+  try { memory = JSON.parse(mem.trim().split('\n').pop()!); } catch { throw new Error('no memory report; console said:\n' + session.output()); }
+  return { memory, output: session.output(), session };
+}
+
+/** CRC-32 as Espruino's E.CRC32 computes it (IEEE 802.3). */
+export function crc32(s: string): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < s.length; i++) {
+    c ^= s.charCodeAt(i) & 255;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
