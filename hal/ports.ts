@@ -88,3 +88,9 @@ export interface Ports {
   watchdog: Watchdog;
   console: Console;
 }
+
+/** An I2C bus (the PN532 card reader hangs on one). Espruino's I2C.writeTo / readFrom. */
+export interface I2CBus {
+  writeTo(address: number, data: Uint8Array): void;
+  readFrom(address: number, length: number): Uint8Array;
+}
