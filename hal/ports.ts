@@ -14,13 +14,10 @@ export interface Timers {
   cancel(id: number | undefined): void;
 }
 
-/** Time as the board knows it. */
+/** Time as the board knows it: only time since boot. Real time is firmware/trusted-clock.ts's job. */
 export interface Clock {
   /** Milliseconds since boot, never going backwards. */
   uptimeMs(): number;
-  /** Seconds since 1970 by the board's real-time counter: only trustworthy once set (see firmware/clock.ts). */
-  rtcSeconds(): number;
-  setRtcSeconds(seconds: number): void;
 }
 
 /** Hardware randomness (E.hwRand on the board). Never Math.random. */
@@ -31,6 +28,8 @@ export interface Random {
 /** The crypto a board's Espruino build offers. */
 export interface Crypto {
   sha256(data: Uint8Array): Uint8Array;
+  /** CRC-32 (IEEE) of a string of bytes, e.g. a flash-backed string from FlashStorage.read. Integrity, not security. */
+  crc32(data: string): number;
   /** AES-128 of one 16-byte block; absent on boards whose firmware has no AES (MDBT42Q). */
   aesEncryptBlock?: (key: Uint8Array, block: Uint8Array) => Uint8Array;
   aesDecryptBlock?: (key: Uint8Array, block: Uint8Array) => Uint8Array;
@@ -42,7 +41,8 @@ export interface Crypto {
  * `write` with a size pre-sizes a file that later writes at an offset fill in.
  */
 export interface FlashStorage {
-  read(name: string): string | undefined;
+  /** The file, or `length` bytes of it from `offset`, as a flash-backed string; undefined if absent. */
+  read(name: string, offset?: number, length?: number): string | undefined;
   /** Returns false when the write did not happen (full flash, bad offset). Never throws. */
   write(name: string, data: string, offset?: number, size?: number): boolean;
   erase(name: string): void;

@@ -75,7 +75,9 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
 
   const min = await minify({ 'firmware.js': wrapped }, {
     ecma: 5, // never introduce syntax; keep what the input has
-    compress: { hoist_funs: true, passes: 2, unsafe: false, keep_fargs: true },
+    // inline: false — terser's inlining turns parameters into `var`s declared after their first
+    // use, which is fine where `var` is hoisted and clobbers outer names on Espruino, where it is not.
+    compress: { hoist_funs: true, passes: 2, unsafe: false, keep_fargs: true, inline: false },
     mangle: true,
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
@@ -83,7 +85,12 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   const code = min.code!;
   const map = min.map as unknown as RawSourceMap;
   const errors = dialectErrors(code, 'dist/' + board.id + '/firmware.js', map, path.join(ROOT, 'dist', board.id));
-  if (errors.length) throw new DialectError(errors);
+  if (errors.length) {
+    // Keep the rejected output for inspection; it is never a file a board would boot.
+    fs.mkdirSync(path.join(ROOT, 'dist', board.id), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'dist', board.id, 'rejected.js'), code);
+    throw new DialectError(errors);
+  }
   return { board: board.id, dev, code, map, bytes: Buffer.byteLength(code), sha256: createHash('sha256').update(code).digest('hex') };
 }
 

@@ -10,5 +10,8 @@ export const board: BoardConfig = {
   buttonActiveHigh: false,
   crypto: { sha256: true, aes: true },
   storageBytes: 262144,
+  keyCapacity: 1000,
+  logSegments: 8,
+  logPerSegment: 128,
   variables: 12500,
 };

@@ -10,5 +10,8 @@ export const board: BoardConfig = {
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: true },
   storageBytes: 40960,
+  keyCapacity: 200,
+  logSegments: 3,
+  logPerSegment: 32,
   variables: 2630,
 };

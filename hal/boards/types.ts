@@ -29,4 +29,8 @@ export interface BoardConfig {
   storageBytes: number;
   /** JavaScript variables the board's Espruino build has. */
   variables: number;
+  /** Keys the store holds, and the audit log's size (segments x entries of 16 bytes): what fits beside the code. */
+  keyCapacity: number;
+  logSegments: number;
+  logPerSegment: number;
 }

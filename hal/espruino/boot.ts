@@ -33,5 +33,5 @@ export function boot(board: BoardConfig): void {
     watchdog: espruinoWatchdog(),
     console: { log: (m) => console.log(m) },
   };
-  startFirmware(ports, board.id);
+  startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
 }

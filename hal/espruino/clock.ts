@@ -1,20 +1,7 @@
-/** Clock port on Espruino: getTime() is seconds since boot until setTime() moves it to real time. */
+/** Clock port on Espruino: time since boot from getTime(). Nothing here calls setTime(). */
 import type { Clock } from '../ports';
 
 export function espruinoClock(): Clock {
-  let bootOffset = 0; // getTime() at the moment setTime() last moved it, to keep uptime monotonic
-  let lastUptime = 0;
-  return {
-    uptimeMs: () => {
-      const up = (getTime() - bootOffset) * 1000;
-      if (up > lastUptime) lastUptime = up;
-      return lastUptime;
-    },
-    rtcSeconds: () => Math.floor(getTime()),
-    setRtcSeconds: (seconds) => {
-      const before = getTime();
-      setTime(seconds);
-      bootOffset += getTime() - before;
-    },
-  };
+  const boot = getTime();
+  return { uptimeMs: () => (getTime() - boot) * 1000 };
 }

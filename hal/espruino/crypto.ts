@@ -3,7 +3,7 @@ import type { Crypto } from '../ports';
 
 export function espruinoCrypto(hasAes: boolean): Crypto {
   const c = require('crypto');
-  const port: Crypto = { sha256: (data) => new Uint8Array(c.SHA256(data)) };
+  const port: Crypto = { sha256: (data) => new Uint8Array(c.SHA256(data)), crc32: (s) => E.CRC32(s) };
   const aes = c.AES;
   if (hasAes && aes) {
     // The build prints an error and returns undefined (no throw) on a bad length: turn that into a throw.

@@ -4,7 +4,7 @@ import type { FlashStorage } from '../ports';
 export function espruinoStorage(): FlashStorage {
   const s = require('Storage');
   return {
-    read: (name) => s.read(name),
+    read: (name, offset, length) => s.read(name, offset, length),
     write: (name, data, offset, size) => {
       try {
         return s.write(name, data, offset, size) !== false;

@@ -75,6 +75,8 @@ const REJECT: Array<[rule: string, snippet: string]> = [
   ['use-before-declaration', 'f(); function f() {}'],
   ['use-before-declaration', 'function outer() { inner(); function inner() {} }'],
   ['use-before-declaration', 'var g = f; function f() {}'],
+  ['use-before-declaration', 'function h() { p = 1; return p; var p; }'],
+  ['use-before-declaration', 'function h() { var r = (a = 1, a + 1); var a; return r; }'],
 ];
 
 describe('dialect guard', () => {

@@ -251,7 +251,7 @@ const FUNCTION_TYPES = ['FunctionDeclaration', 'FunctionExpression', 'ArrowFunct
 
 /**
  * Espruino does not hoist function declarations: `f(); function f(){}` fails, at top level and in
- * functions. Flags a reference to a function declared later in the same function (or program),
+ * functions. Nor `var`: terser's inlining once wrote `p=x; ...; var p` and clobbered an outer `p`. Flags a reference to a function declared later in the same function (or program),
  * made from code that runs directly in that body (not from inside a nested function, which may
  * run later). Hoisting is then the build's job (terser hoist_funs); this catches what slips through.
  */
@@ -262,15 +262,21 @@ function checkUseBeforeDeclaration(ast: Node, add: (n: Node, rule: string, msg: 
     const body: Node = scope.type === 'Program' ? scope : scope.body;
     if (!body || (body.type !== 'BlockStatement' && body.type !== 'Program')) continue;
     const decls: Record<string, number> = {};
-    // Function declarations directly in this body (including inside plain blocks, not nested functions).
-    walkOwnBody(body, (n) => { if (n.type === 'FunctionDeclaration' && n.id) decls[n.id.name] = n.start; });
+    const kinds: Record<string, string> = {};
+    // Function declarations and `var`s directly in this body (including inside plain blocks, not nested functions).
+    walkOwnBody(body, (n) => {
+      if (n.type === 'FunctionDeclaration' && n.id) { decls[n.id.name] = n.start; kinds[n.id.name] = 'function'; }
+      if (n.type === 'VariableDeclaration' && n.kind === 'var') {
+        for (const d of n.declarations) if (d.id.type === 'Identifier' && !(d.id.name in decls)) { decls[d.id.name] = d.id.start; kinds[d.id.name] = 'var'; }
+      }
+    });
     if (Object.keys(decls).length === 0) continue;
     const shadowed = new Set<string>();
     if (scope.type !== 'Program') scope.params.forEach((p: Node) => { if (p.type === 'Identifier') shadowed.add(p.name); });
     walkOwnBody(body, (n, parent) => {
       if (n.type === 'Identifier' && Object.prototype.hasOwnProperty.call(decls, n.name) && !shadowed.has(n.name)
         && n.start < decls[n.name] && isReference(n, parent) && !(parent && parent.type === 'FunctionDeclaration' && parent.id === n)) {
-        add(n, 'use-before-declaration', 'function ' + n.name + ' is used before its declaration (Espruino does not hoist functions)');
+        add(n, 'use-before-declaration', kinds[n.name] + ' ' + n.name + ' is used before its declaration (Espruino does not hoist ' + (kinds[n.name] === 'var' ? 'var: the use reaches an outer variable' : 'functions') + ')');
       }
     });
   }

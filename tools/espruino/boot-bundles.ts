@@ -43,4 +43,4 @@ async function main() {
   if (failed) process.exit(1);
 }
 
-main().catch((e) => { console.error(e.message || e); process.exit(1); });
+if (require.main === module) main().catch((e) => { console.error(e.message || e); process.exit(1); });

@@ -1,0 +1,82 @@
+/**
+ * Settings with their defaults and hard limits. A stored or requested value is clamped into its
+ * limits, so no setting can hold the relay on longer than HARD_MAX_HOLD_MS or make lockout
+ * permanent. Stored as JSON in a two-generation file (firmware/genfile.ts).
+ */
+import type { Crypto, FlashStorage } from '../hal/ports';
+import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
+
+/** The relay is never energised longer than this, whatever the settings say. */
+export const HARD_MAX_HOLD_MS = 30000;
+export const HARD_MAX_DRIVE_MS = 600000;
+const CONFIG_FILE = 'ck.cfg.';
+
+export interface Config {
+  /** How long the relay stays energised after an unlock. */
+  holdMs: number;
+  /** How long the board counts as unlocked before it relocks by itself (>= holdMs). */
+  relockMs: number;
+  /** How long the drive-enable output stays on after a `drive` command. */
+  driveMs: number;
+  relockOnDoorClose: boolean;
+  debounceMs: number;
+  /** Button held this long opens the enrolment window (when allowed). */
+  buttonHoldMs: number;
+  enrolWindowMs: number;
+  /** Button hold may open the enrolment window even when an owner exists. Off by default. */
+  buttonEnrol: boolean;
+  lockoutThreshold: number;
+  lockoutBaseMs: number;
+  lockoutMaxMs: number;
+  /** Local time offset from UTC for weekday and time-of-day windows. */
+  tzOffsetMin: number;
+  /** Accept UID-only cards (cloneable). Off by default, logged on every use. */
+  insecureUidCards: boolean;
+  watchdogSeconds: number;
+}
+
+type Limits = { [K in keyof Config]: Config[K] extends number ? [number, number] : null };
+
+export const DEFAULTS: Config = {
+  holdMs: 3000, relockMs: 10000, driveMs: 120000, relockOnDoorClose: true, debounceMs: 50,
+  buttonHoldMs: 5000, enrolWindowMs: 60000, buttonEnrol: false,
+  lockoutThreshold: 5, lockoutBaseMs: 30000, lockoutMaxMs: 900000, tzOffsetMin: 0,
+  insecureUidCards: false, watchdogSeconds: 10,
+};
+
+const LIMITS: Limits = {
+  holdMs: [100, HARD_MAX_HOLD_MS], relockMs: [100, 3600000], driveMs: [1000, HARD_MAX_DRIVE_MS],
+  relockOnDoorClose: null, debounceMs: [5, 1000], buttonHoldMs: [2000, 20000], enrolWindowMs: [10000, 60000],
+  buttonEnrol: null, lockoutThreshold: [1, 20], lockoutBaseMs: [1000, 600000], lockoutMaxMs: [10000, 3600000],
+  tzOffsetMin: [-840, 840], insecureUidCards: null, watchdogSeconds: [5, 60],
+};
+
+/** Defaults overridden by whatever in `input` is a known setting of the right type, clamped to its limits. */
+export function sanitizeConfig(input: any): Config {
+  const out: any = {};
+  for (const k in DEFAULTS) {
+    const def = (DEFAULTS as any)[k];
+    const v = input && typeof input === 'object' ? input[k] : undefined;
+    const lim = (LIMITS as any)[k];
+    if (typeof def === 'number') {
+      const n = typeof v === 'number' && v === v ? v : def;
+      out[k] = Math.min(lim[1], Math.max(lim[0], Math.round(n)));
+    } else {
+      out[k] = typeof v === 'boolean' ? v : def;
+    }
+  }
+  if (out.relockMs < out.holdMs) out.relockMs = out.holdMs;
+  if (out.lockoutMaxMs < out.lockoutBaseMs) out.lockoutMaxMs = out.lockoutBaseMs;
+  return out;
+}
+
+export function loadConfig(storage: FlashStorage, crypto: Crypto): { config: Config; gen: Generation | undefined } {
+  const gen = genLoad(storage, crypto, CONFIG_FILE);
+  let parsed: any;
+  try { parsed = gen ? JSON.parse(genData(storage, gen)) : undefined; } catch (e) { parsed = undefined; }
+  return { config: sanitizeConfig(parsed), gen };
+}
+
+export function saveConfig(storage: FlashStorage, crypto: Crypto, gen: Generation | undefined, config: Config): Generation | undefined {
+  return genWriteSmall(storage, crypto, CONFIG_FILE, gen, JSON.stringify(config));
+}

@@ -1,0 +1,296 @@
+/**
+ * The access core: wires the key store, lockout, trusted clock, audit log, outputs and the state
+ * machine together, and is the only way in for the protocols (phone key, cards, USB tools).
+ *
+ * Every entry point runs inside `safely`: an exception turns every output off and puts the
+ * machine in FAULT, from which it recovers to LOCKED after a short delay (never a crash loop,
+ * never a stuck relay). Every decision and every transition is written to the audit log.
+ */
+import type { Ports } from '../hal/ports';
+import { ALL_PERMS, checkAccess } from './access';
+import { type AuditLog, logAppend, logOpen } from './auditlog';
+import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_ENROL_TIMEOUT, EV_ERROR, EV_FAULT_RECOVER,
+  EV_LOCK, EV_RELOCK_TIMER, EV_UNLOCK, KIND_UID_CARD, LOG_CLOCK_SET, LOG_CONFIG, LOG_DENIED, LOG_DRIVE_ON, LOG_GRANTED,
+  LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_LOCKOUT, LOG_OUTPUT_GUARD, PERM_DRIVE, PERM_LOCK,
+  PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_IGNORED, R_LOCKED_OUT, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
+  ROLE_DRIVER, ROLE_OWNER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
+import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
+import type { Generation } from './genfile';
+import { watchDebounced, watchHold } from './inputs';
+import { type KeyRecord, type KeyStore, isActiveOwner, ksActiveOwners, ksAdd, ksLookup, ksOpen, ksRemove, ksRevoke, ksUpdate } from './keystore';
+import { type Lockout, lockoutFail, lockoutOpen, lockoutRemaining, lockoutSave, lockoutSuccess } from './lockout';
+import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
+import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
+import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
+
+export const TICK_MS = 1000;
+const FAULT_RECOVER_MS = 2000;
+
+export interface CoreOptions {
+  keyCapacity: number;
+  logSegments: number;
+  logPerSegment: number;
+}
+
+export interface Core {
+  p: Ports;
+  config: Config;
+  configGen: Generation | undefined;
+  ks: KeyStore;
+  log: AuditLog;
+  tc: TrustedClock;
+  lo: Lockout;
+  out: Outputs;
+  state: number;
+  relockTimer: number | undefined;
+  enrolTimer: number | undefined;
+  recoverTimer: number | undefined;
+  /** Role the open enrolment window grants (decided by how it was opened, never by the enrolee). */
+  enrolRole: number;
+  /** The key that passed the last successful authenticate(), for the command it authorised. */
+  actor: KeyRecord | undefined;
+}
+
+/** Starts the core. Outputs are forced off before anything is read from flash. */
+export function coreStart(p: Ports, opts: CoreOptions): Core {
+  const out = outputsInit(p.relay, p.drive, p.timers, p.clock);
+  const loaded = loadConfig(p.storage, p.crypto);
+  const config = loaded.config;
+  const core: Core = {
+    p, config, configGen: loaded.gen, out,
+    ks: ksOpen(p.storage, p.crypto, opts.keyCapacity),
+    log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment),
+    tc: clockOpen(p.clock, p.storage, p.crypto),
+    lo: lockoutOpen(p.storage, p.crypto, config.lockoutThreshold, config.lockoutBaseMs, config.lockoutMaxMs, p.clock.uptimeMs()),
+    state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
+    enrolRole: ROLE_DRIVER, actor: undefined,
+  };
+  dispatch(core, EV_BOOT, R_OK, 0);
+  if (p.door) watchDebounced(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
+  if (p.button) watchHold(p.button, p.timers, config.debounceMs, config.buttonHoldMs, () => safely(core, () => buttonHeld(core)));
+  p.watchdog.start(config.watchdogSeconds);
+  p.timers.every(TICK_MS, () => tick(core));
+  return core;
+}
+
+/** Runs `fn`; an exception turns the outputs off and enters FAULT instead of escaping. */
+export function safely<T>(core: Core, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    try { allOff(core.out); } catch (e2) { /* nothing more we can do; the watchdog will reset us */ }
+    try {
+      core.p.console.log('fault: ' + e);
+      dispatch(core, EV_ERROR, R_ERROR, 0);
+    } catch (e3) {
+      core.state = S_FAULT;
+    }
+    return undefined;
+  }
+}
+
+function nowSeconds(core: Core): number {
+  const real = clockNow(core.tc);
+  return real >= 0 ? real : Math.floor(core.p.clock.uptimeMs() / 1000);
+}
+
+/** Writes one audit log entry; true once it is in flash. */
+export function audit(core: Core, event: number, result: number, reason: number, keyId: number): boolean {
+  return logAppend(core.log, nowSeconds(core), core.tc.trusted, event, result, reason, keyId);
+}
+
+/** Feeds one event to the state machine, carries out its actions and logs the transition. */
+export function dispatch(core: Core, event: number, reason: number, keyId: number): boolean {
+  const t = transition(core.state, event);
+  if (t < 0) {
+    audit(core, event, core.state, R_IGNORED, keyId);
+    return false;
+  }
+  const next = t >> 8, actions = t & 255;
+  const o = core.out, timers = core.p.timers, cfg = core.config;
+  if (actions & A_FAULT) {
+    allOff(o);
+    timers.cancel(core.relockTimer);
+    core.relockTimer = undefined;
+    timers.cancel(core.recoverTimer);
+    core.recoverTimer = timers.after(FAULT_RECOVER_MS, () => { core.recoverTimer = undefined; safely(core, () => dispatch(core, EV_FAULT_RECOVER, R_OK, 0)); });
+  }
+  if (actions & A_LOCK) {
+    relayOff(o);
+    timers.cancel(core.relockTimer);
+    core.relockTimer = undefined;
+  }
+  if (actions & A_ENROL_END) {
+    timers.cancel(core.enrolTimer);
+    core.enrolTimer = undefined;
+    led(core, 'blue', false);
+  }
+  if (actions & A_ENROL_START) {
+    timers.cancel(core.enrolTimer);
+    core.enrolTimer = timers.after(cfg.enrolWindowMs, () => { core.enrolTimer = undefined; safely(core, () => dispatch(core, EV_ENROL_TIMEOUT, R_TIMEOUT, 0)); });
+    led(core, 'blue', true);
+  }
+  if (actions & A_UNLOCK) {
+    relayOn(o, cfg.holdMs);
+    timers.cancel(core.relockTimer);
+    core.relockTimer = timers.after(cfg.relockMs, () => { core.relockTimer = undefined; safely(core, () => dispatch(core, EV_RELOCK_TIMER, R_OK, 0)); });
+  }
+  core.state = next;
+  led(core, 'green', next === S_UNLOCKED);
+  audit(core, event, next, reason, keyId);
+  return true;
+}
+
+function led(core: Core, which: 'red' | 'green' | 'blue', on: boolean): void {
+  const l = core.p.leds[which];
+  if (l) l.set(on);
+}
+
+/** The main loop, every TICK_MS: second guard on the outputs, state invariants, clock, watchdog. */
+function tick(core: Core): void {
+  const healthy = safely(core, () => {
+    if (outputsGuard(core.out)) {
+      audit(core, LOG_OUTPUT_GUARD, core.state, R_TIMEOUT, 0);
+      throw new Error('output on past its limit');
+    }
+    // Invariant: the relay is only ever energised while UNLOCKED.
+    if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
+    if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
+    clockTick(core.tc);
+    return true;
+  });
+  // Kick only after a healthy pass: a loop that keeps failing lets the watchdog reset the board.
+  if (healthy) core.p.watchdog.kick();
+}
+
+/**
+ * Authenticates `keyId` for `perm`: lockout first, then the key's own proof (`verify`, e.g. its
+ * MAC over the board's nonce or the card's AES authentication, returns R_OK or a reason), then
+ * the key's rights now. Logs the decision, counts failures. On R_OK `core.actor` is the key.
+ */
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number): number {
+  core.actor = undefined;
+  const rec = ksLookup(core.ks, keyId);
+  const nowMs = core.p.clock.uptimeMs();
+  let reason = lockoutRemaining(core.lo, keyId, isActiveOwner(rec), nowMs) > 0 ? R_LOCKED_OUT : R_OK;
+  if (reason === R_OK) reason = rec ? verify(rec) : R_UNKNOWN_KEY;
+  const proven = reason === R_OK;
+  if (proven) reason = checkAccess(rec, perm, clockNow(core.tc), core.config.tzOffsetMin, core.config.insecureUidCards);
+  if (reason !== R_OK) {
+    audit(core, LOG_DENIED, perm, reason, keyId);
+    if (reason !== R_LOCKED_OUT) {
+      // A proven key that is merely outside its rights is not guessing: do not count it.
+      const ms = proven ? 0 : lockoutFail(core.lo, rec ? keyId : 0, nowMs);
+      if (ms > 0) {
+        audit(core, LOG_LOCKOUT, Math.min(255, Math.ceil(ms / 60000)), R_LOCKED_OUT, rec ? keyId : 0);
+        lockoutSave(core.lo, core.p.storage, core.p.crypto, nowMs);
+      }
+    }
+    return reason;
+  }
+  lockoutSuccess(core.lo, keyId);
+  if (rec!.kind === KIND_UID_CARD) audit(core, LOG_INSECURE_CARD, perm, R_OK, keyId);
+  audit(core, LOG_GRANTED, perm, R_OK, keyId);
+  core.actor = rec;
+  return R_OK;
+}
+
+/** Authenticates and performs unlock, lock or drive-enable. Returns R_OK or the reason it did not. */
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number): number {
+  const r = safely(core, () => {
+    if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
+    const reason = authenticate(core, keyId, perm, verify);
+    if (reason !== R_OK) return reason;
+    if (perm === PERM_DRIVE) {
+      if (!driveOn(core.out, core.config.driveMs)) return R_NOT_PERMITTED;
+      audit(core, LOG_DRIVE_ON, core.state, R_OK, keyId);
+      return R_OK;
+    }
+    return dispatch(core, perm === PERM_UNLOCK ? EV_UNLOCK : EV_LOCK, R_OK, keyId) ? R_OK : R_IGNORED;
+  });
+  return r === undefined ? R_ERROR : r;
+}
+
+function doorChanged(core: Core, open: boolean): void {
+  if (open || core.config.relockOnDoorClose) dispatch(core, open ? EV_DOOR_OPEN : EV_DOOR_CLOSE, R_OK, 0);
+  else audit(core, EV_DOOR_CLOSE, core.state, R_IGNORED, 0);
+}
+
+/**
+ * A long button hold: opens the enrolment window when no owner exists yet (first owner), or when
+ * the owner has allowed button enrolment. Never on an ordinary unlock.
+ */
+export function buttonHeld(core: Core): void {
+  const owners = ksActiveOwners(core.ks);
+  if (owners > 0 && !core.config.buttonEnrol) {
+    audit(core, LOG_DENIED, EV_ENROL_OPEN, R_NOT_PERMITTED, 0);
+    return;
+  }
+  openEnrolWindow(core, owners === 0 ? ROLE_OWNER : ROLE_DRIVER);
+}
+
+/** Opens the enrolment window granting `role` to the one key it admits (physical act checked by the caller). */
+export function openEnrolWindow(core: Core, role: number): boolean {
+  if (core.state === S_FAULT) return false;
+  core.enrolRole = role;
+  return dispatch(core, EV_ENROL_OPEN, R_OK, 0);
+}
+
+/** Adds the one key the open window admits, with the window's role. */
+export function enrolKey(core: Core, rec: KeyRecord): number {
+  const r = safely(core, () => {
+    if (core.state !== S_ENROLLING) {
+      audit(core, LOG_DENIED, LOG_KEY_ADDED, R_NO_WINDOW, rec.id);
+      return R_NO_WINDOW;
+    }
+    rec.role = core.enrolRole;
+    const reason = ksAdd(core.ks, undefined, rec);
+    audit(core, LOG_KEY_ADDED, rec.role, reason, rec.id);
+    if (reason === R_OK) dispatch(core, EV_ENROL_DONE, R_OK, rec.id);
+    return reason;
+  });
+  return r === undefined ? R_ERROR : r;
+}
+
+/** Key management by an authenticated actor (core.actor after authenticate) or by USB provisioning (undefined). */
+export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 'update' | 'revoke' | 'remove', rec: KeyRecord): number {
+  const r = safely(core, () => {
+    const reason = op === 'add' ? ksAdd(core.ks, actor, rec) : op === 'update' ? ksUpdate(core.ks, actor, rec)
+      : op === 'revoke' ? ksRevoke(core.ks, actor, rec.id) : ksRemove(core.ks, actor, rec.id);
+    audit(core, op === 'add' ? LOG_KEY_ADDED : op === 'update' ? LOG_KEY_CHANGED : LOG_KEY_REVOKED, op === 'remove' ? 255 : rec.role, reason, rec.id);
+    return reason;
+  });
+  return r === undefined ? R_ERROR : r;
+}
+
+/** Sets real time; only an active owner may. */
+export function setTime(core: Core, actor: KeyRecord | undefined, seconds: number): number {
+  if (actor !== undefined && !isActiveOwner(actor)) {
+    audit(core, LOG_DENIED, LOG_CLOCK_SET, R_NOT_PERMITTED, actor.id);
+    return R_NOT_PERMITTED;
+  }
+  const ok = clockSet(core.tc, seconds);
+  audit(core, LOG_CLOCK_SET, 0, ok ? R_OK : R_BAD_INPUT, actor ? actor.id : 0);
+  return ok ? R_OK : R_BAD_INPUT;
+}
+
+/** Changes settings (clamped to their hard limits); only an active owner may. */
+export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any): number {
+  if (actor !== undefined && !isActiveOwner(actor)) {
+    audit(core, LOG_DENIED, LOG_CONFIG, R_NOT_PERMITTED, actor.id);
+    return R_NOT_PERMITTED;
+  }
+  const merged: any = {};
+  for (const k in core.config) merged[k] = (core.config as any)[k];
+  if (changes && typeof changes === 'object') for (const k in changes) merged[k] = changes[k];
+  const next = sanitizeConfig(merged);
+  const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen, next);
+  if (!gen) { audit(core, LOG_CONFIG, 0, R_ERROR, actor ? actor.id : 0); return R_ERROR; }
+  core.configGen = gen;
+  core.config = next;
+  core.lo.threshold = next.lockoutThreshold; core.lo.baseMs = next.lockoutBaseMs; core.lo.maxMs = next.lockoutMaxMs;
+  audit(core, LOG_CONFIG, 0, R_OK, actor ? actor.id : 0);
+  return R_OK;
+}
+
+export { ALL_PERMS };

@@ -1,0 +1,80 @@
+/**
+ * The outputs that can move a car: the lock relay and the drive-enable output. Every "on" is
+ * bounded twice: by its own off-timer, and by outputsGuard(), which the main loop runs every
+ * second and which forces off anything on longer than its limit (a timer that never fires cannot
+ * leave the relay on). Nothing here turns an output on at boot.
+ */
+import type { Clock, Output, Timers } from '../hal/ports';
+import { HARD_MAX_DRIVE_MS, HARD_MAX_HOLD_MS } from './config';
+
+export interface Outputs {
+  relay: Output;
+  drive: Output | undefined;
+  timers: Timers;
+  clock: Clock;
+  /** Uptime when switched on and the limit it was given; -1 when off. */
+  relayOnAt: number;
+  relayLimit: number;
+  relayTimer: number | undefined;
+  driveOnAt: number;
+  driveLimit: number;
+  driveTimer: number | undefined;
+}
+
+export function outputsInit(relay: Output, drive: Output | undefined, timers: Timers, clock: Clock): Outputs {
+  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, relayTimer: undefined, driveOnAt: -1, driveLimit: 0, driveTimer: undefined };
+  allOff(o);
+  return o;
+}
+
+export function relayOn(o: Outputs, ms: number): void {
+  const limit = ms < HARD_MAX_HOLD_MS ? ms : HARD_MAX_HOLD_MS;
+  o.timers.cancel(o.relayTimer);
+  o.relayOnAt = o.clock.uptimeMs();
+  o.relayLimit = limit;
+  o.relay.set(true);
+  o.relayTimer = o.timers.after(limit, () => { o.relayTimer = undefined; relayOff(o); });
+}
+
+export function relayOff(o: Outputs): void {
+  o.timers.cancel(o.relayTimer);
+  o.relayTimer = undefined;
+  o.relayOnAt = -1;
+  o.relay.set(false);
+}
+
+export function driveOn(o: Outputs, ms: number): boolean {
+  if (!o.drive) return false;
+  const limit = ms < HARD_MAX_DRIVE_MS ? ms : HARD_MAX_DRIVE_MS;
+  o.timers.cancel(o.driveTimer);
+  o.driveOnAt = o.clock.uptimeMs();
+  o.driveLimit = limit;
+  o.drive.set(true);
+  o.driveTimer = o.timers.after(limit, () => { o.driveTimer = undefined; driveOff(o); });
+  return true;
+}
+
+export function driveOff(o: Outputs): void {
+  o.timers.cancel(o.driveTimer);
+  o.driveTimer = undefined;
+  o.driveOnAt = -1;
+  if (o.drive) o.drive.set(false);
+}
+
+export function allOff(o: Outputs): void {
+  relayOff(o);
+  driveOff(o);
+}
+
+export function relayIsOn(o: Outputs): boolean {
+  return o.relayOnAt >= 0;
+}
+
+/** The second guard: forces off any output on past its limit (+1 s slack). True if it had to. */
+export function outputsGuard(o: Outputs): boolean {
+  const now = o.clock.uptimeMs();
+  let forced = false;
+  if (o.relayOnAt >= 0 && now - o.relayOnAt > o.relayLimit + 1000) { relayOff(o); forced = true; }
+  if (o.driveOnAt >= 0 && now - o.driveOnAt > o.driveLimit + 1000) { driveOff(o); forced = true; }
+  return forced;
+}

@@ -1,0 +1,406 @@
+/**
+ * PN532 card reader driver over the I2CBus, Timers and Output ports (plain TypeScript, no
+ * Espruino globals; runs on the board and against sim/pn532 in tests).
+ *
+ * Frames: `00 00 FF LEN LCS D4 cmd params DCS 00` out; in, every I2C read starts with a status
+ * byte (bit 0 = ready) followed by an ACK (`00 00 FF 00 FF 00`) or a normal information frame
+ * `00 00 FF LEN LCS D5 cmd+1 data DCS 00`, validated strictly (preamble, LEN/LCS, DCS, postamble,
+ * TFI, response code; error frame 0x7F; extended frames refused).
+ * Flow: callback-driven, one command at a time, one timer at a time. Readiness is polled with short
+ * 1-byte reads every `stepMs`; nothing busy-waits. Between polls the RF field is switched off and
+ * the chip is put into PowerDown (wake on I2C). When the chip stops answering it is reset (reset
+ * output pulsed, GetFirmwareVersion + SAMConfiguration + MaxRetries again); after `maxResets` failed
+ * attempts 'reader-fault' is reported and retries continue on a doubling back-off.
+ * Reset output: set(true) asserts RSTPDN (the board file maps that to the pin's low level);
+ * stop() leaves the chip held in reset: hard power-down, field off.
+ * Reasons given to callbacks: 'timeout', 'bad-checksum', 'protocol', 'bus', 'card-removed',
+ * 'card-error', 'no-card', 'busy', 'too-long', 'stopped', 'reader-fault'.
+ * Must not: decide anything about a card (firmware/ does), throw out of a callback, or leave the
+ * field on when no card is being talked to.
+ */
+import type { I2CBus, Output, Timers } from './ports';
+
+export interface Pn532Options {
+  /** 7-bit I2C address (0x24). */
+  address?: number;
+  /** Pause between card polls, field off and chip powered down (ms). Default 500. */
+  pollMs?: number;
+  /** Ready-bit polling step (ms). Default 5. */
+  stepMs?: number;
+  /** Ready timeout for plain commands / InListPassiveTarget / InDataExchange (ms). Defaults 100 / 300 / 500. */
+  cmdTimeoutMs?: number;
+  listTimeoutMs?: number;
+  exchangeTimeoutMs?: number;
+  /** A card not released by then is released by the driver (ms). Default 3000. */
+  holdMs?: number;
+  /** Largest frame read back (bytes after the status byte). Default 64. */
+  maxFrame?: number;
+  /** Resets in a row before 'reader-fault'. Default 3. */
+  maxResets?: number;
+  /** First and largest back-off after 'reader-fault' (ms). Defaults 1000 / 60000. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** MxRtyPassiveActivation: how often InListPassiveTarget retries before answering "no card". Default 2. */
+  listRetries?: number;
+}
+
+export interface CardInfo {
+  /** SENS_RES (ATQA) as the PN532 reports it, high byte first. */
+  atqa: number;
+  sak: number;
+  /** ATS including its length byte, for ISO 14443-4 cards. */
+  ats: Uint8Array | undefined;
+}
+
+type Done = (r: Pn532, data: Uint8Array | undefined, err: string | undefined) => void;
+export type ExchangeCallback = (resp: Uint8Array | undefined, err?: string) => void;
+
+/** The reader's state. Use the pn532* functions; fields are internal. */
+export interface Pn532 {
+  bus: I2CBus;
+  timers: Timers;
+  rst: Output | undefined;
+  o: Pn532Options;
+  running: boolean;
+  onCard: (uid: Uint8Array, info: CardInfo) => void;
+  onError: (reason: string) => void;
+  /** One timer for everything (polling, delays); `due` runs when it fires. */
+  timer: number;
+  due: ((r: Pn532) => void) | undefined;
+  tick: () => void;
+  holdTimer: number;
+  holdTick: () => void;
+  /** Current command: code, frame, polls left, 0 = awaiting ACK / 1 = awaiting response, continuation. */
+  code: number;
+  frame: Uint8Array;
+  polls: number;
+  phase: number;
+  k: Done | undefined;
+  asleep: boolean;
+  card: boolean;
+  release: boolean;
+  xcb: ExchangeCallback | undefined;
+  resets: number;
+  errors: number;
+  backoff: number;
+  /** Firmware version reported at the last init: IC, Ver, Rev, Support. */
+  fw: Uint8Array | undefined;
+}
+
+const ACK = [0, 0, 0xff, 0, 0xff, 0];
+
+function opt(v: number | undefined, d: number): number {
+  return typeof v === 'number' ? v : d;
+}
+
+/** Builds a host-to-PN532 normal information frame. params.length must be <= 253. */
+export function pn532Frame(code: number, params: Uint8Array): Uint8Array {
+  const n = params.length;
+  const len = n + 2;
+  const f = new Uint8Array(n + 9);
+  f[2] = 0xff;
+  f[3] = len;
+  f[4] = (256 - len) & 255;
+  f[5] = 0xd4;
+  f[6] = code;
+  let sum = 0xd4 + code;
+  for (let i = 0; i < n; i++) { f[7 + i] = params[i]; sum += params[i]; }
+  f[7 + n] = (256 - (sum & 255)) & 255;
+  return f;
+}
+
+/**
+ * Parses a PN532-to-host frame starting at buf[off] (the first preamble byte) as the answer to
+ * command `code`. Returns the data after the response code, or a reason: 'bad-checksum' (LCS or
+ * DCS), 'protocol' (anything else: preamble, lengths, postamble, TFI, code, error frame, ACK).
+ */
+export function pn532Parse(buf: Uint8Array, off: number, code: number): Uint8Array | string {
+  if (buf.length < off + 6 || buf[off] !== 0 || buf[off + 1] !== 0 || buf[off + 2] !== 0xff) return 'protocol';
+  const len = buf[off + 3];
+  if (((len + buf[off + 4]) & 255) !== 0) return 'bad-checksum';
+  // LEN 0 is an ACK, 0xFF/0xFF (sum 0x1FE, fails above) an extended frame: neither is an answer.
+  if (len === 0 || off + 7 + len > buf.length) return 'protocol';
+  let sum = 0;
+  for (let i = 0; i <= len; i++) sum += buf[off + 5 + i];
+  if ((sum & 255) !== 0) return 'bad-checksum';
+  if (buf[off + 6 + len] !== 0) return 'protocol';
+  if (len < 2 || buf[off + 5] !== 0xd5 || buf[off + 6] !== ((code + 1) & 255)) return 'protocol';
+  return buf.slice(off + 7, off + 5 + len);
+}
+
+function safe(fn: () => void): void {
+  try { fn(); } catch (e) { /* a consumer's throw must not stop the reader */ }
+}
+
+function schedule(r: Pn532, ms: number, fn: (r: Pn532) => void): void {
+  r.timers.cancel(r.timer);
+  r.due = fn;
+  r.timer = r.timers.after(ms, r.tick);
+}
+
+function onTick(r: Pn532): void {
+  r.timer = 0;
+  const fn = r.due;
+  r.due = undefined;
+  if (r.running && fn) fn(r);
+}
+
+/** Sends one command; `k` gets its data or a reason. Polls the ready bit through the timer. */
+function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, k: Done): void {
+  r.code = code;
+  r.frame = pn532Frame(code, params);
+  r.polls = Math.ceil(timeoutMs / opt(r.o.stepMs, 5)) + 1;
+  r.phase = 0;
+  r.k = k;
+  send(r);
+}
+
+function send(r: Pn532): void {
+  try {
+    r.bus.writeTo(opt(r.o.address, 0x24), r.frame);
+  } catch (e) {
+    // A chip in PowerDown may miss the transaction that wakes it: resend once.
+    if (r.asleep) { r.asleep = false; schedule(r, opt(r.o.stepMs, 5), send); return; }
+    fail(r, 'bus');
+    return;
+  }
+  r.asleep = false;
+  schedule(r, opt(r.o.stepMs, 5), poll);
+}
+
+function fail(r: Pn532, reason: string): void {
+  const k = r.k;
+  r.k = undefined;
+  if (k) k(r, undefined, reason);
+}
+
+function poll(r: Pn532): void {
+  const a = opt(r.o.address, 0x24);
+  let st = 0;
+  try { st = r.bus.readFrom(a, 1)[0]; } catch (e) { st = 0; }
+  if ((st & 1) === 0) {
+    if (--r.polls <= 0) fail(r, 'timeout');
+    else schedule(r, opt(r.o.stepMs, 5), poll);
+    return;
+  }
+  let buf: Uint8Array;
+  try {
+    buf = r.bus.readFrom(a, r.phase === 0 ? 7 : opt(r.o.maxFrame, 64) + 1);
+  } catch (e) {
+    fail(r, 'bus');
+    return;
+  }
+  if (r.phase === 0) {
+    for (let i = 0; i < 6; i++) {
+      if (buf[i + 1] !== ACK[i]) { fail(r, 'protocol'); return; }
+    }
+    r.phase = 1;
+    schedule(r, opt(r.o.stepMs, 5), poll);
+    return;
+  }
+  const res = pn532Parse(buf, 1, r.code);
+  const k = r.k;
+  r.k = undefined;
+  if (!k) return;
+  if (typeof res === 'string') k(r, undefined, res);
+  else k(r, res, undefined);
+}
+
+// ---- init: reset pulse, GetFirmwareVersion, SAMConfiguration, RFConfiguration(MaxRetries) ----
+
+function init(r: Pn532): void {
+  r.card = false;
+  r.k = undefined;
+  r.asleep = false;
+  if (r.rst) r.rst.set(true);
+  schedule(r, 10, initBoot);
+}
+
+function initBoot(r: Pn532): void {
+  if (r.rst) r.rst.set(false);
+  schedule(r, 50, initFw);
+}
+
+function initFw(r: Pn532): void {
+  command(r, 0x02, new Uint8Array(0), opt(r.o.cmdTimeoutMs, 100), afterFw);
+}
+
+function afterFw(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
+  if (!d || d.length !== 4 || d[0] !== 0x32) { initFailed(r, err || 'protocol'); return; }
+  r.fw = d;
+  // Normal mode, virtual-card timeout 1 s (unused), no IRQ pin: the driver polls the ready bit.
+  command(r, 0x14, new Uint8Array([1, 0x14, 0]), opt(r.o.cmdTimeoutMs, 100), afterSam);
+}
+
+function afterSam(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
+  if (!d || d.length !== 0) { initFailed(r, err || 'protocol'); return; }
+  command(r, 0x32, new Uint8Array([5, 0xff, 1, opt(r.o.listRetries, 2)]), opt(r.o.cmdTimeoutMs, 100), afterRetries);
+}
+
+function afterRetries(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
+  if (!d || d.length !== 0) { initFailed(r, err || 'protocol'); return; }
+  r.resets = 0;
+  r.backoff = 0;
+  r.errors = 0;
+  idle(r);
+}
+
+function initFailed(r: Pn532, reason: string): void {
+  if (++r.resets < opt(r.o.maxResets, 3)) { init(r); return; }
+  r.resets = 0;
+  r.backoff = r.backoff ? Math.min(r.backoff * 2, opt(r.o.maxBackoffMs, 60000)) : opt(r.o.backoffMs, 1000);
+  const cb = r.onError;
+  safe(function () { cb('reader-fault'); });
+  if (r.rst) r.rst.set(true);
+  schedule(r, r.backoff, init);
+  void reason;
+}
+
+// ---- poll cycle: InListPassiveTarget, then field off + PowerDown, wait pollMs ----
+
+function idle(r: Pn532): void {
+  r.card = false;
+  r.release = false;
+  r.timers.cancel(r.holdTimer);
+  r.holdTimer = 0;
+  command(r, 0x32, new Uint8Array([1, 0]), opt(r.o.cmdTimeoutMs, 100), afterFieldOff);
+}
+
+function afterFieldOff(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
+  if (!d) { cycleError(r, err || 'protocol'); return; }
+  // PowerDown, wake-up on I2C (bit 7).
+  command(r, 0x16, new Uint8Array([0x80]), opt(r.o.cmdTimeoutMs, 100), afterPowerDown);
+}
+
+function afterPowerDown(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
+  if (!d) { cycleError(r, err || 'protocol'); return; }
+  r.asleep = true;
+  schedule(r, opt(r.o.pollMs, 500), list);
+}
+
+function list(r: Pn532): void {
+  command(r, 0x4a, new Uint8Array([1, 0]), opt(r.o.listTimeoutMs, 300), afterList);
+}
+
+function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
+  if (!d || d.length < 1) { cycleError(r, err || 'protocol'); return; }
+  if (d[0] === 0) { r.errors = 0; idle(r); return; }
+  // NbTg Tg SENS_RES(2) SEL_RES NFCIDLength NFCID1 [ATS]
+  const n = d.length;
+  const ul = n > 5 ? d[5] : 0;
+  if (d[0] !== 1 || n < 6 + ul || ul < 4 || ul > 10) { cycleError(r, 'protocol'); return; }
+  let ats: Uint8Array | undefined;
+  if (n > 6 + ul) {
+    if (d[6 + ul] < 1 || n !== 6 + ul + d[6 + ul]) { cycleError(r, 'protocol'); return; }
+    ats = d.slice(6 + ul);
+  }
+  r.errors = 0;
+  r.card = true;
+  r.release = false;
+  r.holdTimer = r.timers.after(opt(r.o.holdMs, 3000), r.holdTick);
+  const uid = d.slice(6, 6 + ul);
+  const info: CardInfo = { atqa: (d[2] << 8) | d[3], sak: d[4], ats: ats };
+  const cb = r.onCard;
+  safe(function () { cb(uid, info); });
+}
+
+/** A command in the poll cycle failed: report, abort it, then field off, or reset if the chip seems stuck. */
+function cycleError(r: Pn532, reason: string): void {
+  const cb = r.onError;
+  safe(function () { cb(reason); });
+  if (!r.running) return;
+  try { r.bus.writeTo(opt(r.o.address, 0x24), new Uint8Array(ACK)); } catch (e) { /* the reset below covers it */ }
+  if (reason === 'timeout' || reason === 'bus' || ++r.errors >= 3) { r.errors = 0; init(r); }
+  else idle(r);
+}
+
+function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
+  const cb = r.xcb;
+  r.xcb = undefined;
+  let res: Uint8Array | undefined;
+  let reason: string | undefined = err;
+  if (d) {
+    const st = d.length ? d[0] & 0x3f : 0xff;
+    // 0x01 target timeout, 0x29 target released, 0x0A RF field error: the card left the field.
+    if (st === 0) res = d.slice(1);
+    else reason = st === 0x01 || st === 0x29 || st === 0x0a ? 'card-removed' : 'card-error';
+  }
+  if (err) {
+    // The reader itself failed mid-exchange: the card is dropped and the reader recovered.
+    r.card = false;
+    if (cb) safe(function () { cb(undefined, reason); });
+    if (r.running && !r.k && !r.due) cycleError(r, err);
+    return;
+  }
+  if (cb) safe(function () { cb(res, reason); });
+  if (r.running && r.release && !r.k && !r.due) idle(r);
+}
+
+function onHold(r: Pn532): void {
+  r.holdTimer = 0;
+  if (r.running && r.card) pn532Release(r);
+}
+
+// ---- public API ----
+
+/** Creates the reader; nothing happens on the bus until pn532Start. `resetPin` may be absent. */
+export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | undefined, options: Pn532Options): Pn532 {
+  const r: Pn532 = {
+    bus: bus, timers: timers, rst: resetPin, o: options, running: false,
+    onCard: function () { /* set by start */ }, onError: function () { /* set by start */ },
+    timer: 0, due: undefined, tick: function () { /* below */ }, holdTimer: 0, holdTick: function () { /* below */ },
+    code: 0, frame: new Uint8Array(0), polls: 0, phase: 0, k: undefined, asleep: false,
+    card: false, release: false, xcb: undefined, resets: 0, errors: 0, backoff: 0, fw: undefined,
+  };
+  r.tick = function () { onTick(r); };
+  r.holdTick = function () { onHold(r); };
+  return r;
+}
+
+/** Resets the chip and starts polling. onCard runs for each card found; call pn532Release when done with it. */
+export function pn532Start(r: Pn532, onCard: (uid: Uint8Array, info: CardInfo) => void, onError: (reason: string) => void): void {
+  if (r.running) return;
+  r.onCard = onCard;
+  r.onError = onError;
+  r.running = true;
+  r.resets = 0;
+  r.errors = 0;
+  r.backoff = 0;
+  init(r);
+}
+
+/** Stops polling and holds the chip in reset (field off, ~2 uA). A pending exchange gets 'stopped'. */
+export function pn532Stop(r: Pn532): void {
+  r.running = false;
+  r.timers.cancel(r.timer);
+  r.timers.cancel(r.holdTimer);
+  r.timer = 0;
+  r.holdTimer = 0;
+  r.due = undefined;
+  r.k = undefined;
+  r.card = false;
+  if (r.rst) r.rst.set(true);
+  const cb = r.xcb;
+  r.xcb = undefined;
+  if (cb) safe(function () { cb(undefined, 'stopped'); });
+}
+
+/** Ends the conversation with the current card: field off, PowerDown, next poll after pollMs. */
+export function pn532Release(r: Pn532): void {
+  if (!r.running || !r.card) return;
+  r.card = false;
+  r.release = true;
+  if (!r.xcb) idle(r);
+}
+
+/** Sends an APDU to the card found last (InDataExchange); cb gets the card's answer or a reason. */
+export function pn532Transceive(r: Pn532, apdu: Uint8Array, cb: ExchangeCallback): void {
+  if (!r.running || !r.card) { safe(function () { cb(undefined, 'no-card'); }); return; }
+  if (r.xcb || r.k) { safe(function () { cb(undefined, 'busy'); }); return; }
+  if (apdu.length > 252) { safe(function () { cb(undefined, 'too-long'); }); return; }
+  const p = new Uint8Array(apdu.length + 1);
+  p[0] = 1;
+  p.set(apdu, 1);
+  r.xcb = cb;
+  command(r, 0x40, p, opt(r.o.exchangeTimeoutMs, 500), afterExchange);
+}
