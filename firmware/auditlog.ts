@@ -75,18 +75,23 @@ export function logOpen(storage: FlashStorage, _crypto: Crypto, segments: number
 
 /** Appends an entry; true once it is in flash. `time` is seconds (real if `trusted`, else since boot). */
 export function logAppend(log: AuditLog, time: number, trusted: boolean, event: number, result: number, reason: number, keyId: number): boolean {
-  if (log.slot >= log.perSegment) {
-    // Start the next segment: erase it (dropping the oldest entries) and pre-size it.
-    const next = (log.seg + 1) % log.segments;
-    log.storage.erase(segName(next));
-    if (!log.storage.write(segName(next), '', 0, log.perSegment * ENTRY_SIZE)) return false;
-    log.seg = next;
-    log.slot = 0;
-  }
   const body = str32(log.nextSeq) + str32(Math.max(0, Math.floor(time))) + String.fromCharCode((event & 127) | (trusted ? 128 : 0), result & 255, reason & 255, 0) + str32(keyId);
   const entry = body.substr(0, 11) + String.fromCharCode(check(body, 0)) + body.substr(12);
+  let ok;
+  if (log.slot >= log.perSegment) {
+    // Start the next segment: erase it (dropping the oldest entries) and create it pre-sized with
+    // this entry as its first bytes. (A write at offset 0 always creates a file on Espruino, so
+    // the first entry cannot be written into a file pre-sized earlier.)
+    const next = (log.seg + 1) % log.segments;
+    log.storage.erase(segName(next));
+    if (!log.storage.write(segName(next), entry, 0, log.perSegment * ENTRY_SIZE)) return false; // full flash: retry next time
+    log.seg = next;
+    log.slot = 0;
+    ok = true;
+  } else {
+    ok = log.storage.write(segName(log.seg), entry, log.slot * ENTRY_SIZE);
+  }
   // A torn or failed write leaves this slot unusable: move past it either way.
-  const ok = log.storage.write(segName(log.seg), entry, log.slot * ENTRY_SIZE);
   log.slot++;
   if (ok) log.nextSeq++;
   return ok;
