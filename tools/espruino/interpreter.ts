@@ -80,8 +80,8 @@ export async function writeStorageFile(session: Session, name: string, data: str
   for (let off = 0; off < total || off === 0; off += CHUNK) {
     const chunk = data.slice(off, off + CHUNK);
     const call = off === 0
-      ? `require("Storage").write(${JSON.stringify(name)},${JSON.stringify(chunk)},0,${total})`
-      : `require("Storage").write(${JSON.stringify(name)},${JSON.stringify(chunk)},${off})`;
+      ? `require("Storage").write(${JSON.stringify(name)},${byteLiteral(chunk)},0,${total})`
+      : `require("Storage").write(${JSON.stringify(name)},${byteLiteral(chunk)},${off})`;
     const r = await session.eval(`print(${call}?"ok":"fail")`);
     if (r.trim() !== 'ok') throw new Error(`writing ${name} at ${off} failed: ${r}`);
     if (total === 0) break;
@@ -117,6 +117,16 @@ export async function bootFromStorage(bin: string, bundle: string, prelude: stri
   let memory: Record<string, unknown>;
   try { memory = JSON.parse(mem.trim().split('\n').pop()!); } catch { throw new Error('no memory report; console said:\n' + session.output()); }
   return { memory, output: session.output(), session };
+}
+
+/** A JavaScript string literal for a string of bytes, ASCII only (the console link is bytes). */
+export function byteLiteral(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) & 255;
+    out += c >= 32 && c < 127 && c !== 34 && c !== 92 ? s[i] : '\\x' + (c < 16 ? '0' : '') + c.toString(16);
+  }
+  return out + '"';
 }
 
 /** CRC-32 as Espruino's E.CRC32 computes it (IEEE 802.3). */

@@ -1,0 +1,90 @@
+/**
+ * Benchmark (not a test): key lookup time and the variables the key store costs, for 10, 200 and
+ * 1000 keys. Host figures always; with ESPRUINO_BIN, the same lookups inside the real interpreter,
+ * with the table in its Storage, measured by process.memory() and getTime().
+ *
+ *   npx tsx tools/bench/keystore.ts            # prints a table, then one JSON line
+ */
+import { performance } from 'node:perf_hooks';
+import { boardById } from '../../hal/boards/index';
+import { ksAdd, ksFind, ksLookup, ksOpen } from '../../firmware/keystore';
+import { genLoad } from '../../firmware/genfile';
+import { ROLE_GUEST } from '../../firmware/codes';
+import { fakeFlash, nodeCrypto } from '../../test/support/fake-ports';
+import { key } from '../../test/support/keys';
+import { bundleFirmware } from '../build';
+import { espruinoBinary, startInterpreter, writeStorageFile } from '../espruino/interpreter';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const SIZES = [10, 200, 1000];
+const LOOKUPS = 2000;
+
+function buildTable(n: number) {
+  const flash = fakeFlash(1 << 20);
+  const ks = ksOpen(flash, nodeCrypto(), 1000);
+  ksAdd(ks, undefined, key(1));
+  const owner = ksLookup(ks, 1)!;
+  const ids: number[] = [1];
+  for (let i = 2; i <= n; i++) { const id = (i * 2654435761) >>> 0 || 3; ids.push(id); ksAdd(ks, owner, key(id, ROLE_GUEST)); }
+  return { flash, ks, ids };
+}
+
+// Runs inside Espruino: opens the store from Storage and times lookups of present and absent ids.
+const BOARD_ENTRY = `
+import { espruinoStorage } from './hal/espruino/storage';
+import { espruinoCrypto } from './hal/espruino/crypto';
+import { ksOpen, ksFind, ksLookup } from './firmware/keystore';
+(global as any).benchKeys = function (ids: number[], rounds: number) {
+  const m0 = process.memory().usage;
+  const ks = ksOpen(espruinoStorage(), espruinoCrypto(false), 1000);
+  const m1 = process.memory().usage;
+  let found = 0, peak = 0;
+  const t0 = getTime();
+  for (let r = 0; r < rounds; r++) for (let i = 0; i < ids.length; i++) { if (ksFind(ks, ids[i]) >= 0) found++; }
+  const t1 = getTime();
+  for (let i = 0; i < ids.length; i++) { ksLookup(ks, ids[i]); const u = process.memory(false).usage; if (u > peak) peak = u; }
+  return JSON.stringify({ openVars: m1 - m0, peakDuringLookup: peak - m0, usPerLookup: (t1 - t0) * 1e6 / (rounds * ids.length), found: found });
+};
+`;
+declare const global: any;
+
+async function onEspruino(bin: string, n: number, flash: ReturnType<typeof buildTable>['flash'], ids: number[]) {
+  const b = await bundleFirmware(boardById('puckjs')!, { entry: BOARD_ENTRY });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ks-'));
+  const s = startInterpreter(bin, dir);
+  try {
+    for (const [name, f] of flash.files) await writeStorageFile(s, name, f.data.toString('latin1'));
+    await writeStorageFile(s, 'bench.js', b.code);
+    await s.eval('eval(require("Storage").read("bench.js"))');
+    const sample = ids.slice(0, 20).concat([2, 4, 6, 8, 10]);
+    const out = await s.eval(`print(benchKeys(${JSON.stringify(sample)}, ${Math.ceil(400 / sample.length)}))`, 60000);
+    return JSON.parse(out.trim().split('\n').pop()!);
+  } finally {
+    await s.quit();
+  }
+}
+
+async function main() {
+  const bin = espruinoBinary();
+  const results: any[] = [];
+  for (const n of SIZES) {
+    const { flash, ks, ids } = buildTable(n);
+    const probe = ids.concat([2, 4, 6]);
+    const t0 = performance.now();
+    let found = 0;
+    for (let i = 0; i < LOOKUPS; i++) if (ksFind(ks, probe[i % probe.length]) >= 0) found++;
+    const nodeUs = ((performance.now() - t0) * 1000) / LOOKUPS;
+    const gen = genLoad(flash, nodeCrypto(), 'ck.keys.')!;
+    const row: any = { keys: n, tableBytes: gen.length, flashBytes: 16 + gen.length, nodeUsPerLookup: +nodeUs.toFixed(2) };
+    if (bin) row.espruino = await onEspruino(bin, n, flash, ids);
+    results.push(row);
+    console.log(`${String(n).padStart(5)} keys  table ${String(gen.length).padStart(6)} B  node ${nodeUs.toFixed(2)} us/lookup` +
+      (row.espruino ? `  espruino ${row.espruino.usPerLookup.toFixed(1)} us/lookup, store ${row.espruino.openVars} vars, peak +${row.espruino.peakDuringLookup} vars` : ''));
+  }
+  if (!bin) console.log('(set ESPRUINO_BIN for the real-interpreter figures)');
+  console.log(JSON.stringify({ bench: 'keystore', espruino: bin ? path.basename(bin) : null, results }));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
