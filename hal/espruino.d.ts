@@ -42,6 +42,14 @@ interface CryptoModule {
 declare function require(name: 'Storage'): StorageModule;
 declare function require(name: 'crypto'): CryptoModule;
 
+/** Hardware I2C (jswrap_spi_i2c.c): writeTo/readFrom throw on NACK or bus timeout. */
+interface EspruinoI2C {
+  setup(options: { sda: Pin; scl: Pin; bitrate?: number }): void;
+  writeTo(address: number, data: Uint8Array | number[] | number | string): void;
+  readFrom(address: number, quantity: number): Uint8Array;
+}
+declare const I2C1: EspruinoI2C;
+
 declare function digitalWrite(pin: Pin, value: number | boolean): void;
 declare function digitalRead(pin: Pin): number;
 declare function pinMode(pin: Pin, mode: 'input' | 'input_pullup' | 'input_pulldown' | 'output' | 'opendrain'): void;
@@ -67,3 +75,25 @@ interface EspruinoProcess {
   env: { VERSION: string; BOARD: string };
 }
 declare const process: EspruinoProcess;
+
+interface NrfCharacteristic {
+  value?: Uint8Array | number[] | string;
+  maxLen?: number;
+  readable?: boolean;
+  writable?: boolean;
+  notify?: boolean;
+  description?: string;
+  security?: { read?: { encrypted?: boolean; mitm?: boolean; lesc?: boolean }; write?: { encrypted?: boolean; mitm?: boolean; lesc?: boolean } };
+  onWrite?: (evt: { data: ArrayBuffer }) => void;
+}
+interface EspruinoNRF {
+  setServices(services: { [service: string]: { [characteristic: string]: NrfCharacteristic } },
+    options: { uart?: boolean; advertise?: string[] }): void;
+  updateServices(services: { [service: string]: { [characteristic: string]: { value: Uint8Array; notify?: boolean } } }): void;
+  setSecurity(options: { display?: boolean; keyboard?: boolean; bond?: boolean; mitm?: boolean; lesc?: boolean; pair?: boolean }): void;
+  getSecurityStatus(): { connected: boolean; encrypted?: boolean; mitm_protected?: boolean; bonded?: boolean };
+  disconnect(): void;
+  on(event: 'connect', fn: (address: string) => void): void;
+  on(event: 'disconnect', fn: (reason: number) => void): void;
+}
+declare const NRF: EspruinoNRF;

@@ -15,6 +15,7 @@
  * stop() leaves the chip held in reset: hard power-down, field off.
  * Reasons given to callbacks: 'timeout', 'bad-checksum', 'protocol', 'bus', 'card-removed',
  * 'card-error', 'no-card', 'busy', 'too-long', 'stopped', 'reader-fault'.
+ * Byte views use subarray, never slice: Espruino's Uint8Array.slice returns a plain Array.
  * Must not: decide anything about a card (firmware/ does), throw out of a callback, or leave the
  * field on when no card is being talked to.
  */
@@ -117,15 +118,17 @@ export function pn532Frame(code: number, params: Uint8Array): Uint8Array {
 export function pn532Parse(buf: Uint8Array, off: number, code: number): Uint8Array | string {
   if (buf.length < off + 6 || buf[off] !== 0 || buf[off + 1] !== 0 || buf[off + 2] !== 0xff) return 'protocol';
   const len = buf[off + 3];
-  if (((len + buf[off + 4]) & 255) !== 0) return 'bad-checksum';
-  // LEN 0 is an ACK, 0xFF/0xFF (sum 0x1FE, fails above) an extended frame: neither is an answer.
-  if (len === 0 || off + 7 + len > buf.length) return 'protocol';
+  const lcs = buf[off + 4];
+  // 00 FF is an ACK, FF 00 a NACK, FF FF an extended frame: none is an answer we take.
+  if ((len === 0 || len === 0xff) && (lcs === 0xff || lcs === 0xff - len)) return 'protocol';
+  if (((len + lcs) & 255) !== 0) return 'bad-checksum';
+  if (off + 7 + len > buf.length) return 'protocol';
   let sum = 0;
   for (let i = 0; i <= len; i++) sum += buf[off + 5 + i];
   if ((sum & 255) !== 0) return 'bad-checksum';
   if (buf[off + 6 + len] !== 0) return 'protocol';
   if (len < 2 || buf[off + 5] !== 0xd5 || buf[off + 6] !== ((code + 1) & 255)) return 'protocol';
-  return buf.slice(off + 7, off + 5 + len);
+  return buf.subarray(off + 7, off + 5 + len);
 }
 
 function safe(fn: () => void): void {
@@ -226,26 +229,27 @@ function initFw(r: Pn532): void {
 }
 
 function afterFw(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d || d.length !== 4 || d[0] !== 0x32) { initFailed(r, err || 'protocol'); return; }
+  if (!d || d.length !== 4 || d[0] !== 0x32) { initFailed(r); return; }
   r.fw = d;
   // Normal mode, virtual-card timeout 1 s (unused), no IRQ pin: the driver polls the ready bit.
   command(r, 0x14, new Uint8Array([1, 0x14, 0]), opt(r.o.cmdTimeoutMs, 100), afterSam);
 }
 
 function afterSam(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d || d.length !== 0) { initFailed(r, err || 'protocol'); return; }
+  if (!d || d.length !== 0) { initFailed(r); return; }
   command(r, 0x32, new Uint8Array([5, 0xff, 1, opt(r.o.listRetries, 2)]), opt(r.o.cmdTimeoutMs, 100), afterRetries);
 }
 
 function afterRetries(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d || d.length !== 0) { initFailed(r, err || 'protocol'); return; }
+  if (!d || d.length !== 0) { initFailed(r); return; }
   r.resets = 0;
   r.backoff = 0;
   r.errors = 0;
   idle(r);
 }
 
-function initFailed(r: Pn532, reason: string): void {
+/** Init failed (the cause does not matter: the chip is not usable); reset again, or back off. */
+function initFailed(r: Pn532): void {
   if (++r.resets < opt(r.o.maxResets, 3)) { init(r); return; }
   r.resets = 0;
   r.backoff = r.backoff ? Math.min(r.backoff * 2, opt(r.o.maxBackoffMs, 60000)) : opt(r.o.backoffMs, 1000);
@@ -253,7 +257,6 @@ function initFailed(r: Pn532, reason: string): void {
   safe(function () { cb('reader-fault'); });
   if (r.rst) r.rst.set(true);
   schedule(r, r.backoff, init);
-  void reason;
 }
 
 // ---- poll cycle: InListPassiveTarget, then field off + PowerDown, wait pollMs ----
@@ -292,13 +295,13 @@ function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined)
   let ats: Uint8Array | undefined;
   if (n > 6 + ul) {
     if (d[6 + ul] < 1 || n !== 6 + ul + d[6 + ul]) { cycleError(r, 'protocol'); return; }
-    ats = d.slice(6 + ul);
+    ats = d.subarray(6 + ul);
   }
   r.errors = 0;
   r.card = true;
   r.release = false;
   r.holdTimer = r.timers.after(opt(r.o.holdMs, 3000), r.holdTick);
-  const uid = d.slice(6, 6 + ul);
+  const uid = d.subarray(6, 6 + ul);
   const info: CardInfo = { atqa: (d[2] << 8) | d[3], sak: d[4], ats: ats };
   const cb = r.onCard;
   safe(function () { cb(uid, info); });
@@ -322,7 +325,7 @@ function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefi
   if (d) {
     const st = d.length ? d[0] & 0x3f : 0xff;
     // 0x01 target timeout, 0x29 target released, 0x0A RF field error: the card left the field.
-    if (st === 0) res = d.slice(1);
+    if (st === 0) res = d.subarray(1);
     else reason = st === 0x01 || st === 0x29 || st === 0x0a ? 'card-removed' : 'card-error';
   }
   if (err) {

@@ -1,0 +1,169 @@
+/**
+ * MIFARE DESFire EV1/EV2/EV3 keycards: per-card AES-128 key diversification (NXP AN10922) and
+ * the 3-pass AES mutual authentication (AuthenticateAES, 0xAA; EV2/EV3 accept it for AES keys).
+ *
+ * Wrapping: ISO 7816-4 wrapped native commands, CLA 0x90 — `90 cmd 00 00 Lc data 00`, answers end
+ * in SW1 0x91, SW2 = DESFire status (00 OK, AF more frames, AE auth error, A0 no application).
+ * ISO wrapping was picked because it is what PN532 InDataExchange and every ISO-DEP stack carry
+ * unchanged, and the SW makes a short or cut answer detectable.
+ *
+ * Crypto per the EV1 AES scheme: CBC with the IV chained over the whole exchange (IV starts at 0;
+ * each step's IV is the last ciphertext block sent or received), built here from one-block ECB so
+ * native AES (Crypto port) and firmware/aes.ts work alike. The card's RndA' is checked in constant
+ * time. Session key = RndA[0..3] RndB[0..3] RndA[12..15] RndB[12..15].
+ *
+ * Must not: throw out of a callback, touch the reader (only the `tx` function), or decide an unlock
+ * (it reports ok/reason; the state machine decides). Reading files under CMAC is not done here.
+ */
+import type { Random } from '../hal/ports';
+import { cmac, ctEqual, type BlockCipher } from './cmac';
+
+/** Sends one APDU to the card in the field; calls back with its answer, or undefined and a reason. */
+export type Transceive = (apdu: Uint8Array, cb: (resp: Uint8Array | undefined, err?: string) => void) => void;
+
+/** The site's card configuration, built once. */
+export interface DesfireConfig {
+  /** AES-128 site master key from which each card's key is diversified. */
+  siteKey: Uint8Array;
+  /** Application id, 3 bytes in the order sent on the wire (LSB first), used as-is in the diversification input. */
+  aid: Uint8Array;
+  /** Key number inside the application (0..13). */
+  keyNo: number;
+  /** AN10922 system identifier (e.g. the site's name bytes); UID + AID + it must be 1..31 bytes. */
+  systemId: Uint8Array;
+  cipher: BlockCipher;
+  random: Random;
+}
+
+/** Result: ok, or a reason ('not-desfire', 'no-application', 'auth-failed', 'protocol', 'card-removed', ...). */
+export type AuthCallback = (ok: boolean, reason: string, sessionKey?: Uint8Array) => void;
+
+/**
+ * AN10922 AES-128 diversification: CMAC(master, 0x01 || UID || AID || systemId), the input padded
+ * (0x80 00..) to 32 bytes with subkey K2 when shorter, K1 when exactly 32. Throws on a bad length.
+ */
+export function diversifyAes128(c: BlockCipher, master: Uint8Array, uid: Uint8Array, aid: Uint8Array, systemId: Uint8Array): Uint8Array {
+  const m = uid.length + aid.length + systemId.length;
+  if (m < 1 || m > 31) throw new Error('div-input');
+  const d = new Uint8Array(1 + m);
+  d[0] = 1;
+  d.set(uid, 1);
+  d.set(aid, 1 + uid.length);
+  d.set(systemId, 1 + uid.length + aid.length);
+  return cmac(c, master, d, 2);
+}
+
+interface AuthState {
+  cfg: DesfireConfig;
+  tx: Transceive;
+  cb: AuthCallback | undefined;
+  next: (resp: Uint8Array | undefined, err?: string) => void;
+  key: Uint8Array;
+  step: number;
+  iv: Uint8Array;
+  ra: Uint8Array;
+  rb: Uint8Array;
+}
+
+function apdu(cmd: number, data: Uint8Array): Uint8Array {
+  const a = new Uint8Array(6 + data.length);
+  a[0] = 0x90;
+  a[1] = cmd;
+  a[4] = data.length;
+  a.set(data, 5);
+  return a;
+}
+
+function rotl1(b: Uint8Array): Uint8Array {
+  const o = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) o[i] = b[(i + 1) & 15];
+  return o;
+}
+
+function xor16(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const o = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) o[i] = a[i] ^ b[i];
+  return o;
+}
+
+function finish(s: AuthState, ok: boolean, reason: string, sk?: Uint8Array): void {
+  const cb = s.cb;
+  s.cb = undefined;
+  s.step = -1;
+  if (!cb) return;
+  try { cb(ok, reason, sk); } catch (e) { /* a caller's throw must not unwind into the reader */ }
+}
+
+function statusReason(sw2: number): string {
+  return sw2 === 0xae ? 'auth-failed' : sw2 === 0xa0 ? 'no-application' : sw2 === 0x40 ? 'no-key' : 'card-error';
+}
+
+function send(s: AuthState, cmd: number, data: Uint8Array): void {
+  try { s.tx(apdu(cmd, data), s.next); } catch (e) { finish(s, false, 'reader-fault'); }
+}
+
+/** One answer from the card; `s.step` says which command it answers. */
+function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | undefined): void {
+  if (s.step < 0) return;
+  if (!resp) { finish(s, false, err || 'timeout'); return; }
+  const n = resp.length;
+  if (n < 2 || resp[n - 2] !== 0x91) { finish(s, false, 'protocol'); return; }
+  const sw = resp[n - 1];
+  const c = s.cfg.cipher;
+  if (s.step === 0) {
+    // SelectApplication answered: start AuthenticateAES with the key number.
+    if (sw !== 0 || n !== 2) { finish(s, false, sw ? statusReason(sw) : 'protocol'); return; }
+    s.step = 1;
+    send(s, 0xaa, new Uint8Array([s.cfg.keyNo]));
+  } else if (s.step === 1) {
+    // ek(RndB) with IV 0; answer E(RndA || RndB<<8) chained on it.
+    if (sw !== 0xaf || n !== 18) { finish(s, false, sw !== 0xaf ? statusReason(sw) : 'protocol'); return; }
+    const ek = resp.subarray(0, 16);
+    s.rb = c.decrypt(s.key, ek);
+    const ra = s.cfg.random.bytes(16);
+    s.ra = ra;
+    const b1 = c.encrypt(s.key, xor16(ra, ek));
+    const b2 = c.encrypt(s.key, xor16(rotl1(s.rb), b1));
+    s.iv = b2;
+    const out = new Uint8Array(32);
+    out.set(b1, 0);
+    out.set(b2, 16);
+    s.step = 2;
+    send(s, 0xaf, out);
+  } else {
+    if (sw !== 0 || n !== 18) { finish(s, false, sw ? statusReason(sw) : 'protocol'); return; }
+    const raP = xor16(c.decrypt(s.key, resp.subarray(0, 16)), s.iv);
+    if (!ctEqual(raP, rotl1(s.ra))) { finish(s, false, 'auth-failed'); return; }
+    const ra = s.ra, rb = s.rb;
+    const sk = new Uint8Array(16);
+    for (let i = 0; i < 4; i++) {
+      sk[i] = ra[i]; sk[4 + i] = rb[i]; sk[8 + i] = ra[12 + i]; sk[12 + i] = rb[12 + i];
+    }
+    finish(s, true, 'ok', sk);
+  }
+}
+
+/**
+ * Selects the application and runs AuthenticateAES with the card's diversified key.
+ * `sak` is the card's SAK from the reader: cards that do not speak ISO 14443-4 (bit 0x20 clear,
+ * e.g. MIFARE Classic, Ultralight, UID-only tags) are refused with 'not-desfire' before any exchange.
+ * Calls cb exactly once; never throws.
+ */
+export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uint8Array, sak: number, cb: AuthCallback): void {
+  const s: AuthState = {
+    cfg: cfg, tx: tx, cb: cb, next: function () { /* set below */ },
+    key: new Uint8Array(0), step: 0, iv: new Uint8Array(0), ra: new Uint8Array(0), rb: new Uint8Array(0),
+  };
+  s.next = function (resp, err) {
+    try { onAnswer(s, resp, err); } catch (e) { finish(s, false, 'protocol'); }
+  };
+  if ((sak & 0x20) === 0) { finish(s, false, 'not-desfire'); return; }
+  if (cfg.aid.length !== 3 || cfg.keyNo < 0 || cfg.keyNo > 13) { finish(s, false, 'config'); return; }
+  try {
+    s.key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId);
+  } catch (e) {
+    finish(s, false, 'config');
+    return;
+  }
+  send(s, 0x5a, cfg.aid);
+}
