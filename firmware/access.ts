@@ -2,11 +2,11 @@
  * The access decision for one key and one action: may this record do this now? Pure: no state,
  * no I/O. Lockout and authentication are checked by the caller (firmware/core.ts) around it.
  */
-import { KIND_UID_CARD, PERM_DRIVE, PERM_LOCK, PERM_UNLOCK, R_DISABLED, R_EXPIRED, R_INSECURE_CARD, R_NOT_PERMITTED,
+import { KIND_UID_CARD, PERM_DRIVE, PERM_LOCK, PERM_MANAGE, PERM_UNLOCK, R_DISABLED, R_EXPIRED, R_INSECURE_CARD, R_NOT_PERMITTED,
   R_NOT_YET_VALID, R_OK, R_OUTSIDE_WINDOW, R_REVOKED, R_TIME_UNKNOWN, R_UNKNOWN_KEY, ROLE_OWNER } from './codes';
 import { FLAG_DISABLED, FLAG_REVOKED, type KeyRecord } from './keystore';
 
-export const ALL_PERMS = PERM_UNLOCK | PERM_LOCK | PERM_DRIVE;
+export const ALL_PERMS = PERM_UNLOCK | PERM_LOCK | PERM_DRIVE | PERM_MANAGE;
 
 /** Does the key's validity depend on knowing the real time? */
 export function isTimeBounded(r: KeyRecord): boolean {
@@ -14,7 +14,7 @@ export function isTimeBounded(r: KeyRecord): boolean {
 }
 
 /**
- * R_OK if `r` may perform `perm` at real time `now` (seconds; -1 when the board does not know it),
+ * R_OK if `r` may perform `perm` (0: merely be a valid key now) at real time `now` (seconds; -1 when the board does not know it),
  * else the reason it may not. `tzOffsetMin` places weekday and time-of-day windows in local time.
  */
 export function checkAccess(r: KeyRecord | undefined, perm: number, now: number, tzOffsetMin: number, insecureUidCards: boolean): number {
@@ -22,8 +22,8 @@ export function checkAccess(r: KeyRecord | undefined, perm: number, now: number,
   if (r.flags & FLAG_REVOKED) return R_REVOKED;
   if (r.flags & FLAG_DISABLED) return R_DISABLED;
   if (r.kind === KIND_UID_CARD && !insecureUidCards) return R_INSECURE_CARD;
-  const perms = r.role === ROLE_OWNER ? ALL_PERMS : r.perms;
-  if ((perms & perm) !== perm || perm === 0) return R_NOT_PERMITTED;
+  const perms = r.role === ROLE_OWNER ? ALL_PERMS : r.perms & ~PERM_MANAGE;
+  if ((perms & perm) !== perm) return R_NOT_PERMITTED;
   if (!isTimeBounded(r)) return R_OK;
   if (now < 0) return R_TIME_UNKNOWN; // fail closed: a time-bounded key needs trusted time
   if (r.notBefore && now < r.notBefore) return R_NOT_YET_VALID;

@@ -13,6 +13,8 @@ export const ROLE_GUEST = 2;
 export const PERM_UNLOCK = 1;
 export const PERM_LOCK = 2;
 export const PERM_DRIVE = 4;
+/** Managing keys, time and settings: owners only, never granted to another role. */
+export const PERM_MANAGE = 8;
 
 // Key kinds
 export const KIND_PHONE = 0;

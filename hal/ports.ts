@@ -87,10 +87,25 @@ export interface Ports {
   button?: Input;
   watchdog: Watchdog;
   console: Console;
+  radio?: Radio;
 }
 
 /** An I2C bus (the PN532 card reader hangs on one). Espruino's I2C.writeTo / readFrom. */
 export interface I2CBus {
   writeTo(address: number, data: Uint8Array): void;
   readFrom(address: number, length: number): Uint8Array;
+}
+
+/**
+ * The phone-key radio: one GATT service with a write characteristic (phone -> board) and a
+ * notify characteristic (board -> phone). Packets are at most payloadSize() bytes.
+ */
+export interface Radio {
+  start(onConnect: () => void, onDisconnect: () => void, onPacket: (packet: Uint8Array) => void): void;
+  send(packet: Uint8Array): void;
+  /** Bytes per packet: 20 by default, more once the phone negotiated a larger MTU. */
+  payloadSize(): number;
+  /** True when the link is encrypted (LE Secure Connections); required to hand out a new key's secret. */
+  linkEncrypted(): boolean;
+  disconnect(): void;
 }

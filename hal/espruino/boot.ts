@@ -13,6 +13,9 @@ import { espruinoRandom } from './random';
 import { espruinoCrypto } from './crypto';
 import { espruinoStorage } from './storage';
 import { espruinoWatchdog } from './watchdog';
+import { espruinoRadio } from './radio';
+import { siteLoad } from '../../firmware/site';
+import { phoneKeyStart } from '../../firmware/phonekey';
 
 export function boot(board: BoardConfig): void {
   const p = board.pins;
@@ -32,6 +35,9 @@ export function boot(board: BoardConfig): void {
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: espruinoWatchdog(),
     console: { log: (m) => console.log(m) },
+    radio: espruinoRadio(__DEV__),
   };
-  startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
+  if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
+  const core = startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
+  phoneKeyStart(core, ports.radio!, siteLoad(ports.storage, ports.crypto, ports.random));
 }

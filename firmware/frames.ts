@@ -1,0 +1,138 @@
+/**
+ * Framing of protocol messages over BLE GATT: the phone writes packets to one characteristic,
+ * the board notifies packets on another; each packet is at most MTU-3 bytes (20 by default).
+ * A message is a type byte and its payload; it travels as one or more fragments:
+ *
+ *   byte 0   header: bit7 first fragment, bit6 last fragment, bits0-5 sequence number mod 64
+ *            (0 on the first fragment, +1 on each next one)
+ *   1..2     first fragment only: total message length, u16 big-endian (1..maxMessage)
+ *   rest     message bytes, at least one per fragment
+ *
+ * docs/PROTOCOL.md ("Framing") is the reference. What a message means is not decided here.
+ * Must not: throw on any packet (peers are hostile), or hold more than one message in progress.
+ */
+
+export const FIRST = 0x80;
+export const LAST = 0x40;
+const SEQ_MASK = 0x3f;
+/** The largest message the u16 length can announce. */
+export const MAX_MESSAGE = 0xffff;
+
+/**
+ * Cuts `message` into packets of at most `mtuPayload` bytes (ATT MTU - 3; 20 by default).
+ * Returns [] when there is nothing valid to send: an empty or over-long (> 65535) message, or
+ * an mtuPayload below 4 (one header, the length and one byte). mtuPayload above 512 (the
+ * largest attribute value) counts as 512.
+ */
+export function fragment(message: Uint8Array, mtuPayload: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const total = message ? message.length : 0;
+  if (!(total > 0 && total <= MAX_MESSAGE && mtuPayload >= 4)) return out;
+  const mtu = mtuPayload > 512 ? 512 : Math.floor(mtuPayload);
+  let at = 0;
+  let seq = 0;
+  while (at < total) {
+    const head = at === 0 ? 3 : 1;
+    let n = total - at;
+    if (n > mtu - head) n = mtu - head;
+    const p = new Uint8Array(head + n);
+    p[0] = (at === 0 ? FIRST : 0) | (at + n === total ? LAST : 0) | seq;
+    if (at === 0) {
+      p[1] = total >> 8;
+      p[2] = total & 255;
+    }
+    p.set(message.subarray(at, at + n), head);
+    out.push(p);
+    at += n;
+    seq = (seq + 1) & SEQ_MASK;
+  }
+  return out;
+}
+
+/**
+ * What one packet gave: a whole message, an error naming why the message in progress (or this
+ * packet) was dropped, both (a new first fragment abandoned a message and completed its own),
+ * or neither (more fragments expected).
+ */
+export interface PushResult {
+  message?: Uint8Array;
+  error?: string;
+}
+
+/** State of one reassembly; one per characteristic and connection. */
+export interface Reassembler {
+  /** Longest message accepted (at most 65535). */
+  max: number;
+  /** The message being filled, or null between messages. */
+  buf: Uint8Array | null;
+  /** Bytes of buf filled so far. */
+  got: number;
+  /** Sequence number the next fragment must carry. */
+  seq: number;
+  /** Feeds one received packet. Never throws. */
+  push(packet: Uint8Array): PushResult;
+  /** Drops any message in progress: call it on disconnect and when the caller's timeout expires. */
+  reset(): void;
+}
+
+function reset(this: Reassembler): void {
+  this.buf = null;
+  this.got = 0;
+  this.seq = 0;
+}
+
+function fail(r: Reassembler, error: string): PushResult {
+  r.buf = null;
+  r.got = 0;
+  r.seq = 0;
+  return { error: error };
+}
+
+function push(this: Reassembler, packet: Uint8Array): PushResult {
+  const r = this;
+  const len = packet ? packet.length | 0 : 0;
+  if (!(len > 0)) return fail(r, 'empty packet');
+  const h = packet[0] & 255;
+  let at = 1;
+  let restarted = '';
+  if (h & FIRST) {
+    if (r.buf) restarted = 'new first fragment before the last one; previous message dropped';
+    r.buf = null;
+    if ((h & SEQ_MASK) !== 0) return fail(r, 'first fragment with sequence ' + (h & SEQ_MASK));
+    if (len < 4) return fail(r, 'first fragment too short');
+    const total = ((packet[1] & 255) << 8) | (packet[2] & 255);
+    if (total === 0) return fail(r, 'announced length 0');
+    if (!(total <= r.max)) return fail(r, 'announced length ' + total + ' above ' + r.max);
+    r.buf = new Uint8Array(total);
+    r.got = 0;
+    r.seq = 0;
+    at = 3;
+  } else {
+    if (!r.buf) return fail(r, 'continuation without a first fragment');
+    if ((h & SEQ_MASK) !== r.seq) return fail(r, 'sequence ' + (h & SEQ_MASK) + ', expected ' + r.seq);
+    if (len < 2) return fail(r, 'fragment without data');
+  }
+  const buf = r.buf as Uint8Array;
+  const n = len - at;
+  if (r.got + n > buf.length) return fail(r, 'more bytes than the announced ' + buf.length);
+  for (let i = 0; i < n; i++) buf[r.got + i] = packet[at + i];
+  r.got += n;
+  r.seq = (r.seq + 1) & SEQ_MASK;
+  const last = (h & LAST) !== 0;
+  if (r.got === buf.length) {
+    if (!last) return fail(r, 'announced length reached without a last fragment');
+    r.buf = null;
+    r.got = 0;
+    r.seq = 0;
+    const done: PushResult = { message: buf };
+    if (restarted) done.error = restarted;
+    return done;
+  }
+  if (last) return fail(r, 'last fragment with ' + r.got + ' of ' + buf.length + ' bytes');
+  return restarted ? { error: restarted } : {};
+}
+
+/** A reassembler for messages of at most maxMessage bytes (e.g. 256); see Reassembler. */
+export function createReassembler(maxMessage: number): Reassembler {
+  return { max: maxMessage, buf: null, got: 0, seq: 0, push: push, reset: reset };
+}

@@ -1,0 +1,302 @@
+/**
+ * The phone-key protocol over the Radio port (docs/PROTOCOL.md has the byte layouts and vectors).
+ *
+ * On connect the board sends CHALLENGE with a fresh nonce from the hardware RNG. A COMMAND names
+ * its key, an operation and how long it stays valid, and carries HMAC-SHA256 (first 16 bytes)
+ * under the key's secret over the nonce and the command. Every command consumes the nonce; every
+ * answer carries the next one, so a failure resyncs in one round trip. Answers to a proven key are
+ * MACed too; a peer that proved nothing learns only "unauthenticated" (never whether a key id
+ * exists). A new key's secret leaves the board only wrapped under the owner's key, or — for the
+ * one key the enrolment window admits — over an encrypted link.
+ */
+import type { Radio } from '../hal/ports';
+import { concat, equalConstantTime, readU16, readU32, writeU16, writeU32 } from './bytes';
+import { ENTRY_SIZE, logRead } from './auditlog';
+import * as C from './codes';
+import { type Core, authenticate, enrolKey, manageKey, request, setConfig, setTime } from './core';
+import { createReassembler, fragment, type Reassembler } from './frames';
+import { hmacSha256 } from './hmac';
+import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } from './keystore';
+import { type Site, keySecret } from './site';
+import { clockNow } from './trusted-clock';
+
+// Message types
+export const M_HELLO = 0x01;
+export const M_COMMAND = 0x02;
+export const M_ENROL = 0x03;
+export const M_CHALLENGE = 0x81;
+export const M_RESPONSE = 0x82;
+export const M_REFUSED = 0x83;
+export const M_ENROLLED = 0x84;
+
+// Operations
+export const OP_UNLOCK = 1;
+export const OP_LOCK = 2;
+export const OP_DRIVE = 3;
+export const OP_ADD_KEY = 4;
+export const OP_REVOKE = 5;
+export const OP_LIST_KEYS = 6;
+export const OP_READ_LOG = 7;
+export const OP_SET_TIME = 8;
+export const OP_SET_CONFIG = 9;
+export const OP_STATUS = 10;
+export const OP_REMOVE = 11;
+
+export const NONCE_BYTES = 16;
+export const TAG_BYTES = 16;
+/** A challenge older than this is refused whatever the command says. */
+export const MAX_VALID_MS = 30000;
+const MAX_MESSAGE = 256;
+const CMD_HEAD = 8; // type | key id u32 | op | valid ms u16
+
+export interface PhoneKey {
+  core: Core;
+  radio: Radio;
+  site: Site;
+  reasm: Reassembler;
+  nonce: Uint8Array | undefined;
+  nonceAt: number;
+  /** The nonce answered last, to tell a replay from a forgery. */
+  spent: Uint8Array | undefined;
+}
+
+export function phoneKeyStart(core: Core, radio: Radio, site: Site): PhoneKey {
+  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined };
+  radio.start(
+    () => { pk.reasm.reset(); sendChallenge(pk); },
+    () => { pk.reasm.reset(); pk.nonce = undefined; },
+    (packet) => onPacket(pk, packet),
+  );
+  return pk;
+}
+
+function freshNonce(pk: PhoneKey): Uint8Array {
+  if (pk.nonce) pk.spent = pk.nonce;
+  pk.nonce = pk.core.p.random.bytes(NONCE_BYTES);
+  pk.nonceAt = pk.core.p.clock.uptimeMs();
+  return pk.nonce;
+}
+
+function send(pk: PhoneKey, msg: Uint8Array): void {
+  const parts = fragment(msg, pk.radio.payloadSize());
+  for (let i = 0; i < parts.length; i++) pk.radio.send(parts[i]);
+}
+
+function sendChallenge(pk: PhoneKey): void {
+  const m = new Uint8Array(2 + NONCE_BYTES);
+  m[0] = M_CHALLENGE;
+  m.set(freshNonce(pk), 1);
+  m[1 + NONCE_BYTES] = (pk.core.tc.trusted ? 1 : 0) | (pk.core.state === C.S_ENROLLING ? 2 : 0);
+  send(pk, m);
+}
+
+/** Bytes in, never an exception out: a hostile peer gets a refusal, the board stays up. */
+export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
+  let msg: Uint8Array | undefined;
+  try {
+    const r = pk.reasm.push(packet);
+    msg = r.message;
+    if (!msg) return;
+    if (msg[0] === M_HELLO) sendChallenge(pk);
+    else if (msg[0] === M_COMMAND) onCommand(pk, msg);
+    else if (msg[0] === M_ENROL) onEnrol(pk, msg);
+    else refuse(pk, C.R_BAD_INPUT, 0);
+  } catch (e) {
+    pk.core.p.console.log('phonekey: ' + e);
+    try { refuse(pk, C.R_ERROR, 0); } catch (e2) { /* radio gone */ }
+  }
+}
+
+/** MAC input: a 4-byte domain tag, the nonce, then the message body. */
+function macOf(pk: PhoneKey, secret: Uint8Array, domain: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
+  const head = new Uint8Array(4 + NONCE_BYTES);
+  head[0] = 67; head[1] = 75; head[2] = 49; head[3] = domain; // 'CK1' + domain
+  head.set(nonce, 4);
+  return hmacSha256(pk.core.p.crypto.sha256, secret, concat(head, body)).subarray(0, TAG_BYTES);
+}
+
+const DOMAIN_COMMAND = 67; // 'C'
+const DOMAIN_RESPONSE = 82; // 'R'
+const DOMAIN_WRAP = 87; // 'W'
+
+function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
+  const m = new Uint8Array(4 + NONCE_BYTES);
+  m[0] = M_REFUSED;
+  m[1] = reason;
+  m.set(freshNonce(pk), 2);
+  writeU16(m, 2 + NONCE_BYTES, retrySeconds > 65535 ? 65535 : retrySeconds);
+  send(pk, m);
+}
+
+/** COMMAND: type | key id u32 | op u8 | valid ms u16 | args | tag 16 */
+function onCommand(pk: PhoneKey, msg: Uint8Array): void {
+  const core = pk.core;
+  const nonce = pk.nonce;
+  if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { refuse(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND, 0); return; }
+  const keyId = readU32(msg, 1);
+  const op = msg[5];
+  const validMs = readU16(msg, 6);
+  const body = msg.subarray(0, msg.length - TAG_BYTES);
+  const tag = msg.subarray(msg.length - TAG_BYTES);
+  const args = msg.subarray(CMD_HEAD, msg.length - TAG_BYTES);
+  const age = core.p.clock.uptimeMs() - pk.nonceAt;
+  const spent = pk.spent;
+  freshNonce(pk); // this command consumes the nonce, whatever happens next
+  let secret: Uint8Array | undefined;
+  const verify = (rec: KeyRecord) => {
+    secret = keySecret(core.p.crypto, pk.site, rec.id, rec.salt);
+    if (equalConstantTime(macOf(pk, secret, DOMAIN_COMMAND, nonce, body), tag)) {
+      return age > (validMs < MAX_VALID_MS ? validMs : MAX_VALID_MS) ? C.R_EXPIRED_COMMAND : C.R_OK;
+    }
+    if (spent && equalConstantTime(macOf(pk, secret, DOMAIN_COMMAND, spent, body), tag)) return C.R_REPLAY;
+    secret = undefined;
+    return C.R_BAD_MAC;
+  };
+  const perm = op === OP_UNLOCK ? C.PERM_UNLOCK : op === OP_LOCK ? C.PERM_LOCK : op === OP_DRIVE ? C.PERM_DRIVE
+    : op === OP_STATUS ? 0 : C.PERM_MANAGE;
+  let reason: number;
+  let data: Uint8Array | undefined;
+  if (op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE) {
+    reason = request(core, keyId, perm, verify);
+  } else {
+    reason = authenticate(core, keyId, perm, verify);
+    if (reason === C.R_OK) {
+      const r = manage(pk, op, args, core.actor!, secret!, nonce);
+      reason = r.reason;
+      data = r.data;
+    }
+  }
+  if (!secret) {
+    // Nothing proven: say only that, with the next nonce and (if locked out) when to retry.
+    if (reason === C.R_UNKNOWN_KEY) macOf(pk, keySecret(core.p.crypto, pk.site, keyId, 0), DOMAIN_COMMAND, nonce, body); // same work as a known key
+    refuse(pk, reason === C.R_LOCKED_OUT ? C.R_LOCKED_OUT : C.R_BAD_MAC, reason === C.R_LOCKED_OUT ? 30 : 0);
+    return;
+  }
+  respond(pk, secret, nonce, op, reason, data);
+}
+
+/** RESPONSE: type | status | op | next nonce 16 | data | tag 16 (over the command's nonce). */
+function respond(pk: PhoneKey, secret: Uint8Array, nonce: Uint8Array, op: number, reason: number, data: Uint8Array | undefined): void {
+  const n = data ? data.length : 0;
+  const m = new Uint8Array(3 + NONCE_BYTES + n + TAG_BYTES);
+  m[0] = M_RESPONSE;
+  m[1] = reason;
+  m[2] = op;
+  m.set(pk.nonce!, 3);
+  if (data) m.set(data, 3 + NONCE_BYTES);
+  m.set(macOf(pk, secret, DOMAIN_RESPONSE, nonce, m.subarray(0, 3 + NONCE_BYTES + n)), 3 + NONCE_BYTES + n);
+  send(pk, m);
+}
+
+function manage(pk: PhoneKey, op: number, a: Uint8Array, actor: KeyRecord, secret: Uint8Array, nonce: Uint8Array): { reason: number; data?: Uint8Array } {
+  const core = pk.core;
+  if (op === OP_ADD_KEY) {
+    // args: role | perms | weekdays | notBefore u32 | notAfter u32 | winStart u16 | winEnd u16 | kind | label 6
+    if (a.length < 23) return { reason: C.R_BAD_INPUT };
+    const rec = recordFromArgs(a, newKeyId(pk), readU32(core.p.random.bytes(4), 0));
+    const reason = manageKey(core, actor, 'add', rec);
+    if (reason !== C.R_OK) return { reason };
+    // The new key's secret, wrapped under the owner's key for this nonce: never plaintext on the air.
+    const out = new Uint8Array(20);
+    writeU32(out, 0, rec.id);
+    const idb = out.subarray(0, 4);
+    const pad = macOf(pk, secret, DOMAIN_WRAP, nonce, idb);
+    const s = keySecret(core.p.crypto, pk.site, rec.id, rec.salt);
+    for (let i = 0; i < 16; i++) out[4 + i] = s[i] ^ pad[i];
+    return { reason, data: out };
+  }
+  if (op === OP_REVOKE || op === OP_REMOVE) {
+    if (a.length < 4) return { reason: C.R_BAD_INPUT };
+    const i = ksFind(core.ks, readU32(a, 0));
+    if (i < 0) return { reason: C.R_UNKNOWN_KEY };
+    return { reason: manageKey(core, actor, op === OP_REVOKE ? 'revoke' : 'remove', ksGet(core.ks, i)) };
+  }
+  if (op === OP_LIST_KEYS) {
+    // args: first index u16 -> total u16 | up to 4 records
+    const from = a.length >= 2 ? readU16(a, 0) : 0;
+    const total = ksCount(core.ks);
+    const n = Math.max(0, Math.min(4, total - from));
+    const out = new Uint8Array(2 + n * RECORD_SIZE);
+    writeU16(out, 0, total);
+    for (let i = 0; i < n; i++) {
+      const s = encodeRecord(ksGet(core.ks, from + i));
+      for (let j = 0; j < RECORD_SIZE; j++) out[2 + i * RECORD_SIZE + j] = s.charCodeAt(j);
+    }
+    return { reason: C.R_OK, data: out };
+  }
+  if (op === OP_READ_LOG) {
+    // args: from seq u32 -> up to 8 entries of 16 bytes (seq | time | event | result | reason | 0 | key id)
+    const out = new Uint8Array(8 * ENTRY_SIZE);
+    let at = 0;
+    logRead(core.log, a.length >= 4 ? readU32(a, 0) : 0, 8, (e) => {
+      writeU32(out, at, e.seq); writeU32(out, at + 4, e.time);
+      out[at + 8] = e.event | (e.trusted ? 128 : 0); out[at + 9] = e.result; out[at + 10] = e.reason;
+      writeU32(out, at + 12, e.keyId);
+      at += ENTRY_SIZE;
+    });
+    return { reason: C.R_OK, data: out.subarray(0, at) };
+  }
+  if (op === OP_SET_TIME) return { reason: a.length < 4 ? C.R_BAD_INPUT : setTime(core, actor, readU32(a, 0)) };
+  if (op === OP_SET_CONFIG) {
+    let changes: any;
+    try {
+      let text = '';
+      for (let i = 0; i < a.length; i++) text += String.fromCharCode(a[i]);
+      changes = JSON.parse(text);
+    } catch (e) {
+      return { reason: C.R_BAD_INPUT };
+    }
+    return { reason: setConfig(core, actor, changes) };
+  }
+  if (op === OP_STATUS) {
+    // state | time trusted | time u32 | keys u16 | free storage u32
+    const out = new Uint8Array(12);
+    out[0] = core.state;
+    out[1] = core.tc.trusted ? 1 : 0;
+    writeU32(out, 2, Math.max(0, clockNow(core.tc)));
+    writeU16(out, 6, ksCount(core.ks));
+    writeU32(out, 8, core.p.storage.free());
+    return { reason: C.R_OK, data: out };
+  }
+  return { reason: C.R_BAD_INPUT };
+}
+
+function recordFromArgs(a: Uint8Array, id: number, salt: number): KeyRecord {
+  let label = '';
+  for (let i = 17; i < 23; i++) if (a[i] >= 32 && a[i] < 127) label += String.fromCharCode(a[i]);
+  return {
+    id, kind: a[16] === C.KIND_CARD ? C.KIND_CARD : C.KIND_PHONE, flags: 0, role: a[0], perms: a[1] & 7, weekdays: a[2] & 127,
+    notBefore: readU32(a, 3), notAfter: readU32(a, 7), winStart: readU16(a, 11), winEnd: readU16(a, 13), salt, label,
+  };
+}
+
+/** A random key id not yet in the table (never 0). */
+function newKeyId(pk: PhoneKey): number {
+  for (;;) {
+    const id = readU32(pk.core.p.random.bytes(4), 0);
+    if (id !== 0 && ksFind(pk.core.ks, id) < 0) return id;
+  }
+}
+
+/**
+ * ENROL: type | label 6. Admitted only while the enrolment window is open (a physical act at the
+ * board opened it) and only over an encrypted link: the answer carries the new key's secret.
+ * ENROLLED: type | status | key id u32 | secret 16.
+ */
+function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
+  const core = pk.core;
+  if (core.state !== C.S_ENROLLING) { refuse(pk, C.R_NO_WINDOW, 0); return; }
+  if (!pk.radio.linkEncrypted()) { refuse(pk, C.R_NOT_PERMITTED, 0); return; }
+  let label = '';
+  for (let i = 1; i < msg.length && i < 7; i++) if (msg[i] >= 32 && msg[i] < 127) label += String.fromCharCode(msg[i]);
+  const rec: KeyRecord = { id: newKeyId(pk), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: C.PERM_UNLOCK | C.PERM_LOCK | C.PERM_DRIVE,
+    weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label };
+  const reason = enrolKey(core, rec); // the window sets the role
+  if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
+  const out = new Uint8Array(22);
+  out[0] = M_ENROLLED;
+  out[1] = C.R_OK;
+  writeU32(out, 2, rec.id);
+  out.set(keySecret(core.p.crypto, pk.site, rec.id, rec.salt), 6);
+  send(pk, out);
+}

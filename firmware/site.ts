@@ -1,0 +1,62 @@
+/**
+ * The board's site secrets: a 32-byte secret from which every phone key's secret is derived, and
+ * the 16-byte card master key from which every card's key is diversified. Set by USB provisioning
+ * (tools/provision); on a board never provisioned, generated from the hardware RNG at first boot
+ * so that an owner enrolled through the pairing window still has a unique secret.
+ *
+ * Phone key secret = first 16 bytes of HMAC-SHA256(siteSecret, 'CK1K' | id u32 | salt u32): the
+ * table holds no secrets itself, and a provisioning tool holding the site file can issue keys.
+ * Anyone holding the board can read its flash (docs/THREAT-MODEL.md): these secrets included.
+ */
+import type { Crypto, FlashStorage, Random } from '../hal/ports';
+import { writeU32 } from './bytes';
+import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
+import { hmacSha256 } from './hmac';
+
+const SITE_FILE = 'ck.site.';
+export const SITE_BYTES = 48;
+
+export interface Site {
+  secret: Uint8Array;
+  cardMaster: Uint8Array;
+  gen: Generation | undefined;
+}
+
+function bytesOf(s: string, from: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(from + i) & 255;
+  return out;
+}
+
+function strOf(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+export function siteLoad(storage: FlashStorage, crypto: Crypto, random: Random): Site {
+  const gen = genLoad(storage, crypto, SITE_FILE);
+  if (gen && gen.length === SITE_BYTES) {
+    const s = genData(storage, gen);
+    return { secret: bytesOf(s, 0, 32), cardMaster: bytesOf(s, 32, 16), gen };
+  }
+  const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), gen: undefined };
+  siteSave(storage, crypto, site);
+  return site;
+}
+
+/** Replaces the site secrets (USB provisioning only). */
+export function siteSave(storage: FlashStorage, crypto: Crypto, site: Site): boolean {
+  const gen = genWriteSmall(storage, crypto, SITE_FILE, site.gen, strOf(site.secret) + strOf(site.cardMaster));
+  if (gen) site.gen = gen;
+  return !!gen;
+}
+
+/** The 16-byte secret of phone key (id, salt). */
+export function keySecret(crypto: Crypto, site: Site, id: number, salt: number): Uint8Array {
+  const msg = new Uint8Array(12);
+  msg[0] = 67; msg[1] = 75; msg[2] = 49; msg[3] = 75; // 'CK1K'
+  writeU32(msg, 4, id);
+  writeU32(msg, 8, salt);
+  return hmacSha256(crypto.sha256, site.secret, msg).subarray(0, 16);
+}

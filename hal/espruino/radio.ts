@@ -1,0 +1,38 @@
+/**
+ * Radio port on Espruino's NRF: one custom GATT service with a write characteristic (phone ->
+ * board) and a notify characteristic (board -> phone). Production builds remove the Nordic UART
+ * service (the JavaScript console would be reachable over the air) and require an encrypted link
+ * for both characteristics; dev builds keep the console and say so at boot.
+ */
+import type { Radio } from '../ports';
+
+export const SERVICE_UUID = 'f3c1a000-7b5c-4c2e-9e31-6b6579636b31';
+export const RX_UUID = 'f3c1a001-7b5c-4c2e-9e31-6b6579636b31';
+export const TX_UUID = 'f3c1a002-7b5c-4c2e-9e31-6b6579636b31';
+
+export function espruinoRadio(dev: boolean): Radio {
+  return {
+    start: (onConnect, onDisconnect, onPacket) => {
+      const sec = dev ? undefined : { read: { encrypted: true, lesc: true }, write: { encrypted: true, lesc: true } };
+      const services: { [s: string]: { [c: string]: NrfCharacteristic } } = {};
+      const chars: { [c: string]: NrfCharacteristic } = {};
+      chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], security: sec, onWrite: (evt) => onPacket(new Uint8Array(evt.data)) };
+      chars[TX_UUID] = { notify: true, readable: true, maxLen: 244, value: [0], security: sec };
+      services[SERVICE_UUID] = chars;
+      if (!dev) NRF.setSecurity({ bond: true, lesc: true, mitm: false, pair: true });
+      NRF.setServices(services, { uart: dev, advertise: [SERVICE_UUID] });
+      NRF.on('connect', () => onConnect());
+      NRF.on('disconnect', () => onDisconnect());
+    },
+    send: (packet) => {
+      const u: { [s: string]: { [c: string]: { value: Uint8Array; notify: boolean } } } = {};
+      const c: { [c: string]: { value: Uint8Array; notify: boolean } } = {};
+      c[TX_UUID] = { value: packet, notify: true };
+      u[SERVICE_UUID] = c;
+      NRF.updateServices(u);
+    },
+    payloadSize: () => 20,
+    linkEncrypted: () => !!NRF.getSecurityStatus().encrypted,
+    disconnect: () => NRF.disconnect(),
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * The phone-key protocol on the board (firmware/phonekey.ts) against a phone played by the test:
+ * valid unlock in one round trip, replayed / expired / truncated / oversized / bit-flipped frames
+ * refused without an unlock, wrong / revoked / expired keys with the right reason, lockout,
+ * enrolment only inside the window, guests cannot add keys, and secrets never in plaintext.
+ */
+import { strict as assert } from 'node:assert';
+import * as C from '../../firmware/codes';
+import { type Core, coreStart, manageKey, openEnrolWindow, setTime } from '../../firmware/core';
+import { ksLookup } from '../../firmware/keystore';
+import { type PhoneKey, phoneKeyStart } from '../../firmware/phonekey';
+import { type Site, keySecret, siteLoad } from '../../firmware/site';
+import { type Answer, M, OP, type PhoneKeyFile, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey } from '../../tools/phonekey/protocol';
+import { type FakeBoard, fakeBoard } from '../support/fake-ports';
+import { type FakeRadio, fakeRadio } from '../support/fake-radio';
+import { key } from '../support/keys';
+
+const NOW = 1767225600;
+
+interface Rig { b: FakeBoard; core: Core; radio: FakeRadio; pk: PhoneKey; site: Site; owner: PhoneKeyFile }
+
+function rig(): Rig {
+  const b = fakeBoard();
+  const core = coreStart(b.ports, { keyCapacity: 50, logSegments: 3, logPerSegment: 32 });
+  const radio = fakeRadio();
+  const site = siteLoad(b.ports.storage, b.ports.crypto, b.ports.random);
+  const pk = phoneKeyStart(core, radio, site);
+  manageKey(core, undefined, 'add', key(1));
+  const owner = { keyId: 1, secret: keySecret(b.ports.crypto, site, 1, ksLookup(core.ks, 1)!.salt) };
+  return { b, core, radio, pk, site, owner };
+}
+
+function fileFor(r: Rig, id: number): PhoneKeyFile {
+  return { keyId: id, secret: keySecret(r.b.ports.crypto, r.site, id, ksLookup(r.core.ks, id)!.salt) };
+}
+
+/** Connects and returns the challenge nonce. */
+function connect(r: Rig): Uint8Array {
+  r.radio.connect();
+  const a = parseAnswer(nodeMac, undefined, r.radio.inbox.pop()!);
+  assert.equal(a.type, 'challenge');
+  return a.nonce!;
+}
+
+function send(r: Rig, msg: Uint8Array, k?: PhoneKeyFile, nonce?: Uint8Array): Answer {
+  const before = r.radio.inbox.length;
+  r.radio.write(msg);
+  assert.equal(r.radio.inbox.length, before + 1, 'exactly one answer');
+  return parseAnswer(nodeMac, k, r.radio.inbox[r.radio.inbox.length - 1], nonce);
+}
+
+function run(r: Rig, k: PhoneKeyFile, nonce: Uint8Array, op: number, args?: Uint8Array): Answer {
+  return send(r, command(nodeMac, k, nonce, op, args), k, nonce);
+}
+
+describe('phone key over BLE', () => {
+  it('unlocks in one round trip after connecting, and the answer proves the car did it', () => {
+    const r = rig();
+    const nonce = connect(r);
+    const a = run(r, r.owner, nonce, OP.UNLOCK);
+    assert.equal(a.type, 'response');
+    assert.equal(a.status, C.R_OK);
+    assert.equal(a.authentic, true, 'response MAC verifies under our key and our nonce');
+    assert.equal(r.b.relay.on, true);
+    assert.equal(r.core.state, C.S_UNLOCKED);
+    assert.notDeepEqual(a.nonce, nonce, 'a fresh nonce for the next command');
+  });
+
+  it('a forged answer does not verify (the phone knows whether the car really unlocked)', () => {
+    const r = rig();
+    const nonce = connect(r);
+    r.radio.write(command(nodeMac, r.owner, nonce, OP.UNLOCK));
+    const msg = r.radio.inbox.pop()!;
+    msg[1] ^= 1;
+    assert.equal(parseAnswer(nodeMac, r.owner, msg, nonce).authentic, false);
+  });
+
+  it('refuses a replayed command, with reason "replay", and does not unlock', () => {
+    const r = rig();
+    const nonce = connect(r);
+    const cmd = command(nodeMac, r.owner, nonce, OP.LOCK);
+    assert.equal(send(r, cmd, r.owner, nonce).status, C.R_OK);
+    r.core.state = C.S_LOCKED;
+    const again = send(r, cmd, r.owner, nonce);
+    assert.equal(again.status, C.R_REPLAY);
+    // An unlock recorded on the air and played back later never opens the car.
+    const r2 = rig();
+    const n2 = connect(r2);
+    const unlock = command(nodeMac, r2.owner, n2, OP.UNLOCK);
+    r2.radio.drop();
+    connect(r2);
+    const a = send(r2, unlock, r2.owner, n2);
+    assert.notEqual(a.status, C.R_OK);
+    assert.equal(r2.b.relay.on, false);
+  });
+
+  it('refuses an expired command (the nonce is older than the command allows)', () => {
+    const r = rig();
+    const nonce = connect(r);
+    r.b.time.advance(6000);
+    const a = run(r, r.owner, nonce, OP.UNLOCK);
+    assert.equal(a.status, C.R_EXPIRED_COMMAND);
+    assert.equal(a.authentic, true);
+    assert.equal(r.b.relay.on, false);
+    const again = run(r, r.owner, a.nonce!, OP.UNLOCK);
+    assert.equal(again.status, C.R_OK, 'resyncs in one more round trip with the nonce it was given');
+  });
+
+  it('refuses truncated, oversized and bit-flipped frames at every byte position without unlocking', () => {
+    const r = rig();
+    let nonce = connect(r);
+    const good = command(nodeMac, r.owner, nonce, OP.UNLOCK);
+    for (let cut = 1; cut < good.length; cut++) {
+      const a = send(r, good.subarray(0, cut));
+      assert.notEqual(a.status, C.R_OK);
+      nonce = a.nonce!;
+    }
+    const big = new Uint8Array(400);
+    big.set(good);
+    r.radio.write(big); // longer than the board accepts: dropped by the reassembler, no answer needed
+    for (let i = 0; i < good.length; i++) {
+      for (const bit of [0x01, 0x80]) {
+        const bad = command(nodeMac, r.owner, nonce, OP.UNLOCK);
+        bad[i] ^= bit;
+        const a = send(r, bad, r.owner, nonce);
+        assert.notEqual(a.status, C.R_OK, `flip at byte ${i}`);
+        nonce = a.nonce!;
+      }
+      r.core.lo.until.fill(0); r.core.lo.fails.fill(0); // keep lockout out of this test's way
+    }
+    assert.ok(r.b.relay.history.every(([, on]) => !on), 'never unlocked');
+    assert.equal(run(r, r.owner, nonce, OP.UNLOCK).status, C.R_OK, 'and the real key still works');
+  });
+
+  it('answers an unknown key exactly like a bad MAC (no leak of which ids exist)', () => {
+    const r = rig();
+    const nonce = connect(r);
+    const stranger = { keyId: 0x12345678, secret: new Uint8Array(16) };
+    const a = run(r, stranger, nonce, OP.UNLOCK);
+    const b = run(r, { keyId: 1, secret: new Uint8Array(16) }, a.nonce!, OP.UNLOCK);
+    assert.equal(a.type, 'refused');
+    assert.equal(b.type, 'refused');
+    assert.equal(a.status, b.status);
+    assert.equal(a.status, C.R_BAD_MAC);
+  });
+
+  it('refuses revoked and expired keys with their reason, authenticated', () => {
+    const r = rig();
+    const owner = ksLookup(r.core.ks, 1)!;
+    manageKey(r.core, owner, 'add', key(2, C.ROLE_DRIVER));
+    manageKey(r.core, owner, 'add', key(3, C.ROLE_GUEST, { notAfter: NOW - 1 }));
+    setTime(r.core, owner, NOW);
+    const k2 = fileFor(r, 2), k3 = fileFor(r, 3);
+    manageKey(r.core, owner, 'revoke', key(2, C.ROLE_DRIVER));
+    let nonce = connect(r);
+    const a = run(r, k2, nonce, OP.UNLOCK);
+    assert.equal(a.status, C.R_REVOKED);
+    assert.equal(a.authentic, true);
+    nonce = a.nonce!;
+    const b = run(r, k3, nonce, OP.UNLOCK);
+    assert.equal(b.status, C.R_EXPIRED);
+    assert.equal(r.b.relay.on, false);
+  });
+
+  it('locks out after repeated failures and says when to retry', () => {
+    const r = rig();
+    manageKey(r.core, ksLookup(r.core.ks, 1), 'add', key(2, C.ROLE_DRIVER));
+    const wrong = { keyId: 2, secret: new Uint8Array(16).fill(9) };
+    let nonce = connect(r);
+    for (let i = 0; i < 5; i++) nonce = run(r, wrong, nonce, OP.UNLOCK).nonce!;
+    const a = run(r, fileFor(r, 2), nonce, OP.UNLOCK);
+    assert.equal(a.type, 'refused');
+    assert.equal(a.status, C.R_LOCKED_OUT);
+    assert.ok(a.retrySeconds! > 0);
+    assert.equal(r.b.relay.on, false);
+  });
+
+  it('enrolment is refused outside the window and accepted once inside it, over an encrypted link only', () => {
+    const r = rig();
+    connect(r);
+    const enrol = new Uint8Array([M.ENROL, 80, 104, 111, 110, 101]);
+    assert.equal(send(r, enrol).status, C.R_NO_WINDOW);
+    openEnrolWindow(r.core, C.ROLE_DRIVER);
+    assert.equal(send(r, enrol).status, C.R_NOT_PERMITTED, 'not over a plaintext link');
+    r.radio.encrypted = true;
+    const a = send(r, enrol);
+    assert.equal(a.type, 'enrolled');
+    const k = { keyId: a.keyId!, secret: a.secret! };
+    assert.equal(ksLookup(r.core.ks, k.keyId)!.role, C.ROLE_DRIVER);
+    assert.equal(send(r, enrol).status, C.R_NO_WINDOW, 'the window admitted one key');
+    const nonce = connect(r);
+    assert.equal(run(r, k, nonce, OP.UNLOCK).status, C.R_OK, 'the enrolled phone unlocks');
+  });
+
+  it('an owner adds a key; its secret comes back wrapped, never in plaintext, and works', () => {
+    const r = rig();
+    const nonce = connect(r);
+    const a = run(r, r.owner, nonce, OP.ADD_KEY, addKeyArgs({ role: C.ROLE_GUEST, perms: C.PERM_UNLOCK, label: 'Guest' }));
+    assert.equal(a.status, C.R_OK);
+    const k = unwrapNewKey(nodeMac, r.owner, nonce, a.data!);
+    const real = keySecret(r.b.ports.crypto, r.site, k.keyId, ksLookup(r.core.ks, k.keyId)!.salt);
+    assert.deepEqual(k.secret, real);
+    const onAir = Buffer.from(r.radio.inbox[r.radio.inbox.length - 1]);
+    assert.equal(onAir.indexOf(Buffer.from(real)), -1, 'the plaintext secret is not on the air');
+    assert.equal(run(r, k, a.nonce!, OP.UNLOCK).status, C.R_OK);
+  });
+
+  it('a guest cannot add keys, revoke or set the time', () => {
+    const r = rig();
+    manageKey(r.core, ksLookup(r.core.ks, 1), 'add', key(5, C.ROLE_GUEST));
+    const g = fileFor(r, 5);
+    let nonce = connect(r);
+    for (const [op, args] of [[OP.ADD_KEY, addKeyArgs({ role: 0, perms: 7 })], [OP.REVOKE, new Uint8Array(be32(1))], [OP.SET_TIME, new Uint8Array(be32(NOW))]] as const) {
+      const a = run(r, g, nonce, op, args);
+      assert.equal(a.status, C.R_NOT_PERMITTED);
+      nonce = a.nonce!;
+    }
+    assert.equal(ksLookup(r.core.ks, 1)!.flags, 0);
+  });
+
+  it('an owner reads status, the key list and the audit log', () => {
+    const r = rig();
+    let nonce = connect(r);
+    const st = run(r, r.owner, nonce, OP.STATUS);
+    assert.equal(st.status, C.R_OK);
+    assert.equal(st.data![0], C.S_LOCKED);
+    const list = run(r, r.owner, st.nonce!, OP.LIST_KEYS, new Uint8Array([0, 0]));
+    assert.equal((list.data![0] << 8) | list.data![1], 1);
+    const log = run(r, r.owner, list.nonce!, OP.READ_LOG, new Uint8Array(be32(0)));
+    assert.ok(log.data!.length >= 16 && log.data!.length % 16 === 0);
+    nonce = log.nonce!;
+  });
+
+  it('survives random garbage packets: no exception escapes, no unlock, still answers', () => {
+    const r = rig();
+    let nonce = connect(r);
+    let seed = 42;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 16; };
+    for (let i = 0; i < 3000; i++) {
+      const p = new Uint8Array(1 + (rnd() % 24));
+      for (let j = 0; j < p.length; j++) p[j] = rnd() & 255;
+      r.radio.writeRaw(p);
+    }
+    assert.ok(r.b.relay.history.every(([, on]) => !on));
+    r.core.lo.until.fill(0);
+    r.radio.inbox.length = 0;
+    nonce = connect(r);
+    assert.equal(run(r, r.owner, nonce, OP.UNLOCK).status, C.R_OK);
+  });
+});
