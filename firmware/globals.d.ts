@@ -1,3 +1,7 @@
 /** Build-time constants set by tools/build.ts (esbuild define). Not Espruino globals. */
 declare const __DEV__: boolean;
 declare const __BOARD__: string;
+/** The board's Espruino build has AES (hal/boards/*.ts): the JS fallback is left out of the bundle. */
+declare const __HAS_AES__: boolean;
+/** Keycard support is in this build (hal/boards/*.ts `nfc`). */
+declare const __NFC__: boolean;

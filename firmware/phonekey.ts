@@ -18,6 +18,7 @@ import { createReassembler, fragment, type Reassembler } from './frames';
 import { hmacSha256 } from './hmac';
 import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } from './keystore';
 import { type Site, keySecret } from './site';
+import { type Cards, expectCard } from './cards';
 import { clockNow } from './trusted-clock';
 
 // Message types
@@ -41,6 +42,7 @@ export const OP_SET_TIME = 8;
 export const OP_SET_CONFIG = 9;
 export const OP_STATUS = 10;
 export const OP_REMOVE = 11;
+export const OP_ENROL_CARD = 12;
 
 export const NONCE_BYTES = 16;
 export const TAG_BYTES = 16;
@@ -58,10 +60,11 @@ export interface PhoneKey {
   nonceAt: number;
   /** The nonce answered last, to tell a replay from a forgery. */
   spent: Uint8Array | undefined;
+  cards: Cards | undefined;
 }
 
-export function phoneKeyStart(core: Core, radio: Radio, site: Site): PhoneKey {
-  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined };
+export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
+  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards };
   radio.start(
     () => { pk.reasm.reset(); sendChallenge(pk); },
     () => { pk.reasm.reset(); pk.nonce = undefined; },
@@ -204,6 +207,11 @@ function manage(pk: PhoneKey, op: number, a: Uint8Array, actor: KeyRecord, secre
     const s = keySecret(core.p.crypto, pk.site, rec.id, rec.salt);
     for (let i = 0; i < 16; i++) out[4 + i] = s[i] ^ pad[i];
     return { reason, data: out };
+  }
+  if (op === OP_ENROL_CARD) {
+    // Same arguments as ADD_KEY; the key id comes from the card tapped within 30 s (see the log).
+    if (a.length < 23 || !pk.cards) return { reason: pk.cards ? C.R_BAD_INPUT : C.R_NOT_PERMITTED };
+    return { reason: expectCard(pk.cards, actor, recordFromArgs(a, 1, 0)) };
   }
   if (op === OP_REVOKE || op === OP_REMOVE) {
     if (a.length < 4) return { reason: C.R_BAD_INPUT };

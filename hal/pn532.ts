@@ -19,7 +19,7 @@
  * Must not: decide anything about a card (firmware/ does), throw out of a callback, or leave the
  * field on when no card is being talked to.
  */
-import type { I2CBus, Output, Timers } from './ports';
+import type { CardReader, I2CBus, Output, Timers } from './ports';
 
 export interface Pn532Options {
   /** 7-bit I2C address (0x24). */
@@ -406,4 +406,13 @@ export function pn532Transceive(r: Pn532, apdu: Uint8Array, cb: ExchangeCallback
   p.set(apdu, 1);
   r.xcb = cb;
   command(r, 0x40, p, opt(r.o.exchangeTimeoutMs, 500), afterExchange);
+}
+
+/** The reader as the CardReader port the firmware sees. */
+export function pn532Reader(r: Pn532): CardReader {
+  return {
+    start: (onCard, onError) => pn532Start(r, (uid, info) => onCard(uid, info.sak), onError),
+    transceive: (apdu, cb) => pn532Transceive(r, apdu, cb),
+    release: () => pn532Release(r),
+  };
 }

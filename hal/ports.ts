@@ -88,6 +88,7 @@ export interface Ports {
   watchdog: Watchdog;
   console: Console;
   radio?: Radio;
+  reader?: CardReader;
 }
 
 /** An I2C bus (the PN532 card reader hangs on one). Espruino's I2C.writeTo / readFrom. */
@@ -108,4 +109,12 @@ export interface Radio {
   /** True when the link is encrypted (LE Secure Connections); required to hand out a new key's secret. */
   linkEncrypted(): boolean;
   disconnect(): void;
+}
+
+/** A contactless card reader (a PN532 on the board): reports cards and carries APDUs to the one in the field. */
+export interface CardReader {
+  start(onCard: (uid: Uint8Array, sak: number) => void, onError: (reason: string) => void): void;
+  transceive(apdu: Uint8Array, cb: (resp: Uint8Array | undefined, err?: string) => void): void;
+  /** Done with the card in the field: field off until the next poll. */
+  release(): void;
 }

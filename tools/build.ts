@@ -55,7 +55,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     platform: 'neutral',
     target: TARGET,
     external: ['Storage', 'crypto'],
-    define: { __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id) },
+    define: { __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false' },
     charset: 'ascii',
     legalComments: 'none',
     sourcemap: 'external',

@@ -25,6 +25,11 @@ export interface BoardConfig {
   /** Level the button reads when pressed. */
   buttonActiveHigh: boolean;
   crypto: { sha256: boolean; aes: boolean };
+  /**
+   * Keycards (PN532 + DESFire) in this build. The card code costs about 9 KB of a 40 KB Storage on
+   * nRF52832 boards, which then hold fewer keys: see docs/PERFORMANCE.md.
+   */
+  nfc: boolean;
   /** Bytes of Storage (flash file system) on the board. */
   storageBytes: number;
   /** JavaScript variables the board's Espruino build has. */

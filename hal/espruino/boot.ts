@@ -16,14 +16,19 @@ import { espruinoWatchdog } from './watchdog';
 import { espruinoRadio } from './radio';
 import { siteLoad } from '../../firmware/site';
 import { phoneKeyStart } from '../../firmware/phonekey';
+import { cardsStart } from '../../firmware/cards';
+import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
+import { createPn532, pn532Reader } from '../pn532';
+import { espruinoI2C } from './i2c';
 
 export function boot(board: BoardConfig): void {
   const p = board.pins;
   const relay = espruinoOutput(p.relay, board.relayActiveHigh);
   const drive = p.drive === undefined ? undefined : espruinoOutput(p.drive, board.relayActiveHigh);
   const led = (pin: number | undefined) => (pin === undefined ? undefined : espruinoOutput(pin, true));
+  const timers = espruinoTimers();
   const ports: Ports = {
-    timers: espruinoTimers(),
+    timers,
     clock: espruinoClock(),
     random: espruinoRandom(),
     crypto: espruinoCrypto(board.crypto.aes),
@@ -37,7 +42,18 @@ export function boot(board: BoardConfig): void {
     console: { log: (m) => console.log(m) },
     radio: espruinoRadio(__DEV__),
   };
+  if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
   const core = startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
-  phoneKeyStart(core, ports.radio!, siteLoad(ports.storage, ports.crypto, ports.random));
+  const site = siteLoad(ports.storage, ports.crypto, ports.random);
+  let cards;
+  if (__NFC__) {
+    // Native AES where the board's Espruino build has it; the JS fallback only on boards without.
+    const c = ports.crypto;
+    const cipher = __HAS_AES__
+      ? { encrypt: c.aesEncryptBlock!, decrypt: c.aesDecryptBlock! }
+      : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
+    cards = cardsStart(core, ports.reader!, site, cipher);
+  }
+  phoneKeyStart(core, ports.radio!, site, cards);
 }

@@ -28,7 +28,7 @@ export interface Session {
   dir: string;
 }
 
-const CHUNK = 384;
+const CHUNK = 256;
 
 /** Starts the interpreter in `dir` (booting whatever Storage holds there). */
 export function startInterpreter(bin: string, dir: string): Session {
@@ -124,7 +124,7 @@ export function byteLiteral(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i) & 255;
-    out += c >= 32 && c < 127 && c !== 34 && c !== 92 ? s[i] : '\\x' + (c < 16 ? '0' : '') + c.toString(16);
+    out += c === 34 || c === 92 ? '\\' + s[i] : c >= 32 && c < 127 ? s[i] : '\\x' + (c < 16 ? '0' : '') + c.toString(16);
   }
   return out + '"';
 }

@@ -1,0 +1,135 @@
+/**
+ * Keycards: what a tap means. A card's key id is the first 4 bytes of SHA-256 of its UID. A
+ * DESFire card must prove its per-card AES key (diversified from the site's card master key, see
+ * firmware/desfire.ts) before the core even looks at its rights; a UID-only card is cloneable and
+ * works only with the `insecureUidCards` setting, logged on every use. A tap unlocks a locked car
+ * and locks an unlocked one. An owner card tapped while the board's button is held opens the
+ * phone-key enrolment window instead (a physical act, never an ordinary unlock). An owner's phone
+ * can ask to enrol the next new card tapped within 30 s.
+ *
+ * Must not: unlock on anything but core.request's verdict, or keep the reader's field on.
+ */
+import type { CardReader } from '../hal/ports';
+import type { BlockCipher } from './cmac';
+import * as C from './codes';
+import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';
+import { authenticateDesfire, type DesfireConfig } from './desfire';
+import { type KeyRecord, isActiveOwner, ksLookup } from './keystore';
+import { lockoutRemaining } from './lockout';
+import type { Site } from './site';
+
+export const CARD_ENROL_MS = 30000;
+/** Our application on the card (wire order) and the AN10922 system identifier. */
+const AID = new Uint8Array([0x31, 0x4b, 0x43]);
+const SYSTEM_ID = new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
+const SAK_ISO14443_4 = 0x20;
+
+/** Turns a blank card into one of ours (DESFire personalisation), when the build has it. */
+export type Personalise = (cfg: DesfireConfig, reader: CardReader, uid: Uint8Array, sak: number, cb: (ok: boolean, reason: string) => void) => void;
+
+export interface Cards {
+  core: Core;
+  reader: CardReader;
+  cfg: DesfireConfig;
+  personalise: Personalise | undefined;
+  busy: boolean;
+  /** A pending card enrolment asked for by an owner: the record to add and until when. */
+  enrol: KeyRecord | undefined;
+  enrolActor: KeyRecord | undefined;
+  enrolUntil: number;
+  /** Reader faults seen (diagnostics). */
+  faults: number;
+}
+
+export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: BlockCipher, personalise?: Personalise): Cards {
+  const cards: Cards = {
+    core, reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0,
+    cfg: { siteKey: site.cardMaster, aid: AID, keyNo: 0, systemId: SYSTEM_ID, cipher, random: core.p.random },
+  };
+  reader.start(
+    (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
+    (reason) => { cards.faults++; core.p.console.log('reader: ' + reason); },
+  );
+  return cards;
+}
+
+/** Key id of a card: first 4 bytes of SHA-256(UID), never 0. */
+export function cardKeyId(core: Core, uid: Uint8Array): number {
+  const h = core.p.crypto.sha256(uid);
+  return ((((h[0] << 24) >>> 0) + ((h[1] << 16) | (h[2] << 8) | h[3])) >>> 0) || 1;
+}
+
+/** An owner asks (authenticated, by phone) to enrol the next new card tapped within 30 s as `rec`. */
+export function expectCard(cards: Cards, actor: KeyRecord, rec: KeyRecord): number {
+  if (!isActiveOwner(actor)) return C.R_NOT_PERMITTED;
+  cards.enrol = rec;
+  cards.enrolActor = actor;
+  cards.enrolUntil = cards.core.p.clock.uptimeMs() + CARD_ENROL_MS;
+  return C.R_OK;
+}
+
+function done(cards: Cards): void {
+  cards.busy = false;
+  cards.reader.release();
+}
+
+function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
+  if (cards.busy) return;
+  const core = cards.core;
+  const id = cardKeyId(core, uid);
+  const rec = ksLookup(core.ks, id);
+  const now = core.p.clock.uptimeMs();
+  const desfire = (sak & SAK_ISO14443_4) !== 0;
+  if (!rec && cards.enrol && now < cards.enrolUntil) { enrolCard(cards, id, uid, sak, desfire); return; }
+  const perm = core.state === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
+  if (rec && rec.kind === C.KIND_UID_CARD) {
+    // Nothing to prove: the core refuses it unless cloneable cards are allowed, and logs each use.
+    request(core, id, perm, () => C.R_OK);
+    done(cards);
+    return;
+  }
+  if (!rec || rec.kind !== C.KIND_CARD || !desfire || lockoutRemaining(core.lo, id, isActiveOwner(rec), now) > 0) {
+    // Unknown card, a phone key's id, not a DESFire card, or locked out: refused without card I/O.
+    request(core, id, perm, () => C.R_BAD_MAC);
+    done(cards);
+    return;
+  }
+  cards.busy = true;
+  authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
+    safely(core, () => {
+      if (!ok) core.p.console.log('card ' + id + ': ' + reason);
+      const button = core.p.button;
+      if (ok && isActiveOwner(rec) && button && button.read()) {
+        // Owner card + button held: the physical act that opens the phone-key enrolment window.
+        openEnrolWindow(core, C.ROLE_DRIVER);
+      } else {
+        request(core, id, perm, () => (ok ? C.R_OK : reason === 'card-removed' ? C.R_TIMEOUT : C.R_BAD_MAC));
+      }
+    });
+    done(cards);
+  });
+}
+
+function enrolCard(cards: Cards, id: number, uid: Uint8Array, sak: number, desfire: boolean): void {
+  const core = cards.core;
+  const rec = cards.enrol!;
+  const actor = cards.enrolActor;
+  cards.enrol = undefined;
+  rec.id = id;
+  const finish = (kind: number, ok: boolean, reason: number) => {
+    safely(core, () => {
+      if (ok) { rec.kind = kind; manageKey(core, actor, 'add', rec); } else audit(core, C.LOG_DENIED, C.LOG_KEY_ADDED, reason, id);
+    });
+    done(cards);
+  };
+  if (!desfire) {
+    // A UID-only card can be enrolled only where the owner accepted cloneable cards.
+    finish(C.KIND_UID_CARD, core.config.insecureUidCards, C.R_INSECURE_CARD);
+    return;
+  }
+  cards.busy = true;
+  authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok) => {
+    if (ok || !cards.personalise) { finish(C.KIND_CARD, ok, C.R_BAD_MAC); return; }
+    cards.personalise(cards.cfg, cards.reader, uid, sak, (done2) => finish(C.KIND_CARD, done2, C.R_BAD_MAC));
+  });
+}

@@ -1,0 +1,300 @@
+/**
+ * A simulated board: boots a built bundle (dist/<board>/firmware.js) in a fresh Espruino-like VM
+ * context, as Espruino boots .bootcde, and gives tests the other side of every pin, the flash, the
+ * radio, the I2C bus, the clock and the watchdog. Flash and the outside world (input levels, attached
+ * I2C devices) survive reboots; the VM, timers, outputs, watches, services and connections do not.
+ * Not here: the Espruino API itself (globals.ts, nrf.ts), the flash model (storage.ts).
+ */
+import type { BoardConfig } from '../../hal/boards/types';
+import * as clk from './clock';
+import * as st from './storage';
+import { createSandbox, formatUncaught, type Sandbox } from './vm-context';
+import { installGlobals, pinLevel, type Host, type I2CDevice, type PinState, type Session, type Watch } from './globals';
+import { createNrf, nrfGlobal, nrfReset, type NrfHost } from './nrf';
+
+export interface SimBoardOptions {
+  board: BoardConfig;
+  /** The bundle's code (dist/<board>/firmware.js), or any board code to boot. */
+  bundle: string;
+  /** Seeds E.hwRand, Math.random and the radio address. Default 1. */
+  seed?: number;
+  /**
+   * Real-time bound on one callback into the board, to catch a hung loop (reported, and a watchdog
+   * reset if the watchdog is on). 0 = none, the default: a bound costs ~0.1 ms of real time per call.
+   * Boot and run() are always bounded (5 s).
+   */
+  callTimeoutMs?: number;
+  /** Start over an existing flash (e.g. one provisioned by an earlier board). */
+  flash?: st.Flash;
+}
+
+export interface LogLine {
+  /** Virtual ms since the simulation started. */
+  at: number;
+  /** 'board' for what the firmware printed, 'sim' for the simulator's own notes (resets, hangs). */
+  from: 'board' | 'sim';
+  text: string;
+}
+
+export interface SimBoard {
+  readonly board: BoardConfig;
+  pins: {
+    /** Level the board drives on a pin (0 when never driven). */
+    output(pin: number): number;
+    mode(pin: number): string | undefined;
+    /** What digitalRead would return now. */
+    read(pin: number): number;
+    /** The outside world drives an input; an edge fires the board's setWatch callbacks. */
+    setInput(pin: number, level: number | boolean): void;
+  };
+  clock: {
+    now(): number;
+    getTime(): number;
+    advance(ms: number): void;
+    runUntilIdle(maxMs: number): number;
+    setTime(seconds: number): void;
+  };
+  storage: {
+    readonly flash: st.Flash;
+    read(name: string, offset?: number, length?: number): string | undefined;
+    bytes(name: string): Uint8Array | undefined;
+    /** A write from outside the board (provisioning): not counted by cutPowerAtWrite. */
+    write(name: string, data: string | Uint8Array, offset?: number, size?: number): boolean;
+    erase(name: string): void;
+    list(): string[];
+    stats(): ReturnType<typeof st.stats>;
+    compact(): void;
+    /** The n-th board flash write from now keeps keepFraction of its bytes, then the power is cut. */
+    cutPowerAtWrite(n: number, keepFraction: number): void;
+  };
+  nrf: NrfHost;
+  i2c: { attach(address: number, device: I2CDevice): void; detach(address: number): void };
+  readonly log: LogLine[];
+  /** The lines the firmware printed, joined with newlines. */
+  consoleText(): string;
+  readonly uncaught: string[];
+  readonly watchdog: { enabled: boolean; timeoutMs: number; auto: boolean };
+  readonly resets: { at: number; reason: string }[];
+  readonly dead: boolean;
+  /** Runs board code in the current boot (a console line); uncaught errors are reported, not thrown. */
+  run(code: string): unknown;
+  /** Reset button: a fresh VM over the same flash; all outputs low. */
+  reset(): void;
+  /** Pulls the power now. */
+  powerCut(): void;
+  /** Power back: boots like reset(). */
+  powerOn(): void;
+}
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+export function createSimBoard(opts: SimBoardOptions): SimBoard {
+  const board = opts.board;
+  const seed = opts.seed === undefined ? 1 : opts.seed;
+  const callTimeoutMs = opts.callTimeoutMs || 0;
+  const hw = prng(seed);
+  const mathRand = prng(seed ^ 0x5eed);
+  const clock = clk.createClock();
+  const flash = opts.flash || st.createFlash(board.storageBytes);
+  const pins: PinState = { out: {}, mode: {}, input: {} };
+  const i2c: Record<number, I2CDevice> = {};
+  const log: LogLine[] = [];
+  const uncaught: string[] = [];
+  const resets: { at: number; reason: string }[] = [];
+  const wdt = { enabled: false, timeoutMs: 0, auto: false, timer: undefined as clk.Timer | undefined };
+  const addr = prng(seed ^ 0xad);
+  const mac = [addr() & 255, addr() & 255, addr() & 255, addr() & 255, addr() & 255, addr() & 255 | 0xc0];
+  const nrf = createNrf(mac.reverse().map((b) => (b < 16 ? '0' : '') + b.toString(16)).join(':') + ' random', () => clock.now);
+  let dead = false;
+  let session: Session = { alive: false, handlers: {}, watches: [], i2cReady: false };
+  let sandbox: Sandbox | undefined;
+
+  const sim = (text: string) => { log.push({ at: clock.now, from: 'sim', text }); };
+  const print = (text: string) => { for (const line of String(text).split('\n')) log.push({ at: clock.now, from: 'board', text: line }); };
+
+  const stopWatchdog = () => {
+    if (wdt.timer) clk.removeTimer(clock, wdt.timer);
+    wdt.timer = undefined;
+    wdt.enabled = false;
+  };
+  const kick = () => {
+    if (!wdt.enabled) return;
+    if (wdt.timer) clk.removeTimer(clock, wdt.timer);
+    wdt.timer = clk.addHostTimer(clock, wdt.timeoutMs, () => {
+      wdt.timer = undefined;
+      sim('watchdog reset (not kicked for ' + wdt.timeoutMs / 1000 + ' s)');
+      boot('watchdog');
+    });
+  };
+
+  const report = (e: unknown) => {
+    if (e && (e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      sim('board code ran too long (hung)');
+      uncaught.push('hung');
+      if (wdt.enabled) { sim('watchdog reset (hung)'); stopWatchdog(); later(() => boot('watchdog')); }
+      return;
+    }
+    const line = formatUncaught(e);
+    uncaught.push(line);
+    print(line);
+  };
+  const later = (fn: () => void) => { clk.addHostTimer(clock, 0, fn); };
+
+  /** Runs board code; the one place every entry into the VM passes. */
+  const enter = (s: Session, f: () => unknown): unknown => {
+    if (!s.alive || !sandbox) return undefined;
+    try {
+      return f();
+    } catch (e) {
+      if (e !== s.stopError) report(e);
+      return undefined;
+    } finally {
+      if (s.alive && wdt.auto) kick();
+    }
+  };
+  const call = (fn: unknown, args: unknown[]) => {
+    const s = session, sb = sandbox;
+    enter(s, () => sb!.invoke(fn, args));
+  };
+
+  const stopSession = (s: Session, err: Error) => {
+    s.alive = false;
+    s.stopError = err;
+    for (const w of s.watches) if (w.pending) clk.removeTimer(clock, w.pending);
+    clk.clearBoardTimers(clock, false);
+  };
+
+  function boot(reason: string): void {
+    if (session.alive) stopSession(session, new Error('reset'));
+    resets.push({ at: clock.now, reason });
+    clk.rebootClock(clock);
+    stopWatchdog();
+    nrfReset(nrf.state);
+    pins.out = {};
+    pins.mode = {};
+    dead = false;
+    const s: Session = { alive: true, handlers: {}, watches: [], i2cReady: false };
+    session = s;
+    const sb = createSandbox({ nowMs: () => clk.getTime(clock) * 1000, random: () => mathRand() / 4294967296, callTimeoutMs, runTimeoutMs: 5000 });
+    sandbox = sb;
+    const host: Host = {
+      board, clock, flash, pins, i2c, session: s, realm: sb.realm, print, hwRand: hw, call,
+      powerCut: () => { cut(); return s.stopError!; },
+      reboot: () => {
+        for (const fn of (s.handlers.kill || []).slice()) call(fn, []);
+        stopSession(s, sb.realm.error('E.reboot()'));
+        later(() => boot('E.reboot'));
+        return s.stopError!;
+      },
+      enableWatchdog: (sec, auto) => { wdt.enabled = true; wdt.timeoutMs = sec * 1000; wdt.auto = auto; kick(); },
+      kickWatchdog: kick,
+    };
+    const gate = <F extends (...a: any[]) => any>(fn: F): F => ((...a: any[]) => {
+      if (!s.alive) throw s.stopError || sb.realm.error('board stopped');
+      return fn(...a);
+    }) as F;
+    nrf.state.boot = { realm: sb.realm, call, later: (fn, args) => later(() => call(fn, args)), alive: () => s.alive };
+    installGlobals(host, nrfGlobal(nrf.state, sb.realm, gate));
+    enter(s, () => sb.run(opts.bundle, 'firmware.js'));
+    for (const fn of (s.handlers.init || []).slice()) call(fn, []);
+  }
+
+  function cut(): void {
+    if (dead) return;
+    dead = true;
+    sim('power cut');
+    stopWatchdog();
+    nrf.state.peer = undefined;
+    stopSession(session, sandbox ? sandbox.realm.error('power cut') : new Error('power cut'));
+  }
+
+  const fireWatch = (w: Watch, state: boolean, time: number) => {
+    const s = session;
+    w.state = state;
+    const fires = w.edge === 'both' || (w.edge === 'rising') === state;
+    const lastTime = w.lastTime;
+    w.lastTime = time;
+    if (!fires || !sandbox) return;
+    if (!w.repeat) s.watches.splice(s.watches.indexOf(w), 1);
+    call(w.fn, [sandbox.realm.plain({ state, time, lastTime, pin: w.pin })]);
+  };
+
+  const api: SimBoard = {
+    board,
+    pins: {
+      output: (pin) => pins.out[pin] || 0,
+      mode: (pin) => pins.mode[pin],
+      read: (pin) => pinLevel(pins, pin),
+      setInput(pin, levelIn) {
+        const level = levelIn ? 1 : 0;
+        const before = pinLevel(pins, pin);
+        pins.input[pin] = level;
+        if (before === level || dead) return;
+        const time = clk.getTime(clock);
+        for (const w of session.watches.slice()) {
+          if (w.pin !== pin) continue;
+          if (w.debounce <= 0) { fireWatch(w, level === 1, time); continue; }
+          if (w.pending) clk.removeTimer(clock, w.pending);
+          w.pending = clk.addBoardTimer(clock, w.debounce, () => {
+            w.pending = undefined;
+            const now = pinLevel(pins, pin) === 1;
+            if (now !== w.state && session.watches.indexOf(w) >= 0) fireWatch(w, now, time);
+          }, false, true);
+        }
+      },
+    },
+    clock: {
+      now: () => clock.now,
+      getTime: () => clk.getTime(clock),
+      advance: (ms) => clk.advance(clock, ms),
+      runUntilIdle: (maxMs) => clk.runUntilIdle(clock, maxMs),
+      setTime: (seconds) => clk.setTime(clock, seconds),
+    },
+    storage: {
+      flash,
+      read: (name, offset, length) => st.read(flash, name, offset, length),
+      bytes: (name) => { const f = st.find(flash, name); return f ? f.data.slice() : undefined; },
+      write: (name, data, offset, size) => {
+        const saved = flash.cut;
+        flash.cut = undefined;
+        try {
+          return st.write(flash, { error: (m) => new Error(m), powerCut: () => new Error('power cut') }, name, data, offset, size);
+        } finally {
+          flash.cut = saved;
+        }
+      },
+      erase: (name) => st.erase(flash, name),
+      list: () => st.list(flash),
+      stats: () => st.stats(flash),
+      compact: () => st.compact(flash),
+      cutPowerAtWrite: (n, keep) => st.cutPowerAtWrite(flash, n, keep),
+    },
+    nrf: nrf.host,
+    i2c: {
+      attach: (address, device) => { i2c[address] = device; },
+      detach: (address) => { delete i2c[address]; },
+    },
+    log,
+    consoleText: () => log.filter((l) => l.from === 'board').map((l) => l.text).join('\n'),
+    uncaught,
+    get watchdog() { return { enabled: wdt.enabled, timeoutMs: wdt.timeoutMs, auto: wdt.auto }; },
+    resets,
+    get dead() { return dead; },
+    run: (code) => { const s = session, sb = sandbox; return enter(s, () => sb!.run(code, 'console')); },
+    reset: () => boot('reset'),
+    powerCut: cut,
+    powerOn: () => boot('power on'),
+  };
+  clock.run = (t) => { if (t.id === 0 || session.alive) t.fn(); };
+  boot('power on');
+  return api;
+}
