@@ -19,6 +19,8 @@ import { lockoutRemaining } from './lockout';
 import type { Site } from './site';
 
 export const CARD_ENROL_MS = 30000;
+/** A card still on the reader is reported at every poll: one decision per tap, not per poll. */
+const SAME_TAP_MS = 2000;
 /** Our application on the card (wire order) and the AN10922 system identifier. */
 const AID = new Uint8Array([0x31, 0x4b, 0x43]);
 const SYSTEM_ID = new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
@@ -39,11 +41,14 @@ export interface Cards {
   enrolUntil: number;
   /** Reader faults seen (diagnostics). */
   faults: number;
+  /** The card decided last and when it was last seen, to ignore it while it stays on the reader. */
+  lastId: number;
+  lastSeen: number;
 }
 
 export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: BlockCipher, personalise?: Personalise): Cards {
   const cards: Cards = {
-    core, reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0,
+    core, reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
     cfg: { siteKey: site.cardMaster, aid: AID, keyNo: 0, systemId: SYSTEM_ID, cipher, random: core.p.random },
   };
   reader.start(
@@ -77,8 +82,12 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   if (cards.busy) return;
   const core = cards.core;
   const id = cardKeyId(core, uid);
-  const rec = ksLookup(core.ks, id);
   const now = core.p.clock.uptimeMs();
+  const same = id === cards.lastId && now - cards.lastSeen < SAME_TAP_MS;
+  cards.lastId = id;
+  cards.lastSeen = now;
+  if (same) { cards.reader.release(); return; }
+  const rec = ksLookup(core.ks, id);
   const desfire = (sak & SAK_ISO14443_4) !== 0;
   if (!rec && cards.enrol && now < cards.enrolUntil) { enrolCard(cards, id, uid, sak, desfire); return; }
   const perm = core.state === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;

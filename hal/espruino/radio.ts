@@ -5,10 +5,7 @@
  * for both characteristics; dev builds keep the console and say so at boot.
  */
 import type { Radio } from '../ports';
-
-export const SERVICE_UUID = 'f3c1a000-7b5c-4c2e-9e31-6b6579636b31';
-export const RX_UUID = 'f3c1a001-7b5c-4c2e-9e31-6b6579636b31';
-export const TX_UUID = 'f3c1a002-7b5c-4c2e-9e31-6b6579636b31';
+import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
 
 export function espruinoRadio(dev: boolean): Radio {
   return {

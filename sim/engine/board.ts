@@ -6,6 +6,7 @@
  * Not here: the Espruino API itself (globals.ts, nrf.ts), the flash model (storage.ts).
  */
 import type { BoardConfig } from '../../hal/boards/types';
+import type { Timers } from '../../hal/ports';
 import * as clk from './clock';
 import * as st from './storage';
 import { createSandbox, formatUncaught, type Sandbox } from './vm-context';
@@ -53,6 +54,8 @@ export interface SimBoard {
     advance(ms: number): void;
     runUntilIdle(maxMs: number): number;
     setTime(seconds: number): void;
+    /** Timers of the outside world (a simulated PN532, a phone) on the same virtual clock. */
+    hostTimers: Timers;
   };
   storage: {
     readonly flash: st.Flash;
@@ -94,6 +97,23 @@ function prng(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** Timers for simulated devices outside the board: they survive the board's reboots. */
+function hostTimers(clock: clk.Clock): Timers {
+  const live: Record<number, clk.Timer> = {};
+  let seq = 0;
+  const add = (ms: number, fn: () => void, every: boolean): number => {
+    const id = ++seq;
+    const arm = () => { live[id] = clk.addHostTimer(clock, ms, () => { delete live[id]; if (every) arm(); fn(); }); };
+    arm();
+    return id;
+  };
+  return {
+    after: (ms, fn) => add(ms, fn, false),
+    every: (ms, fn) => add(ms, fn, true),
+    cancel: (id) => { if (id !== undefined && live[id]) { clk.removeTimer(clock, live[id]); delete live[id]; } },
   };
 }
 
@@ -258,6 +278,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       advance: (ms) => clk.advance(clock, ms),
       runUntilIdle: (maxMs) => clk.runUntilIdle(clock, maxMs),
       setTime: (seconds) => clk.setTime(clock, seconds),
+      hostTimers: hostTimers(clock),
     },
     storage: {
       flash,

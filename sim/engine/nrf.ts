@@ -38,6 +38,8 @@ export interface NrfState {
   security?: unknown;
   handlers: Record<string, unknown[]>;
   peer?: string;
+  /** The link is encrypted (the central paired with LE Secure Connections). */
+  encrypted: boolean;
   mtu: number;
   /** Delivers a notification to the host side; virtual time for its stamp. */
   notify: (n: Notification) => void;
@@ -55,6 +57,8 @@ export interface NrfHost {
   write(service: string, characteristic: string, bytes: ArrayLike<number>): void;
   read(service: string, characteristic: string): Uint8Array | undefined;
   setMtu(n: number): void;
+  /** The central pairs (LE Secure Connections): the link is encrypted until it disconnects. */
+  pair(): void;
   notifications: Notification[];
   /** Calls `cb` for every later notification; returns the unsubscribe function. */
   subscribe(cb: (n: Notification) => void): () => void;
@@ -69,7 +73,7 @@ export function uuid(u: unknown): string {
 }
 
 export function createNrf(address: string, now: () => number): { state: NrfState; host: NrfHost } {
-  const state: NrfState = { address, services: {}, options: { uart: true }, handlers: {}, mtu: 23, notify: (n) => notify(n), now };
+  const state: NrfState = { address, services: {}, options: { uart: true }, handlers: {}, encrypted: false, mtu: 23, notify: (n) => notify(n), now };
   const subscribers: ((n: Notification) => void)[] = [];
   const emit = (ev: string, args: unknown[]) => {
     const b = state.boot;
@@ -88,13 +92,19 @@ export function createNrf(address: string, now: () => number): { state: NrfState
       running();
       if (state.peer) throw new Error('already connected');
       state.peer = addr;
+      state.encrypted = false;
       state.mtu = 23;
       emit('connect', [addr]);
     },
     disconnect() {
       if (!state.peer) return;
       state.peer = undefined;
+      state.encrypted = false;
       emit('disconnect', [0x13]);
+    },
+    pair() {
+      if (!state.peer) throw new Error('not connected');
+      state.encrypted = true;
     },
     write(s, c, bytes) {
       running();
@@ -190,6 +200,7 @@ export function nrfGlobal(state: NrfState, realm: Realm, gate: <F extends (...a:
     setAdvertising: gate((data: unknown, options: unknown) => { state.advertising = { data, options }; }),
     setSecurity: gate((opts: unknown) => { state.security = opts; }),
     getAddress: gate(() => state.address),
+    getSecurityStatus: gate(() => realm.plain({ connected: !!state.peer, encrypted: !!state.peer && state.encrypted, mitm_protected: false, bonded: state.encrypted })),
     disconnect: gate(() => {
       if (!state.peer) return;
       state.peer = undefined;

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createReassembler, fragment } from '../../firmware/frames';
 
 export const M = { HELLO: 0x01, COMMAND: 0x02, ENROL: 0x03, CHALLENGE: 0x81, RESPONSE: 0x82, REFUSED: 0x83, ENROLLED: 0x84 } as const;
-export const OP = { UNLOCK: 1, LOCK: 2, DRIVE: 3, ADD_KEY: 4, REVOKE: 5, LIST_KEYS: 6, READ_LOG: 7, SET_TIME: 8, SET_CONFIG: 9, STATUS: 10, REMOVE: 11 } as const;
+export const OP = { UNLOCK: 1, LOCK: 2, DRIVE: 3, ADD_KEY: 4, REVOKE: 5, LIST_KEYS: 6, READ_LOG: 7, SET_TIME: 8, SET_CONFIG: 9, STATUS: 10, REMOVE: 11, ENROL_CARD: 12 } as const;
 export const REASONS: Record<number, string> = {
   0: 'ok', 1: 'unknown key', 2: 'revoked', 3: 'not yet valid', 4: 'expired', 5: 'time unknown', 6: 'bad MAC / unauthenticated',
   7: 'replay', 8: 'expired command', 9: 'locked out', 10: 'not permitted', 11: 'busy', 12: 'disabled', 13: 'outside its hours or days',

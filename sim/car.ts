@@ -1,0 +1,235 @@
+/**
+ * A simulated car: the built firmware bundle on a simulated board (sim/engine), provisioned like
+ * a real one, with a PN532 and cards on its I2C bus, a relay, a drive output, a door sensor and a
+ * button on its pins, and phones that speak the phone-key protocol over its radio.
+ *
+ * Everything the web view, the CLI and the scenarios do goes through here. It never calls the
+ * firmware's functions: it only drives pins, radio, bus, flash and clock, as the world does.
+ */
+import { bundleFirmware } from '../tools/build';
+import { boardById } from '../hal/boards/index';
+import type { BoardConfig } from '../hal/boards/types';
+import { createSimBoard, type SimBoard } from './engine/board';
+import { SimPn532, type SimCard } from './pn532/pn532';
+import { SimDesfireCard } from './cards/desfire';
+import { SimUidOnlyCard } from './cards/uid-only';
+import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, flashOf, hostCrypto, keyRecord, newSite, writeSite, CARD_AID } from './provision';
+import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
+import { SERVICE_UUID, RX_UUID, TX_UUID } from '../hal/radio-uuids';
+import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import * as C from '../firmware/codes';
+
+const bundles: Record<string, string> = {};
+
+/** The production bundle for a board, built once per process. */
+export async function firmwareFor(board: BoardConfig, dev = false): Promise<string> {
+  const k = board.id + (dev ? ':dev' : '');
+  if (!bundles[k]) bundles[k] = (await bundleFirmware(board, { dev })).code;
+  return bundles[k];
+}
+
+export interface CarOptions {
+  board?: string;
+  seed?: number;
+  dev?: boolean;
+  /** Provision an owner phone, a driver and a guest phone, and an owner card (on NFC boards). */
+  demo?: boolean;
+}
+
+export interface SimCar {
+  board: SimBoard;
+  config: BoardConfig;
+  site: SiteSecrets;
+  pn532: SimPn532 | undefined;
+  keys: Record<string, PhoneKeyFile>;
+  cards: Record<string, SimCard>;
+  relayOn(): boolean;
+  driveOn(): boolean;
+  led(color: 'red' | 'green' | 'blue'): boolean;
+  advance(ms: number): void;
+  setDoor(open: boolean): void;
+  setButton(down: boolean): void;
+  holdButton(ms: number): void;
+  /** Puts a card on the reader for `ms` (default 1500), then takes it away. */
+  tap(card: SimCard, ms?: number): void;
+  phone(key?: PhoneKeyFile): SimPhone;
+  auditLog(fromSeq?: number): LogEntry[];
+  powerCut(): void;
+  powerOn(): void;
+  reset(): void;
+  /** Provisions a key as the USB tool would (before or between boots). */
+  provisionKey(name: string, role: number, extra?: Parameters<typeof keyRecord>[2]): PhoneKeyFile;
+  provisionCard(name: string, role: number, uid: Uint8Array): SimCard;
+}
+
+export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
+  const config = boardById(opts.board || 'puckjs');
+  if (!config) throw new Error('unknown board ' + opts.board);
+  const seed = opts.seed ?? 1;
+  let s = seed >>> 0 || 1;
+  const rnd = (n: number) => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; o[i] = s & 255; } return o; };
+  const site = newSite(rnd);
+  const bundle = await firmwareFor(config, opts.dev);
+  // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
+  const board = createSimBoard({ board: config, bundle, seed });
+  const flash = flashOf(board);
+  writeSite(flash, site);
+  const keys: Record<string, PhoneKeyFile> = {};
+  const cards: Record<string, SimCard> = {};
+  let pn532: SimPn532 | undefined;
+  if (config.nfc) {
+    pn532 = new SimPn532(board.clock.hostTimers);
+    const bus = pn532.bus;
+    board.i2c.attach(0x24, { write: (bytes) => bus.writeTo(0x24, bytes), read: (n) => bus.readFrom(0x24, n) });
+  }
+  const p = config.pins;
+  const car: SimCar = {
+    board, config, site, pn532, keys, cards,
+    relayOn: () => board.pins.output(p.relay) === (config.relayActiveHigh ? 1 : 0),
+    driveOn: () => p.drive !== undefined && board.pins.output(p.drive) === (config.relayActiveHigh ? 1 : 0),
+    led: (color) => {
+      const pin = color === 'red' ? p.ledRed : color === 'green' ? p.ledGreen : p.ledBlue;
+      return pin !== undefined && board.pins.output(pin) === 1;
+    },
+    advance: (ms) => board.clock.advance(ms),
+    setDoor: (open) => { if (p.door !== undefined) board.pins.setInput(p.door, open ? 1 : 0); },
+    setButton: (down) => { if (p.button !== undefined) board.pins.setInput(p.button, down === config.buttonActiveHigh ? 1 : 0); },
+    holdButton: (ms) => { car.setButton(true); board.clock.advance(ms); car.setButton(false); board.clock.advance(100); },
+    tap: (card, ms = 1500) => {
+      if (!pn532) throw new Error(config.id + ' has no card reader (try --board puckjs-nfc or nrf52840dk)');
+      pn532.card = card;
+      board.clock.advance(ms);
+      pn532.card = undefined;
+      board.clock.advance(600);
+    },
+    phone: (key) => simPhone(car, key),
+    auditLog: (fromSeq = 0) => {
+      const out: LogEntry[] = [];
+      logRead(logOpen(flashOf(board), hostCrypto, config.logSegments, config.logPerSegment), fromSeq, 100000, (e) => out.push(e));
+      return out;
+    },
+    powerCut: () => board.powerCut(),
+    powerOn: () => board.powerOn(),
+    reset: () => board.reset(),
+    provisionKey: (name, role, extra) => {
+      const id = (cardKeyIdOf(new TextEncoder().encode('phone:' + name + ':' + seed)) >>> 0) || 7;
+      const k = addKey(flash, site, config.keyCapacity, keyRecord(id, role, { label: name.slice(0, 6), ...extra }));
+      k.label = name;
+      keys[name] = k;
+      return k;
+    },
+    provisionCard: (name, role, uid) => {
+      addKey(flash, site, config.keyCapacity, keyRecord(cardKeyIdOf(uid), role, { kind: C.KIND_CARD, label: name.slice(0, 6) }));
+      const card = new SimDesfireCard(uid, [{ aid: CARD_AID, keys: [cardKeyOf(site, uid)] }]);
+      cards[name] = card;
+      return card;
+    },
+  };
+  if (opts.demo) {
+    car.provisionKey('owner', C.ROLE_OWNER);
+    car.provisionKey('driver', C.ROLE_DRIVER, { perms: C.PERM_UNLOCK | C.PERM_LOCK | C.PERM_DRIVE });
+    car.provisionKey('guest', C.ROLE_GUEST);
+    if (config.nfc) {
+      const uid = new Uint8Array([0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66]);
+      car.provisionCard('owner-card', C.ROLE_OWNER, uid);
+      // A clone: the same UID, but it cannot know the per-card key.
+      cards['cloned-card'] = new SimDesfireCard(uid, [{ aid: CARD_AID, keys: [new Uint8Array(16)] }]);
+      cards['uid-only-card'] = new SimUidOnlyCard(new Uint8Array([0x04, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02]));
+    }
+  }
+  // Boot again so the firmware reads what provisioning wrote (as after the USB tool's reboot).
+  board.reset();
+  return car;
+}
+
+export interface SimPhone {
+  key: PhoneKeyFile | undefined;
+  connected(): boolean;
+  connect(): Answer;
+  disconnect(): void;
+  /** Pairs the link (LE Secure Connections): needed to enrol through the window. */
+  pair(): void;
+  /** Runs one operation in one round trip (connecting first if needed). */
+  run(op: number, args?: Uint8Array): Answer;
+  unlock(): Answer;
+  lock(): Answer;
+  drive(): Answer;
+  status(): Answer;
+  setTime(seconds: number): Answer;
+  addKey(req: Parameters<typeof addKeyArgs>[0]): { answer: Answer; key?: PhoneKeyFile };
+  revoke(keyId: number): Answer;
+  enrolCard(req: Parameters<typeof addKeyArgs>[0]): Answer;
+  /** ENROL through an open window; keeps the key it is given. */
+  enrol(label: string): Answer;
+  /** Sends raw bytes as one packet (for fuzzing and fault scenarios). */
+  sendRaw(packet: Uint8Array): Answer | undefined;
+  /** The last nonce we were given. */
+  nonce: Uint8Array | undefined;
+}
+
+function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
+  const nrf = car.board.nrf;
+  const collect = collector();
+  let inbox: Uint8Array[] = [];
+  nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
+  const take = (sentNonce?: Uint8Array): Answer | undefined => {
+    car.board.clock.advance(1);
+    const m = inbox.shift();
+    if (!m) return undefined;
+    const a = parseAnswer(nodeMac, phone.key, m, sentNonce);
+    if (a.nonce) phone.nonce = a.nonce;
+    return a;
+  };
+  const send = (msg: Uint8Array) => {
+    for (const p of packets(msg, nrf.state.mtu - 3)) nrf.write(SERVICE_UUID, RX_UUID, p);
+  };
+  const phone: SimPhone = {
+    key, nonce: undefined,
+    connected: () => nrf.connected,
+    connect: () => {
+      if (nrf.connected) nrf.disconnect();
+      inbox = [];
+      nrf.connect();
+      const a = take();
+      if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge on connect');
+      return a;
+    },
+    disconnect: () => nrf.disconnect(),
+    pair: () => nrf.pair(),
+    run: (op, args) => {
+      if (!phone.key) throw new Error('this phone holds no key');
+      if (!nrf.connected || !phone.nonce) phone.connect();
+      const nonce = phone.nonce!;
+      send(command(nodeMac, phone.key, nonce, op, args));
+      const a = take(nonce);
+      if (!a) throw new Error('no answer from the board');
+      return a;
+    },
+    unlock: () => phone.run(OP.UNLOCK),
+    lock: () => phone.run(OP.LOCK),
+    drive: () => phone.run(OP.DRIVE),
+    status: () => phone.run(OP.STATUS),
+    setTime: (seconds) => phone.run(OP.SET_TIME, new Uint8Array(be32(seconds))),
+    addKey: (req) => {
+      if (!nrf.connected || !phone.nonce) phone.connect();
+      const nonce = phone.nonce!;
+      const answer = phone.run(OP.ADD_KEY, addKeyArgs(req));
+      return { answer, key: answer.status === 0 && answer.data ? unwrapNewKey(nodeMac, phone.key!, nonce, answer.data) : undefined };
+    },
+    revoke: (keyId) => phone.run(OP.REVOKE, new Uint8Array(be32(keyId))),
+    enrolCard: (req) => phone.run(OP.ENROL_CARD, addKeyArgs(req)),
+    enrol: (label) => {
+      if (!nrf.connected) phone.connect();
+      const msg = new Uint8Array(1 + Math.min(6, label.length));
+      msg[0] = M.ENROL;
+      for (let i = 1; i < msg.length; i++) msg[i] = label.charCodeAt(i - 1) & 127;
+      send(msg);
+      const a = take();
+      if (!a) throw new Error('no answer from the board');
+      if (a.type === 'enrolled' && a.status === 0) phone.key = { keyId: a.keyId!, secret: a.secret!, label };
+      return a;
+    },
+    sendRaw: (packet) => { nrf.write(SERVICE_UUID, RX_UUID, packet); return take(); },
+  };
+  return phone;
+}
