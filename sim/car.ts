@@ -167,10 +167,15 @@ export interface SimPhone {
   nonce: Uint8Array | undefined;
 }
 
+/** Which phone holds the (single) radio connection of each board: a phone whose link was taken over reconnects. */
+const linkHolder = new WeakMap<object, SimPhone>();
+
 function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
   const nrf = car.board.nrf;
+  const mine = () => nrf.connected && linkHolder.get(nrf) === phone;
   const collect = collector();
   let inbox: Uint8Array[] = [];
+  let lastSent: Uint8Array | undefined;
   nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
   const take = (sentNonce?: Uint8Array): Answer | undefined => {
     car.board.clock.advance(1);
@@ -185,11 +190,12 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
   };
   const phone: SimPhone = {
     key, nonce: undefined,
-    connected: () => nrf.connected,
+    connected: () => mine(),
     connect: () => {
       if (nrf.connected) nrf.disconnect();
       inbox = [];
       nrf.connect();
+      linkHolder.set(nrf, phone);
       const a = take();
       if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge on connect');
       return a;
@@ -198,12 +204,17 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
     pair: () => nrf.pair(),
     run: (op, args) => {
       if (!phone.key) throw new Error('this phone holds no key');
-      if (!nrf.connected || !phone.nonce) phone.connect();
-      const nonce = phone.nonce!;
-      send(command(nodeMac, phone.key, nonce, op, args));
-      const a = take(nonce);
-      if (!a) throw new Error('no answer from the board');
-      return a;
+      if (!mine() || !phone.nonce) phone.connect();
+      for (let attempt = 0; ; attempt++) {
+        const nonce = phone.nonce!;
+        lastSent = nonce;
+        send(command(nodeMac, phone.key, nonce, op, args));
+        const a = take(nonce);
+        if (!a) throw new Error('no answer from the board');
+        // A nonce that went stale while we were idle: resync with the fresh one, once, as a phone app does.
+        if (a.status === C.R_EXPIRED_COMMAND && attempt === 0) continue;
+        return a;
+      }
     },
     unlock: () => phone.run(OP.UNLOCK),
     lock: () => phone.run(OP.LOCK),
@@ -211,15 +222,13 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
     status: () => phone.run(OP.STATUS),
     setTime: (seconds) => phone.run(OP.SET_TIME, new Uint8Array(be32(seconds))),
     addKey: (req) => {
-      if (!nrf.connected || !phone.nonce) phone.connect();
-      const nonce = phone.nonce!;
       const answer = phone.run(OP.ADD_KEY, addKeyArgs(req));
-      return { answer, key: answer.status === 0 && answer.data ? unwrapNewKey(nodeMac, phone.key!, nonce, answer.data) : undefined };
+      return { answer, key: answer.status === 0 && answer.data ? unwrapNewKey(nodeMac, phone.key!, lastSent!, answer.data) : undefined };
     },
     revoke: (keyId) => phone.run(OP.REVOKE, new Uint8Array(be32(keyId))),
     enrolCard: (req) => phone.run(OP.ENROL_CARD, addKeyArgs(req)),
     enrol: (label) => {
-      if (!nrf.connected) phone.connect();
+      if (!mine()) phone.connect();
       const msg = new Uint8Array(1 + Math.min(6, label.length));
       msg[0] = M.ENROL;
       for (let i = 1; i < msg.length; i++) msg[i] = label.charCodeAt(i - 1) & 127;

@@ -1,0 +1,36 @@
+/**
+ * `npm run sim -- <command>`: the simulator from a terminal.
+ *   list                 the shipped scenarios
+ *   run <name>|all       runs scenarios headless, prints their timelines, exits non-zero on a failure
+ *   repl [--board id]    an interactive car: unlock, lock, tap, door, button, advance, log, ...
+ */
+import { scenarios } from './scenarios/index';
+import { runScenario } from './scenario';
+import { startRepl } from './repl';
+
+async function main(argv: string[]): Promise<number | undefined> {
+  const [cmd, ...rest] = argv;
+  const flag = (name: string, def?: string) => { const i = rest.indexOf('--' + name); return i >= 0 ? rest[i + 1] : def; };
+  if (cmd === 'list') {
+    for (const s of scenarios) console.log(`${s.name.padEnd(26)} ${s.title}`);
+    return 0;
+  }
+  if (cmd === 'run') {
+    const name = rest[0];
+    const chosen = name === 'all' ? scenarios : scenarios.filter((s) => s.name === name);
+    if (!chosen.length) { console.error(`no scenario "${name}"; try: npm run sim -- list`); return 2; }
+    let failed = 0;
+    for (const s of chosen) {
+      const out = await runScenario(s);
+      console.log(out.timeline.join('\n'));
+      console.log(out.ok ? `PASSED ${s.name}\n` : `FAILED ${s.name}: ${out.failure}\n`);
+      if (!out.ok) failed++;
+    }
+    return failed ? 1 : 0;
+  }
+  if (cmd === 'repl') return startRepl({ board: flag('board', 'puckjs-nfc'), seed: Number(flag('seed', '1')) });
+  console.log('usage: npm run sim -- list | run <scenario>|all | repl [--board id]');
+  return cmd ? 2 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => { if (code !== undefined) process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });

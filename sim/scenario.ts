@@ -1,0 +1,78 @@
+/**
+ * Scenarios: short stories about the car, each a file in sim/scenarios/, that double as living
+ * documentation and as whole-system tests. A scenario drives a simulated car (sim/car.ts) and
+ * states what must happen; running one prints a timeline and fails on the first broken promise.
+ *
+ *   npm run sim -- run guest-key-expires
+ */
+import { type CarOptions, type SimCar, createCar } from './car';
+import { eventName, reasonName } from './names';
+
+export interface Story {
+  car: SimCar;
+  /** Adds a line to the timeline. */
+  say(text: string): void;
+  /** A promise the car must keep; a broken one ends the scenario with a failure. */
+  expect(ok: boolean, what: string): void;
+  /** Advances simulated time, saying so. */
+  wait(ms: number, why?: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  options: CarOptions;
+  body: (s: Story) => void;
+}
+
+export function scenario(name: string, title: string, options: CarOptions, body: (s: Story) => void): Scenario {
+  return { name, title, options, body };
+}
+
+export interface Outcome {
+  name: string;
+  ok: boolean;
+  timeline: string[];
+  failure?: string;
+}
+
+class Broken extends Error {}
+
+function stamp(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${pad(Math.floor(ms) % 1000, 3)}`;
+}
+
+export async function runScenario(sc: Scenario): Promise<Outcome> {
+  const car = await createCar(sc.options);
+  const timeline: string[] = [];
+  const at = () => stamp(car.board.clock.now());
+  let logged = car.auditLog().length;
+  const flushLog = () => {
+    const all = car.auditLog();
+    for (const e of all.slice(logged)) timeline.push(`${at()}     log #${e.seq}: ${eventName(e.event)} -> ${e.result}, ${reasonName(e.reason)}${e.keyId ? ', key ' + e.keyId : ''}`);
+    logged = all.length;
+  };
+  const story: Story = {
+    car,
+    say: (text) => { flushLog(); timeline.push(`${at()}  ${text}`); },
+    expect: (ok, what) => {
+      flushLog();
+      timeline.push(`${at()}  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+      if (!ok) throw new Broken(what);
+    },
+    wait: (ms, why) => { car.advance(ms); timeline.push(`${at()}  ... ${ms >= 60000 ? ms / 60000 + ' min' : ms + ' ms'} later${why ? ' (' + why + ')' : ''}`); },
+  };
+  timeline.push(`${sc.title} [${car.config.id}]`);
+  try {
+    sc.body(story);
+    flushLog();
+    if (car.board.uncaught.length) throw new Broken('uncaught errors on the board: ' + car.board.uncaught.join('; '));
+    return { name: sc.name, ok: true, timeline };
+  } catch (e) {
+    const failure = e instanceof Broken ? e.message : String((e as Error).stack || e);
+    if (!(e instanceof Broken)) timeline.push(`${at()}  FAIL ${failure}`);
+    return { name: sc.name, ok: false, timeline, failure };
+  }
+}

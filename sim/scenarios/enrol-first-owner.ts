@@ -1,0 +1,30 @@
+import { scenario } from '../scenario';
+import * as C from '../../firmware/codes';
+
+export default scenario('enrol-first-owner', 'A new board: hold the button, enrol the first phone as owner, unlock', { board: 'puckjs' }, (s) => {
+  const phone = s.car.phone();
+  s.say('the board is fresh from the USB tool: no keys at all');
+  phone.connect();
+  phone.pair();
+  s.expect(phone.enrol('Alice').status === C.R_NO_WINDOW, 'enrolment is refused while no window is open');
+  s.say('the owner holds the board\'s button for 5 seconds');
+  s.car.holdButton(5200);
+  s.expect(s.car.board.log.length > 0 && s.car.led('blue'), 'the blue LED says the pairing window is open');
+  phone.connect();
+  s.say('the phone connects over an encrypted (paired) link and asks to enrol');
+  const plain = phone.enrol('Alice');
+  s.expect(plain.status === C.R_NOT_PERMITTED, 'not over a link that is not encrypted');
+  phone.connect();
+  phone.pair();
+  const a = phone.enrol('Alice');
+  s.expect(a.type === 'enrolled' && a.status === C.R_OK, 'the window admits the phone and hands it its secret');
+  const other = s.car.phone();
+  other.connect();
+  other.pair();
+  s.expect(other.enrol('Mallory').status === C.R_NO_WINDOW, 'the window admitted one key and closed');
+  const u = phone.unlock();
+  s.expect(u.status === C.R_OK && u.authentic === true, 'the new owner unlocks in one round trip, and the answer is authentic');
+  s.expect(s.car.relayOn(), 'the relay is energised');
+  s.wait(12000, 'relock timer');
+  s.expect(!s.car.relayOn(), 'the relay is off again and the car relocked');
+});
