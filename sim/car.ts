@@ -80,6 +80,9 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   if (config.nfc) {
     pn532 = new SimPn532(board.clock.hostTimers);
     const bus = pn532.bus;
+    const rst = pn532.resetPin;
+    // RSTPDN is active low: the board pulls the pin low to hold the PN532 in reset.
+    if (config.pins.pn532Reset !== undefined) board.pins.onOutput((pin, level) => { if (pin === config.pins.pn532Reset) rst.set(level === 0); });
     board.i2c.attach(0x24, { write: (bytes) => bus.writeTo(0x24, bytes), read: (n) => bus.readFrom(0x24, n) });
   }
   const p = config.pins;

@@ -47,6 +47,8 @@ export interface SimBoard {
     read(pin: number): number;
     /** The outside world drives an input; an edge fires the board's setWatch callbacks. */
     setInput(pin: number, level: number | boolean): void;
+    /** Wires a simulated device to the board's outputs: called on every level change. */
+    onOutput(cb: (pin: number, level: number) => void): void;
   };
   clock: {
     now(): number;
@@ -254,6 +256,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       output: (pin) => pins.out[pin] || 0,
       mode: (pin) => pins.mode[pin],
       read: (pin) => pinLevel(pins, pin),
+      onOutput: (cb) => { pins.onOutput = cb; },
       setInput(pin, levelIn) {
         const level = levelIn ? 1 : 0;
         const before = pinLevel(pins, pin);

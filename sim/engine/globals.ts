@@ -33,6 +33,8 @@ export interface PinState {
   mode: Record<number, string>;
   /** Levels the outside world drives (host-set); they survive reboots. */
   input: Record<number, number>;
+  /** Called when the board drives an output to a new level (wires to simulated devices). */
+  onOutput?: (pin: number, level: number) => void;
 }
 
 /** One boot of the board: what dies with it. */
@@ -177,7 +179,10 @@ export function installGlobals(h: Host, nrf: object): void {
 
   g.digitalWrite = gate((pin: number, v: unknown) => {
     if (h.pins.mode[pin] !== 'opendrain') h.pins.mode[pin] = 'output';
-    h.pins.out[pin] = v ? 1 : 0;
+    const level = v ? 1 : 0;
+    const changed = h.pins.out[pin] !== level;
+    h.pins.out[pin] = level;
+    if (changed && h.pins.onOutput) h.pins.onOutput(pin, level);
   });
   g.digitalRead = gate((pin: number) => pinLevel(h.pins, pin));
   g.pinMode = gate((pin: number, mode: string) => { h.pins.mode[pin] = mode; });
