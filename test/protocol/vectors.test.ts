@@ -1,0 +1,48 @@
+/** The test vectors in docs/PROTOCOL.md, checked against the board's own code (not the host client). */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { coreStart } from '../../firmware/core';
+import { ksAdd } from '../../firmware/keystore';
+import { phoneKeyStart } from '../../firmware/phonekey';
+import { keySecret } from '../../firmware/site';
+import * as C from '../../firmware/codes';
+import { fakeBoard } from '../support/fake-ports';
+import { fakeRadio } from '../support/fake-radio';
+import { key } from '../support/keys';
+
+const doc = fs.readFileSync(path.join(__dirname, '../../docs/PROTOCOL.md'), 'utf8');
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const h = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
+const seq = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => from + i);
+
+describe('protocol test vectors (docs/PROTOCOL.md)', () => {
+  const site = { secret: seq(0, 32), cardMaster: new Uint8Array(16), gen: undefined };
+  const SECRET = '0ca356c7d31fb3362fb570160c6f8981';
+  const COMMAND = '02010203040113888573af2de844a7521eace7033c635958';
+  const RESPONSE = '820001202122232425262728292a2b2c2d2e2f9bc286a3c85ca4e9cdb86fc0ab33665e';
+
+  it('the doc states the vectors this test checks', () => {
+    for (const v of [SECRET, COMMAND, RESPONSE]) assert.ok(doc.includes(v), v);
+  });
+
+  it('key secret derivation', () => {
+    const b = fakeBoard();
+    assert.equal(hex(keySecret(b.ports.crypto, site, 0x01020304, 0x0a0b0c0d)), SECRET);
+  });
+
+  it('the board accepts the documented COMMAND and answers the documented RESPONSE', () => {
+    const b = fakeBoard();
+    const nonces = [seq(0x10, 16), seq(0x20, 16)];
+    b.ports.random = { bytes: (n) => (n === 16 && nonces.length ? nonces.shift()! : new Uint8Array(n)) };
+    const core = coreStart(b.ports, { keyCapacity: 10, logSegments: 3, logPerSegment: 32 });
+    assert.equal(ksAdd(core.ks, undefined, key(0x01020304, C.ROLE_OWNER, { salt: 0x0a0b0c0d })), C.R_OK);
+    const radio = fakeRadio();
+    phoneKeyStart(core, radio, site);
+    radio.connect();
+    assert.equal(hex(radio.inbox[0].subarray(1, 17)), hex(seq(0x10, 16)), 'challenge nonce');
+    radio.write(h(COMMAND));
+    assert.equal(hex(radio.inbox[1]), RESPONSE);
+    assert.equal(b.relay.on, true);
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * The Espruino console must not be reachable over Bluetooth in production builds (it is a full
+ * JavaScript REPL for anyone in range); dev builds keep it and say so loudly at boot.
+ */
+import { strict as assert } from 'node:assert';
+import { boards } from '../../hal/boards/index';
+import { createCar } from '../../sim/car';
+
+describe('Bluetooth console exposure', function () {
+  this.timeout(30000);
+  for (const b of boards) {
+    it(`${b.id}: the production bundle removes the Nordic UART console and secures the access service`, async () => {
+      const car = await createCar({ board: b.id });
+      assert.equal(car.board.nrf.uartExposed, false);
+      const sec = car.board.nrf.state.security as { lesc?: boolean; bond?: boolean } | undefined;
+      assert.ok(sec && sec.lesc && sec.bond, 'LE Secure Connections with bonding');
+      const chars = Object.values(car.board.nrf.state.services)[0];
+      for (const c of Object.values(chars)) assert.ok((c as { security?: unknown }).security, 'every access characteristic has security set');
+      assert.ok(!car.board.consoleText().includes('DEV BUILD'));
+    });
+  }
+
+  it('a dev bundle keeps the console and warns at boot', async () => {
+    const car = await createCar({ board: 'puckjs', dev: true });
+    assert.equal(car.board.nrf.uartExposed, true);
+    assert.match(car.board.consoleText(), /DEV BUILD: the JavaScript console is open over Bluetooth/);
+  });
+});
