@@ -40,6 +40,17 @@ export function startInterpreter(bin: string, dir: string): Session {
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => { exitCode = code; res(code); waiters.splice(0).forEach((w) => w()); }));
   let seq = 0;
+  // The Linux build reads stdin on its own thread into an event FIFO that the interpreter drains
+  // unsynchronised: input that arrives while it starts up, or in long bursts, overflows it
+  // (FIFO_FULL, dropped characters) or trips ASSERT(len <= 64). Wait for it to settle, then feed
+  // it in short slices with a pause between them.
+  let feeding = new Promise<void>((res) => setTimeout(res, 300));
+  const writeSlowly = (text: string) => {
+    for (let i = 0; i < text.length; i += 32) {
+      const part = text.slice(i, i + 32);
+      feeding = feeding.then(() => new Promise<void>((res) => { if (exitCode === undefined) child.stdin.write(part, 'latin1'); setTimeout(res, 2); }));
+    }
+  };
   const session: Session = {
     dir,
     output: () => clean(out),
@@ -47,7 +58,7 @@ export function startInterpreter(bin: string, dir: string): Session {
       const id = ++seq;
       const start = `@@S${id}@@`, end = `@@E${id}@@`;
       const from = out.length;
-      child.stdin.write(`\x10print(${JSON.stringify(start)});try{${js}}catch(e){print("@@ERR "+e)};print(${JSON.stringify(end)})\n`);
+      writeSlowly(`\x10print(${JSON.stringify(start)});try{${js}}catch(e){print("@@ERR "+e)};print(${JSON.stringify(end)})\n`);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no answer from Espruino in ${timeoutMs} ms to: ${js.slice(0, 80)}\n${clean(out.slice(from))}`)), timeoutMs);
         const check = () => {
@@ -61,7 +72,7 @@ export function startInterpreter(bin: string, dir: string): Session {
       });
     },
     quit: () => {
-      if (exitCode === undefined) child.stdin.write('\x10quit()\n');
+      if (exitCode === undefined) writeSlowly('\x10quit()\n');
       const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
       return exited.then((c) => { clearTimeout(kill); return c; });
     },
