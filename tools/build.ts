@@ -144,7 +144,7 @@ async function main(argv: string[]) {
     for (const dev of [false, true]) {
       const b = await bundleFirmware(board, { dev });
       const file = writeBundle(b);
-      console.log(`${file}: ${b.bytes} bytes`);
+      console.log(`${file}: ${b.bytes} bytes` + (!dev && !board.nfc ? ' (no keycards in this build: they do not fit its Storage with ' + board.keyCapacity + ' keys; see docs/PERFORMANCE.md)' : ''));
     }
   }
 }

@@ -1,0 +1,67 @@
+/**
+ * Capacity within the board's Storage budget, with the bundle itself stored in flash as on the
+ * board (.bootcde): a Puck.js holds 200 keys beside its code and audit log, including the second
+ * generation an update needs; an nRF52840 holds 1000.
+ */
+import { strict as assert } from 'node:assert';
+import { boardById } from '../../hal/boards/index';
+import { createSimBoard } from '../../sim/engine/board';
+import { firmwareFor } from '../../sim/car';
+import { addKey, flashOf, keyRecord, newSite, writeSite } from '../../sim/provision';
+import { type PhoneKeyFile, OP, addKeyArgs, collector, command, nodeMac, packets, parseAnswer } from '../../tools/phonekey/protocol';
+import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
+import * as C from '../../firmware/codes';
+
+async function fullBoard(id: string) {
+  const cfg = boardById(id)!;
+  const bundle = await firmwareFor(cfg);
+  const board = createSimBoard({ board: cfg, bundle });
+  // The code lives in the same Storage as the data, as on the board.
+  assert.equal(board.storage.write('.bootcde', bundle), true);
+  const flash = flashOf(board);
+  const site = newSite();
+  writeSite(flash, site);
+  let owner: PhoneKeyFile | undefined;
+  for (let i = 1; i < cfg.keyCapacity; i++) {
+    const k = addKey(flash, site, cfg.keyCapacity, keyRecord(i * 97, i === 1 ? C.ROLE_OWNER : C.ROLE_GUEST));
+    if (i === 1) owner = k;
+  }
+  board.reset();
+  return { cfg, board, owner: owner! };
+}
+
+function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyFile, op: number, args?: Uint8Array) {
+  const collect = collector();
+  const got: Uint8Array[] = [];
+  const off = board.nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) got.push(m); } });
+  if (!board.nrf.connected) board.nrf.connect();
+  board.clock.advance(1);
+  const nonce = parseAnswer(nodeMac, owner, got.pop()!).nonce!;
+  for (const p of packets(command(nodeMac, owner, nonce, op, args))) board.nrf.write(SERVICE_UUID, RX_UUID, p);
+  board.clock.advance(1);
+  off();
+  board.nrf.disconnect();
+  board.clock.advance(1);
+  return parseAnswer(nodeMac, owner, got.pop()!, nonce);
+}
+
+describe('key capacity within the Storage budget', function () {
+  this.timeout(120000);
+  for (const id of ['puckjs', 'nrf52840dk']) {
+    it(`${id}: fills to its capacity by phone, with the code in flash, then keeps logging`, async () => {
+      const { cfg, board, owner } = await fullBoard(id);
+      // The last key is added through the real update path (two generations at once).
+      const a = ownerCommand(board, owner, OP.ADD_KEY, addKeyArgs({ role: C.ROLE_GUEST, perms: C.PERM_UNLOCK, label: 'last' }));
+      assert.equal(a.status, C.R_OK, `adding key ${cfg.keyCapacity} of ${cfg.keyCapacity}: ${a.reason}; storage ${JSON.stringify(board.storage.stats())}`);
+      const full = ownerCommand(board, owner, OP.ADD_KEY, addKeyArgs({ role: C.ROLE_GUEST, perms: C.PERM_UNLOCK, label: 'over' }));
+      assert.equal(full.status, C.R_FULL);
+      // Many more updates and log entries: revocations rewrite the table each time; the log rotates.
+      for (let i = 2; i < 12; i++) assert.equal(ownerCommand(board, owner, OP.REVOKE, new Uint8Array([0, 0, ((i * 97) >> 8) & 255, (i * 97) & 255])).status, C.R_OK);
+      for (let i = 0; i < 150; i++) ownerCommand(board, owner, OP.STATUS);
+      assert.equal(ownerCommand(board, owner, OP.UNLOCK).status, C.R_OK);
+      assert.deepEqual(board.uncaught, []);
+      const st = board.storage.stats();
+      console.log(`      ${id}: bundle ${board.storage.read('.bootcde')!.length} B, ${cfg.keyCapacity} keys, free ${st.freeBytes} of ${st.totalBytes} B`);
+    });
+  }
+});
