@@ -72,6 +72,8 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const bundle = await firmwareFor(config, opts.dev);
   // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
   const board = createSimBoard({ board: config, bundle, seed });
+  // The door is shut when the story starts (its sensor reads high, "open", through the pull-up otherwise).
+  if (config.pins.door !== undefined) board.pins.setInput(config.pins.door, 0);
   const flash = flashOf(board);
   writeSite(flash, site);
   const keys: Record<string, PhoneKeyFile> = {};

@@ -1,12 +1,42 @@
 /**
- * `npm start`: will build the firmware and start the simulator with its web view (issue: Simulator).
- * Until then it builds the bundles and says what is coming, so the README's first command works.
+ * `npm start [-- --board <id>] [--port <n>] [--seed <n>]`: builds the firmware bundle and the web
+ * pages, boots a demo car (owner, driver and guest phones; owner, cloned and UID-only cards on
+ * NFC boards) and serves its web view on 127.0.0.1.
+ * Not here: the server (sim/server.ts), the car (sim/car.ts, sim/vehicle.ts).
  */
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
+import { boards } from '../hal/boards/index';
+import { startServer } from './server';
 
-const root = path.resolve(__dirname, '..');
-const r = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'tools/build.ts')], { stdio: 'inherit' });
-if (r.status !== 0) process.exit(r.status ?? 1);
-console.log('\nThe simulator is not here yet: it will run dist/<board>/firmware.js against a simulated');
-console.log('board (radio, PN532 and cards, relay, door, flash, clock) with a web page on 127.0.0.1.');
+function flags(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) throw new Error('unexpected argument ' + argv[i]);
+    out[m[1]] = m[2] !== undefined ? m[2] : argv[++i] ?? '';
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const f = flags(process.argv.slice(2));
+  for (const k of Object.keys(f)) if (k !== 'board' && k !== 'port' && k !== 'seed') throw new Error('unknown flag --' + k + ' (try --board, --port, --seed)');
+  const board = f.board || 'puckjs-nfc';
+  if (!boards.some((b) => b.id === board)) throw new Error('unknown board ' + board + ' (one of ' + boards.map((b) => b.id).join(', ') + ')');
+  const port = f.port !== undefined ? Number(f.port) : 8080;
+  if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new Error('bad --port ' + f.port);
+  const seed = f.seed !== undefined ? Number(f.seed) : 1;
+  console.log('Building the firmware for ' + board + ' and the web pages...');
+  const s = await startServer({ board, port, seed });
+  console.log('Simulated car (' + board + ', seed ' + seed + ') running.');
+  console.log('  Vehicle:          ' + s.url);
+  console.log('  Web phone key:    ' + s.url + 'phonekey');
+  console.log('Ctrl-C to stop.');
+  const stop = () => { void s.close().then(() => process.exit(0)); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  console.error(String((e as Error).message || e));
+  process.exit(1);
+});

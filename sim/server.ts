@@ -1,0 +1,146 @@
+/**
+ * The simulator's web server (127.0.0.1 only): the vehicle page at /, the web phone key at
+ * /phonekey, their bundled scripts, demo key links at /api/demo-keys, and two WebSockets:
+ *   /ws/vehicle  live snapshots out, actions in:  {t:'act', id, a: Action} -> {t:'done', id, text}
+ *   /ws/radio    a web phone key's packets to and from the car's radio (sim/radio-bridge.ts)
+ * With `realtime` (the default) the car's virtual clock advances in step with real time.
+ * Not here: the car's model (sim/vehicle.ts), the pages (sim/web/), flag parsing (sim/main.ts).
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ksLookup, ksOpen } from '../firmware/keystore';
+import { createCar } from './car';
+import { flashOf, hostCrypto } from './provision';
+import { type KeyFile, keyFragment } from './keyfile';
+import { hex } from './hex';
+import { createBridge } from './radio-bridge';
+import { type Action, type Vehicle, createVehicle } from './vehicle';
+import { WEB_DIR, bundleWeb } from './web-bundle';
+
+export interface ServerOptions {
+  board?: string;
+  seed?: number;
+  /** 0 = any free port. */
+  port?: number;
+  /** Advance the virtual clock with real time (every `tickMs`). Default true. */
+  realtime?: boolean;
+  tickMs?: number;
+  /** Wall-clock start of the simulated world (ms since 1970). Default now. */
+  startEpochMs?: number;
+}
+
+export interface SimServer {
+  url: string;
+  port: number;
+  vehicle: Vehicle;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json' };
+const PAGES: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/phonekey': 'phonekey.html', '/phonekey.html': 'phonekey.html', '/style.css': 'style.css' };
+
+/** The demo phones' key files, with what their records in the car's flash say about them. */
+export function demoKeys(vehicle: Vehicle): (KeyFile & { name: string; link: string })[] {
+  const car = vehicle.car;
+  const ks = ksOpen(flashOf(car.board), hostCrypto, car.config.keyCapacity);
+  return Object.keys(car.keys).map((name) => {
+    const k = car.keys[name];
+    const rec = ksLookup(ks, k.keyId);
+    const f: KeyFile = { keyId: k.keyId, secret: hex(k.secret), label: name };
+    if (rec) { f.role = rec.role; f.perms = rec.perms; f.notBefore = rec.notBefore; f.notAfter = rec.notAfter; }
+    return { name, ...f, link: '/phonekey' + keyFragment(f) };
+  });
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<SimServer> {
+  const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: true }), bundleWeb()]);
+  const vehicle = createVehicle(car, { startEpochMs: opts.startEpochMs });
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url || '/', 'http://localhost');
+    const send = (status: number, type: string, body: string | Buffer) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(body);
+    };
+    if (req.method !== 'GET') return send(405, 'text/plain', 'GET only');
+    const script = scripts[url.pathname.slice(1)];
+    if (script) return send(200, TYPES['.js'], script);
+    if (url.pathname === '/api/demo-keys') return send(200, TYPES['.json'], JSON.stringify(demoKeys(vehicle)));
+    if (url.pathname === '/api/state') return send(200, TYPES['.json'], JSON.stringify(vehicle.snapshot()));
+    const page = PAGES[url.pathname];
+    if (page) return send(200, TYPES[path.extname(page)], fs.readFileSync(path.join(WEB_DIR, page)));
+    send(404, 'text/plain', 'not found');
+  });
+
+  // Sockets: only from our own pages (a page on another site must not drive the car).
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const origin = req.headers.origin;
+    const pathname = new URL(req.url || '/', 'http://localhost').pathname;
+    const ours = !origin || origin === 'http://' + req.headers.host;
+    if (!ours || (pathname !== '/ws/vehicle' && pathname !== '/ws/radio')) { socket.destroy(); return; }
+    wss.handleUpgrade(req, socket, head, (ws) => (pathname === '/ws/radio' ? radioSocket(ws) : vehicleSocket(ws)));
+  });
+
+  const radioSocket = (ws: WebSocket) => {
+    const bridge = createBridge(vehicle, { send: (t) => { if (ws.readyState === ws.OPEN) ws.send(t); } });
+    ws.on('message', (d) => bridge.receive(String(d)));
+    ws.on('close', () => bridge.close());
+  };
+
+  const vehicleSocket = (ws: WebSocket) => {
+    let lastTop = -1, lastCount = -1, queued = false;
+    const push = () => {
+      queued = false;
+      if (ws.readyState !== ws.OPEN) return;
+      const s = vehicle.snapshot();
+      // The log goes out only when it changed: snapshots flow ten times a second.
+      const top = s.log.length ? s.log[0].seq : 0;
+      const log = top !== lastTop || s.log.length !== lastCount ? s.log : undefined;
+      lastTop = top; lastCount = s.log.length;
+      ws.send(JSON.stringify({ t: 'state', s: { ...s, log } }));
+    };
+    const later = () => { if (!queued) { queued = true; setImmediate(push); } };
+    const off = vehicle.onChange(later);
+    ws.on('message', (d) => {
+      let m: { t?: string; id?: number; a?: Action };
+      try { m = JSON.parse(String(d)); } catch (e) { return; }
+      if (m.t !== 'act' || !m.a) return;
+      const text = vehicle.act(m.a);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'done', id: m.id, text }));
+    });
+    ws.on('close', off);
+    later();
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.realtime !== false) {
+    let last = performance.now();
+    timer = setInterval(() => {
+      const now = performance.now();
+      vehicle.tick(Math.min(1000, Math.round(now - last)));
+      last = now;
+    }, opts.tickMs || 100);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8080, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: 'http://127.0.0.1:' + port + '/',
+    port,
+    vehicle,
+    close: () => new Promise<void>((resolve) => {
+      if (timer) clearInterval(timer);
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The web phone key's cryptography, on WebCrypto: the secret lives only as a non-extractable
+ * HMAC-SHA256 CryptoKey. COMMAND bytes come from tools/phonekey/protocol.ts `command()` itself
+ * (its MAC is computed through an injected function: we record what it would MAC, sign that with
+ * WebCrypto, and put the tag in place), so they are the same bytes the Node tools send.
+ * Runs in browsers and in Node (tests); no DOM, no storage here.
+ */
+import { M, type Answer, command, parseAnswer } from '../../tools/phonekey/protocol';
+import { reasonName } from '../names';
+
+const TAG = 16;
+/** Our byte arrays are never over a SharedArrayBuffer, which is all WebCrypto's typing guards against. */
+const buf = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
+
+/** Imports a secret as a non-extractable signing key, then wipes the bytes it was given. */
+export async function importSecret(secret: Uint8Array): Promise<CryptoKey> {
+  try {
+    return await crypto.subtle.importKey('raw', buf(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+async function hmac16(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, buf(data))).subarray(0, TAG);
+}
+
+/** A signed COMMAND for `op` answering `nonce`: the bytes `command()` makes with this key's secret. */
+export async function signedCommand(key: CryptoKey, keyId: number, nonce: Uint8Array, op: number, args?: Uint8Array, validMs?: number): Promise<Uint8Array> {
+  let signed: Uint8Array | undefined;
+  const msg = command((_secret, data) => { signed = data.slice(); return new Uint8Array(32); }, { keyId, secret: new Uint8Array(0) }, nonce, op, args, validMs);
+  msg.set(await hmac16(key, signed!), msg.length - TAG);
+  return msg;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/**
+ * Parses a message from the board. A RESPONSE is authentic when its tag is our key's MAC over
+ * "CK1R" | the nonce our command answered | the response without its tag (docs/PROTOCOL.md).
+ */
+export async function readAnswer(key: CryptoKey, msg: Uint8Array, sentNonce?: Uint8Array): Promise<Answer> {
+  const a = parseAnswer(() => new Uint8Array(32), undefined, msg);
+  if (a.status !== undefined) a.reason = reasonName(a.status);
+  if (a.type === 'response') {
+    a.authentic = false;
+    if (sentNonce) {
+      const body = msg.subarray(0, msg.length - TAG);
+      const input = new Uint8Array(4 + sentNonce.length + body.length);
+      input.set([67, 75, 49, 82]);
+      input.set(sentNonce, 4);
+      input.set(body, 4 + sentNonce.length);
+      a.authentic = equal(await hmac16(key, input), msg.subarray(msg.length - TAG));
+    }
+  }
+  return a;
+}
+
+export { M };

@@ -1,0 +1,258 @@
+/**
+ * The web phone key page (/phonekey): imports a key once into a non-extractable WebCrypto key,
+ * connects to a car over Web Bluetooth or the simulator's radio bridge, and sends signed COMMANDs
+ * (unlock, lock, drive, status), showing the car's answer and whether it was authentic.
+ * One command at a time; the nonce of each answer is kept for the next command.
+ * Not here: bytes and MACs (keycrypto.ts), packets (transport.ts), storage (keystore.ts).
+ */
+import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
+import { M, OP, type Answer, u32 } from '../../tools/phonekey/protocol';
+import { unhex } from '../hex';
+import { parseKeyText } from '../keyfile';
+import { permNames, roleName, stateName } from '../names';
+import { importSecret, readAnswer, signedCommand } from './keycrypto';
+import { type StoredKey, forgetKey, loadKey, saveKey } from './keystore';
+import { type Link, bluetoothLink, simulatorLink } from './transport';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const ANSWER_MS = 5000;
+
+let stored: StoredKey | undefined;
+let link: Link | undefined;
+let nonce: Uint8Array | undefined;
+let busy = false;
+let onChallenge: (() => void) | undefined;
+let onAnswer: ((m: Uint8Array | Error) => void) | undefined;
+/** What the last STATUS said about the car's clock. */
+let carClock: { trusted: boolean; seconds: number; at: number } | undefined;
+
+// ---- key ------------------------------------------------------------------------------------
+
+function fmtDate(s: number): string {
+  return new Date(s * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+function validityText(k: StoredKey): string {
+  const nb = k.notBefore || 0, na = k.notAfter || 0;
+  let text = !nb && !na ? 'always (no time limits)' : (nb ? 'from ' + fmtDate(nb) : '') + (nb && na ? ' ' : '') + (na ? 'until ' + fmtDate(na) : '');
+  if (nb || na) {
+    if (!carClock) text += ' \u2014 ask Status to check against the car\u2019s clock';
+    else if (!carClock.trusted) text += ' \u2014 the car\u2019s time is not set: a time-bounded key is refused';
+    else {
+      const now = carClock.seconds + Math.floor((Date.now() - carClock.at) / 1000);
+      text += nb && now < nb ? ' \u2014 not yet valid' : na && now > na ? ' \u2014 expired' : ' \u2014 valid now';
+    }
+  }
+  return text;
+}
+
+function renderKey(): void {
+  $('key-none').hidden = !!stored;
+  $('key-some').hidden = !stored;
+  if (stored) {
+    $('key-id').textContent = '#' + stored.keyId + (stored.label ? ' \u201c' + stored.label + '\u201d' : '');
+    $('key-role').textContent = stored.role === undefined ? 'not in the key file' : roleName(stored.role) + (stored.perms !== undefined ? ' (' + permNames(stored.perms) + ')' : '');
+    $('validity').textContent = validityText(stored) + ' (as the key file says; the car decides)';
+    $('key-secret').textContent = stored.key.extractable ? 'EXTRACTABLE (should not happen)' : 'held by the browser, not extractable';
+  }
+  setButtons();
+}
+
+async function importText(text: string): Promise<void> {
+  const f = parseKeyText(text);
+  const key = await importSecret(unhex(f.secret)); // wipes the bytes it is given
+  const k: StoredKey = { keyId: f.keyId, key, label: f.label, role: f.role, perms: f.perms, notBefore: f.notBefore, notAfter: f.notAfter, importedAt: Date.now() };
+  await saveKey(k);
+  if (link) { link.close(); link = undefined; nonce = undefined; }
+  stored = k;
+  ($('import-text') as HTMLTextAreaElement).value = '';
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  carClock = undefined;
+  renderKey();
+  showAnswer('Key #' + k.keyId + ' imported.', '', 'muted');
+}
+
+async function importing(get: () => Promise<string> | string): Promise<void> {
+  try {
+    await importText(await get());
+  } catch (e) {
+    showAnswer('Could not import: ' + (e as Error).message, '', 'bad');
+  }
+}
+
+async function offerDemoKeys(): Promise<boolean> {
+  try {
+    const r = await fetch('/api/demo-keys');
+    if (!r.ok) return false;
+    const keys: { name: string; link: string }[] = await r.json();
+    const box = $('demo-keys');
+    box.replaceChildren(Object.assign(document.createElement('span'), { className: 'muted', textContent: 'Simulator demo keys:' }));
+    for (const k of keys) {
+      const b = Object.assign(document.createElement('button'), { textContent: 'Import ' + k.name + ' key', className: 'quiet' });
+      b.dataset.key = k.name;
+      b.onclick = () => importing(() => k.link);
+      box.append(b);
+    }
+    box.hidden = false;
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+// ---- link -----------------------------------------------------------------------------------
+
+function setLinkStatus(text: string): void {
+  $('link-status').textContent = text;
+  setButtons();
+}
+
+function setButtons(): void {
+  for (const id of ['unlock', 'lock', 'drive', 'status']) ($(id) as HTMLButtonElement).disabled = !stored || busy;
+  ($('disconnect') as HTMLButtonElement).disabled = !link || busy;
+}
+
+function waitChallenge(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (nonce) { resolve(true); return; }
+    const t = setTimeout(() => { onChallenge = undefined; resolve(false); }, ms);
+    onChallenge = () => { clearTimeout(t); resolve(true); };
+  });
+}
+
+function waitAnswer(ms: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { onAnswer = undefined; reject(new Error('no answer from the car within ' + ms / 1000 + ' s')); }, ms);
+    onAnswer = (m) => { clearTimeout(t); if (m instanceof Error) reject(m); else resolve(m); };
+  });
+}
+
+async function connect(): Promise<Link> {
+  const sim = ($('transport-sim') as HTMLInputElement).checked;
+  setLinkStatus('connecting\u2026');
+  const l = sim ? await simulatorLink((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/radio') : await bluetoothLink();
+  link = l;
+  nonce = undefined;
+  l.listen((m) => {
+    if (m[0] === M.CHALLENGE && m.length >= 18) {
+      nonce = m.slice(1, 17);
+      const w = onChallenge; onChallenge = undefined; if (w) w();
+    } else {
+      const w = onAnswer; onAnswer = undefined; if (w) w(m);
+    }
+  }, (why) => {
+    if (link === l) { link = undefined; nonce = undefined; setLinkStatus('disconnected: ' + why); }
+    const w = onAnswer; onAnswer = undefined; if (w) w(new Error(why));
+  });
+  // The board sends a CHALLENGE on connect; if we missed it (notifications start late over BLE), ask again.
+  if (!(await waitChallenge(1000))) {
+    await l.send(new Uint8Array([M.HELLO]));
+    if (!(await waitChallenge(ANSWER_MS))) { l.close(); link = undefined; throw new Error('the car sent no challenge'); }
+  }
+  setLinkStatus('connected to ' + l.name);
+  return l;
+}
+
+const OPS: Record<string, { op: number; label: string; done: string }> = {
+  unlock: { op: OP.UNLOCK, label: 'Unlock', done: 'Unlocked' },
+  lock: { op: OP.LOCK, label: 'Lock', done: 'Locked' },
+  drive: { op: OP.DRIVE, label: 'Drive', done: 'Drive enabled' },
+  status: { op: OP.STATUS, label: 'Status', done: 'Status' },
+};
+
+async function press(name: string): Promise<void> {
+  const o = OPS[name];
+  if (!stored || busy) return;
+  busy = true;
+  setButtons();
+  showAnswer(o.label + '\u2026', '', 'muted');
+  try {
+    let l = link && nonce ? link : undefined;
+    if (!l) { if (link) link.close(); l = await connect(); }
+    for (let attempt = 0; ; attempt++) {
+      const sent = nonce!;
+      nonce = undefined; // every command consumes the nonce; the answer brings the next one
+      const msg = await signedCommand(stored.key, stored.keyId, sent, o.op);
+      const answer = waitAnswer(ANSWER_MS);
+      await l.send(msg);
+      const a = await readAnswer(stored.key, await answer, sent);
+      if (a.nonce) nonce = a.nonce;
+      // A challenge that went stale while we were idle: once more with the fresh nonce.
+      if (a.type === 'response' && a.status === R_EXPIRED_COMMAND && attempt === 0 && nonce) continue;
+      report(o, a);
+      break;
+    }
+  } catch (e) {
+    showAnswer(o.label + ': ' + (e as Error).message, '', 'bad');
+    remember(o.label + ': ' + (e as Error).message);
+  } finally {
+    busy = false;
+    setButtons();
+  }
+}
+
+// ---- answers --------------------------------------------------------------------------------
+
+function showAnswer(text: string, auth: string, cls: string, authCls = ''): void {
+  const a = $('answer');
+  a.textContent = text;
+  a.className = 'answer ' + cls;
+  const b = $('answer-auth');
+  b.textContent = auth;
+  b.className = authCls;
+}
+
+function remember(text: string): void {
+  const li = document.createElement('li');
+  li.textContent = new Date().toLocaleTimeString() + '  ' + text;
+  $('history').prepend(li);
+  while ($('history').children.length > 20) $('history').lastElementChild!.remove();
+}
+
+function report(o: { label: string; done: string }, a: Answer): void {
+  if (a.type === 'refused') {
+    const why = a.reason + (a.retrySeconds ? ', retry in ' + a.retrySeconds + ' s' : '');
+    showAnswer(o.label + ' refused: ' + why, 'The car did not accept this key\u2019s proof (unknown, revoked or wrong key), so its answer carries no proof either.', 'bad', 'muted');
+    remember(o.label + ' refused: ' + why);
+    return;
+  }
+  if (a.type !== 'response') { showAnswer(o.label + ': unexpected message from the car', '', 'bad'); return; }
+  const ok = a.status === R_OK;
+  let text = ok ? o.done : o.label + ' refused: ' + a.reason;
+  if (ok && a.op === OP.STATUS && a.data && a.data.length >= 12) {
+    carClock = { trusted: a.data[1] === 1, seconds: u32(a.data, 2), at: Date.now() };
+    $('car-status').textContent = 'Car: ' + stateName(a.data[0]) + ' \u00b7 time ' + (carClock.trusted ? 'trusted, ' + fmtDate(carClock.seconds) : 'not set') +
+      ' \u00b7 ' + ((a.data[6] << 8) | a.data[7]) + ' keys \u00b7 ' + u32(a.data, 8) + ' bytes free';
+    text = 'Status: car ' + stateName(a.data[0]);
+    renderKey();
+  }
+  showAnswer(text + (ok ? ' (' + a.reason + ')' : ''),
+    a.authentic ? '\u2713 Authentic: the answer is MACed with this key over our command\u2019s nonce.' : '\u2717 NOT authentic: do not trust this answer.',
+    ok && a.authentic ? 'good' : 'bad', a.authentic ? 'auth-good' : 'auth-bad');
+  remember(text + ' \u2014 ' + (a.authentic ? 'authentic' : 'NOT authentic'));
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+async function start(): Promise<void> {
+  for (const name of Object.keys(OPS)) $(name).onclick = () => press(name);
+  $('disconnect').onclick = () => { if (link) { const l = link; link = undefined; nonce = undefined; l.close(); setLinkStatus('not connected'); } };
+  $('import-btn').onclick = () => importing(() => ($('import-text') as HTMLTextAreaElement).value);
+  $('import-file').onchange = (ev) => { const f = (ev.target as HTMLInputElement).files?.[0]; if (f) importing(() => f.text()); };
+  $('forget').onclick = async () => {
+    if (!confirm('Forget this key? You will need the key file again.')) return;
+    await forgetKey();
+    stored = undefined;
+    if (link) { link.close(); link = undefined; }
+    renderKey();
+  };
+  for (const r of document.querySelectorAll<HTMLInputElement>('input[name=transport]')) r.onchange = () => { if (link) { link.close(); link = undefined; nonce = undefined; setLinkStatus('not connected'); } };
+  stored = await loadKey();
+  const simulator = await offerDemoKeys();
+  if (!simulator) { ($('transport-ble') as HTMLInputElement).checked = true; $('to-vehicle').hidden = true; }
+  if (/[#&]k=/.test(location.hash)) await importing(() => location.hash);
+  renderKey();
+  document.body.dataset.ready = '1';
+}
+
+start().catch((e) => showAnswer('The page failed to start: ' + (e as Error).message, '', 'bad'));
