@@ -97,3 +97,6 @@ interface EspruinoNRF {
   on(event: 'disconnect', fn: (reason: number) => void): void;
 }
 declare const NRF: EspruinoNRF;
+
+/** Espruino's global object (dev-build bench hooks only). */
+declare const global: any;

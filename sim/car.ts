@@ -88,6 +88,15 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
     board.i2c.attach(0x24, { write: (bytes) => bus.writeTo(0x24, bytes), read: (n) => bus.readFrom(0x24, n) });
   }
   const p = config.pins;
+  if (p.benchContact !== undefined) {
+    // The bench wiring: the relay's contact back to an input, closing 8 ms and opening 4 ms after the coil changes.
+    const contact = p.benchContact;
+    board.pins.onOutput((pin, level) => {
+      if (pin !== p.relay) return;
+      const on = level === (config.relayActiveHigh ? 1 : 0);
+      board.clock.hostTimers.after(on ? 8 : 4, () => board.pins.setInput(contact, on ? 1 : 0));
+    });
+  }
   const car: SimCar = {
     board, config, site, pn532, keys, cards,
     relayOn: () => board.pins.output(p.relay) === (config.relayActiveHigh ? 1 : 0),

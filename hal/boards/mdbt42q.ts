@@ -5,7 +5,7 @@ export const board: BoardConfig = {
   id: 'mdbt42q',
   name: 'MDBT42Q breakout',
   // Breakout board: LED1 D17, BTN1 D0. Relay and reader on the free pads D25-D31.
-  pins: { relay: 25, drive: 26, door: 27, button: 0, ledRed: 17, i2cSda: 28, i2cScl: 29, pn532Reset: 30 },
+  pins: { relay: 25, drive: 26, door: 27, button: 0, ledRed: 17, i2cSda: 28, i2cScl: 29, benchContact: 31, pn532Reset: 30 },
   relayActiveHigh: true,
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: false },

@@ -5,7 +5,7 @@ export const board: BoardConfig = {
   id: 'nrf52840dk',
   name: 'nRF52840 DK',
   // LED1-3 are P0.13-P0.15 (active low on the DK; treated as plain outputs here), BTN1 P0.11.
-  pins: { relay: 3, drive: 4, door: 28, button: 11, ledRed: 13, ledGreen: 14, ledBlue: 15, i2cSda: 26, i2cScl: 27, pn532Reset: 29 },
+  pins: { relay: 3, drive: 4, door: 28, button: 11, ledRed: 13, ledGreen: 14, ledBlue: 15, i2cSda: 26, i2cScl: 27, benchContact: 30, pn532Reset: 29 },
   relayActiveHigh: true,
   buttonActiveHigh: false,
   crypto: { sha256: true, aes: true },

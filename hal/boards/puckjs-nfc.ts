@@ -8,7 +8,8 @@ import { board as puckjs } from './puckjs';
 export const board: BoardConfig = {
   id: 'puckjs-nfc',
   name: 'Puck.js + PN532',
-  pins: puckjs.pins,
+  // The reader takes D28/D29 (I2C) and D30 (reset): no bench contact input on this build.
+  pins: { relay: 1, drive: 2, door: 31, button: 0, ledRed: 5, ledGreen: 4, ledBlue: 3, i2cSda: 28, i2cScl: 29, pn532Reset: 30 },
   relayActiveHigh: puckjs.relayActiveHigh,
   buttonActiveHigh: puckjs.buttonActiveHigh,
   crypto: puckjs.crypto,

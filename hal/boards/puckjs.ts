@@ -5,7 +5,7 @@ export const board: BoardConfig = {
   id: 'puckjs',
   name: 'Puck.js',
   // Puck.js v2: LED1 red D5, LED2 green D4, LED3 blue D3, BTN D0. Free pads: D1 D2 D28-D31.
-  pins: { relay: 1, drive: 2, door: 31, button: 0, ledRed: 5, ledGreen: 4, ledBlue: 3, i2cSda: 28, i2cScl: 29, pn532Reset: 30 },
+  pins: { relay: 1, drive: 2, door: 31, button: 0, ledRed: 5, ledGreen: 4, ledBlue: 3, i2cSda: 28, i2cScl: 29, pn532Reset: 30, benchContact: 28 },
   relayActiveHigh: true,
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: true },

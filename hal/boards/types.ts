@@ -19,6 +19,8 @@ export interface BoardConfig {
     i2cSda: number;
     i2cScl: number;
     pn532Reset?: number;
+    /** Dev bench only: an input wired back to the relay's contact (npm run bench). */
+    benchContact?: number;
   };
   /** Level that energises the relay (most relay modules are active-high, some active-low). */
   relayActiveHigh: boolean;

@@ -20,6 +20,7 @@ import { cardsStart } from '../../firmware/cards';
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
+import { benchRadio } from './bench';
 
 export function boot(board: BoardConfig): void {
   const p = board.pins;
@@ -40,7 +41,7 @@ export function boot(board: BoardConfig): void {
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: espruinoWatchdog(),
     console: { log: (m) => console.log(m) },
-    radio: espruinoRadio(__DEV__),
+    radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact) : espruinoRadio(false),
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');

@@ -15,8 +15,12 @@ import { createNrf, nrfGlobal, nrfReset, type NrfHost } from './nrf';
 
 export interface SimBoardOptions {
   board: BoardConfig;
-  /** The bundle's code (dist/<board>/firmware.js), or any board code to boot. */
-  bundle: string;
+  /**
+   * The bundle's code (dist/<board>/firmware.js), or any board code to boot. Without it the board
+   * boots what its flash holds, as a real one: .boot0-.boot3 then .bootcde; an empty flash boots
+   * to a bare console (see sim/console-server.ts).
+   */
+  bundle?: string;
   /** Seeds E.hwRand, Math.random and the radio address. Default 1. */
   seed?: number;
   /**
@@ -47,7 +51,7 @@ export interface SimBoard {
     read(pin: number): number;
     /** The outside world drives an input; an edge fires the board's setWatch callbacks. */
     setInput(pin: number, level: number | boolean): void;
-    /** Wires a simulated device to the board's outputs: called on every level change. */
+    /** Wires a simulated device to the board's outputs: called on every level change (listeners add up). */
     onOutput(cb: (pin: number, level: number) => void): void;
   };
   clock: {
@@ -58,6 +62,8 @@ export interface SimBoard {
     setTime(seconds: number): void;
     /** Timers of the outside world (a simulated PN532, a phone) on the same virtual clock. */
     hostTimers: Timers;
+    /** Read-only: board timers (setTimeout/setInterval/setWatch debounce) pending now. */
+    pendingBoardTimers(): number;
   };
   storage: {
     readonly flash: st.Flash;
@@ -81,8 +87,15 @@ export interface SimBoard {
   readonly watchdog: { enabled: boolean; timeoutMs: number; auto: boolean };
   readonly resets: { at: number; reason: string }[];
   readonly dead: boolean;
-  /** Runs board code in the current boot (a console line); uncaught errors are reported, not thrown. */
+  /**
+   * Runs board code in the current boot (a console line); uncaught errors are reported, not thrown.
+   * A reset() or load() the code asked for happens before this returns, as on the board.
+   */
   run(code: string): unknown;
+  /** What the console hears: every print (text without its newline) and every boot. Returns an unsubscribe. */
+  listen(l: BoardListener): () => void;
+  /** The console's echo(0/1) state: false after echo(0) until echo(1) or a reboot. */
+  readonly echo: boolean;
   /** Reset button: a fresh VM over the same flash; all outputs low. */
   reset(): void;
   /** Pulls the power now. */
@@ -90,6 +103,15 @@ export interface SimBoard {
   /** Power back: boots like reset(). */
   powerOn(): void;
 }
+
+export interface BoardListener {
+  print?(text: string): void;
+  /** kind 'reset' = reset(): a bare VM; 'code' = booted from the bundle or flash (hadCode: any boot file ran). */
+  boot?(reason: string, kind: 'reset' | 'code', hadCode: boolean): void;
+}
+
+/** Files a real board runs from Storage at boot, in order. */
+export const BOOT_FILES = ['.boot0', '.boot1', '.boot2', '.boot3', '.bootcde'];
 
 function prng(seed: number): () => number {
   let a = seed >>> 0 || 0x9e3779b9;
@@ -141,7 +163,13 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   let sandbox: Sandbox | undefined;
 
   const sim = (text: string) => { log.push({ at: clock.now, from: 'sim', text }); };
-  const print = (text: string) => { for (const line of String(text).split('\n')) log.push({ at: clock.now, from: 'board', text: line }); };
+  const listeners: BoardListener[] = [];
+  let echo = true;
+  let pendingBoot: 'reset' | 'load' | undefined;
+  const print = (text: string) => {
+    for (const line of String(text).split('\n')) log.push({ at: clock.now, from: 'board', text: line });
+    for (const l of listeners.slice()) if (l.print) l.print(String(text));
+  };
 
   const stopWatchdog = () => {
     if (wdt.timer) clk.removeTimer(clock, wdt.timer);
@@ -195,8 +223,18 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     clk.clearBoardTimers(clock, false);
   };
 
-  function boot(reason: string): void {
+  /** Runs a reset() or load() asked for by board code, once that code has returned. */
+  const doPendingBoot = () => {
+    const p = pendingBoot;
+    pendingBoot = undefined;
+    if (p === 'reset') boot('reset()', true);
+    else if (p === 'load') boot('load()');
+  };
+
+  function boot(reason: string, bare?: boolean): void {
     if (session.alive) stopSession(session, new Error('reset'));
+    pendingBoot = undefined;
+    echo = true;
     resets.push({ at: clock.now, reason });
     clk.rebootClock(clock);
     stopWatchdog();
@@ -219,6 +257,8 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       },
       enableWatchdog: (sec, auto) => { wdt.enabled = true; wdt.timeoutMs = sec * 1000; wdt.auto = auto; kick(); },
       kickWatchdog: kick,
+      requestBoot: (kind) => { if (!pendingBoot || kind === 'reset') pendingBoot = kind; later(doPendingBoot); },
+      setEcho: (on) => { echo = on; },
     };
     const gate = <F extends (...a: any[]) => any>(fn: F): F => ((...a: any[]) => {
       if (!s.alive) throw s.stopError || sb.realm.error('board stopped');
@@ -226,7 +266,18 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     }) as F;
     nrf.state.boot = { realm: sb.realm, call, later: (fn, args) => later(() => call(fn, args)), alive: () => s.alive };
     installGlobals(host, nrfGlobal(nrf.state, sb.realm, gate));
-    enter(s, () => sb.run(opts.bundle, 'firmware.js'));
+    let hadCode = false;
+    if (bare) { /* reset(): RAM cleared, nothing loaded */ }
+    else if (opts.bundle !== undefined) { hadCode = true; enter(s, () => sb.run(opts.bundle!, 'firmware.js')); }
+    else {
+      for (const name of BOOT_FILES) {
+        const code = st.read(flash, name);
+        if (code === undefined || !s.alive) continue;
+        hadCode = true;
+        enter(s, () => sb.run(code, name));
+      }
+    }
+    for (const l of listeners.slice()) if (l.boot) l.boot(reason, bare ? 'reset' : 'code', hadCode);
     for (const fn of (s.handlers.init || []).slice()) call(fn, []);
   }
 
@@ -256,7 +307,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       output: (pin) => pins.out[pin] || 0,
       mode: (pin) => pins.mode[pin],
       read: (pin) => pinLevel(pins, pin),
-      onOutput: (cb) => { pins.onOutput = cb; },
+      onOutput: (cb) => { const prev = pins.onOutput; pins.onOutput = prev ? (pin, level) => { prev(pin, level); cb(pin, level); } : cb; },
       setInput(pin, levelIn) {
         const level = levelIn ? 1 : 0;
         const before = pinLevel(pins, pin);
@@ -282,6 +333,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       runUntilIdle: (maxMs) => clk.runUntilIdle(clock, maxMs),
       setTime: (seconds) => clk.setTime(clock, seconds),
       hostTimers: hostTimers(clock),
+      pendingBoardTimers: () => clock.timers.filter((t) => t.id !== 0).length,
     },
     storage: {
       flash,
@@ -313,7 +365,14 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     get watchdog() { return { enabled: wdt.enabled, timeoutMs: wdt.timeoutMs, auto: wdt.auto }; },
     resets,
     get dead() { return dead; },
-    run: (code) => { const s = session, sb = sandbox; return enter(s, () => sb!.run(code, 'console')); },
+    run: (code) => {
+      const s = session, sb = sandbox;
+      const v = enter(s, () => sb!.run(code, 'console'));
+      if (pendingBoot) doPendingBoot();
+      return v;
+    },
+    listen: (l) => { listeners.push(l); return () => { const i = listeners.indexOf(l); if (i >= 0) listeners.splice(i, 1); }; },
+    get echo() { return echo; },
     reset: () => boot('reset'),
     powerCut: cut,
     powerOn: () => boot('power on'),

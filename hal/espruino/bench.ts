@@ -1,0 +1,60 @@
+/**
+ * Dev builds only (the build drops this file from production bundles): a bench hook on the USB
+ * console for `npm run bench`. It puts a second, wired link in front of the phone-key radio, so the
+ * host drives the real phone-key path (same parser, MACs, nonces, core) from the console, and it
+ * timestamps edges on an input wired back to the relay's contact. Times are the board's own
+ * (getTime()), so console latency is not in the figures.
+ *
+ *   CKB.open()        -> JSON [packet hex...]  (the CHALLENGE of a new bench session)
+ *   CKB.send(hex)     -> JSON {t0, a: [packet hex...]}  (one message in; the answer packets out)
+ *   CKB.edges()       -> JSON [time, level, ...] since the last call
+ *   CKB.close()
+ */
+import type { Radio } from '../ports';
+import { fragment } from '../../firmware/frames';
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+  return s;
+}
+
+function unhex(s: string): Uint8Array {
+  const b = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(s.substr(i * 2, 2), 16);
+  return b;
+}
+
+export function benchRadio(inner: Radio, contactPin: number | undefined): Radio {
+  let onConnect: () => void = () => {}, onDisconnect: () => void = () => {}, onPacket: (p: Uint8Array) => void = () => {};
+  let active = false;
+  let out: string[] = [];
+  const edges: number[] = [];
+  if (contactPin !== undefined) {
+    pinMode(contactPin, 'input_pulldown');
+    setWatch((e) => { edges.push(e.time, e.state ? 1 : 0); if (edges.length > 400) edges.splice(0, 2); }, contactPin, { repeat: true, edge: 'both' });
+  }
+  global.CKB = {
+    open: () => { active = true; out = []; onConnect(); return JSON.stringify(out); },
+    send: (message: string) => {
+      out = [];
+      const parts = fragment(unhex(message), 244);
+      const t0 = getTime();
+      for (let i = 0; i < parts.length; i++) onPacket(parts[i]);
+      return JSON.stringify({ t0: t0, a: out });
+    },
+    edges: () => { const r = JSON.stringify(edges); edges.splice(0, edges.length); return r; },
+    close: () => { if (active) { active = false; onDisconnect(); } },
+  };
+  return {
+    start: (c, d, p) => {
+      onConnect = c; onDisconnect = d; onPacket = p;
+      inner.start(() => { active = false; c(); }, d, p);
+    },
+    send: (packet) => { if (active) out.push(hex(packet)); else inner.send(packet); },
+    payloadSize: () => (active ? 244 : inner.payloadSize()),
+    // The bench link is a wire on the desk, not the air.
+    linkEncrypted: () => active || inner.linkEncrypted(),
+    disconnect: () => { if (active) { active = false; onDisconnect(); } else inner.disconnect(); },
+  };
+}
