@@ -12,6 +12,9 @@
  * native AES (Crypto port) and firmware/aes.ts work alike. The card's RndA' is checked in constant
  * time. Session key = RndA[0..3] RndB[0..3] RndA[12..15] RndB[12..15].
  *
+ * `authenticateAes` is the same exchange with any AID/key number/key (personalisation uses it with
+ * the default all-zero AES key); blank-card personalisation itself lives in desfire-personalise.ts.
+ *
  * Must not: throw out of a callback, touch the reader (only the `tx` function), or decide an unlock
  * (it reports ok/reason; the state machine decides). Reading files under CMAC is not done here.
  */
@@ -63,9 +66,12 @@ interface AuthState {
   iv: Uint8Array;
   ra: Uint8Array;
   rb: Uint8Array;
+  /** Key number to authenticate. */
+  kn: number;
 }
 
-function apdu(cmd: number, data: Uint8Array): Uint8Array {
+/** ISO 7816 wrapping of a native command: `90 cmd 00 00 Lc data 00`. */
+export function apdu(cmd: number, data: Uint8Array): Uint8Array {
   const a = new Uint8Array(6 + data.length);
   a[0] = 0x90;
   a[1] = cmd;
@@ -94,7 +100,8 @@ function finish(s: AuthState, ok: boolean, reason: string, sk?: Uint8Array): voi
   try { cb(ok, reason, sk); } catch (e) { /* a caller's throw must not unwind into the reader */ }
 }
 
-function statusReason(sw2: number): string {
+/** A DESFire status (SW2) as a reason string. */
+export function statusReason(sw2: number): string {
   return sw2 === 0xae ? 'auth-failed' : sw2 === 0xa0 ? 'no-application' : sw2 === 0x40 ? 'no-key' : 'card-error';
 }
 
@@ -114,7 +121,7 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
     // SelectApplication answered: start AuthenticateAES with the key number.
     if (sw !== 0 || n !== 2) { finish(s, false, sw ? statusReason(sw) : 'protocol'); return; }
     s.step = 1;
-    send(s, 0xaa, new Uint8Array([s.cfg.keyNo]));
+    send(s, 0xaa, new Uint8Array([s.kn]));
   } else if (s.step === 1) {
     // ek(RndB) with IV 0; answer E(RndA || RndB<<8) chained on it.
     if (sw !== 0xaf || n !== 18) { finish(s, false, sw !== 0xaf ? statusReason(sw) : 'protocol'); return; }
@@ -144,26 +151,36 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
 }
 
 /**
+ * Selects application `aid` (000000 = PICC level) and runs AuthenticateAES with key `keyNo` = `key`.
+ * Uses cfg.cipher and cfg.random only. Calls cb exactly once (with the session key on success);
+ * never throws. After success the EV1 session IV is all zero.
+ */
+export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Array, keyNo: number, key: Uint8Array, cb: AuthCallback): void {
+  const s: AuthState = {
+    cfg: cfg, tx: tx, cb: cb, next: function () { /* set below */ },
+    key: key, step: 0, iv: new Uint8Array(0), ra: new Uint8Array(0), rb: new Uint8Array(0), kn: keyNo,
+  };
+  s.next = function (resp, err) {
+    try { onAnswer(s, resp, err); } catch (e) { finish(s, false, 'protocol'); }
+  };
+  send(s, 0x5a, aid);
+}
+
+/**
  * Selects the application and runs AuthenticateAES with the card's diversified key.
  * `sak` is the card's SAK from the reader: cards that do not speak ISO 14443-4 (bit 0x20 clear,
  * e.g. MIFARE Classic, Ultralight, UID-only tags) are refused with 'not-desfire' before any exchange.
  * Calls cb exactly once; never throws.
  */
 export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uint8Array, sak: number, cb: AuthCallback): void {
-  const s: AuthState = {
-    cfg: cfg, tx: tx, cb: cb, next: function () { /* set below */ },
-    key: new Uint8Array(0), step: 0, iv: new Uint8Array(0), ra: new Uint8Array(0), rb: new Uint8Array(0),
-  };
-  s.next = function (resp, err) {
-    try { onAnswer(s, resp, err); } catch (e) { finish(s, false, 'protocol'); }
-  };
-  if ((sak & 0x20) === 0) { finish(s, false, 'not-desfire'); return; }
-  if (cfg.aid.length !== 3 || cfg.keyNo < 0 || cfg.keyNo > 13) { finish(s, false, 'config'); return; }
-  try {
-    s.key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId);
-  } catch (e) {
-    finish(s, false, 'config');
+  let why = (sak & 0x20) === 0 ? 'not-desfire' : cfg.aid.length !== 3 || cfg.keyNo < 0 || cfg.keyNo > 13 ? 'config' : '';
+  let key: Uint8Array | undefined;
+  if (!why) {
+    try { key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId); } catch (e) { why = 'config'; }
+  }
+  if (why || !key) {
+    try { cb(false, why); } catch (e) { /* a caller's throw must not unwind into the reader */ }
     return;
   }
-  send(s, 0x5a, cfg.aid);
+  authenticateAes(cfg, tx, cfg.aid, cfg.keyNo, key, cb);
 }

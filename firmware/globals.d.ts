@@ -5,3 +5,5 @@ declare const __BOARD__: string;
 declare const __HAS_AES__: boolean;
 /** Keycard support is in this build (hal/boards/*.ts `nfc`). */
 declare const __NFC__: boolean;
+/** The build can turn blank DESFire cards into ours (hal/boards/*.ts `personaliseCards`). */
+declare const __PERSONALISE__: boolean;

@@ -42,10 +42,12 @@ export class DialectError extends Error {
 /** Bundles the board's firmware from an entry (by default the real boot) and checks the result. */
 export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; entry?: string; resolveDir?: string } = {}): Promise<Bundle> {
   const dev = !!opts.dev;
+  // Only the board fields the board reads go into the bundle (every byte of Storage counts).
+  const used = { id: board.id, pins: board.pins, relayActiveHigh: board.relayActiveHigh, buttonActiveHigh: board.buttonActiveHigh,
+    crypto: { aes: board.crypto.aes }, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment };
   const entry = opts.entry ?? [
     `import { boot } from './hal/espruino/boot';`,
-    `import { board } from './hal/boards/${board.id}';`,
-    `boot(board);`,
+    `boot(${JSON.stringify(used)} as any);`,
   ].join('\n');
   const built = await esbuild.build({
     stdin: { contents: entry, resolveDir: opts.resolveDir ?? ROOT, sourcefile: 'entry.ts', loader: 'ts' },
@@ -55,7 +57,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     platform: 'neutral',
     target: TARGET,
     external: ['Storage', 'crypto'],
-    define: { __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false' },
+    define: { __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false' },
     charset: 'ascii',
     legalComments: 'none',
     sourcemap: 'external',
@@ -125,12 +127,26 @@ export function listBoardSources(): string[] {
   return out.sort();
 }
 
+/** What dist/<board>/build.json says about one bundle file (tools/flash.ts checks it before flashing). */
+export interface BuildRecord {
+  board: string;
+  dev: boolean;
+  bytes: number;
+  sha256: string;
+}
+
 export function writeBundle(b: Bundle): string {
   const dir = path.join(ROOT, 'dist', b.board);
   fs.mkdirSync(dir, { recursive: true });
   const name = b.dev ? 'firmware-dev.js' : 'firmware.js';
   fs.writeFileSync(path.join(dir, name), b.code);
   fs.writeFileSync(path.join(dir, name + '.map'), JSON.stringify(b.map));
+  // build.json: { "firmware.js": {board, dev, bytes, sha256}, "firmware-dev.js": {...} }
+  const metaFile = path.join(dir, 'build.json');
+  let meta: Record<string, BuildRecord> = {};
+  try { meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')); } catch { /* first build */ }
+  meta[name] = { board: b.board, dev: b.dev, bytes: b.bytes, sha256: b.sha256 };
+  fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2) + '\n');
   return path.join('dist', b.board, name);
 }
 

@@ -9,6 +9,7 @@ export const board: BoardConfig = {
   relayActiveHigh: true,
   buttonActiveHigh: false,
   crypto: { sha256: true, aes: true },
+  personaliseCards: true,
   nfc: true,
   storageBytes: 262144,
   keyCapacity: 1000,

@@ -13,6 +13,7 @@ export const board: BoardConfig = {
   relayActiveHigh: puckjs.relayActiveHigh,
   buttonActiveHigh: puckjs.buttonActiveHigh,
   crypto: puckjs.crypto,
+  personaliseCards: false,
   nfc: true,
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,

@@ -9,6 +9,7 @@ export const board: BoardConfig = {
   relayActiveHigh: true,
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: true },
+  personaliseCards: false,
   nfc: false,
   storageBytes: 40960,
   keyCapacity: 200,

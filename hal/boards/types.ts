@@ -32,6 +32,8 @@ export interface BoardConfig {
    * nRF52832 boards, which then hold fewer keys: see docs/PERFORMANCE.md.
    */
   nfc: boolean;
+  /** With keycards: can personalise a blank DESFire card at enrolment (about 5 KB more code). */
+  personaliseCards: boolean;
   /** Bytes of Storage (flash file system) on the board. */
   storageBytes: number;
   /** JavaScript variables the board's Espruino build has. */

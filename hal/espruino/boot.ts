@@ -21,6 +21,7 @@ import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
 import { benchRadio } from './bench';
+import { personaliseDesfire } from '../../firmware/desfire-personalise';
 
 export function boot(board: BoardConfig): void {
   const p = board.pins;
@@ -54,7 +55,10 @@ export function boot(board: BoardConfig): void {
     const cipher = __HAS_AES__
       ? { encrypt: c.aesEncryptBlock!, decrypt: c.aesDecryptBlock! }
       : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
-    cards = cardsStart(core, ports.reader!, site, cipher);
+    const reader = ports.reader!;
+    cards = cardsStart(core, reader, site, cipher, __PERSONALISE__
+      ? (cfg, r, uid, sak, cb) => personaliseDesfire(cfg, r.transceive, uid, sak, cb)
+      : undefined);
   }
   phoneKeyStart(core, ports.radio!, site, cards);
 }

@@ -124,3 +124,20 @@ describe('keycards in the simulator (puckjs-nfc bundle)', function () {
     assert.equal(car.relayOn(), true, 'the enrolled card unlocks');
   });
 });
+
+describe('card personalisation at enrolment (nrf52840dk bundle)', function () {
+  this.timeout(30000);
+  it('an owner enrols a factory-blank DESFire card: the board creates our application and per-card key, then it unlocks', async () => {
+    const car = await createCar({ board: 'nrf52840dk', demo: true });
+    const uid = new Uint8Array([0x04, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76]);
+    const blank = SimDesfireCard.blank(uid);
+    const owner = car.phone(car.keys.owner);
+    assert.equal(owner.enrolCard({ role: C.ROLE_DRIVER, perms: C.PERM_UNLOCK | C.PERM_LOCK, label: 'New' }).status, C.R_OK);
+    car.tap(blank, 3000);
+    assert.ok(car.auditLog().some((e) => e.event === C.LOG_KEY_ADDED && e.keyId === cardKeyIdOf(uid) && e.reason === C.R_OK), car.board.consoleText());
+    car.advance(3000);
+    const s = lastSeq(car);
+    car.tap(blank);
+    assert.ok(!neverUnlocked(car, s), 'the personalised card unlocks');
+  });
+});
