@@ -3,10 +3,14 @@
  *   list                 the shipped scenarios
  *   run <name>|all       runs scenarios headless, prints their timelines, exits non-zero on a failure
  *   repl [--board id]    an interactive car: unlock, lock, tap, door, button, advance, log, ...
+ *   console [--board id] [--port N] [--boot file.js]
+ *                        a simulated board's Espruino console on tcp://127.0.0.1:N for the espruino
+ *                        CLI and tools/flash.ts; empty flash unless --boot puts a file in .bootcde
  */
 import { scenarios } from './scenarios/index';
 import { runScenario } from './scenario';
 import { startRepl } from './repl';
+import { startConsole } from './console-cli';
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [cmd, ...rest] = argv;
@@ -28,8 +32,9 @@ async function main(argv: string[]): Promise<number | undefined> {
     }
     return failed ? 1 : 0;
   }
+  if (cmd === 'console') return startConsole({ board: flag('board') || 'puckjs', port: Number(flag('port', '0')), boot: flag('boot'), seed: Number(flag('seed', '1')) });
   if (cmd === 'repl') return startRepl({ board: flag('board', 'puckjs-nfc'), seed: Number(flag('seed', '1')) });
-  console.log('usage: npm run sim -- list | run <scenario>|all | repl [--board id]');
+  console.log('usage: npm run sim -- list | run <scenario>|all | repl [--board id] | console [--board id] [--port N] [--boot file.js]');
   return cmd ? 2 : 0;
 }
 

@@ -10,6 +10,7 @@ import * as clk from './clock';
 import * as st from './storage';
 import { cryptoModule } from './crypto';
 import type { Realm } from './realm';
+import { espruinoBoard, SIM_ESPRUINO_VERSION } from '../../tools/boards/index';
 
 export interface I2CDevice {
   write(bytes: Uint8Array): void;
@@ -65,6 +66,10 @@ export interface Host {
   reboot(): Error;
   enableWatchdog(seconds: number, auto: boolean): void;
   kickWatchdog(): void;
+  /** reset() (a bare VM) or load() (boot from flash), done once the running code returns. */
+  requestBoot(kind: 'reset' | 'load'): void;
+  /** echo(0/1): whether the console echoes input and prints results. */
+  setEcho(on: boolean): void;
 }
 
 export function pinLevel(pins: PinState, pin: number): number {
@@ -231,12 +236,28 @@ export function installGlobals(h: Host, nrf: object): void {
   const print = gate((...a: unknown[]) => h.print(a.map(formatValue).join(' ')));
   g.print = print;
   g.console = h.realm.plain({ log: print });
+  const eb = espruinoBoard(h.board.id);
   g.process = h.realm.plain({
     // Not a measurement: the sim cannot count Espruino variables. total is the board's budget.
     memory: gate(() => h.realm.plain({ free: h.board.variables, usage: 0, total: h.board.variables, history: 0 })),
-    env: h.realm.plain({ VERSION: '2v29', BOARD: h.board.id.toUpperCase() }),
-    version: '2v29',
+    // What the espruino CLI asks on connect. CONSOLE 'Serial1': the sim's TCP console acts as a board on a
+    // serial adapter (the CLI 0.1.67 never finishes short -e commands on 'USB'/'Bluetooth'/'Telnet' consoles).
+    env: h.realm.plain({
+      VERSION: SIM_ESPRUINO_VERSION, GIT_COMMIT: 'simulator', BOARD: eb.board, RAM: eb.ram, FLASH: eb.flash,
+      STORAGE: h.board.storageBytes, SERIAL: 'sim-' + h.board.id, CONSOLE: 'Serial1', MODULES: 'Storage,crypto', EXPTR: 0,
+    }),
+    version: SIM_ESPRUINO_VERSION,
   });
+  // The console's own functions. reset(true) also removes the saved code, as jsfRemoveCodeFromFlash.
+  g.reset = gate((clearFlash?: unknown) => {
+    if (clearFlash) for (const n of ['.boot0', '.boot1', '.boot2', '.boot3', '.bootcde']) st.erase(h.flash, n);
+    h.requestBoot('reset');
+  });
+  g.load = gate((file?: unknown) => {
+    if (file !== undefined) throw h.realm.error('load(file) is not simulated; use load()');
+    h.requestBoot('load');
+  });
+  g.echo = gate((on?: unknown) => h.setEcho(!!on));
   g.btoa = gate((t: string) => Buffer.from(String(t), 'latin1').toString('base64'));
   g.atob = gate((t: string) => Buffer.from(String(t), 'base64').toString('latin1'));
   g.global = g;

@@ -26,6 +26,8 @@ export interface Flash {
   /** Pending fault: the `n`-th counted write from now keeps `keep` of its bytes, then the power is cut. */
   cut?: { n: number; keep: number };
   writes: number;
+  /** Fault injection: sees (and may change) the bytes of every Storage.write before they are programmed. */
+  onWrite?: (name: string, offset: number, bytes: Uint8Array) => void;
 }
 
 /** What a write asks of its caller: an error in the right realm, and what a power cut does. */
@@ -139,6 +141,7 @@ export function write(flash: Flash, hooks: FlashHooks, nameIn: string, dataIn: u
   if (!f) throw hooks.error('Unable to find or create file');
   if (offset + data.length > f.data.length) throw hooks.error('Too much data for file size');
   if (!allErased(f.data, offset, data.length)) throw hooks.error('File already written with different data');
+  if (flash.onWrite) flash.onWrite(name, offset, data);
   programBytes(flash, hooks, f.data, offset, data, false);
   return true;
 }

@@ -1,0 +1,135 @@
+/**
+ * tools/flash.ts against simulated boards served on TCP by sim/console-server.ts, through the real
+ * `espruino` CLI: the CLI talks to the simulator; a flash uploads, verifies and boots the bundle;
+ * a missing port, a board that corrupts what it is sent, the wrong board, and a production flash of
+ * a dev bundle all fail with a message and a non-zero code. Real time (the CLI is another process).
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { boardById } from '../../hal/boards/index';
+import { bundleFirmware, writeBundle, ROOT } from '../../tools/build';
+import { flash, FlashError, checkBundle, runEspruinoCli, type FlashResult } from '../../tools/flash';
+import { startConsoleServer, type ConsoleServer } from '../../sim/console-server';
+import * as st from '../../sim/engine/storage';
+
+const puck = boardById('puckjs')!;
+const quiet = () => { /* progress not needed in tests */ };
+
+function runNode(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('tools/flash through the espruino CLI to a simulated board', function () {
+  this.timeout(60000);
+  let server: ConsoleServer;
+  let devFile: string;
+
+  before(async () => {
+    server = await startConsoleServer({ board: puck });
+    devFile = path.join(ROOT, writeBundle(await bundleFirmware(puck, { dev: true })));
+  });
+  after(async () => { if (server) await server.close(); });
+
+  it('the real espruino CLI evaluates an expression on the simulated board', async () => {
+    const r = await runEspruinoCli(server.url, ['-e', 'print(1+2, process.env.BOARD)'], 20000);
+    assert.ok(r.board.indexOf('3 PUCKJS') >= 0, r.stdout + r.stderr);
+  });
+
+  let flashed: FlashResult;
+  it('flashes an empty board: uploads, verifies, boots the bundle, reports version and memory', async () => {
+    flashed = await flash({ board: 'puckjs', port: server.url, log: quiet });
+    const built = fs.readFileSync(path.join(ROOT, 'dist/puckjs/firmware.js'), 'latin1');
+    assert.equal(flashed.bytes, built.length);
+    assert.equal(server.board.storage.read('.bootcde'), built, 'Storage holds exactly the built file');
+    assert.match(server.board.consoleText(), /carkey \S+ on puckjs: locked/);
+    assert.ok(flashed.bootLines.some((l) => /carkey \S+ on puckjs: locked/.test(l)), flashed.bootLines.join('\n'));
+    assert.equal(flashed.version, '2v29');
+    assert.equal(flashed.memory!.total, puck.variables);
+    assert.equal(flashed.dev, false);
+    assert.equal(server.board.nrf.uartExposed, false, 'the production firmware closed the Bluetooth console');
+    assert.deepEqual(flashed.warnings, []);
+    const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/puckjs/build.json'), 'utf8'));
+    assert.deepEqual(meta['firmware.js'], { board: 'puckjs', dev: false, bytes: flashed.bytes, sha256: flashed.sha256 });
+  });
+
+  it('nothing listening on the port: exit code 1 and a clear message', async () => {
+    const port = await closedPort();
+    const r = await runNode([TSX, 'tools/flash.ts', '--board', 'puckjs', '--port', 'tcp://127.0.0.1:' + port], 30000);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /nothing is listening at tcp:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('a port where nothing answers: non-zero and a clear message', async () => {
+    const silent = net.createServer((sock) => { sock.on('data', () => { /* a board that never answers */ }); sock.on('error', () => undefined); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const url = 'tcp://127.0.0.1:' + (silent.address() as net.AddressInfo).port;
+    try {
+      await assert.rejects(flash({ board: 'puckjs', port: url, log: quiet, stepTimeoutMs: 15000 }),
+        (e: FlashError) => e.exitCode === 1 && /identifying the board: the board on tcp:\S+ does not answer on its console/.test(e.message));
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a serial port that does not exist: non-zero and a clear message', async () => {
+    await assert.rejects(flash({ board: 'puckjs', port: '/dev/ttyNOPE0', log: quiet }),
+      (e: FlashError) => e.exitCode === 1 && /serial port \/dev\/ttyNOPE0 does not exist/.test(e.message));
+  });
+
+  it('a board that corrupts the upload fails verification; the corrupt .bootcde is erased', async () => {
+    const f = st.createFlash(puck.storageBytes);
+    f.onWrite = (name, offset, bytes) => { if (name === '.bootcde' && offset === 384) bytes[5] ^= 0x20; };
+    const bad = await startConsoleServer({ board: puck, flash: f });
+    try {
+      await assert.rejects(flash({ board: 'puckjs', port: bad.url, log: quiet }),
+        (e: FlashError) => e.exitCode === 1 && /verify failed: .*CRC32.*SHA-256.*erased/.test(e.message));
+      assert.equal(bad.board.storage.read('.bootcde'), undefined);
+      assert.doesNotMatch(bad.board.consoleText(), /carkey/, 'the corrupt firmware never booted');
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('refuses a production flash of a dev bundle before touching the board', async () => {
+    const before = server.transcript().length;
+    await assert.rejects(flash({ board: 'puckjs', port: server.url, file: devFile, log: quiet }),
+      (e: FlashError) => e.exitCode === 2 && /dev bundle/.test(e.message));
+    assert.equal(server.transcript().length, before, 'nothing was sent to the board');
+    // Even with a forged build record, the simulator sees the open Bluetooth console.
+    const code = fs.readFileSync(devFile, 'latin1');
+    const forged = { board: 'puckjs', dev: false, bytes: code.length, sha256: require('node:crypto').createHash('sha256').update(code, 'latin1').digest('hex') };
+    assert.throws(() => checkBundle(puck, code, forged, true), /Bluetooth console \(Nordic UART\) enabled/);
+    assert.doesNotThrow(() => checkBundle(puck, code, forged, false));
+  });
+
+  it('refuses firmware for another board', async () => {
+    const other = await startConsoleServer({ board: boardById('mdbt42q')! });
+    try {
+      await assert.rejects(flash({ board: 'puckjs', port: other.url, log: quiet }),
+        (e: FlashError) => e.exitCode === 2 && /is a MDBT42Q, but puckjs firmware is for a PUCKJS/.test(e.message));
+      assert.deepEqual(other.board.storage.list(), []);
+    } finally {
+      await other.close();
+    }
+  });
+});

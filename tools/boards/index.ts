@@ -1,0 +1,28 @@
+/**
+ * Our board ids as Espruino knows them (process.env.BOARD, and the name of its board JSON file),
+ * with the figures a real board reports in process.env. Host-only, no Node imports (the simulator
+ * uses it too). The JSON files beside this one are the board data the `espruino` CLI would
+ * otherwise download on connect (tools/flash.ts points its BOARD_JSON_URL here).
+ * Not here: pins or firmware settings (hal/boards/).
+ */
+export interface EspruinoBoardInfo {
+  /** process.env.BOARD, and <BOARD>.json beside this file. */
+  board: string;
+  ram: number;
+  flash: number;
+}
+
+const BY_ID: Record<string, EspruinoBoardInfo> = {
+  puckjs: { board: 'PUCKJS', ram: 65536, flash: 524288 },
+  'puckjs-nfc': { board: 'PUCKJS', ram: 65536, flash: 524288 },
+  mdbt42q: { board: 'MDBT42Q', ram: 65536, flash: 524288 },
+  nrf52840dk: { board: 'NRF52840DK', ram: 262144, flash: 1048576 },
+};
+
+/** Espruino's board for one of our board ids; an unknown id maps to its upper-case self. */
+export function espruinoBoard(id: string): EspruinoBoardInfo {
+  return BY_ID[id] || { board: id.toUpperCase().replace(/[^A-Z0-9]/g, ''), ram: 65536, flash: 524288 };
+}
+
+/** The Espruino firmware version the simulator claims to be (the interpreter the project targets). */
+export const SIM_ESPRUINO_VERSION = '2v29';

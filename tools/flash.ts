@@ -1,0 +1,334 @@
+/**
+ * Flashes the firmware onto a board: `npm run flash -- --board puckjs --port /dev/ttyACM0 [--dev]`
+ * (or `--port tcp://127.0.0.1:N` for the simulator's console, `npm run sim -- console`).
+ *
+ *   1. port     the port exists / something listens there (before anything is built)
+ *   2. build    dist/<board>/firmware.js (or firmware-dev.js with --dev; --file flashes a built file)
+ *   3. check    a production flash is refused unless dist/<board>/build.json records the exact bytes
+ *               (sha256) as a production build AND the bundle, booted in the simulator, calls
+ *               NRF.setServices(..., {uart: false}) and never says DEV BUILD: the Bluetooth console
+ *               must not be open on a car. (The minified text cannot be grepped for `uart:!1`: the
+ *               flag reaches setServices as a parameter.) Any bundle that throws at boot is refused.
+ *   4. board    process.env: the board must be the Espruino board this build is for, with room in Storage
+ *   5. upload   the bundle to Storage as .bootcde, then read back on the board: length, E.CRC32 and
+ *               require("crypto").SHA256 must equal the built file's (a corrupt copy is erased)
+ *   6. reboot   load(): the board boots the new code; its boot lines are shown, an uncaught error fails
+ *   7. report   process.env.VERSION and process.memory() after boot
+ *
+ * Talks to the board by spawning the `espruino` CLI (node_modules/espruino), one run per step: the
+ * library keeps global state (global.Espruino, es6-shim on the builtins, one open port) that would
+ * leak into this process and between steps, and a child can be killed on a timeout. The CLI is run
+ * with --no-ble for serial/TCP ports (its Bluetooth module crashes without D-Bus), with
+ * BOARD_JSON_URL pointing at tools/boards/ so it loads board data from disk instead of espruino.com,
+ * and with SERIAL_THROTTLE_SEND=1 (always throttle: the CLI never finishes a short command when it
+ * decides a console is fast). On tcp:// it skips the 250 ms pause after each Storage.write chunk
+ * (STORAGE_UPLOAD_METHOD=1): TCP does not drop bytes. The CLI exits 0 whatever happens, so every step
+ * prints its answer between markers and anything else is a failure with a message.
+ * Exit codes: 0 flashed and verified, 1 failed, 2 refused or bad arguments.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { boardById, boards } from '../hal/boards/index';
+import type { BoardConfig } from '../hal/boards/types';
+import { bundleFirmware, writeBundle, ROOT, DialectError, type BuildRecord } from './build';
+import { espruinoBoard } from './boards/index';
+import { createSimBoard } from '../sim/engine/board';
+import { crc32 } from './espruino/interpreter';
+
+export const BOARD_JSON_DIR = path.join(__dirname, 'boards');
+const CLI = require.resolve('espruino/bin/espruino-cli.js');
+
+export class FlashError extends Error {
+  /** 1 = failed, 2 = refused. */
+  constructor(message: string, public readonly exitCode = 1) { super(message); }
+}
+
+export interface FlashOptions {
+  board: string;
+  port: string;
+  dev?: boolean;
+  /** Flash this built file instead of building; dist/<board>/build.json must record it. */
+  file?: string;
+  /** Longest wait for one CLI step (the upload gets this plus time per KB). Default 30 s. */
+  stepTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface FlashResult {
+  board: string;
+  espruinoBoard: string;
+  dev: boolean;
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** The board's Espruino firmware (process.env.VERSION). */
+  version: string;
+  /** process.memory() after boot, when the console still answers. */
+  memory?: { free: number; usage: number; total: number };
+  /** What the board printed while booting the new code. */
+  bootLines: string[];
+  warnings: string[];
+}
+
+interface CliRun { stdout: string; stderr: string; board: string[]; timedOut: boolean }
+
+function isTcp(port: string): boolean { return port.slice(0, 6) === 'tcp://'; }
+function isBle(port: string): boolean { return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(port); }
+
+/** Step 1: a clear message now rather than a CLI that says nothing. */
+export async function checkPort(port: string, timeoutMs = 3000): Promise<void> {
+  if (isTcp(port)) {
+    const m = /^tcp:\/\/([^:/]*)(?::(\d+))?\/?$/.exec(port);
+    if (!m) throw new FlashError(`bad port "${port}": expected tcp://host:port`, 2);
+    const host = m[1] || 'localhost', p = Number(m[2] || 23);
+    await new Promise<void>((resolve, reject) => {
+      const sock = net.connect(p, host);
+      const timer = setTimeout(() => { sock.destroy(); reject(new FlashError(`no answer from ${port} within ${timeoutMs / 1000} s`)); }, timeoutMs);
+      sock.once('connect', () => { clearTimeout(timer); sock.destroy(); resolve(); });
+      sock.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new FlashError(e.code === 'ECONNREFUSED'
+          ? `nothing is listening at ${port} (start the simulated board with: npm run sim -- console --port ${p})`
+          : `cannot connect to ${port}: ${e.message}`));
+      });
+    });
+    return;
+  }
+  if (isBle(port)) return; // the CLI scans for it
+  if (port.indexOf('/') >= 0 && !fs.existsSync(port)) {
+    throw new FlashError(`serial port ${port} does not exist: is the board plugged in? (list ports with: npx espruino --list --no-ble)`);
+  }
+}
+
+/** Runs the espruino CLI once against the port; resolves with its output and the board's lines. */
+export function runEspruinoCli(port: string, args: string[], timeoutMs: number): Promise<CliRun> {
+  const base = ['-p', port, '--config', 'BOARD_JSON_URL=' + BOARD_JSON_DIR, '--config', 'SERIAL_THROTTLE_SEND=1'];
+  if (!isBle(port)) base.unshift('--no-ble');
+  if (isTcp(port)) base.push('--config', 'STORAGE_UPLOAD_METHOD=1');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI].concat(base, args), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', timedOut = false;
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString('latin1'); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString('latin1'); });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(new FlashError('cannot run the espruino CLI: ' + e.message)); });
+    child.on('close', () => {
+      clearTimeout(timer);
+      const board = stdout.split('\n').filter((l) => l.slice(0, 4) === '--] ').map((l) => l.slice(4).replace(/\r$/, ''));
+      resolve({ stdout, stderr, board, timedOut });
+    });
+  });
+}
+
+/** Why a CLI run said nothing useful, in words. */
+function cliFailure(port: string, what: string, r: CliRun, timeoutMs: number): FlashError {
+  const all = r.stdout + '\n' + r.stderr;
+  if (r.timedOut) return new FlashError(`${what}: no result from the board on ${port} within ${Math.round(timeoutMs / 1000)} s`);
+  if (/ECONNREFUSED/.test(all)) return new FlashError(`${what}: nothing is listening at ${port}`);
+  if (/Port "[^"]*" not found|Unable to connect/.test(all)) return new FlashError(`${what}: cannot open ${port}`);
+  if (/Unable to retrieve board information/.test(all)) return new FlashError(`${what}: the board on ${port} does not answer on its console`);
+  if (/Prompt not detected/.test(all)) return new FlashError(`${what}: the board stopped answering while receiving (upload failed)`);
+  const uncaught = r.board.filter((l) => /Uncaught/.test(l));
+  if (uncaught.length) return new FlashError(`${what}: the board said: ${uncaught.join(' | ')}`);
+  const tail = (r.board.slice(-5).join(' | ') || r.stderr.trim().split('\n').slice(-3).join(' | ') || 'nothing').slice(0, 400);
+  return new FlashError(`${what}: no answer from the board on ${port} (it said: ${tail})`);
+}
+
+/** Runs an expression that prints @@TAG{json}@@ and returns the parsed JSON. */
+async function ask<T>(port: string, tag: string, what: string, expr: string, timeoutMs: number, extraArgs: string[] = []): Promise<{ value: T; run: CliRun }> {
+  const r = await runEspruinoCli(port, extraArgs.concat(['-e', expr]), timeoutMs);
+  const re = new RegExp('@@' + tag + '(.*?)@@');
+  for (const line of r.board) {
+    const m = re.exec(line);
+    if (m) {
+      try { return { value: JSON.parse(m[1]) as T, run: r }; } catch { /* fall through */ }
+    }
+  }
+  throw cliFailure(port, what, r, timeoutMs);
+}
+
+/** Board-side expression printing `@@TAG` + JSON of `body` (an object literal expression) + `@@`. */
+function printJson(tag: string, body: string): string {
+  return `print("@@${tag}"+JSON.stringify(${body})+"@@")`;
+}
+
+const VERIFY_EXPR = '(function(){var s=require("Storage").read(".bootcde");if(s===undefined){' + printJson('VERIFY', '{missing:1}') + ';return;}'
+  + 'var h="";try{var d=new Uint8Array(require("crypto").SHA256(s));for(var i=0;i<d.length;i++)h+=(d[i]+256).toString(16).substr(1);}catch(e){}'
+  + printJson('VERIFY', '{len:s.length,crc:E.CRC32(s),sha:h}') + ';})()';
+
+const ID_EXPR = '(function(){var S=require("Storage"),t=S.getStats(),b=S.read(".bootcde");'
+  + printJson('ID', '{board:process.env.BOARD,version:process.env.VERSION,total:t.totalBytes,used:t.fileBytes,old:b===undefined?-1:b.length}') + ';})()';
+
+const INFO_EXPR = printJson('INFO', '{version:process.env.VERSION,memory:process.memory(),len:(require("Storage").read(".bootcde")||"").length}');
+
+function sha256(code: string): string { return createHash('sha256').update(code, 'latin1').digest('hex'); }
+
+/** build.json's record for a bundle file (undefined when there is none). */
+export function buildRecord(file: string): BuildRecord | undefined {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'build.json'), 'utf8')) as Record<string, BuildRecord>;
+    return meta[path.basename(file)];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Step 3. Throws FlashError(…, 2) when `code` must not go onto a car as a production build: the
+ * record is missing, is for other bytes or another board, or says dev; or the bundle, booted in the
+ * simulator, leaves the Nordic UART console on, says DEV BUILD, or throws at boot.
+ */
+export function checkBundle(board: BoardConfig, code: string, record: BuildRecord | undefined, production: boolean): void {
+  const sha = sha256(code);
+  if (production) {
+    if (!record) throw new FlashError('refused: no dist/' + board.id + '/build.json record for this file; flash only what `npm run build` made', 2);
+    if (record.sha256 !== sha) throw new FlashError('refused: the file is not the one build.json describes (sha256 differs); rebuild', 2);
+    if (record.board !== board.id) throw new FlashError(`refused: build.json says this bundle is for ${record.board}, not ${board.id}`, 2);
+    if (record.dev) throw new FlashError('refused: this is a dev bundle (build.json says dev): it keeps the JavaScript console open over Bluetooth. Flash it only with --dev, never onto a car', 2);
+  }
+  const sim = createSimBoard({ board, bundle: code });
+  if (sim.uncaught.length) throw new FlashError('refused: the bundle throws at boot in the simulator: ' + sim.uncaught.join(' | '), 2);
+  if (production && sim.nrf.uartExposed) throw new FlashError('refused: this bundle leaves the Bluetooth console (Nordic UART) enabled: NRF.setServices was not given {uart:false}', 2);
+  if (production && /DEV BUILD/.test(sim.consoleText())) throw new FlashError('refused: this bundle announces itself as a DEV BUILD', 2);
+}
+
+export async function flash(opts: FlashOptions): Promise<FlashResult> {
+  const log = opts.log || ((l: string) => console.log(l));
+  const stepMs = opts.stepTimeoutMs || 30000;
+  const board = boardById(opts.board);
+  if (!board) throw new FlashError(`unknown board "${opts.board}"; known: ${boards.map((b) => b.id).join(', ')}`, 2);
+  if (!opts.port) throw new FlashError('no --port given (a serial port such as /dev/ttyACM0, a Bluetooth address, or tcp://host:port)', 2);
+  const eb = espruinoBoard(board.id);
+  const warnings: string[] = [];
+
+  log(`[1/7] port ${opts.port}`);
+  await checkPort(opts.port);
+
+  let code: string, file: string, dev: boolean, record: BuildRecord | undefined;
+  if (opts.file) {
+    file = path.resolve(opts.file);
+    if (!fs.existsSync(file)) throw new FlashError(`no such file: ${opts.file}`, 2);
+    code = fs.readFileSync(file, 'latin1');
+    record = buildRecord(file);
+    dev = !!opts.dev;
+    log(`[2/7] using ${path.relative(ROOT, file)} (${code.length} bytes, ${record ? (record.dev ? 'dev' : 'production') + ' build' : 'no build record'})`);
+  } else {
+    dev = !!opts.dev;
+    log(`[2/7] building ${board.id} (${dev ? 'dev' : 'production'})`);
+    try {
+      const b = await bundleFirmware(board, { dev });
+      file = path.join(ROOT, writeBundle(b));
+      code = b.code;
+    } catch (e) {
+      throw new FlashError(e instanceof DialectError ? e.message : 'build failed: ' + (e as Error).message);
+    }
+    record = buildRecord(file);
+  }
+  const bytes = code.length, sha = sha256(code), crc = crc32(code);
+  for (let i = 0; i < code.length; i++) {
+    if (code.charCodeAt(i) > 255) throw new FlashError('the bundle has characters beyond latin1; the console link carries bytes', 2);
+  }
+
+  log(`[3/7] checking the bundle (${dev ? 'dev: Bluetooth console stays open' : 'production: Bluetooth console must be closed'})`);
+  checkBundle(board, code, record, !dev);
+
+  log(`[4/7] asking the board who it is`);
+  const id = (await ask<{ board: string; version: string; total: number; used: number; old: number }>(opts.port, 'ID', 'identifying the board', ID_EXPR, stepMs)).value;
+  if (id.board !== eb.board) throw new FlashError(`refused: the board on ${opts.port} is a ${id.board}, but ${board.id} firmware is for a ${eb.board}`, 2);
+  const oldCost = id.old >= 0 ? 32 + ((id.old + 3) & ~3) : 0;
+  const room = id.total - id.used + oldCost;
+  const need = 32 + ((bytes + 3) & ~3);
+  if (need > room) throw new FlashError(`refused: the board's Storage has room for ${room} bytes, the bundle needs ${need}`, 2);
+  log(`      ${id.board}, Espruino ${id.version}, Storage ${id.used}/${id.total} bytes used`);
+
+  log(`[5/7] writing ${bytes} bytes to .bootcde and reading them back`);
+  const uploadMs = stepMs + bytes * (isTcp(opts.port) ? 1 : 20);
+  const up = await ask<{ missing?: number; len?: number; crc?: number; sha?: string }>(opts.port, 'VERIFY', 'writing .bootcde', VERIFY_EXPR, uploadMs,
+    ['--storage', '.bootcde:' + file]);
+  const uncaught = up.run.board.filter((l) => /Uncaught|ERROR/.test(l));
+  const v = up.value;
+  const problems: string[] = [];
+  if (v.missing) problems.push('.bootcde is missing on the board');
+  else {
+    if (v.len !== bytes) problems.push(`length ${v.len} on the board, ${bytes} built`);
+    if (((v.crc as number) >>> 0) !== crc) problems.push(`CRC32 ${(v.crc as number) >>> 0} on the board, ${crc} built`);
+    if (v.sha && v.sha !== sha) problems.push(`SHA-256 ${v.sha.slice(0, 16)}… on the board, ${sha.slice(0, 16)}… built`);
+    if (!v.sha) warnings.push('the board has no require("crypto").SHA256: verified by length and CRC32 only');
+  }
+  if (problems.length || uncaught.length) {
+    let erased = '';
+    try {
+      await runEspruinoCli(opts.port, ['-e', 'require("Storage").erase(".bootcde")'], stepMs);
+      erased = ' The corrupt .bootcde was erased so the board will not boot it.';
+    } catch { /* report the mismatch anyway */ }
+    throw new FlashError('verify failed: ' + problems.concat(uncaught).join('; ') + '.' + erased);
+  }
+  log(`      verified: ${bytes} bytes, CRC32 ${crc}${v.sha ? ', SHA-256 ' + sha.slice(0, 16) + '…' : ''}`);
+
+  log('[6/7] rebooting into the new firmware (load())');
+  // The marker proves the line ran (and makes the command long enough: the CLI never finishes
+  // sending one of 19 characters or less).
+  const boot = await runEspruinoCli(opts.port, ['-e', 'print("@@BOOT@@");load()'], stepMs);
+  const at = boot.board.findIndex((l) => l.indexOf('@@BOOT@@') >= 0);
+  if (at < 0) throw cliFailure(opts.port, 'rebooting', boot, stepMs);
+  const bootLines = boot.board.slice(at + 1).filter((l) => l.trim() && l.trim() !== '>' && !/^=undefined$/.test(l.trim()));
+  for (const l of bootLines) log('      board: ' + l);
+  const bootErrors = bootLines.filter((l) => /Uncaught/.test(l));
+  if (bootErrors.length) throw new FlashError('the new firmware failed at boot: ' + bootErrors.join(' | '));
+
+  log('[7/7] firmware version and memory');
+  let version = id.version;
+  let memory: FlashResult['memory'];
+  try {
+    const info = (await ask<{ version: string; memory: { free: number; usage: number; total: number }; len: number }>(opts.port, 'INFO', 'reading the board after boot', INFO_EXPR, stepMs)).value;
+    version = info.version;
+    memory = { free: info.memory.free, usage: info.memory.usage, total: info.memory.total };
+    if (info.len !== bytes) throw new FlashError(`after reboot .bootcde is ${info.len} bytes, expected ${bytes}`);
+  } catch (e) {
+    if (e instanceof FlashError && /after reboot/.test(e.message)) throw e;
+    if (dev) throw e;
+    // A production build closes the Bluetooth console: over Bluetooth the board cannot answer now.
+    warnings.push('the board no longer answers on this console after boot (' + (e as Error).message + '); expected for a production build over Bluetooth');
+  }
+  log(`done: ${board.name} (${eb.board}) runs ${path.relative(ROOT, file)} (${dev ? 'dev' : 'production'}), Espruino ${version}`
+    + (memory ? `, memory ${memory.free} of ${memory.total} variables free` : ''));
+  for (const w of warnings) log('warning: ' + w);
+  return { board: board.id, espruinoBoard: eb.board, dev, file, bytes, sha256: sha, version, memory, bootLines, warnings };
+}
+
+function parseArgs(argv: string[]): FlashOptions {
+  const o: FlashOptions = { board: '', port: '' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], next = argv[i + 1];
+    const val = () => { if (next === undefined || next.slice(0, 2) === '--') throw new FlashError(`${a} needs a value`, 2); i++; return next; };
+    if (a === '--board') o.board = val();
+    else if (a === '--port' || a === '-p') o.port = val();
+    else if (a === '--dev') o.dev = true;
+    else if (a === '--file') o.file = val();
+    else if (a === '--timeout') o.stepTimeoutMs = Number(val()) * 1000;
+    else if (a === '--help' || a === '-h') throw new FlashError('usage: npm run flash -- --board <id> --port <serial port | BLE address | tcp://host:port> [--dev] [--file dist/<id>/firmware.js] [--timeout seconds]', 0);
+    else throw new FlashError(`unknown argument ${a}; try --help`, 2);
+  }
+  if (!o.board) throw new FlashError(`--board is required (${boards.map((b) => b.id).join(', ')})`, 2);
+  return o;
+}
+
+if (require.main === module) {
+  (async () => {
+    try {
+      await flash(parseArgs(process.argv.slice(2)));
+      process.exitCode = 0;
+    } catch (e) {
+      if (e instanceof FlashError) {
+        (e.exitCode === 0 ? console.log : console.error)((e.exitCode === 0 ? '' : 'flash: ') + e.message);
+        process.exitCode = e.exitCode;
+      } else {
+        console.error('flash: ' + ((e as Error).stack || e));
+        process.exitCode = 1;
+      }
+    }
+  })();
+}

@@ -1,0 +1,113 @@
+/**
+ * The board image: the exact Storage files a board needs for a site — ck.site.a (site secrets),
+ * ck.keys.a (the key table), ck.cfg.a (settings) — produced by the firmware's own modules
+ * (site.ts, keystore.ts, config.ts over genfile.ts) writing into an in-memory FlashStorage, so the
+ * bytes are what the board itself would have written. Also writes/reads an image directory.
+ *
+ * Not here: getting the files onto a board (upload.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FlashStorage } from '../../hal/ports';
+import type { BoardConfig } from '../../hal/boards/types';
+import { KEYS_FILE, ksAdd, ksOpen } from '../../firmware/keystore';
+import { genData, genWrite } from '../../firmware/genfile';
+import { siteSave } from '../../firmware/site';
+import { type Config, sanitizeConfig, saveConfig } from '../../firmware/config';
+import * as C from '../../firmware/codes';
+import { hostCrypto } from '../../sim/provision';
+import { crc32 } from '../espruino/interpreter';
+import { recordOf } from './keys';
+import { ProvisionError, type SiteData } from './sitefile';
+
+/** Both generations of each file the image replaces: a newer generation left on a board would win. */
+export const IMAGE_BASES = ['ck.site.', 'ck.keys.', 'ck.cfg.'];
+
+export interface ImageFile {
+  name: string;
+  /** Raw bytes, one char per byte (latin1), as Storage holds them. */
+  data: string;
+  crc32: number;
+}
+
+export interface BoardImage {
+  board: string;
+  files: ImageFile[];
+  keys: number;
+  config: Config;
+}
+
+/** A FlashStorage over a plain object: Espruino's semantics for sized writes and offsets. */
+export function memoryFlash(): FlashStorage & { files: Record<string, Uint8Array> } {
+  const files: Record<string, Uint8Array> = {};
+  return {
+    files,
+    read: (name, offset, length) => {
+      const f = files[name];
+      if (!f) return undefined;
+      const from = offset || 0;
+      return Buffer.from(f.subarray(from, length === undefined ? f.length : from + length)).toString('latin1');
+    },
+    write: (name, data, offset, size) => {
+      const bytes = Buffer.from(data, 'latin1');
+      const off = offset || 0;
+      if (size !== undefined) files[name] = new Uint8Array(size).fill(255);
+      else if (!files[name]) files[name] = new Uint8Array(bytes.length).fill(255);
+      const f = files[name];
+      if (off + bytes.length > f.length) return false;
+      for (let i = 0; i < bytes.length; i++) f[off + i] &= bytes[i]; // flash only clears bits
+      return true;
+    },
+    erase: (name) => { delete files[name]; },
+    list: (prefix) => Object.keys(files).filter((n) => n.startsWith(prefix)).sort(),
+    free: () => 1 << 20,
+  };
+}
+
+export function boardImage(site: SiteData, board: BoardConfig, configInput?: unknown): BoardImage {
+  const count = site.keys.length;
+  if (count > board.keyCapacity) {
+    throw new ProvisionError(count + ' keys do not fit ' + board.name + ' (' + board.id + '), which holds ' + board.keyCapacity + '; remove keys or use a bigger board');
+  }
+  const flash = memoryFlash();
+  if (!siteSave(flash, hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, gen: undefined })) throw new ProvisionError('could not build the site file');
+  // The key store checks and sorts the records (in a scratch flash: each add writes a generation);
+  // the board gets the final table as one first generation, ck.keys.a.
+  const scratch = memoryFlash();
+  const ks = ksOpen(scratch, hostCrypto, board.keyCapacity);
+  for (const k of site.keys) {
+    const r = ksAdd(ks, undefined, recordOf(k));
+    if (r !== C.R_OK) throw new ProvisionError('key ' + k.id + ' (' + k.label + ') was refused by the key store: reason ' + r);
+  }
+  if (ks.gen) {
+    const table = genData(scratch, ks.gen);
+    if (!genWrite(flash, hostCrypto, KEYS_FILE, undefined, table.length, (off) => table.substr(off, 1024))) throw new ProvisionError('could not build the key file');
+  }
+  const config = sanitizeConfig(configInput);
+  if (!saveConfig(flash, hostCrypto, undefined, config)) throw new ProvisionError('could not build the config file');
+  const files = flash.list('ck.').map((name) => {
+    const data = flash.read(name)!;
+    return { name, data, crc32: crc32(data) };
+  });
+  const total = files.reduce((n, f) => n + f.data.length, 0);
+  // A rough bound: the firmware and log need most of Storage; never hand over an image that alone fills it.
+  if (total > board.storageBytes / 2) throw new ProvisionError('the image (' + total + ' bytes) is too big for ' + board.id + "'s Storage");
+  return { board: board.id, files, keys: count, config };
+}
+
+export const MANIFEST = 'manifest.json';
+
+/** Writes one file per Storage file (its exact bytes) and a manifest with sizes and CRC32s. */
+export function writeImageDir(dir: string, img: BoardImage): string[] {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const written: string[] = [];
+  for (const f of img.files) {
+    const p = path.join(dir, f.name);
+    fs.writeFileSync(p, Buffer.from(f.data, 'latin1'), { mode: 0o600 });
+    written.push(p);
+  }
+  const manifest = { board: img.board, keys: img.keys, config: img.config, files: img.files.map((f) => ({ name: f.name, bytes: f.data.length, crc32: f.crc32 })) };
+  fs.writeFileSync(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  written.push(path.join(dir, MANIFEST));
+  return written;
+}

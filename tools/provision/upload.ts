@@ -1,0 +1,137 @@
+/**
+ * Writing a board image to a board, and reading back what a board holds, through its JavaScript
+ * console (link.ts). Writes follow firmware/genfile.ts: header first with the CRC left unwritten,
+ * data in chunks, the CRC last — a cut link leaves a file the firmware rejects, never a wrong one.
+ * Bytes go as printable-ASCII string literals (tools/espruino/interpreter.ts byteLiteral), reads
+ * come back as base64 in chunks so nothing large is built in the board's RAM.
+ *
+ * Not here: computing the image (image.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { BoardConfig } from '../../hal/boards/types';
+import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore';
+import { type Config, loadConfig } from '../../firmware/config';
+import { genData, genLoad, GEN_HEADER } from '../../firmware/genfile';
+import { hostCrypto } from '../../sim/provision';
+import { byteLiteral } from '../espruino/interpreter';
+import { type BoardImage, IMAGE_BASES, memoryFlash } from './image';
+import type { ConsoleLink } from './link';
+import { ProvisionError } from './sitefile';
+
+/** Raw bytes per Storage.write line (up to 4x that once escaped). */
+export const WRITE_CHUNK = 128;
+const READ_CHUNK = 192;
+const S = 'require("Storage")';
+
+async function expectOk(link: ConsoleLink, call: string, what: string): Promise<void> {
+  const out = await link.run('print(' + call + '?"ok":"fail")');
+  if (out.trim() !== 'ok') throw new ProvisionError(what + ' failed on the board: ' + JSON.stringify(out.trim().slice(0, 200)));
+}
+
+/** The board's CRC32 and length of a Storage file, or undefined when it is absent. */
+export async function remoteCrc(link: ConsoleLink, name: string): Promise<{ crc: number; length: number } | undefined> {
+  const out = await link.run(`var f=${S}.read(${JSON.stringify(name)});print(f===undefined?"none":E.CRC32(f)+" "+f.length)`);
+  const t = out.trim();
+  if (t === 'none') return undefined;
+  const m = /^(-?\d+) (\d+)$/.exec(t);
+  if (!m) throw new ProvisionError('unexpected answer reading ' + name + ': ' + JSON.stringify(t.slice(0, 200)));
+  return { crc: Number(m[1]) >>> 0, length: Number(m[2]) };
+}
+
+async function writeFile(link: ConsoleLink, name: string, data: string): Promise<void> {
+  if (data.length < GEN_HEADER) throw new ProvisionError(name + ' is not a generation file');
+  const n = JSON.stringify(name);
+  await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(0, 12))},0,${data.length})`, 'creating ' + name);
+  for (let off = GEN_HEADER; off < data.length; off += WRITE_CHUNK) {
+    await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(off, off + WRITE_CHUNK))},${off})`, 'writing ' + name + ' at ' + off);
+  }
+  await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(12, 16))},12)`, 'committing ' + name);
+}
+
+export interface WriteReport {
+  files: { name: string; bytes: number; crc32: number }[];
+  erased: string[];
+}
+
+/**
+ * Replaces the board's site, keys and config with the image: erases both generations of each
+ * (a newer generation left behind would win over ours), writes the files, checks each file's
+ * CRC32 as the board reads it, then load()s so the firmware boots with them.
+ */
+export async function writeImage(link: ConsoleLink, img: BoardImage, opts: { load?: boolean; progress?: (s: string) => void } = {}): Promise<WriteReport> {
+  const progress = opts.progress || (() => {});
+  const erased: string[] = [];
+  for (const base of IMAGE_BASES) {
+    for (const g of ['a', 'b']) {
+      const name = base + g;
+      await link.run(`${S}.erase(${JSON.stringify(name)});print("ok")`);
+      erased.push(name);
+    }
+  }
+  const files: WriteReport['files'] = [];
+  for (const f of img.files) {
+    progress('writing ' + f.name + ' (' + f.data.length + ' bytes)');
+    await writeFile(link, f.name, f.data);
+    const back = await remoteCrc(link, f.name);
+    if (!back || back.crc !== f.crc32 || back.length !== f.data.length) {
+      throw new ProvisionError(f.name + ' reads back wrong: ' + (back ? 'CRC ' + back.crc + ', ' + back.length + ' bytes' : 'missing') + ', expected CRC ' + f.crc32 + ', ' + f.data.length + ' bytes');
+    }
+    files.push({ name: f.name, bytes: f.data.length, crc32: f.crc32 });
+  }
+  if (opts.load !== false) {
+    progress('load(): rebooting into the firmware');
+    await link.run('load();print("ok")');
+  }
+  return { files, erased };
+}
+
+/** Reads a Storage file through the console, in base64 chunks. */
+export async function readRemote(link: ConsoleLink, name: string, length: number): Promise<string> {
+  let out = '';
+  for (let off = 0; off < length; off += READ_CHUNK) {
+    const b64 = (await link.run(`print(btoa(${S}.read(${JSON.stringify(name)},${off},${Math.min(READ_CHUNK, length - off)})))`)).trim();
+    if (!/^[A-Za-z0-9+/=]*$/.test(b64)) throw new ProvisionError('unexpected answer reading ' + name + ': ' + JSON.stringify(b64.slice(0, 200)));
+    out += Buffer.from(b64, 'base64').toString('latin1');
+  }
+  if (out.length !== length) throw new ProvisionError(name + ': read ' + out.length + ' bytes, expected ' + length);
+  return out;
+}
+
+export interface BoardContents {
+  files: { name: string; bytes: number }[];
+  /** Site secrets present, and their fingerprint (never the secrets). */
+  site: { present: boolean; fingerprint?: string };
+  keys: KeyRecord[];
+  /** Which generation holds the table. */
+  keysFile?: string;
+  config: Config;
+  configStored: boolean;
+}
+
+/** A short public fingerprint of a site secret, to tell which site a board belongs to. */
+export function siteFingerprint(secret: Uint8Array): string {
+  return createHash('sha256').update('carkey site fingerprint').update(secret).digest('hex').slice(0, 16);
+}
+
+/** What a board holds: its Storage files, its key records and settings, decoded by the firmware's own code. */
+export async function showBoard(link: ConsoleLink, board: BoardConfig): Promise<BoardContents> {
+  const listed = (await link.run(`var S=${S};print(JSON.stringify(S.list().map(function(n){var f=S.read(n);return [n,f===undefined?0:f.length];})))`)).trim();
+  let entries: [string, number][];
+  try { entries = JSON.parse(listed); } catch (e) { throw new ProvisionError('unexpected answer listing Storage: ' + JSON.stringify(listed.slice(0, 200))); }
+  const flash = memoryFlash();
+  for (const [name, len] of entries) {
+    if (!/^ck\.(site|keys|cfg)\.[ab]$/.test(name)) continue;
+    flash.write(name, await readRemote(link, name, len), 0, len);
+  }
+  const siteGen = genLoad(flash, hostCrypto, 'ck.site.');
+  const site: BoardContents['site'] = { present: !!siteGen && siteGen.length === 48 };
+  if (site.present) site.fingerprint = siteFingerprint(Buffer.from(genData(flash, siteGen!).slice(0, 32), 'latin1'));
+  const ks = ksOpen(flash, hostCrypto, board.keyCapacity);
+  const keys: KeyRecord[] = [];
+  for (let i = 0; i < ksCount(ks); i++) keys.push(ksGet(ks, i));
+  const cfg = loadConfig(flash, hostCrypto);
+  return {
+    files: entries.map(([name, bytes]) => ({ name, bytes })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    site, keys, keysFile: ks.gen ? ks.gen.name : undefined, config: cfg.config, configStored: !!cfg.gen,
+  };
+}
