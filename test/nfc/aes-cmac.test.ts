@@ -7,13 +7,7 @@ import { diversifyAes128 } from '../../firmware/desfire';
 
 const h = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const soft: BlockCipher = { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
-function ecb(enc: boolean, key: Uint8Array, block: Uint8Array): Uint8Array {
-  const c = enc ? crypto.createCipheriv('aes-128-ecb', key, null) : crypto.createDecipheriv('aes-128-ecb', key, null);
-  c.setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(block), c.final()]));
-}
-const native: BlockCipher = { encrypt: (k, b) => ecb(true, k, b), decrypt: (k, b) => ecb(false, k, b) };
+import { ecb, native, soft } from './ciphers';
 
 describe('nfc: AES-128 fallback (firmware/aes.ts)', () => {
   it('matches the FIPS-197 appendix C.1 vector both ways', () => {

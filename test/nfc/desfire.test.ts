@@ -2,7 +2,6 @@
  *  hal/pn532.ts -> simulated PN532 -> simulated card (node:crypto AES-CBC). */
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
-import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import type { BlockCipher } from '../../firmware/cmac';
 import { authenticateDesfire, diversifyAes128, type DesfireConfig, type Transceive } from '../../firmware/desfire';
 import { pn532Release, pn532Transceive, type CardInfo } from '../../hal/pn532';
@@ -10,14 +9,7 @@ import { SimDesfireCard } from '../../sim/cards/desfire';
 import { SimUidOnlyCard } from '../../sim/cards/uid-only';
 import { h, hex, rig, type Rig } from './rig';
 
-const soft: BlockCipher = { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
-function ecb(enc: boolean, key: Uint8Array, block: Uint8Array): Uint8Array {
-  const c = enc ? crypto.createCipheriv('aes-128-ecb', key, null) : crypto.createDecipheriv('aes-128-ecb', key, null);
-  c.setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(block), c.final()]));
-}
-/** Stands in for a board's native AES (Crypto port aesEncryptBlock/aesDecryptBlock). */
-const native: BlockCipher = { encrypt: (k, b) => ecb(true, k, b), decrypt: (k, b) => ecb(false, k, b) };
+import { native, soft } from './ciphers';
 
 const SITE = h('0f1e2d3c4b5a69788796a5b4c3d2e1f0');
 const AID = h('f54230');

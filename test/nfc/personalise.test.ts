@@ -3,7 +3,6 @@
  *  the simulated card makes, the zero-key DES, and the size the feature adds to a board bundle. */
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
-import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import type { BlockCipher } from '../../firmware/cmac';
 import { authenticateAes, authenticateDesfire, diversifyAes128, type DesfireConfig, type Transceive } from '../../firmware/desfire';
 import { desZeroKey } from '../../firmware/desfire-des';
@@ -16,13 +15,7 @@ import { SimUidOnlyCard } from '../../sim/cards/uid-only';
 import { bundleFirmware } from '../../tools/build';
 import { h, hex, rig, type Rig } from './rig';
 
-const soft: BlockCipher = { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
-function ecb(enc: boolean, key: Uint8Array, block: Uint8Array): Uint8Array {
-  const c = enc ? crypto.createCipheriv('aes-128-ecb', key, null) : crypto.createDecipheriv('aes-128-ecb', key, null);
-  c.setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(block), c.final()]));
-}
-const native: BlockCipher = { encrypt: (k, b) => ecb(true, k, b), decrypt: (k, b) => ecb(false, k, b) };
+import { native, soft } from './ciphers';
 function cbcEnc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   const c = crypto.createCipheriv('aes-128-cbc', key, iv);
   c.setAutoPadding(false);
