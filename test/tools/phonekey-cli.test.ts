@@ -54,3 +54,13 @@ describe('command-line phone key (tools/phonekey) against the simulator', functi
     await assert.rejects(main(['unlock', '--key', keyFile('owner2', srv.vehicle.car.keys.owner), '--sim', 'ws://127.0.0.1:1/ws/radio'], () => {}), /cannot reach the simulator/);
   });
 });
+
+describe('command-line phone key over Bluetooth (no adapter in CI)', function () {
+  this.timeout(30000);
+  it('fails with a clear message instead of hanging when there is no adapter or car', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phonekey-ble-'));
+    const f = path.join(dir, 'k.json');
+    fs.writeFileSync(f, JSON.stringify({ keyId: 1, secret: '00'.repeat(16) }));
+    await assert.rejects(main(['status', '--key', f, '--ble'], () => {}), /Bluetooth|no car found/);
+  });
+});

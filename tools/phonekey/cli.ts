@@ -139,5 +139,6 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
 
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { console.error('error: ' + (e as Error).message); process.exitCode = 1; });
+  // Exit explicitly: a Bluetooth library may keep handles open after an error.
+  main(process.argv.slice(2)).then((c) => process.exit(c), (e) => { console.error('error: ' + (e as Error).message); process.exit(1); });
 }

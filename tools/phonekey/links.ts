@@ -59,7 +59,14 @@ export async function bluetoothLink(onPacket: OnPacket, name?: string, timeoutMs
       resolve(p);
     });
     const start = () => noble.startScanning([svc], false);
-    if (noble.state === 'poweredOn') start(); else noble.on('stateChange', (s: string) => (s === 'poweredOn' ? start() : undefined));
+    const onState = (s: string) => {
+      if (s === 'poweredOn') start();
+      else if (s === 'unsupported' || s === 'unauthorized' || s === 'poweredOff') {
+        clearTimeout(timer);
+        reject(new Error(`Bluetooth adapter ${s === 'poweredOff' ? 'is off' : s === 'unauthorized' ? 'not permitted (try as root or grant the capability)' : 'not found or without BLE'}`));
+      }
+    };
+    if (noble.state === 'poweredOn') start(); else { onState(noble.state); noble.on('stateChange', onState); }
   });
   await peripheral.connectAsync();
   const { characteristics } = await peripheral.discoverSomeServicesAndCharacteristicsAsync([svc], [RX_UUID.replace(/-/g, ''), TX_UUID.replace(/-/g, '')]);

@@ -1,0 +1,271 @@
+/**
+ * Power cuts at every flash write of every update path, through the simulated car (the real
+ * bundle on sim/engine's flash model). For each update: run it once to learn how many flash writes
+ * it makes and what the data looks like before and after; then, for every write n and for a cut
+ * that keeps 0, half or all of that write's bytes, replay the same car from scratch, cut the power
+ * at write n, power it on again and check: the board boots without an uncaught error, every output
+ * is off, the data is the old or the new version (never neither, never a mix), no committed log
+ * entry is lost (the ring only drops its oldest segment), nothing torn reads as an entry, and the
+ * owner can still unlock.
+ *
+ * The key store's own module-level cuts (ksAdd/ksRevoke/ksRemove with 10 and 200 keys) are in
+ * test/core/keystore.test.ts; here the key table is cut through the protocol (ADD_KEY, REVOKE, the
+ * enrolment window), together with the log entries those paths write.
+ */
+import { strict as assert } from 'node:assert';
+import { createCar, type SimCar, type SimPhone } from '../../sim/car';
+import { flashOf, hostCrypto } from '../../sim/provision';
+import { genData, genLoad } from '../../firmware/genfile';
+import { type LogEntry, logOpen } from '../../firmware/auditlog';
+import * as C from '../../firmware/codes';
+import { OP } from '../../tools/phonekey/protocol';
+
+const KEEPS = [0, 0.5, 1];
+const KNOWN_EVENTS = new Set(Object.entries(C).filter(([k]) => k.startsWith('EV_') || k.startsWith('LOG_')).map(([, v]) => v as number));
+
+interface Update {
+  name: string;
+  board?: string;
+  demo?: boolean;
+  /** Brings a fresh car to the state before the update; deterministic (same seed, same steps). */
+  setup(car: SimCar): void;
+  /** The update itself; may throw when the power dies under it. */
+  op(car: SimCar): void;
+  /** The data the update changes, read from flash from outside ('' when absent). */
+  state(car: SimCar): string;
+  /** Whether "old" means "absent, regenerated at the next boot" (the site secrets). */
+  regeneratedWhenAbsent?: boolean;
+  /** The owner's way back in after power returns; by default the demo owner's phone unlocks. */
+  ownerUnlocks?(car: SimCar): boolean;
+}
+
+function gen(car: SimCar, base: string): string {
+  const flash = flashOf(car.board);
+  const g = genLoad(flash, hostCrypto, base);
+  return g ? Buffer.from(genData(flash, g), 'latin1').toString('hex') : '';
+}
+
+let phones = new WeakMap<SimCar, SimPhone>();
+let orphanOwners = 0;
+function owner(car: SimCar): SimPhone {
+  let p = phones.get(car);
+  if (!p) { p = car.phone(car.keys.owner); phones.set(car, p); }
+  return p;
+}
+
+function demoOwnerUnlocks(car: SimCar): boolean {
+  const a = car.phone(car.keys.owner).unlock();
+  return a.status === C.R_OK && a.authentic === true && car.relayOn();
+}
+
+/** A fresh board's first owner: hold the button, pair, enrol through the window, unlock. */
+function enrolAndUnlock(car: SimCar): boolean {
+  car.holdButton(5200);
+  const p = car.phone();
+  p.connect();
+  p.pair();
+  const e = p.enrol('Owner');
+  if (e.status !== C.R_OK) return false;
+  const u = p.unlock();
+  if (u.status !== C.R_OK || !car.relayOn()) return false;
+  car.advance(15000);
+  car.reset();
+  // The secrets it was given survive a reboot.
+  return car.phone(p.key).unlock().status === C.R_OK;
+}
+
+function logState(car: SimCar): { seg: number; slot: number } {
+  const l = logOpen(flashOf(car.board), hostCrypto, car.config.logSegments, car.config.logPerSegment);
+  return { seg: l.seg, slot: l.slot };
+}
+
+/** STATUS from the owner: exactly one audit log append (GRANTED). */
+const status = (car: SimCar) => { owner(car).status(); };
+
+const UPDATES: Update[] = [
+  {
+    name: 'audit log append (one entry, mid-segment)',
+    setup: (car) => { owner(car).connect(); },
+    op: status,
+    state: () => '',
+  },
+  {
+    name: 'audit log append that starts a new segment (erases the oldest)',
+    setup: (car) => {
+      owner(car).connect();
+      // Fill the current segment so the next append rotates.
+      while (logState(car).slot < car.config.logPerSegment) owner(car).status();
+    },
+    op: status,
+    state: () => '',
+  },
+  {
+    name: 'boot (EV_BOOT log append)',
+    setup: () => undefined,
+    op: (car) => car.reset(),
+    state: () => '',
+  },
+  {
+    name: 'clock save (SET_TIME from the owner)',
+    setup: (car) => { owner(car).setTime(1700000000); car.advance(5000); },
+    op: (car) => { owner(car).setTime(1710000000); },
+    state: (car) => gen(car, 'ck.clk.'),
+  },
+  {
+    name: 'lockout save (the failure that starts a lockout)',
+    setup: (car) => {
+      const fake = car.phone({ keyId: car.keys.guest.keyId, secret: new Uint8Array(16) });
+      for (let i = 0; i < 4; i++) fake.unlock();
+      owner(car).connect();
+    },
+    op: (car) => { car.phone({ keyId: car.keys.guest.keyId, secret: new Uint8Array(16) }).unlock(); },
+    state: (car) => gen(car, 'ck.lck.'),
+  },
+  {
+    name: 'config save (SET_CONFIG from the owner)',
+    setup: (car) => { owner(car).run(OP.SET_CONFIG, new Uint8Array(Buffer.from('{"holdMs":4000}'))); },
+    op: (car) => { owner(car).run(OP.SET_CONFIG, new Uint8Array(Buffer.from('{"holdMs":5000,"relockMs":12000,"lockoutThreshold":7}'))); },
+    state: (car) => gen(car, 'ck.cfg.'),
+  },
+  {
+    name: 'site save (first boot of an unprovisioned board generates its secrets)',
+    demo: false,
+    setup: (car) => { car.board.storage.erase('ck.site.a'); car.board.storage.erase('ck.site.b'); },
+    op: (car) => car.reset(),
+    state: (car) => gen(car, 'ck.site.'),
+    regeneratedWhenAbsent: true,
+    ownerUnlocks: enrolAndUnlock,
+  },
+  {
+    name: 'key table: ADD_KEY from the owner (table rewrite + log entries)',
+    setup: (car) => { owner(car).connect(); },
+    op: (car) => { owner(car).addKey({ role: C.ROLE_GUEST, perms: C.PERM_UNLOCK, label: 'Carol' }); },
+    state: (car) => gen(car, 'ck.keys.'),
+  },
+  {
+    name: 'key table: REVOKE from the owner',
+    setup: (car) => { owner(car).connect(); },
+    op: (car) => { owner(car).revoke(car.keys.guest.keyId); },
+    state: (car) => gen(car, 'ck.keys.'),
+  },
+  {
+    name: 'key table: first owner enrolled through the button window',
+    demo: false,
+    setup: (car) => {
+      car.holdButton(5200);
+      const p = car.phone();
+      p.connect();
+      p.pair();
+      phones.set(car, p);
+    },
+    op: (car) => { phones.get(car)!.enrol('Alice'); },
+    state: (car) => gen(car, 'ck.keys.'),
+    ownerUnlocks: (car) => {
+      if (gen(car, 'ck.keys.') === '') return enrolAndUnlock(car);
+      // The record committed but the ENROLLED answer (the secret) never left: see the KNOWN GAP below.
+      orphanOwners++;
+      car.holdButton(5200);
+      return !car.led('blue'); // documents today's behaviour: the window stays shut
+    },
+  },
+  {
+    name: 'key table with 64 keys: ADD_KEY (eight chunk writes)',
+    setup: (car) => {
+      for (let i = 0; i < 61; i++) car.provisionKey('k' + i, C.ROLE_GUEST);
+      car.reset();
+      owner(car).connect();
+    },
+    op: (car) => { owner(car).addKey({ role: C.ROLE_DRIVER, perms: C.PERM_UNLOCK | C.PERM_LOCK, label: 'Dan' }); },
+    state: (car) => gen(car, 'ck.keys.'),
+  },
+];
+
+async function freshCar(u: Update): Promise<SimCar> {
+  const car = await createCar({ board: u.board || 'puckjs', demo: u.demo !== false, seed: 7 });
+  u.setup(car);
+  return car;
+}
+
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  return a.seq === b.seq && a.time === b.time && a.trusted === b.trusted && a.event === b.event && a.result === b.result && a.reason === b.reason && a.keyId === b.keyId;
+}
+
+describe('evidence: a power cut at every flash write of every update path (through the simulated car)', function () {
+  this.timeout(60000);
+  let total = 0;
+  after(() => { if (process.env.EVIDENCE_VERBOSE) console.log(`      ${total} power cuts`); });
+
+  for (const u of UPDATES) {
+    it(u.name, async () => {
+      // The reference run: how many writes, and the data before and after.
+      phones = new WeakMap();
+      const ref = await freshCar(u);
+      const oldState = u.state(ref);
+      const refBefore = ref.auditLog();
+      const w0 = ref.board.storage.flash.writes;
+      u.op(ref);
+      const writes = ref.board.storage.flash.writes - w0;
+      const newState = u.state(ref);
+      const refEntries = new Map(ref.auditLog().map((e) => [e.seq, e] as [number, LogEntry]));
+      assert.ok(writes > 0, 'the update writes to flash');
+      assert.deepEqual(ref.board.uncaught, []);
+      if (u.state(ref) !== '' || oldState !== '') assert.notEqual(newState, oldState, 'the update changes the data');
+      const keepWindow = (ref.config.logSegments - 1) * ref.config.logPerSegment;
+
+      for (let n = 1; n <= writes; n++) {
+        for (const keep of KEEPS) {
+          const where = `${u.name}: cut at write ${n}/${writes}, keeping ${keep * 100}% of it`;
+          phones = new WeakMap();
+          const car = await freshCar(u);
+          const before = car.auditLog();
+          assert.deepEqual(before, refBefore, 'the replay is deterministic');
+          car.board.storage.cutPowerAtWrite(n, keep);
+          try { u.op(car); } catch (e) { /* the board died under the phone */ }
+          assert.ok(car.board.dead, where + ': the power was cut');
+          total++;
+          car.powerOn();
+          assert.equal(car.board.dead, false);
+          assert.deepEqual(car.board.uncaught, [], where + ': boots without an uncaught error');
+          assert.ok(!car.relayOn() && !car.driveOn(), where + ': outputs off after power returns');
+          car.advance(3000);
+          assert.ok(!car.relayOn() && !car.driveOn(), where + ': and stay off');
+          assert.deepEqual(car.board.uncaught, [], where + ': first seconds of main loop');
+
+          const s = u.state(car);
+          if (u.regeneratedWhenAbsent) assert.ok(s === newState || s.length === 96, where + ': the secrets are the new ones or freshly generated (48 bytes)');
+          else assert.ok(s === oldState || s === newState, `${where}: data is neither old nor new`);
+
+          // The log: the newest committed entries all survive, unchanged; nothing torn reads as an entry.
+          const after = car.auditLog();
+          const byseq = new Map(after.map((e) => [e.seq, e] as [number, LogEntry]));
+          const maxBefore = before.length ? before[before.length - 1].seq : 0;
+          for (const e of before) {
+            if (e.seq <= maxBefore - keepWindow) continue;
+            const a = byseq.get(e.seq);
+            assert.ok(a && sameEntry(a, e), `${where}: committed log entry #${e.seq} lost or changed`);
+          }
+          for (let i = 1; i < after.length; i++) assert.equal(after[i].seq, after[i - 1].seq + 1, `${where}: log sequence ${after[i - 1].seq} -> ${after[i].seq}`);
+          const newer = after.filter((e) => e.seq > maxBefore);
+          let i = 0;
+          while (i < newer.length && refEntries.has(newer[i].seq) && sameEntry(newer[i], refEntries.get(newer[i].seq)!)) i++;
+          if (i < newer.length) assert.equal(newer[i].event, C.EV_BOOT, `${where}: entry #${newer[i].seq} is neither one the update wrote nor the next boot's: ${JSON.stringify(newer[i])}`);
+          for (const e of after) assert.ok(KNOWN_EVENTS.has(e.event), `${where}: unknown event ${e.event} in the log`);
+
+          car.advance(61 * 60000);
+          assert.ok((u.ownerUnlocks || demoOwnerUnlocks)(car), where + ': the owner can still unlock');
+          assert.deepEqual(car.board.uncaught, []);
+        }
+      }
+    });
+  }
+
+  it('the first-owner enrolment cut after its record commits leaves an owner nobody holds (counted above)', () => {
+    assert.ok(orphanOwners > 0, 'the cuts after the commit were exercised');
+  });
+
+  // KNOWN GAP (reported to the lead; the fix belongs in firmware/, not here): a power cut after the
+  // first owner's record is committed but before the ENROLLED answer reaches the phone leaves an
+  // owner whose secret nobody holds, and buttonHeld() refuses the window once an owner exists, so
+  // the car can only be recovered with the USB tool. Unskip when the firmware handles it.
+  it.skip('KNOWN GAP: after such a cut, holding the button opens the window again and the owner can enrol');
+});

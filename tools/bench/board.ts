@@ -1,0 +1,183 @@
+/**
+ * Host helpers for measuring the firmware inside the real Espruino interpreter (ESPRUINO_BIN):
+ * a flash image provisioned with N keys (as sim/provision.ts does), and a board-side bench entry
+ * that starts the real firmware exactly as hal/espruino/boot.ts does but with a console-driven
+ * radio (`ev.connect()`, `ev.packets([...hex])`) and memory sampling at every SHA-256 call, flash
+ * write and radio send. The production firmware has no global API; this hook exists only in the
+ * bench bundle, never in dist/. Host-only (the entry string is bundled for the board by tools/build).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { boardById } from '../../hal/boards/index';
+import type { BoardConfig } from '../../hal/boards/types';
+import { bundleFirmware } from '../build';
+import { type Session, startInterpreter, writeStorageFile } from '../espruino/interpreter';
+import { prelude } from '../espruino/boot-bundles';
+import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../../sim/provision';
+import { fakeFlash, type FakeFlash } from '../../test/support/fake-ports';
+import * as C from '../../firmware/codes';
+import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../phonekey/protocol';
+import { rng } from '../evidence/common';
+
+/** The bench entry: boot.ts's wiring (phone key only, no reader), plus the `ev` console hook. */
+export const PHONEKEY_ENTRY = `
+import { espruinoOutput, espruinoInput } from './hal/espruino/gpio';
+import { espruinoTimers } from './hal/espruino/timers';
+import { espruinoClock } from './hal/espruino/clock';
+import { espruinoRandom } from './hal/espruino/random';
+import { espruinoCrypto } from './hal/espruino/crypto';
+import { espruinoStorage } from './hal/espruino/storage';
+import { espruinoWatchdog } from './hal/espruino/watchdog';
+import { startFirmware } from './firmware/app';
+import { siteLoad } from './firmware/site';
+import { phoneKeyStart } from './firmware/phonekey';
+import { board } from './hal/boards/puckjs';
+declare const global: any;
+const p = board.pins;
+let out = [];
+let onC: any, onP: any;
+let mode = 0, peak = 0;
+function sample() {
+  if (!mode) return;
+  const u = process.memory(mode === 2).usage;
+  if (u > peak) peak = u;
+}
+function hex(b) { let s = ''; for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
+function unhex(h) { const b = new Uint8Array(h.length >> 1); for (let i = 0; i < b.length; i++) b[i] = parseInt(h.substr(i * 2, 2), 16); return b; }
+const c0 = espruinoCrypto(board.crypto.aes);
+const s0 = espruinoStorage();
+const led = (pin) => (pin === undefined ? undefined : espruinoOutput(pin, true));
+const timers = espruinoTimers();
+const ports: any = {
+  timers, clock: espruinoClock(), random: espruinoRandom(),
+  crypto: { sha256: (d) => { sample(); return c0.sha256(d); }, crc32: c0.crc32 },
+  storage: { read: s0.read, write: (n, d, o, z) => { sample(); return s0.write(n, d, o, z); }, erase: s0.erase, list: s0.list, free: s0.free },
+  relay: espruinoOutput(p.relay, board.relayActiveHigh), drive: espruinoOutput(p.drive, board.relayActiveHigh),
+  leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
+  door: espruinoInput(p.door, true, 'input_pullup'), button: espruinoInput(p.button, board.buttonActiveHigh, 'input_pulldown'),
+  watchdog: espruinoWatchdog(), console: { log: (m) => console.log(m) },
+  radio: { start: (c, d, q) => { onC = c; onP = q; }, send: (q) => { sample(); out.push(hex(q)); }, payloadSize: () => 20, linkEncrypted: () => true, disconnect: () => {} },
+};
+const core = startFirmware(ports, board.id, { keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
+const site = siteLoad(ports.storage, ports.crypto, ports.random);
+phoneKeyStart(core, ports.radio, site);
+global.ev = {
+  connect: () => { out = []; onC(); const r = out; out = []; return r.join(' '); },
+  /** Feeds packets; returns what the board sent, the interpreter time of the last packet (s), and the peak usage sampled. */
+  packets: (hs, m) => {
+    out = []; mode = m || 0; peak = 0;
+    let t = 0;
+    for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); const t0 = getTime(); onP(b); t = getTime() - t0; }
+    mode = 0;
+    const r = out; out = [];
+    return JSON.stringify({ sent: r.join(' '), t: t, peak: peak, relay: core.out.relayOnAt >= 0 });
+  },
+};
+`;
+
+export interface Image {
+  flash: FakeFlash;
+  site: SiteSecrets;
+  owner: PhoneKeyFile;
+  guest: PhoneKeyFile;
+}
+
+/** A flash image as the USB tool writes it: site secrets, an owner, a guest and n-2 more keys. */
+export function provisionImage(n: number, seed = 1): Image {
+  const r = rng(seed);
+  const flash = fakeFlash(1 << 20);
+  const site = newSite((k) => r.bytes(k));
+  writeSite(flash, site);
+  if (n === 0) return { flash, site, owner: { keyId: 1, secret: new Uint8Array(16) }, guest: { keyId: 2, secret: new Uint8Array(16) } };
+  const owner = addKey(flash, site, 2000, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
+  const guest = addKey(flash, site, 2000, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
+  // The rest in one table write: adding one at a time rewrites the table n times.
+  for (let i = 3; i <= n; i++) addKey(flash, site, 2000, keyRecord((0x20000000 + i * 7919) >>> 0, C.ROLE_GUEST, { label: 'k' + i }));
+  return { flash, site, owner, guest };
+}
+
+/** Writes the image's files, the prelude and `bundle` (as .bootcde) into a fresh Storage; boots from it. */
+export async function bootImage(bin: string, image: Image | undefined, bundle: string, settleMs = 400): Promise<Session> {
+  // The Linux interpreter sometimes aborts on console input (ASSERT(len <= 64) in jsdevices.c,
+  // or a garbled line that never answers, more often under load): a fresh attempt in a fresh directory gets through.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootImageOnce(bin, image, bundle, settleMs);
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
+}
+
+async function bootImageOnce(bin: string, image: Image | undefined, bundle: string, settleMs: number): Promise<Session> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-board-'));
+  const w = startInterpreter(bin, dir);
+  try {
+    if (image) for (const [name, f] of image.flash.files) await writeStorageFile(w, name, f.data.toString('latin1'));
+    await writeStorageFile(w, '.boot0', prelude());
+    await writeStorageFile(w, '.bootcde', bundle);
+  } finally {
+    await w.quit();
+  }
+  const s = startInterpreter(bin, dir);
+  await new Promise((res) => setTimeout(res, settleMs));
+  return s;
+}
+
+export async function memoryUsage(s: Session): Promise<number> {
+  const out = await s.eval('print(process.memory().usage)');
+  return Number(out.trim().split('\n').pop());
+}
+
+let benchBundle: string | undefined;
+export async function phoneKeyBenchBundle(): Promise<string> {
+  if (!benchBundle) benchBundle = (await bundleFirmware(boardById('puckjs') as BoardConfig, { entry: PHONEKEY_ENTRY })).code;
+  return benchBundle;
+}
+
+export interface BoardPhone {
+  connect(): Promise<Answer>;
+  /** Sends one signed command; `mode` 1 samples usage without GC, 2 with GC (live), 0 none. */
+  run(key: PhoneKeyFile, op: number, args?: Uint8Array, mode?: number): Promise<{ answer: Answer; seconds: number; peak: number; relay: boolean }>;
+  raw(hexPackets: string[]): Promise<Answer | undefined>;
+}
+
+/** A phone talking to the bench bundle through the interpreter's console. */
+export function boardPhone(s: Session): BoardPhone {
+  let nonce: Uint8Array | undefined;
+  const decode = (key: PhoneKeyFile | undefined, sent: string, sentNonce?: Uint8Array): Answer | undefined => {
+    const collect = collector();
+    let msg: Uint8Array | undefined;
+    for (const h of sent.split(' ').filter(Boolean)) msg = collect(new Uint8Array(Buffer.from(h, 'hex'))) || msg;
+    if (!msg) return undefined;
+    const a = parseAnswer(nodeMac, key, msg, sentNonce);
+    if (a.nonce) nonce = a.nonce;
+    return a;
+  };
+  const feed = async (pk: Uint8Array[], mode: number) => {
+    const js = `print(ev.packets(${JSON.stringify(pk.map((p) => Buffer.from(p).toString('hex')))}, ${mode}))`;
+    return JSON.parse((await s.eval(js, 30000)).trim().split('\n').pop()!);
+  };
+  const phone: BoardPhone = {
+    connect: async () => {
+      const sent = (await s.eval('print(ev.connect())')).trim().split('\n').pop()!;
+      const a = decode(undefined, sent);
+      if (!a || a.type !== 'challenge') throw new Error('no challenge from the board: ' + sent);
+      return a;
+    },
+    run: async (key, op, args, mode = 0) => {
+      if (!nonce) await phone.connect();
+      const n = nonce!;
+      const r = await feed(packets(command(nodeMac, key, n, op, args)), mode);
+      const answer = decode(key, r.sent, n);
+      if (!answer) throw new Error('no answer from the board');
+      return { answer, seconds: r.t, peak: r.peak, relay: r.relay };
+    },
+    raw: async (hexPackets) => {
+      const r = await feed(hexPackets.map((h) => new Uint8Array(Buffer.from(h, 'hex'))), 0);
+      return decode(undefined, r.sent);
+    },
+  };
+  return phone;
+}
