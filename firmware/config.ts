@@ -35,32 +35,37 @@ export interface Config {
   watchdogSeconds: number;
 }
 
-type Limits = { [K in keyof Config]: Config[K] extends number ? [number, number] : null };
-
-export const DEFAULTS: Config = {
-  holdMs: 3000, relockMs: 10000, driveMs: 120000, relockOnDoorClose: true, debounceMs: 50,
-  buttonHoldMs: 5000, enrolWindowMs: 60000, buttonEnrol: false,
-  lockoutThreshold: 5, lockoutBaseMs: 30000, lockoutMaxMs: 900000, tzOffsetMin: 0,
-  insecureUidCards: false, watchdogSeconds: 10,
-};
-
-const LIMITS: Limits = {
-  holdMs: [100, HARD_MAX_HOLD_MS], relockMs: [100, 3600000], driveMs: [1000, HARD_MAX_DRIVE_MS],
-  relockOnDoorClose: null, debounceMs: [5, 1000], buttonHoldMs: [2000, 20000], enrolWindowMs: [10000, 60000],
-  buttonEnrol: null, lockoutThreshold: [1, 20], lockoutBaseMs: [1000, 600000], lockoutMaxMs: [10000, 3600000],
-  tzOffsetMin: [-840, 840], insecureUidCards: null, watchdogSeconds: [5, 60],
+/**
+ * One table, one line per setting: [default, lowest, highest] for numbers, [default] for switches.
+ * (One source of truth, and each name is spelled once in the bundle.)
+ */
+const SETTINGS: { [K in keyof Config]: Config[K] extends number ? [number, number, number] : [boolean] } = {
+  holdMs: [3000, 100, HARD_MAX_HOLD_MS],
+  relockMs: [10000, 100, 3600000],
+  driveMs: [120000, 1000, HARD_MAX_DRIVE_MS],
+  relockOnDoorClose: [true],
+  debounceMs: [50, 5, 1000],
+  buttonHoldMs: [5000, 2000, 20000],
+  enrolWindowMs: [60000, 10000, 60000],
+  buttonEnrol: [false],
+  lockoutThreshold: [5, 1, 20],
+  lockoutBaseMs: [30000, 1000, 600000],
+  lockoutMaxMs: [900000, 10000, 3600000],
+  tzOffsetMin: [0, -840, 840],
+  insecureUidCards: [false],
+  watchdogSeconds: [10, 5, 60],
 };
 
 /** Defaults overridden by whatever in `input` is a known setting of the right type, clamped to its limits. */
 export function sanitizeConfig(input: any): Config {
   const out: any = {};
-  for (const k in DEFAULTS) {
-    const def = (DEFAULTS as any)[k];
+  for (const k in SETTINGS) {
+    const row = (SETTINGS as any)[k];
+    const def = row[0];
     const v = input && typeof input === 'object' ? input[k] : undefined;
-    const lim = (LIMITS as any)[k];
     if (typeof def === 'number') {
       const n = typeof v === 'number' && v === v ? v : def;
-      out[k] = Math.min(lim[1], Math.max(lim[0], Math.round(n)));
+      out[k] = Math.min(row[2], Math.max(row[1], Math.round(n)));
     } else {
       out[k] = typeof v === 'boolean' ? v : def;
     }
@@ -69,6 +74,9 @@ export function sanitizeConfig(input: any): Config {
   if (out.lockoutMaxMs < out.lockoutBaseMs) out.lockoutMaxMs = out.lockoutBaseMs;
   return out;
 }
+
+/** The defaults (host tools; dropped from bundles that do not use it). */
+export const DEFAULTS: Config = /* @__PURE__ */ sanitizeConfig(undefined);
 
 export function loadConfig(storage: FlashStorage, crypto: Crypto): { config: Config; gen: Generation | undefined } {
   const gen = genLoad(storage, crypto, CONFIG_FILE);

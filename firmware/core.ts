@@ -12,12 +12,12 @@ import { type AuditLog, logAppend, logOpen } from './auditlog';
 import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_ENROL_TIMEOUT, EV_ERROR, EV_FAULT_RECOVER,
   EV_LOCK, EV_RELOCK_TIMER, EV_UNLOCK, KIND_UID_CARD, LOG_CLOCK_SET, LOG_CONFIG, LOG_DENIED, LOG_DRIVE_ON, LOG_GRANTED,
   LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_LOCKOUT, LOG_OUTPUT_GUARD, PERM_DRIVE, PERM_LOCK,
-  PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_IGNORED, R_LOCKED_OUT, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
+  PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_EXPIRED_COMMAND, R_IGNORED, R_LOCKED_OUT, R_REPLAY, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
   ROLE_DRIVER, ROLE_OWNER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
-import { type KeyRecord, type KeyStore, isActiveOwner, ksActiveOwners, ksAdd, ksLookup, ksOpen, ksRemove, ksRevoke, ksUpdate } from './keystore';
+import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, isActiveOwner, ksActiveOwners, ksAdd, ksLookup, ksOpen, ksRemove, ksRevoke, ksUpdate } from './keystore';
 import { type Lockout, lockoutFail, lockoutOpen, lockoutRemaining, lockoutSave, lockoutSuccess } from './lockout';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
@@ -179,16 +179,24 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
   if (reason !== R_OK) {
     audit(core, LOG_DENIED, perm, reason, keyId);
     if (reason !== R_LOCKED_OUT) {
-      // A proven key that is merely outside its rights is not guessing: do not count it.
-      const ms = proven ? 0 : lockoutFail(core.lo, rec ? keyId : 0, nowMs);
+      // Not guessing, so not counted: a proven key outside its rights, or a correctly signed
+      // command on a stale nonce. A replay proves nothing about who sent it: it counts board-wide
+      // only, so a recording of someone's command cannot be used to lock their key out.
+      const blamed = rec && reason !== R_REPLAY ? keyId : 0;
+      const ms = proven || reason === R_EXPIRED_COMMAND ? 0 : lockoutFail(core.lo, blamed, nowMs);
       if (ms > 0) {
-        audit(core, LOG_LOCKOUT, Math.min(255, Math.ceil(ms / 60000)), R_LOCKED_OUT, rec ? keyId : 0);
+        audit(core, LOG_LOCKOUT, Math.min(255, Math.ceil(ms / 60000)), R_LOCKED_OUT, blamed);
         lockoutSave(core.lo, core.p.storage, core.p.crypto, nowMs);
       }
     }
     return reason;
   }
   lockoutSuccess(core.lo, keyId);
+  if (rec!.flags & FLAG_UNCONFIRMED) {
+    // First use of a key enrolled through the window: its holder has the secret after all.
+    rec!.flags &= ~FLAG_UNCONFIRMED;
+    ksUpdate(core.ks, undefined, rec!);
+  }
   if (rec!.kind === KIND_UID_CARD) audit(core, LOG_INSECURE_CARD, perm, R_OK, keyId);
   audit(core, LOG_GRANTED, perm, R_OK, keyId);
   core.actor = rec;
@@ -218,10 +226,11 @@ function doorChanged(core: Core, open: boolean): void {
 
 /**
  * A long button hold: opens the enrolment window when no owner exists yet (first owner), or when
- * the owner has allowed button enrolment. Never on an ordinary unlock.
+ * the owner has allowed button enrolment. Never on an ordinary unlock. An owner enrolled through
+ * the window but never used does not count: a power cut may have kept its secret from its phone.
  */
 export function buttonHeld(core: Core): void {
-  const owners = ksActiveOwners(core.ks);
+  const owners = ksActiveOwners(core.ks, FLAG_UNCONFIRMED);
   if (owners > 0 && !core.config.buttonEnrol) {
     audit(core, LOG_DENIED, EV_ENROL_OPEN, R_NOT_PERMITTED, 0);
     return;
@@ -244,6 +253,7 @@ export function enrolKey(core: Core, rec: KeyRecord): number {
       return R_NO_WINDOW;
     }
     rec.role = core.enrolRole;
+    rec.flags |= FLAG_UNCONFIRMED;
     const reason = ksAdd(core.ks, undefined, rec);
     audit(core, LOG_KEY_ADDED, rec.role, reason, rec.id);
     if (reason === R_OK) dispatch(core, EV_ENROL_DONE, R_OK, rec.id);

@@ -8,7 +8,7 @@
  * provisioning, passed as actor `undefined` by the caller that checked it) changes keys; the last
  * owner cannot be revoked, disabled or demoted.
  *
- * Record: id u32 | kind u8 | flags u8 (1 disabled, 2 revoked) | role u8 | perms u8 | weekdays u8
+ * Record: id u32 | kind u8 | flags u8 (1 disabled, 2 revoked, 4 unconfirmed) | role u8 | perms u8 | weekdays u8
  *         (bit0 Monday .. bit6 Sunday, 0 = every day) | 0 | notBefore u32 | notAfter u32 (seconds,
  *         0 = unbounded) | window start u16 | window end u16 (minutes of the day; equal = all day)
  *         | salt u32 (phone secret derivation) | label 6 bytes
@@ -23,6 +23,8 @@ export const KEYS_FILE = 'ck.keys.';
 const CHUNK_RECORDS = 8;
 export const FLAG_DISABLED = 1;
 export const FLAG_REVOKED = 2;
+/** Enrolled through the window but not yet used: its phone may never have received its secret. */
+export const FLAG_UNCONFIRMED = 4;
 
 export interface KeyRecord {
   id: number;
@@ -99,12 +101,14 @@ export function isActiveOwner(r: KeyRecord | undefined): boolean {
   return !!r && r.role === ROLE_OWNER && !(r.flags & (FLAG_DISABLED | FLAG_REVOKED));
 }
 
-export function ksActiveOwners(ks: KeyStore): number {
+/** Owners that can act (optionally also without any of the flags in `exclude`). */
+export function ksActiveOwners(ks: KeyStore, exclude?: number): number {
   const t = table(ks);
+  const bad = FLAG_DISABLED | FLAG_REVOKED | (exclude || 0);
   let n = 0;
   for (let i = 0, c = ksCount(ks); i < c; i++) {
     const at = i * RECORD_SIZE;
-    if (u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & (FLAG_DISABLED | FLAG_REVOKED))) n++;
+    if (u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & bad)) n++;
   }
   return n;
 }

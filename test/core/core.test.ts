@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { type Core, TICK_MS, authenticate, buttonHeld, coreStart, enrolKey, manageKey, request, setConfig, setTime } from '../../firmware/core';
 import { logAppend, logOpen, logRead, type LogEntry } from '../../firmware/auditlog';
-import { ksLookup } from '../../firmware/keystore';
+import { FLAG_UNCONFIRMED, ksLookup } from '../../firmware/keystore';
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
 import { PowerCut, fakeBoard, fakeFlash, nodeCrypto, type FakeBoard, type FakeFlash } from '../support/fake-ports';
 import { key } from '../support/keys';
@@ -159,6 +159,20 @@ describe('access core', () => {
     assert.equal(request(again.core, 2, C.PERM_UNLOCK, OK), C.R_OK, 'never locked out for ever');
   });
 
+  it('a correctly signed command on a stale nonce is not a guess: it never counts toward lockout', () => {
+    const { core } = withOwner();
+    setConfig(core, ksLookup(core.ks, 1), { lockoutThreshold: 1 });
+    for (let i = 0; i < 5; i++) assert.equal(request(core, 1, C.PERM_UNLOCK, () => C.R_EXPIRED_COMMAND), C.R_EXPIRED_COMMAND);
+    assert.equal(request(core, 1, C.PERM_UNLOCK, OK), C.R_OK);
+  });
+
+  it('replays of a key\'s recorded command cannot lock that key out (they count board-wide only)', () => {
+    const { core } = withOwner();
+    manageKey(core, ksLookup(core.ks, 1), 'add', key(2, C.ROLE_OWNER));
+    for (let i = 0; i < 10; i++) assert.equal(request(core, 2, C.PERM_UNLOCK, () => C.R_REPLAY), C.R_REPLAY);
+    assert.equal(request(core, 2, C.PERM_UNLOCK, OK), C.R_OK, 'the owner whose command was recorded still gets in');
+  });
+
   it('strangers cannot lock the owner out: the board-wide lockout spares owners', () => {
     const { core } = withOwner();
     manageKey(core, ksLookup(core.ks, 1), 'add', key(2, C.ROLE_DRIVER));
@@ -198,6 +212,23 @@ describe('access core', () => {
       assert.equal(core.state, C.S_ENROLLING);
       assert.equal(enrolKey(core, key(9)), C.R_OK);
       assert.equal(ksLookup(core.ks, 9)!.role, C.ROLE_DRIVER);
+    });
+
+    it('an owner enrolled through the window stays unconfirmed until first used, and does not keep the window shut meanwhile', () => {
+      const { core } = boot();
+      buttonHeld(core);
+      assert.equal(enrolKey(core, key(5)), C.R_OK);
+      assert.ok(ksLookup(core.ks, 5)!.flags & FLAG_UNCONFIRMED, 'unconfirmed');
+      // Its phone never got the secret (say, a power cut): the button opens the window again.
+      buttonHeld(core);
+      assert.equal(core.state, C.S_ENROLLING);
+      assert.equal(enrolKey(core, key(6)), C.R_OK);
+      // The new owner uses its key: confirmed, and from now on the button no longer opens the window.
+      assert.equal(request(core, 6, C.PERM_UNLOCK, OK), C.R_OK);
+      assert.equal(ksLookup(core.ks, 6)!.flags & FLAG_UNCONFIRMED, 0);
+      request(core, 6, C.PERM_LOCK, OK);
+      buttonHeld(core);
+      assert.equal(core.state, C.S_LOCKED);
     });
 
     it('closes by itself after the window time, and an ordinary unlock never opens it', () => {
