@@ -28,7 +28,8 @@ function tempFirmwareFile(name: string, source: string): string {
 function typeCheck(config: string, file: string): { status: number | null; out: string } {
   const dir = path.dirname(file);
   const tsconfig = path.join(dir, 'tsconfig.json');
-  fs.writeFileSync(tsconfig, JSON.stringify({ extends: path.join(ROOT, config), include: [], files: [file] }));
+  // The temporary file stands where firmware/ files stand: with our board-side built-in declarations.
+  fs.writeFileSync(tsconfig, JSON.stringify({ extends: path.join(ROOT, config), include: [], files: [file, path.join(ROOT, 'firmware', 'espruino-builtins.d.ts')] }));
   const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig], { encoding: 'utf8' });
   return { status: r.status, out: r.stdout + r.stderr };
 }
@@ -60,6 +61,13 @@ describe('board-side code that Espruino cannot run fails the build', function ()
     const r = typeCheck('tsconfig.firmware.json', file);
     assert.notEqual(r.status, 0);
     assert.match(r.out, /typed-map\.ts\(1,\d+\): error TS\d+: Cannot find name 'Map'/);
+  });
+
+  it('Uint8Array.slice in board code is typed as the plain Array Espruino returns', () => {
+    const file = tempFirmwareFile('u8-slice', 'export function f(b: Uint8Array): Uint8Array { return b.slice(0, 2); }\n');
+    const r = typeCheck('tsconfig.firmware.json', file);
+    assert.notEqual(r.status, 0);
+    assert.match(r.out, /u8-slice\.ts\(1,\d+\): error TS\d+: Type 'number\[\]' is missing the following properties from type 'Uint8Array/);
   });
 
   it('an Espruino global in firmware/ is a type error (firmware sees hardware only through ports)', () => {
