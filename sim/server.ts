@@ -1,8 +1,12 @@
 /**
  * The simulator's web server (127.0.0.1 only): the vehicle page at /, the web phone key at
- * /phonekey, their bundled scripts, demo key links at /api/demo-keys, and two WebSockets:
+ * /phonekey, the bench console at /bench, their bundled scripts, demo key links at /api/demo-keys,
+ * and three WebSockets:
  *   /ws/vehicle  live snapshots out, actions in:  {t:'act', id, a: Action} -> {t:'done', id, text}
  *   /ws/radio    a web phone key's packets to and from the car's radio (sim/radio-bridge.ts)
+ *   /ws/console  the simulated board's JavaScript console: a line of code in, what it printed out
+ *                (one reply per message, in order); from 127.0.0.1 only
+ * With `dev` the car runs the dev build (its console bench hook CKB, hal/espruino/bench.ts).
  * With `realtime` (the default) the car's virtual clock advances in step with real time.
  * Not here: the car's model (sim/vehicle.ts), the pages (sim/web/), flag parsing (sim/main.ts).
  */
@@ -30,6 +34,8 @@ export interface ServerOptions {
   tickMs?: number;
   /** Wall-clock start of the simulated world (ms since 1970). Default now. */
   startEpochMs?: number;
+  /** Run the dev build (bench hook on the console) instead of the production build. */
+  dev?: boolean;
 }
 
 export interface SimServer {
@@ -40,7 +46,10 @@ export interface SimServer {
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json' };
-const PAGES: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/phonekey': 'phonekey.html', '/phonekey.html': 'phonekey.html', '/style.css': 'style.css' };
+const PAGES: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/phonekey': 'phonekey.html', '/phonekey.html': 'phonekey.html', '/bench': 'bench.html', '/bench.html': 'bench.html', '/style.css': 'style.css' };
+const SOCKETS = ['/ws/vehicle', '/ws/radio', '/ws/console'];
+/** A console line longer than this is refused (a bench line is a few hundred bytes). */
+const MAX_LINE = 16384;
 
 /** The demo phones' key files, with what their records in the car's flash say about them. */
 export function demoKeys(vehicle: Vehicle): (KeyFile & { name: string; link: string })[] {
@@ -56,7 +65,7 @@ export function demoKeys(vehicle: Vehicle): (KeyFile & { name: string; link: str
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<SimServer> {
-  const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: true }), bundleWeb()]);
+  const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: true, dev: opts.dev }), bundleWeb()]);
   const vehicle = createVehicle(car, { startEpochMs: opts.startEpochMs });
 
   const server = http.createServer((req, res) => {
@@ -81,9 +90,27 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
     const origin = req.headers.origin;
     const pathname = new URL(req.url || '/', 'http://localhost').pathname;
     const ours = !origin || origin === 'http://' + req.headers.host;
-    if (!ours || (pathname !== '/ws/vehicle' && pathname !== '/ws/radio')) { socket.destroy(); return; }
-    wss.handleUpgrade(req, socket, head, (ws) => (pathname === '/ws/radio' ? radioSocket(ws) : vehicleSocket(ws)));
+    const local = req.socket.remoteAddress === '127.0.0.1' || req.socket.remoteAddress === '::ffff:127.0.0.1';
+    if (!ours || !SOCKETS.includes(pathname) || (pathname === '/ws/console' && !local)) { socket.destroy(); return; }
+    wss.handleUpgrade(req, socket, head, (ws) => (pathname === '/ws/radio' ? radioSocket(ws) : pathname === '/ws/console' ? consoleSocket(ws) : vehicleSocket(ws)));
   });
+
+  // The simulated board's console: each message is one line run in the current boot, the reply is
+  // what it printed (uncaught errors included, as the board prints them).
+  const consoleSocket = (ws: WebSocket) => {
+    ws.on('message', (d) => {
+      const line = String(d);
+      let printed = '';
+      if (line.length > MAX_LINE) printed = 'Error: line too long\n';
+      else {
+        const off = car.board.listen({ print: (t) => { printed += t + '\n'; } });
+        // A board without power (or one the simulator cannot run) answers with the reason, not a crash.
+        try { car.board.run(line); } catch (e) { printed += 'Error: ' + (e as Error).message + '\n'; } finally { off(); }
+        vehicle.tick(0);
+      }
+      if (ws.readyState === ws.OPEN) ws.send(printed);
+    });
+  };
 
   const radioSocket = (ws: WebSocket) => {
     const bridge = createBridge(vehicle, { send: (t) => { if (ws.readyState === ws.OPEN) ws.send(t); } });

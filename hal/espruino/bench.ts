@@ -8,9 +8,13 @@
  *   CKB.open()        -> JSON [packet hex...]  (the CHALLENGE of a new bench session)
  *   CKB.send(hex)     -> JSON {t0, a: [packet hex...]}  (one message in; the answer packets out)
  *   CKB.edges()       -> JSON [time, level, ...] since the last call
+ *   CKB.state()       -> JSON {relay, drive, door, contact}: read-only; relay/drive as the firmware
+ *                        last drove them (1 = on), door and contact as their inputs read (null: no pin)
  *   CKB.close()
+ * Outputs are not read with digitalRead: on Espruino that turns a pin in automatic mode (as
+ * digitalWrite leaves it) into an input, which would drop the relay. benchOutput records them.
  */
-import type { Radio } from '../ports';
+import type { Output, Radio } from '../ports';
 import { fragment } from '../../firmware/frames';
 
 function hex(b: Uint8Array): string {
@@ -25,7 +29,19 @@ function unhex(s: string): Uint8Array {
   return b;
 }
 
-export function benchRadio(inner: Radio, contactPin: number | undefined): Radio {
+/** What the firmware last drove: [relay, drive], 1 = on. */
+const driven = [0, 0];
+
+/** Wraps an output so CKB.state() can report it (slot 0 = relay, 1 = drive). */
+export function benchOutput(o: Output, slot: number): Output {
+  return { set: (on) => { driven[slot] = on ? 1 : 0; o.set(on); } };
+}
+
+function level(pin: number | undefined): number | null {
+  return pin === undefined ? null : digitalRead(pin);
+}
+
+export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin: number | undefined): Radio {
   let onConnect: () => void = () => {}, onDisconnect: () => void = () => {}, onPacket: (p: Uint8Array) => void = () => {};
   let active = false;
   let out: string[] = [];
@@ -44,6 +60,7 @@ export function benchRadio(inner: Radio, contactPin: number | undefined): Radio 
       return JSON.stringify({ t0: t0, a: out });
     },
     edges: () => { const r = JSON.stringify(edges); edges.splice(0, edges.length); return r; },
+    state: () => JSON.stringify({ relay: driven[0], drive: driven[1], door: level(doorPin), contact: level(contactPin) }),
     close: () => { if (active) { active = false; onDisconnect(); } },
   };
   return {

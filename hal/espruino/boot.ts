@@ -20,13 +20,14 @@ import { cardsStart } from '../../firmware/cards';
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
-import { benchRadio } from './bench';
+import { benchOutput, benchRadio } from './bench';
 import { personaliseDesfire } from '../../firmware/desfire-personalise';
 
 export function boot(board: BoardConfig): void {
   const p = board.pins;
-  const relay = espruinoOutput(p.relay, board.relayActiveHigh);
-  const drive = p.drive === undefined ? undefined : espruinoOutput(p.drive, board.relayActiveHigh);
+  let relay = espruinoOutput(p.relay, board.relayActiveHigh);
+  let drive = p.drive === undefined ? undefined : espruinoOutput(p.drive, board.relayActiveHigh);
+  if (__DEV__) { relay = benchOutput(relay, 0); if (drive) drive = benchOutput(drive, 1); }
   const led = (pin: number | undefined) => (pin === undefined ? undefined : espruinoOutput(pin, true));
   const timers = espruinoTimers();
   const ports: Ports = {
@@ -42,7 +43,7 @@ export function boot(board: BoardConfig): void {
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: espruinoWatchdog(),
     console: { log: (m) => console.log(m) },
-    radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact) : espruinoRadio(false),
+    radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');

@@ -1,4 +1,4 @@
-/** The few Web Bluetooth types the web phone key uses (not in TypeScript's DOM library). */
+/** The few Web Bluetooth types the web phone key and the bench console use (not in TypeScript's DOM library). */
 interface BluetoothRemoteGATTCharacteristic extends EventTarget {
   readonly value?: DataView;
   startNotifications(): Promise<BluetoothRemoteGATTCharacteristic>;
@@ -18,7 +18,7 @@ interface BluetoothDevice extends EventTarget {
   readonly gatt?: BluetoothRemoteGATTServer;
 }
 interface Bluetooth {
-  requestDevice(options: { filters: { services: string[] }[] }): Promise<BluetoothDevice>;
+  requestDevice(options: { filters: ({ services: string[] } | { namePrefix: string })[]; optionalServices?: string[] }): Promise<BluetoothDevice>;
 }
 interface Navigator {
   readonly bluetooth?: Bluetooth;

@@ -7,11 +7,10 @@
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
 import { M, OP, type Answer, u32 } from '../../tools/phonekey/protocol';
-import { unhex } from '../hex';
-import { parseKeyText } from '../keyfile';
 import { permNames, roleName, stateName } from '../names';
-import { importSecret, readAnswer, signedCommand } from './keycrypto';
-import { type StoredKey, forgetKey, loadKey, saveKey } from './keystore';
+import { readAnswer, signedCommand } from './keycrypto';
+import { demoKeyLinks, importKeyText } from './keyimport';
+import { type StoredKey, forgetKey, loadKey } from './keystore';
 import { type Link, bluetoothLink, simulatorLink } from './transport';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -59,10 +58,7 @@ function renderKey(): void {
 }
 
 async function importText(text: string): Promise<void> {
-  const f = parseKeyText(text);
-  const key = await importSecret(unhex(f.secret)); // wipes the bytes it is given
-  const k: StoredKey = { keyId: f.keyId, key, label: f.label, role: f.role, perms: f.perms, notBefore: f.notBefore, notAfter: f.notAfter, importedAt: Date.now() };
-  await saveKey(k);
+  const k = await importKeyText(text);
   if (link) { link.close(); link = undefined; nonce = undefined; }
   stored = k;
   ($('import-text') as HTMLTextAreaElement).value = '';
@@ -82,9 +78,8 @@ async function importing(get: () => Promise<string> | string): Promise<void> {
 
 async function offerDemoKeys(): Promise<boolean> {
   try {
-    const r = await fetch('/api/demo-keys');
-    if (!r.ok) return false;
-    const keys: { name: string; link: string }[] = await r.json();
+    const keys = await demoKeyLinks();
+    if (!keys) return false;
     const box = $('demo-keys');
     box.replaceChildren(Object.assign(document.createElement('span'), { className: 'muted', textContent: 'Simulator demo keys:' }));
     for (const k of keys) {

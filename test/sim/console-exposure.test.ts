@@ -17,6 +17,8 @@ describe('Bluetooth console exposure', function () {
       const chars = Object.values(car.board.nrf.state.services)[0];
       for (const c of Object.values(chars)) assert.ok((c as { security?: unknown }).security, 'every access characteristic has security set');
       assert.ok(!car.board.consoleText().includes('DEV BUILD'));
+      // The dev-only bench hook (hal/espruino/bench.ts) is not in the bundle.
+      assert.equal(car.board.run('typeof CKB'), 'undefined');
     });
   }
 
@@ -24,5 +26,6 @@ describe('Bluetooth console exposure', function () {
     const car = await createCar({ board: 'puckjs', dev: true });
     assert.equal(car.board.nrf.uartExposed, true);
     assert.match(car.board.consoleText(), /DEV BUILD: the JavaScript console is open over Bluetooth/);
+    assert.equal(car.board.run('typeof CKB'), 'object');
   });
 });
