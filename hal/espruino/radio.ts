@@ -8,18 +8,21 @@ import type { Radio } from '../ports';
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
 
 export function espruinoRadio(dev: boolean): Radio {
+  // Espruino tells JavaScript nothing of the negotiated MTU, but a phone never writes a packet
+  // longer than MTU - 3: the longest it wrote on this connection is a safe size for our answers.
+  let payload = 20;
   return {
     start: (onConnect, onDisconnect, onPacket) => {
       const sec = dev ? undefined : { read: { encrypted: true, lesc: true }, write: { encrypted: true, lesc: true } };
       const services: { [s: string]: { [c: string]: NrfCharacteristic } } = {};
       const chars: { [c: string]: NrfCharacteristic } = {};
-      chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], security: sec, onWrite: (evt) => onPacket(new Uint8Array(evt.data)) };
+      chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], security: sec, onWrite: (evt) => { const p = new Uint8Array(evt.data); if (p.length > payload) payload = p.length; onPacket(p); } };
       chars[TX_UUID] = { notify: true, readable: true, maxLen: 244, value: [0], security: sec };
       services[SERVICE_UUID] = chars;
       if (!dev) NRF.setSecurity({ bond: true, lesc: true, mitm: false, pair: true });
       NRF.setServices(services, { uart: dev, advertise: [SERVICE_UUID] });
-      NRF.on('connect', () => onConnect());
-      NRF.on('disconnect', () => onDisconnect());
+      NRF.on('connect', () => { payload = 20; onConnect(); });
+      NRF.on('disconnect', () => { payload = 20; onDisconnect(); });
     },
     send: (packet) => {
       const u: { [s: string]: { [c: string]: { value: Uint8Array; notify: boolean } } } = {};
@@ -28,7 +31,7 @@ export function espruinoRadio(dev: boolean): Radio {
       u[SERVICE_UUID] = c;
       NRF.updateServices(u);
     },
-    payloadSize: () => 20,
+    payloadSize: () => payload,
     linkEncrypted: () => !!NRF.getSecurityStatus().encrypted,
     disconnect: () => NRF.disconnect(),
   };

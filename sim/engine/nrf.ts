@@ -113,6 +113,8 @@ export function createNrf(address: string, now: () => number): { state: NrfState
       if (!ch.writable) throw new Error('characteristic ' + c + ' is not writable');
       const data = Uint8Array.from(Array.from(bytes, (b) => b & 255));
       if (ch.maxLen !== undefined && data.length > ch.maxLen) throw new Error('write longer than maxLen ' + ch.maxLen);
+      // As on a real link, a central cannot write more than the negotiated ATT MTU - 3.
+      if (data.length > state.mtu - 3) throw new Error('write of ' + data.length + ' bytes is longer than the MTU (' + state.mtu + ') allows');
       ch.value = data;
       const b = state.boot!;
       if (typeof ch.onWrite === 'function') b.call(ch.onWrite, [b.realm.plain({ data: b.realm.arrayBuffer(data) })]);

@@ -170,6 +170,8 @@ async function radioRig(seed: number, board = 'puckjs', config?: Partial<Config>
   const log = logMirror(car);
   const phone = car.phone(car.keys.owner);
   phone.connect();
+  // The largest MTU a phone can negotiate, so packets of any length up to 244 bytes are legal on the link.
+  car.board.nrf.setMtu(247);
   return { car, phone, out, log, resets: car.board.resets.length };
 }
 
