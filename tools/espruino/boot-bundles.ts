@@ -29,7 +29,17 @@ async function main() {
   let failed = 0;
   for (const file of bundles) {
     const board = path.basename(path.dirname(file));
-    const r = await bootFromStorage(bin, fs.readFileSync(file, 'latin1'), prelude());
+    // The Linux build's console input is racy under load (ASSERT(len <= 64) in jsdevices.c): a
+    // crashed interpreter is started again, up to three times, before the boot counts as failed.
+    let r: Awaited<ReturnType<typeof bootFromStorage>> | undefined;
+    for (let attempt = 1; !r; attempt++) {
+      try {
+        r = await bootFromStorage(bin, fs.readFileSync(file, 'latin1'), prelude());
+      } catch (e) {
+        if (attempt >= 3 || !/Espruino exited|no answer/.test((e as Error).message)) throw e;
+        console.error(`${board}: the interpreter crashed on upload (attempt ${attempt}); trying again`);
+      }
+    }
     await r.session.quit();
     const text = r.session.output();
     const errors = text.split('\n').filter((l) => /Uncaught|ERROR|OUT OF MEMORY|Error/.test(l));

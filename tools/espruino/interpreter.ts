@@ -37,6 +37,8 @@ export function startInterpreter(bin: string, dir: string): Session {
   const waiters: Array<() => void> = [];
   child.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); waiters.splice(0).forEach((w) => w()); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+  // If the interpreter dies while we write, the write fails with EPIPE: its exit is reported instead.
+  child.stdin.on('error', () => { /* reported through 'exit' */ });
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => { exitCode = code; res(code); waiters.splice(0).forEach((w) => w()); }));
   let seq = 0;
