@@ -8,42 +8,18 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { type SimServer, startServer } from '../../sim/server';
+import { OUT, WAIT, withBrowser } from './browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const OUT = path.resolve(__dirname, '../../test-results');
-const WAIT = { timeout: 15000 };
 
 describe('bench console page in Chromium', function () {
   this.timeout(90000);
-  let server: SimServer | undefined;
-  let context: BrowserContext | undefined;
-  let userDir: string | undefined;
-
-  before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.log('    (skipped: ' + CHROMIUM + ' is missing; install it with apt-get install chromium)');
-      this.skip();
-    }
-    server = await startServer({ port: 0, board: 'puckjs', dev: true, tickMs: 10, startEpochMs: Date.UTC(2026, 0, 5, 9, 0, 0) });
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carkey-chromium-'));
-    context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 900 } });
-  });
-
-  after(async () => {
-    if (context) await context.close();
-    if (server) await server.close();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  const rig = withBrowser({ port: 0, board: 'puckjs', dev: true, tickMs: 10, startEpochMs: Date.UTC(2026, 0, 5, 9, 0, 0) }, { width: 1400, height: 900 });
 
   it('runs 3 timed cycles with the owner key and shows a wrong key and a replay refused', async () => {
-    const car = server!.vehicle.car;
-    const page = await context!.newPage();
-    await page.goto(server!.url + 'bench');
+    const car = rig.server!.vehicle.car;
+    const page = await rig.context!.newPage();
+    await page.goto(rig.server!.url + 'bench');
     await page.locator('body[data-ready="1"]').waitFor(WAIT);
     await page.click('#demo-keys button[data-key="owner"]');
     await page.locator('#key-line', { hasText: '#' + car.keys.owner.keyId }).waitFor(WAIT);

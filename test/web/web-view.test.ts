@@ -7,50 +7,27 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import * as C from '../../firmware/codes';
-import { type SimServer, startServer } from '../../sim/server';
+import { OUT, WAIT, withBrowser } from './browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const OUT = path.resolve(__dirname, '../../test-results');
-const WAIT = { timeout: 15000 };
 
 describe('web view and web phone key in Chromium', function () {
   this.timeout(90000);
-  let server: SimServer | undefined;
-  let context: BrowserContext | undefined;
-  let userDir: string | undefined;
-
-  before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.log('    (skipped: ' + CHROMIUM + ' is missing; install it with apt-get install chromium)');
-      this.skip();
-    }
-    server = await startServer({ port: 0, realtime: false, startEpochMs: Date.UTC(2026, 0, 5, 9, 0, 0) });
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carkey-chromium-'));
-    context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1360, height: 860 } });
-  });
-
-  after(async () => {
-    if (context) await context.close();
-    if (server) await server.close();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  const rig = withBrowser({ port: 0, realtime: false, startEpochMs: Date.UTC(2026, 0, 5, 9, 0, 0) }, { width: 1360, height: 860 });
 
   const lockState = (p: Page, text: string) => p.locator('#lock-state', { hasText: new RegExp('^' + text + '$') }).waitFor(WAIT);
   const logRow = (p: Page, text: string) => p.locator('#log tr', { hasText: text }).first().waitFor(WAIT);
 
   it('unlocks with the imported owner key (authentic OK) and with the owner card, and logs both', async () => {
-    const car = server!.vehicle.car;
-    const vehicle = await context!.newPage();
-    await vehicle.goto(server!.url);
+    const car = rig.server!.vehicle.car;
+    const vehicle = await rig.context!.newPage();
+    await vehicle.goto(rig.server!.url);
     await lockState(vehicle, 'LOCKED');
 
-    const phone = await context!.newPage();
-    await phone.goto(server!.url + 'phonekey');
+    const phone = await rig.context!.newPage();
+    await phone.goto(rig.server!.url + 'phonekey');
     await phone.locator('body[data-ready="1"]').waitFor(WAIT);
     await phone.click('#demo-keys button[data-key="owner"]');
     await phone.locator('#key-id', { hasText: '#' + car.keys.owner.keyId }).waitFor(WAIT);
