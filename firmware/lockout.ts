@@ -61,6 +61,10 @@ export function lockoutRemaining(lo: Lockout, keyId: number, isOwner: boolean, n
 
 function failSlot(lo: Lockout, slot: number, nowMs: number): boolean {
   if (nowMs - lo.last[slot] > DECAY_MS) { lo.fails[slot] = 0; lo.levels[slot] = 0; }
+  // Quiet for a base period since the last lockout ended: a slow trickle of failures (which
+  // cannot guess a 128-bit secret) must reach the threshold again rather than relock at once.
+  // The level stays, so a determined attacker still escalates.
+  else if (lo.until[slot] && nowMs - lo.until[slot] > lo.baseMs) lo.fails[slot] = 0;
   lo.last[slot] = nowMs;
   lo.fails[slot]++;
   if (lo.fails[slot] < lo.threshold) return false;

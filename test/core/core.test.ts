@@ -173,6 +173,21 @@ describe('access core', () => {
     assert.equal(request(core, 2, C.PERM_UNLOCK, OK), C.R_OK, 'the owner whose command was recorded still gets in');
   });
 
+  it('a slow trickle of failures does not keep the board locked out all day', () => {
+    const { b, core } = withOwner();
+    manageKey(core, ksLookup(core.ks, 1), 'add', key(2, C.ROLE_DRIVER));
+    for (let i = 0; i < 5; i++) request(core, 1000 + i, C.PERM_UNLOCK, OK); // unknown keys: board-wide lockout
+    assert.equal(request(core, 2, C.PERM_UNLOCK, OK), C.R_LOCKED_OUT);
+    for (let hour = 0; hour < 3; hour++) {
+      for (let k = 0; k < 7; k++) {
+        b.time.advance(8 * 60000);
+        request(core, 2000 + k, C.PERM_UNLOCK, OK); // one stranger's attempt every 8 minutes
+        assert.equal(request(core, 2, C.PERM_UNLOCK, OK), C.R_OK, 'the driver is not locked out by a trickle');
+        request(core, 2, C.PERM_LOCK, OK);
+      }
+    }
+  });
+
   it('strangers cannot lock the owner out: the board-wide lockout spares owners', () => {
     const { core } = withOwner();
     manageKey(core, ksLookup(core.ks, 1), 'add', key(2, C.ROLE_DRIVER));
