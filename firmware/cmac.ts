@@ -1,7 +1,7 @@
 /**
  * AES-CMAC (RFC 4493) over any 16-byte block cipher, and the block-cipher shape the card code
  * uses: either the board's native AES (Crypto port) or firmware/aes.ts.
- * Must not: pick the cipher itself (the caller passes it), or compare MACs with `===` (use ctEqual).
+ * Must not: pick the cipher itself (the caller passes it), or compare MACs with `===` (use equalConstantTime from bytes.ts).
  */
 
 /** One-block AES-128 in ECB; returns a new 16-byte array. */
@@ -41,11 +41,4 @@ export function cmac(c: BlockCipher, key: Uint8Array, msg: Uint8Array, minBlocks
     x = c.encrypt(key, x);
   }
   return x;
-}
-
-/** True when a and b have the same length and bytes; time independent of where they differ. */
-export function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let d = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ (i < b.length ? b[i] : 0);
-  return d === 0;
 }

@@ -28,7 +28,7 @@
  * card (denial of service), nobody can derive our key from it.
  * Must not: throw out of a callback, touch the reader (only `tx`), or change the PICC master key.
  */
-import { ctEqual } from './cmac';
+import { equalConstantTime } from './bytes';
 import type { BlockCipher } from './cmac';
 import { apdu, authenticateAes, authenticateDesfire, diversifyAes128, statusReason } from './desfire';
 import type { DesfireConfig, Transceive } from './desfire';
@@ -128,7 +128,7 @@ function answerOk(s: PState, resp: Uint8Array, len: number): boolean {
   const m = new Uint8Array(len + 1);
   m.set(resp.subarray(0, len));
   s.iv = cmacIv(s.cfg.cipher, s.sk, s.iv, m);
-  return ctEqual(s.iv.subarray(0, 8), resp.subarray(len, len + 8));
+  return equalConstantTime(s.iv.subarray(0, 8), resp.subarray(len, len + 8));
 }
 
 /** Step 1's and step 7's answer. */
@@ -226,7 +226,7 @@ function onAnswer(s: PState, resp: Uint8Array | undefined, err: string | undefin
   } else if (step === 8) {
     if (st === 0xae) { done(s, false, 'picc-key'); return; }
     if (st !== 0 || n !== 10) { done(s, false, 'protocol'); return; }
-    if (!ctEqual(desZeroKey(resp.subarray(0, 8)), rotl(s.ra))) { done(s, false, 'picc-key'); return; }
+    if (!equalConstantTime(desZeroKey(resp.subarray(0, 8)), rotl(s.ra))) { done(s, false, 'picc-key'); return; }
     create(s);
   } else if (step === 4) {
     if (!answerOk(s, resp, 0)) { done(s, false, st ? statusReason(st) : 'protocol'); return; }

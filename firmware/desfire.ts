@@ -19,7 +19,8 @@
  * (it reports ok/reason; the state machine decides). Reading files under CMAC is not done here.
  */
 import type { Random } from '../hal/ports';
-import { cmac, ctEqual, type BlockCipher } from './cmac';
+import { cmac, type BlockCipher } from './cmac';
+import { equalConstantTime } from './bytes';
 
 /** Sends one APDU to the card in the field; calls back with its answer, or undefined and a reason. */
 export type Transceive = (apdu: Uint8Array, cb: (resp: Uint8Array | undefined, err?: string) => void) => void;
@@ -140,7 +141,7 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
   } else {
     if (sw !== 0 || n !== 18) { finish(s, false, sw ? statusReason(sw) : 'protocol'); return; }
     const raP = xor16(c.decrypt(s.key, resp.subarray(0, 16)), s.iv);
-    if (!ctEqual(raP, rotl1(s.ra))) { finish(s, false, 'auth-failed'); return; }
+    if (!equalConstantTime(raP, rotl1(s.ra))) { finish(s, false, 'auth-failed'); return; }
     const ra = s.ra, rb = s.rb;
     const sk = new Uint8Array(16);
     for (let i = 0; i < 4; i++) {
