@@ -22,8 +22,8 @@ export const CARD_ENROL_MS = 30000;
 /** A card still on the reader is reported at every poll: one decision per tap, not per poll. */
 const SAME_TAP_MS = 2000;
 /** Our application on the card (wire order) and the AN10922 system identifier. */
-const AID = new Uint8Array([0x31, 0x4b, 0x43]);
-const SYSTEM_ID = new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
+export const CARD_AID = new Uint8Array([0x31, 0x4b, 0x43]);
+export const CARD_SYSTEM_ID = new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
 const SAK_ISO14443_4 = 0x20;
 
 /** Turns a blank card into one of ours (DESFire personalisation), when the build has it. */
@@ -49,7 +49,7 @@ export interface Cards {
 export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: BlockCipher, personalise?: Personalise): Cards {
   const cards: Cards = {
     core, reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
-    cfg: { siteKey: site.cardMaster, aid: AID, keyNo: 0, systemId: SYSTEM_ID, cipher, random: core.p.random },
+    cfg: { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher, random: core.p.random },
   };
   reader.start(
     (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
@@ -58,9 +58,9 @@ export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: B
   return cards;
 }
 
-/** Key id of a card: first 4 bytes of SHA-256(UID), never 0. */
-export function cardKeyId(core: Core, uid: Uint8Array): number {
-  const h = core.p.crypto.sha256(uid);
+/** Key id of a card: first 4 bytes of SHA-256(UID), never 0. Host tools compute it with this too. */
+export function cardKeyId(sha256: (d: Uint8Array) => Uint8Array, uid: Uint8Array): number {
+  const h = sha256(uid);
   return ((((h[0] << 24) >>> 0) + ((h[1] << 16) | (h[2] << 8) | h[3])) >>> 0) || 1;
 }
 
@@ -81,7 +81,7 @@ function done(cards: Cards): void {
 function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   if (cards.busy) return;
   const core = cards.core;
-  const id = cardKeyId(core, uid);
+  const id = cardKeyId(core.p.crypto.sha256, uid);
   const now = core.p.clock.uptimeMs();
   const same = id === cards.lastId && now - cards.lastSeen < SAME_TAP_MS;
   cards.lastId = id;

@@ -9,6 +9,7 @@ import type { Crypto, FlashStorage } from '../hal/ports';
 import type { SimBoard } from './engine/board';
 import type { BlockCipher } from '../firmware/cmac';
 import { diversifyAes128 } from '../firmware/desfire';
+import { CARD_AID, CARD_SYSTEM_ID, cardKeyId } from '../firmware/cards';
 import { type KeyRecord, ksAdd, ksLookup, ksOpen } from '../firmware/keystore';
 import { type Site, keySecret, siteSave } from '../firmware/site';
 import * as C from '../firmware/codes';
@@ -65,10 +66,9 @@ export function keyRecord(id: number, role: number, extra: Partial<KeyRecord> = 
     weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: (id * 2654435761) >>> 0, label: '', ...extra };
 }
 
-/** Key id of a card as firmware/cards.ts computes it. */
+/** Key id of a card: the firmware's own computation (firmware/cards.ts). */
 export function cardKeyIdOf(uid: Uint8Array): number {
-  const h = hostCrypto.sha256(uid);
-  return ((((h[0] << 24) >>> 0) + ((h[1] << 16) | (h[2] << 8) | h[3])) >>> 0) || 1;
+  return cardKeyId(hostCrypto.sha256, uid);
 }
 
 /** The AES key a card of ours holds: diversified from the site's card master key (AN10922). */
@@ -76,6 +76,4 @@ export function cardKeyOf(site: SiteSecrets, uid: Uint8Array): Uint8Array {
   return diversifyAes128(hostCipher, site.cardMaster, uid, CARD_AID, CARD_SYSTEM_ID);
 }
 
-/** Must match firmware/cards.ts. */
-export const CARD_AID = new Uint8Array([0x31, 0x4b, 0x43]);
-export const CARD_SYSTEM_ID = new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]);
+export { CARD_AID, CARD_SYSTEM_ID };

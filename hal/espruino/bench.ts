@@ -16,12 +16,7 @@
  */
 import type { Output, Radio } from '../ports';
 import { fragment } from '../../firmware/frames';
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
-  return s;
-}
+import { toHex } from '../../firmware/bytes';
 
 function unhex(s: string): Uint8Array {
   const b = new Uint8Array(s.length >> 1);
@@ -68,7 +63,7 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
       onConnect = c; onDisconnect = d; onPacket = p;
       inner.start(() => { active = false; c(); }, d, p);
     },
-    send: (packet) => { if (active) out.push(hex(packet)); else inner.send(packet); },
+    send: (packet) => { if (active) out.push(toHex(packet)); else inner.send(packet); },
     payloadSize: () => (active ? 244 : inner.payloadSize()),
     // The bench link is a wire on the desk, not the air.
     linkEncrypted: () => active || inner.linkEncrypted(),
