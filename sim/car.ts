@@ -10,6 +10,8 @@ import { bundleFirmware } from '../tools/build';
 import { boardById } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
 import { createSimBoard, type SimBoard } from './engine/board';
+import { createEspruinoBoard } from './espruino/board';
+import { espruinoBinary } from '../tools/espruino/interpreter';
 import { SimPn532, type SimCard } from './pn532/pn532';
 import { SimDesfireCard } from './cards/desfire';
 import { SimUidOnlyCard } from './cards/uid-only';
@@ -34,6 +36,19 @@ export interface CarOptions {
   dev?: boolean;
   /** Provision an owner phone, a driver and a guest phone, and an owner card (on NFC boards). */
   demo?: boolean;
+  /**
+   * What runs the bundle: 'vm' (default, a Node VM with Espruino's surface) or 'espruino' (the real
+   * interpreter named by ESPRUINO_BIN, peripherals still simulated here: sim/espruino/).
+   */
+  engine?: 'vm' | 'espruino';
+}
+
+/** The board for a car: the bundle on the engine asked for. */
+function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm' | 'espruino'): SimBoard {
+  if (engine === 'vm') return createSimBoard({ board: config, bundle, seed });
+  const bin = espruinoBinary();
+  if (!bin) throw new Error('the espruino engine needs ESPRUINO_BIN: an Espruino interpreter built for Linux (docs/ESPRUINO.md)');
+  return createEspruinoBoard({ board: config, bundle, seed, bin });
 }
 
 export interface SimCar {
@@ -71,7 +86,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const site = newSite(rnd);
   const bundle = await firmwareFor(config, opts.dev);
   // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
-  const board = createSimBoard({ board: config, bundle, seed });
+  const board = boardFor(config, bundle, seed, opts.engine || 'vm');
   // The door is shut when the story starts (its sensor reads high, "open", through the pull-up otherwise).
   if (config.pins.door !== undefined) board.pins.setInput(config.pins.door, 0);
   const flash = flashOf(board);

@@ -1,7 +1,9 @@
 /**
  * `npm run sim -- <command>`: the simulator from a terminal.
  *   list                 the shipped scenarios
- *   run <name>|all       runs scenarios headless, prints their timelines, exits non-zero on a failure
+ *   run <name>|all [--engine espruino]
+ *                        runs scenarios headless, prints their timelines, exits non-zero on a failure;
+ *                        --engine espruino runs the bundle in the real interpreter (ESPRUINO_BIN)
  *   repl [--board id]    an interactive car: unlock, lock, tap, door, button, advance, log, ...
  *   console [--board id] [--port N] [--boot file.js]
  *                        a simulated board's Espruino console on tcp://127.0.0.1:N for the espruino
@@ -23,9 +25,11 @@ async function main(argv: string[]): Promise<number | undefined> {
     const name = rest[0];
     const chosen = name === 'all' ? scenarios : scenarios.filter((s) => s.name === name);
     if (!chosen.length) { console.error(`no scenario "${name}"; try: npm run sim -- list`); return 2; }
+    const engine = flag('engine', 'vm');
+    if (engine !== 'vm' && engine !== 'espruino') { console.error('--engine is vm or espruino'); return 2; }
     let failed = 0;
     for (const s of chosen) {
-      const out = await runScenario(s);
+      const out = await runScenario(s, engine);
       console.log(out.timeline.join('\n'));
       console.log(out.ok ? `PASSED ${s.name}\n` : `FAILED ${s.name}: ${out.failure}\n`);
       if (!out.ok) failed++;
@@ -34,7 +38,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   if (cmd === 'console') return startConsole({ board: flag('board') || 'puckjs', port: Number(flag('port', '0')), boot: flag('boot'), seed: Number(flag('seed', '1')) });
   if (cmd === 'repl') return startRepl({ board: flag('board', 'puckjs-nfc'), seed: Number(flag('seed', '1')) });
-  console.log('usage: npm run sim -- list | run <scenario>|all | repl [--board id] | console [--board id] [--port N] [--boot file.js]');
+  console.log('usage: npm run sim -- list | run <scenario>|all [--engine espruino] | repl [--board id] | console [--board id] [--port N] [--boot file.js]');
   return cmd ? 2 : 0;
 }
 

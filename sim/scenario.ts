@@ -6,6 +6,7 @@
  *   npm run sim -- run guest-key-expires
  */
 import { type CarOptions, type SimCar, createCar } from './car';
+import { type BoardMemory, firmwareShare } from './engine/board';
 import { eventName, reasonName } from './names';
 
 export interface Story {
@@ -34,9 +35,22 @@ export interface Outcome {
   ok: boolean;
   timeline: string[];
   failure?: string;
+  engine: 'vm' | 'espruino';
+  /** The real interpreter's process.memory() at the end, with the peak seen (engine 'espruino' only). */
+  memory?: BoardMemory;
 }
 
 class Broken extends Error {}
+
+/** The real interpreter's memory, with the firmware's share beside the board's budget, on the timeline. */
+function memoryOf(car: SimCar, timeline: string[]): BoardMemory | undefined {
+  const m = car.board.dead ? undefined : car.board.memory();
+  if (!m) return undefined;
+  const f = firmwareShare(m);
+  timeline.push(`memory (variables): the firmware ${f.usage} now, peak ${f.peak} (garbage included) of the board's ${car.config.variables}; ` +
+    `interpreter ${m.usage}/${m.total} with the simulator's prelude ${m.prelude} and ballast ${m.ballast}`);
+  return m;
+}
 
 function stamp(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -44,8 +58,18 @@ function stamp(ms: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${pad(Math.floor(ms) % 1000, 3)}`;
 }
 
-export async function runScenario(sc: Scenario): Promise<Outcome> {
-  const car = await createCar(sc.options);
+/** Runs a scenario on a fresh car; `engine` 'espruino' runs the bundle in the real interpreter. */
+export async function runScenario(sc: Scenario, engine: 'vm' | 'espruino' = 'vm'): Promise<Outcome> {
+  const car = await createCar({ ...sc.options, engine });
+  try {
+    return runStory(sc, car);
+  } finally {
+    car.board.close();
+  }
+}
+
+function runStory(sc: Scenario, car: SimCar): Outcome {
+  const engine = car.board.engine;
   const timeline: string[] = [];
   const at = () => stamp(car.board.clock.now());
   let logged = car.auditLog().length;
@@ -64,15 +88,16 @@ export async function runScenario(sc: Scenario): Promise<Outcome> {
     },
     wait: (ms, why) => { car.advance(ms); timeline.push(`${at()}  ... ${ms >= 60000 ? ms / 60000 + ' min' : ms + ' ms'} later${why ? ' (' + why + ')' : ''}`); },
   };
-  timeline.push(`${sc.title} [${car.config.id}]`);
+  timeline.push(`${sc.title} [${car.config.id}${engine === 'espruino' ? ', real Espruino interpreter' : ''}]`);
   try {
     sc.body(story);
     flushLog();
     if (car.board.uncaught.length) throw new Broken('uncaught errors on the board: ' + car.board.uncaught.join('; '));
-    return { name: sc.name, ok: true, timeline };
+    const memory = memoryOf(car, timeline);
+    return { name: sc.name, ok: true, timeline, engine, memory };
   } catch (e) {
     const failure = e instanceof Broken ? e.message : String((e as Error).stack || e);
     if (!(e instanceof Broken)) timeline.push(`${at()}  FAIL ${failure}`);
-    return { name: sc.name, ok: false, timeline, failure };
+    return { name: sc.name, ok: false, timeline, failure, engine, memory: memoryOf(car, timeline) };
   }
 }

@@ -43,6 +43,15 @@ export interface LogLine {
 
 export interface SimBoard {
   readonly board: BoardConfig;
+  /** What runs the bundle: 'vm' (a Node VM with Espruino's surface) or 'espruino' (the real interpreter, sim/espruino/). */
+  readonly engine: 'vm' | 'espruino';
+  /**
+   * process.memory() after a garbage collection, with the highest usage seen so far (garbage
+   * included) as `peak`: a measurement only on the real interpreter; undefined on the VM engine.
+   */
+  memory(): BoardMemory | undefined;
+  /** Ends the simulation of this board (the real interpreter's process and files). */
+  close(): void;
   pins: {
     /** Level the board drives on a pin (0 when never driven). */
     output(pin: number): number;
@@ -104,16 +113,44 @@ export interface SimBoard {
   powerOn(): void;
 }
 
+/** The real interpreter's process.memory(), and how much of it is the simulator's rather than the firmware's. */
+export interface BoardMemory {
+  usage: number;
+  free: number;
+  total: number;
+  /** Highest usage seen after any exchange with the board, garbage included. */
+  peak: number;
+  /** Variables the simulator's board-side stand-ins (sim/espruino/prelude.js) hold. */
+  prelude: number;
+  /** Variables held back so the firmware has the board's budget, not the interpreter's. */
+  ballast: number;
+  /** Variables the interpreter uses with nothing loaded (a board has its own such share). */
+  bare: number;
+}
+
+/** The firmware's part of a measurement (with the interpreter's bare share, as a board's figure has its own). */
+export function firmwareShare(m: BoardMemory): { usage: number; peak: number } {
+  return { usage: m.usage - m.prelude - m.ballast, peak: m.peak - m.prelude - m.ballast };
+}
+
 export interface BoardListener {
   print?(text: string): void;
   /** kind 'reset' = reset(): a bare VM; 'code' = booted from the bundle or flash (hadCode: any boot file ran). */
   boot?(reason: string, kind: 'reset' | 'code', hadCode: boolean): void;
 }
 
+/** A board's random static radio address, from the seed. */
+export function radioAddress(seed: number): string {
+  const addr = prng(seed ^ 0xad);
+  const mac = [addr() & 255, addr() & 255, addr() & 255, addr() & 255, addr() & 255, addr() & 255 | 0xc0];
+  return mac.reverse().map((b) => (b < 16 ? '0' : '') + b.toString(16)).join(':') + ' random';
+}
+
 /** Files a real board runs from Storage at boot, in order. */
 export const BOOT_FILES = ['.boot0', '.boot1', '.boot2', '.boot3', '.bootcde'];
 
-function prng(seed: number): () => number {
+/** The simulator's deterministic generator (E.hwRand, Math.random, radio addresses). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0 || 0x9e3779b9;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -125,7 +162,7 @@ function prng(seed: number): () => number {
 }
 
 /** Timers for simulated devices outside the board: they survive the board's reboots. */
-function hostTimers(clock: clk.Clock): Timers {
+export function hostTimers(clock: clk.Clock): Timers {
   const live: Record<number, clk.Timer> = {};
   let seq = 0;
   const add = (ms: number, fn: () => void, every: boolean): number => {
@@ -155,9 +192,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
   const wdt = { enabled: false, timeoutMs: 0, auto: false, timer: undefined as clk.Timer | undefined };
-  const addr = prng(seed ^ 0xad);
-  const mac = [addr() & 255, addr() & 255, addr() & 255, addr() & 255, addr() & 255, addr() & 255 | 0xc0];
-  const nrf = createNrf(mac.reverse().map((b) => (b < 16 ? '0' : '') + b.toString(16)).join(':') + ' random', () => clock.now);
+  const nrf = createNrf(radioAddress(seed), () => clock.now);
   let dead = false;
   let session: Session = { alive: false, handlers: {}, watches: [], i2cReady: false };
   let sandbox: Sandbox | undefined;
@@ -303,6 +338,9 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
 
   const api: SimBoard = {
     board,
+    engine: 'vm',
+    memory: () => undefined,
+    close: () => { /* nothing outside this process to end */ },
     pins: {
       output: (pin) => pins.out[pin] || 0,
       mode: (pin) => pins.mode[pin],

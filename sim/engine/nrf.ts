@@ -15,6 +15,7 @@ export interface Characteristic {
   writable: boolean;
   notify: boolean;
   indicate: boolean;
+  /** The board's callback: a function in the VM engine, a handle number in the real-interpreter engine. */
   onWrite?: unknown;
   security?: unknown;
   description?: string;
@@ -117,7 +118,7 @@ export function createNrf(address: string, now: () => number): { state: NrfState
       if (data.length > state.mtu - 3) throw new Error('write of ' + data.length + ' bytes is longer than the MTU (' + state.mtu + ') allows');
       ch.value = data;
       const b = state.boot!;
-      if (typeof ch.onWrite === 'function') b.call(ch.onWrite, [b.realm.plain({ data: b.realm.arrayBuffer(data) })]);
+      if (ch.onWrite !== undefined) b.call(ch.onWrite, [b.realm.plain({ data: b.realm.arrayBuffer(data) })]);
     },
     read(s, c) {
       const ch = charOf(s, c);
@@ -169,47 +170,60 @@ function toChar(def: Record<string, unknown>): Characteristic {
   };
 }
 
+/** NRF.setServices: the board's GATT table for this boot (callbacks stay whatever handle the engine uses). */
+export function applyServices(state: NrfState, services?: Record<string, Record<string, Record<string, unknown>>>, options?: Record<string, unknown>): void {
+  state.services = {};
+  for (const su of Object.keys(services || {})) {
+    const chars: Record<string, Characteristic> = {};
+    for (const cu of Object.keys(services![su])) chars[uuid(cu)] = toChar(services![su][cu]);
+    state.services[uuid(su)] = chars;
+  }
+  const o = options || {};
+  state.options = Object.assign({}, o, { uart: o.uart !== false, advertise: Array.isArray(o.advertise) ? o.advertise.map(uuid) : undefined });
+}
+
+/** NRF.updateServices: new values, and a notification (cut to MTU-3) where asked for and connected. */
+export function applyUpdates(state: NrfState, updates: Record<string, Record<string, Record<string, unknown>>>, error: (m: string) => Error): void {
+  for (const su of Object.keys(updates || {})) {
+    const svc = state.services[uuid(su)];
+    if (!svc) throw error('Unable to find service with UUID ' + su);
+    for (const cu of Object.keys(updates[su])) {
+      const ch = svc[uuid(cu)];
+      if (!ch) throw error('Unable to find characteristic with UUID ' + cu);
+      const u = updates[su][cu];
+      if (u.value !== undefined) ch.value = toBytes(u.value);
+      if ((u.notify || u.indicate) && (ch.notify || ch.indicate) && state.peer) {
+        const max = state.mtu - 3;
+        state.notify({ service: uuid(su), characteristic: uuid(cu), data: ch.value.slice(0, max), truncated: ch.value.length > max, at: state.now() });
+      }
+    }
+  }
+}
+
+/** NRF.getSecurityStatus as the board sees its link. */
+export function securityStatus(state: NrfState): { connected: boolean; encrypted: boolean; mitm_protected: boolean; bonded: boolean } {
+  return { connected: !!state.peer, encrypted: !!state.peer && state.encrypted, mitm_protected: false, bonded: state.encrypted };
+}
+
+/** NRF.disconnect from the board: the link drops now, the event comes later from the event loop. */
+export function boardDisconnect(state: NrfState): void {
+  if (!state.peer) return;
+  state.peer = undefined;
+  const b = state.boot;
+  if (b) for (const fn of (state.handlers.disconnect || []).slice()) b.later(fn, [0x16]);
+}
+
 /** The board-side NRF object for one boot; `gate` stops it working once the boot is over. */
 export function nrfGlobal(state: NrfState, realm: Realm, gate: <F extends (...a: any[]) => any>(f: F) => F): object {
   const noop = gate(() => undefined);
   return realm.plain({
-    setServices: gate((services?: Record<string, Record<string, Record<string, unknown>>>, options?: Record<string, unknown>) => {
-      state.services = {};
-      for (const su of Object.keys(services || {})) {
-        const chars: Record<string, Characteristic> = {};
-        for (const cu of Object.keys(services![su])) chars[uuid(cu)] = toChar(services![su][cu]);
-        state.services[uuid(su)] = chars;
-      }
-      const o = options || {};
-      state.options = Object.assign({}, o, { uart: o.uart !== false, advertise: Array.isArray(o.advertise) ? o.advertise.map(uuid) : undefined });
-    }),
-    updateServices: gate((updates: Record<string, Record<string, Record<string, unknown>>>) => {
-      for (const su of Object.keys(updates || {})) {
-        const svc = state.services[uuid(su)];
-        if (!svc) throw realm.error('Unable to find service with UUID ' + su);
-        for (const cu of Object.keys(updates[su])) {
-          const ch = svc[uuid(cu)];
-          if (!ch) throw realm.error('Unable to find characteristic with UUID ' + cu);
-          const u = updates[su][cu];
-          if (u.value !== undefined) ch.value = toBytes(u.value);
-          if ((u.notify || u.indicate) && (ch.notify || ch.indicate) && state.peer) {
-            const max = state.mtu - 3;
-            state.notify({ service: uuid(su), characteristic: uuid(cu), data: ch.value.slice(0, max), truncated: ch.value.length > max, at: state.now() });
-          }
-        }
-      }
-    }),
+    setServices: gate((services?: Record<string, Record<string, Record<string, unknown>>>, options?: Record<string, unknown>) => applyServices(state, services, options)),
+    updateServices: gate((updates: Record<string, Record<string, Record<string, unknown>>>) => applyUpdates(state, updates, realm.error)),
     setAdvertising: gate((data: unknown, options: unknown) => { state.advertising = { data, options }; }),
     setSecurity: gate((opts: unknown) => { state.security = opts; }),
     getAddress: gate(() => state.address),
-    getSecurityStatus: gate(() => realm.plain({ connected: !!state.peer, encrypted: !!state.peer && state.encrypted, mitm_protected: false, bonded: state.encrypted })),
-    disconnect: gate(() => {
-      if (!state.peer) return;
-      state.peer = undefined;
-      const b = state.boot;
-      // As on the board, the event comes later from the event loop, not inside this call.
-      if (b) for (const fn of (state.handlers.disconnect || []).slice()) b.later(fn, [0x16]);
-    }),
+    getSecurityStatus: gate(() => realm.plain(securityStatus(state))),
+    disconnect: gate(() => boardDisconnect(state)),
     on: gate((ev: string, fn: unknown) => { (state.handlers[ev] = state.handlers[ev] || []).push(fn); }),
     removeAllListeners: gate((ev?: string) => { if (ev === undefined) state.handlers = {}; else delete state.handlers[ev]; }),
     sleep: noop,
