@@ -10,9 +10,6 @@
  *    overstates memory, so we never measure that way.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 export function espruinoBinary(): string | undefined {
   const bin = process.env.ESPRUINO_BIN;
@@ -102,34 +99,6 @@ export async function writeStorageFile(session: Session, name: string, data: str
   const back = await session.eval(`print(E.CRC32(require("Storage").read(${JSON.stringify(name)})))`);
   const want = crc32(data);
   if (Number(back.trim()) >>> 0 !== want) throw new Error(`${name} read back with CRC ${back.trim()}, expected ${want}`);
-}
-
-export interface BootResult {
-  memory: Record<string, unknown>;
-  output: string;
-  session: Session;
-}
-
-/**
- * Boots `bundle` the way a board boots saved code: `prelude` as .boot0 (stand-ins for peripherals
- * the Linux build lacks), the bundle as .bootcde, in a fresh flash file; then restarts from Storage.
- * The caller must quit the returned session.
- */
-export async function bootFromStorage(bin: string, bundle: string, prelude: string, settleMs = 300): Promise<BootResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'espruino-'));
-  const writer = startInterpreter(bin, dir);
-  try {
-    await writeStorageFile(writer, '.boot0', prelude);
-    await writeStorageFile(writer, '.bootcde', bundle);
-  } finally {
-    await writer.quit();
-  }
-  const session = startInterpreter(bin, dir);
-  await new Promise((r) => setTimeout(r, settleMs));
-  const mem = await session.eval('print(JSON.stringify(process.memory()))');
-  let memory: Record<string, unknown>;
-  try { memory = JSON.parse(mem.trim().split('\n').pop()!); } catch { throw new Error('no memory report; console said:\n' + session.output()); }
-  return { memory, output: session.output(), session };
 }
 
 /** A JavaScript string literal for a string of bytes, ASCII only (the console link is bytes). */

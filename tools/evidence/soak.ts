@@ -20,6 +20,7 @@ import { HARD_MAX_HOLD_MS } from '../../firmware/config';
 import * as C from '../../firmware/codes';
 import { argOf, logMirror, rng, watchOutputs } from './common';
 import { espruinoBinary } from '../espruino/interpreter';
+import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../bench/board';
 
 export interface SoakSample {
   hour: number;
@@ -194,7 +195,6 @@ export async function runSoak(opts: { hours: number; seed?: number; board?: stri
 
 /** The mixed loop inside the real interpreter: does process.memory() grow? */
 export async function soakOnEspruino(bin: string, iterations: number): Promise<Record<string, unknown>> {
-  const { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } = await import('../bench/board');
   const img = provisionImage(200, 3);
   const s = await bootImage(bin, img, await phoneKeyBenchBundle());
   try {
