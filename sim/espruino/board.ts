@@ -154,6 +154,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   let waiting = false;
   let dead = true;
   let boots = 0;
+  let syncs = 0;
   let peak = 0;
   const budget = interpreterBudget(opts.bin, timeoutMs);
   // The firmware gets the board's variables, no more: a ballast takes what the interpreter has beyond
@@ -185,9 +186,13 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   };
 
   /** Reads what the interpreter printed by itself; trouble goes to the log and to `uncaught`. */
+  let outputTail = '';
   const readOutput = () => {
     if (!link) return;
-    for (const line of link.takeOutput().replace(/\r/g, '').split('\n')) {
+    const text = link.takeOutput().replace(/\r|\x1b\[J/g, '');
+    if (!text) return;
+    outputTail = (outputTail + text).slice(-4096);
+    for (const line of text.split('\n')) {
       if (!TROUBLE.test(line)) continue;
       uncaught.push(line.trim());
       print(line.trim());
@@ -438,20 +443,13 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   /** The interpreter's own output arrives late (its output thread polls): wait for a marker. */
   function syncOutput(): void {
     if (dead || !link || !waiting) return;
-    const mark = '\x02sync' + clock.now;
+    const mark = '@@sync' + (++syncs) + '@@';
     exchange(`__sim.P(${JSON.stringify(mark)})`);
     const deadline = Date.now() + 2000;
-    let seen = '';
-    while (Date.now() < deadline) {
-      const s = link.takeOutput();
-      seen += s;
-      if (seen.indexOf(mark) >= 0) break;
+    for (;;) {
+      readOutput();
+      if (outputTail.indexOf(mark) >= 0 || !link || Date.now() > deadline) break;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-    }
-    for (const line of seen.replace(/\r/g, '').split('\n')) {
-      if (!TROUBLE.test(line)) continue;
-      uncaught.push(line.trim());
-      print(line.trim());
     }
   }
 
