@@ -18,7 +18,7 @@ describe('real-interpreter link (named pipes, no interpreter needed)', () => {
   after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
 
   it('carries lines out and a message in, in lock step', () => {
-    const l = sh(`printf 'H\\n?\\n' > r; m=$(cat c); printf 'p%s\\n?\\n' "$m" > r; sleep 5`);
+    const l = sh(`printf 'H\\n?\\n' > r; m=$(cat c); printf 'p%s\\n?\\n' "$m" > r; exec sleep 5`);
     try {
       assert.equal(l.line(3000), 'H');
       assert.equal(l.line(3000), '?');
@@ -38,7 +38,7 @@ describe('real-interpreter link (named pipes, no interpreter needed)', () => {
   });
 
   it('silence past the deadline is a timeout', () => {
-    const l = sh('sleep 5');
+    const l = sh('exec sleep 5');
     try {
       assert.throws(() => l.line(200), InterpreterTimeout);
       assert.throws(() => l.send('x', 200), InterpreterTimeout, 'nobody reads the message pipe');
@@ -46,7 +46,7 @@ describe('real-interpreter link (named pipes, no interpreter needed)', () => {
   });
 
   it('out of memory or an interrupt ends the wait early', () => {
-    const l = sh('echo "Execution Interrupted during event processing."; sleep 5');
+    const l = sh('echo "Execution Interrupted during event processing."; exec sleep 5');
     const t0 = Date.now();
     try {
       assert.throws(() => l.line(10000), InterpreterStuck);
