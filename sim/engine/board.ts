@@ -146,6 +146,36 @@ export function radioAddress(seed: number): string {
   return mac.reverse().map((b) => (b < 16 ? '0' : '') + b.toString(16)).join(':') + ' random';
 }
 
+/** The nRF52 watchdog on the virtual clock: once enabled, a reset unless kicked within its timeout. */
+export interface SimWatchdog {
+  enabled: boolean;
+  timeoutMs: number;
+  auto: boolean;
+  enable(seconds: number, auto: boolean): void;
+  kick(): void;
+  /** Gone with a reboot or a power cut (the board starts it again if its code does). */
+  stop(): void;
+}
+
+export function simWatchdog(clock: clk.Clock, expired: (timeoutMs: number) => void): SimWatchdog {
+  let timer: clk.Timer | undefined;
+  const w: SimWatchdog = {
+    enabled: false, timeoutMs: 0, auto: false,
+    enable: (seconds, auto) => { w.enabled = true; w.timeoutMs = seconds * 1000; w.auto = auto; w.kick(); },
+    kick: () => {
+      if (!w.enabled) return;
+      if (timer) clk.removeTimer(clock, timer);
+      timer = clk.addHostTimer(clock, w.timeoutMs, () => { timer = undefined; expired(w.timeoutMs); });
+    },
+    stop: () => {
+      if (timer) clk.removeTimer(clock, timer);
+      timer = undefined;
+      w.enabled = false;
+    },
+  };
+  return w;
+}
+
 /** Files a real board runs from Storage at boot, in order. */
 export const BOOT_FILES = ['.boot0', '.boot1', '.boot2', '.boot3', '.bootcde'];
 
@@ -191,7 +221,6 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const log: LogLine[] = [];
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
-  const wdt = { enabled: false, timeoutMs: 0, auto: false, timer: undefined as clk.Timer | undefined };
   const nrf = createNrf(radioAddress(seed), () => clock.now);
   let dead = false;
   let session: Session = { alive: false, handlers: {}, watches: [], i2cReady: false };
@@ -206,26 +235,13 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     for (const l of listeners.slice()) if (l.print) l.print(String(text));
   };
 
-  const stopWatchdog = () => {
-    if (wdt.timer) clk.removeTimer(clock, wdt.timer);
-    wdt.timer = undefined;
-    wdt.enabled = false;
-  };
-  const kick = () => {
-    if (!wdt.enabled) return;
-    if (wdt.timer) clk.removeTimer(clock, wdt.timer);
-    wdt.timer = clk.addHostTimer(clock, wdt.timeoutMs, () => {
-      wdt.timer = undefined;
-      sim('watchdog reset (not kicked for ' + wdt.timeoutMs / 1000 + ' s)');
-      boot('watchdog');
-    });
-  };
+  const wdt = simWatchdog(clock, (ms) => { sim('watchdog reset (not kicked for ' + ms / 1000 + ' s)'); boot('watchdog'); });
 
   const report = (e: unknown) => {
     if (e && (e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
       sim('board code ran too long (hung)');
       uncaught.push('hung');
-      if (wdt.enabled) { sim('watchdog reset (hung)'); stopWatchdog(); later(() => boot('watchdog')); }
+      if (wdt.enabled) { sim('watchdog reset (hung)'); wdt.stop(); later(() => boot('watchdog')); }
       return;
     }
     const line = formatUncaught(e);
@@ -243,7 +259,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       if (e !== s.stopError) report(e);
       return undefined;
     } finally {
-      if (s.alive && wdt.auto) kick();
+      if (s.alive && wdt.auto) wdt.kick();
     }
   };
   const call = (fn: unknown, args: unknown[]) => {
@@ -272,7 +288,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     echo = true;
     resets.push({ at: clock.now, reason });
     clk.rebootClock(clock);
-    stopWatchdog();
+    wdt.stop();
     nrfReset(nrf.state);
     pins.out = {};
     pins.mode = {};
@@ -290,8 +306,8 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
         later(() => boot('E.reboot'));
         return s.stopError!;
       },
-      enableWatchdog: (sec, auto) => { wdt.enabled = true; wdt.timeoutMs = sec * 1000; wdt.auto = auto; kick(); },
-      kickWatchdog: kick,
+      enableWatchdog: (sec, auto) => wdt.enable(sec, auto),
+      kickWatchdog: () => wdt.kick(),
       requestBoot: (kind) => { if (!pendingBoot || kind === 'reset') pendingBoot = kind; later(doPendingBoot); },
       setEcho: (on) => { echo = on; },
     };
@@ -320,7 +336,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     if (dead) return;
     dead = true;
     sim('power cut');
-    stopWatchdog();
+    wdt.stop();
     nrf.state.peer = undefined;
     stopSession(session, sandbox ? sandbox.realm.error('power cut') : new Error('power cut'));
   }

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
 import * as clk from '../engine/clock';
-import { type BoardListener, type LogLine, type SimBoard, hostTimers, radioAddress } from '../engine/board';
+import { type BoardListener, type LogLine, type SimBoard, hostTimers, radioAddress, simWatchdog } from '../engine/board';
 import { type I2CDevice, type PinState, pinLevel } from '../engine/globals';
 import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
 import type { Realm } from '../engine/realm';
@@ -147,7 +147,6 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
   const listeners: BoardListener[] = [];
-  const wdt = { enabled: false, timeoutMs: 0, auto: false, timer: undefined as clk.Timer | undefined };
   const nrf = createNrf(radioAddress(seed), () => clock.now);
   let link: Link | undefined;
   /** The board is waiting for a message from us (it said "?" and we have not written since). */
@@ -170,20 +169,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     for (const l of listeners.slice()) if (l.print) l.print(text);
   };
 
-  const stopWatchdog = () => {
-    if (wdt.timer) clk.removeTimer(clock, wdt.timer);
-    wdt.timer = undefined;
-    wdt.enabled = false;
-  };
-  const kick = () => {
-    if (!wdt.enabled) return;
-    if (wdt.timer) clk.removeTimer(clock, wdt.timer);
-    wdt.timer = clk.addHostTimer(clock, wdt.timeoutMs, () => {
-      wdt.timer = undefined;
-      sim('watchdog reset (not kicked for ' + wdt.timeoutMs / 1000 + ' s)');
-      boot('watchdog');
-    });
-  };
+  const wdt = simWatchdog(clock, (ms) => { sim('watchdog reset (not kicked for ' + ms / 1000 + ' s)'); boot('watchdog'); });
 
   /** Reads what the interpreter printed by itself; trouble goes to the log and to `uncaught`. */
   let outputTail = '';
@@ -203,7 +189,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     if (link) { readOutput(); link.kill(); }
     link = undefined;
     waiting = false;
-    stopWatchdog();
+    wdt.stop();
     nrf.state.peer = undefined;
     nrf.state.boot = undefined;
   };
@@ -248,7 +234,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
           if (expectResult && !got) throw new Error('the board asked for a message before it answered the last one');
           waiting = true;
           readOutput();
-          if (wdt.auto) kick();
+          if (wdt.auto) wdt.kick();
           return result;
         case '=': {
           got = true;
@@ -285,8 +271,8 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
         case 'h': (nrf.state.handlers[a] = nrf.state.handlers[a] || []).push(Number(b)); break;
         case 'x': boardDisconnect(nrf.state); break;
         case 'I': i2cReady = true; break;
-        case 'w': wdt.enabled = true; wdt.timeoutMs = Number(a) * 1000; wdt.auto = b === '1'; kick(); break;
-        case 'k': kick(); break;
+        case 'w': wdt.enable(Number(a), b === '1'); break;
+        case 'k': wdt.kick(); break;
         case 'c': cut(); return undefined;
         default: throw new Error('unknown line from the board: ' + JSON.stringify(l.slice(0, 80)));
       }

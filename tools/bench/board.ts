@@ -6,13 +6,12 @@
  * write and radio send. The production firmware has no global API; this hook exists only in the
  * bench bundle, never in dist/. Host-only (the entry string is bundled for the board by tools/build).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { boardById } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
 import { bundleFirmware } from '../build';
-import { type Session, startInterpreter, writeStorageFile } from '../espruino/interpreter';
+import { type Session, startInterpreter } from '../espruino/interpreter';
+import { installFlash } from '../../sim/espruino/board';
+import { makeBoardDir } from '../../sim/espruino/link';
 import { prelude } from '../espruino/boot-bundles';
 import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../../sim/provision';
 import { fakeFlash, type FakeFlash } from '../../test/support/fake-ports';
@@ -111,15 +110,13 @@ export async function bootImage(bin: string, image: Image | undefined, bundle: s
 }
 
 async function bootImageOnce(bin: string, image: Image | undefined, bundle: string, settleMs: number): Promise<Session> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-board-'));
-  const w = startInterpreter(bin, dir);
-  try {
-    if (image) for (const [name, f] of image.flash.files) await writeStorageFile(w, name, f.data.toString('latin1'));
-    await writeStorageFile(w, '.boot0', prelude());
-    await writeStorageFile(w, '.bootcde', bundle);
-  } finally {
-    await w.quit();
-  }
+  const dir = makeBoardDir();
+  // Installed through the interpreter's own file API, not its console (which drops characters).
+  const files: Record<string, string> = {};
+  if (image) for (const [name, f] of image.flash.files) files[name] = f.data.toString('latin1');
+  files['.boot0'] = prelude();
+  files['.bootcde'] = bundle;
+  installFlash(bin, dir, files);
   const s = startInterpreter(bin, dir);
   await new Promise((res) => setTimeout(res, settleMs));
   return s;
