@@ -10,7 +10,7 @@ import type { Timers } from '../../hal/ports';
 import * as clk from './clock';
 import * as st from './storage';
 import { createSandbox, formatUncaught, type Sandbox } from './vm-context';
-import { installGlobals, pinLevel, type Host, type I2CDevice, type PinState, type Session, type Watch } from './globals';
+import { installGlobals, pinLevel, pinsView, type Host, type I2CDevice, type PinState, type Session, type Watch } from './globals';
 import { createNrf, nrfGlobal, nrfReset, type NrfHost } from './nrf';
 
 export interface SimBoardOptions {
@@ -358,10 +358,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     memory: () => undefined,
     close: () => { /* nothing outside this process to end */ },
     pins: {
-      output: (pin) => pins.out[pin] || 0,
-      mode: (pin) => pins.mode[pin],
-      read: (pin) => pinLevel(pins, pin),
-      onOutput: (cb) => { const prev = pins.onOutput; pins.onOutput = prev ? (pin, level) => { prev(pin, level); cb(pin, level); } : cb; },
+      ...pinsView(pins),
       setInput(pin, levelIn) {
         const level = levelIn ? 1 : 0;
         const before = pinLevel(pins, pin);

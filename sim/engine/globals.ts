@@ -287,9 +287,28 @@ export function installGlobals(h: Host, nrf: object): void {
 }
 
 function i2cDevice(h: Host, addr: unknown): I2CDevice {
-  if (!h.session.i2cReady) throw h.realm.error('I2C device not set up');
+  return findI2CDevice(h.session.i2cReady, h.i2c, addr, h.realm.error);
+}
+
+/** The device an I2C1.writeTo/readFrom reaches, or Espruino's error (both engines). */
+export function findI2CDevice(ready: boolean, devices: Record<number, I2CDevice>, addr: unknown, error: (m: string) => Error): I2CDevice {
+  if (!ready) throw error('I2C device not set up');
   const a = typeof addr === 'object' && addr ? Number((addr as { address: number }).address) : Number(addr);
-  const dev = h.i2c[a];
-  if (!dev) throw h.realm.error('I2C Error: Address NACK');
+  const dev = devices[a];
+  if (!dev) throw error('I2C Error: Address NACK');
   return dev;
+}
+
+/** The host's read side of the board's pins (both engines): what it drives, in which mode, what it reads. */
+export function pinsView(pins: PinState) {
+  return {
+    output: (pin: number) => pins.out[pin] || 0,
+    mode: (pin: number) => pins.mode[pin],
+    read: (pin: number) => pinLevel(pins, pin),
+    /** Wires a simulated device to the board's outputs: called on every level change (listeners add up). */
+    onOutput: (cb: (pin: number, level: number) => void) => {
+      const prev = pins.onOutput;
+      pins.onOutput = prev ? (pin, level) => { prev(pin, level); cb(pin, level); } : cb;
+    },
+  };
 }

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
 import * as clk from '../engine/clock';
 import { type BoardListener, type LogLine, type SimBoard, hostTimers, radioAddress, simWatchdog } from '../engine/board';
-import { type I2CDevice, type PinState, pinLevel } from '../engine/globals';
+import { type I2CDevice, type PinState, findI2CDevice, pinLevel, pinsView } from '../engine/globals';
 import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
 import type { Realm } from '../engine/realm';
 import { byteLiteral, crc32 } from '../../tools/espruino/interpreter';
@@ -200,12 +200,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     stopProcess();
   };
 
-  const i2cDevice = (addr: number): I2CDevice => {
-    if (!i2cReady) throw new Error('I2C device not set up');
-    const dev = i2c[addr];
-    if (!dev) throw new Error('I2C Error: Address NACK');
-    return dev;
-  };
+  const i2cDevice = (addr: number): I2CDevice => findI2CDevice(i2cReady, i2c, addr, (m) => new Error(m));
   /** Runs a host-side answer; an error becomes an Error the board throws. */
   const answer = (f: () => unknown): string => {
     try { return '(' + toSource(f()) + ')'; } catch (e) { return 'new Error(' + toSource(String((e as Error).message || e)) + ')'; }
@@ -266,7 +261,6 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
         case 'p': print(String(JSON.parse(rest))); break;
         case '!': uncaught.push(rest); print(rest); break;
         case 's': { const j = JSON.parse(rest); applyServices(nrf.state, j.s, j.o); break; }
-        case 'a': { const j = JSON.parse(rest); nrf.state.advertising = { data: j[0], options: j[1] }; break; }
         case 'y': nrf.state.security = JSON.parse(rest); break;
         case 'h': (nrf.state.handlers[a] = nrf.state.handlers[a] || []).push(Number(b)); break;
         case 'x': boardDisconnect(nrf.state); break;
@@ -328,7 +322,6 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     for (const l of listeners.slice()) if (l.boot) l.boot(reason, 'code', true);
   }
 
-  const storageCall = exchange;
   const S = 'require("Storage")';
   const CHUNK = 192;
 
@@ -341,10 +334,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     },
     close: () => { stopProcess(); dead = true; fs.rmSync(dir, { recursive: true, force: true }); },
     pins: {
-      output: (pin) => pins.out[pin] || 0,
-      mode: (pin) => pins.mode[pin],
-      read: (pin) => pinLevel(pins, pin),
-      onOutput: (cb) => { const prev = pins.onOutput; pins.onOutput = prev ? (pin, level) => { prev(pin, level); cb(pin, level); } : cb; },
+      ...pinsView(pins),
       setInput(pin, levelIn) {
         const level = levelIn ? 1 : 0;
         const before = pinLevel(pins, pin);
@@ -375,14 +365,14 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     storage: {
       get flash(): never { throw new Error('the real interpreter keeps its flash in a file: use read/write/list'); },
       read: (name, offset0, length) => {
-        const total = storageCall(`(function(s){return s===undefined?-1:s.length})(${S}.read(${toSource(name)}))`) as number | undefined;
+        const total = exchange(`(function(s){return s===undefined?-1:s.length})(${S}.read(${toSource(name)}))`) as number | undefined;
         if (total === undefined || total < 0) return undefined;
         const from = Math.max(0, Math.min(total, offset0 === undefined ? 0 : Number(offset0) || 0));
         const len = length === undefined ? total - from : Math.max(0, Math.min(Number(length) || 0, total - from));
         let out = '';
         for (let at = from; at < from + len; at += CHUNK) {
           const n = Math.min(CHUNK, from + len - at);
-          out += Buffer.from(String(storageCall(`btoa(${S}.read(${toSource(name)},${at},${n}))`)), 'base64').toString('latin1');
+          out += Buffer.from(String(exchange(`btoa(${S}.read(${toSource(name)},${at},${n}))`)), 'base64').toString('latin1');
         }
         return out;
       },
@@ -394,17 +384,17 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
         for (let k = 0; k < s.length || k === 0; k += CHUNK) {
           const part = s.slice(k, k + CHUNK);
           const args = k === 0 && at === 0 ? `0,${total}` : `${at + k}`;
-          const r = storageCall(`(function(){try{return __sim.W.call(${S},${toSource(name)},atob(${JSON.stringify(Buffer.from(part, 'latin1').toString('base64'))}),${args})}catch(e){return ""+e}})()`);
+          const r = exchange(`(function(){try{return __sim.W.call(${S},${toSource(name)},atob(${JSON.stringify(Buffer.from(part, 'latin1').toString('base64'))}),${args})}catch(e){return ""+e}})()`);
           if (typeof r === 'string') throw new Error(r);
           if (r !== true) return false;
           if (!s.length) break;
         }
         return true;
       },
-      erase: (name) => { storageCall(`${S}.erase(${toSource(name)})`); },
-      list: () => (storageCall(`${S}.list()`) as string[] | undefined) || [],
-      stats: () => storageCall(`${S}.getStats()`) as ReturnType<SimBoard['storage']['stats']>,
-      compact: () => { storageCall(`${S}.compact()`); },
+      erase: (name) => { exchange(`${S}.erase(${toSource(name)})`); },
+      list: () => (exchange(`${S}.list()`) as string[] | undefined) || [],
+      stats: () => exchange(`${S}.getStats()`) as ReturnType<SimBoard['storage']['stats']>,
+      compact: () => { exchange(`${S}.compact()`); },
       cutPowerAtWrite: (n, keep) => { exchange(`__sim.x(${Math.max(1, Math.floor(n))},${Number(keep)})`); },
     },
     nrf: nrf.host,
