@@ -105,17 +105,21 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   }
   cards.busy = true;
   authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
-    safely(core, () => {
-      if (!ok) core.p.console.log('card ' + id + ': ' + reason);
-      const button = core.p.button;
-      if (ok && isActiveOwner(rec) && button && button.read()) {
-        // Owner card + button held: the physical act that opens the phone-key enrolment window.
-        openEnrolWindow(core, C.ROLE_DRIVER);
-      } else {
-        request(core, id, perm, () => (ok ? C.R_OK : reason === 'card-removed' ? C.R_TIMEOUT : C.R_BAD_MAC));
-      }
+    // Decide on a fresh stack: by then the reader's and the authentication's call frames and
+    // buffers are gone. Deciding inside them peaked above a Puck.js's 2630 variables.
+    core.p.timers.after(0, () => {
+      safely(core, () => {
+        if (!ok) core.p.console.log('card ' + id + ': ' + reason);
+        const button = core.p.button;
+        if (ok && isActiveOwner(rec) && button && button.read()) {
+          // Owner card + button held: the physical act that opens the phone-key enrolment window.
+          openEnrolWindow(core, C.ROLE_DRIVER);
+        } else {
+          request(core, id, perm, () => (ok ? C.R_OK : reason === 'card-removed' ? C.R_TIMEOUT : C.R_BAD_MAC));
+        }
+      });
+      done(cards);
     });
-    done(cards);
   });
 }
 

@@ -63,7 +63,7 @@ export interface Pn532 {
   rst: Output | undefined;
   o: Pn532Options;
   running: boolean;
-  onCard: (uid: Uint8Array, info: CardInfo) => void;
+  onCard: (uid: Uint8Array, sak: number, info: CardInfo) => void;
   onError: (reason: string) => void;
   /** One timer for everything (polling, delays); `due` runs when it fires. */
   timer: number;
@@ -81,6 +81,11 @@ export interface Pn532 {
   card: boolean;
   release: boolean;
   xcb: ExchangeCallback | undefined;
+  /** What the next fresh tick delivers: the card found, or the exchange's answer and reason. */
+  uid: Uint8Array | undefined;
+  info: CardInfo | undefined;
+  xres: Uint8Array | undefined;
+  xwhy: string | undefined;
   resets: number;
   errors: number;
   backoff: number;
@@ -155,7 +160,10 @@ function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, 
   r.polls = Math.ceil(timeoutMs / opt(r.o.stepMs, 5)) + 1;
   r.phase = 0;
   r.k = k;
-  send(r);
+  // The write goes out on a fresh timer tick, not inside the caller's call chain: a card's
+  // authentication is callbacks within callbacks, and the I2C transfer at its bottom peaked
+  // above a Puck.js's 2630 variables.
+  schedule(r, 0, send);
 }
 
 function send(r: Pn532): void {
@@ -301,10 +309,22 @@ function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined)
   r.card = true;
   r.release = false;
   r.holdTimer = r.timers.after(opt(r.o.holdMs, 3000), r.holdTick);
-  const uid = d.subarray(6, 6 + ul);
-  const info: CardInfo = { atqa: (d[2] << 8) | d[3], sak: d[4], ats: ats };
-  const cb = r.onCard;
-  safe(function () { cb(uid, info); });
+  r.uid = d.subarray(6, 6 + ul);
+  r.info = { atqa: (d[2] << 8) | d[3], sak: d[4], ats: ats };
+  schedule(r, 0, deliverCard);
+}
+
+/**
+ * Callbacks run on a fresh timer tick, never inside the driver's own poll frames: the firmware's
+ * answer to a card (authentication, a decision, flash writes) is deep enough without them, and
+ * on a Puck.js every call frame costs variables.
+ */
+function deliverCard(r: Pn532): void {
+  const uid = r.uid, info = r.info;
+  r.uid = undefined;
+  r.info = undefined;
+  if (!uid || !info || !r.card) return;
+  try { r.onCard(uid, info.sak, info); } catch (e) { /* a consumer's throw must not stop the reader */ }
 }
 
 /** A command in the poll cycle failed: report, abort it, then field off, or reset if the chip seems stuck. */
@@ -335,7 +355,18 @@ function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefi
     if (r.running && !r.k && !r.due) cycleError(r, err);
     return;
   }
-  if (cb) safe(function () { cb(res, reason); });
+  r.xcb = cb;
+  r.xres = res;
+  r.xwhy = reason;
+  schedule(r, 0, deliverExchange);
+}
+
+function deliverExchange(r: Pn532): void {
+  const cb = r.xcb, res = r.xres, why = r.xwhy;
+  r.xcb = undefined;
+  r.xres = undefined;
+  r.xwhy = undefined;
+  try { if (cb) cb(res, why); } catch (e) { /* a consumer's throw must not stop the reader */ }
   if (r.running && r.release && !r.k && !r.due) idle(r);
 }
 
@@ -353,7 +384,8 @@ export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | unde
     onCard: function () { /* set by start */ }, onError: function () { /* set by start */ },
     timer: 0, due: undefined, tick: function () { /* below */ }, holdTimer: 0, holdTick: function () { /* below */ },
     code: 0, frame: new Uint8Array(0), polls: 0, phase: 0, k: undefined, asleep: false,
-    card: false, release: false, xcb: undefined, resets: 0, errors: 0, backoff: 0, fw: undefined,
+    card: false, release: false, xcb: undefined, uid: undefined, info: undefined, xres: undefined, xwhy: undefined,
+    resets: 0, errors: 0, backoff: 0, fw: undefined,
   };
   r.tick = function () { onTick(r); };
   r.holdTick = function () { onHold(r); };
@@ -361,7 +393,7 @@ export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | unde
 }
 
 /** Resets the chip and starts polling. onCard runs for each card found; call pn532Release when done with it. */
-export function pn532Start(r: Pn532, onCard: (uid: Uint8Array, info: CardInfo) => void, onError: (reason: string) => void): void {
+export function pn532Start(r: Pn532, onCard: (uid: Uint8Array, sak: number, info: CardInfo) => void, onError: (reason: string) => void): void {
   if (r.running) return;
   r.onCard = onCard;
   r.onError = onError;
@@ -411,7 +443,7 @@ export function pn532Transceive(r: Pn532, apdu: Uint8Array, cb: ExchangeCallback
 /** The reader as the CardReader port the firmware sees. */
 export function pn532Reader(r: Pn532): CardReader {
   return {
-    start: (onCard, onError) => pn532Start(r, (uid, info) => onCard(uid, info.sak), onError),
+    start: (onCard, onError) => pn532Start(r, onCard, onError),
     transceive: (apdu, cb) => pn532Transceive(r, apdu, cb),
     release: () => pn532Release(r),
   };

@@ -26,7 +26,7 @@ export function rig(options: Pn532Options = {}, start = true): Rig {
   // Watch for the field left on while the driver is idle (between polls).
   t.every(7, () => { if (sim.fieldOn && r.asleep) k.fieldLeaks++; });
   if (start) {
-    pn532Start(r, (uid, info) => {
+    pn532Start(r, (uid, sak, info) => {
       k.cards.push({ uid: Buffer.from(uid).toString('hex'), info, at: t.now() });
       k.onCard(uid, info);
     }, (reason) => { k.errors.push({ reason, at: t.now() }); });
