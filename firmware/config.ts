@@ -35,29 +35,27 @@ export interface Config {
   watchdogSeconds: number;
 }
 
-/**
- * One table, one line per setting: [default, lowest, highest] for numbers, [default] for switches.
- * (One source of truth, and each name is spelled once in the bundle.)
- */
-const SETTINGS: { [K in keyof Config]: Config[K] extends number ? [number, number, number] : [boolean] } = {
-  holdMs: [3000, 100, HARD_MAX_HOLD_MS],
-  relockMs: [10000, 100, 3600000],
-  driveMs: [120000, 1000, HARD_MAX_DRIVE_MS],
-  relockOnDoorClose: [true],
-  debounceMs: [50, 5, 1000],
-  buttonHoldMs: [5000, 2000, 20000],
-  enrolWindowMs: [60000, 10000, 60000],
-  buttonEnrol: [false],
-  lockoutThreshold: [5, 1, 20],
-  lockoutBaseMs: [30000, 1000, 600000],
-  lockoutMaxMs: [900000, 10000, 3600000],
-  tzOffsetMin: [0, -840, 840],
-  insecureUidCards: [false],
-  watchdogSeconds: [10, 5, 60],
-};
-
 /** Defaults overridden by whatever in `input` is a known setting of the right type, clamped to its limits. */
 export function sanitizeConfig(input: any): Config {
+  // One table, one line per setting: [default, lowest, highest] for numbers, [default] for
+  // switches (each name spelled once in the bundle). Built per call, not held at module level:
+  // as a constant it would keep about 100 of a Puck.js's 2630 variables for good.
+  const SETTINGS: { [K in keyof Config]: Config[K] extends number ? [number, number, number] : [boolean] } = {
+    holdMs: [3000, 100, HARD_MAX_HOLD_MS],
+    relockMs: [10000, 100, 3600000],
+    driveMs: [120000, 1000, HARD_MAX_DRIVE_MS],
+    relockOnDoorClose: [true],
+    debounceMs: [50, 5, 1000],
+    buttonHoldMs: [5000, 2000, 20000],
+    enrolWindowMs: [60000, 10000, 60000],
+    buttonEnrol: [false],
+    lockoutThreshold: [5, 1, 20],
+    lockoutBaseMs: [30000, 1000, 600000],
+    lockoutMaxMs: [900000, 10000, 3600000],
+    tzOffsetMin: [0, -840, 840],
+    insecureUidCards: [false],
+    watchdogSeconds: [10, 5, 60],
+  };
   const out: any = {};
   for (const k in SETTINGS) {
     const row = (SETTINGS as any)[k];

@@ -208,6 +208,8 @@ export function request(core: Core, keyId: number, perm: number, verify: (rec: K
   const r = safely(core, () => {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
     const reason = authenticate(core, keyId, perm, verify);
+    // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
+    core.actor = undefined;
     if (reason !== R_OK) return reason;
     if (perm === PERM_DRIVE) {
       if (!driveOn(core.out, core.config.driveMs)) return R_NOT_PERMITTED;

@@ -20,17 +20,22 @@ export interface Lockout {
   threshold: number;
   baseMs: number;
   maxMs: number;
-  ids: number[];
-  fails: number[];
-  levels: number[];
-  until: number[];
-  last: number[];
+  /** Per slot. Typed views on one buffer: as five plain arrays they cost ~75 variables, here ~40. */
+  ids: Float64Array;
+  fails: Float64Array;
+  levels: Float64Array;
+  until: Float64Array;
+  last: Float64Array;
   gen: Generation | undefined;
 }
 
 export function lockoutOpen(storage: FlashStorage, crypto: Crypto, threshold: number, baseMs: number, maxMs: number, nowMs: number): Lockout {
-  const lo: Lockout = { threshold, baseMs, maxMs, ids: [], fails: [], levels: [], until: [], last: [], gen: undefined };
-  for (let i = 0; i <= SLOTS; i++) { lo.ids.push(0); lo.fails.push(0); lo.levels.push(0); lo.until.push(0); lo.last.push(-DECAY_MS); }
+  const n = SLOTS + 1, b = new ArrayBuffer(5 * 8 * n);
+  const lo: Lockout = {
+    threshold, baseMs, maxMs, gen: undefined, ids: new Float64Array(b, 0, n), fails: new Float64Array(b, 8 * n, n),
+    levels: new Float64Array(b, 16 * n, n), until: new Float64Array(b, 24 * n, n), last: new Float64Array(b, 32 * n, n),
+  };
+  lo.last.fill(-DECAY_MS);
   lo.gen = genLoad(storage, crypto, LOCK_FILE);
   const s = lo.gen ? genData(storage, lo.gen) : '';
   // Saved: per slot id u32 | level u32 | remaining ms u32

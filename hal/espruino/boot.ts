@@ -4,7 +4,8 @@
  * Outputs are created first, so the relay is driven off before any other code runs.
  */
 import type { BoardConfig } from '../boards/types';
-import type { Ports } from '../ports';
+import type { CardReader, Ports } from '../ports';
+import type { DesfireConfig } from '../../firmware/desfire';
 import { startFirmware } from '../../firmware/app';
 import { espruinoOutput, espruinoInput } from './gpio';
 import { espruinoTimers } from './timers';
@@ -23,8 +24,20 @@ import { espruinoI2C } from './i2c';
 import { benchOutput, benchRadio } from './bench';
 import { personaliseDesfire } from '../../firmware/desfire-personalise';
 
+/**
+ * Every closure made in boot() would keep boot's whole scope (the board table, the ports object
+ * ...) for good: about 60 variables. What outlives boot() is therefore a top-level function.
+ */
+function consoleLog(m: string): void {
+  console.log(m);
+}
+
+function personalise(cfg: DesfireConfig, r: CardReader, uid: Uint8Array, sak: number, cb: (ok: boolean, reason: string) => void): void {
+  personaliseDesfire(cfg, r.transceive, uid, sak, cb);
+}
+
 export function boot(board: BoardConfig): void {
-  const p = board.pins;
+  let p = board.pins;
   let relay = espruinoOutput(p.relay, board.relayActiveHigh);
   let drive = p.drive === undefined ? undefined : espruinoOutput(p.drive, board.relayActiveHigh);
   if (__DEV__) { relay = benchOutput(relay, 0); if (drive) drive = benchOutput(drive, 1); }
@@ -42,7 +55,7 @@ export function boot(board: BoardConfig): void {
     door: p.door === undefined ? undefined : espruinoInput(p.door, true, 'input_pullup'),
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: espruinoWatchdog(),
-    console: { log: (m) => console.log(m) },
+    console: { log: consoleLog },
     radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
@@ -57,9 +70,10 @@ export function boot(board: BoardConfig): void {
       ? { encrypt: c.aesEncryptBlock!, decrypt: c.aesDecryptBlock! }
       : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
     const reader = ports.reader!;
-    cards = cardsStart(core, reader, site, cipher, __PERSONALISE__
-      ? (cfg, r, uid, sak, cb) => personaliseDesfire(cfg, r.transceive, uid, sak, cb)
-      : undefined);
+    cards = cardsStart(core, reader, site, cipher, __PERSONALISE__ ? personalise : undefined);
   }
   phoneKeyStart(core, ports.radio!, site, cards);
+  // The minifier inlines the single-use port factories above into this function, so the port
+  // closures keep this scope for good: drop the board table from it (about 40 variables).
+  board = p = undefined as never;
 }
