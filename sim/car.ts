@@ -41,14 +41,16 @@ export interface CarOptions {
    * interpreter named by ESPRUINO_BIN, peripherals still simulated here: sim/espruino/).
    */
   engine?: 'vm' | 'espruino';
+  /** Engine 'espruino' only: the variables the firmware gets instead of the board's (a margin check). */
+  variables?: number;
 }
 
 /** The board for a car: the bundle on the engine asked for. */
-function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm' | 'espruino'): SimBoard {
+function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm' | 'espruino', variables?: number): SimBoard {
   if (engine === 'vm') return createSimBoard({ board: config, bundle, seed });
   const bin = espruinoBinary();
   if (!bin) throw new Error('the espruino engine needs ESPRUINO_BIN: an Espruino interpreter built for Linux (docs/ESPRUINO.md)');
-  return createEspruinoBoard({ board: config, bundle, seed, bin });
+  return createEspruinoBoard({ board: config, bundle, seed, bin, variables });
 }
 
 export interface SimCar {
@@ -86,7 +88,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const site = newSite(rnd);
   const bundle = await firmwareFor(config, opts.dev);
   // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
-  const board = boardFor(config, bundle, seed, opts.engine || 'vm');
+  const board = boardFor(config, bundle, seed, opts.engine || 'vm', opts.variables);
   // The door is shut when the story starts (its sensor reads high, "open", through the pull-up otherwise).
   if (config.pins.door !== undefined) board.pins.setInput(config.pins.door, 0);
   const flash = flashOf(board);

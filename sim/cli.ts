@@ -3,7 +3,8 @@
  *   list                 the shipped scenarios
  *   run <name>|all [--engine espruino]
  *                        runs scenarios headless, prints their timelines, exits non-zero on a failure;
- *                        --engine espruino runs the bundle in the real interpreter (ESPRUINO_BIN)
+ *                        --engine espruino runs the bundle in the real interpreter (ESPRUINO_BIN);
+ *                        --variables N gives the firmware N variables instead of the board's
  *   repl [--board id]    an interactive car: unlock, lock, tap, door, button, advance, log, ...
  *   console [--board id] [--port N] [--boot file.js]
  *                        a simulated board's Espruino console on tcp://127.0.0.1:N for the espruino
@@ -27,9 +28,11 @@ async function main(argv: string[]): Promise<number | undefined> {
     if (!chosen.length) { console.error(`no scenario "${name}"; try: npm run sim -- list`); return 2; }
     const engine = flag('engine', 'vm');
     if (engine !== 'vm' && engine !== 'espruino') { console.error('--engine is vm or espruino'); return 2; }
+    const variables = flag('variables') === undefined ? undefined : Number(flag('variables'));
+    if (variables !== undefined && !(engine === 'espruino' && variables > 0)) { console.error('--variables N goes with --engine espruino'); return 2; }
     let failed = 0;
     for (const s of chosen) {
-      const out = await runScenario(s, engine);
+      const out = await runScenario(s, engine, variables);
       console.log(out.timeline.join('\n'));
       console.log(out.ok ? `PASSED ${s.name}\n` : `FAILED ${s.name}: ${out.failure}\n`);
       if (!out.ok) failed++;
@@ -38,7 +41,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   if (cmd === 'console') return startConsole({ board: flag('board') || 'puckjs', port: Number(flag('port', '0')), boot: flag('boot'), seed: Number(flag('seed', '1')) });
   if (cmd === 'repl') return startRepl({ board: flag('board', 'puckjs-nfc'), seed: Number(flag('seed', '1')) });
-  console.log('usage: npm run sim -- list | run <scenario>|all [--engine espruino] | repl [--board id] | console [--board id] [--port N] [--boot file.js]');
+  console.log('usage: npm run sim -- list | run <scenario>|all [--engine espruino [--variables N]] | repl [--board id] | console [--board id] [--port N] [--boot file.js]');
   return cmd ? 2 : 0;
 }
 

@@ -47,7 +47,9 @@ function memoryOf(car: SimCar, timeline: string[]): BoardMemory | undefined {
   const m = car.board.dead ? undefined : car.board.memory();
   if (!m) return undefined;
   const f = firmwareShare(m);
-  timeline.push(`memory (variables): the firmware ${f.usage} now, peak ${f.peak} (garbage included) of the board's ${car.config.variables}; ` +
+  const budget = m.total - m.prelude - m.ballast;
+  const of = budget === car.config.variables ? `of the board's ${budget}` : `of ${budget} (the board has ${car.config.variables})`;
+  timeline.push(`memory (variables): the firmware ${f.usage} now, peak ${f.peak} (garbage included) ${of}; ` +
     `interpreter ${m.usage}/${m.total} with the simulator's prelude ${m.prelude} and ballast ${m.ballast}`);
   return m;
 }
@@ -58,9 +60,12 @@ function stamp(ms: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${pad(Math.floor(ms) % 1000, 3)}`;
 }
 
-/** Runs a scenario on a fresh car; `engine` 'espruino' runs the bundle in the real interpreter. */
-export async function runScenario(sc: Scenario, engine: 'vm' | 'espruino' = 'vm'): Promise<Outcome> {
-  const car = await createCar({ ...sc.options, engine });
+/**
+ * Runs a scenario on a fresh car; `engine` 'espruino' runs the bundle in the real interpreter,
+ * there with `variables` instead of the board's budget when given.
+ */
+export async function runScenario(sc: Scenario, engine: 'vm' | 'espruino' = 'vm', variables?: number): Promise<Outcome> {
+  const car = await createCar({ ...sc.options, engine, variables });
   try {
     return runStory(sc, car);
   } finally {

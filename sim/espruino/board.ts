@@ -37,6 +37,8 @@ export interface EspruinoBoardOptions {
   seed?: number;
   /** Real-time bound on one exchange with the interpreter; past it the board counts as hung. Default 20 s. */
   timeoutMs?: number;
+  /** Variables the firmware gets; default the board's. Fewer shows how much margin a story leaves. */
+  variables?: number;
 }
 
 export const PRELUDE_FILE = path.join(__dirname, 'prelude.js');
@@ -158,8 +160,9 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const budget = interpreterBudget(opts.bin, timeoutMs);
   // The firmware gets the board's variables, no more: a ballast takes what the interpreter has beyond
   // the board's budget and the prelude's own share.
-  const ballast = Math.max(0, budget.total - budget.prelude - board.variables);
-  const short = board.variables - (budget.total - budget.prelude);
+  const variables = opts.variables || board.variables;
+  const ballast = Math.max(0, budget.total - budget.prelude - variables);
+  const short = variables - (budget.total - budget.prelude);
   /** Calls into the board asked for while it was busy (from inside a line's handler): run after. */
   const deferred: Array<() => void> = [];
 
@@ -451,7 +454,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     clock.now = target;
   }
 
-  if (short > 0) sim(`this interpreter has ${budget.total} variables: ${short} fewer than the board's ${board.variables} plus the prelude's ${budget.prelude}, so memory runs out sooner than on the board`);
+  if (short > 0) sim(`this interpreter has ${budget.total} variables: ${short} fewer than the ${variables} asked for plus the prelude's ${budget.prelude}, so memory runs out sooner than on the board`);
   boot('power on');
   return api;
 }

@@ -62,6 +62,18 @@ describe('real-interpreter engine (ESPRUINO_BIN)', function () {
     });
   }
 
+  // A story that only just fits would fail on a board whose own stack or radio needs a little more
+  // than the simulation: each one must also pass with MARGIN variables fewer than its board has.
+  const MARGIN = 100;
+  for (const sc of scenarios) {
+    it(`scenario ${sc.name} still passes with ${MARGIN} variables fewer than its board has`, async function () {
+      const config = boardById(sc.options.board || 'puckjs')!;
+      if (interpreterBudget(bin!).total < variablesNeeded(bin!, config) - MARGIN) this.skip();
+      const out = await runScenario(sc, 'espruino', config.variables - MARGIN);
+      assert.ok(out.ok, out.failure + '\n' + out.timeline.join('\n'));
+    });
+  }
+
   it('the same story writes the same audit log on both engines', async () => {
     const story = (engine: 'vm' | 'espruino') => async () => {
       const car = await createCar({ board: 'puckjs', demo: true, engine });
