@@ -338,8 +338,6 @@ function cycleError(r: Pn532, reason: string): void {
 }
 
 function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  const cb = r.xcb;
-  r.xcb = undefined;
   let res: Uint8Array | undefined;
   let reason: string | undefined = err;
   if (d) {
@@ -351,11 +349,13 @@ function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefi
   if (err) {
     // The reader itself failed mid-exchange: the card is dropped and the reader recovered.
     r.card = false;
+    const cb = r.xcb;
+    r.xcb = undefined;
     if (cb) safe(function () { cb(undefined, reason); });
     if (r.running && !r.k && !r.due) cycleError(r, err);
     return;
   }
-  r.xcb = cb;
+  // r.xcb stays set until delivery, so the reader counts as busy until the answer is handed over.
   r.xres = res;
   r.xwhy = reason;
   schedule(r, 0, deliverExchange);
