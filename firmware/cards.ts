@@ -105,8 +105,8 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   }
   cards.busy = true;
   authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
-    // Decide on a fresh stack: by then the reader's and the authentication's call frames and
-    // buffers are gone. Deciding inside them peaked above a Puck.js's 2630 variables.
+    // Decide on a fresh stack: the authentication's call frames and buffers are gone by then,
+    // so they do not sit under the decision's flash writes (every frame costs variables).
     core.p.timers.after(0, () => {
       safely(core, () => {
         if (!ok) core.p.console.log('card ' + id + ': ' + reason);

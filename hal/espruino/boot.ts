@@ -4,8 +4,7 @@
  * Outputs are created first, so the relay is driven off before any other code runs.
  */
 import type { BoardConfig } from '../boards/types';
-import type { CardReader, Ports } from '../ports';
-import type { DesfireConfig } from '../../firmware/desfire';
+import type { Ports } from '../ports';
 import { startFirmware } from '../../firmware/app';
 import { espruinoOutput, espruinoInput } from './gpio';
 import { espruinoTimers } from './timers';
@@ -23,18 +22,6 @@ import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
 import { benchOutput, benchRadio } from './bench';
 import { personaliseDesfire } from '../../firmware/desfire-personalise';
-
-/**
- * Every closure made in boot() would keep boot's whole scope (the board table, the ports object
- * ...) for good: about 60 variables. What outlives boot() is therefore a top-level function.
- */
-function consoleLog(m: string): void {
-  console.log(m);
-}
-
-function personalise(cfg: DesfireConfig, r: CardReader, uid: Uint8Array, sak: number, cb: (ok: boolean, reason: string) => void): void {
-  personaliseDesfire(cfg, r.transceive, uid, sak, cb);
-}
 
 export function boot(board: BoardConfig): void {
   let p = board.pins;
@@ -55,7 +42,7 @@ export function boot(board: BoardConfig): void {
     door: p.door === undefined ? undefined : espruinoInput(p.door, true, 'input_pullup'),
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: espruinoWatchdog(),
-    console: { log: consoleLog },
+    console: { log: (m) => console.log(m) },
     radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
@@ -70,7 +57,9 @@ export function boot(board: BoardConfig): void {
       ? { encrypt: c.aesEncryptBlock!, decrypt: c.aesDecryptBlock! }
       : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
     const reader = ports.reader!;
-    cards = cardsStart(core, reader, site, cipher, __PERSONALISE__ ? personalise : undefined);
+    cards = cardsStart(core, reader, site, cipher, __PERSONALISE__
+      ? (cfg, r, uid, sak, cb) => personaliseDesfire(cfg, r.transceive, uid, sak, cb)
+      : undefined);
   }
   phoneKeyStart(core, ports.radio!, site, cards);
   // The minifier inlines the single-use port factories above into this function, so the port
