@@ -17,7 +17,7 @@ import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
-import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, isActiveOwner, ksActiveOwners, ksAdd, ksLookup, ksOpen, ksRemove, ksRevoke, ksUpdate } from './keystore';
+import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, isActiveOwner, ksActiveOwners, ksAdd, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
 import { type Lockout, lockoutFail, lockoutOpen, lockoutRemaining, lockoutSave, lockoutSuccess } from './lockout';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
@@ -78,14 +78,19 @@ export function safely<T>(core: Core, fn: () => T): T | undefined {
   try {
     return fn();
   } catch (e) {
-    try { allOff(core.out); } catch (e2) { /* nothing more we can do; the watchdog will reset us */ }
-    try {
-      core.p.console.log('fault: ' + e);
-      dispatch(core, EV_ERROR, R_ERROR, 0);
-    } catch (e3) {
-      core.state = S_FAULT;
-    }
+    fault(core, e);
     return undefined;
+  }
+}
+
+/** What `safely` does with an exception: every output off, then FAULT. */
+function fault(core: Core, e: unknown): void {
+  try { allOff(core.out); } catch (e2) { /* nothing more we can do; the watchdog will reset us */ }
+  try {
+    core.p.console.log('fault: ' + e);
+    dispatch(core, EV_ERROR, R_ERROR, 0);
+  } catch (e3) {
+    core.state = S_FAULT;
   }
 }
 
@@ -265,14 +270,32 @@ export function enrolKey(core: Core, rec: KeyRecord): number {
 }
 
 /** Key management by an authenticated actor (core.actor after authenticate) or by USB provisioning (undefined). */
-export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 'update' | 'revoke' | 'remove', rec: KeyRecord): number {
+export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 'update', rec: KeyRecord): number {
   const r = safely(core, () => {
-    const reason = op === 'add' ? ksAdd(core.ks, actor, rec) : op === 'update' ? ksUpdate(core.ks, actor, rec)
-      : op === 'revoke' ? ksRevoke(core.ks, actor, rec.id) : ksRemove(core.ks, actor, rec.id);
-    audit(core, op === 'add' ? LOG_KEY_ADDED : op === 'update' ? LOG_KEY_CHANGED : LOG_KEY_REVOKED, op === 'remove' ? 255 : rec.role, reason, rec.id);
+    const reason = op === 'add' ? ksAdd(core.ks, actor, rec) : ksUpdate(core.ks, actor, rec);
+    audit(core, op === 'add' ? LOG_KEY_ADDED : LOG_KEY_CHANGED, rec.role, reason, rec.id);
     return reason;
   });
   return r === undefined ? R_ERROR : r;
+}
+
+/**
+ * Revokes (or, with `remove`, deletes) the key `id`, with the same rules as manageKey. It takes an
+ * id, not a record, and catches in place of `safely`: this is an owner's revoke over the phone,
+ * the deepest call chain the firmware has, and a decoded record or a closure here costs the
+ * board variables it does not have (docs/PERFORMANCE.md).
+ */
+export function retireKey(core: Core, actor: KeyRecord | undefined, id: number, remove: boolean): number {
+  try {
+    // The role is read into a number: a record held across the rewrite would cost ~25 variables.
+    const role = remove ? 255 : (ksLookup(core.ks, id) || { role: 255 }).role;
+    const reason = ksRetire(core.ks, actor, id, remove);
+    audit(core, LOG_KEY_REVOKED, role, reason, id);
+    return reason;
+  } catch (e) {
+    fault(core, e);
+    return R_ERROR;
+  }
 }
 
 /** Sets real time; only an active owner may. */

@@ -150,21 +150,23 @@ export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRec
   return rewrite(ks, ksCount(ks), (old, i) => (i === pos ? enc : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
 }
 
-/** Revokes a key: it stays in the table (so its id is never reused) but never opens again. */
-export function ksRevoke(ks: KeyStore, actor: KeyRecord | undefined, id: number): number {
-  const rec = ksLookup(ks, id);
-  if (!rec) return mayManage(actor) ? R_UNKNOWN_KEY : R_NOT_PERMITTED;
-  rec.flags |= FLAG_REVOKED;
-  return ksUpdate(ks, actor, rec);
-}
-
-/** Deletes a key's record for good (frees its slot). Same rules as revoking. */
-export function ksRemove(ks: KeyStore, actor: KeyRecord | undefined, id: number): number {
+/**
+ * Revokes a key (it stays in the table, so its id is never reused, but never opens again), or with
+ * `remove` deletes its record for good (frees its slot). Same rules for both; the last active owner
+ * can be neither. A revoke changes only the flags byte, copied from flash record by record: no
+ * record is decoded, because an owner's revoke over the phone is the firmware's deepest call chain
+ * and its tightest point for memory.
+ */
+export function ksRetire(ks: KeyStore, actor: KeyRecord | undefined, id: number, remove: boolean): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
   const pos = ksFind(ks, id);
   if (pos < 0) return R_UNKNOWN_KEY;
-  if (isActiveOwner(ksGet(ks, pos)) && ksActiveOwners(ks) <= 1) return R_LAST_OWNER;
-  return rewrite(ks, ksCount(ks) - 1, (old, i) => old.substr((i < pos ? i : i + 1) * RECORD_SIZE, RECORD_SIZE));
+  const t = table(ks), at = pos * RECORD_SIZE;
+  if (u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & (FLAG_DISABLED | FLAG_REVOKED)) && ksActiveOwners(ks) <= 1) return R_LAST_OWNER;
+  if (remove) return rewrite(ks, ksCount(ks) - 1, (old, i) => old.substr((i < pos ? i : i + 1) * RECORD_SIZE, RECORD_SIZE));
+  return rewrite(ks, ksCount(ks), (old, i) => (i === pos
+    ? old.substr(at, 5) + String.fromCharCode(u8(old, at + 5) | FLAG_REVOKED) + old.substr(at + 6, RECORD_SIZE - 6)
+    : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
 }
 
 /**

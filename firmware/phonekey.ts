@@ -13,7 +13,7 @@ import type { Radio } from '../hal/ports';
 import { concat, equalConstantTime, readU16, readU32, writeU16, writeU32 } from './bytes';
 import { ENTRY_SIZE, logRead } from './auditlog';
 import * as C from './codes';
-import { type Core, authenticate, enrolKey, manageKey, request, setConfig, setTime } from './core';
+import { type Core, authenticate, enrolKey, manageKey, request, retireKey, setConfig, setTime } from './core';
 import { createReassembler, fragment, type Reassembler } from './frames';
 import { hmacSha256 } from './hmac';
 import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } from './keystore';
@@ -215,9 +215,9 @@ function manage(pk: PhoneKey, op: number, a: Uint8Array, actor: KeyRecord, secre
   }
   if (op === OP_REVOKE || op === OP_REMOVE) {
     if (a.length < 4) return { reason: C.R_BAD_INPUT };
-    const i = ksFind(core.ks, readU32(a, 0));
-    if (i < 0) return { reason: C.R_UNKNOWN_KEY };
-    return { reason: manageKey(core, actor, op === OP_REVOKE ? 'revoke' : 'remove', ksGet(core.ks, i)) };
+    const id = readU32(a, 0);
+    if (ksFind(core.ks, id) < 0) return { reason: C.R_UNKNOWN_KEY };
+    return { reason: retireKey(core, actor, id, op === OP_REMOVE) };
   }
   if (op === OP_LIST_KEYS) {
     // args: first index u16 -> total u16 | up to 4 records

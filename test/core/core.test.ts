@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { type Core, TICK_MS, authenticate, buttonHeld, coreStart, enrolKey, manageKey, request, setConfig, setTime } from '../../firmware/core';
+import { type Core, TICK_MS, authenticate, buttonHeld, coreStart, enrolKey, manageKey, request, retireKey, setConfig, setTime } from '../../firmware/core';
 import { logAppend, logOpen, logRead, type LogEntry } from '../../firmware/auditlog';
 import { FLAG_UNCONFIRMED, ksLookup } from '../../firmware/keystore';
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
@@ -97,7 +97,7 @@ describe('access core', () => {
     manageKey(core, owner, 'add', key(2, C.ROLE_GUEST, { perms: C.PERM_LOCK }));
     manageKey(core, owner, 'add', key(3, C.ROLE_DRIVER, { flags: 1 }));
     manageKey(core, owner, 'add', key(4, C.ROLE_DRIVER));
-    manageKey(core, owner, 'revoke', key(4, C.ROLE_DRIVER));
+    retireKey(core, owner, 4, false);
     assert.equal(request(core, 77, C.PERM_UNLOCK, OK), C.R_UNKNOWN_KEY);
     assert.equal(request(core, 1, C.PERM_UNLOCK, BAD), C.R_BAD_MAC);
     assert.equal(request(core, 4, C.PERM_UNLOCK, OK), C.R_REVOKED);

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import * as C from '../../firmware/codes';
 import { FLAG_REVOKED, type KeyRecord, type KeyStore, RECORD_SIZE, decodeRecord, encodeRecord, isActiveOwner, ksActiveOwners,
-  ksAdd, ksCount, ksFind, ksGet, ksLookup, ksOpen, ksRemove, ksRevoke, ksUpdate } from '../../firmware/keystore';
+  ksAdd, ksCount, ksFind, ksGet, ksLookup, ksOpen, ksRetire, ksUpdate } from '../../firmware/keystore';
 import { genData } from '../../firmware/genfile';
 import { PowerCut, fakeFlash, nodeCrypto, type FakeFlash } from '../support/fake-ports';
 import { key } from '../support/keys';
@@ -73,11 +73,11 @@ describe('key store', () => {
     assert.equal(ksAdd(ks, driver, key(9, C.ROLE_GUEST)), C.R_NOT_PERMITTED);
     assert.equal(ksUpdate(ks, guest, key(2, C.ROLE_OWNER)), C.R_NOT_PERMITTED);
     assert.equal(ksUpdate(ks, driver, key(3, C.ROLE_OWNER)), C.R_NOT_PERMITTED);
-    assert.equal(ksRevoke(ks, guest, 1), C.R_NOT_PERMITTED);
+    assert.equal(ksRetire(ks, guest, 1, false), C.R_NOT_PERMITTED);
     assert.equal(ksLookup(ks, 2)!.role, C.ROLE_GUEST);
     // A revoked owner is no longer an owner.
     ksAdd(ks, owner, key(4));
-    ksRevoke(ks, owner, 4);
+    ksRetire(ks, owner, 4, false);
     assert.equal(ksAdd(ks, ksLookup(ks, 4), key(10)), C.R_NOT_PERMITTED);
   });
 
@@ -85,12 +85,12 @@ describe('key store', () => {
     const ks = open(fakeFlash());
     ksAdd(ks, undefined, key(1));
     const owner = ksLookup(ks, 1)!;
-    assert.equal(ksRevoke(ks, owner, 1), C.R_LAST_OWNER);
+    assert.equal(ksRetire(ks, owner, 1, false), C.R_LAST_OWNER);
     assert.equal(ksUpdate(ks, owner, key(1, C.ROLE_OWNER, { flags: 1 })), C.R_LAST_OWNER);
     assert.equal(ksUpdate(ks, owner, key(1, C.ROLE_DRIVER)), C.R_LAST_OWNER);
-    assert.equal(ksRemove(ks, owner, 1), C.R_LAST_OWNER);
+    assert.equal(ksRetire(ks, owner, 1, true), C.R_LAST_OWNER);
     ksAdd(ks, owner, key(2));
-    assert.equal(ksRevoke(ks, owner, 1), C.R_OK, 'with a second owner it may');
+    assert.equal(ksRetire(ks, owner, 1, false), C.R_OK, 'with a second owner it may');
     assert.equal(ksLookup(ks, 1)!.flags & FLAG_REVOKED, FLAG_REVOKED);
     assert.equal(ksActiveOwners(ks), 1);
   });
@@ -119,8 +119,8 @@ describe('key store', () => {
         const actor = o.actor === 0 ? ksLookup(ks, 100) : ksLookup(ks, o.actor);
         if (o.actor !== 0 && !actor) continue; // only keys that exist can act
         const before = ksActiveOwners(ks);
-        const r = o.t === 'add' ? ksAdd(ks, actor, key(o.id, o.role)) : o.t === 'revoke' ? ksRevoke(ks, actor, o.id)
-          : o.t === 'remove' ? ksRemove(ks, actor, o.id) : ksUpdate(ks, actor, { ...(ksLookup(ks, o.id) || key(o.id)), role: o.role });
+        const r = o.t === 'add' ? ksAdd(ks, actor, key(o.id, o.role)) : o.t === 'revoke' ? ksRetire(ks, actor, o.id, false)
+          : o.t === 'remove' ? ksRetire(ks, actor, o.id, true) : ksUpdate(ks, actor, { ...(ksLookup(ks, o.id) || key(o.id)), role: o.role });
         if (r === C.R_OK) {
           assert.ok(isActiveOwner(actor), 'only an active owner changed the table');
           if (o.t === 'add') model.set(o.id, key(o.id, o.role));
@@ -134,6 +134,7 @@ describe('key store', () => {
         assert.equal(new Set(ids).size, ids.length, 'unique');
         assert.ok(ids.length <= 16, 'within capacity');
         assert.deepEqual(ids, [...model.keys()].sort((a, b) => a - b), 'matches the model');
+        for (const id of ids) assert.deepEqual(ksLookup(ks, id), model.get(id), 'every field of every record matches the model');
         assert.ok(ksActiveOwners(ks) >= 1, 'never without an owner');
         if (before >= 1) assert.ok(ksActiveOwners(ks) >= 1);
         assert.deepEqual(allIds(open(flash, 16)), ids, 'what is in flash is what we see');
@@ -154,8 +155,8 @@ describe('key store', () => {
         };
         const updates: Array<[string, (ks: KeyStore, owner: KeyRecord) => number]> = [
           ['add', (ks, o) => ksAdd(ks, o, key(5000, C.ROLE_DRIVER))],
-          ['revoke', (ks, o) => ksRevoke(ks, o, 14)],
-          ['remove', (ks, o) => ksRemove(ks, o, 21)],
+          ['revoke', (ks, o) => ksRetire(ks, o, 14, false)],
+          ['remove', (ks, o) => ksRetire(ks, o, 21, true)],
         ];
         for (const [name, update] of updates) {
           // Learn the old and new tables and how many writes the update makes.

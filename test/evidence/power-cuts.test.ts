@@ -8,7 +8,7 @@
  * entry is lost (the ring only drops its oldest segment), nothing torn reads as an entry, and the
  * owner can still unlock.
  *
- * The key store's own module-level cuts (ksAdd/ksRevoke/ksRemove with 10 and 200 keys) are in
+ * The key store's own module-level cuts (ksAdd/ksRetire with 10 and 200 keys) are in
  * test/core/keystore.test.ts; here the key table is cut through the protocol (ADD_KEY, REVOKE, the
  * enrolment window), together with the log entries those paths write.
  */

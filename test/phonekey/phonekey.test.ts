@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { type Core, coreStart, manageKey, openEnrolWindow, setTime } from '../../firmware/core';
+import { type Core, coreStart, manageKey, openEnrolWindow, retireKey, setTime } from '../../firmware/core';
 import { ksLookup } from '../../firmware/keystore';
 import { type PhoneKey, phoneKeyStart } from '../../firmware/phonekey';
 import { type Site, keySecret, siteLoad } from '../../firmware/site';
@@ -151,7 +151,7 @@ describe('phone key over BLE', () => {
     manageKey(r.core, owner, 'add', key(3, C.ROLE_GUEST, { notAfter: NOW - 1 }));
     setTime(r.core, owner, NOW);
     const k2 = fileFor(r, 2), k3 = fileFor(r, 3);
-    manageKey(r.core, owner, 'revoke', key(2, C.ROLE_DRIVER));
+    retireKey(r.core, owner, 2, false);
     let nonce = connect(r);
     const a = run(r, k2, nonce, OP.UNLOCK);
     assert.equal(a.status, C.R_REVOKED);
