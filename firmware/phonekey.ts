@@ -131,17 +131,42 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
   send(pk, m);
 }
 
-/** COMMAND: type | key id u32 | op u8 | valid ms u16 | args | tag 16 */
+/**
+ * COMMAND: type | key id u32 | op u8 | valid ms u16 | args | tag 16. The proof is checked (and an
+ * unlock, lock or drive-enable done) in `prove`, whose locals are gone before an owner's command
+ * runs: that command may rewrite the key table, the deepest call chain the firmware has.
+ */
 function onCommand(pk: PhoneKey, msg: Uint8Array): void {
-  const core = pk.core;
   const nonce = pk.nonce;
   if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { refuse(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND, 0); return; }
-  const keyId = readU32(msg, 1);
   const op = msg[5];
+  const proof = prove(pk, msg, nonce, op);
+  if (!proof) return;
+  let reason = proof.reason;
+  let data: Uint8Array | undefined;
+  if (reason === C.R_OK && !isRequest(op)) {
+    const r = manage(pk, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES), pk.core.actor!, proof.secret, nonce);
+    reason = r.reason;
+    data = r.data;
+  }
+  respond(pk, proof.secret, nonce, op, reason, data);
+}
+
+function isRequest(op: number): boolean {
+  return op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
+}
+
+/**
+ * Consumes the nonce and checks the command's MAC and the key's rights; does an unlock, lock or
+ * drive-enable. Returns the reason and the key's secret for the answer, or undefined when nothing
+ * was proven (the peer has then been refused).
+ */
+function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { reason: number; secret: Uint8Array } | undefined {
+  const core = pk.core;
+  const keyId = readU32(msg, 1);
   const validMs = readU16(msg, 6);
   const body = msg.subarray(0, msg.length - TAG_BYTES);
   const tag = msg.subarray(msg.length - TAG_BYTES);
-  const args = msg.subarray(CMD_HEAD, msg.length - TAG_BYTES);
   const age = core.p.clock.uptimeMs() - pk.nonceAt;
   const spent = pk.spent;
   freshNonce(pk); // this command consumes the nonce, whatever happens next
@@ -157,25 +182,14 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   };
   const perm = op === OP_UNLOCK ? C.PERM_UNLOCK : op === OP_LOCK ? C.PERM_LOCK : op === OP_DRIVE ? C.PERM_DRIVE
     : op === OP_STATUS ? 0 : C.PERM_MANAGE;
-  let reason: number;
-  let data: Uint8Array | undefined;
-  if (op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE) {
-    reason = request(core, keyId, perm, verify);
-  } else {
-    reason = authenticate(core, keyId, perm, verify);
-    if (reason === C.R_OK) {
-      const r = manage(pk, op, args, core.actor!, secret!, nonce);
-      reason = r.reason;
-      data = r.data;
-    }
-  }
+  const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
   if (!secret) {
     // Nothing proven: say only that, with the next nonce and (if locked out) when to retry.
     if (reason === C.R_UNKNOWN_KEY) macOf(pk, keySecret(core.p.crypto, pk.site, keyId, 0), DOMAIN_COMMAND, nonce, body); // same work as a known key
     refuse(pk, reason === C.R_LOCKED_OUT ? C.R_LOCKED_OUT : C.R_BAD_MAC, reason === C.R_LOCKED_OUT ? 30 : 0);
-    return;
+    return undefined;
   }
-  respond(pk, secret, nonce, op, reason, data);
+  return { reason, secret };
 }
 
 /** RESPONSE: type | status | op | next nonce 16 | data | tag 16 (over the command's nonce). */
