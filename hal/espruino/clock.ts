@@ -1,7 +1,10 @@
 /** Clock port on Espruino: time since boot from getTime(). Nothing here calls setTime(). */
 import type { Clock } from '../ports';
 
+// Module level, like hal/espruino/timers.ts: no scope-chain array. `boot` is when the bundle ran.
+const boot = getTime();
+const clock: Clock = { uptimeMs: () => (getTime() - boot) * 1000 };
+
 export function espruinoClock(): Clock {
-  const boot = getTime();
-  return { uptimeMs: () => (getTime() - boot) * 1000 };
+  return clock;
 }

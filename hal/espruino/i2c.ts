@@ -5,11 +5,13 @@
  */
 import type { I2CBus } from '../ports';
 
+// Module level, like hal/espruino/timers.ts: no scope-chain array per method.
+const bus: I2CBus = {
+  writeTo: (address, data) => I2C1.writeTo(address, data),
+  readFrom: (address, length) => I2C1.readFrom(address, length),
+};
+
 export function espruinoI2C(sda: number, scl: number, bitrate: number): I2CBus {
-  const i2c = I2C1;
-  i2c.setup({ sda: sda, scl: scl, bitrate: bitrate });
-  return {
-    writeTo: (address, data) => i2c.writeTo(address, data),
-    readFrom: (address, length) => i2c.readFrom(address, length),
-  };
+  I2C1.setup({ sda: sda, scl: scl, bitrate: bitrate });
+  return bus;
 }

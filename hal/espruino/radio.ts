@@ -7,32 +7,58 @@
 import type { Radio } from '../ports';
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
 
-export function espruinoRadio(dev: boolean): Radio {
-  // Espruino tells JavaScript nothing of the negotiated MTU, but a phone never writes a packet
-  // longer than MTU - 3: the longest it wrote on this connection is a safe size for our answers.
-  let payload = 20;
-  return {
-    start: (onConnect, onDisconnect, onPacket) => {
-      const sec = dev ? undefined : { read: { encrypted: true, lesc: true }, write: { encrypted: true, lesc: true } };
-      const services: { [s: string]: { [c: string]: NrfCharacteristic } } = {};
-      const chars: { [c: string]: NrfCharacteristic } = {};
-      chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], security: sec, onWrite: (evt) => { const p = new Uint8Array(evt.data); if (p.length > payload) payload = p.length; onPacket(p); } };
-      chars[TX_UUID] = { notify: true, readable: true, maxLen: 244, value: [0], security: sec };
-      services[SERVICE_UUID] = chars;
-      if (!dev) NRF.setSecurity({ bond: true, lesc: true, mitm: false, pair: true });
-      NRF.setServices(services, { uart: dev, advertise: [SERVICE_UUID] });
-      NRF.on('connect', () => { payload = 20; onConnect(); });
-      NRF.on('disconnect', () => { payload = 20; onDisconnect(); });
-    },
-    send: (packet) => {
-      const u: { [s: string]: { [c: string]: { value: Uint8Array; notify: boolean } } } = {};
-      const c: { [c: string]: { value: Uint8Array; notify: boolean } } = {};
-      c[TX_UUID] = { value: packet, notify: true };
-      u[SERVICE_UUID] = c;
-      NRF.updateServices(u);
-    },
-    payloadSize: () => payload,
-    linkEncrypted: () => !!NRF.getSecurityStatus().encrypted,
-    disconnect: () => NRF.disconnect(),
-  };
+// Module level, like hal/espruino/timers.ts: methods and event handlers made at the bundle's top
+// level carry no scope-chain array, and none of them keeps start()'s tables alive.
+// Espruino tells JavaScript nothing of the negotiated MTU, but a phone never writes a packet
+// longer than MTU - 3: the longest it wrote on this connection is a safe size for our answers.
+let payload = 20;
+let dev = false;
+let handlers: { connect: () => void; disconnect: () => void; packet: (p: Uint8Array) => void } | undefined;
+
+function received(evt: { data: ArrayBuffer }): void {
+  const p = new Uint8Array(evt.data);
+  if (p.length > payload) payload = p.length;
+  if (handlers) handlers.packet(p);
+}
+
+function connected(): void {
+  payload = 20;
+  if (handlers) handlers.connect();
+}
+
+function disconnected(): void {
+  payload = 20;
+  if (handlers) handlers.disconnect();
+}
+
+const radio: Radio = {
+  start: (onConnect, onDisconnect, onPacket) => {
+    handlers = { connect: onConnect, disconnect: onDisconnect, packet: onPacket };
+    const sec = dev ? undefined : { read: { encrypted: true, lesc: true }, write: { encrypted: true, lesc: true } };
+    const services: { [s: string]: { [c: string]: NrfCharacteristic } } = {};
+    const chars: { [c: string]: NrfCharacteristic } = {};
+    chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], security: sec, onWrite: received };
+    chars[TX_UUID] = { notify: true, readable: true, maxLen: 244, value: [0], security: sec };
+    services[SERVICE_UUID] = chars;
+    if (!dev) NRF.setSecurity({ bond: true, lesc: true, mitm: false, pair: true });
+    NRF.setServices(services, { uart: dev, advertise: [SERVICE_UUID] });
+    NRF.on('connect', connected);
+    NRF.on('disconnect', disconnected);
+  },
+  send: (packet) => {
+    const u: { [s: string]: { [c: string]: { value: Uint8Array; notify: boolean } } } = {};
+    const c: { [c: string]: { value: Uint8Array; notify: boolean } } = {};
+    c[TX_UUID] = { value: packet, notify: true };
+    u[SERVICE_UUID] = c;
+    NRF.updateServices(u);
+  },
+  payloadSize: () => payload,
+  linkEncrypted: () => !!NRF.getSecurityStatus().encrypted,
+  disconnect: () => NRF.disconnect(),
+};
+
+/** The radio port; `devBuild` keeps the Nordic UART console (dev builds only). One radio per board. */
+export function espruinoRadio(devBuild: boolean): Radio {
+  dev = devBuild;
+  return radio;
 }

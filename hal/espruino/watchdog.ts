@@ -1,9 +1,12 @@
 /** Watchdog port on Espruino: manual kick only (isAuto false), so a hung main loop resets the board. */
 import type { Watchdog } from '../ports';
 
+// Module level, like hal/espruino/timers.ts: no scope-chain array per method.
+const watchdog: Watchdog = {
+  start: (seconds) => E.enableWatchdog(seconds, false),
+  kick: () => E.kickWatchdog(),
+};
+
 export function espruinoWatchdog(): Watchdog {
-  return {
-    start: (seconds) => E.enableWatchdog(seconds, false),
-    kick: () => E.kickWatchdog(),
-  };
+  return watchdog;
 }

@@ -122,6 +122,9 @@
         }
       }
       emit("s" + JSON.stringify({ s: out, o: o || {} }));
+      // The real NRF.setServices keeps the table it was given (hiddenRoot BLE_SVC_D, to apply it
+      // again after a restart), so it stays in the firmware's share here too.
+      F.svc = s;
     },
     updateServices: function (u) { ask("u" + JSON.stringify(u)); },
     setSecurity: function (o) { emit("y" + JSON.stringify(o)); },
