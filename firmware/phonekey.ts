@@ -184,9 +184,11 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
     : op === OP_STATUS ? 0 : C.PERM_MANAGE;
   const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
   if (!secret) {
-    // Nothing proven: say only that, with the next nonce and (if locked out) when to retry.
+    // Nothing proven: say only that, with the next nonce and (if locked out) when to retry. An
+    // internal error (the board could not check, e.g. no memory for a digest) is said as such: it
+    // is not the peer's fault, and known and unknown keys meet it alike.
     if (reason === C.R_UNKNOWN_KEY) macOf(pk, keySecret(core.p.crypto, pk.site, keyId, 0), DOMAIN_COMMAND, nonce, body); // same work as a known key
-    refuse(pk, reason === C.R_LOCKED_OUT ? C.R_LOCKED_OUT : C.R_BAD_MAC, reason === C.R_LOCKED_OUT ? 30 : 0);
+    refuse(pk, reason === C.R_LOCKED_OUT || reason === C.R_ERROR ? reason : C.R_BAD_MAC, reason === C.R_LOCKED_OUT ? 30 : 0);
     return undefined;
   }
   return { reason, secret };

@@ -14,6 +14,8 @@ interface EspruinoE {
   toUint8Array(data: string | ArrayBuffer | Uint8Array | number[]): Uint8Array;
   toString(data: Uint8Array | ArrayBuffer | number[]): string;
   CRC32(data: string | Uint8Array): number;
+  /** Garbage-collects, then moves variables so free memory is contiguous (slow). Not on SAVE_ON_FLASH builds. */
+  defrag(): void;
   on(event: 'init' | 'kill', fn: () => void): void;
   on(event: 'errorFlag', fn: (flags: string[]) => void): void;
   reboot(): void;
@@ -32,7 +34,8 @@ interface StorageModule {
 
 interface CryptoAesOptions { iv?: Uint8Array; mode?: 'CBC' | 'CFB' | 'CTR' | 'OFB' | 'ECB' }
 interface CryptoModule {
-  SHA256(data: string | Uint8Array): ArrayBuffer;
+  /** undefined (after printing an error) when no contiguous block is free for the result. */
+  SHA256(data: string | Uint8Array): ArrayBuffer | undefined;
   AES?: {
     encrypt(data: Uint8Array, key: Uint8Array, options?: CryptoAesOptions): ArrayBuffer | undefined;
     decrypt(data: Uint8Array, key: Uint8Array, options?: CryptoAesOptions): ArrayBuffer | undefined;

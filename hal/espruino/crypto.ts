@@ -1,22 +1,48 @@
 /** Crypto port on Espruino: crypto.SHA256 everywhere; AES-128-ECB only where the board's build has it. */
 import type { Crypto } from '../ports';
 
+// Module level, like hal/espruino/timers.ts: no scope-chain array per method.
+//
+// A native SHA-256 or AES result needs one contiguous, aligned run of free variables. Near the top
+// of a Puck.js's memory the free list can be too fragmented for that even after the garbage
+// collection the call runs itself: the call then prints "ERROR: Not enough memory for result" and
+// returns undefined. A wrong digest would refuse a genuine key (and count it towards a lockout), so
+// each call is retried once after E.defrag() (slow, but rare), and throws if it still has no room.
+const CR = require('crypto');
+
+function sha256(data: Uint8Array): Uint8Array {
+  let r = CR.SHA256(data);
+  if (!r) { E.defrag(); r = CR.SHA256(data); }
+  if (!r) throw new Error('SHA256: no memory');
+  return new Uint8Array(r);
+}
+
+function aesBlock(encrypt: boolean, key: Uint8Array, block: Uint8Array): Uint8Array {
+  const aes = CR.AES!;
+  let r = encrypt ? aes.encrypt(block, key, { mode: 'ECB' }) : aes.decrypt(block, key, { mode: 'ECB' });
+  if (!r) { E.defrag(); r = encrypt ? aes.encrypt(block, key, { mode: 'ECB' }) : aes.decrypt(block, key, { mode: 'ECB' }); }
+  // Also a bad length: the build prints an error and returns undefined (no throw) for that too.
+  if (!r) throw new Error('AES');
+  return new Uint8Array(r);
+}
+
+const port: Crypto = {
+  sha256,
+  crc32: (s) => E.CRC32(s),
+};
+
+function aesEncrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
+  return aesBlock(true, key, block);
+}
+
+function aesDecrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
+  return aesBlock(false, key, block);
+}
+
 export function espruinoCrypto(hasAes: boolean): Crypto {
-  const c = require('crypto');
-  const port: Crypto = { sha256: (data) => new Uint8Array(c.SHA256(data)), crc32: (s) => E.CRC32(s) };
-  const aes = c.AES;
-  if (hasAes && aes) {
-    // The build prints an error and returns undefined (no throw) on a bad length: turn that into a throw.
-    port.aesEncryptBlock = (key, block) => {
-      const r = aes.encrypt(block, key, { mode: 'ECB' });
-      if (!r) throw new Error('AES');
-      return new Uint8Array(r);
-    };
-    port.aesDecryptBlock = (key, block) => {
-      const r = aes.decrypt(block, key, { mode: 'ECB' });
-      if (!r) throw new Error('AES');
-      return new Uint8Array(r);
-    };
+  if (hasAes && CR.AES) {
+    port.aesEncryptBlock = aesEncrypt;
+    port.aesDecryptBlock = aesDecrypt;
   }
   return port;
 }

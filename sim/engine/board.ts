@@ -10,7 +10,7 @@ import type { Timers } from '../../hal/ports';
 import * as clk from './clock';
 import * as st from './storage';
 import { createSandbox, formatUncaught, type Sandbox } from './vm-context';
-import { installGlobals, pinLevel, pinsView, type Host, type I2CDevice, type PinState, type Session, type Watch } from './globals';
+import { installGlobals, pinLevel, pinsView, type Heap, type Host, type I2CDevice, type PinState, type Session, type Watch } from './globals';
 import { createNrf, nrfGlobal, nrfReset, type NrfHost } from './nrf';
 
 export interface SimBoardOptions {
@@ -105,6 +105,13 @@ export interface SimBoard {
   listen(l: BoardListener): () => void;
   /** The console's echo(0/1) state: false after echo(0) until echo(1) or a reboot. */
   readonly echo: boolean;
+  /**
+   * A fragmented heap: every native crypto result (SHA-256, AES) finds no contiguous free block,
+   * prints "ERROR: Not enough memory for result" and returns undefined, as the real interpreter
+   * does near the top of its memory, until the firmware calls E.defrag() ('until-defrag') or until
+   * the next boot ('always'). VM engine only: in the real interpreter its allocator decides.
+   */
+  fragmentHeap(how: false | 'until-defrag' | 'always'): void;
   /** Reset button: a fresh VM over the same flash; all outputs low. */
   reset(): void;
   /** Pulls the power now. */
@@ -126,6 +133,11 @@ export interface BoardMemory {
   ballast: number;
   /** Variables the interpreter uses with nothing loaded (a board has its own such share). */
   bare: number;
+  /**
+   * How often a native result (SHA-256, AES) found no contiguous free block and the interpreter
+   * printed "ERROR: Not enough memory for result" (the firmware retries after E.defrag()).
+   */
+  noRoom: number;
 }
 
 /** The firmware's part of a measurement (with the interpreter's bare share, as a board's figure has its own). */
@@ -229,6 +241,8 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const sim = (text: string) => { log.push({ at: clock.now, from: 'sim', text }); };
   const listeners: BoardListener[] = [];
   let echo = true;
+  /** RAM state: a reboot starts with an unfragmented heap. */
+  const heap: Heap = { fragmented: false };
   let pendingBoot: 'reset' | 'load' | undefined;
   const print = (text: string) => {
     for (const line of String(text).split('\n')) log.push({ at: clock.now, from: 'board', text: line });
@@ -292,6 +306,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     nrfReset(nrf.state);
     pins.out = {};
     pins.mode = {};
+    heap.fragmented = false;
     dead = false;
     const s: Session = { alive: true, handlers: {}, watches: [], i2cReady: false };
     session = s;
@@ -310,6 +325,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       kickWatchdog: () => wdt.kick(),
       requestBoot: (kind) => { if (!pendingBoot || kind === 'reset') pendingBoot = kind; later(doPendingBoot); },
       setEcho: (on) => { echo = on; },
+      heap,
     };
     const gate = <F extends (...a: any[]) => any>(fn: F): F => ((...a: any[]) => {
       if (!s.alive) throw s.stopError || sb.realm.error('board stopped');
@@ -425,6 +441,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     listen: (l) => { listeners.push(l); return () => { const i = listeners.indexOf(l); if (i >= 0) listeners.splice(i, 1); }; },
     get echo() { return echo; },
     reset: () => boot('reset'),
+    fragmentHeap: (how) => { heap.fragmented = how; },
     powerCut: cut,
     powerOn: () => boot('power on'),
   };

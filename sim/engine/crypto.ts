@@ -7,14 +7,19 @@
 import * as nodeCrypto from 'node:crypto';
 import { toBytes } from './storage';
 import type { Realm } from './realm';
+import type { Heap } from './globals';
 
-export function cryptoModule(realm: Realm, hasAes: boolean, printError: (line: string) => void): object {
-  const hash = (algo: string) => (data: unknown) => realm.arrayBuffer(nodeCrypto.createHash(algo).update(toBytes(data)).digest());
+/** What the interpreter prints when a native result finds no contiguous free block (then it returns undefined). */
+export const NO_ROOM = 'ERROR: Not enough memory for result';
+
+export function cryptoModule(realm: Realm, hasAes: boolean, printError: (line: string) => void, heap: Heap = { fragmented: false }): object {
+  const room = () => { if (heap.fragmented) printError(NO_ROOM); return !heap.fragmented; };
+  const hash = (algo: string) => (data: unknown) => (room() ? realm.arrayBuffer(nodeCrypto.createHash(algo).update(toBytes(data)).digest()) : undefined);
   const mod: Record<string, unknown> = { SHA1: hash('sha1'), SHA256: hash('sha256') };
   if (hasAes) {
     mod.AES = {
-      encrypt: (data: unknown, key: unknown, options?: { iv?: unknown; mode?: string }) => aes(realm, true, data, key, options, printError),
-      decrypt: (data: unknown, key: unknown, options?: { iv?: unknown; mode?: string }) => aes(realm, false, data, key, options, printError),
+      encrypt: (data: unknown, key: unknown, options?: { iv?: unknown; mode?: string }) => (room() ? aes(realm, true, data, key, options, printError) : undefined),
+      decrypt: (data: unknown, key: unknown, options?: { iv?: unknown; mode?: string }) => (room() ? aes(realm, false, data, key, options, printError) : undefined),
     };
   }
   return realm.plain(mod);

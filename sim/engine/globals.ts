@@ -70,7 +70,11 @@ export interface Host {
   requestBoot(kind: 'reset' | 'load'): void;
   /** echo(0/1): whether the console echoes input and prints results. */
   setEcho(on: boolean): void;
+  /** A fragmented heap (SimBoard.fragmentHeap): native crypto results find no room until E.defrag(), or never with 'always'. */
+  heap: Heap;
 }
+
+export interface Heap { fragmented: false | 'until-defrag' | 'always' }
 
 export function pinLevel(pins: PinState, pin: number): number {
   if (pins.input[pin] !== undefined) return pins.input[pin];
@@ -168,6 +172,7 @@ export function installGlobals(h: Host, nrf: object): void {
     toUint8Array: gate((...a: unknown[]) => h.realm.uint8(bytesOf(a))),
     toString: gate((...a: unknown[]) => st.latin1(Uint8Array.from(bytesOf(a)))),
     CRC32: gate((d: unknown) => crc32(bytesOf([d]))),
+    defrag: gate(() => { if (h.heap.fragmented === 'until-defrag') h.heap.fragmented = false; }),
     enableWatchdog: gate((sec: number, auto?: unknown) => h.enableWatchdog(!(sec >= 0) ? 1 : Number(sec), auto === undefined || !!auto)),
     kickWatchdog: gate(() => h.kickWatchdog()),
     on: gate((ev: string, fn: unknown) => { (s.handlers[ev] = s.handlers[ev] || []).push(fn); }),
@@ -178,7 +183,7 @@ export function installGlobals(h: Host, nrf: object): void {
   let crypto: object | undefined;
   g.require = gate((name: string) => {
     if (name === 'Storage') return storage;
-    if (name === 'crypto') return crypto || (crypto = cryptoModule(h.realm, h.board.crypto.aes, (l) => h.print(l)));
+    if (name === 'crypto') return crypto || (crypto = cryptoModule(h.realm, h.board.crypto.aes, (l) => h.print(l), h.heap));
     throw h.realm.error('Module ' + name + ' not found');
   });
 

@@ -22,6 +22,7 @@ import type { BoardConfig } from '../../hal/boards/types';
 import * as clk from '../engine/clock';
 import { type BoardListener, type LogLine, type SimBoard, hostTimers, radioAddress, simWatchdog } from '../engine/board';
 import { type I2CDevice, type PinState, findI2CDevice, pinLevel, pinsView } from '../engine/globals';
+import { NO_ROOM } from '../engine/crypto';
 import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
 import type { Realm } from '../engine/realm';
 import { byteLiteral, crc32 } from '../../tools/espruino/interpreter';
@@ -157,6 +158,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   let boots = 0;
   let syncs = 0;
   let peak = 0;
+  let noRoom = 0;
   const budget = interpreterBudget(opts.bin, timeoutMs);
   // The firmware gets the board's variables, no more: a ballast takes what the interpreter has beyond
   // the board's budget and the prelude's own share.
@@ -182,6 +184,8 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     if (!text) return;
     outputTail = (outputTail + text).slice(-4096);
     for (const line of text.split('\n')) {
+      // Not uncaught: the native call returned undefined and the firmware copes (counted in memory()).
+      if (line.trim() === NO_ROOM) { noRoom++; print(line.trim()); continue; }
       if (!TROUBLE.test(line)) continue;
       uncaught.push(line.trim());
       print(line.trim());
@@ -333,7 +337,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     engine: 'espruino',
     memory: () => {
       const m = exchange('process.memory()') as { usage: number; free: number; total: number } | undefined;
-      return m ? { usage: m.usage, free: m.free, total: m.total, peak, prelude: budget.prelude, ballast, bare: budget.bare } : undefined;
+      return m ? { usage: m.usage, free: m.free, total: m.total, peak, prelude: budget.prelude, ballast, bare: budget.bare, noRoom } : undefined;
     },
     close: () => { stopProcess(); dead = true; fs.rmSync(dir, { recursive: true, force: true }); },
     pins: {
@@ -415,6 +419,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     listen: (l) => { listeners.push(l); return () => { const i = listeners.indexOf(l); if (i >= 0) listeners.splice(i, 1); }; },
     echo: true,
     reset: () => boot('reset'),
+    fragmentHeap: () => { throw new Error('fragmentHeap: in the real interpreter its own allocator decides; use the VM engine'); },
     powerCut: cut,
     powerOn: () => boot('power on'),
   };

@@ -172,8 +172,12 @@ export class InterpreterExited extends Error {
   }
 }
 
-/** What the interpreter prints when it abandons the code that was running. */
-const STUCK = /Execution Interrupted|Not enough memory/;
+/**
+ * What the interpreter prints when it abandons the code that was running. Not "ERROR: Not enough
+ * memory for result": a native function (SHA-256, AES) prints that, returns undefined and the code
+ * runs on (the firmware retries after E.defrag()).
+ */
+const STUCK = /Execution Interrupted|OUT OF MEMORY/;
 
 export class InterpreterStuck extends Error {
   constructor(readonly output: string) {
