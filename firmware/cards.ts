@@ -87,7 +87,7 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   cards.lastId = id;
   cards.lastSeen = now;
   if (same) { cards.reader.release(); return; }
-  const rec = ksLookup(core.ks, id);
+  let rec = ksLookup(core.ks, id);
   const desfire = (sak & SAK_ISO14443_4) !== 0;
   if (!rec && cards.enrol && now < cards.enrolUntil) { enrolCard(cards, id, uid, sak, desfire); return; }
   const perm = core.state === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
@@ -104,6 +104,10 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
     return;
   }
   cards.busy = true;
+  // The closures below keep this scope until the decision, which writes to flash at the card
+  // tap's highest point for memory: keep a boolean, not the decoded record (~25 variables).
+  const owner = isActiveOwner(rec);
+  rec = undefined;
   authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
     // Decide on a fresh stack: the authentication's call frames and buffers are gone by then,
     // so they do not sit under the decision's flash writes (every frame costs variables).
@@ -111,7 +115,7 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
       safely(core, () => {
         if (!ok) core.p.console.log('card ' + id + ': ' + reason);
         const button = core.p.button;
-        if (ok && isActiveOwner(rec) && button && button.read()) {
+        if (ok && owner && button && button.read()) {
           // Owner card + button held: the physical act that opens the phone-key enrolment window.
           openEnrolWindow(core, C.ROLE_DRIVER);
         } else {

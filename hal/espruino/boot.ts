@@ -23,6 +23,9 @@ import { espruinoI2C } from './i2c';
 import { benchOutput, benchRadio } from './bench';
 import { personaliseDesfire } from '../../firmware/desfire-personalise';
 
+// Module level, like hal/espruino/timers.ts: a closure made in boot() would keep boot()'s scope.
+const consolePort = { log: (m: string) => console.log(m) };
+
 export function boot(board: BoardConfig): void {
   let p = board.pins;
   let relay = espruinoOutput(p.relay, board.relayActiveHigh);
@@ -42,7 +45,7 @@ export function boot(board: BoardConfig): void {
     door: p.door === undefined ? undefined : espruinoInput(p.door, true, 'input_pullup'),
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: espruinoWatchdog(),
-    console: { log: (m) => console.log(m) },
+    console: consolePort,
     radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
