@@ -54,8 +54,11 @@ export function genWrite(storage: FlashStorage, crypto: Crypto, base: string, cu
   storage.erase(name);
   const head = MAGIC + str32(seq) + str32(length);
   let ok = storage.write(name, head, 0, GEN_HEADER + length);
-  for (let off = 0; ok && off < length;) {
-    const part = chunk(off);
+  // Declared here, not in the loop: on Espruino a block with its own let/const costs a scope
+  // (about 3 variables), and this loop sits at the bottom of the firmware's deepest call chain.
+  let off = 0, part: string;
+  while (ok && off < length) {
+    part = chunk(off);
     if (!part.length || off + part.length > length) { ok = false; break; }
     ok = storage.write(name, part, GEN_HEADER + off);
     off += part.length;

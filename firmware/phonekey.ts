@@ -142,14 +142,9 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const op = msg[5];
   const proof = prove(pk, msg, nonce, op);
   if (!proof) return;
-  let reason = proof.reason;
-  let data: Uint8Array | undefined;
-  if (reason === C.R_OK && !isRequest(op)) {
-    const r = manage(pk, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES), pk.core.actor!, proof.secret, nonce);
-    reason = r.reason;
-    data = r.data;
-  }
-  respond(pk, proof.secret, nonce, op, reason, data);
+  let r: { reason: number; data?: Uint8Array } = proof;
+  if (proof.reason === C.R_OK && !isRequest(op)) r = manage(pk, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES), pk.core.actor!, proof.secret, nonce);
+  respond(pk, proof.secret, nonce, op, r.reason, r.data);
 }
 
 function isRequest(op: number): boolean {
@@ -231,9 +226,8 @@ function manage(pk: PhoneKey, op: number, a: Uint8Array, actor: KeyRecord, secre
   }
   if (op === OP_REVOKE || op === OP_REMOVE) {
     if (a.length < 4) return { reason: C.R_BAD_INPUT };
-    const id = readU32(a, 0);
-    if (ksFind(core.ks, id) < 0) return { reason: C.R_UNKNOWN_KEY };
-    return { reason: retireKey(core, actor, id, op === OP_REMOVE) };
+    if (ksFind(core.ks, readU32(a, 0)) < 0) return { reason: C.R_UNKNOWN_KEY };
+    return { reason: retireKey(core, actor, readU32(a, 0), op === OP_REMOVE) };
   }
   if (op === OP_LIST_KEYS) {
     // args: first index u16 -> total u16 | up to 4 records
