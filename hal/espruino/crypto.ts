@@ -39,8 +39,9 @@ function aesDecrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
   return aesBlock(false, key, block);
 }
 
+/** The crypto port; AES only where the board's build has it, and only in builds with keycards (its only user). */
 export function espruinoCrypto(hasAes: boolean): Crypto {
-  if (hasAes && CR.AES) {
+  if (__NFC__ && hasAes && CR.AES) {
     port.aesEncryptBlock = aesEncrypt;
     port.aesDecryptBlock = aesDecrypt;
   }

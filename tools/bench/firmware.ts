@@ -137,7 +137,7 @@ async function cardDecision(bin: string) {
   let hostOk = false;
   authenticateDesfire(cfg, (apdu, cb) => { const a = card.apdu(apdu)!; answers.push(Buffer.from(a).toString('hex')); cb(a); }, uid, 0x20, (ok) => { hostOk = ok; });
   if (!hostOk) throw new Error('the recorded transcript does not authenticate on the host');
-  const bundle = (await bundleFirmware(boardById('puckjs')!, { entry: CARD_ENTRY })).code;
+  const bundle = (await bundleFirmware(boardById('puckjs-nfc')!, { entry: CARD_ENTRY })).code; // a keycard build: the crypto port has AES
   const s = await bootImage(bin, undefined, bundle);
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   try {
