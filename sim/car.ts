@@ -43,14 +43,16 @@ export interface CarOptions {
   engine?: 'vm' | 'espruino';
   /** Engine 'espruino' only: the variables the firmware gets instead of the board's (a margin check). */
   variables?: number;
+  /** Engine 'espruino' only: where the memory probe writes (tools/bench/memory.ts). */
+  memoryProbe?: string;
 }
 
 /** The board for a car: the bundle on the engine asked for. */
-function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm' | 'espruino', variables?: number): SimBoard {
+function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm' | 'espruino', variables?: number, memoryProbe?: string): SimBoard {
   if (engine === 'vm') return createSimBoard({ board: config, bundle, seed });
   const bin = espruinoBinary();
   if (!bin) throw new Error('the espruino engine needs ESPRUINO_BIN: an Espruino interpreter built for Linux (docs/ESPRUINO.md)');
-  return createEspruinoBoard({ board: config, bundle, seed, bin, variables });
+  return createEspruinoBoard({ board: config, bundle, seed, bin, variables, memoryProbe });
 }
 
 export interface SimCar {
@@ -88,7 +90,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const site = newSite(rnd);
   const bundle = await firmwareFor(config, opts.dev);
   // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
-  const board = boardFor(config, bundle, seed, opts.engine || 'vm', opts.variables);
+  const board = boardFor(config, bundle, seed, opts.engine || 'vm', opts.variables, opts.memoryProbe);
   // The door is shut when the story starts (its sensor reads high, "open", through the pull-up otherwise).
   if (config.pins.door !== undefined) board.pins.setInput(config.pins.door, 0);
   const flash = flashOf(board);

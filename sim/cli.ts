@@ -5,6 +5,7 @@
  *                        runs scenarios headless, prints their timelines, exits non-zero on a failure;
  *                        --engine espruino runs the bundle in the real interpreter (ESPRUINO_BIN);
  *                        --variables N gives the firmware N variables instead of the board's
+ *                        --memory-probe FILE records live memory for tools/bench/memory.ts
  *   repl [--board id]    an interactive car: unlock, lock, tap, door, button, advance, log, ...
  *   console [--board id] [--port N] [--boot file.js]
  *                        a simulated board's Espruino console on tcp://127.0.0.1:N for the espruino
@@ -30,9 +31,11 @@ async function main(argv: string[]): Promise<number | undefined> {
     if (engine !== 'vm' && engine !== 'espruino') { console.error('--engine is vm or espruino'); return 2; }
     const variables = flag('variables') === undefined ? undefined : Number(flag('variables'));
     if (variables !== undefined && !(engine === 'espruino' && variables > 0)) { console.error('--variables N goes with --engine espruino'); return 2; }
+    const probe = flag('memory-probe');
+    if (probe !== undefined && engine !== 'espruino') { console.error('--memory-probe FILE goes with --engine espruino'); return 2; }
     let failed = 0;
     for (const s of chosen) {
-      const out = await runScenario(s, engine, variables);
+      const out = await runScenario(s, engine, variables, probe);
       console.log(out.timeline.join('\n'));
       console.log(out.ok ? `PASSED ${s.name}\n` : `FAILED ${s.name}: ${out.failure}\n`);
       if (!out.ok) failed++;
@@ -41,7 +44,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   if (cmd === 'console') return startConsole({ board: flag('board') || 'puckjs', port: Number(flag('port', '0')), boot: flag('boot'), seed: Number(flag('seed', '1')) });
   if (cmd === 'repl') return startRepl({ board: flag('board', 'puckjs-nfc'), seed: Number(flag('seed', '1')) });
-  console.log('usage: npm run sim -- list | run <scenario>|all [--engine espruino [--variables N]] | repl [--board id] | console [--board id] [--port N] [--boot file.js]');
+  console.log('usage: npm run sim -- list | run <scenario>|all [--engine espruino [--variables N] [--memory-probe FILE]] | repl [--board id] | console [--board id] [--port N] [--boot file.js]');
   return cmd ? 2 : 0;
 }
 

@@ -65,8 +65,8 @@ function stamp(ms: number): string {
  * Runs a scenario on a fresh car; `engine` 'espruino' runs the bundle in the real interpreter,
  * there with `variables` instead of the board's budget when given.
  */
-export async function runScenario(sc: Scenario, engine: 'vm' | 'espruino' = 'vm', variables?: number): Promise<Outcome> {
-  const car = await createCar({ ...sc.options, engine, variables });
+export async function runScenario(sc: Scenario, engine: 'vm' | 'espruino' = 'vm', variables?: number, memoryProbe?: string): Promise<Outcome> {
+  const car = await createCar({ ...sc.options, engine, variables, memoryProbe });
   try {
     return runStory(sc, car);
   } finally {

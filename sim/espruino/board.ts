@@ -40,6 +40,11 @@ export interface EspruinoBoardOptions {
   timeoutMs?: number;
   /** Variables the firmware gets; default the board's. Fewer shows how much margin a story leaves. */
   variables?: number;
+  /**
+   * Appends the memory probe's output to this file (tools/bench/memory.ts reads it): live usage
+   * after GC at every Storage write and host question, and a variable dump at each new highest.
+   */
+  memoryProbe?: string;
 }
 
 export const PRELUDE_FILE = path.join(__dirname, 'prelude.js');
@@ -165,6 +170,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const variables = opts.variables || board.variables;
   const ballast = Math.max(0, budget.total - budget.prelude - variables);
   const short = variables - (budget.total - budget.prelude);
+  if (opts.memoryProbe) fs.appendFileSync(opts.memoryProbe, `@@PROBE board=${board.id} prelude=${budget.prelude} ballast=${ballast} variables=${variables}\n`);
   /** Calls into the board asked for while it was busy (from inside a line's handler): run after. */
   const deferred: Array<() => void> = [];
 
@@ -182,6 +188,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     if (!link) return;
     const text = link.takeOutput().replace(/\r|\x1b\[J/g, '');
     if (!text) return;
+    if (opts.memoryProbe) fs.appendFileSync(opts.memoryProbe, text);
     outputTail = (outputTail + text).slice(-4096);
     for (const line of text.split('\n')) {
       // Not uncaught: the native call returned undefined and the firmware copes (counted in memory()).
@@ -245,7 +252,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
           result = b === 'undefined' || b === '' ? undefined : JSON.parse(b);
           break;
         }
-        case 'H': reply = answer(() => ({ n: clock.now, s: (Math.imul(seed, 0x9e3779b1) ^ boots) >>> 0 || 1, i: pins.input, b: ballast })); break;
+        case 'H': reply = answer(() => ({ n: clock.now, s: (Math.imul(seed, 0x9e3779b1) ^ boots) >>> 0 || 1, i: pins.input, b: ballast, m: opts.memoryProbe ? 1 : 0 })); break;
         case 'g': reply = answer(() => securityStatus(nrf.state)); break;
         case 'u': reply = answer(() => { applyUpdates(nrf.state, JSON.parse(rest), (m) => new Error(m)); return 0; }); break;
         case 'i': reply = answer(() => { i2cDevice(Number(a)).write(new Uint8Array(Buffer.from(b, 'base64'))); return 0; }); break;

@@ -16,12 +16,13 @@
   // Pins 0..47 in typed arrays (a few variables each, whatever is driven): OUT and IN are -1 where
   // nothing drives the pin; MODE is 0 unset, 1 output, 2 opendrain, 3 input_pullup, 4 other input.
   var OUT = new Int8Array(48).fill(-1), IN = new Int8Array(48).fill(-1), MODE = new Uint8Array(48);
-  var T = [], W = [], F = [], stop = 0, now, bootAt, off = 0, seed, cut = 0;
+  var T = [], W = [], F = [], stop = 0, now, bootAt, off = 0, seed, cut = 0, probe = 0;
   var emit = function (line, stops) { if (stops) stop = 1; fs.writeFileSync("r", line + "\n"); };
   // The highest usage seen (garbage included) at every question and every answer: Node reads it from "=".
   var peak = 0, sample = function () { var u = process.memory(false).usage; if (u > peak) peak = u; };
   var ask = function (line) {
     sample();
+    if (probe) probe("ask " + line.slice(0, 24));
     emit(line + "\n?", 1);
     var v = eval(fs.readFileSync("c"));
     if (v instanceof Error) throw v;
@@ -38,6 +39,17 @@
   var hello = ask("H"), ballast = hello.b > 0 ? new Uint8Array(hello.b * 13) : 0;
   now = bootAt = hello.n; seed = hello.s | 0 || 1;
   for (var p in hello.i) IN[p] = hello.i[p];
+  // The memory probe (tools/bench/memory.ts), only when Node asks for it: after a garbage
+  // collection, the live usage at every Storage write and host question to the console, and all
+  // variables (E.dumpVariables) at each new highest. It makes collections more frequent.
+  if (hello.m) {
+    var high = 0;
+    probe = function (why) {
+      var u = process.memory().usage;
+      realPrint("@@U " + u + " " + why);
+      if (u > high) { high = u; realPrint("@@DUMP " + u + " " + why); E.dumpVariables(); realPrint("@@END"); }
+    };
+  }
   hello = 0;
 
   var addTimer = function (f, ms, every) {
@@ -93,6 +105,7 @@
 
   var write = S.write;
   S.write = function (n, d, o, z) {
+    if (probe) probe("write " + n);
     if (cut && --cut[0] <= 0) {
       d = typeof d == "string" ? d : E.toString(d);
       var keep = d.substr(0, Math.floor(d.length * cut[1]));
