@@ -13,9 +13,10 @@ import { ROLE_GUEST } from '../../firmware/codes';
 import { fakeFlash, nodeCrypto } from '../../test/support/fake-ports';
 import { key } from '../../test/support/keys';
 import { bundleFirmware } from '../build';
-import { espruinoBinary, startInterpreter, writeStorageFile } from '../espruino/interpreter';
+import { espruinoBinary } from '../espruino/interpreter';
+import { installFlash } from '../../sim/espruino/board';
+import { makeBoardDir, runOnce } from '../../sim/espruino/link';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 const SIZES = [10, 200, 1000];
@@ -50,19 +51,23 @@ import { ksOpen, ksFind, ksLookup } from './firmware/keystore';
 `;
 declare const global: any;
 
+// The table and the bench code go straight into the interpreter's flash file (as the simulator's
+// engine installs a board), not through its console, whose long uploads the Linux build can abort
+// on (ASSERT in jsdevices.c).
 async function onEspruino(bin: string, n: number, flash: ReturnType<typeof buildTable>['flash'], ids: number[]) {
   const b = await bundleFirmware(boardById('puckjs')!, { entry: BOARD_ENTRY });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ks-'));
-  const s = startInterpreter(bin, dir);
+  const dir = makeBoardDir();
   try {
-    for (const [name, f] of flash.files) await writeStorageFile(s, name, f.data.toString('latin1'));
-    await writeStorageFile(s, 'bench.js', b.code);
-    await s.eval('eval(require("Storage").read("bench.js"))');
+    const files: Record<string, string> = { 'bench.js': b.code };
+    for (const [name, f] of flash.files) files[name] = f.data.toString('latin1');
+    installFlash(bin, dir, files);
     const sample = ids.slice(0, 20).concat([2, 4, 6, 8, 10]);
-    const out = await s.eval(`print(benchKeys(${JSON.stringify(sample)}, ${Math.ceil(400 / sample.length)}))`, 60000);
-    return JSON.parse(out.trim().split('\n').pop()!);
+    const out = runOnce(bin, dir, `eval(require("Storage").read("bench.js"));print("@@"+benchKeys(${JSON.stringify(sample)},${Math.ceil(400 / sample.length)}))`, 60000);
+    const line = out.split('\n').find((l) => l.indexOf('@@') >= 0);
+    if (!line) throw new Error(`the interpreter printed no result for ${n} keys:\n` + out.slice(-1500));
+    return JSON.parse(line.slice(line.indexOf('@@') + 2).trim());
   } finally {
-    await s.quit();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
