@@ -51,7 +51,7 @@ function memoryOf(car: SimCar, timeline: string[]): BoardMemory | undefined {
   const of = budget === car.config.variables ? `of the board's ${budget}` : `of ${budget} (the board has ${car.config.variables})`;
   timeline.push(`memory (variables): the firmware ${f.usage} now, peak ${f.peak} (garbage included) ${of}; ` +
     `interpreter ${m.usage}/${m.total} with the simulator's prelude ${m.prelude} and ballast ${m.ballast}` +
-    (m.noRoom ? `; ${m.noRoom} native result(s) found no contiguous memory and were retried after E.defrag()` : ''));
+    (m.noRoom ? `; ${m.noRoom} native result(s) found no contiguous memory (the firmware retries each after E.defrag())` : ''));
   return m;
 }
 
