@@ -1,4 +1,6 @@
 /** Build-time constants set by tools/build.ts (esbuild define). Not Espruino globals. */
+/** package.json's version (tools/release.ts); undefined when firmware code runs from source in a test. */
+declare const __VERSION__: string;
 declare const __DEV__: boolean;
 declare const __BOARD__: string;
 /** The board's Espruino build has AES (hal/boards/*.ts): the JS fallback is left out of the bundle. */

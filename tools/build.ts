@@ -7,7 +7,7 @@
  *   guard     tools/dialect: every board-side source file and every bundle is parsed; any construct
  *             the interpreter lacks fails the build with the TypeScript file and line
  *
- * Usage: tsx tools/build.ts [--board <id>] [--dev]
+ * Usage: tsx tools/build.ts [--board <id>] (both the production and the dev bundle; --help lists the options)
  */
 import * as esbuild from 'esbuild';
 import { minify } from 'terser';
@@ -18,6 +18,8 @@ import type { RawSourceMap } from 'source-map-js';
 import { boards, boardById } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
 import { dialectErrors } from './dialect/report';
+import { release } from './release';
+import { type Spec, help, parse, runMain, str, UsageError } from './cli-args';
 
 export const ROOT = path.resolve(__dirname, '..');
 /** Espruino 2v19+ parses ES2020 syntax minus what the guard rejects; esbuild must not lower beyond that. */
@@ -57,7 +59,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     platform: 'neutral',
     target: TARGET,
     external: ['Storage', 'crypto'],
-    define: { __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false' },
+    define: { __VERSION__: JSON.stringify(release().version), __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false' },
     charset: 'ascii',
     legalComments: 'none',
     sourcemap: 'external',
@@ -133,6 +135,10 @@ export interface BuildRecord {
   dev: boolean;
   bytes: number;
   sha256: string;
+  /** package.json's version, which the firmware prints at boot. */
+  version: string;
+  /** The git commit built from, or "unknown". */
+  commit: string;
 }
 
 export function writeBundle(b: Bundle): string {
@@ -141,19 +147,27 @@ export function writeBundle(b: Bundle): string {
   const name = b.dev ? 'firmware-dev.js' : 'firmware.js';
   fs.writeFileSync(path.join(dir, name), b.code);
   fs.writeFileSync(path.join(dir, name + '.map'), JSON.stringify(b.map));
-  // build.json: { "firmware.js": {board, dev, bytes, sha256}, "firmware-dev.js": {...} }
+  // build.json: { "firmware.js": {board, dev, bytes, sha256, version, commit}, "firmware-dev.js": {...} }
   const metaFile = path.join(dir, 'build.json');
   let meta: Record<string, BuildRecord> = {};
   try { meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')); } catch { /* first build */ }
-  meta[name] = { board: b.board, dev: b.dev, bytes: b.bytes, sha256: b.sha256 };
+  meta[name] = { board: b.board, dev: b.dev, bytes: b.bytes, sha256: b.sha256, ...release() };
   fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2) + '\n');
   return path.join('dist', b.board, name);
 }
 
-async function main(argv: string[]) {
-  const only = argv.indexOf('--board') >= 0 ? argv[argv.indexOf('--board') + 1] : undefined;
+const SPEC: Spec = {
+  usage: 'npm run build --',
+  options: { board: { type: 'string', arg: 'ID', help: 'build only this board (' + boards.map((b) => b.id).join(', ') + '); default all' } },
+  notes: 'Writes dist/<board>/firmware.js and firmware-dev.js with source maps, and dist/<board>/build.json (bytes, sha256, version, commit).',
+};
+
+async function main(argv: string[]): Promise<number> {
+  const args = parse(argv, SPEC);
+  if (args.help) { process.stdout.write(help(SPEC)); return 0; }
+  const only = str(args.values, 'board');
   const selected = only ? [boardById(only)] : boards;
-  if (selected.some((b) => !b)) throw new Error('unknown board ' + only + '; known: ' + boards.map((b) => b.id).join(', '));
+  if (selected.some((b) => !b)) throw new UsageError('unknown board ' + only + '; known: ' + boards.map((b) => b.id).join(', '));
   const sourceErrors = await checkBoardSources();
   if (sourceErrors.length) throw new DialectError(sourceErrors);
   for (const board of selected as BoardConfig[]) {
@@ -163,11 +177,7 @@ async function main(argv: string[]) {
       console.log(`${file}: ${b.bytes} bytes` + (!dev && !board.nfc ? ' (no keycards in this build: they do not fit its Storage with ' + board.keyCapacity + ' keys; see docs/PERFORMANCE.md)' : ''));
     }
   }
+  return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((e) => {
-    console.error(e instanceof DialectError ? e.message : e);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain('build', () => main(process.argv.slice(2)));

@@ -13,7 +13,8 @@
  *   5. upload   the bundle to Storage as .bootcde, then read back on the board: length, E.CRC32 and
  *               require("crypto").SHA256 must equal the built file's (a corrupt copy is erased)
  *   6. reboot   load(): the board boots the new code; its boot lines are shown, an uncaught error fails
- *   7. report   process.env.VERSION and process.memory() after boot
+ *   7. report   our firmware's version (printed at boot, recorded in build.json with the commit),
+ *               the board's Espruino version (process.env.VERSION) and process.memory() after boot
  *
  * Talks to the board by spawning the `espruino` CLI (node_modules/espruino), one run per step: the
  * library keeps global state (global.Espruino, es6-shim on the builtins, one open port) that would
@@ -29,7 +30,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { boardById, boards } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
@@ -37,14 +37,15 @@ import { bundleFirmware, writeBundle, ROOT, DialectError, type BuildRecord } fro
 import { espruinoBoard } from './boards/index';
 import { createSimBoard } from '../sim/engine/board';
 import { crc32 } from './espruino/interpreter';
+import { CliError, type Spec, duration, help, parse, runMain, str } from './cli-args';
+import { userPath } from './cli-files';
+import { checkPort, isBle, isTcp } from './ports';
 
 export const BOARD_JSON_DIR = path.join(__dirname, 'boards');
 const CLI = require.resolve('espruino/bin/espruino-cli.js');
 
-export class FlashError extends Error {
-  /** 1 = failed, 2 = refused. */
-  constructor(message: string, public readonly exitCode = 1) { super(message); }
-}
+/** exitCode 1 = failed, 2 = refused. */
+export class FlashError extends CliError {}
 
 export interface FlashOptions {
   board: string;
@@ -66,6 +67,10 @@ export interface FlashResult {
   sha256: string;
   /** The board's Espruino firmware (process.env.VERSION). */
   version: string;
+  /** Our firmware's release version: what the board printed at boot ("carkey X on ..."), else build.json's. */
+  firmwareVersion: string;
+  /** The git commit build.json records for the flashed file ("unknown" when none). */
+  commit: string;
   /** process.memory() after boot, when the console still answers. */
   memory?: { free: number; usage: number; total: number };
   /** What the board printed while booting the new code. */
@@ -74,34 +79,6 @@ export interface FlashResult {
 }
 
 interface CliRun { stdout: string; stderr: string; board: string[]; timedOut: boolean }
-
-function isTcp(port: string): boolean { return port.slice(0, 6) === 'tcp://'; }
-function isBle(port: string): boolean { return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(port); }
-
-/** Step 1: a clear message now rather than a CLI that says nothing. */
-export async function checkPort(port: string, timeoutMs = 3000): Promise<void> {
-  if (isTcp(port)) {
-    const m = /^tcp:\/\/([^:/]*)(?::(\d+))?\/?$/.exec(port);
-    if (!m) throw new FlashError(`bad port "${port}": expected tcp://host:port`, 2);
-    const host = m[1] || 'localhost', p = Number(m[2] || 23);
-    await new Promise<void>((resolve, reject) => {
-      const sock = net.connect(p, host);
-      const timer = setTimeout(() => { sock.destroy(); reject(new FlashError(`no answer from ${port} within ${timeoutMs / 1000} s`)); }, timeoutMs);
-      sock.once('connect', () => { clearTimeout(timer); sock.destroy(); resolve(); });
-      sock.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new FlashError(e.code === 'ECONNREFUSED'
-          ? `nothing is listening at ${port} (start the simulated board with: npm run sim -- console --port ${p})`
-          : `cannot connect to ${port}: ${e.message}`));
-      });
-    });
-    return;
-  }
-  if (isBle(port)) return; // the CLI scans for it
-  if (port.indexOf('/') >= 0 && !fs.existsSync(port)) {
-    throw new FlashError(`serial port ${port} does not exist: is the board plugged in? (list ports with: npx espruino --list --no-ble)`);
-  }
-}
 
 /** Runs the espruino CLI once against the port; resolves with its output and the board's lines. */
 export function runEspruinoCli(port: string, args: string[], timeoutMs: number): Promise<CliRun> {
@@ -293,42 +270,48 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
     // A production build closes the Bluetooth console: over Bluetooth the board cannot answer now.
     warnings.push('the board no longer answers on this console after boot (' + (e as Error).message + '); expected for a production build over Bluetooth');
   }
-  log(`done: ${board.name} (${eb.board}) runs ${path.relative(ROOT, file)} (${dev ? 'dev' : 'production'}), Espruino ${version}`
+  const printed = bootLines.map((l) => /carkey (\S+) on /.exec(l)).find((m) => m);
+  const firmwareVersion = printed ? printed[1] : record && record.sha256 === sha ? record.version : 'unknown';
+  const commit = record && record.sha256 === sha && record.commit ? record.commit : 'unknown';
+  if (record && record.sha256 === sha && record.version && printed && printed[1] !== record.version) {
+    warnings.push(`the board says firmware ${printed[1]}, build.json says ${record.version}`);
+  }
+  log(`done: ${board.name} (${eb.board}) runs ${path.relative(ROOT, file)} (${dev ? 'dev' : 'production'}): firmware ${firmwareVersion} (commit ${commit.slice(0, 12)}) on Espruino ${version}`
     + (memory ? `, memory ${memory.free} of ${memory.total} variables free` : ''));
   for (const w of warnings) log('warning: ' + w);
-  return { board: board.id, espruinoBoard: eb.board, dev, file, bytes, sha256: sha, version, memory, bootLines, warnings };
+  return { board: board.id, espruinoBoard: eb.board, dev, file, bytes, sha256: sha, version, firmwareVersion, commit, memory, bootLines, warnings };
 }
 
-function parseArgs(argv: string[]): FlashOptions {
-  const o: FlashOptions = { board: '', port: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i], next = argv[i + 1];
-    const val = () => { if (next === undefined || next.slice(0, 2) === '--') throw new FlashError(`${a} needs a value`, 2); i++; return next; };
-    if (a === '--board') o.board = val();
-    else if (a === '--port' || a === '-p') o.port = val();
-    else if (a === '--dev') o.dev = true;
-    else if (a === '--file') o.file = val();
-    else if (a === '--timeout') o.stepTimeoutMs = Number(val()) * 1000;
-    else if (a === '--help' || a === '-h') throw new FlashError('usage: npm run flash -- --board <id> --port <serial port | BLE address | tcp://host:port> [--dev] [--file dist/<id>/firmware.js] [--timeout seconds]', 0);
-    else throw new FlashError(`unknown argument ${a}; try --help`, 2);
-  }
-  if (!o.board) throw new FlashError(`--board is required (${boards.map((b) => b.id).join(', ')})`, 2);
-  return o;
+const SPEC: Spec = {
+  usage: 'npm run flash --',
+  options: {
+    board: { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') + ' (required)' },
+    port: { type: 'string', short: 'p', arg: 'PORT', help: 'a serial port (/dev/ttyACM0), a Bluetooth address, or tcp://host:port (required)' },
+    dev: { type: 'boolean', help: 'flash the dev build (Bluetooth console stays open: never in a car)' },
+    file: { type: 'string', arg: 'FILE', help: 'flash this built file (dist/<board>/build.json must record it) instead of building' },
+    timeout: { type: 'string', arg: 'DURATION', help: 'longest wait for one step: 30, 30s, 2m (plain number: seconds; default 30s)' },
+  },
+  notes: 'Exit 0 flashed and verified, 1 failed, 2 refused or bad arguments. Reports our firmware version, its commit and the board\'s Espruino version.',
+};
+
+export function flashOptions(argv: string[]): FlashOptions | undefined {
+  const a = parse(argv, SPEC);
+  if (a.help) return undefined;
+  const v = a.values;
+  const board = str(v, 'board');
+  if (!board) throw new FlashError(`--board is required (${boards.map((b) => b.id).join(', ')})`, 2);
+  const file = str(v, 'file');
+  return {
+    board, port: str(v, 'port') || '', dev: !!v.dev, file: file === undefined ? undefined : userPath(file),
+    stepTimeoutMs: duration(str(v, 'timeout'), '--timeout', { unit: 's', maxMs: 3600000, defMs: 30000 }),
+  };
 }
 
 if (require.main === module) {
-  (async () => {
-    try {
-      await flash(parseArgs(process.argv.slice(2)));
-      process.exitCode = 0;
-    } catch (e) {
-      if (e instanceof FlashError) {
-        (e.exitCode === 0 ? console.log : console.error)((e.exitCode === 0 ? '' : 'flash: ') + e.message);
-        process.exitCode = e.exitCode;
-      } else {
-        console.error('flash: ' + ((e as Error).stack || e));
-        process.exitCode = 1;
-      }
-    }
-  })();
+  runMain('flash', async () => {
+    const opts = flashOptions(process.argv.slice(2));
+    if (!opts) { process.stdout.write(help(SPEC)); return 0; }
+    await flash(opts);
+    return 0;
+  });
 }

@@ -13,6 +13,7 @@ import { boardById } from '../../hal/boards/index';
 import { bundleFirmware, writeBundle, ROOT } from '../../tools/build';
 import { flash, FlashError, checkBundle, runEspruinoCli, type FlashResult } from '../../tools/flash';
 import { startConsoleServer, type ConsoleServer } from '../../sim/console-server';
+import { release } from '../../tools/release';
 import * as st from '../../sim/engine/storage';
 
 const puck = boardById('puckjs')!;
@@ -69,7 +70,13 @@ describe('tools/flash through the espruino CLI to a simulated board', function (
     assert.equal(server.board.nrf.uartExposed, false, 'the production firmware closed the Bluetooth console');
     assert.deepEqual(flashed.warnings, []);
     const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/puckjs/build.json'), 'utf8'));
-    assert.deepEqual(meta['firmware.js'], { board: 'puckjs', dev: false, bytes: flashed.bytes, sha256: flashed.sha256 });
+    const { version, commit } = release();
+    assert.deepEqual(meta['firmware.js'], { board: 'puckjs', dev: false, bytes: flashed.bytes, sha256: flashed.sha256, version, commit });
+    // One version: package.json's, printed by the firmware at boot and reported next to Espruino's.
+    assert.equal(version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+    assert.equal(flashed.firmwareVersion, version);
+    assert.equal(flashed.commit, commit);
+    assert.match(server.board.consoleText(), new RegExp('carkey ' + version.replace(/\./g, '\\.') + ' on puckjs'));
   });
 
   it('nothing listening on the port: exit code 1 and a clear message', async () => {
@@ -117,7 +124,7 @@ describe('tools/flash through the espruino CLI to a simulated board', function (
     assert.equal(server.transcript().length, before, 'nothing was sent to the board');
     // Even with a forged build record, the simulator sees the open Bluetooth console.
     const code = fs.readFileSync(devFile, 'latin1');
-    const forged = { board: 'puckjs', dev: false, bytes: code.length, sha256: require('node:crypto').createHash('sha256').update(code, 'latin1').digest('hex') };
+    const forged = { board: 'puckjs', dev: false, bytes: code.length, sha256: require('node:crypto').createHash('sha256').update(code, 'latin1').digest('hex'), version: '0.0.0', commit: 'unknown' };
     assert.throws(() => checkBundle(puck, code, forged, true), /Bluetooth console \(Nordic UART\) enabled/);
     assert.doesNotThrow(() => checkBundle(puck, code, forged, false));
   });

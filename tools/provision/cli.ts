@@ -18,7 +18,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { boardById, boards } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
 import { DEFAULTS, sanitizeConfig } from '../../firmware/config';
@@ -29,6 +28,9 @@ import { boardImage, writeImageDir } from './image';
 import { type ConsoleLink, openEspruinoLink } from './link';
 import { showBoard, siteFingerprint, writeImage } from './upload';
 import { qrFile, qrTerminal } from './qr';
+import { type Opt, type Spec, type Values, duration, errorLine, help, parse, runMain } from '../cli-args';
+import { checkWritableDir, readJson, userPath, writeFileSafe } from '../cli-files';
+import { checkPort } from '../ports';
 
 export const DEFAULT_LINK_BASE = 'http://localhost:8080/phonekey';
 
@@ -42,36 +44,54 @@ export interface Io {
   kdf?: KdfParams;
 }
 
-const USAGE = `usage: npm run provision -- <command> [options]
-  init        --site site.json [--force]
-  issue       --site site.json --role owner|driver|guest --label NAME [--perms unlock,lock,drive]
-              [--not-before ISO] [--not-after ISO] [--out FILE] [--card-uid HEX]
-              [--link-base URL] [--show-secret] [--link-file FILE] [--qr-file FILE.svg|.png]
-  list        --site site.json
-  export      --site site.json --out keys.json
-  import      --site site.json --in keys.json
-  board-image --site site.json --board ID --out DIR [--config config.json]
-  write       --site site.json --board ID --port SERIAL|tcp://host:port [--config config.json] [--no-load]
-  show        --board ID --port SERIAL|tcp://host:port [--site site.json]
-The passphrase comes from CARKEY_PASSPHRASE, or is asked for without echo.`;
+type Flags = Values;
 
-type Flags = Record<string, string | boolean | undefined>;
+const SITE: Opt = { type: 'string', arg: 'FILE', help: 'the site file (required)' };
+const BOARD: Opt = { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') + ' (required)' };
+const PORT: Opt = { type: 'string', arg: 'PORT', help: "the board's console: a serial port, a Bluetooth address or tcp://host:port (required)" };
+const CONFIG: Opt = { type: 'string', arg: 'FILE', help: 'settings as JSON (firmware/config.ts); unknown or out-of-range ones are reported' };
+const TIMEOUT: Opt = { type: 'string', arg: 'DURATION', help: 'longest wait for the board to answer one step: 30, 30s, 2m (plain number: seconds; default 30s)' };
 
-const STR = { type: 'string' as const };
-const BOOL = { type: 'boolean' as const };
-const OPTIONS: Record<string, Record<string, typeof STR | typeof BOOL>> = {
-  init: { site: STR, force: BOOL },
+/** Every command, its options and what they mean: `<command> --help` prints one, `help` all. */
+const COMMANDS_SPEC: Record<string, { what: string; options: Record<string, Opt> }> = {
+  init: { what: 'create a new site file (its secrets and an empty key table)', options: { site: SITE, force: { type: 'boolean', help: 'replace an existing site file (orphans every key issued from it)' } } },
   issue: {
-    site: STR, role: STR, label: STR, perms: STR, 'not-before': STR, 'not-after': STR, out: STR, 'card-uid': STR,
-    'link-base': STR, 'show-secret': BOOL, 'link-file': STR, 'qr-file': STR,
+    what: 'issue a phone key (a key file, and on request its link and QR code) or a card',
+    options: {
+      site: SITE,
+      role: { type: 'string', arg: 'ROLE', help: 'owner, driver or guest (required)' },
+      label: { type: 'string', arg: 'NAME', help: 'who holds it (required; the board keeps the first ' + LABEL_BYTES + ' characters)' },
+      perms: { type: 'string', arg: 'LIST', help: "comma-separated unlock,lock,drive (default: the role's)" },
+      'not-before': { type: 'string', arg: 'ISO', help: 'valid from, e.g. 2025-06-01T08:00:00Z' },
+      'not-after': { type: 'string', arg: 'ISO', help: 'valid until, e.g. 2025-06-02T08:00:00Z' },
+      out: { type: 'string', arg: 'FILE', help: 'the phone key file to write (default <label>-<id>.key.json; never overwritten)' },
+      'card-uid': { type: 'string', arg: 'HEX', help: 'issue a card with this UID (4 to 10 bytes of hex) instead of a phone key' },
+      'link-base': { type: 'string', arg: 'URL', help: 'base of the web phone key link (default ' + DEFAULT_LINK_BASE + ')' },
+      'show-secret': { type: 'boolean', help: 'print the link and its QR code (they hold the secret)' },
+      'link-file': { type: 'string', arg: 'FILE', help: 'write the link (holds the secret) to FILE' },
+      'qr-file': { type: 'string', arg: 'FILE', help: 'write the QR code of the link to FILE.svg or FILE.png' },
+    },
   },
-  list: { site: STR },
-  export: { site: STR, out: STR },
-  import: { site: STR, in: STR },
-  'board-image': { site: STR, board: STR, out: STR, config: STR },
-  write: { site: STR, board: STR, port: STR, config: STR, 'no-load': BOOL },
-  show: { board: STR, port: STR, site: STR },
+  list: { what: "list the site's keys", options: { site: SITE } },
+  export: { what: 'write the key table without secrets', options: { site: SITE, out: { type: 'string', arg: 'FILE', help: 'the table to write (required)' } } },
+  import: { what: 'merge a key table into the site', options: { site: SITE, in: { type: 'string', arg: 'FILE', help: 'the table to read (required)' } } },
+  'board-image': { what: "write a board's Storage files to a directory", options: { site: SITE, board: BOARD, out: { type: 'string', arg: 'DIR', help: 'the directory (required; made if missing)' }, config: CONFIG } },
+  write: { what: "write the site's secrets, keys and settings to a board through its console", options: { site: SITE, board: BOARD, port: PORT, config: CONFIG, 'no-load': { type: 'boolean', help: 'do not reboot the board afterwards' }, timeout: TIMEOUT } },
+  show: { what: "show what a board holds (and whether it is this site's)", options: { board: BOARD, port: PORT, site: { type: 'string', arg: 'FILE', help: 'compare with this site file' }, timeout: TIMEOUT } },
 };
+
+const PASS_NOTE = 'The passphrase comes from CARKEY_PASSPHRASE, or is asked for without echo. Relative paths are from the directory npm was run in.';
+
+function specOf(cmd: string): Spec {
+  return { usage: 'npm run provision -- ' + cmd, options: COMMANDS_SPEC[cmd].options, notes: COMMANDS_SPEC[cmd].what + '. ' + PASS_NOTE };
+}
+
+function usage(): string {
+  const lines = ['usage: npm run provision -- <command> [options]   (<command> --help lists its options)'];
+  for (const [cmd, c] of Object.entries(COMMANDS_SPEC)) lines.push('  ' + cmd.padEnd(12) + c.what);
+  lines.push(PASS_NOTE);
+  return lines.join('\n') + '\n';
+}
 
 function need(f: Flags, name: string): string {
   const v = f[name];
@@ -84,12 +104,6 @@ function boardOf(f: Flags): BoardConfig {
   const b = boardById(id);
   if (!b) throw new ProvisionError('unknown board ' + id + ' (known: ' + boards.map((x) => x.id).join(', ') + ')');
   return b;
-}
-
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new ProvisionError('cannot read ' + what + ' ' + file + ': ' + (e as Error).message); }
-  try { return JSON.parse(text); } catch (e) { throw new ProvisionError(what + ' ' + file + ' is not JSON: ' + (e as Error).message); }
 }
 
 function when(sec: number): string {
@@ -127,8 +141,17 @@ async function openSite(f: Flags, io: Io) {
   return { file, pass, data, kdf };
 }
 
-async function withLink<T>(io: Io, port: string, fn: (link: ConsoleLink) => Promise<T>): Promise<T> {
-  const link = await (io.openLink || ((p: string) => openEspruinoLink(p)))(port);
+/** --port and --timeout, checked before the passphrase is asked: something must be listening there. */
+async function portOf(f: Flags, io: Io): Promise<{ port: string; timeoutS: number }> {
+  const port = need(f, 'port');
+  const timeoutS = duration(f.timeout as string | undefined, '--timeout', { unit: 's', maxMs: 3600000, defMs: 30000 }) / 1000;
+  if (!io.openLink) await checkPort(port);
+  return { port, timeoutS };
+}
+
+/** Opens the board's console, waiting at most timeoutS for each answer. */
+async function withLink<T>(io: Io, { port, timeoutS }: { port: string; timeoutS: number }, fn: (link: ConsoleLink) => Promise<T>): Promise<T> {
+  const link = await (io.openLink || ((p: string) => openEspruinoLink(p, { timeoutS })))(port);
   try {
     return await fn(link);
   } finally {
@@ -140,6 +163,7 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
   async init(f, io) {
     const file = need(f, 'site');
     if (fs.existsSync(file) && !f.force) throw new ProvisionError(file + ' exists; a new site would orphan every key issued from it (use --force to replace it)');
+    checkWritableDir(file, 'site file');
     const pass = await getNewPassphrase(io.env);
     const data = newSiteData();
     writeSiteFile(file, data, pass, io.kdf || DEFAULT_KDF);
@@ -161,25 +185,37 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     }
     const secretOut = !cardUid && (f['show-secret'] || typeof f['link-file'] === 'string' || typeof f['qr-file'] === 'string');
     if (cardUid && (f['show-secret'] || f['link-file'] || f['qr-file'] || f.out)) throw new ProvisionError('a card has no phone key file, link or QR code');
+    const keyPath = cardUid ? undefined : typeof f.out === 'string' ? f.out : undefined;
+    // Every output's directory before the passphrase is asked or anything is written.
+    for (const [flag, what] of [['out', 'key file'], ['link-file', 'link file'], ['qr-file', 'QR code']]) {
+      if (typeof f[flag] === 'string') checkWritableDir(f[flag] as string, what);
+    }
+    if (keyPath && fs.existsSync(keyPath)) throw new ProvisionError(keyPath + ' exists; choose another --out');
     const site = await openSite(f, io);
     const key = issueKey(site.data, { role, label, perms, notBefore, notAfter, cardUid });
-    const keyPath = cardUid ? undefined : typeof f.out === 'string' ? f.out : slug(label) + '-' + key.id + '.key.json';
-    if (keyPath && fs.existsSync(keyPath)) throw new ProvisionError(keyPath + ' exists; choose another --out');
-    // Record the key as issued first: a key file whose key the site does not know could never be re-derived or exported.
-    writeSiteFile(site.file, site.data, site.pass, site.kdf);
+    const keyFilePath = cardUid ? undefined : keyPath || userPath(slug(label) + '-' + key.id + '.key.json', io.env);
+    // The key file first, whole or not at all and never over another; then the site records the
+    // key. If the site cannot be written, the key file goes again: no key exists that the site
+    // does not know, and nothing is recorded that was not handed out.
+    if (keyFilePath) writeFileSafe(keyFilePath, JSON.stringify(keyFileOf(site.data, key), null, 2) + '\n', 'key file', { mode: 0o600, exclusive: true });
+    try {
+      writeSiteFile(site.file, site.data, site.pass, site.kdf);
+    } catch (e) {
+      if (keyFilePath) fs.rmSync(keyFilePath, { force: true });
+      throw e;
+    }
     io.out('issued ' + key.kind + ' key ' + key.id + ' ' + JSON.stringify(label) + ': ' + role + ', ' + key.perms.join(',') + ', valid ' + when(notBefore) + ' .. ' + when(notAfter) + '\n');
     if (notBefore || notAfter) io.out('(a time-bounded key opens only once an owner has set the board clock from a phone: the board fails closed without it)\n');
     if (label.length > LABEL_BYTES) io.out('(the board keeps the first ' + LABEL_BYTES + ' characters of the label: ' + JSON.stringify(label.slice(0, LABEL_BYTES)) + ')\n');
-    if (!keyPath) {
+    if (!keyFilePath) {
       io.out('card UID ' + key.cardUid + ': write it to the board (write/board-image); the card itself is personalised with the site card master key\n');
       return;
     }
     const keyFile = keyFileOf(site.data, key);
-    fs.writeFileSync(keyPath, JSON.stringify(keyFile, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-    io.out('phone key file: ' + keyPath + ' (it holds the secret: hand it over privately)\n');
+    io.out('phone key file: ' + keyFilePath + ' (it holds the secret: hand it over privately)\n');
     const link = keyLink(typeof f['link-base'] === 'string' ? f['link-base'] : DEFAULT_LINK_BASE, keyFile);
     if (typeof f['link-file'] === 'string') {
-      fs.writeFileSync(f['link-file'], link + '\n', { mode: 0o600 });
+      writeFileSafe(f['link-file'], link + '\n', 'link file', { mode: 0o600 });
       io.out('web phone key link written to ' + f['link-file'] + '\n');
     }
     if (typeof f['qr-file'] === 'string') {
@@ -202,8 +238,9 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
 
   async export(f, io) {
     const out = need(f, 'out');
+    checkWritableDir(out, 'key table');
     const site = await openSite(f, io);
-    fs.writeFileSync(out, JSON.stringify(exportTable(site.data), null, 2) + '\n');
+    writeFileSafe(out, JSON.stringify(exportTable(site.data), null, 2) + '\n', 'key table');
     io.out('exported ' + site.data.keys.length + ' keys (no secrets) to ' + out + '\n');
   },
 
@@ -229,11 +266,12 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
 
   async write(f, io) {
     const board = boardOf(f);
-    const port = need(f, 'port');
     const config = configOf(f, io);
+    const to = await portOf(f, io);
+    const port = to.port;
     const site = await openSite(f, io);
     const img = boardImage(site.data, board, config);
-    const report = await withLink(io, port, (link) => writeImage(link, img, { load: !f['no-load'], progress: (s) => io.err(s + '\n') }));
+    const report = await withLink(io, to, (link) => writeImage(link, img, { load: !f['no-load'], progress: (s) => io.err(s + '\n') }));
     io.out('wrote ' + img.keys + ' keys, site ' + siteFingerprint(site.data.secret) + ' and settings to the ' + board.name + ' on ' + port + '\n');
     for (const file of report.files) io.out('  ' + file.name + '  ' + file.bytes + ' bytes  crc32 ' + file.crc32 + ' verified\n');
     if (f['no-load']) io.out('not rebooted (--no-load): the firmware reads them at its next boot\n');
@@ -241,9 +279,10 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
 
   async show(f, io) {
     const board = boardOf(f);
-    const port = need(f, 'port');
+    const to = await portOf(f, io);
+    const port = to.port;
     const mine = typeof f.site === 'string' ? await openSite(f, io) : undefined;
-    const c = await withLink(io, port, (link) => showBoard(link, board));
+    const c = await withLink(io, to, (link) => showBoard(link, board));
     io.out('Storage on ' + port + ':\n');
     for (const file of c.files) io.out('  ' + file.name + '  ' + file.bytes + ' bytes\n');
     io.out('site: ' + (c.site.present ? 'fingerprint ' + c.site.fingerprint : 'none (the firmware makes a random one at boot)'));
@@ -260,29 +299,29 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
   },
 };
 
-/** Runs one command; resolves with the exit code. */
+/** Options that name files: resolved against the directory npm was run from (INIT_CWD). */
+const PATH_FLAGS = ['site', 'out', 'in', 'config', 'link-file', 'qr-file'];
+
+/** Runs one command; resolves with the exit code (0 done, 1 failed, 2 bad arguments). Never throws. */
 export async function runProvision(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') { io.out(USAGE + '\n'); return cmd ? 0 : 2; }
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') { io.out(usage()); return 0; }
+  if (!cmd) { io.err('provision: no command given (try: npm run provision -- help)\n'); return 2; }
   const run = COMMANDS[cmd];
-  if (!run) { io.err('unknown command ' + cmd + '\n' + USAGE + '\n'); return 2; }
-  let flags: Flags;
+  if (!run) { io.err('provision: unknown command ' + JSON.stringify(cmd) + ' (try: npm run provision -- help)\n'); return 2; }
   try {
-    flags = parseArgs({ args: rest, options: OPTIONS[cmd], strict: true, allowPositionals: false }).values as Flags;
-  } catch (e) {
-    io.err((e as Error).message + '\n' + USAGE + '\n');
-    return 2;
-  }
-  try {
+    const a = parse(rest, specOf(cmd));
+    if (a.help) { io.out(help(specOf(cmd))); return 0; }
+    const flags = a.values;
+    for (const k of PATH_FLAGS) if (typeof flags[k] === 'string') flags[k] = userPath(flags[k] as string, io.env);
     await run(flags, io);
     return 0;
   } catch (e) {
-    if (e instanceof ProvisionError) { io.err('error: ' + e.message + '\n'); return 1; }
-    throw e;
+    io.err('error: ' + errorLine(e) + '\n');
+    return e && typeof (e as ProvisionError).exitCode === 'number' ? (e as ProvisionError).exitCode : 1;
   }
 }
 
 if (require.main === module) {
-  runProvision(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env })
-    .then((code) => { process.exitCode = code; }, (e) => { process.stderr.write('error: ' + ((e as Error).stack || e) + '\n'); process.exitCode = 1; });
+  runMain('provision', () => runProvision(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env }));
 }

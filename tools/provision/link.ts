@@ -45,7 +45,13 @@ export function openEspruinoLink(port: string, opts: { timeoutS?: number } = {})
   let onDisconnect: (() => void) | undefined;
   const finish = () => { if (!closed) { closed = true; linkOpen = false; unmute(); } };
   return new Promise<ConsoleLink>((resolve, reject) => {
-    const fail = (why: string) => { finish(); reject(new ProvisionError(why)); };
+    // The package never calls back when a connection is refused or a port stays silent: without
+    // this timer the process would simply end, printing nothing.
+    const openTimer = setTimeout(() => {
+      fail('no answer from ' + port + ' within ' + (opts.timeoutS || 30) + ' s (is the board there and its console free?)');
+      try { E().Core.Serial.close(); } catch { /* never opened */ }
+    }, (opts.timeoutS || 30) * 1000);
+    const fail = (why: string) => { clearTimeout(openTimer); finish(); reject(new ProvisionError(why)); };
     try {
       esp.init(() => {
         const Esp = E();
@@ -56,6 +62,7 @@ export function openEspruinoLink(port: string, opts: { timeoutS?: number } = {})
         Esp.Core.Serial.startListening(() => {});
         Esp.Core.Serial.open(port, (status: unknown) => {
           if (status === undefined || status === null || (status as Error) instanceof Error) return fail('could not connect to ' + port);
+          clearTimeout(openTimer);
           resolve({
             run: (code) => new Promise<string>((res, rej) => {
               if (closed) return rej(new ProvisionError('the link to ' + port + ' is closed'));

@@ -3,6 +3,7 @@
  * file. Callers decide whether the secret may be shown; nothing here prints by itself.
  */
 import * as QRCode from 'qrcode';
+import { writeFileSafe } from '../cli-files';
 
 /** The QR code as text for a terminal (half-height blocks). */
 export function qrTerminal(text: string): Promise<string> {
@@ -11,10 +12,8 @@ export function qrTerminal(text: string): Promise<string> {
 
 /** Writes the QR code as SVG (a name ending in .svg) or PNG, readable by its owner only. */
 export async function qrFile(file: string, text: string): Promise<void> {
-  const fs = await import('node:fs');
-  if (file.toLowerCase().endsWith('.svg')) {
-    fs.writeFileSync(file, await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M' }), { mode: 0o600 });
-  } else {
-    fs.writeFileSync(file, await QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'M' }), { mode: 0o600 });
-  }
+  const data = file.toLowerCase().endsWith('.svg')
+    ? await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M' })
+    : await QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'M' });
+  writeFileSafe(file, data, 'QR code', { mode: 0o600 });
 }

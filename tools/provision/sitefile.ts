@@ -9,8 +9,9 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { IssuedKey } from './keys';
+import { CliError } from '../cli-args';
+import { writeFileSafe } from '../cli-files';
 
 export const FORMAT = 'carkey-site';
 export const VERSION = 1;
@@ -37,7 +38,7 @@ export interface SiteData {
 }
 
 /** A user-facing failure: the CLI prints its message and exits non-zero. */
-export class ProvisionError extends Error {}
+export class ProvisionError extends CliError {}
 
 interface SealedFile {
   format: string;
@@ -131,10 +132,7 @@ export function newSiteData(random: (n: number) => Uint8Array = (n) => new Uint8
 
 /** Writes the file readable by its owner only, through a temporary file and a rename (never half-written). */
 export function writeSiteFile(file: string, data: SiteData, passphrase: string, kdf: KdfParams = DEFAULT_KDF): void {
-  const text = sealSite(data, passphrase, kdf);
-  const tmp = path.join(path.dirname(path.resolve(file)), '.' + path.basename(file) + '.' + process.pid + '.tmp');
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeFileSafe(file, sealSite(data, passphrase, kdf), 'site file', { mode: 0o600 });
 }
 
 export function readSiteFile(file: string, passphrase: string): { data: SiteData; kdf: KdfParams } {
