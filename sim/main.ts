@@ -8,28 +8,31 @@
  */
 import { boards } from '../hal/boards/index';
 import { startServer } from './server';
+import { CliError, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
 
-function flags(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new Error('unexpected argument ' + argv[i]);
-    out[m[1]] = m[2] !== undefined ? m[2] : m[1] === 'dev' ? '1' : argv[++i] ?? '';
-  }
-  return out;
-}
+const SPEC: Spec = {
+  usage: 'npm start --',
+  options: {
+    board: { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') + ' (default puckjs-nfc; puckjs with --dev)' },
+    port: { type: 'string', arg: 'N', help: 'HTTP port on 127.0.0.1, 0 for any free one (default 8080)' },
+    seed: { type: 'string', arg: 'N', help: 'random seed of the simulated car (default 1)' },
+    dev: { type: 'boolean', help: 'run the dev build (bench hook on the console, for /bench)' },
+  },
+  notes: 'Serves the simulated car, the web phone key and the bench console; Ctrl-C stops it.',
+};
 
-async function main(): Promise<void> {
-  const f = flags(process.argv.slice(2));
-  for (const k of Object.keys(f)) if (k !== 'board' && k !== 'port' && k !== 'seed' && k !== 'dev') throw new Error('unknown flag --' + k + ' (try --board, --port, --seed, --dev)');
-  const dev = f.dev !== undefined;
-  const board = f.board || (dev ? 'puckjs' : 'puckjs-nfc');
-  if (!boards.some((b) => b.id === board)) throw new Error('unknown board ' + board + ' (one of ' + boards.map((b) => b.id).join(', ') + ')');
-  const port = f.port !== undefined ? Number(f.port) : 8080;
-  if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new Error('bad --port ' + f.port);
-  const seed = f.seed !== undefined ? Number(f.seed) : 1;
+async function main(argv: string[]): Promise<number | undefined> {
+  const a = parse(argv, SPEC);
+  if (a.help) { process.stdout.write(help(SPEC)); return 0; }
+  const dev = !!a.values.dev;
+  const board = str(a.values, 'board') || (dev ? 'puckjs' : 'puckjs-nfc');
+  if (!boards.some((b) => b.id === board)) throw new UsageError('unknown board ' + board + ' (one of ' + boards.map((b) => b.id).join(', ') + ')');
+  const port = int(str(a.values, 'port'), '--port', { min: 0, max: 65535, def: 8080 });
+  const seed = int(str(a.values, 'seed'), '--seed', { min: 0, max: 0xffffffff, def: 1 });
   console.log('Building the ' + (dev ? 'DEV ' : '') + 'firmware for ' + board + ' and the web pages...');
-  const s = await startServer({ board, port, seed, dev });
+  const s = await startServer({ board, port, seed, dev }).catch((e: NodeJS.ErrnoException) => {
+    throw e && e.code === 'EADDRINUSE' ? new CliError('port ' + port + ' on 127.0.0.1 is in use (choose another with --port N, or --port 0 for any free one)') : e;
+  });
   console.log('Simulated car (' + board + ', seed ' + seed + (dev ? ', dev build' : '') + ') running.');
   console.log('  Vehicle:          ' + s.url);
   console.log('  Web phone key:    ' + s.url + 'phonekey');
@@ -38,9 +41,7 @@ async function main(): Promise<void> {
   const stop = () => { void s.close().then(() => process.exit(0)); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  return undefined;
 }
 
-main().catch((e) => {
-  console.error(String((e as Error).message || e));
-  process.exit(1);
-});
+runMain('start', () => main(process.argv.slice(2)));

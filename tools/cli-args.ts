@@ -155,22 +155,23 @@ export function fmtDuration(ms: number): string {
 }
 
 export interface RunOptions {
-  /** Call process.exit when done (a Bluetooth library may keep handles open). */
+  /** Call process.exit when done, also on success (a Bluetooth library may keep handles open). */
   exit?: boolean;
 }
 
 /**
  * Runs a tool's main: its number is the exit code (undefined = 0). Any error becomes one line,
  * `<tool>: <message>`, and its exitCode (1 unless it carries one); the stack only with
- * CARKEY_DEBUG=1. If the process would end while main is still pending — a socket that never
- * answered and left nothing to wait for — that is an error too, never a silent exit 0.
+ * CARKEY_DEBUG=1; then the process exits (a half-started server must not keep it alive). If the
+ * process would end while main is still pending — a socket that never answered and left nothing
+ * to wait for — that is an error too, never a silent exit 0.
  */
 export function runMain(tool: string, main: () => Promise<number | void> | number | void, opts: RunOptions = {}): void {
   let settled = false;
-  const finish = (code: number) => {
+  const finish = (code: number, exit: boolean) => {
     settled = true;
     process.exitCode = code;
-    if (opts.exit) process.stdout.write('', () => process.exit(code));
+    if (exit) process.stdout.write('', () => process.exit(code));
   };
   process.once('beforeExit', () => {
     if (settled) return;
@@ -179,11 +180,11 @@ export function runMain(tool: string, main: () => Promise<number | void> | numbe
   });
   Promise.resolve()
     .then(main)
-    .then((code) => finish(typeof code === 'number' ? code : 0), (e) => {
+    .then((code) => finish(typeof code === 'number' ? code : 0, !!opts.exit), (e) => {
       process.stderr.write(tool + ': ' + errorLine(e) + '\n');
       if (process.env.CARKEY_DEBUG === '1' && e && (e as Error).stack) process.stderr.write((e as Error).stack + '\n');
       const code = e && typeof (e as CliError).exitCode === 'number' ? (e as CliError).exitCode : 1;
-      finish(code || 1);
+      finish(code || 1, true);
     });
 }
 

@@ -3,14 +3,17 @@
  * radio bridge, or a real board over Bluetooth. One round trip per command after connecting.
  *
  *   npm run phonekey -- unlock --key owner.json [--sim ws://127.0.0.1:8080/ws/radio | --ble [--name Puck.js]]
- *   commands: unlock | lock | drive | status | settime [unix] | add --role guest --label Bob [--hours 24]
- *             | revoke <keyId> | log [fromSeq]
+ *   commands: unlock | lock | drive | status | settime [unix] | add --role guest --label Bob [--hours 24h|1d]
+ *             | revoke <keyId> | log [fromSeq]        (arguments: args.ts; --help lists them)
  *
  * Exit code 0 when the car answered "ok" with an authentic answer, 1 otherwise (the reason is printed).
  */
 import * as fs from 'node:fs';
 import { type Answer, OP, type PhoneKeyFile, REASONS, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
+import { SPEC, phonekeyArgs } from './args';
+import { CliError, UsageError, help, runMain } from '../cli-args';
+import { userPath, writeFileSafe } from '../cli-files';
 
 export interface KeyJson { keyId: number; secret: string; label?: string }
 
@@ -68,48 +71,35 @@ export class CarSession {
   }
 }
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf('--' + name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
-
-const ROLES: Record<string, number> = { owner: 0, driver: 1, guest: 2 };
-
 export async function main(argv: string[], out: (s: string) => void = console.log): Promise<number> {
-  const cmd = argv[0];
-  const keyPath = flag(argv, 'key');
-  if (!cmd || !keyPath) {
-    out('usage: npm run phonekey -- <unlock|lock|drive|status|settime|add|revoke|log> --key key.json [--sim ws://127.0.0.1:8080/ws/radio | --ble [--name NAME]]');
-    return 2;
-  }
-  const key = readKeyFile(keyPath);
+  const a = phonekeyArgs(argv);
+  if (!a) { out(help(SPEC).trimEnd()); return 0; }
+  const { cmd } = a;
+  const key = readKeyFile(a.keyPath);
+  if (a.add && a.add.out && fs.existsSync(a.add.out)) throw new UsageError(a.add.out + ' exists; choose another --out');
   const session = new CarSession(key);
   const t0 = Date.now();
-  const link = argv.includes('--ble') ? await bluetoothLink(session.onPacket, flag(argv, 'name'))
-    : await simulatorLink(flag(argv, 'sim') || 'ws://127.0.0.1:8080/ws/radio', session.onPacket);
+  const link = a.ble ? await bluetoothLink(session.onPacket, a.name) : await simulatorLink(a.sim, session.onPacket);
   try {
     await session.open(link);
     const connected = Date.now();
     let op: number, args: Uint8Array | undefined;
-    const arg1 = argv[1] && !argv[1].startsWith('--') ? argv[1] : undefined;
     switch (cmd) {
       case 'unlock': op = OP.UNLOCK; break;
       case 'lock': op = OP.LOCK; break;
       case 'drive': op = OP.DRIVE; break;
       case 'status': op = OP.STATUS; break;
-      case 'settime': op = OP.SET_TIME; args = new Uint8Array(be32(Number(arg1 || Math.floor(Date.now() / 1000)))); break;
-      case 'revoke': op = OP.REVOKE; args = new Uint8Array(be32(Number(arg1))); break;
-      case 'log': op = OP.READ_LOG; args = new Uint8Array(be32(Number(arg1 || 0))); break;
-      case 'add': {
-        const role = ROLES[flag(argv, 'role') || 'guest'];
-        if (role === undefined) throw new Error('--role owner|driver|guest');
-        const hours = Number(flag(argv, 'hours') || 0);
+      case 'settime': op = OP.SET_TIME; args = new Uint8Array(be32(a.number!)); break;
+      case 'revoke': op = OP.REVOKE; args = new Uint8Array(be32(a.number!)); break;
+      case 'log': op = OP.READ_LOG; args = new Uint8Array(be32(a.number!)); break;
+      default: {
+        const add = a.add!;
         const now = Math.floor(Date.now() / 1000);
+        const valid = add.validForMs === undefined ? 0 : Math.max(1, Math.round(add.validForMs / 1000));
         op = OP.ADD_KEY;
-        args = addKeyArgs({ role, perms: 3, label: flag(argv, 'label') || '', notBefore: hours ? now : 0, notAfter: hours ? now + hours * 3600 : 0 });
+        args = addKeyArgs({ role: add.role, perms: 3, label: add.label, notBefore: valid ? now : 0, notAfter: valid ? now + valid : 0 });
         break;
       }
-      default: out(`unknown command ${cmd}`); return 2;
     }
     const { answer, sentNonce } = await session.run(op, args);
     const ms = Date.now() - connected;
@@ -121,8 +111,12 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     }
     if (cmd === 'add' && answer.status === 0 && answer.data) {
       const k = unwrapNewKey(nodeMac, key, sentNonce, answer.data);
-      const file = flag(argv, 'out') || `key-${k.keyId}.json`;
-      fs.writeFileSync(file, JSON.stringify({ keyId: k.keyId, secret: Buffer.from(k.secret).toString('hex'), label: flag(argv, 'label') }, null, 2), { mode: 0o600 });
+      const file = a.add!.out || userPath(`key-${k.keyId}.json`);
+      try {
+        writeFileSafe(file, JSON.stringify({ keyId: k.keyId, secret: Buffer.from(k.secret).toString('hex'), label: a.add!.label }, null, 2), 'key file', { mode: 0o600, exclusive: true });
+      } catch (e) {
+        throw new CliError(`the car added key ${k.keyId} but its file could not be written (${(e as Error).message}); revoke it with: revoke ${k.keyId}`);
+      }
       out(`new key ${k.keyId} written to ${file} (keep it secret; hand it over privately)`);
     }
     if (cmd === 'log' && answer.data) {
@@ -140,5 +134,5 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
 
 if (require.main === module) {
   // Exit explicitly: a Bluetooth library may keep handles open after an error.
-  main(process.argv.slice(2)).then((c) => process.exit(c), (e) => { console.error('error: ' + (e as Error).message); process.exit(1); });
+  runMain('phonekey', () => main(process.argv.slice(2)), { exit: true });
 }
