@@ -30,6 +30,7 @@ import { OP } from '../phonekey/protocol';
 import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../firmware/desfire';
 import { hostCipher } from '../../sim/provision';
 import { SimDesfireCard } from '../../sim/cards/desfire';
+import { type Spec, help, parse, runMain } from '../cli-args';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from './board';
 
 /** Two generations of a file exist together while it is rewritten (the new one before the old is erased). */
@@ -159,7 +160,10 @@ function keystoreOnce() {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-async function main() {
+const SPEC: Spec = { usage: 'npm run bench:firmware', options: {}, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
+
+async function main(argv: string[]): Promise<number> {
+  if (parse(argv, SPEC).help) { process.stdout.write(help(SPEC)); return 0; }
   const bin = espruinoBinary();
   const report: any = { bench: 'firmware', espruino: bin ? path.basename(bin) : null };
   report.sizes = await sizes();
@@ -183,6 +187,7 @@ async function main() {
     console.log('(set ESPRUINO_BIN for the real-interpreter figures)');
   }
   console.log(JSON.stringify(report));
+  return 0;
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+runMain('bench:firmware', () => main(process.argv.slice(2)));

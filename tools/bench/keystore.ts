@@ -18,6 +18,7 @@ import { installFlash } from '../../sim/espruino/board';
 import { makeBoardDir, runOnce } from '../../sim/espruino/link';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type Spec, help, parse, runMain } from '../cli-args';
 
 const SIZES = [10, 200, 1000];
 const LOOKUPS = 2000;
@@ -71,7 +72,10 @@ async function onEspruino(bin: string, n: number, flash: ReturnType<typeof build
   }
 }
 
-async function main() {
+const SPEC: Spec = { usage: 'npx tsx tools/bench/keystore.ts', options: {}, notes: 'Key store lookups for 10..1000 keys on the host, and with ESPRUINO_BIN in the real interpreter; one JSON line at the end.' };
+
+async function main(argv: string[]): Promise<number> {
+  if (parse(argv, SPEC).help) { process.stdout.write(help(SPEC)); return 0; }
   const bin = espruinoBinary();
   const results: any[] = [];
   for (const n of SIZES) {
@@ -90,6 +94,7 @@ async function main() {
   }
   if (!bin) console.log('(set ESPRUINO_BIN for the real-interpreter figures)');
   console.log(JSON.stringify({ bench: 'keystore', espruino: bin ? path.basename(bin) : null, results }));
+  return 0;
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+runMain('bench:keystore', () => main(process.argv.slice(2)));

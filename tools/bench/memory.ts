@@ -15,6 +15,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as acorn from 'acorn';
+import { type Spec, help, int, parse, runMain, str } from '../cli-args';
+import { readText, userPath } from '../cli-files';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 
 export interface Var { size: number; flags: number; label: string; links: number[] }
@@ -174,21 +176,28 @@ export function sourceNames(bundleFile: string): Map<string, string> {
   return out;
 }
 
+const SPEC: Spec = {
+  usage: 'npx tsx tools/bench/memory.ts', args: 'PROBE_FILE', positionals: [1, 1],
+  options: {
+    dump: { type: 'string', arg: 'N', help: 'which variable dump to analyse (default the last)' },
+    rows: { type: 'string', arg: 'N', help: 'rows per table, 1 to 10000 (default 25)' },
+  },
+  notes: 'PROBE_FILE comes from: npm run sim -- run X --engine espruino --memory-probe PROBE_FILE',
+};
+
 function main(argv: string[]): number {
-  const file = argv[0];
-  if (!file || !fs.existsSync(file)) {
-    console.error('usage: npx tsx tools/bench/memory.ts PROBE_FILE [--dump N] [--rows 25]   (PROBE_FILE from npm run sim -- run X --engine espruino --memory-probe PROBE_FILE)');
-    return 2;
-  }
-  const opt = (n: string, d: number) => { const i = argv.indexOf('--' + n); return i >= 0 ? Number(argv[i + 1]) : d; };
-  const rows = opt('rows', 25);
-  const probe = parseProbe(fs.readFileSync(file, 'latin1'));
+  const args = parse(argv, SPEC);
+  if (args.help) { process.stdout.write(help(SPEC)); return 0; }
+  const file = userPath(args.positionals[0]);
+  const rows = int(str(args.values, 'rows'), '--rows', { min: 1, max: 10000, def: 25 });
+  const dumpArg = str(args.values, 'dump');
+  const probe = parseProbe(readText(file, 'memory probe', 'latin1'));
   if (!probe.points.length) { console.error(file + ': no probe points (was the run made with --memory-probe on the espruino engine?)'); return 1; }
   const share = (u: number) => u - probe.offset;
   console.log(`${probe.points.length} probe points on ${probe.board || 'a board'}; the firmware's share (live, after GC) at the highest:`);
   const top = probe.points.map((p, i) => ({ ...p, i })).sort((a, b) => b.usage - a.usage).slice(0, 8);
   for (const p of top) console.log(`  ${String(share(p.usage)).padStart(5)}  #${p.i} ${p.why}`);
-  const which = opt('dump', probe.dumps.length - 1);
+  const which = dumpArg === undefined ? probe.dumps.length - 1 : int(dumpArg, '--dump', { min: 0, max: Math.max(0, probe.dumps.length - 1) });
   const dump = probe.dumps[which];
   if (!dump) { console.log('no variable dump'); return 0; }
   const a = analyse(dump);
@@ -201,4 +210,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) runMain('memory', () => main(process.argv.slice(2)));

@@ -11,6 +11,7 @@ import { espruinoBinary } from './interpreter';
 import { boardById } from '../../hal/boards/index';
 import { createEspruinoBoard } from '../../sim/espruino/board';
 import { firmwareShare } from '../../sim/engine/board';
+import { type Spec, help, parse, runMain } from '../cli-args';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -18,11 +19,14 @@ export function prelude(): string {
   return fs.readFileSync(path.join(__dirname, 'prelude.js'), 'utf8');
 }
 
-async function main() {
+const SPEC: Spec = { usage: 'npm run test:espruino', options: {}, notes: 'Boots every dist/<board>/firmware.js in the interpreter named by ESPRUINO_BIN; skipped without it.' };
+
+async function main(argv: string[]): Promise<number> {
+  if (parse(argv, SPEC).help) { process.stdout.write(help(SPEC)); return 0; }
   const bin = espruinoBinary();
   if (!bin) {
     console.log('test:espruino skipped: set ESPRUINO_BIN to an Espruino interpreter built for Linux (see docs/ESPRUINO.md).');
-    return;
+    return 0;
   }
   if (!fs.existsSync(bin)) throw new Error('ESPRUINO_BIN=' + bin + ' does not exist');
   const dist = path.join(ROOT, 'dist');
@@ -54,7 +58,7 @@ async function main() {
       b.close();
     }
   }
-  if (failed) process.exit(1);
+  return failed ? 1 : 0;
 }
 
-if (require.main === module) main().catch((e) => { console.error(e.message || e); process.exit(1); });
+if (require.main === module) runMain('test:espruino', () => main(process.argv.slice(2)));

@@ -166,9 +166,3 @@ export function logSequenceProblems(entries: LogEntry[]): string[] {
   for (let i = 1; i < entries.length; i++) if (entries[i].seq !== entries[i - 1].seq + 1) out.push(`seq ${entries[i].seq} after ${entries[i - 1].seq}`);
   return out;
 }
-
-/** `--name value` / `--flag` from argv. */
-export function argOf(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf('--' + name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}

@@ -35,7 +35,8 @@ import * as C from '../../firmware/codes';
 import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../phonekey/protocol';
 import { fakeFlash } from '../../test/support/fake-ports';
 import { fakeTimers } from '../../test/nfc/fake-timers';
-import { type Rng, argOf, logMirror, mutate, rng, sameBytes, watchOutputs } from './common';
+import { type Spec, UsageError, help, int, parse, runMain, str } from '../cli-args';
+import { type Rng, logMirror, mutate, rng, sameBytes, watchOutputs } from './common';
 
 export interface FuzzResult {
   target: string;
@@ -669,12 +670,24 @@ export async function runTarget(target: Target, cases: number, seed = 1): Promis
   }
 }
 
-async function main(argv: string[]) {
-  const cases = Number(argOf(argv, 'cases') || 10000);
-  const seed = Number(argOf(argv, 'seed') || 1);
-  const t = argOf(argv, 'targets') || 'frames,commands';
+const SPEC: Spec = {
+  usage: 'npm run evidence:fuzz --',
+  options: {
+    cases: { type: 'string', arg: 'N', help: 'cases per target, 1 to 100000000 (default 10000)' },
+    seed: { type: 'string', arg: 'N', help: 'random seed (default 1)' },
+    targets: { type: 'string', arg: 'LIST', help: 'comma-separated, or all: ' + TARGETS.join(', ') + ' (default frames,commands)' },
+  },
+  notes: 'One JSON line at the end; exit 1 on any violation.',
+};
+
+async function main(argv: string[]): Promise<number> {
+  const a = parse(argv, SPEC);
+  if (a.help) { process.stdout.write(help(SPEC)); return 0; }
+  const cases = int(str(a.values, 'cases'), '--cases', { min: 1, max: 100000000, def: 10000 });
+  const seed = int(str(a.values, 'seed'), '--seed', { min: 0, max: 0xffffffff, def: 1 });
+  const t = str(a.values, 'targets') || 'frames,commands';
   const targets = (t === 'all' ? TARGETS.slice() : t.split(',')) as Target[];
-  for (const x of targets) if (!TARGETS.includes(x)) throw new Error('unknown target ' + x + '; known: ' + TARGETS.join(', '));
+  for (const x of targets) if (!TARGETS.includes(x)) throw new UsageError('unknown target ' + x + '; known: ' + TARGETS.join(', '));
   const results: FuzzResult[] = [];
   for (const target of targets) {
     const res = await runTarget(target, cases, seed);
@@ -687,7 +700,7 @@ async function main(argv: string[]) {
   const violations = results.reduce((n, x) => n + x.violations.length, 0);
   console.log(JSON.stringify({ fuzz: targets, casesPerTarget: cases, seed, violations,
     results: results.map((x) => ({ target: x.target, cases: x.cases, ms: x.ms, casesPerSecond: Math.round(x.cases / (x.ms / 1000)), violations: x.violations.length, stats: x.stats })) }));
-  if (violations) process.exit(1);
+  return violations ? 1 : 0;
 }
 
-if (require.main === module) main(process.argv.slice(2)).catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module) runMain('fuzz', () => main(process.argv.slice(2)));

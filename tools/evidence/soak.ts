@@ -18,7 +18,9 @@ import type { PhoneKeyFile } from '../phonekey/protocol';
 import { OP } from '../phonekey/protocol';
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
 import * as C from '../../firmware/codes';
-import { argOf, logMirror, rng, watchOutputs } from './common';
+import { logMirror, rng, watchOutputs } from './common';
+import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../cli-args';
+import { boards } from '../../hal/boards/index';
 import { espruinoBinary } from '../espruino/interpreter';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../bench/board';
 
@@ -220,10 +222,26 @@ export async function soakOnEspruino(bin: string, iterations: number): Promise<R
   }
 }
 
-async function main(argv: string[]) {
-  const hours = Number(argOf(argv, 'hours') || 24);
-  const seed = Number(argOf(argv, 'seed') || 1);
-  const rep = await runSoak({ hours, seed, board: argOf(argv, 'board') });
+const SPEC: Spec = {
+  usage: 'npm run evidence:soak --',
+  options: {
+    hours: { type: 'string', arg: 'DURATION', help: 'simulated time: 24, 24h, 90m, 7d (plain number: hours; default 24h, at most 30d)' },
+    seed: { type: 'string', arg: 'N', help: 'random seed (default 1)' },
+    board: { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') + ' (default puckjs-nfc)' },
+    'espruino-iterations': { type: 'string', arg: 'N', help: 'with ESPRUINO_BIN: unlock loops inside the real interpreter (default 300)' },
+  },
+  notes: 'One JSON line at the end; exit 1 on any problem.',
+};
+
+async function main(argv: string[]): Promise<number> {
+  const a = parse(argv, SPEC);
+  if (a.help) { process.stdout.write(help(SPEC)); return 0; }
+  const hours = duration(str(a.values, 'hours'), '--hours', { unit: 'h', maxMs: 30 * 86400000, defMs: 24 * 3600000 }) / 3600000;
+  const seed = int(str(a.values, 'seed'), '--seed', { min: 0, max: 0xffffffff, def: 1 });
+  const board = str(a.values, 'board');
+  if (board !== undefined && !boards.some((b) => b.id === board)) throw new UsageError('unknown board ' + board + '; known: ' + boards.map((b) => b.id).join(', '));
+  const iterations = int(str(a.values, 'espruino-iterations'), '--espruino-iterations', { min: 1, max: 1000000, def: 300 });
+  const rep = await runSoak({ hours, seed, board });
   console.log(`soak ${rep.board}: ${rep.hours} simulated hours in ${(rep.realMs / 1000).toFixed(1)} s real`);
   console.log('events   ', JSON.stringify(rep.events));
   console.log('outcomes ', JSON.stringify(rep.outcomes));
@@ -234,12 +252,12 @@ async function main(argv: string[]) {
   let espruino: Record<string, unknown> | null = null;
   const bin = espruinoBinary();
   if (bin) {
-    espruino = await soakOnEspruino(bin, Number(argOf(argv, 'espruino-iterations') || 300));
+    espruino = await soakOnEspruino(bin, iterations);
     console.log('espruino loop: ' + JSON.stringify(espruino));
   } else console.log('(set ESPRUINO_BIN for the loop inside the real interpreter)');
   const { samples, ...rest } = rep;
   console.log(JSON.stringify({ soak: rest, samples: samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1), espruino }));
-  if (rep.problems.length || (espruino && espruino.grows)) process.exit(1);
+  return rep.problems.length || (espruino && espruino.grows) ? 1 : 0;
 }
 
-if (require.main === module) main(process.argv.slice(2)).catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module) runMain('soak', () => main(process.argv.slice(2)));
