@@ -8,6 +8,7 @@
  */
 import { boards } from '../hal/boards/index';
 import { startServer } from './server';
+import { checkFreePort } from '../tools/ports';
 import { CliError, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
 
 const SPEC: Spec = {
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (!boards.some((b) => b.id === board)) throw new UsageError('unknown board ' + board + ' (one of ' + boards.map((b) => b.id).join(', ') + ')');
   const port = int(str(a.values, 'port'), '--port', { min: 0, max: 65535, def: 8080 });
   const seed = int(str(a.values, 'seed'), '--seed', { min: 0, max: 0xffffffff, def: 1 });
+  await checkFreePort(port);
   console.log('Building the ' + (dev ? 'DEV ' : '') + 'firmware for ' + board + ' and the web pages...');
   const s = await startServer({ board, port, seed, dev }).catch((e: NodeJS.ErrnoException) => {
     throw e && e.code === 'EADDRINUSE' ? new CliError('port ' + port + ' on 127.0.0.1 is in use (choose another with --port N, or --port 0 for any free one)') : e;

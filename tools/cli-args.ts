@@ -91,7 +91,7 @@ export function parse(argv: string[], spec: Spec): Parsed {
 
 /** node's parseArgs messages, in one line each. */
 function parseArgsMessage(e: Error & { code?: string }): string {
-  const opt = /'(-[^' ]+)/.exec(e.message);
+  const opt = /'(?:-\w, )?(-[^' ]+)/.exec(e.message);
   const name = opt ? opt[1] : '';
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return 'unknown option ' + name + ' (try --help)';
@@ -162,7 +162,8 @@ export interface RunOptions {
 /**
  * Runs a tool's main: its number is the exit code (undefined = 0). Any error becomes one line,
  * `<tool>: <message>`, and its exitCode (1 unless it carries one); the stack only with
- * CARKEY_DEBUG=1; then the process exits (a half-started server must not keep it alive). If the
+ * CARKEY_DEBUG=1. After a failure (thrown or a non-zero code) the process exits: a half-started
+ * server or a link library's socket must not keep it alive. If the
  * process would end while main is still pending — a socket that never answered and left nothing
  * to wait for — that is an error too, never a silent exit 0.
  */
@@ -180,7 +181,7 @@ export function runMain(tool: string, main: () => Promise<number | void> | numbe
   });
   Promise.resolve()
     .then(main)
-    .then((code) => finish(typeof code === 'number' ? code : 0, !!opts.exit), (e) => {
+    .then((code) => { const c = typeof code === 'number' ? code : 0; finish(c, !!opts.exit || c !== 0); }, (e) => {
       process.stderr.write(tool + ': ' + errorLine(e) + '\n');
       if (process.env.CARKEY_DEBUG === '1' && e && (e as Error).stack) process.stderr.write((e as Error).stack + '\n');
       const code = e && typeof (e as CliError).exitCode === 'number' ? (e as CliError).exitCode : 1;

@@ -313,5 +313,5 @@ if (require.main === module) {
     if (!opts) { process.stdout.write(help(SPEC)); return 0; }
     await flash(opts);
     return 0;
-  });
+  }, { exit: true });
 }

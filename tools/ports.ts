@@ -2,7 +2,8 @@
  * Is there a board at the end of a port, before a tool waits on it: a tcp:// console must accept
  * a connection within a few seconds, a serial device path must exist. A Bluetooth address is left
  * to the tool (it scans for it). Used by tools/flash.ts and tools/provision/link.ts, so "nothing
- * listening" is one clear line and a non-zero exit instead of a tool that says nothing.
+ * listening" is one clear line and a non-zero exit instead of a tool that says nothing. And the
+ * other way round for servers (npm start): is the port free, before minutes of building.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -33,4 +34,16 @@ export async function checkPort(port: string, timeoutMs = 3000): Promise<void> {
   if (port.indexOf('/') >= 0 && !fs.existsSync(port)) {
     throw new CliError(`serial port ${port} does not exist: is the board plugged in? (list ports with: npx espruino --list --no-ble)`);
   }
+}
+
+/** Fails with one line when `port` on 127.0.0.1 is taken (0 = any free port, always fine). */
+export async function checkFreePort(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE'
+      ? new CliError('port ' + port + ' on 127.0.0.1 is in use (choose another with --port N, or --port 0 for any free one)')
+      : new CliError('cannot listen on 127.0.0.1:' + port + ': ' + e.message)));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
+  });
 }

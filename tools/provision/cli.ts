@@ -323,5 +323,5 @@ export async function runProvision(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
-  runMain('provision', () => runProvision(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env }));
+  runMain('provision', () => runProvision(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), env: process.env }), { exit: true });
 }

@@ -63,4 +63,4 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
   }
 }
 
-if (require.main === module) runMain('bench', () => main(process.argv.slice(2)));
+if (require.main === module) runMain('bench', () => main(process.argv.slice(2)), { exit: true });
