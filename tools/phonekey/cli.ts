@@ -113,7 +113,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       const k = unwrapNewKey(nodeMac, key, sentNonce, answer.data);
       const file = a.add!.out || userPath(`key-${k.keyId}.json`);
       try {
-        writeFileSafe(file, JSON.stringify({ keyId: k.keyId, secret: Buffer.from(k.secret).toString('hex'), label: a.add!.label }, null, 2), 'key file', { mode: 0o600, exclusive: true });
+        writeFileSafe(file, JSON.stringify({ keyId: k.keyId, secret: Buffer.from(k.secret).toString('hex'), label: a.add!.label || undefined }, null, 2), 'key file', { mode: 0o600, exclusive: true });
       } catch (e) {
         throw new CliError(`the car added key ${k.keyId} but its file could not be written (${(e as Error).message}); revoke it with: revoke ${k.keyId}`);
       }
