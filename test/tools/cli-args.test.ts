@@ -4,6 +4,7 @@
  * files written whole or not at all; and the phone key's `add --hours` built on them.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,6 +60,26 @@ describe('tools/cli-args', () => {
     assert.throws(() => duration('0h', '--hours', h), usageError(/longer than zero/));
     assert.throws(() => duration('3651d', '--hours', h), usageError(/at most 3650d/));
     assert.equal(duration(undefined, '--t', { unit: 's', maxMs: 60000, defMs: 30000 }), 30000);
+  });
+});
+
+describe('tools/cli-args runMain', () => {
+  const runMainWith = (body: string) => spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e',
+    `require(${JSON.stringify(require.resolve('../../tools/cli-args'))}).runMain('demo', ${body})`], { encoding: 'utf8', timeout: 30000 });
+
+  it('a main left pending with nothing to wait on (a peer that never answered) exits 1 with one line, not 0', () => {
+    const r = runMainWith('() => new Promise(() => {})');
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, 'demo: stopped without a result: nothing answered\n');
+  });
+
+  it('a thrown error is one line without a stack, with its exit code; a returned code is the exit code', () => {
+    let r = runMainWith('() => { throw new Error("disk on fire\\nsecond line") }');
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'demo: disk on fire\n');
+    r = runMainWith('async () => 3');
+    assert.equal(r.status, 3);
+    assert.equal(r.stderr, '');
   });
 });
 

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../tools/phonekey/cli';
 import { startServer, type SimServer } from '../../sim/server';
+import { ksLookup, ksOpen } from '../../firmware/keystore';
+import { flashOf, hostCrypto } from '../../sim/provision';
 
 describe('command-line phone key (tools/phonekey) against the simulator', function () {
   this.timeout(60000);
@@ -41,6 +43,20 @@ describe('command-line phone key (tools/phonekey) against the simulator', functi
     assert.equal(await main(['add', '--role', 'guest', '--label', 'Bob', '--out', out, '--key', keyFile('owner', srv.vehicle.car.keys.owner), '--sim', ws()], (s) => lines.push(s)), 0, lines.join('\n'));
     assert.ok(fs.existsSync(out));
     assert.equal(await main(['lock', '--key', out, '--sim', ws()], () => {}), 0);
+  });
+
+  it('add --hours 1d and --hours=24 both give the new key one day on the car, never an unbounded key', async () => {
+    const owner = keyFile('owner', srv.vehicle.car.keys.owner);
+    for (const hours of [['--hours', '1d'], ['--hours=24']]) {
+      const lines: string[] = [];
+      const out = path.join(dir, 'guest-' + hours.join('') + '.json');
+      assert.equal(await main(['add', '--role', 'guest', '--label', 'Day', ...hours, '--out', out, '--key', owner, '--sim', ws()], (s) => lines.push(s)), 0, lines.join('\n'));
+      const ks = ksOpen(flashOf(srv.vehicle.car.board), hostCrypto, srv.vehicle.car.config.keyCapacity);
+      const rec = ksLookup(ks, JSON.parse(fs.readFileSync(out, 'utf8')).keyId)!;
+      assert.ok(rec.notBefore > 0, hours.join(' '));
+      assert.equal(rec.notAfter - rec.notBefore, 86400, hours.join(' '));
+    }
+    await assert.rejects(main(['add', '--role', 'guest', '--hours', '24x', '--key', owner, '--sim', ws()], () => {}), /--hours needs a duration/);
   });
 
   it('a key the car does not know is refused with a non-zero exit and the reason', async () => {
