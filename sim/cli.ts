@@ -19,6 +19,7 @@ import { startRepl } from './repl';
 import { startConsole } from './console-cli';
 import { type Opt, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
 import { checkWritableDir, userPath } from '../tools/cli-files';
+import { checkFreePort } from '../tools/ports';
 
 const BOARD: Opt = { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') };
 const SEED: Opt = { type: 'string', arg: 'N', help: 'random seed of the simulated board (default 1)' };
@@ -88,7 +89,9 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (cmd === 'console') {
     const boot = str(v, 'boot') === undefined ? undefined : userPath(str(v, 'boot')!);
     if (boot !== undefined && !fs.existsSync(boot)) throw new UsageError('no such file: ' + boot);
-    return startConsole({ board: boardOf(v, 'puckjs'), port: int(str(v, 'port'), '--port', { min: 0, max: 65535, def: 0 }), boot, seed });
+    const port = int(str(v, 'port'), '--port', { min: 0, max: 65535, def: 0 });
+    await checkFreePort(port);
+    return startConsole({ board: boardOf(v, 'puckjs'), port, boot, seed });
   }
   return startRepl({ board: boardOf(v, 'puckjs-nfc'), seed });
 }

@@ -157,6 +157,7 @@ describe('command-line tools fail loudly on bad input (spawned like npm run does
         ['sim wrong flag', () => run('sim/cli.ts', ['run', 'x', '--engin', 'vm']), (r) => oneLineError(r, /unknown option --engin/, 2)],
         ['sim bad number', () => run('sim/cli.ts', ['console', '--port', '99999']), (r) => oneLineError(r, /--port must be from 0 to 65535/, 2)],
         ['sim missing file', () => run('sim/cli.ts', ['console', '--boot', path.join(dir, 'missing.js')]), (r) => oneLineError(r, /no such file: .*missing\.js/, 2)],
+        ['sim console port in use', () => run('sim/cli.ts', ['console', '--port', String(inUse)]), (r) => oneLineError(r, new RegExp('port ' + inUse + ' on 127\\.0\\.0\\.1 is in use'), 1)],
         ['start wrong flag', () => run('sim/main.ts', ['--bord', 'puckjs']), (r) => oneLineError(r, /unknown option --bord/, 2)],
         ['start bad number', () => run('sim/main.ts', ['--port', '80x']), (r) => oneLineError(r, /--port needs a whole number/, 2)],
         ['start port in use', () => run('sim/main.ts', ['--port', String(inUse)]), (r) => oneLineError(r, new RegExp('port ' + inUse + ' on 127\\.0\\.0\\.1 is in use'), 1)],
