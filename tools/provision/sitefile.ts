@@ -36,8 +36,9 @@ export interface SiteData {
   created: string;
 }
 
-/** A user-facing failure: the CLI prints its message and exits non-zero. */
-export class ProvisionError extends Error {}
+import { ProvisionError } from './errors';
+
+export { ProvisionError };
 
 interface SealedFile {
   format: string;
