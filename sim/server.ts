@@ -46,7 +46,7 @@ export interface SimServer {
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json' };
-const PAGES: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/phonekey': 'phonekey.html', '/phonekey.html': 'phonekey.html', '/bench': 'bench.html', '/bench.html': 'bench.html', '/style.css': 'style.css' };
+const PAGES: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/phonekey': 'phonekey.html', '/phonekey.html': 'phonekey.html', '/bench': 'bench.html', '/bench.html': 'bench.html', '/flash': 'flasher.html', '/flasher.html': 'flasher.html', '/style.css': 'style.css' };
 const SOCKETS = ['/ws/vehicle', '/ws/radio', '/ws/console'];
 /** A console line longer than this is refused (a bench line is a few hundred bytes). */
 const MAX_LINE = 16384;

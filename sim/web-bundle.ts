@@ -3,13 +3,13 @@
  * The pages reuse host modules as they are: firmware/frames.ts for framing and
  * tools/phonekey/protocol.ts for message layouts (its Node-only HMAC is swapped for a stub that
  * throws: the browser signs with WebCrypto, see sim/web/keycrypto.ts).
- * Not here: serving the files (sim/server.ts).
+ * Not here: serving the files (sim/server.ts), the static offline site (tools/build-web.ts).
  */
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 
 export const WEB_DIR = path.join(__dirname, 'web');
-export const ENTRIES = ['vehicle', 'phonekey', 'bench'] as const;
+export const ENTRIES = ['vehicle', 'phonekey', 'bench', 'flasher'] as const;
 
 const nodeCryptoStub: esbuild.Plugin = {
   name: 'node-crypto-stub',
@@ -22,22 +22,26 @@ const nodeCryptoStub: esbuild.Plugin = {
   },
 };
 
+/** One browser script from `file`, as an IIFE; `define` replaces identifiers with values (JSON). */
+export async function bundleScript(file: string, opts: { sourcemap: boolean; define?: Record<string, string> }): Promise<string> {
+  const r = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    sourcemap: opts.sourcemap ? 'inline' : false,
+    define: opts.define,
+    plugins: [nodeCryptoStub],
+    logLevel: 'silent',
+  });
+  return r.outputFiles[0].text;
+}
+
 /** `<entry>.js` for each page script. */
 export async function bundleWeb(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of ENTRIES) {
-    const r = await esbuild.build({
-      entryPoints: [path.join(WEB_DIR, name + '.ts')],
-      bundle: true,
-      write: false,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2020',
-      sourcemap: 'inline',
-      plugins: [nodeCryptoStub],
-      logLevel: 'silent',
-    });
-    out[name + '.js'] = r.outputFiles[0].text;
-  }
+  for (const name of ENTRIES) out[name + '.js'] = await bundleScript(path.join(WEB_DIR, name + '.ts'), { sourcemap: true });
   return out;
 }

@@ -11,10 +11,9 @@
  */
 import { parseArgs } from 'node:util';
 
-/** A user-facing failure: its message is printed as is, without a stack. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) { super(message); }
-}
+import { CliError } from './cli-error';
+
+export { CliError };
 
 /** Bad arguments: exit code 2. */
 export class UsageError extends CliError {

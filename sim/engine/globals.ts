@@ -263,7 +263,14 @@ export function installGlobals(h: Host, nrf: object): void {
     h.requestBoot('load');
   });
   g.echo = gate((on?: unknown) => h.setEcho(!!on));
-  g.btoa = gate((t: string) => Buffer.from(String(t), 'latin1').toString('base64'));
+  // As jswrap_btoa: any iterable (string, array, ArrayBuffer, typed array), each element & 255; else an error.
+  g.btoa = gate((t: unknown) => {
+    let bytes: Uint8Array;
+    if (typeof t === 'string' || Object.prototype.toString.call(t) === '[object ArrayBuffer]') bytes = st.toBytes(t);
+    else if (ArrayBuffer.isView(t) || Array.isArray(t)) bytes = Uint8Array.from(t as ArrayLike<number>, (v) => Number(v) & 255);
+    else throw h.realm.error('Expecting String or Array, got ' + (t === null || t === undefined ? String(t) : (typeof t)[0].toUpperCase() + (typeof t).slice(1)));
+    return Buffer.from(bytes).toString('base64');
+  });
   g.atob = gate((t: string) => Buffer.from(String(t), 'base64').toString('latin1'));
   g.global = g;
 

@@ -243,8 +243,14 @@ async function start(): Promise<void> {
   };
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name=transport]')) r.onchange = () => { if (link) { link.close(); link = undefined; nonce = undefined; setLinkStatus('not connected'); } };
   stored = await loadKey();
-  const simulator = await offerDemoKeys();
+  // The static offline site (npm run build:web): a service worker keeps every file for use with no
+  // network; there is no simulator behind it.
+  const offlineSite = document.body.dataset.static === '1';
+  if (offlineSite && navigator.serviceWorker) navigator.serviceWorker.register('sw.js').catch((e) => remember('offline copy not installed: ' + (e as Error).message));
+  $('no-bluetooth').hidden = !!navigator.bluetooth;
+  const simulator = !offlineSite && await offerDemoKeys();
   if (!simulator) { ($('transport-ble') as HTMLInputElement).checked = true; $('to-vehicle').hidden = true; }
+  if (offlineSite) $('transport-sim').parentElement!.hidden = true;
   if (/[#&]k=/.test(location.hash)) await importing(() => location.hash);
   renderKey();
   document.body.dataset.ready = '1';

@@ -336,6 +336,12 @@ describe('sim engine: crypto, pins, I2C', () => {
     assert.equal(lines[lines.length - 1], 'true');
   });
 
+  it('btoa takes what Espruino\'s takes: strings, arrays, ArrayBuffers (a SHA-256 result), and throws on anything else', () => {
+    // Checked against the real interpreter: AQL/, the SHA-256 of "abc", QUJB, and the error text.
+    const sim = snippet('print(btoa(new Uint8Array([1,2,255]).buffer));print(btoa(require("crypto").SHA256("abc")));print(btoa([65,66,321]));try{btoa(5)}catch(e){print(e.message)}');
+    assert.equal(sim.consoleText(), ['AQL/', 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=', 'QUJB', 'Expecting String or Array, got Number'].join('\n'));
+  });
+
   it('SHA256 returns an ArrayBuffer of the right digest', () => {
     const sim = snippet('var h = require("crypto").SHA256("abc"); print(h instanceof ArrayBuffer); print(btoa(E.toString(new Uint8Array(h))));');
     assert.equal(sim.consoleText(), 'true\n' + createHash('sha256').update('abc').digest('base64'));

@@ -10,7 +10,7 @@ import { type ServerOptions, type SimServer, startServer } from '../../sim/serve
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Chromium's own connections are refused by this network: keep it from trying. */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const OUT = path.resolve(__dirname, '../../test-results');
 export const WAIT = { timeout: 15000 };
 

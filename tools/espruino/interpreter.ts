@@ -9,6 +9,7 @@
  *  - Code booted from Storage runs from flash; `espruino file.js` copies it into RAM and
  *    overstates memory, so we never measure that way.
  */
+import { byteLiteral, crc32 } from '../provision/console-upload';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 export function espruinoBinary(): string | undefined {
@@ -101,22 +102,4 @@ export async function writeStorageFile(session: Session, name: string, data: str
   if (Number(back.trim()) >>> 0 !== want) throw new Error(`${name} read back with CRC ${back.trim()}, expected ${want}`);
 }
 
-/** A JavaScript string literal for a string of bytes, ASCII only (the console link is bytes). */
-export function byteLiteral(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i) & 255;
-    out += c === 34 || c === 92 ? '\\' + s[i] : c >= 32 && c < 127 ? s[i] : '\\x' + (c < 16 ? '0' : '') + c.toString(16);
-  }
-  return out + '"';
-}
-
-/** CRC-32 as Espruino's E.CRC32 computes it (IEEE 802.3). */
-export function crc32(s: string): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < s.length; i++) {
-    c ^= s.charCodeAt(i) & 255;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { byteLiteral, crc32 } from '../provision/console-upload';

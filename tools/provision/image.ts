@@ -21,7 +21,7 @@ import { recordOf } from './keys';
 import { ProvisionError, type SiteData } from './sitefile';
 
 /** Both generations of each file the image replaces: a newer generation left on a board would win. */
-export const IMAGE_BASES = ['ck.site.', 'ck.keys.', 'ck.cfg.'];
+export { IMAGE_BASES } from './console-upload';
 
 export interface ImageFile {
   name: string;

@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { IssuedKey } from './keys';
-import { CliError } from '../cli-args';
+import { ProvisionError } from './errors';
 import { writeFileSafe } from '../cli-files';
 
 export const FORMAT = 'carkey-site';
@@ -37,8 +37,7 @@ export interface SiteData {
   created: string;
 }
 
-/** A user-facing failure: the CLI prints its message and exits non-zero. */
-export class ProvisionError extends CliError {}
+export { ProvisionError };
 
 interface SealedFile {
   format: string;

@@ -11,42 +11,17 @@ import { createHash } from 'node:crypto';
 import type { BoardConfig } from '../../hal/boards/types';
 import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore';
 import { type Config, loadConfig } from '../../firmware/config';
-import { genData, genLoad, GEN_HEADER } from '../../firmware/genfile';
+import { genData, genLoad } from '../../firmware/genfile';
 import { hostCrypto } from '../../sim/provision';
-import { byteLiteral } from '../espruino/interpreter';
+import { WRITE_CHUNK, remoteCrc, writeGenFile } from './console-upload';
 import { type BoardImage, IMAGE_BASES, memoryFlash } from './image';
 import type { ConsoleLink } from './link';
 import { ProvisionError } from './sitefile';
 
-/** Raw bytes per Storage.write line (up to 4x that once escaped). */
-export const WRITE_CHUNK = 128;
 const READ_CHUNK = 192;
 const S = 'require("Storage")';
 
-async function expectOk(link: ConsoleLink, call: string, what: string): Promise<void> {
-  const out = await link.run('print(' + call + '?"ok":"fail")');
-  if (out.trim() !== 'ok') throw new ProvisionError(what + ' failed on the board: ' + JSON.stringify(out.trim().slice(0, 200)));
-}
-
-/** The board's CRC32 and length of a Storage file, or undefined when it is absent. */
-export async function remoteCrc(link: ConsoleLink, name: string): Promise<{ crc: number; length: number } | undefined> {
-  const out = await link.run(`var f=${S}.read(${JSON.stringify(name)});print(f===undefined?"none":E.CRC32(f)+" "+f.length)`);
-  const t = out.trim();
-  if (t === 'none') return undefined;
-  const m = /^(-?\d+) (\d+)$/.exec(t);
-  if (!m) throw new ProvisionError('unexpected answer reading ' + name + ': ' + JSON.stringify(t.slice(0, 200)));
-  return { crc: Number(m[1]) >>> 0, length: Number(m[2]) };
-}
-
-async function writeFile(link: ConsoleLink, name: string, data: string): Promise<void> {
-  if (data.length < GEN_HEADER) throw new ProvisionError(name + ' is not a generation file');
-  const n = JSON.stringify(name);
-  await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(0, 12))},0,${data.length})`, 'creating ' + name);
-  for (let off = GEN_HEADER; off < data.length; off += WRITE_CHUNK) {
-    await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(off, off + WRITE_CHUNK))},${off})`, 'writing ' + name + ' at ' + off);
-  }
-  await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(12, 16))},12)`, 'committing ' + name);
-}
+export { WRITE_CHUNK, remoteCrc };
 
 export interface WriteReport {
   files: { name: string; bytes: number; crc32: number }[];
@@ -71,11 +46,7 @@ export async function writeImage(link: ConsoleLink, img: BoardImage, opts: { loa
   const files: WriteReport['files'] = [];
   for (const f of img.files) {
     progress('writing ' + f.name + ' (' + f.data.length + ' bytes)');
-    await writeFile(link, f.name, f.data);
-    const back = await remoteCrc(link, f.name);
-    if (!back || back.crc !== f.crc32 || back.length !== f.data.length) {
-      throw new ProvisionError(f.name + ' reads back wrong: ' + (back ? 'CRC ' + back.crc + ', ' + back.length + ' bytes' : 'missing') + ', expected CRC ' + f.crc32 + ', ' + f.data.length + ' bytes');
-    }
+    await writeGenFile(link, f.name, f.data);
     files.push({ name: f.name, bytes: f.data.length, crc32: f.crc32 });
   }
   if (opts.load !== false) {

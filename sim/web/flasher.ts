@@ -1,0 +1,133 @@
+/**
+ * The browser flasher (/flash): puts the firmware and a site's board image on a board over its
+ * Bluetooth console (or the simulator's), with nothing installed. The order matters: the image
+ * files (site secrets, setup code, keys, settings) and the bundle are written and each verified by
+ * reading back (CRC-32; the bundle also by SHA-256 against this browser's own hash), and only then
+ * load() boots the production firmware, which removes the Bluetooth console: last, because after
+ * it nothing more can be written over the air.
+ * Not here: the console transport (console-link.ts), writing and verifying (tools/provision/console-upload.ts).
+ */
+import { espruinoBoard } from '../../tools/boards/index';
+import { IMAGE_BASES, crc32, remoteSha256, writeGenFile, writePlainFile } from '../../tools/provision/console-upload';
+import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+interface Manifest { board: string; keys: number; files: { name: string; bytes: number; crc32: number }[] }
+interface Chosen { firmware?: { name: string; text: string }; image?: { manifest: Manifest; files: Record<string, string> } }
+const chosen: Chosen = {};
+let busy = false;
+
+function latin1(buf: ArrayBuffer): string {
+  const b = new Uint8Array(buf);
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, Array.from(b.subarray(i, i + 4096)));
+  return s;
+}
+
+async function sha256Hex(s: string): Promise<string> {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 255;
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', b));
+  return Array.from(d, (x) => (x + 256).toString(16).slice(1)).join('');
+}
+
+function say(text: string, cls = 'muted'): void {
+  const a = $('answer');
+  a.textContent = text;
+  a.className = 'answer ' + cls;
+}
+
+function step(text: string): void {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('steps').append(li);
+}
+
+/** Reads the board image the CLI wrote: manifest.json and each file it names, checked against it. */
+async function readImage(list: FileList): Promise<Chosen['image']> {
+  const byName: Record<string, File> = {};
+  for (const f of Array.from(list)) byName[f.name] = f;
+  if (!byName['manifest.json']) throw new Error('no manifest.json among the files: choose every file of the board-image folder');
+  const manifest = JSON.parse(await byName['manifest.json'].text()) as Manifest;
+  const files: Record<string, string> = {};
+  for (const m of manifest.files) {
+    if (!byName[m.name]) throw new Error(m.name + ' is missing: choose every file of the board-image folder');
+    const data = latin1(await byName[m.name].arrayBuffer());
+    if (data.length !== m.bytes || crc32(data) !== m.crc32) throw new Error(m.name + ' does not match manifest.json (damaged or from another image)');
+    files[m.name] = data;
+  }
+  return { manifest, files };
+}
+
+/** Shows what is chosen; `announce` says "Ready" (not after a run, whose outcome stays on screen). */
+function showChosen(announce = true): void {
+  const parts: string[] = [];
+  if (chosen.firmware) parts.push('firmware ' + chosen.firmware.name + ' (' + chosen.firmware.text.length + ' bytes)');
+  if (chosen.image) parts.push('image for ' + chosen.image.manifest.board + ' with ' + chosen.image.manifest.keys + ' keys');
+  $('chosen').textContent = parts.length ? parts.join('; ') : 'Nothing chosen yet.';
+  ($('flash') as HTMLButtonElement).disabled = busy || !chosen.firmware || !chosen.image;
+  if (announce && chosen.firmware && chosen.image) say('Ready: connect and flash.');
+}
+
+async function flash(): Promise<void> {
+  const fw = chosen.firmware!, img = chosen.image!;
+  busy = true;
+  showChosen(false);
+  $('steps').replaceChildren();
+  let link: (ConsoleLink & { close(): void }) | undefined;
+  try {
+    say('Connecting\u2026');
+    const sim = ($('transport-sim') as HTMLInputElement).checked;
+    link = sim ? await simulatorConsole((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/console') : await bluetoothConsole();
+    step('connected to ' + link.name);
+    const want = espruinoBoard(img.manifest.board).board;
+    const is = (await link.run('print(process.env.BOARD+" "+process.env.VERSION)')).trim();
+    if (is.split(' ')[0] !== want) throw new Error('this board says it is ' + JSON.stringify(is) + '; the image is for ' + img.manifest.board + ' (' + want + ')');
+    step('board ' + is);
+    // Both generations of every image file go first: a newer one left behind would win over ours.
+    for (const base of IMAGE_BASES) for (const g of ['a', 'b']) await link.run('require("Storage").erase(' + JSON.stringify(base + g) + ');print("ok")');
+    for (const m of img.manifest.files) {
+      say('Writing ' + m.name + '\u2026');
+      await writeGenFile(link, m.name, img.files[m.name]);
+      step(m.name + ': ' + m.bytes + ' bytes written and verified');
+    }
+    await writePlainFile(link, '.bootcde', fw.text, (done, total) => say('Firmware: ' + done + ' of ' + total + ' bytes'));
+    const [mine, theirs] = await Promise.all([sha256Hex(fw.text), remoteSha256(link, '.bootcde')]);
+    if (mine !== theirs) throw new Error('the firmware reads back with SHA-256 ' + theirs + ', expected ' + mine + ': not booted; flash again');
+    step('firmware: ' + fw.text.length + ' bytes, SHA-256 ' + mine.slice(0, 16) + '\u2026 verified on the board');
+    say('Booting the firmware\u2026');
+    // The last step: the production firmware closes this console. What it printed, if anything, is shown.
+    const boot = await link.run('load()').catch((e) => '(' + (e as Error).message + ')');
+    if (boot.trim()) step('boot: ' + boot.trim().slice(0, 200));
+    step('done: the firmware runs; its Bluetooth console is closed, the phone-key service answers');
+    say('Flashed and provisioned.', 'good');
+  } catch (e) {
+    say('Stopped: ' + (e as Error).message, 'bad');
+    step('stopped: nothing was booted; fix it and flash again (what was written stays harmless until load())');
+  } finally {
+    if (link) try { link.close(); } catch (e) { /* closed by the board */ }
+    busy = false;
+    showChosen(false);
+  }
+}
+
+function start(): void {
+  $('no-bluetooth').hidden = !!navigator.bluetooth;
+  $('firmware-file').onchange = async (ev) => {
+    const f = (ev.target as HTMLInputElement).files?.[0];
+    if (!f) return;
+    chosen.firmware = { name: f.name, text: latin1(await f.arrayBuffer()) };
+    showChosen();
+  };
+  $('image-files').onchange = async (ev) => {
+    const list = (ev.target as HTMLInputElement).files;
+    if (!list) return;
+    try { chosen.image = await readImage(list); } catch (e) { chosen.image = undefined; say((e as Error).message, 'bad'); }
+    showChosen();
+  };
+  $('flash').onclick = () => { if (!busy) flash(); };
+  document.body.dataset.ready = '1';
+}
+
+start();

@@ -1,0 +1,148 @@
+/**
+ * The browser flasher (/flash, sim/web/flasher.ts) in headless Chromium, over the Web Bluetooth
+ * stand-in's Nordic UART console: a simulated Puck.js with nothing on it (as unboxed) gets a
+ * site's board image and the production bundle, each verified by reading back, then boots it;
+ * afterwards its Bluetooth console is closed and the site's owner key unlocks it. A board image for
+ * another board is refused before anything is written. Skips without /usr/bin/chromium.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { R_OK } from '../../firmware/codes';
+import { boardById } from '../../hal/boards/index';
+import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
+import { type SimBoard, createSimBoard } from '../../sim/engine/board';
+import { M, OP, collector, command, nodeMac, packets, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
+import { WEB_DIR, bundleScript } from '../../sim/web-bundle';
+import { attachWebBluetooth } from '../../sim/web-bluetooth-standin';
+import { boardImage, writeImageDir } from '../../tools/provision/image';
+import { issueKey, keyFileOf } from '../../tools/provision/keys';
+import { newSiteData } from '../../tools/provision/sitefile';
+import { ARGS, CHROMIUM, OUT, WAIT } from './browser';
+
+/** Waits for the flasher's answer; on a timeout, says what the page showed. */
+async function answer(page: import('playwright-core').Page, text: string | RegExp, timeout: number): Promise<void> {
+  try {
+    await page.locator('#answer', { hasText: text }).waitFor({ timeout });
+  } catch (e) {
+    throw new Error('the flasher said ' + JSON.stringify(await page.locator('#answer').textContent()) + ' after: ' + (await page.locator('#steps li').allTextContents()).join(' / '));
+  }
+}
+
+async function pageServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const files: Record<string, [string, string]> = {
+    '/flash': ['text/html', fs.readFileSync(path.join(WEB_DIR, 'flasher.html'), 'utf8')],
+    '/style.css': ['text/css', fs.readFileSync(path.join(WEB_DIR, 'style.css'), 'utf8')],
+    '/flasher.js': ['text/javascript', await bundleScript(path.join(WEB_DIR, 'flasher.ts'), { sourcemap: true })],
+  };
+  const server = http.createServer((req, res) => {
+    const f = files[new URL(req.url || '/', 'http://x').pathname];
+    res.writeHead(f ? 200 : 404, { 'content-type': f ? f[0] : 'text/plain' });
+    res.end(f ? f[1] : 'not found');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/flash`, close: () => new Promise((r) => server.close(() => r())) });
+  }));
+}
+
+/** A simulated Puck.js as it comes out of the box: Storage empty, Espruino's console open. */
+function unboxed(): SimBoard {
+  return createSimBoard({ board: boardById('puckjs')! });
+}
+
+/** One phone-key round trip over the board's radio: HELLO, CHALLENGE, a signed COMMAND, its answer. */
+function phoneCommand(board: SimBoard, key: PhoneKeyFile, op: number) {
+  const nrf = board.nrf;
+  const collect = collector();
+  const inbox: Uint8Array[] = [];
+  const off = nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
+  const send = (msg: Uint8Array) => { for (const p of packets(msg)) nrf.write(SERVICE_UUID, RX_UUID, p); board.clock.advance(5); };
+  try {
+    nrf.connect();
+    board.clock.advance(5);
+    inbox.length = 0;
+    send(new Uint8Array([M.HELLO]));
+    const challenge = parseAnswer(nodeMac, key, inbox.shift()!);
+    assert.equal(challenge.type, 'challenge');
+    send(command(nodeMac, key, challenge.nonce!, op));
+    return parseAnswer(nodeMac, key, inbox.shift()!, challenge.nonce);
+  } finally {
+    off();
+    nrf.disconnect();
+  }
+}
+
+describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function () {
+  this.timeout(400000);
+  let tmp: string, pages: { url: string; close: () => Promise<void> } | undefined, context: BrowserContext | undefined;
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      console.log('    (skipped: ' + CHROMIUM + ' is missing; install it with apt-get install chromium)');
+      this.skip();
+    }
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'carkey-flasher-'));
+    pages = await pageServer();
+    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 900, height: 900 } });
+  });
+  after(async () => {
+    if (context) await context.close();
+    if (pages) await pages.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const site = newSiteData();
+  const owner = issueKey(site, { role: 'owner', label: 'Me' });
+
+  it('flashes and provisions an unboxed Puck.js, closes its console last, and the owner key unlocks it', async () => {
+    const board = unboxed();
+    assert.equal(board.nrf.uartExposed, true, 'a new board has its Bluetooth console open');
+    const imageDir = path.join(tmp, 'image');
+    const files = writeImageDir(imageDir, boardImage(site, boardById('puckjs')!));
+    const bundlePath = path.resolve(__dirname, '../../dist/puckjs/firmware.js');
+
+    const page = await context!.newPage();
+    await attachWebBluetooth(page, { board });
+    await page.goto(pages!.url);
+    await page.locator('body[data-ready="1"]').waitFor(WAIT);
+    await page.setInputFiles('#firmware-file', bundlePath);
+    await page.setInputFiles('#image-files', files);
+    await page.locator('#chosen', { hasText: 'image for puckjs' }).waitFor(WAIT);
+    await page.check('#transport-ble');
+    await page.click('#flash');
+    await answer(page, 'Flashed and provisioned.', 300000);
+    fs.mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: path.join(OUT, 'flasher.png'), fullPage: true });
+
+    const steps = await page.locator('#steps li').allTextContents();
+    assert.match(steps.join('\n'), /ck\.site\.a: \d+ bytes written and verified/);
+    assert.match(steps.join('\n'), /firmware: \d+ bytes, SHA-256 [0-9a-f]{16}… verified on the board/);
+    assert.deepEqual(Buffer.from(board.storage.bytes('.bootcde')!), fs.readFileSync(bundlePath), 'the board holds the bundle byte for byte');
+    assert.equal(board.nrf.uartExposed, false, 'the production firmware closed the Bluetooth console');
+    assert.deepEqual(board.uncaught, []);
+
+    const kf = keyFileOf(site, owner);
+    const a = phoneCommand(board, { keyId: kf.keyId, secret: Buffer.from(kf.secret, 'hex') }, OP.UNLOCK);
+    assert.equal(a.type === 'response' && a.status, R_OK);
+    assert.equal(board.pins.output(boardById('puckjs')!.pins.relay), 1, 'the relay is energised');
+  });
+
+  it('refuses an image made for another board before writing anything', async () => {
+    const board = unboxed();
+    const files = writeImageDir(path.join(tmp, 'image-mdbt'), boardImage(site, boardById('mdbt42q')!));
+    const page = await context!.newPage();
+    await attachWebBluetooth(page, { board });
+    await page.goto(pages!.url);
+    await page.locator('body[data-ready="1"]').waitFor(WAIT);
+    await page.setInputFiles('#firmware-file', path.resolve(__dirname, '../../dist/mdbt42q/firmware.js'));
+    await page.setInputFiles('#image-files', files);
+    await page.check('#transport-ble');
+    await page.click('#flash');
+    await answer(page, /Stopped: this board says it is "PUCKJS .*"; the image is for mdbt42q/, 30000);
+    assert.deepEqual(board.storage.list(), [], 'nothing was written');
+    assert.equal(board.nrf.uartExposed, true);
+  });
+});
