@@ -289,6 +289,8 @@ export function installGlobals(h: Host, nrf: object): void {
   if (p.ledBlue !== undefined) g.LED3 = p.ledBlue;
   if (p.button !== undefined) { g.BTN = p.button; g.BTN1 = p.button; }
   g.NRF = nrf;
+  // Nothing of the host stays on the board's global: functions wrapped, objects the context's own.
+  for (const k of Object.keys(g)) g[k] = h.realm.adopt(g[k]);
 }
 
 function i2cDevice(h: Host, addr: unknown): I2CDevice {
