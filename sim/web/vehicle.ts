@@ -4,6 +4,7 @@
  * Not here: what an action does (sim/vehicle.ts).
  */
 import type { Action, LogLine, Snapshot } from '../vehicle';
+import { simUrl } from './sim-token';
 
 const $ = (id: string) => document.getElementById(id)!;
 let ws: WebSocket | undefined;
@@ -103,7 +104,7 @@ function render(s: Snapshot): void {
 }
 
 function connect(): void {
-  ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/vehicle');
+  ws = new WebSocket(simUrl('/ws/vehicle'));
   ws.onopen = () => { $('conn').textContent = 'live'; $('conn').className = 'pill live'; };
   ws.onmessage = (ev) => {
     const m = JSON.parse(String(ev.data));
