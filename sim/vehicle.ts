@@ -96,10 +96,7 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
   const phones: Record<string, SimPhone> = {};
   let doorOpen = false;
   let link: LinkHolder | undefined;
-  const names: Record<number, string> = {};
-  for (const n in car.keys) names[car.keys[n].keyId] = n;
-  for (const n in car.cards) { const id = cardKeyIdOf(car.cards[n].uid); if (!names[id]) names[id] = n; }
-  const keyName = (id: number) => names[id] || '#' + id;
+  const keyName = keyNamer(car);
 
   // The log, read incrementally; `seenAt` is the virtual time we first saw an entry.
   const log: (LogEntry & { seenAt: number })[] = [];
@@ -242,6 +239,14 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
     },
     holder: () => link,
   };
+}
+
+/** Names of a car's demo phones and cards by key id ('#id' for others): the same in the page, the REPL and the scenarios. */
+export function keyNamer(car: SimCar): (id: number) => string {
+  const names: Record<number, string> = {};
+  for (const n in car.keys) names[car.keys[n].keyId] = n;
+  for (const n in car.cards) { const id = cardKeyIdOf(car.cards[n].uid); if (!names[id]) names[id] = n; }
+  return (id) => names[id] || '#' + id;
 }
 
 export function duration(ms: number): string {
