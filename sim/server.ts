@@ -152,8 +152,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
       let m: { t?: string; id?: number; a?: Action };
       try { m = JSON.parse(String(d)); } catch (e) { return; }
       if (m.t !== 'act' || !m.a) return;
-      const text = vehicle.act(m.a);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'done', id: m.id, text }));
+      // A clock jump runs in steps (progress in the snapshots); other actions wait for it.
+      void vehicle.perform(m.a).then((text) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'done', id: m.id, text })); });
     });
     ws.on('close', off);
     later();
@@ -164,7 +164,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
     let last = performance.now();
     timer = setInterval(() => {
       const now = performance.now();
-      vehicle.tick(Math.min(1000, Math.round(now - last)));
+      // During a clock jump the jump moves time; real time catches up from its end.
+      if (!vehicle.busy()) vehicle.tick(Math.min(1000, Math.round(now - last)));
       last = now;
     }, opts.tickMs || 100);
   }

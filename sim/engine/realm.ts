@@ -91,7 +91,7 @@ export function realmOf(context: vm.Context): Realm {
   const enter = (f: (...a: unknown[]) => unknown, args: ArrayLike<unknown>): unknown => {
     let out: unknown;
     try {
-      out = f(...Array.prototype.slice.call(args));
+      out = Reflect.apply(f, undefined, args);
     } catch (e) {
       throw adopt(e);
     }

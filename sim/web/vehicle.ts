@@ -16,6 +16,34 @@ function send(a: Action): void {
   ws.send(JSON.stringify({ t: 'act', id: ++seq, a }));
 }
 
+/** What an action came to: the newest in the result box, the ones before it in a short history. */
+function showResult(text: string): void {
+  const box = $('result');
+  if (box.dataset.filled) {
+    const li = Object.assign(document.createElement('li'), { textContent: box.textContent });
+    $('history').prepend(li);
+    while ($('history').children.length > 6) $('history').lastElementChild!.remove();
+  }
+  box.textContent = text;
+  box.dataset.filled = '1';
+  box.classList.remove('muted');
+}
+
+/** A clock jump under way: its progress shows, and every action waits (buttons off) until it is done. */
+function showBusy(s: Snapshot): void {
+  const b = s.busy;
+  $('progress').hidden = !b;
+  if (b) {
+    const pct = Math.floor((100 * b.done) / b.total);
+    $('progress-text').textContent = b.what + ': ' + pct + ' %';
+    ($('progress-fill') as HTMLElement).style.width = pct + '%';
+  }
+  $('controls').classList.toggle('busy', !!b);
+  for (const btn of $('controls').querySelectorAll<HTMLButtonElement>('button')) {
+    if (b) { if (!btn.disabled) { btn.disabled = true; btn.dataset.busyOff = '1'; } } else if (btn.dataset.busyOff) { btn.disabled = false; delete btn.dataset.busyOff; }
+  }
+}
+
 function onOff(on: boolean, yes = 'on', no = 'off'): string {
   return on ? yes : no;
 }
@@ -89,6 +117,7 @@ function render(s: Snapshot): void {
   tr.textContent = s.timeTrusted ? 'trusted' + (s.carTimeMs ? ', ' + utc(s.carTimeMs) : '') : 'not trusted (unknown until an owner sets it)';
   tr.className = s.timeTrusted ? 'good' : 'warn';
   $('console').textContent = s.console.join('\n');
+  showBusy(s);
   if (s.log) {
     const rows = s.log.map((l) => {
       const r = document.createElement('tr');
@@ -109,7 +138,7 @@ function connect(): void {
   ws.onmessage = (ev) => {
     const m = JSON.parse(String(ev.data));
     if (m.t === 'state') render(m.s); // its log is left out when it has not changed
-    else if (m.t === 'done') $('result').textContent = m.text;
+    else if (m.t === 'done') showResult(m.text);
   };
   ws.onclose = () => {
     $('conn').textContent = 'disconnected \u2014 retrying';

@@ -93,6 +93,38 @@ describe('simulator web server', function () {
     ws.close();
   });
 
+  it('a clock jump runs in steps with progress; other actions meanwhile are told to wait, not queued', async () => {
+    const { ws, next } = await socket(base + 'ws/vehicle' + tok);
+    const before = server.vehicle.car.board.clock.now();
+    ws.send(JSON.stringify({ t: 'act', id: 10, a: { do: 'advance', ms: 3600000 } }));
+    ws.send(JSON.stringify({ t: 'act', id: 11, a: { do: 'phone', key: 'owner', op: 'unlock' } }));
+    const busy = (await next((m) => m.t === 'state' && m.s.busy)).s.busy;
+    assert.deepEqual([busy.what, busy.total], ['advancing the clock by 1 h', 3600000]);
+    assert.match((await next((m) => m.t === 'done' && m.id === 11)).text, /^busy: advancing the clock by 1 h \(\d+ %\), try again when it is done$/);
+    assert.equal((await next((m) => m.t === 'done' && m.id === 10)).text, 'advanced the clock by 1 h');
+    assert.equal(server.vehicle.car.board.clock.now() - before, 3600000);
+    assert.equal(server.vehicle.busy(), undefined);
+    assert.equal(server.vehicle.snapshot().busy, undefined);
+    ws.close();
+  });
+
+  it('the radio reads off while the power is cut', () => {
+    const v = server.vehicle;
+    assert.equal(v.act({ do: 'powerCut' }), 'power cut');
+    assert.equal(v.snapshot().radio, 'off (no power)');
+    assert.equal(v.act({ do: 'tap', card: 'owner-card' }), 'tapped the owner card: nothing happens (the car has no power)');
+    assert.equal(v.act({ do: 'powerOn' }), 'power on');
+    assert.equal(v.snapshot().radio, 'advertising');
+  });
+
+  it('card taps report what the board made of them', () => {
+    const v = server.vehicle;
+    const first = v.act({ do: 'tap', card: 'owner-card' });
+    assert.match(first, /^tapped the owner card: granted: (unlock \u2192 unlocked|lock \u2192 locked)$/);
+    assert.match(v.act({ do: 'tap', card: 'cloned-card' }), /^tapped the cloned card: refused \(bad MAC\)$/);
+    assert.match(v.act({ do: 'tap', card: 'uid-only-card' }), /^tapped the UID-only card: refused \(unknown key\)$/);
+  });
+
   /** A GET with the headers a browser (or an attacker's page) would send. */
   const get = (p: string, headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.get(server.url + p, { headers }, (res) => {
