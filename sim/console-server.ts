@@ -278,7 +278,7 @@ export interface ConsoleServerOptions {
   board: BoardConfig;
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Whatever it listens on, only loopback peers get a console. */
   host?: string;
   seed?: number;
   /** Start over this flash (kept by the caller across servers, or pre-filled). */
