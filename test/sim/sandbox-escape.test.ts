@@ -75,7 +75,13 @@ describe('VM engine: board code cannot reach the host process', () => {
       }
     `);
     assert.deepEqual(found, []);
-    assert.equal(b.run('hostly(E.hwRand.constructor)'), false);
+    // The routes named in the bug report, spelled out.
+    for (const expr of ["E.hwRand.constructor", "require('Storage').read.constructor", "require('crypto').SHA256.constructor",
+      'NRF.setServices.constructor', 'digitalWrite.constructor', 'setTimeout.constructor', 'I2C1.readFrom.constructor',
+      'process.memory.constructor', 'console.log.constructor', 'this.constructor.constructor', 'Date.now.constructor']) {
+      assert.equal(b.run('hostly(' + expr + ')'), false, expr);
+      assert.equal(b.run(expr + "('return !!(typeof process === \"object\" && process.versions)')()"), false, expr + ' runs code in the board, whose process has no versions');
+    }
     assert.equal(b.run('typeof E.hwRand()'), 'number', 'the wrapped function still works');
   });
 
