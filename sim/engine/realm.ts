@@ -63,14 +63,14 @@ export function realmOf(context: vm.Context): Realm {
     if (typeof o === 'function') return wrap(o as (...a: unknown[]) => unknown);
     if (o instanceof Error) {
       // Errors the host throws (its own checks, Node's TypeError, RangeError...) become board errors.
-      const Ctor = typeof g[o.name] === 'function' && isOwn(g[o.name]) ? g[o.name] : Err;
+      const Ctor = /Error$/.test(o.name) && typeof g[o.name] === 'function' && isOwn(g[o.name]) ? g[o.name] : Err;
       const e = new Ctor(String(o.message));
       seen.set(o, e);
       return e;
     }
     if (ArrayBuffer.isView(o)) {
       const name = o.constructor && o.constructor.name;
-      const Ctor = typeof g[name] === 'function' && isOwn(g[name]) ? g[name] : U8;
+      const Ctor = /Array$/.test(name) && typeof g[name] === 'function' && isOwn(g[name]) ? g[name] : U8;
       return new Ctor(Array.prototype.slice.call(o as unknown as ArrayLike<number>));
     }
     if (o instanceof ArrayBuffer) return arrayBuffer(new Uint8Array(o));

@@ -122,6 +122,9 @@ describe('VM engine: board code cannot reach the host process', () => {
       tryIt('E.toUint8Array(circular)', function () { E.toUint8Array(deep); });
     `);
     assert.deepEqual(found, []);
+    // Still the same error for the board: its kind and message, as the board's own values.
+    assert.equal(b.run("try { NRF.setServices({ 'abcd': null }); } catch (e) { (e instanceof TypeError) + ' ' + (e instanceof Error) + ' ' + (typeof e.message) }"), 'true true string');
+    assert.equal(b.run("try { require('nope'); } catch (e) { e.message }"), 'Module nope not found');
   });
 
   it('callers of board functions that host code calls: getters, toString, toJSON, valueOf', () => {
