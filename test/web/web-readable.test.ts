@@ -55,6 +55,7 @@ describe('readable outcomes on the vehicle page (desktop, Chromium)', function (
     const history = await page.locator('#history li').allTextContents();
     assert.deepEqual(history.slice(0, 2), ['tapped the cloned card: refused (bad MAC)', 'tapped the owner card: granted: unlock \u2192 unlocked']);
     assert.equal(rig.server!.vehicle.car.auditLog().filter((e) => e.event === C.EV_LOCK).length, 0, 'the clone did not lock the car either');
+    await shoot(page, 'web-vehicle-taps.png');
   });
 
   it('the audit log shows names, never raw codes', async () => {
