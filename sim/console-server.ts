@@ -9,6 +9,13 @@
  * running, ESC [ n d (the CLI's line numbers) and cursor keys are ignored, Ctrl-E answers
  * `Espruino <version> <board>`, output printed by the board removes and then restores the prompt.
  * The virtual clock follows real time while the server runs.
+ * Who may connect: programs on this computer (it listens on 127.0.0.1, and refuses peers that are
+ * not loopback), as anyone logged in may open a board's serial port; the espruino CLI and
+ * tools/flash.ts cannot carry a token, so there is none. Browsers speak no raw TCP and DNS
+ * rebinding needs HTTP, but any web page can make the browser send an HTTP request (a form POST,
+ * fetch no-cors, a WebSocket) to this port, and its body would reach the REPL line by line: a
+ * connection whose first bytes are an HTTP request line or a TLS handshake is dropped before a
+ * byte of it reaches the board (`refusesFirstBytes`).
  * Here: the REPL and the socket. Not here: the Espruino API (sim/engine/globals.ts).
  * Not modelled: history, cursor movement within a line, tab completion, packet transfer (DLE SOH).
  */
@@ -249,11 +256,29 @@ export function espruinoRepr(v: unknown, indent = '', seen: unknown[] = []): str
   return open + '\n' + parts.map((p) => inner + p).join(',\n') + '\n' + indent + ' ' + close;
 }
 
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'OPTIONS', 'DELETE', 'PATCH', 'CONNECT', 'TRACE', 'PRI'];
+
+/**
+ * What the first bytes of a connection say: 'refuse' for a browser's HTTP request (a method and a
+ * space) or a TLS ClientHello (0x16), 'wait' while they could still become one, 'accept' otherwise.
+ */
+export function refusesFirstBytes(first: string): 'refuse' | 'accept' | 'wait' {
+  if (first.charCodeAt(0) === 0x16) return 'refuse';
+  for (const m of HTTP_METHODS) {
+    const req = m + ' ';
+    if (first.startsWith(req)) return 'refuse';
+    if (req.startsWith(first)) return 'wait';
+  }
+  return first.length ? 'accept' : 'wait';
+}
+
+const LOOPBACK_PEER = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
 export interface ConsoleServerOptions {
   board: BoardConfig;
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Whatever it listens on, only loopback peers get a console. */
   host?: string;
   seed?: number;
   /** Start over this flash (kept by the caller across servers, or pre-filled). */
@@ -288,9 +313,20 @@ export function startConsoleServer(opts: ConsoleServerOptions): Promise<ConsoleS
   };
   const repl = createRepl(board, write);
   const server = net.createServer((sock) => {
+    if (!LOOPBACK_PEER.test(String(sock.remoteAddress))) { sock.destroy(); return; }
     clients.push(sock);
     sock.setNoDelay(true);
-    sock.on('data', (d: Buffer) => repl.input(d.toString('latin1')));
+    let first = ''; // the connection's first bytes, until they cannot be an HTTP request
+    let decided = false;
+    sock.on('data', (d: Buffer) => {
+      if (decided) { repl.input(d.toString('latin1')); return; }
+      first += d.toString('latin1');
+      const verdict = refusesFirstBytes(first);
+      if (verdict === 'refuse') { sock.destroy(); return; }
+      if (verdict === 'wait') return;
+      decided = true;
+      repl.input(first);
+    });
     sock.on('error', () => { /* the client went away */ });
     sock.on('close', () => { const i = clients.indexOf(sock); if (i >= 0) clients.splice(i, 1); });
   });

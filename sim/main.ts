@@ -39,6 +39,8 @@ async function main(argv: string[]): Promise<number | undefined> {
   console.log('  Vehicle:          ' + s.url);
   console.log('  Web phone key:    ' + s.url + 'phonekey');
   console.log('  Bench console:    ' + s.url + 'bench' + (dev ? '' : ' (needs --dev)'));
+  console.log('  Radio for the CLI: ' + s.url.replace(/^http/, 'ws') + 'ws/radio  (npm run phonekey -- unlock --key k.json --sim <this>)');
+  console.log('Only pages served by this run, on this computer, may use it (a per-run token in the pages).');
   console.log('Ctrl-C to stop.');
   const stop = () => { void s.close().then(() => process.exit(0)); };
   process.on('SIGINT', stop);

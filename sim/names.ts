@@ -1,14 +1,19 @@
 /**
- * Human names for the firmware's numeric codes (firmware/codes.ts), for timelines, the CLI and the
- * web view (bundled for the browser too), and one line of text per audit log entry.
+ * Human names for the firmware's numeric codes (firmware/codes.ts), made from the constants' own
+ * names (EV_RELOCK_TIMER is "relock timer"), and one line of text per audit log entry: the one
+ * decoder the web pages (bundled for the browser), the REPL, the scenarios and `phonekey log`
+ * print with, so they say the same words.
  * Not here: reading the log or talking to a board.
  */
 import * as C from '../firmware/codes';
 import type { LogEntry } from '../firmware/auditlog';
 
+/** Words that read as capitals: R_BAD_MAC is "bad MAC". */
+const ACRONYMS = /\b(mac|uid|nfc|usb)\b/g;
+
 function namesWith(prefix: string): Record<number, string> {
   const out: Record<number, string> = {};
-  for (const [k, v] of Object.entries(C)) if (k.startsWith(prefix) && typeof v === 'number') out[v] = k.slice(prefix.length).toLowerCase().replace(/_/g, ' ');
+  for (const [k, v] of Object.entries(C)) if (k.startsWith(prefix) && typeof v === 'number') out[v] = k.slice(prefix.length).toLowerCase().replace(/_/g, ' ').replace(ACRONYMS, (w) => w.toUpperCase());
   return out;
 }
 
@@ -42,14 +47,52 @@ function asked(result: number): string {
   return permNames(result);
 }
 
+const inParens = (f: (r: number) => string) => (r: number) => ' (' + f(r) + ')';
+const toState = (r: number) => ' \u2192 ' + stateName(r);
+
+/**
+ * How each log-only event's `result` byte reads (state machine events: the state after them).
+ * An event not listed here shows no result. A new log code is one line here; its name comes
+ * from firmware/codes.ts by itself.
+ */
+const RESULT_AS: Record<number, (result: number) => string> = {
+  [C.LOG_DENIED]: inParens(asked),
+  [C.LOG_GRANTED]: inParens(asked),
+  [C.LOG_INSECURE_CARD]: inParens(asked),
+  [C.LOG_OUTPUT_GUARD]: toState,
+  [C.LOG_DRIVE_ON]: toState,
+  [C.LOG_LOCKOUT]: (r) => ' (' + r + ' min)',
+  [C.LOG_KEY_ADDED]: (r) => (r === 255 ? '' : ' (' + roleName(r) + ')'),
+  [C.LOG_KEY_CHANGED]: (r) => (r === 255 ? '' : ' (' + roleName(r) + ')'),
+  [C.LOG_KEY_REVOKED]: (r) => (r === 255 ? '' : ' (' + roleName(r) + ')'),
+};
+
 /** One line for an audit log entry, without its time; `keyName` turns key ids into names. */
 export function describeEntry(e: LogEntry, keyName: (id: number) => string = (id) => '#' + id): string {
   let text = eventName(e.event);
-  if (e.event === C.LOG_DENIED || e.event === C.LOG_GRANTED || e.event === C.LOG_INSECURE_CARD) text += ' (' + asked(e.result) + ')';
-  else if (isStateEvent(e.event) || e.event === C.LOG_OUTPUT_GUARD || e.event === C.LOG_DRIVE_ON) text += ' \u2192 ' + stateName(e.result);
-  else if (e.event === C.LOG_LOCKOUT) text += ' (' + e.result + ' min)';
-  else if ((e.event === C.LOG_KEY_ADDED || e.event === C.LOG_KEY_CHANGED || e.event === C.LOG_KEY_REVOKED) && e.result !== 255) text += ' (' + roleName(e.result) + ')';
+  const result = RESULT_AS[e.event] || (isStateEvent(e.event) ? toState : undefined);
+  if (result) text += result(e.result);
   if (e.reason !== C.R_OK) text += ': ' + reasonName(e.reason);
   if (e.keyId) text += ', key ' + keyName(e.keyId);
   return text;
+}
+
+/** An entry with its time: real time (UTC) when the board trusted its clock, else time since its boot. */
+export function describeEntryAt(e: LogEntry, keyName?: (id: number) => string): string {
+  const t = e.trusted ? new Date(e.time * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '+' + e.time + ' s since boot';
+  return '#' + e.seq + ' ' + t + '  ' + describeEntry(e, keyName);
+}
+
+/**
+ * What a card tap or a command under `keyId` came to, from the entries the board wrote meanwhile:
+ * "refused (bad MAC)", "granted: unlock \u2192 unlocked", or undefined when it wrote nothing about it.
+ */
+export function outcomeOf(entries: LogEntry[], keyId: number): string | undefined {
+  const mine = entries.filter((e) => e.keyId === keyId);
+  const denied = mine.find((e) => e.event === C.LOG_DENIED);
+  if (denied) return 'refused (' + reasonName(denied.reason) + ')';
+  const done = mine.filter((e) => e.event !== C.LOG_GRANTED);
+  if (done.length) return (mine.some((e) => e.event === C.LOG_GRANTED) ? 'granted: ' : '') + done.map((e) => describeEntry(e).replace(/, key .*$/, '')).join('; ');
+  const granted = mine.find((e) => e.event === C.LOG_GRANTED);
+  return granted ? 'granted (' + asked(granted.result) + ')' : undefined;
 }

@@ -4,7 +4,8 @@
  */
 import * as readline from 'node:readline';
 import { createCar, type SimPhone } from './car';
-import { eventName, reasonName } from './names';
+import { describeEntry, describeEntryAt } from './names';
+import { keyNamer } from './vehicle';
 
 const HELP = `actions:
   unlock|lock|drive [owner|driver|guest]   phone key command (default owner)
@@ -19,9 +20,10 @@ export async function startRepl(opts: { board?: string; seed?: number }): Promis
   const phones: Record<string, SimPhone> = {};
   const phone = (who: string) => (phones[who] = phones[who] || car.phone(car.keys[who]));
   let seen = car.auditLog().length;
+  const keyName = keyNamer(car);
   const show = () => {
     const log = car.auditLog();
-    for (const e of log.slice(seen)) console.log(`  log #${e.seq} ${eventName(e.event)} -> ${e.result} (${reasonName(e.reason)})${e.keyId ? ' key ' + e.keyId : ''}`);
+    for (const e of log.slice(seen)) console.log(`  log #${e.seq} ${describeEntry(e, keyName)}`);
     seen = log.length;
     console.log(`  relay ${car.relayOn() ? 'ON' : 'off'}  drive ${car.driveOn() ? 'ON' : 'off'}  t=${(car.board.clock.now() / 1000).toFixed(1)} s`);
   };
@@ -49,7 +51,7 @@ export async function startRepl(opts: { board?: string; seed?: number }): Promis
         if (!m) throw new Error('advance <n>[s|m|h|d]');
         car.advance(Number(m[1]) * ({ s: 1000, m: 60000, h: 3600000, d: 86400000 } as Record<string, number>)[m[2] || 's']);
       } else if (cmd === 'settime') console.log('  ' + phone('owner').setTime(Number(arg || Math.floor(Date.now() / 1000))).reason);
-      else if (cmd === 'log') for (const e of car.auditLog().slice(-Number(arg || 10))) console.log(`  #${e.seq} t=${e.time}${e.trusted ? '' : ' (since boot)'} ${eventName(e.event)} -> ${e.result} (${reasonName(e.reason)}) key ${e.keyId}`);
+      else if (cmd === 'log') for (const e of car.auditLog().slice(-Number(arg || 10))) console.log('  ' + describeEntryAt(e, keyName));
       else if (cmd === 'keys') for (const [n, k] of Object.entries(car.keys)) console.log(`  ${n}: id ${k.keyId}`);
       else if (cmd === 'cut') car.powerCut();
       else if (cmd === 'power') car.powerOn();

@@ -7,7 +7,8 @@
  */
 import { type CarOptions, type SimCar, createCar } from './car';
 import { type BoardMemory, firmwareShare } from './engine/board';
-import { eventName, reasonName } from './names';
+import { describeEntry } from './names';
+import { keyNamer } from './vehicle';
 
 export interface Story {
   car: SimCar;
@@ -79,9 +80,10 @@ function runStory(sc: Scenario, car: SimCar): Outcome {
   const timeline: string[] = [];
   const at = () => stamp(car.board.clock.now());
   let logged = car.auditLog().length;
+  const keyName = keyNamer(car);
   const flushLog = () => {
     const all = car.auditLog();
-    for (const e of all.slice(logged)) timeline.push(`${at()}     log #${e.seq}: ${eventName(e.event)} -> ${e.result}, ${reasonName(e.reason)}${e.keyId ? ', key ' + e.keyId : ''}`);
+    for (const e of all.slice(logged)) timeline.push(`${at()}     log #${e.seq}: ${describeEntry(e, keyName)}`);
     logged = all.length;
   };
   const story: Story = {

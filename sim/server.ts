@@ -1,7 +1,9 @@
 /**
  * The simulator's web server (127.0.0.1 only): the vehicle page at /, the web phone key at
  * /phonekey, the bench console at /bench, their bundled scripts, demo key links at /api/demo-keys,
- * and three WebSockets:
+ * and three WebSockets. Every request must name us by a loopback Host and come from our own
+ * origin (if any); every WebSocket and /api/ request must carry this run's token, which only our
+ * pages hold (sim/local-guard.ts):
  *   /ws/vehicle  live snapshots out, actions in:  {t:'act', id, a: Action} -> {t:'done', id, text}
  *   /ws/radio    a web phone key's packets to and from the car's radio (sim/radio-bridge.ts)
  *   /ws/console  the simulated board's JavaScript console: a line of code in, what it printed out
@@ -21,6 +23,7 @@ import { flashOf, hostCrypto } from './provision';
 import { type KeyFile, keyFragment } from './keyfile';
 import { hex } from './hex';
 import { createBridge } from './radio-bridge';
+import { createLocalGuard, type LocalGuard } from './local-guard';
 import { type Action, type Vehicle, createVehicle } from './vehicle';
 import { WEB_DIR, bundleWeb } from './web-bundle';
 
@@ -41,6 +44,8 @@ export interface ServerOptions {
 export interface SimServer {
   url: string;
   port: number;
+  /** This run's token: WebSockets and /api/ requests carry it as ?token= (the pages have it in a <meta>). */
+  token: string;
   vehicle: Vehicle;
   close(): Promise<void>;
 }
@@ -68,30 +73,41 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
   const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: true, dev: opts.dev }), bundleWeb()]);
   const vehicle = createVehicle(car, { startEpochMs: opts.startEpochMs });
 
+  let guard: LocalGuard | undefined; // made once the port is known
   const server = http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://localhost');
     const send = (status: number, type: string, body: string | Buffer) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.writeHead(status, {
+        'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff',
+        // Our pages hold the token: no other site may frame them (clicks) or learn their address.
+        'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'", 'referrer-policy': 'no-referrer',
+      });
       res.end(body);
     };
+    const refused = guard ? guard.refuse(req) : 'starting';
+    if (refused) return send(403, 'text/plain', refused);
     if (req.method !== 'GET') return send(405, 'text/plain', 'GET only');
+    if (url.pathname.startsWith('/api/') && !guard!.hasToken(req)) return send(403, 'text/plain', 'this run\'s token is missing or wrong (open the page again)');
     const script = scripts[url.pathname.slice(1)];
     if (script) return send(200, TYPES['.js'], script);
     if (url.pathname === '/api/demo-keys') return send(200, TYPES['.json'], JSON.stringify(demoKeys(vehicle)));
     if (url.pathname === '/api/state') return send(200, TYPES['.json'], JSON.stringify(vehicle.snapshot()));
     const page = PAGES[url.pathname];
+    if (page && page.endsWith('.html')) return send(200, TYPES['.html'], guard!.inject(fs.readFileSync(path.join(WEB_DIR, page), 'utf8')));
     if (page) return send(200, TYPES[path.extname(page)], fs.readFileSync(path.join(WEB_DIR, page)));
     send(404, 'text/plain', 'not found');
   });
 
-  // Sockets: only from our own pages (a page on another site must not drive the car).
+  // Sockets: only from our own pages on this computer, with this run's token.
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    const origin = req.headers.origin;
     const pathname = new URL(req.url || '/', 'http://localhost').pathname;
-    const ours = !origin || origin === 'http://' + req.headers.host;
-    const local = req.socket.remoteAddress === '127.0.0.1' || req.socket.remoteAddress === '::ffff:127.0.0.1';
-    if (!ours || !SOCKETS.includes(pathname) || (pathname === '/ws/console' && !local)) { socket.destroy(); return; }
+    const local = req.socket.remoteAddress === '127.0.0.1' || req.socket.remoteAddress === '::ffff:127.0.0.1' || req.socket.remoteAddress === '::1';
+    if (!guard || guard.refuse(req) || !guard.hasToken(req) || !SOCKETS.includes(pathname) || !local) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => (pathname === '/ws/radio' ? radioSocket(ws) : pathname === '/ws/console' ? consoleSocket(ws) : vehicleSocket(ws)));
   });
 
@@ -136,8 +152,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
       let m: { t?: string; id?: number; a?: Action };
       try { m = JSON.parse(String(d)); } catch (e) { return; }
       if (m.t !== 'act' || !m.a) return;
-      const text = vehicle.act(m.a);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'done', id: m.id, text }));
+      // A clock jump runs in steps (progress in the snapshots); other actions wait for it.
+      void vehicle.perform(m.a).then((text) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'done', id: m.id, text })); });
     });
     ws.on('close', off);
     later();
@@ -148,7 +164,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
     let last = performance.now();
     timer = setInterval(() => {
       const now = performance.now();
-      vehicle.tick(Math.min(1000, Math.round(now - last)));
+      // During a clock jump the jump moves time; real time catches up from its end.
+      if (!vehicle.busy()) vehicle.tick(Math.min(1000, Math.round(now - last)));
       last = now;
     }, opts.tickMs || 100);
   }
@@ -158,9 +175,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
     server.listen(opts.port ?? 8080, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  guard = createLocalGuard(port);
   return {
     url: 'http://127.0.0.1:' + port + '/',
     port,
+    token: guard.token,
     vehicle,
     close: () => new Promise<void>((resolve) => {
       if (timer) clearInterval(timer);

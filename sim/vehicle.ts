@@ -11,7 +11,7 @@ import type { LogEntry } from '../firmware/auditlog';
 import * as C from '../firmware/codes';
 import type { SimCar, SimPhone } from './car';
 import { cardKeyIdOf } from './provision';
-import { describeEntry, isStateEvent, stateName, reasonName } from './names';
+import { describeEntry, isStateEvent, outcomeOf, stateName, reasonName } from './names';
 
 /** One audit log entry as the page shows it. */
 export interface LogLine {
@@ -50,6 +50,14 @@ export interface Snapshot {
   /** Newest first. */
   log: LogLine[];
   console: string[];
+  /** A long action under way (a clock jump): every other action waits until it is done. */
+  busy?: Busy;
+}
+
+export interface Busy {
+  what: string;
+  done: number;
+  total: number;
 }
 
 /** Something that can hold the radio link (a bridged web phone key). */
@@ -71,8 +79,15 @@ export type Action =
 export interface Vehicle {
   car: SimCar;
   snapshot(): Snapshot;
-  /** Carries out an action; returns one line saying what happened. */
+  /** Carries out an action at once (a clock jump too); returns one line saying what happened. */
   act(a: Action): string;
+  /**
+   * Carries out an action as a person on the page sees it: a clock jump in steps, with progress in
+   * the snapshot's `busy`, giving the event loop room between steps; any other action at once.
+   * While a jump runs, every other action is refused with "busy: ...".
+   */
+  perform(a: Action): Promise<string>;
+  busy(): Busy | undefined;
   /** Advances virtual time (the server calls this in step with real time). */
   tick(ms: number): void;
   /** Called after anything that may have changed the snapshot. */
@@ -87,6 +102,16 @@ export interface Vehicle {
 
 const LOG_KEEP = 200;
 const BUTTON_HOLD_MS = 5000;
+/**
+ * A person takes one card away before bringing the next: at least this long between taps. The
+ * board counts a card held on its reader once (firmware/cards.ts ignores the same card id for 2 s),
+ * so a clone tapped right after its original would otherwise be ignored rather than refused.
+ */
+const TAP_GAP_MS = 2500;
+/** A clock jump advances in steps of this much virtual time, and yields every JUMP_SLICE_MS of real time. */
+const JUMP_STEP_MS = 60000;
+const JUMP_SLICE_MS = 100;
+const MAX_JUMP_MS = 7 * 86400000;
 
 export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {}): Vehicle {
   const board = car.board;
@@ -96,10 +121,9 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
   const phones: Record<string, SimPhone> = {};
   let doorOpen = false;
   let link: LinkHolder | undefined;
-  const names: Record<number, string> = {};
-  for (const n in car.keys) names[car.keys[n].keyId] = n;
-  for (const n in car.cards) { const id = cardKeyIdOf(car.cards[n].uid); if (!names[id]) names[id] = n; }
-  const keyName = (id: number) => names[id] || '#' + id;
+  let busy: Busy | undefined;
+  let lastTapEnd = -TAP_GAP_MS;
+  const keyName = keyNamer(car);
 
   // The log, read incrementally; `seenAt` is the virtual time we first saw an entry.
   const log: (LogEntry & { seenAt: number })[] = [];
@@ -157,17 +181,39 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
     }
   };
 
+  /** A card tap and what the board made of it, from what it logged (or printed) meanwhile. */
+  const tap = (name: string): string => {
+    const card = car.cards[name];
+    if (!card) return 'no card ' + name;
+    const what = 'tapped the ' + name.replace(/-/g, ' ').replace(/^uid only/, 'UID-only') + ': ';
+    if (board.dead) return what + 'nothing happens (the car has no power)';
+    const gap = board.clock.now() - lastTapEnd;
+    if (gap < TAP_GAP_MS) board.clock.advance(TAP_GAP_MS - gap);
+    readLog();
+    const seen = log.length ? log[log.length - 1].seq : -1;
+    const printedFrom = board.log.length;
+    const stateBefore = currentState();
+    car.tap(card);
+    lastTapEnd = board.clock.now();
+    readLog();
+    const id = cardKeyIdOf(card.uid);
+    const outcome = outcomeOf(log.filter((e) => e.seq > seen), id);
+    if (outcome) return what + outcome;
+    // The board may print why a card failed without logging each failure (card <id>: <why>).
+    const said = board.log.slice(printedFrom).map((l) => /^card \d+: (.*)$/.exec(l.text)).find((m) => m);
+    if (said) return what + 'refused (' + said[1] + ')';
+    const stateAfter = currentState();
+    if (stateAfter !== stateBefore) return what + stateBefore + ' \u2192 ' + stateAfter;
+    return what + 'no answer (the board logged nothing about it)';
+  };
+
   const act = (a: Action): string => {
+    if (busy) return busyText(busy);
     try {
       switch (a.do) {
         case 'phone': return runPhone(a.key, a.op);
         case 'setTime': return runPhone('owner', 'setTime');
-        case 'tap': {
-          const card = car.cards[a.card];
-          if (!card) return 'no card ' + a.card;
-          car.tap(card);
-          return 'tapped the ' + a.card.replace(/-/g, ' ');
-        }
+        case 'tap': return tap(a.card);
         case 'door':
           doorOpen = a.open;
           car.setDoor(a.open);
@@ -179,7 +225,7 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
         case 'powerCut': car.powerCut(); return 'power cut';
         case 'powerOn': if (!board.dead) return 'the car already has power'; car.powerOn(); return 'power on';
         case 'reset': car.reset(); return 'board reset';
-        case 'advance': car.advance(Math.max(0, Math.min(a.ms, 7 * 86400000))); return 'advanced the clock by ' + duration(a.ms);
+        case 'advance': car.advance(jumpMs(a.ms)); return 'advanced the clock by ' + duration(jumpMs(a.ms));
         default: return 'unknown action';
       }
     } finally {
@@ -187,18 +233,48 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
     }
   };
 
+  const currentState = () => {
+    const last = newest((e) => isStateEvent(e.event));
+    return board.dead ? 'off' : last ? stateName(last.result) : 'booting';
+  };
+
+  const perform = async (a: Action): Promise<string> => {
+    if (busy) return busyText(busy);
+    if (a.do !== 'advance') return act(a);
+    const total = jumpMs(a.ms);
+    const b: Busy = { what: 'advancing the clock by ' + duration(total), done: 0, total };
+    busy = b;
+    try {
+      changed(); // every page shows the jump (and turns its buttons off) before it starts
+      await new Promise((r) => setTimeout(r, 0));
+      while (b.done < total) {
+        const t0 = performance.now();
+        while (b.done < total && performance.now() - t0 < JUMP_SLICE_MS) {
+          const step = Math.min(JUMP_STEP_MS, total - b.done);
+          car.advance(step);
+          b.done += step;
+        }
+        changed();
+        if (b.done < total) await new Promise((r) => setTimeout(r, 0));
+      }
+    } finally {
+      busy = undefined;
+      changed();
+    }
+    return 'advanced the clock by ' + duration(total);
+  };
+
   const snapshot = (): Snapshot => {
     const now = board.clock.now();
     const last = board.resets[board.resets.length - 1];
     const bootAt = last ? last.at : 0;
-    const lastState = newest((e) => isStateEvent(e.event));
     const lastAny = log[log.length - 1];
     const trusted = !board.dead && !!lastAny && lastAny.trusted;
     const clockSet = trusted ? newest((e) => e.event === C.LOG_CLOCK_SET && e.reason === C.R_OK && e.trusted) : undefined;
     return {
       board: { id: cfg.id, nfc: cfg.nfc, drive: cfg.pins.drive !== undefined, door: cfg.pins.door !== undefined, button: cfg.pins.button !== undefined },
       powered: !board.dead,
-      state: board.dead ? 'off' : lastState ? stateName(lastState.result) : 'booting',
+      state: currentState(),
       relay: car.relayOn(),
       drive: car.driveOn(),
       doorOpen,
@@ -209,11 +285,12 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
       carTimeMs: clockSet ? clockSet.time * 1000 + (now - clockSet.seenAt) : undefined,
       uptimeMs: board.dead ? 0 : now - bootAt,
       resets: board.resets.length - bootsBefore,
-      radio: link ? 'connected: ' + link.name : board.nrf.connected ? 'connected' : 'advertising',
+      radio: board.dead ? 'off (no power)' : link ? 'connected: ' + link.name : board.nrf.connected ? 'connected' : 'advertising',
       phones: Object.keys(car.keys),
       cards: Object.keys(car.cards),
       log: log.slice().reverse().map((e) => ({ seq: e.seq, time: e.time, trusted: e.trusted, event: e.event, reason: e.reason, text: describeEntry(e, keyName) })),
       console: board.log.slice(-6).map((l) => (l.from === 'sim' ? '[sim] ' : '') + l.text),
+      busy: busy ? { ...busy } : undefined,
     };
   };
 
@@ -224,7 +301,8 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
   const bootsBefore = board.resets.length;
   readLog();
   return {
-    car, snapshot, act, keyName,
+    car, snapshot, act, perform, keyName,
+    busy: () => busy,
     tick: (ms) => { if (ms > 0) car.advance(ms); changed(); },
     onChange: (cb) => { listeners.push(cb); return () => { const i = listeners.indexOf(cb); if (i >= 0) listeners.splice(i, 1); }; },
     claimLink: (who) => {
@@ -242,6 +320,20 @@ export function createVehicle(car: SimCar, opts: { startEpochMs?: number } = {})
     },
     holder: () => link,
   };
+}
+
+/** Names of a car's demo phones and cards by key id ('#id' for others): the same in the page, the REPL and the scenarios. */
+export function keyNamer(car: SimCar): (id: number) => string {
+  const names: Record<number, string> = {};
+  for (const n in car.keys) names[car.keys[n].keyId] = n;
+  for (const n in car.cards) { const id = cardKeyIdOf(car.cards[n].uid); if (!names[id]) names[id] = n; }
+  return (id) => names[id] || '#' + id;
+}
+
+const jumpMs = (ms: number) => Math.max(0, Math.min(Number(ms) || 0, MAX_JUMP_MS));
+
+function busyText(b: Busy): string {
+  return 'busy: ' + b.what + ' (' + Math.floor((100 * b.done) / b.total) + ' %), try again when it is done';
 }
 
 export function duration(ms: number): string {

@@ -297,7 +297,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   };
 
   function boot(reason: string, bare?: boolean): void {
-    if (session.alive) stopSession(session, new Error('reset'));
+    if (session.alive) stopSession(session, sandbox ? sandbox.realm.error('reset') : new Error('reset'));
     pendingBoot = undefined;
     echo = true;
     resets.push({ at: clock.now, reason });

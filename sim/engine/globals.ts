@@ -263,12 +263,15 @@ export function installGlobals(h: Host, nrf: object): void {
     h.requestBoot('load');
   });
   g.echo = gate((on?: unknown) => h.setEcho(!!on));
-  // As jswrap_btoa: any iterable (string, array, ArrayBuffer, typed array), each element & 255; else an error.
+  // As jswrap_btoa: any iterable in Espruino's sense (string, ArrayBuffer, typed array, array, or
+  // object and function, whose values it takes), each element as an integer & 255; else an error.
   g.btoa = gate((t: unknown) => {
     let bytes: Uint8Array;
+    const int = (v: unknown) => { const n = Math.trunc(Number(v)); return n === n ? n & 255 : 0; };
     if (typeof t === 'string' || Object.prototype.toString.call(t) === '[object ArrayBuffer]') bytes = st.toBytes(t);
-    else if (ArrayBuffer.isView(t) || Array.isArray(t)) bytes = Uint8Array.from(t as ArrayLike<number>, (v) => Number(v) & 255);
-    else throw h.realm.error('Expecting String or Array, got ' + (t === null || t === undefined ? String(t) : (typeof t)[0].toUpperCase() + (typeof t).slice(1)));
+    else if (ArrayBuffer.isView(t) || Array.isArray(t)) bytes = Uint8Array.from(t as ArrayLike<number>, int);
+    else if (t !== null && (typeof t === 'object' || typeof t === 'function')) bytes = Uint8Array.from(Object.keys(t).map((k) => (t as Record<string, unknown>)[k]), int);
+    else throw h.realm.error('Expecting String or Array, got ' + (t === null || t === undefined ? String(t) : 'Number'));
     return Buffer.from(bytes).toString('base64');
   });
   g.atob = gate((t: string) => Buffer.from(String(t), 'base64').toString('latin1'));
@@ -296,6 +299,8 @@ export function installGlobals(h: Host, nrf: object): void {
   if (p.ledBlue !== undefined) g.LED3 = p.ledBlue;
   if (p.button !== undefined) { g.BTN = p.button; g.BTN1 = p.button; }
   g.NRF = nrf;
+  // Nothing of the host stays on the board's global: functions wrapped, objects the context's own.
+  for (const k of Object.keys(g)) g[k] = h.realm.adopt(g[k]);
 }
 
 function i2cDevice(h: Host, addr: unknown): I2CDevice {

@@ -5,8 +5,10 @@
  * run time and drains the board's promise jobs afterwards.
  * Here: stripping, Date/Math.random pinned to virtual time and a seeded PRNG, calling in.
  * Not here: the Espruino API itself (globals.ts installs it).
- * Known limits: host functions handed to the board are Node functions (`fn.constructor` escapes
- * the sandbox); Espruino's "builtins unreachable through prototypes" quirk is not modelled.
+ * The context's global object is made from a null-prototype object (a `{}` would make
+ * `this.constructor` the host's Object), and nothing of the host is left on it: host functions
+ * reach the board through realm.ts (`fn`, `adopt`, `plain`), the call slot is the context's own.
+ * Known limit: Espruino's "builtins unreachable through prototypes" quirk is not modelled.
  */
 import * as vm from 'node:vm';
 import { realmOf, type Realm } from './realm';
@@ -75,14 +77,14 @@ const PIN_DATE = `(function (g, nowMs) {
  * which is most of the cost of simulating a 1 Hz main loop); `runTimeoutMs` bounds boot and run().
  */
 export function createSandbox(opts: { nowMs: () => number; random: () => number; callTimeoutMs: number; runTimeoutMs: number }): Sandbox {
-  const context = vm.createContext({}, { codeGeneration: { strings: true, wasm: false }, microtaskMode: 'afterEvaluate' });
+  const context = vm.createContext(Object.create(null), { codeGeneration: { strings: true, wasm: false }, microtaskMode: 'afterEvaluate' });
   const g = vm.runInContext('this', context);
   vm.runInContext(STRIP, context)(g, KEEP, ALWAYS_KEEP, MISSING_GLOBALS);
-  vm.runInContext(PIN_DATE, context)(g, opts.nowMs);
-  g.Math.random = opts.random;
   const realm = realmOf(context);
+  vm.runInContext(PIN_DATE, context)(g, realm.fn(opts.nowMs));
+  g.Math.random = realm.fn(opts.random);
   // One fixed script calls whatever is in the slot, so each call is bounded and drains promise jobs.
-  const slot: { fn?: unknown; args?: unknown[] } = {};
+  const slot = realm.plain({}) as { fn?: unknown; args?: unknown[] };
   Object.defineProperty(g, '__simSlot', { value: slot, enumerable: false });
   const caller = new vm.Script('__simSlot.fn.apply(undefined, __simSlot.args)', { filename: 'sim-invoke' });
   const timeout = opts.callTimeoutMs > 0 ? opts.callTimeoutMs : undefined;
@@ -93,7 +95,7 @@ export function createSandbox(opts: { nowMs: () => number; random: () => number;
     run: (code, filename) => vm.runInContext(code, context, { filename, timeout: runTimeout }),
     invoke: (fn, args) => {
       slot.fn = fn;
-      slot.args = args;
+      slot.args = realm.array(args);
       try {
         return caller.runInContext(context, { timeout });
       } finally {

@@ -57,6 +57,9 @@ const hostRealm: Realm = {
   error: (m) => new Error(m),
   array: (items) => items.slice(),
   plain: (o) => o,
+  // Nothing is handed over as a live value: everything crosses the pipe as source text.
+  fn: (f) => f,
+  adopt: (v) => v,
 };
 
 /** JavaScript source for a host value, as Espruino reads it (strings as byte literals). */

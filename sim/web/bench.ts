@@ -15,6 +15,7 @@ import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-
 import { demoKeyLinks, importKeyText } from './keyimport';
 import { type StoredKey, loadKey } from './keystore';
 import { READ_LOG_LINE, decodeLogDump } from './logdecode';
+import { simUrl } from './sim-token';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -120,7 +121,7 @@ async function connect(): Promise<void> {
     bench = undefined;
     $('link-status').textContent = 'connecting\u2026';
     const sim = ($('transport-sim') as HTMLInputElement).checked;
-    const l = sim ? await simulatorConsole((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/console') : await bluetoothConsole();
+    const l = sim ? await simulatorConsole(simUrl('/ws/console')) : await bluetoothConsole();
     const kind = (await l.run('print(typeof CKB)')).trim().split('\n').pop();
     link = l;
     $('link-status').textContent = 'connected to ' + l.name + (kind === 'object' ? ' (dev build, bench hook present)' : ' \u2014 NO bench hook: not a dev build');

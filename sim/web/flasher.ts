@@ -10,6 +10,7 @@
 import { espruinoBoard } from '../../tools/boards/index';
 import { IMAGE_BASES, crc32, remoteSha256, writeGenFile, writePlainFile } from '../../tools/provision/console-upload';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
+import { simUrl } from './sim-token';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -79,7 +80,7 @@ async function flash(): Promise<void> {
   try {
     say('Connecting\u2026');
     const sim = ($('transport-sim') as HTMLInputElement).checked;
-    link = sim ? await simulatorConsole((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/console') : await bluetoothConsole();
+    link = sim ? await simulatorConsole(simUrl('/ws/console')) : await bluetoothConsole();
     step('connected to ' + link.name);
     const want = espruinoBoard(img.manifest.board).board;
     const is = (await link.run('print(process.env.BOARD+" "+process.env.VERSION)')).trim();

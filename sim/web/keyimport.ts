@@ -8,6 +8,7 @@ import { unhex } from '../hex';
 import { parseKeyText } from '../keyfile';
 import { importSecret } from './keycrypto';
 import { type StoredKey, saveKey } from './keystore';
+import { simUrl } from './sim-token';
 
 export async function importKeyText(text: string): Promise<StoredKey> {
   const f = parseKeyText(text);
@@ -20,7 +21,7 @@ export async function importKeyText(text: string): Promise<StoredKey> {
 /** The simulator's demo keys ({name, link}), or undefined when this server has none (a static host). */
 export async function demoKeyLinks(): Promise<{ name: string; link: string }[] | undefined> {
   try {
-    const r = await fetch('/api/demo-keys');
+    const r = await fetch(simUrl('/api/demo-keys'));
     return r.ok ? await r.json() : undefined;
   } catch (e) {
     return undefined;

@@ -1,6 +1,7 @@
 /**
  * The board's audit log as the bench page reads it over the console: the raw `ck.log.N` segments
- * from Storage (base64), decoded here into entries, newest first. The entry layout is the one
+ * from Storage (base64), decoded here into entries, newest first; and as a READ LOG answer carries
+ * it (`phonekey log`). The entry layout is the one
  * firmware/auditlog.ts writes (16 bytes, big-endian): seq u32 | time u32 | event u8 (bit 7:
  * trusted time) | result u8 | reason u8 | check u8 | key id u32. Blank (0xFF) slots end a segment;
  * entries whose check byte is wrong (torn by a power cut) are skipped, as the firmware does.
@@ -22,6 +23,11 @@ function check(s: string, at: number): number {
   return c;
 }
 
+function entryAt(s: string, at: number): LogEntry {
+  const ev = u8(s, at + 8);
+  return { seq: u32(s, at), time: u32(s, at + 4), trusted: (ev & 128) !== 0, event: ev & 127, result: u8(s, at + 9), reason: u8(s, at + 10), keyId: u32(s, at + 12) };
+}
+
 /** Entries of one segment's bytes (a latin1 string), in slot order. */
 export function decodeSegment(s: string): LogEntry[] {
   const out: LogEntry[] = [];
@@ -30,9 +36,17 @@ export function decodeSegment(s: string): LogEntry[] {
     for (let i = 0; i < SIZE && blank; i++) blank = u8(s, at + i) === 255;
     if (blank) break;
     if (u32(s, at) === 0xffffffff || u8(s, at + 11) !== check(s, at)) continue;
-    const ev = u8(s, at + 8);
-    out.push({ seq: u32(s, at), time: u32(s, at + 4), trusted: (ev & 128) !== 0, event: ev & 127, result: u8(s, at + 9), reason: u8(s, at + 10), keyId: u32(s, at + 12) });
+    out.push(entryAt(s, at));
   }
+  return out;
+}
+
+/** Entries of a READ LOG answer (docs/PROTOCOL.md op 7): the same 16 bytes, with 0 for the check byte. */
+export function decodeLogAnswer(data: Uint8Array): LogEntry[] {
+  let s = '';
+  for (let i = 0; i < data.length; i++) s += String.fromCharCode(data[i]);
+  const out: LogEntry[] = [];
+  for (let at = 0; at + SIZE <= s.length; at += SIZE) out.push(entryAt(s, at));
   return out;
 }
 

@@ -12,6 +12,7 @@ import { readAnswer, signedCommand } from './keycrypto';
 import { demoKeyLinks, importKeyText } from './keyimport';
 import { type StoredKey, forgetKey, loadKey } from './keystore';
 import { type Link, bluetoothLink, simulatorLink } from './transport';
+import { simUrl } from './sim-token';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const ANSWER_MS = 5000;
@@ -125,7 +126,7 @@ function waitAnswer(ms: number): Promise<Uint8Array> {
 async function connect(): Promise<Link> {
   const sim = ($('transport-sim') as HTMLInputElement).checked;
   setLinkStatus('connecting\u2026');
-  const l = sim ? await simulatorLink((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/radio') : await bluetoothLink();
+  const l = sim ? await simulatorLink(simUrl('/ws/radio')) : await bluetoothLink();
   link = l;
   nonce = undefined;
   l.listen((m) => {

@@ -4,6 +4,7 @@
  * Not here: what an action does (sim/vehicle.ts).
  */
 import type { Action, LogLine, Snapshot } from '../vehicle';
+import { simUrl } from './sim-token';
 
 const $ = (id: string) => document.getElementById(id)!;
 let ws: WebSocket | undefined;
@@ -13,6 +14,34 @@ let built = false;
 function send(a: Action): void {
   if (!ws || ws.readyState !== WebSocket.OPEN) { $('result').textContent = 'Not connected to the simulator.'; return; }
   ws.send(JSON.stringify({ t: 'act', id: ++seq, a }));
+}
+
+/** What an action came to: the newest in the result box, the ones before it in a short history. */
+function showResult(text: string): void {
+  const box = $('result');
+  if (box.dataset.filled) {
+    const li = Object.assign(document.createElement('li'), { textContent: box.textContent });
+    $('history').prepend(li);
+    while ($('history').children.length > 6) $('history').lastElementChild!.remove();
+  }
+  box.textContent = text;
+  box.dataset.filled = '1';
+  box.classList.remove('muted');
+}
+
+/** A clock jump under way: its progress shows, and every action waits (buttons off) until it is done. */
+function showBusy(s: Snapshot): void {
+  const b = s.busy;
+  $('progress').hidden = !b;
+  if (b) {
+    const pct = Math.floor((100 * b.done) / b.total);
+    $('progress-text').textContent = b.what + ': ' + pct + ' %';
+    ($('progress-fill') as HTMLElement).style.width = pct + '%';
+  }
+  $('controls').classList.toggle('busy', !!b);
+  for (const btn of $('controls').querySelectorAll<HTMLButtonElement>('button')) {
+    if (b) { if (!btn.disabled) { btn.disabled = true; btn.dataset.busyOff = '1'; } } else if (btn.dataset.busyOff) { btn.disabled = false; delete btn.dataset.busyOff; }
+  }
 }
 
 function onOff(on: boolean, yes = 'on', no = 'off'): string {
@@ -88,6 +117,7 @@ function render(s: Snapshot): void {
   tr.textContent = s.timeTrusted ? 'trusted' + (s.carTimeMs ? ', ' + utc(s.carTimeMs) : '') : 'not trusted (unknown until an owner sets it)';
   tr.className = s.timeTrusted ? 'good' : 'warn';
   $('console').textContent = s.console.join('\n');
+  showBusy(s);
   if (s.log) {
     const rows = s.log.map((l) => {
       const r = document.createElement('tr');
@@ -103,12 +133,12 @@ function render(s: Snapshot): void {
 }
 
 function connect(): void {
-  ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/vehicle');
+  ws = new WebSocket(simUrl('/ws/vehicle'));
   ws.onopen = () => { $('conn').textContent = 'live'; $('conn').className = 'pill live'; };
   ws.onmessage = (ev) => {
     const m = JSON.parse(String(ev.data));
     if (m.t === 'state') render(m.s); // its log is left out when it has not changed
-    else if (m.t === 'done') $('result').textContent = m.text;
+    else if (m.t === 'done') showResult(m.text);
   };
   ws.onclose = () => {
     $('conn').textContent = 'disconnected \u2014 retrying';

@@ -2,13 +2,15 @@
  * The simulated board as a real one boots and is driven from its console: boot files from flash,
  * reset()/load()/E.reboot()/echo(), process.env, and the REPL of sim/console-server.ts byte for
  * byte (echo, prompt, =value, DLE lines, Ctrl-C, continuation lines). Virtual time only; the TCP
- * server and the real espruino CLI are exercised in test/tools/flash.test.ts.
+ * server and the real espruino CLI are exercised in test/tools/flash.test.ts. The TCP server drops
+ * what a web page can make a browser send it (HTTP requests, TLS) before the REPL sees a byte.
  */
 import { strict as assert } from 'node:assert';
 import { boardById } from '../../hal/boards/index';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import * as st from '../../sim/engine/storage';
-import { createRepl, countBrackets, espruinoRepr } from '../../sim/console-server';
+import * as net from 'node:net';
+import { createRepl, countBrackets, espruinoRepr, refusesFirstBytes, startConsoleServer } from '../../sim/console-server';
 
 const puck = boardById('puckjs')!;
 const hooks: st.FlashHooks = { error: (m) => new Error(m), powerCut: () => new Error('power cut') };
@@ -187,5 +189,69 @@ describe('sim console: the Espruino REPL', () => {
     assert.equal(espruinoRepr(undefined), 'undefined');
     const long = espruinoRepr({ VERSION: '2v29', BOARD: 'PUCKJS', SERIAL: 'sim-puckjs', CONSOLE: 'Serial1' });
     assert.equal(long, '{\n  VERSION: "2v29",\n  BOARD: "PUCKJS",\n  SERIAL: "sim-puckjs",\n  CONSOLE: "Serial1"\n }');
+  });
+});
+
+describe('sim console over TCP: only a console client gets a REPL', function () {
+  this.timeout(20000);
+
+  /** Opens a connection, sends `chunks` one by one, and resolves with what came back once the server closes or goes quiet. */
+  function talk(port: number, chunks: (string | Buffer)[]): Promise<{ text: string; closed: boolean }> {
+    return new Promise((resolve) => {
+      const sock = net.connect(port, '127.0.0.1');
+      let text = '';
+      let closed = false;
+      sock.on('data', (d) => { text += d.toString('latin1'); });
+      sock.on('error', () => { closed = true; });
+      sock.on('close', () => { closed = true; resolve({ text, closed }); });
+      sock.on('connect', async () => {
+        for (const c of chunks) { if (!sock.destroyed) sock.write(c); await new Promise((r) => setTimeout(r, 30)); }
+        setTimeout(() => { if (!closed) { resolve({ text, closed }); sock.destroy(); } }, 300);
+      });
+    });
+  }
+
+  it('a browser\'s HTTP request (form POST, fetch, WebSocket) or TLS handshake is dropped before the board runs a byte of it', async () => {
+    const srv = await startConsoleServer({ board: puck, tickMs: 0 });
+    try {
+      const attack = 'POST / HTTP/1.1\r\nHost: 127.0.0.1:' + srv.port + '\r\nContent-Type: text/plain\r\n\r\nvar PWNED = 1\r\nrequire("Storage").write("x", "pwned")\r\n';
+      for (const chunks of [[attack], ['PO', 'ST', attack.slice(4)], ['GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\nvar PWNED = 1\r\n'], [Buffer.from([0x16, 0x03, 0x01, 0x00, 0x10]), 'var PWNED = 1\r\n']]) {
+        const r = await talk(srv.port, chunks);
+        assert.equal(r.closed, true, 'the connection is dropped: ' + JSON.stringify(chunks[0]).slice(0, 20));
+        assert.equal(r.text, '', 'nothing echoed');
+      }
+      // Node's own fetch, as a page's fetch would send it.
+      await assert.rejects(fetch('http://127.0.0.1:' + srv.port + '/', { method: 'POST', body: 'var PWNED = 1\r\n' }));
+      assert.equal(srv.board.run('typeof PWNED'), 'undefined');
+      assert.deepEqual(srv.board.storage.list(), []);
+      assert.equal(srv.transcript(), '');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('a console client still gets its REPL, also for code that starts like a method name', async () => {
+    const srv = await startConsoleServer({ board: puck, tickMs: 0 });
+    try {
+      const r = await talk(srv.port, ['G', 'ETX = 40 + 2\r']);
+      assert.equal(r.closed, false);
+      assert.match(r.text, /=42/);
+      assert.match((await talk(srv.port, ['\x10print(GETX)\n'])).text, /42/);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('decides from the first bytes only', () => {
+    assert.equal(refusesFirstBytes('GET / HTTP/1.1'), 'refuse');
+    assert.equal(refusesFirstBytes('OPTIONS * HTTP/1.1'), 'refuse');
+    assert.equal(refusesFirstBytes('PRI * HTTP/2.0'), 'refuse');
+    assert.equal(refusesFirstBytes('\x16\x03\x01'), 'refuse');
+    assert.equal(refusesFirstBytes('POS'), 'wait');
+    assert.equal(refusesFirstBytes(''), 'wait');
+    assert.equal(refusesFirstBytes('\x03'), 'accept');
+    assert.equal(refusesFirstBytes('\x10print(1)\n'), 'accept');
+    assert.equal(refusesFirstBytes('GETX=1'), 'accept');
+    assert.equal(refusesFirstBytes('get / http/1.1'), 'accept');
   });
 });

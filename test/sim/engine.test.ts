@@ -337,9 +337,9 @@ describe('sim engine: crypto, pins, I2C', () => {
   });
 
   it('btoa takes what Espruino\'s takes: strings, arrays, ArrayBuffers (a SHA-256 result), and throws on anything else', () => {
-    // Checked against the real interpreter: AQL/, the SHA-256 of "abc", QUJB, and the error text.
-    const sim = snippet('print(btoa(new Uint8Array([1,2,255]).buffer));print(btoa(require("crypto").SHA256("abc")));print(btoa([65,66,321]));try{btoa(5)}catch(e){print(e.message)}');
-    assert.equal(sim.consoleText(), ['AQL/', 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=', 'QUJB', 'Expecting String or Array, got Number'].join('\n'));
+    // Checked against the real interpreter: AQL/, the SHA-256 of "abc", QUJB, an object's values, and the error text.
+    const sim = snippet('print(btoa(new Uint8Array([1,2,255]).buffer));print(btoa(require("crypto").SHA256("abc")));print(btoa([65,66,321]));print(btoa({a:65,b:66}));try{btoa(5)}catch(e){print(e.message)}');
+    assert.equal(sim.consoleText(), ['AQL/', 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=', 'QUJB', 'QUI=', 'Expecting String or Array, got Number'].join('\n'));
   });
 
   it('SHA256 returns an ArrayBuffer of the right digest', () => {

@@ -66,6 +66,18 @@ describe('command-line phone key (tools/phonekey) against the simulator', functi
     assert.match(lines.join('\n'), /bad MAC/);
   });
 
+  it('log prints the board audit log in the simulator words, not raw codes', async () => {
+    const lines: string[] = [];
+    const owner = srv.vehicle.car.keys.owner;
+    fs.writeFileSync(path.join(dir, 'owner-named.json'), JSON.stringify({ keyId: owner.keyId, secret: Buffer.from(owner.secret).toString('hex'), label: 'Alice' }));
+    assert.equal(await main(['log', '--key', path.join(dir, 'owner-named.json'), '--sim', ws()], (s) => lines.push(s)), 0, lines.join('\n'));
+    const entries = lines.filter((l) => /^#\d+ /.test(l));
+    assert.ok(entries.length >= 3, lines.join('\n'));
+    assert.ok(entries.some((l) => /boot \u2192 locked/.test(l)), lines.join('\n'));
+    assert.ok(entries.some((l) => /unlock \u2192 unlocked, key Alice \(#\d+\)/.test(l)), lines.join('\n'));
+    for (const l of entries) assert.doesNotMatch(l, /event \d+|result \d+/);
+  });
+
   it('says clearly when no simulator is listening', async () => {
     await assert.rejects(main(['unlock', '--key', keyFile('owner2', srv.vehicle.car.keys.owner), '--sim', 'ws://127.0.0.1:1/ws/radio'], () => {}), /cannot reach the simulator/);
   });

@@ -50,8 +50,11 @@ describe('bench console page in Chromium', function () {
 
     // The audit log the page decoded from Storage: the owner's unlocks and the refusals.
     await page.locator('#log tr', { hasText: 'unlock \u2192 unlocked, key owner' }).first().waitFor(WAIT);
+    // The page shows the result before it re-reads the log: wait for that read, not just the result.
+    const want = Math.min(50, car.auditLog().length);
+    await page.waitForFunction((n) => document.querySelectorAll('#log tbody tr').length === n, want, WAIT).catch(() => undefined);
     const logRows = await page.locator('#log tbody tr').count();
-    assert.equal(logRows, Math.min(50, car.auditLog().length));
+    assert.equal(logRows, want);
 
     fs.mkdirSync(OUT, { recursive: true });
     const shot = path.join(OUT, 'web-bench.png');

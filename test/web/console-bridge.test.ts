@@ -30,7 +30,7 @@ describe('simulator console bridge (/ws/console)', function () {
     let link: ConsoleLink & { ws: WebSocket };
     before(async () => {
       server = await startServer({ port: 0, board: 'puckjs', dev: true, realtime: false, startEpochMs: Date.UTC(2026, 0, 5) });
-      link = await bridge(server.url.replace('http', 'ws') + 'ws/console');
+      link = await bridge(server.url.replace('http', 'ws') + 'ws/console?token=' + server.token);
     });
     after(async () => { link.close(); await server.close(); });
 
@@ -82,14 +82,16 @@ describe('simulator console bridge (/ws/console)', function () {
       assert.equal(car.relayOn(), false);
     });
 
-    it('refuses a socket from another origin', async () => {
-      await assert.rejects(bridge(server.url.replace('http', 'ws') + 'ws/console', 'http://evil.example'));
+    it('refuses a socket from another origin, or without this run\'s token', async () => {
+      await assert.rejects(bridge(server.url.replace('http', 'ws') + 'ws/console?token=' + server.token, 'http://evil.example'));
+      await assert.rejects(bridge(server.url.replace('http', 'ws') + 'ws/console'));
+      await assert.rejects(bridge(server.url.replace('http', 'ws') + 'ws/console?token=' + 'f'.repeat(32)));
     });
   });
 
   it('a production build answers but has no bench hook', async () => {
     const server = await startServer({ port: 0, board: 'puckjs', realtime: false });
-    const link = await bridge(server.url.replace('http', 'ws') + 'ws/console');
+    const link = await bridge(server.url.replace('http', 'ws') + 'ws/console?token=' + server.token);
     try {
       assert.equal(await link.run('print(typeof CKB)'), 'undefined\n');
       await assert.rejects(benchOpen(link, { keyId: 1, key: await importSecret(new Uint8Array(16)) }), /production build/);

@@ -9,11 +9,13 @@
  * Exit code 0 when the car answered "ok" with an authentic answer, 1 otherwise (the reason is printed).
  */
 import * as fs from 'node:fs';
-import { type Answer, OP, type PhoneKeyFile, REASONS, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
+import { type Answer, OP, type PhoneKeyFile, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
 import { SPEC, phonekeyArgs } from './args';
 import { CliError, UsageError, help, runMain } from '../cli-args';
 import { userPath, writeFileSafe } from '../cli-files';
+import { describeEntryAt } from '../../sim/names';
+import { decodeLogAnswer } from '../../sim/web/logdecode';
 
 export interface KeyJson { keyId: number; secret: string; label?: string }
 
@@ -120,10 +122,9 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       out(`new key ${k.keyId} written to ${file} (keep it secret; hand it over privately)`);
     }
     if (cmd === 'log' && answer.data) {
-      for (let i = 0; i + 16 <= answer.data.length; i += 16) {
-        const e = answer.data.subarray(i, i + 16);
-        out(`#${Buffer.from(e.subarray(0, 4)).readUInt32BE()} event ${e[8] & 127} result ${e[9]} ${REASONS[e[10]]} key ${Buffer.from(e.subarray(12, 16)).readUInt32BE()}`);
-      }
+      // The same words as the simulator's page, REPL and scenarios (sim/names.ts).
+      const keyName = (id: number) => (id === key.keyId ? (key.label || 'this key') + ' (#' + id + ')' : '#' + id);
+      for (const e of decodeLogAnswer(answer.data)) out(describeEntryAt(e, keyName));
     }
     return answer.status === 0 && (answer.type !== 'response' || answer.authentic) ? 0 : 1;
   } finally {

@@ -17,10 +17,24 @@ export type OnPacket = (packet: Uint8Array) => void;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/**
+ * The simulator's sockets want the per-run token its pages carry (sim/local-guard.ts): without
+ * `?token=` in the URL, read it from the simulator's page as a browser would.
+ */
+export async function withSimToken(url: string): Promise<string> {
+  const u = new URL(url);
+  if (u.searchParams.get('token')) return url;
+  let html = '';
+  try { html = await (await fetch('http://' + u.host + '/', { signal: AbortSignal.timeout(5000) })).text(); } catch (e) { return url; } // the socket reports it
+  const m = /<meta name="sim-token" content="([0-9a-f]+)">/.exec(html);
+  if (m) u.searchParams.set('token', m[1]);
+  return u.toString();
+}
+
 /** The simulator's radio bridge: ws://127.0.0.1:PORT/ws/radio (see `npm start`). */
 export async function simulatorLink(url: string, onPacket: OnPacket, timeoutMs = 5000): Promise<Link> {
   const { WebSocket } = await import('ws');
-  const ws = new WebSocket(url);
+  const ws = new WebSocket(await withSimToken(url));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { ws.terminate(); reject(new Error(`no answer from the simulator at ${url}`)); }, timeoutMs);
     ws.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot reach the simulator at ${url}: ${e.message}`)); });
