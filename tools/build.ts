@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { RawSourceMap } from 'source-map-js';
-import { boards, boardById } from '../hal/boards/index';
+import { boards, boardById, unknownBoardMessage } from '../hal/boards/index';
+import { boardBuildErrors, factsFor } from './boards/facts';
 import type { BoardConfig } from '../hal/boards/types';
 import { dialectErrors } from './dialect/report';
 
@@ -31,6 +32,13 @@ export interface Bundle {
   map: RawSourceMap;
   bytes: number;
   sha256: string;
+}
+
+/** The board's Espruino build lacks something the firmware needs (tools/boards/facts.ts). */
+export class BoardError extends Error {
+  constructor(public readonly lines: string[]) {
+    super('refused: ' + lines.join('\nrefused: '));
+  }
 }
 
 export class DialectError extends Error {
@@ -150,10 +158,17 @@ export function writeBundle(b: Bundle): string {
   return path.join('dist', b.board, name);
 }
 
+/** Throws a BoardError when a board's Espruino build lacks what the firmware needs: it would never start. */
+export function refuseUnbuildable(selected: BoardConfig[]): void {
+  const lacks = ([] as string[]).concat(...selected.map((b) => boardBuildErrors(b, factsFor(b))));
+  if (lacks.length) throw new BoardError(lacks);
+}
+
 async function main(argv: string[]) {
   const only = argv.indexOf('--board') >= 0 ? argv[argv.indexOf('--board') + 1] : undefined;
   const selected = only ? [boardById(only)] : boards;
-  if (selected.some((b) => !b)) throw new Error('unknown board ' + only + '; known: ' + boards.map((b) => b.id).join(', '));
+  if (selected.some((b) => !b)) throw new Error(unknownBoardMessage(only));
+  refuseUnbuildable(selected as BoardConfig[]);
   const sourceErrors = await checkBoardSources();
   if (sourceErrors.length) throw new DialectError(sourceErrors);
   for (const board of selected as BoardConfig[]) {
@@ -167,7 +182,7 @@ async function main(argv: string[]) {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((e) => {
-    console.error(e instanceof DialectError ? e.message : e);
+    console.error(e instanceof DialectError || e instanceof BoardError ? e.message : e);
     process.exit(1);
   });
 }

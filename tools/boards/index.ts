@@ -16,7 +16,7 @@ const BY_ID: Record<string, EspruinoBoardInfo> = {
   puckjs: { board: 'PUCKJS', ram: 65536, flash: 524288 },
   'puckjs-nfc': { board: 'PUCKJS', ram: 65536, flash: 524288 },
   mdbt42q: { board: 'MDBT42Q', ram: 65536, flash: 524288 },
-  nrf52840dk: { board: 'NRF52840DK', ram: 262144, flash: 1048576 },
+  xiaoble: { board: 'XIAOBLE', ram: 262144, flash: 1048576 },
 };
 
 /** Espruino's board for one of our board ids; an unknown id maps to its upper-case self. */
