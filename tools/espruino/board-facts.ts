@@ -41,7 +41,7 @@ out = {
   'name': info['name'], 'variables': info['variables'],
   'libraries': info['build']['libraries'], 'makefile': info['build'].get('makefile', []),
   'defaultConsole': info.get('default_console'),
-  'chip': { 'part': chip['part'], 'family': chip['family'], 'ram': chip['ram'], 'flash': chip['flash'] },
+  'chip': { 'part': chip['part'], 'family': chip['family'], 'ram': chip['ram'], 'flash': chip['flash'], 'i2c': chip.get('i2c', 0) },
   'savedCode': chip['saved_code'],
   'spiflash': devices.get('SPIFLASH'),
   'devices': { k: v for k, v in devices.items() if re.match(r'^(BTN|LED)[0-9]+$', k) },
@@ -60,7 +60,13 @@ export interface BoardFacts {
   libraries: string[];
   /** What `require("crypto")` offers on this build (make/crypto/default.make: TLS implies AES). */
   crypto: { module: boolean; sha256: boolean; aes: boolean; aesCcm: boolean };
-  chip: { part: string; family: string; ramKB: number; flashKB: number };
+  chip: { part: string; family: string; ramKB: number; flashKB: number; i2c: number };
+  /**
+   * C defines the build gets beyond its libraries: the family (NRF52_SERIES), makefile
+   * `DEFINES += -DX` and make flags the Makefile turns into defines (SAVE_ON_FLASH=1). Used to
+   * decide which documented API entries (ifdef/ifndef) the build has.
+   */
+  defines: string[];
   storage: { address: number; pageSize: number; pages: number; bytes: number; where: 'internal flash' | 'external SPI flash' };
   /** The ATT MTU the SoftDevice is set up with: what a central can negotiate at most. */
   mtu: { max: number; define: string };
@@ -91,6 +97,17 @@ function mtuOf(makefile: string[]): { max: number; define: string } {
   return { max: 23, define: 'GATT_MTU_SIZE_DEFAULT' };
 }
 
+function definesOf(family: string, makefile: string[]): string[] {
+  const out = new Set<string>();
+  if (family === 'NRF52') out.add('NRF52_SERIES');
+  for (const line of makefile) {
+    const flag = /^\s*(SAVE_ON_FLASH\w*|NRF_SDK\d+)\s*=/.exec(line);
+    if (flag) out.add(flag[1]);
+    if (/^\s*DEFINES\s*\+?=/.test(line)) for (const d of line.match(/-D(\w+)/g) || []) out.add(d.slice(2));
+  }
+  return [...out].sort();
+}
+
 function buttonWatchOf(src: string): { debounceMs: number; edge: 'rising' } {
   const io = fs.readFileSync(path.join(src, 'src', 'jswrap_io.c'), 'utf8');
   const m = /if \(IS_PIN_A_BUTTON\(pin\)\) \{\s*edge = 1;[\s\S]*?debounce = (\d+);/.exec(io);
@@ -110,7 +127,8 @@ export function readBoard(src: string, board: string): BoardFacts {
     variables: raw.variables,
     libraries: libs,
     crypto: { module: has('CRYPTO'), sha256: has('CRYPTO') && has('SHA256'), aes: has('CRYPTO') && (has('AES') || has('TLS')), aesCcm: has('CRYPTO') && has('AES_CCM') },
-    chip: { part: raw.chip.part, family: raw.chip.family, ramKB: raw.chip.ram, flashKB: raw.chip.flash },
+    chip: { part: raw.chip.part, family: raw.chip.family, ramKB: raw.chip.ram, flashKB: raw.chip.flash, i2c: raw.chip.i2c },
+    defines: definesOf(raw.chip.family, raw.makefile),
     storage: { address: sc.address, pageSize: sc.page_size, pages: sc.pages, bytes: sc.page_size * sc.pages, where: external ? 'external SPI flash' : 'internal flash' },
     mtu: mtuOf(raw.makefile),
     defaultConsole: raw.defaultConsole ?? null,
