@@ -24,5 +24,12 @@ export function espruinoBoard(id: string): EspruinoBoardInfo {
   return BY_ID[id] || { board: id.toUpperCase().replace(/[^A-Z0-9]/g, ''), ram: 65536, flash: 524288 };
 }
 
+/**
+ * setWatch on a board's built-in button (IS_PIN_A_BUTTON: its BTN<n> pins) without a `debounce`
+ * option debounces by this much, and without an `edge` option watches 'rising' (src/jswrap_io.c;
+ * hal/boards/espruino-facts.json buttonWatch, checked by test/tools/board-facts.test.ts).
+ */
+export const BUTTON_WATCH_DEBOUNCE_MS = 25;
+
 /** The Espruino firmware version the simulator claims to be (the interpreter the project targets). */
 export const SIM_ESPRUINO_VERSION = '2v29';
