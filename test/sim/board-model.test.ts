@@ -145,6 +145,17 @@ describe('firmware on a bus held low (puckjs-nfc bundle)', function () {
     assert.equal(car.relayOn(), true);
   });
 
+  it('stuck for good while polling: two watchdog resets at most, then the board runs without its reader', async () => {
+    const car = await createCar({ board: 'puckjs-nfc', demo: true });
+    car.advance(5000);
+    car.board.i2c.holdSclLow(true);
+    car.advance(30 * 60 * 1000);
+    const watchdog = car.board.resets.filter((r) => r.reason === 'watchdog').length;
+    assert.equal(watchdog, 2, JSON.stringify(car.board.resets));
+    assert.equal(car.phone(car.keys.owner).unlock().status, C.R_OK);
+    assert.equal(car.board.storage.read('ck.i2c'), undefined, 'no marker left behind');
+  });
+
   it('hung during an unlock by card: the relay goes off at the watchdog reset, the reader works again once the bus is free', async () => {
     const car = await createCar({ board: 'puckjs-nfc', demo: true });
     car.tap(car.cards['owner-card']);
