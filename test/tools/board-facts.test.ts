@@ -40,6 +40,7 @@ describe('board facts from Espruino\'s board files', () => {
       const info = espruinoBoard(b.id);
       assert.equal(info.ram, f.chip.ramKB * 1024);
       assert.equal(info.flash, f.chip.flashKB * 1024);
+      assert.equal(info.maxMtu, f.mtu.max);
     });
     it(`${b.id}: tools/boards/${esp}.json is what the facts make`, () => {
       const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools', 'boards', esp + '.json'), 'utf8'));
