@@ -27,7 +27,8 @@ interface StorageModule {
   write(name: string, data: string | Uint8Array, offset?: number, size?: number): boolean;
   erase(name: string): void;
   list(pattern?: RegExp | string, filter?: { sf?: boolean }): string[];
-  getFree(checkInternalFlash?: boolean): number;
+  /** No argument: 2v19 takes none (checkInternalFlash came later; hal/espruino-api.json). */
+  getFree(): number;
   getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; trashBytes: number; fileCount: number; trashCount: number };
   compact(): void;
 }

@@ -7,7 +7,7 @@
  * firmware's functions: it only drives pins, radio, bus, flash and clock, as the world does.
  */
 import { bundleFirmware } from '../tools/build';
-import { boardById } from '../hal/boards/index';
+import { boardById, unknownBoardMessage } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
 import { createSimBoard, type SimBoard } from './engine/board';
 import { createEspruinoBoard } from './espruino/board';
@@ -83,7 +83,7 @@ export interface SimCar {
 
 export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const config = boardById(opts.board || 'puckjs');
-  if (!config) throw new Error('unknown board ' + opts.board);
+  if (!config) throw new Error(unknownBoardMessage(opts.board));
   const seed = opts.seed ?? 1;
   let s = seed >>> 0 || 1;
   const rnd = (n: number) => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; o[i] = s & 255; } return o; };
@@ -129,7 +129,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
     setButton: (down) => { if (p.button !== undefined) board.pins.setInput(p.button, down === config.buttonActiveHigh ? 1 : 0); },
     holdButton: (ms) => { car.setButton(true); board.clock.advance(ms); car.setButton(false); board.clock.advance(100); },
     tap: (card, ms = 1500) => {
-      if (!pn532) throw new Error(config.id + ' has no card reader (try --board puckjs-nfc or nrf52840dk)');
+      if (!pn532) throw new Error(config.id + ' has no card reader (try --board puckjs-nfc or xiaoble)');
       pn532.card = card;
       board.clock.advance(ms);
       pn532.card = undefined;

@@ -4,13 +4,13 @@
  * `npm run flash -- --port tcp://127.0.0.1:N`. The board's output is echoed here too.
  */
 import * as fs from 'node:fs';
-import { boardById, boards } from '../hal/boards/index';
+import { boardById, unknownBoardMessage } from '../hal/boards/index';
 import { startConsoleServer } from './console-server';
 import * as st from './engine/storage';
 
 export async function startConsole(opts: { board: string; port: number; boot?: string; seed?: number }): Promise<number | undefined> {
   const board = boardById(opts.board);
-  if (!board) { console.error(`unknown board "${opts.board}"; known: ${boards.map((b) => b.id).join(', ')}`); return 2; }
+  if (!board) { console.error(unknownBoardMessage(opts.board)); return 2; }
   const flash = st.createFlash(board.storageBytes);
   if (opts.boot) {
     const code = fs.readFileSync(opts.boot, 'latin1');

@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { RawSourceMap } from 'source-map-js';
-import { boards, boardById } from '../hal/boards/index';
+import { boards, boardById, unknownBoardMessage } from '../hal/boards/index';
+import { boardBuildErrors, factsFor } from './boards/facts';
 import type { BoardConfig } from '../hal/boards/types';
 import { dialectErrors } from './dialect/report';
 import { release } from './release';
@@ -33,6 +34,13 @@ export interface Bundle {
   map: RawSourceMap;
   bytes: number;
   sha256: string;
+}
+
+/** The board's Espruino build lacks something the firmware needs (tools/boards/facts.ts). */
+export class BoardError extends Error {
+  constructor(public readonly lines: string[]) {
+    super('refused: ' + lines.join('\nrefused: '));
+  }
 }
 
 export class DialectError extends Error {
@@ -156,6 +164,12 @@ export function writeBundle(b: Bundle): string {
   return path.join('dist', b.board, name);
 }
 
+/** Throws a BoardError when a board's Espruino build lacks what the firmware needs: it would never start. */
+export function refuseUnbuildable(selected: BoardConfig[]): void {
+  const lacks = ([] as string[]).concat(...selected.map((b) => boardBuildErrors(b, factsFor(b))));
+  if (lacks.length) throw new BoardError(lacks);
+}
+
 const SPEC: Spec = {
   usage: 'npm run build --',
   options: { board: { type: 'string', arg: 'ID', help: 'build only this board (' + boards.map((b) => b.id).join(', ') + '); default all' } },
@@ -167,7 +181,8 @@ async function main(argv: string[]): Promise<number> {
   if (args.help) { process.stdout.write(help(SPEC)); return 0; }
   const only = str(args.values, 'board');
   const selected = only ? [boardById(only)] : boards;
-  if (selected.some((b) => !b)) throw new UsageError('unknown board ' + only + '; known: ' + boards.map((b) => b.id).join(', '));
+  if (selected.some((b) => !b)) throw new UsageError(unknownBoardMessage(only));
+  refuseUnbuildable(selected as BoardConfig[]);
   const sourceErrors = await checkBoardSources();
   if (sourceErrors.length) throw new DialectError(sourceErrors);
   for (const board of selected as BoardConfig[]) {

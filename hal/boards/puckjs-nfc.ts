@@ -18,8 +18,10 @@ export const board: BoardConfig = {
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,
   // What fits beside the card code, with two generations of every file (the worst case after power cuts):
-  // `npm run bench:firmware`, docs/PERFORMANCE.md. It was 60 before the memory work of 2026-12-01 grew the code.
-  keyCapacity: 48,
+  // `npm run bench:firmware`, docs/PERFORMANCE.md. It was 60 before the memory work of 2026-12-01 grew the code,
+  // and 48 before the I2C bus guard of 2026-12-04 (hal/espruino/i2c.ts: about 230 bytes of code and
+  // its 36-byte marker file at boot).
+  keyCapacity: 44,
   logSegments: 3,
   logPerSegment: 32,
 };

@@ -48,7 +48,7 @@ export function boot(board: BoardConfig): void {
     console: consolePort,
     radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
   };
-  if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
+  if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports.storage), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
   const core = startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
   const site = siteLoad(ports.storage, ports.crypto, ports.random);

@@ -88,7 +88,15 @@ export interface SimBoard {
     cutPowerAtWrite(n: number, keepFraction: number): void;
   };
   nrf: NrfHost;
-  i2c: { attach(address: number, device: I2CDevice): void; detach(address: number): void };
+  i2c: {
+    attach(address: number, device: I2CDevice): void;
+    detach(address: number): void;
+    /**
+     * Holds SCL low (a wedged device, a short) or lets it go: a transfer started meanwhile never
+     * returns, as nRF5x hardware I2C has no timeout; the watchdog, if it runs, resets the board.
+     */
+    holdSclLow(low: boolean): void;
+  };
   readonly log: LogLine[];
   /** The lines the firmware printed, joined with newlines. */
   consoleText(): string;
@@ -158,14 +166,20 @@ export function radioAddress(seed: number): string {
   return mac.reverse().map((b) => (b < 16 ? '0' : '') + b.toString(16)).join(':') + ' random';
 }
 
-/** The nRF52 watchdog on the virtual clock: once enabled, a reset unless kicked within its timeout. */
+/**
+ * The nRF52 watchdog on the virtual clock: once enabled, a reset unless kicked within its timeout.
+ * As the chip's WDT (targets/nrf5x/jshardware.c jshEnableWatchDog): once running, its timeout
+ * (CRV) is locked, so enabling it again changes only Espruino's auto-kick flag and reloads
+ * nothing; only a power-on, a pin reset (the reset button) or its own reset stops it. A soft reset
+ * (E.reboot) and reset()/load() leave it counting.
+ */
 export interface SimWatchdog {
   enabled: boolean;
   timeoutMs: number;
   auto: boolean;
   enable(seconds: number, auto: boolean): void;
   kick(): void;
-  /** Gone with a reboot or a power cut (the board starts it again if its code does). */
+  /** Power-on, pin reset or watchdog reset: the chip's WDT stops (the code starts it again if it does). */
   stop(): void;
 }
 
@@ -173,7 +187,11 @@ export function simWatchdog(clock: clk.Clock, expired: (timeoutMs: number) => vo
   let timer: clk.Timer | undefined;
   const w: SimWatchdog = {
     enabled: false, timeoutMs: 0, auto: false,
-    enable: (seconds, auto) => { w.enabled = true; w.timeoutMs = seconds * 1000; w.auto = auto; w.kick(); },
+    enable: (seconds, auto) => {
+      w.auto = auto;
+      if (w.enabled) return; // running: CRV is write-protected and TASKS_START reloads nothing
+      w.enabled = true; w.timeoutMs = seconds * 1000; w.kick();
+    },
     kick: () => {
       if (!w.enabled) return;
       if (timer) clk.removeTimer(clock, timer);
@@ -235,6 +253,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const resets: { at: number; reason: string }[] = [];
   const nrf = createNrf(radioAddress(seed), () => clock.now);
   let dead = false;
+  let sclLow = false;
   let session: Session = { alive: false, handlers: {}, watches: [], i2cReady: false };
   let sandbox: Sandbox | undefined;
 
@@ -249,7 +268,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     for (const l of listeners.slice()) if (l.print) l.print(String(text));
   };
 
-  const wdt = simWatchdog(clock, (ms) => { sim('watchdog reset (not kicked for ' + ms / 1000 + ' s)'); boot('watchdog'); });
+  const wdt = simWatchdog(clock, (ms) => { sim('watchdog reset (not kicked for ' + ms / 1000 + ' s)'); wdt.stop(); boot('watchdog'); });
 
   const report = (e: unknown) => {
     if (e && (e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
@@ -302,7 +321,10 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     echo = true;
     resets.push({ at: clock.now, reason });
     clk.rebootClock(clock);
-    wdt.stop();
+    // The WDT keeps counting through a soft reset and reset()/load() (whoever reset the chip
+    // stopped it before calling here). E.reboot resets the chip's RAM, and with it Espruino's
+    // auto-kick flag; reset()/load() keep it (JSIS_SOFTINIT_MASK).
+    if (reason === 'E.reboot') wdt.auto = false;
     nrfReset(nrf.state);
     pins.out = {};
     pins.mode = {};
@@ -315,6 +337,14 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     const host: Host = {
       board, clock, flash, pins, i2c, session: s, realm: sb.realm, print, hwRand: hw, call,
       powerCut: () => { cut(); return s.stopError!; },
+      i2cHeld: () => sclLow,
+      hang: (why) => {
+        sim('board hung in ' + why + (wdt.enabled ? ': the watchdog will reset it' : ''));
+        uncaught.push('hung: ' + why);
+        stopSession(s, sb.realm.error('hung: ' + why));
+        if (!wdt.enabled) { dead = true; sim('the board stays hung: no watchdog'); }
+        return s.stopError!;
+      },
       reboot: () => {
         for (const fn of (s.handlers.kill || []).slice()) call(fn, []);
         stopSession(s, sb.realm.error('E.reboot()'));
@@ -425,6 +455,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     i2c: {
       attach: (address, device) => { i2c[address] = device; },
       detach: (address) => { delete i2c[address]; },
+      holdSclLow: (low) => { sclLow = low; },
     },
     log,
     consoleText: () => log.filter((l) => l.from === 'board').map((l) => l.text).join('\n'),
@@ -440,10 +471,10 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     },
     listen: (l) => { listeners.push(l); return () => { const i = listeners.indexOf(l); if (i >= 0) listeners.splice(i, 1); }; },
     get echo() { return echo; },
-    reset: () => boot('reset'),
+    reset: () => { wdt.stop(); boot('reset'); },
     fragmentHeap: (how) => { heap.fragmented = how; },
     powerCut: cut,
-    powerOn: () => boot('power on'),
+    powerOn: () => { wdt.stop(); boot('power on'); },
   };
   clock.run = (t) => { if (t.id === 0 || session.alive) t.fn(); };
   boot('power on');

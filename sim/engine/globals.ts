@@ -10,7 +10,7 @@ import * as clk from './clock';
 import * as st from './storage';
 import { cryptoModule } from './crypto';
 import type { Realm } from './realm';
-import { espruinoBoard, SIM_ESPRUINO_VERSION } from '../../tools/boards/index';
+import { BUTTON_WATCH_DEBOUNCE_MS, espruinoBoard, SIM_ESPRUINO_VERSION } from '../../tools/boards/index';
 
 export interface I2CDevice {
   write(bytes: Uint8Array): void;
@@ -62,6 +62,13 @@ export interface Host {
   call(fn: unknown, args: unknown[]): void;
   /** Marks the board dead (power gone) and returns the error to throw at the caller. */
   powerCut(): Error;
+  /** True while the outside world holds the I2C bus's SCL low (SimBoard.i2c.holdSclLow). */
+  i2cHeld(): boolean;
+  /**
+   * The board's code stops inside a driver call that never returns (only the watchdog, if it runs,
+   * resets the board): returns the error to throw at the caller; everything is gated from here on.
+   */
+  hang(why: string): Error;
   /** Stops this boot and asks for a reboot once the current call returns (E.reboot). */
   reboot(): Error;
   enableWatchdog(seconds: number, auto: boolean): void;
@@ -200,8 +207,10 @@ export function installGlobals(h: Host, nrf: object): void {
     const o = typeof opts === 'object' && opts ? opts : { repeat: !!opts };
     let id = 0;
     for (const w of s.watches) if (w.id > id) id = w.id;
-    const edge = o.edge === 'rising' || o.edge === 'falling' ? o.edge : 'both';
-    s.watches.push({ id: id + 1, pin, fn, repeat: !!o.repeat, edge, debounce: Number(o.debounce) || 0, state: pinLevel(h.pins, pin) === 1 });
+    const d = watchDefaults(h.board, pin);
+    const edge = o.edge === 'rising' || o.edge === 'falling' || o.edge === 'both' ? o.edge : d.edge;
+    const debounce = o.debounce === undefined ? d.debounce : Number(o.debounce) > 0 ? Number(o.debounce) : 0;
+    s.watches.push({ id: id + 1, pin, fn, repeat: !!o.repeat, edge, debounce, state: pinLevel(h.pins, pin) === 1 });
     return id + 1;
   });
   g.clearWatch = gate((id?: number) => {
@@ -303,7 +312,18 @@ export function installGlobals(h: Host, nrf: object): void {
   for (const k of Object.keys(g)) g[k] = h.realm.adopt(g[k]);
 }
 
+/**
+ * What setWatch does when its options leave edge or debounce out: on the board's button (Espruino's
+ * BTN1, which hal/boards/*.ts pins.button is: test/tools/board-facts.test.ts) 'rising' and 25 ms,
+ * elsewhere 'both' and none (src/jswrap_io.c, IS_PIN_A_BUTTON). Both engines.
+ */
+export function watchDefaults(board: BoardConfig, pin: number): { edge: 'rising' | 'both'; debounce: number } {
+  return pin === board.pins.button ? { edge: 'rising', debounce: BUTTON_WATCH_DEBOUNCE_MS } : { edge: 'both', debounce: 0 };
+}
+
 function i2cDevice(h: Host, addr: unknown): I2CDevice {
+  // nRF5x hardware I2C (nrf_drv_twi, blocking, no timeout) waits forever for a clock held low.
+  if (h.session.i2cReady && h.i2cHeld()) throw h.hang('I2C1 transfer with SCL held low');
   return findI2CDevice(h.session.i2cReady, h.i2c, addr, h.realm.error);
 }
 

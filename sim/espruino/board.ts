@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
 import * as clk from '../engine/clock';
 import { type BoardListener, type LogLine, type SimBoard, hostTimers, radioAddress, simWatchdog } from '../engine/board';
-import { type I2CDevice, type PinState, findI2CDevice, pinLevel, pinsView } from '../engine/globals';
+import { type I2CDevice, type PinState, findI2CDevice, pinLevel, pinsView, watchDefaults } from '../engine/globals';
 import { NO_ROOM } from '../engine/crypto';
 import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
 import type { Realm } from '../engine/realm';
@@ -154,6 +154,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const pins: PinState = { out: {}, mode: {}, input: {} };
   const i2c: Record<number, I2CDevice> = {};
   let i2cReady = false;
+  let sclLow = false;
   const log: LogLine[] = [];
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
@@ -255,16 +256,18 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
           result = b === 'undefined' || b === '' ? undefined : JSON.parse(b);
           break;
         }
-        case 'H': reply = answer(() => ({ n: clock.now, s: (Math.imul(seed, 0x9e3779b1) ^ boots) >>> 0 || 1, i: pins.input, b: ballast, m: opts.memoryProbe ? 1 : 0 })); break;
+        case 'H': reply = answer(() => ({ n: clock.now, s: (Math.imul(seed, 0x9e3779b1) ^ boots) >>> 0 || 1, i: pins.input, b: ballast, m: opts.memoryProbe ? 1 : 0, k: board.pins.button === undefined ? -1 : board.pins.button, q: watchDefaults(board, board.pins.button === undefined ? -1 : board.pins.button).debounce })); break;
         case 'g': reply = answer(() => securityStatus(nrf.state)); break;
         case 'u': reply = answer(() => { applyUpdates(nrf.state, JSON.parse(rest), (m) => new Error(m)); return 0; }); break;
-        case 'i': reply = answer(() => { i2cDevice(Number(a)).write(new Uint8Array(Buffer.from(b, 'base64'))); return 0; }); break;
-        case 'r': reply = answer(() => {
-          const n = Number(b), got2 = i2cDevice(Number(a)).read(n);
-          const out = new Uint8Array(n);
-          for (let k = 0; k < n && k < got2.length; k++) out[k] = got2[k] & 255;
-          return out;
-        }); break;
+        case 'i': case 'r':
+          if (i2cReady && sclLow) { hangInDriver('I2C1 transfer with SCL held low'); return undefined; }
+          if (kind === 'r') { reply = answer(() => {
+            const n = Number(b), got2 = i2cDevice(Number(a)).read(n);
+            const out = new Uint8Array(n);
+            for (let k = 0; k < n && k < got2.length; k++) out[k] = got2[k] & 255;
+            return out;
+          }); break; }
+          reply = answer(() => { i2cDevice(Number(a)).write(new Uint8Array(Buffer.from(b, 'base64'))); return 0; }); break;
         case 'o': {
           const pin = Number(a), level = Number(b);
           if (pins.mode[pin] !== 'opendrain') pins.mode[pin] = 'output';
@@ -288,6 +291,21 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
         default: throw new Error('unknown line from the board: ' + JSON.stringify(l.slice(0, 80)));
       }
     }
+  };
+
+  /**
+   * The board stops inside a driver call that never returns (nRF5x hardware I2C has no timeout):
+   * the interpreter is gone, outputs stay as they were, and the watchdog keeps counting from its
+   * last kick; when it fires the board boots again, and without it the board stays hung.
+   */
+  const hangInDriver = (why: string) => {
+    sim('board hung in ' + why + (wdt.enabled ? ': the watchdog will reset it' : ''));
+    uncaught.push('hung: ' + why);
+    if (link) { readOutput(); link.kill(); }
+    link = undefined;
+    waiting = false;
+    nrf.state.boot = undefined;
+    if (!wdt.enabled) { dead = true; sim('the board stays hung: no watchdog'); }
   };
 
   const hung = (why: string) => {
@@ -418,6 +436,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     i2c: {
       attach: (address, device) => { i2c[address] = device; },
       detach: (address) => { delete i2c[address]; },
+      holdSclLow: (low) => { sclLow = low; },
     },
     log,
     consoleText: () => log.filter((l) => l.from === 'board').map((l) => l.text).join('\n'),

@@ -38,6 +38,8 @@
   };
   var hello = ask("H"), ballast = hello.b > 0 ? new Uint8Array(hello.b * 13) : 0;
   now = bootAt = hello.n; seed = hello.s | 0 || 1;
+  // The board's button (Espruino's BTN1) and the debounce setWatch gives it by default (25 ms).
+  var btn = hello.k, btnDebounce = hello.q;
   for (var p in hello.i) IN[p] = hello.i[p];
   // The memory probe (tools/bench/memory.ts), only when Node asks for it: after a garbage
   // collection, the live usage at every Storage write and host question to the console, and all
@@ -83,13 +85,28 @@
     MODE[p] = m == "output" ? 1 : m == "opendrain" ? 2 : m == "input_pullup" ? 3 : 4;
     emit("m" + p + " " + m);
   };
+  // As src/jswrap_io.c: on the button, edge 'rising' and a 25 ms debounce unless the options say.
   global.setWatch = function (f, p, o) {
     o = typeof o == "object" && o ? o : { repeat: !!o };
-    if (o.debounce > 0) throw new Error("setWatch debounce is not simulated");
-    var id = 1;
+    var id = 1, b = p == btn;
     for (var k = 0; k < W.length; k++) if (W[k].i >= id) id = W[k].i + 1;
-    W.push({ i: id, p: p, f: f, r: !!o.repeat, e: o.edge == "rising" ? 1 : o.edge == "falling" ? 0 : 2, s: level(p) });
+    W.push({ i: id, p: p, f: f, r: !!o.repeat, e: o.edge == "rising" ? 1 : o.edge == "falling" ? 0 : o.edge == "both" || !b ? 2 : 1, s: level(p),
+      d: o.debounce === undefined ? (b ? btnDebounce : 0) : o.debounce > 0 ? +o.debounce : 0 });
     return id;
+  };
+  var fire = function (w, v, t) {
+    var last = w.l;
+    w.l = t;
+    w.s = !!v;
+    if (w.e != 2 && w.e != v) return;
+    if (!w.r) W.splice(W.indexOf(w), 1);
+    run(w.f, [{ state: !!v, time: t, lastTime: last, pin: w.p }]);
+  };
+  // Debounce as src/jsinteractive.c: every edge restarts the wait; when it ends, the watch fires
+  // if the level then differs from the last one it reported, with the time of the last edge.
+  var settle = function (w, t) {
+    if (w.t) clearTimer(w.t);
+    w.t = addTimer(function () { w.t = 0; var v = level(w.p); if (W.indexOf(w) >= 0 && !!v != w.s) fire(w, v, t); }, w.d, 0);
   };
 
   E.hwRand = function () { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return seed; };
@@ -171,12 +188,7 @@
       for (var k = 0; k < list.length; k++) {
         var w = list[k];
         if (w.p != p || W.indexOf(w) < 0) continue;
-        var last = w.l;
-        w.l = time();
-        w.s = !!v;
-        if (w.e != 2 && w.e != v) continue;
-        if (!w.r) W.splice(W.indexOf(w), 1);
-        run(w.f, [{ state: !!v, time: w.l, lastTime: last, pin: p }]);
+        if (w.d > 0) settle(w, time()); else fire(w, v, time());
       }
     },
     n: function () { var d = -1; for (var k = 0; k < T.length; k++) if (d < 0 || T[k].d < d) d = T[k].d; return [T.length, d]; },

@@ -47,7 +47,7 @@ function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyF
 
 describe('key capacity within the Storage budget', function () {
   this.timeout(120000);
-  for (const id of ['puckjs', 'puckjs-nfc', 'mdbt42q', 'nrf52840dk']) {
+  for (const id of ['puckjs', 'puckjs-nfc', 'mdbt42q', 'xiaoble']) {
     it(`${id}: fills to its capacity by phone, with the code in flash, then keeps logging`, async () => {
       const { cfg, board, owner } = await fullBoard(id);
       // The last key is added through the real update path (two generations at once).

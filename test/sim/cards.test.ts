@@ -125,10 +125,10 @@ describe('keycards in the simulator (puckjs-nfc bundle)', function () {
   });
 });
 
-describe('card personalisation at enrolment (nrf52840dk bundle)', function () {
+describe('card personalisation at enrolment (xiaoble bundle)', function () {
   this.timeout(30000);
   it('an owner enrols a factory-blank DESFire card: the board creates our application and per-card key, then it unlocks', async () => {
-    const car = await createCar({ board: 'nrf52840dk', demo: true });
+    const car = await createCar({ board: 'xiaoble', demo: true });
     const uid = new Uint8Array([0x04, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76]);
     const blank = SimDesfireCard.blank(uid);
     const owner = car.phone(car.keys.owner);

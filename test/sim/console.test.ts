@@ -77,7 +77,7 @@ describe('sim board: booting from flash like a real board', () => {
   });
 
   it('process.env names the board as Espruino does', () => {
-    for (const [id, name] of [['puckjs', 'PUCKJS'], ['puckjs-nfc', 'PUCKJS'], ['mdbt42q', 'MDBT42Q'], ['nrf52840dk', 'NRF52840DK']]) {
+    for (const [id, name] of [['puckjs', 'PUCKJS'], ['puckjs-nfc', 'PUCKJS'], ['mdbt42q', 'MDBT42Q'], ['xiaoble', 'XIAOBLE']]) {
       const b = createSimBoard({ board: boardById(id)!, bundle: '' });
       const env = b.run('process.env') as Record<string, unknown>;
       assert.equal(env.BOARD, name);

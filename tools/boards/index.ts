@@ -3,26 +3,36 @@
  * with the figures a real board reports in process.env. Host-only, no Node imports (the simulator
  * uses it too). The JSON files beside this one are the board data the `espruino` CLI would
  * otherwise download on connect (tools/flash.ts points its BOARD_JSON_URL here).
- * Not here: pins or firmware settings (hal/boards/).
+ * Not here: pins or firmware settings (hal/boards/). Checked against hal/boards/espruino-facts.json
+ * by test/tools/board-facts.test.ts.
  */
 export interface EspruinoBoardInfo {
   /** process.env.BOARD, and <BOARD>.json beside this file. */
   board: string;
   ram: number;
   flash: number;
+  /** The largest ATT MTU its SoftDevice is set up for (boards/<BOARD>.py; a central gets no more). */
+  maxMtu: number;
 }
 
 const BY_ID: Record<string, EspruinoBoardInfo> = {
-  puckjs: { board: 'PUCKJS', ram: 65536, flash: 524288 },
-  'puckjs-nfc': { board: 'PUCKJS', ram: 65536, flash: 524288 },
-  mdbt42q: { board: 'MDBT42Q', ram: 65536, flash: 524288 },
-  nrf52840dk: { board: 'NRF52840DK', ram: 262144, flash: 1048576 },
+  puckjs: { board: 'PUCKJS', ram: 65536, flash: 524288, maxMtu: 53 },
+  'puckjs-nfc': { board: 'PUCKJS', ram: 65536, flash: 524288, maxMtu: 53 },
+  mdbt42q: { board: 'MDBT42Q', ram: 65536, flash: 524288, maxMtu: 53 },
+  xiaoble: { board: 'XIAOBLE', ram: 262144, flash: 1048576, maxMtu: 131 },
 };
 
 /** Espruino's board for one of our board ids; an unknown id maps to its upper-case self. */
 export function espruinoBoard(id: string): EspruinoBoardInfo {
-  return BY_ID[id] || { board: id.toUpperCase().replace(/[^A-Z0-9]/g, ''), ram: 65536, flash: 524288 };
+  return BY_ID[id] || { board: id.toUpperCase().replace(/[^A-Z0-9]/g, ''), ram: 65536, flash: 524288, maxMtu: 23 };
 }
+
+/**
+ * setWatch on a board's built-in button (IS_PIN_A_BUTTON: its BTN<n> pins) without a `debounce`
+ * option debounces by this much, and without an `edge` option watches 'rising' (src/jswrap_io.c;
+ * hal/boards/espruino-facts.json buttonWatch, checked by test/tools/board-facts.test.ts).
+ */
+export const BUTTON_WATCH_DEBOUNCE_MS = 25;
 
 /** The Espruino firmware version the simulator claims to be (the interpreter the project targets). */
 export const SIM_ESPRUINO_VERSION = '2v29';
