@@ -234,6 +234,8 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
   const nrf = createNrf(radioAddress(seed), () => clock.now);
+  // The SoftDevice's flash faults follow the link (the failWhileConnected knob of the flash model).
+  flash.linkUp = () => nrf.host.connected;
   let dead = false;
   let session: Session = { alive: false, handlers: {}, watches: [], i2cReady: false };
   let sandbox: Sandbox | undefined;
@@ -418,7 +420,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       erase: (name) => st.erase(flash, name),
       list: () => st.list(flash),
       stats: () => st.stats(flash),
-      compact: () => st.compact(flash),
+      compact: () => { const saved = flash.cut; flash.cut = undefined; try { st.compact(flash, { error: (m) => new Error(m), powerCut: () => new Error('power cut') }); } finally { flash.cut = saved; } },
       cutPowerAtWrite: (n, keep) => st.cutPowerAtWrite(flash, n, keep),
     },
     nrf: nrf.host,
