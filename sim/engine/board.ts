@@ -310,6 +310,8 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     pins.mode = {};
     heap.fragmented = false;
     dead = false;
+    // A hardware boot (not reset()/load()) checks the Storage and erases it whole if it is corrupt.
+    if (!bare && reason !== 'load()') st.checkAtBoot(flash, print);
     const s: Session = { alive: true, handlers: {}, watches: [], i2cReady: false };
     session = s;
     const sb = createSandbox({ nowMs: () => clk.getTime(clock) * 1000, random: () => mathRand() / 4294967296, callTimeoutMs, runTimeoutMs: 5000 });

@@ -59,6 +59,8 @@ export interface Flash {
   /** Compactions started (Storage.compact or a write that needed room), and those that found no RAM. */
   compactions: number;
   compactionsNoRam: number;
+  /** Times a boot found the Storage corrupt and erased all of it, the firmware's own code included. */
+  resets?: number;
 }
 
 /** What a write asks of its caller: an error in the right realm, and what a power cut does. */
@@ -171,6 +173,44 @@ function scan(f: Flash) {
 export function stats(flash: Flash) {
   const s = scan(flash);
   return { totalBytes: flash.capacity, freeBytes: s.freeBytes, fileBytes: s.fileBytes, trashBytes: s.trashBytes, fileCount: s.fileCount, trashCount: s.trashCount };
+}
+
+/**
+ * jsfIsStorageValid(JSFSTT_NORMAL), which Espruino runs at every hardware boot (jsinteractive.c
+ * jsiSemiInit, JSIS_FIRST_BOOT): false when the header chain ends on bytes that are neither a
+ * header nor erased, e.g. a file that a compaction cut short claims bytes of a page not yet rewritten.
+ */
+export function storageValid(f: Flash): boolean {
+  let addr = 0, hdr = 0;
+  if (headerValid(f, 0)) {
+    let cur = 0;
+    for (;;) {
+      const n = align(cur + sizeAt(f, cur) + HEADER_BYTES);
+      if (n + HEADER_BYTES > f.capacity) return true; // full to the end: fine
+      hdr = n;
+      if (headerValid(f, n)) { cur = n; continue; }
+      const p = nextPage(f, n);
+      if (p < 0) { addr = -1; break; }
+      hdr = p;
+      if (headerValid(f, p)) { cur = p; continue; }
+      addr = p;
+      break;
+    }
+  }
+  const allFF = hdr + HEADER_BYTES > f.capacity || allErased(f.mem, hdr, HEADER_BYTES);
+  if (allFF && addr === 0) return allErased(f.mem, 0, f.capacity); // no files: all of it must be blank
+  return allFF;
+}
+
+/** What Espruino does at a hardware boot: a corrupt Storage is erased whole (jsfResetStorage), code included. True if it was. */
+export function checkAtBoot(f: Flash, print: (text: string) => void): boolean {
+  if (storageValid(f)) return false;
+  print('Storage is corrupt.');
+  print('Erasing Storage Area...');
+  f.mem.fill(255);
+  f.resets = (f.resets || 0) + 1;
+  print('Erase complete.');
+  return true;
 }
 
 // ---- programming (jshFlashWrite, jshFlashErasePage) ---------------------------------------------
