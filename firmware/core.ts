@@ -25,6 +25,8 @@ import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './t
 
 export const TICK_MS = 1000;
 const FAULT_RECOVER_MS = 2000;
+/** Storage maintenance (firmware/flashroom.ts): not in the first minute of uptime (cranking cuts power at boot); after a compaction that gained nothing, a minute later. */
+const COMPACT_RETRY_MS = 60000;
 
 export interface CoreOptions {
   keyCapacity: number;
@@ -49,6 +51,20 @@ export interface Core {
   enrolRole: number;
   /** The key that passed the last successful authenticate(), for the command it authorised. */
   actor: KeyRecord | undefined;
+  /** Free Storage the main loop keeps (storageReserve), and the uptime before which it does not compact. */
+  reserve: number;
+  compactAt: number;
+  /** A central is connected (set by the phone-key protocol). */
+  linked: boolean;
+}
+
+/**
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost): a
+ * whole key table (32 + 16 + 32 per key), and beside it a log segment (32 + 16 per entry) and a
+ * small record (32 + 16 + 128: the hourly clock save), which can fall in the same link session.
+ */
+export function storageReserve(opts: { keyCapacity: number; logPerSegment: number }): number {
+  return (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256;
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */
@@ -63,7 +79,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     tc: clockOpen(p.clock, p.storage, p.crypto),
     lo: lockoutOpen(p.storage, p.crypto, config.lockoutThreshold, config.lockoutBaseMs, config.lockoutMaxMs, p.clock.uptimeMs()),
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined,
+    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), compactAt: COMPACT_RETRY_MS, linked: false,
   };
   dispatch(core, EV_BOOT, R_OK, 0);
   if (p.door) watchDebounced(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
@@ -162,6 +178,13 @@ function tick(core: Core): void {
     if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
     if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
     clockTick(core.tc);
+    // Compact only here, with nothing pending: locked, relay off, no link (the SoftDevice may fail
+    // flash operations while one is up), no update half done. flashroom.ts says why.
+    const up = core.p.clock.uptimeMs();
+    if (up >= core.compactAt && core.state === S_LOCKED && !core.linked && !relayIsOn(core.out) && core.p.storage.free() < core.reserve) {
+      if (core.p.storage.compact()) core.p.console.log('Storage compacted');
+      else core.compactAt = up + COMPACT_RETRY_MS; // nothing gained (no trash, or no RAM): not every second
+    }
     return true;
   });
   // Kick only after a healthy pass: a loop that keeps failing lets the watchdog reset the board.

@@ -12,7 +12,7 @@ export const board: BoardConfig = {
   personaliseCards: false,
   nfc: false,
   storageBytes: 40960,
-  keyCapacity: 200,
+  keyCapacity: 180,
   logSegments: 3,
   logPerSegment: 32,
   variables: 2950,

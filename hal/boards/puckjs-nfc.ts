@@ -19,7 +19,7 @@ export const board: BoardConfig = {
   variables: puckjs.variables,
   // What fits beside the card code, with two generations of every file (the worst case after power cuts):
   // `npm run bench:firmware`, docs/PERFORMANCE.md. It was 60 before the memory work of 2026-12-01 grew the code.
-  keyCapacity: 48,
+  keyCapacity: 30,
   logSegments: 3,
   logPerSegment: 32,
 };
