@@ -25,8 +25,12 @@ import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './t
 
 export const TICK_MS = 1000;
 const FAULT_RECOVER_MS = 2000;
-/** Storage maintenance (firmware/flashroom.ts): not in the first minute of uptime (cranking cuts power at boot); after a compaction that gained nothing, a minute later. */
-const COMPACT_RETRY_MS = 60000;
+/**
+ * Storage maintenance (firmware/flashroom.ts) waits for this long a quiet spell: locked, relay
+ * off, no link, and not just booted. A compaction is not power-cut safe, and power is least
+ * stable right after boot and around use (the engine cranks after an unlock).
+ */
+const COMPACT_QUIET_MS = 600000;
 
 export interface CoreOptions {
   keyCapacity: number;
@@ -79,7 +83,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     tc: clockOpen(p.clock, p.storage, p.crypto),
     lo: lockoutOpen(p.storage, p.crypto, config.lockoutThreshold, config.lockoutBaseMs, config.lockoutMaxMs, p.clock.uptimeMs()),
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), compactAt: COMPACT_RETRY_MS, linked: false,
+    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), compactAt: COMPACT_QUIET_MS, linked: false,
   };
   dispatch(core, EV_BOOT, R_OK, 0);
   if (p.door) watchDebounced(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
@@ -178,12 +182,13 @@ function tick(core: Core): void {
     if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
     if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
     clockTick(core.tc);
-    // Compact only here, with nothing pending: locked, relay off, no link (the SoftDevice may fail
-    // flash operations while one is up), no update half done. flashroom.ts says why.
+    // Compact only here, with nothing pending and after a quiet spell: locked, relay off, no link
+    // (the SoftDevice may fail flash operations while one is up). flashroom.ts says why.
     const up = core.p.clock.uptimeMs();
-    if (up >= core.compactAt && core.state === S_LOCKED && !core.linked && !relayIsOn(core.out) && core.p.storage.free() < core.reserve) {
+    if (core.state !== S_LOCKED || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
+    else if (up >= core.compactAt && core.p.storage.free() < core.reserve) {
       if (core.p.storage.compact()) core.p.console.log('Storage compacted');
-      else core.compactAt = up + COMPACT_RETRY_MS; // nothing gained (no trash, or no RAM): not every second
+      else core.compactAt = up + COMPACT_QUIET_MS; // nothing gained (no trash, or no RAM): not every second
     }
     return true;
   });

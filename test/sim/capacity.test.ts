@@ -29,12 +29,12 @@ async function fullBoard(id: string) {
     if (i === 1) owner = k;
   }
   board.reset();
-  // The first minute after boot the board does not compact (firmware/core.ts); then it makes room.
-  board.clock.advance(62000);
+  // After boot the board waits for ten quiet minutes before it compacts (firmware/core.ts); then it makes room.
+  board.clock.advance(601000);
   return { cfg, board, owner: owner! };
 }
 
-function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyFile, op: number, args?: Uint8Array) {
+function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyFile, op: number, args?: Uint8Array, quietMs = 1500) {
   const collect = collector();
   const got: Uint8Array[] = [];
   const off = board.nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) got.push(m); } });
@@ -47,8 +47,8 @@ function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyF
   assert.equal(board.storage.flash.compactions, compactions, 'no update compacts Storage');
   off();
   board.nrf.disconnect();
-  // Idle with no link: the main loop compacts if an update left less than the reserve.
-  board.clock.advance(1500);
+  // Idle with no link: after ten quiet minutes the main loop compacts if an update left less than the reserve.
+  board.clock.advance(quietMs);
   return parseAnswer(nodeMac, owner, got.pop()!, nonce);
 }
 
@@ -65,12 +65,12 @@ describe('key capacity within the Storage budget', function () {
     it(`${id}: fills to its capacity by phone, with the code in flash, then keeps logging`, async () => {
       const { cfg, board, owner } = await fullBoard(id);
       // The last key is added through the real update path (two generations at once).
-      const a = ownerCommand(board, owner, OP.ADD_KEY, addKeyArgs({ role: C.ROLE_GUEST, perms: C.PERM_UNLOCK, label: 'last' }));
+      const a = ownerCommand(board, owner, OP.ADD_KEY, addKeyArgs({ role: C.ROLE_GUEST, perms: C.PERM_UNLOCK, label: 'last' }), 601000);
       assert.equal(a.status, C.R_OK, `adding key ${cfg.keyCapacity} of ${cfg.keyCapacity}: ${a.reason}; storage ${JSON.stringify(board.storage.stats())}`);
       const full = ownerCommand(board, owner, OP.ADD_KEY, addKeyArgs({ role: C.ROLE_GUEST, perms: C.PERM_UNLOCK, label: 'over' }));
       assert.equal(full.status, C.R_FULL);
       // Many more updates and log entries: revocations rewrite the table each time; the log rotates.
-      for (let i = 2; i < 12; i++) assert.equal(ownerCommand(board, owner, OP.REVOKE, new Uint8Array([0, 0, ((i * 97) >> 8) & 255, (i * 97) & 255])).status, C.R_OK);
+      for (let i = 2; i < 12; i++) assert.equal(ownerCommand(board, owner, OP.REVOKE, new Uint8Array([0, 0, ((i * 97) >> 8) & 255, (i * 97) & 255]), 601000).status, C.R_OK);
       for (let i = 0; i < 150; i++) ownerCommand(board, owner, OP.STATUS);
       assert.equal(ownerCommand(board, owner, OP.UNLOCK).status, C.R_OK);
       assert.deepEqual(board.uncaught, []);
