@@ -12,6 +12,7 @@ export const board: BoardConfig = {
   personaliseCards: false,
   nfc: false,
   storageBytes: 40960,
+  // As the Puck.js: docs/PERFORMANCE.md (was 200).
   keyCapacity: 180,
   logSegments: 3,
   logPerSegment: 32,
