@@ -181,7 +181,7 @@ function tick(core: Core): void {
     // Invariant: the relay is only ever energised while UNLOCKED.
     if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
     if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
-    clockTick(core.tc);
+    clockTick(core.tc, core.reserve + 64);
     // Compact only here, with nothing pending and after a quiet spell: locked, relay off, no link
     // (the SoftDevice may fail flash operations while one is up). flashroom.ts says why.
     const up = core.p.clock.uptimeMs();

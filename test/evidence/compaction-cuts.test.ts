@@ -20,9 +20,31 @@ import { addKey, flashOf, hostCrypto, keyRecord, writeSite } from '../../sim/pro
 import { genData, genLoad } from '../../firmware/genfile';
 import { type LogEntry, logOpen, logRead } from '../../firmware/auditlog';
 import * as C from '../../firmware/codes';
+import { storageReserve } from '../../firmware/core';
+import { OP, collector, command, nodeMac, packets, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
+import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
 
 const cfg = boardById('puckjs')!;
 const SITE = { secret: new Uint8Array(32).fill(0x5a), cardMaster: new Uint8Array(16).fill(0xa5) };
+
+const owners = new WeakMap<SimBoard, PhoneKeyFile>();
+
+/** SET_TIME from the board's owner phone, over the simulated radio. */
+function setTime(board: SimBoard, seconds: number): void {
+  const owner = owners.get(board)!;
+  const collect = collector();
+  const got: Uint8Array[] = [];
+  const off = board.nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) got.push(m); } });
+  board.nrf.connect();
+  board.clock.advance(1);
+  const nonce = parseAnswer(nodeMac, owner, got.pop()!).nonce!;
+  const args = new Uint8Array([seconds >>> 24, (seconds >>> 16) & 255, (seconds >>> 8) & 255, seconds & 255]);
+  for (const p of packets(command(nodeMac, owner, nonce, OP.SET_TIME, args))) board.nrf.write(SERVICE_UUID, RX_UUID, p);
+  board.clock.advance(1);
+  off();
+  board.nrf.disconnect();
+  assert.equal(parseAnswer(nodeMac, owner, got.pop()!, nonce).status, C.R_OK);
+}
 
 /** A full Puck.js as it leaves the USB tools: code first, then the site and a full key table; trash from an update. */
 function fullBoard(bundle: string): SimBoard {
@@ -32,7 +54,10 @@ function fullBoard(bundle: string): SimBoard {
   const board = createSimBoard({ board: cfg, bundle, flash });
   const fs = flashOf(board);
   writeSite(fs, SITE);
-  for (let i = 1; i < cfg.keyCapacity; i++) addKey(fs, SITE, cfg.keyCapacity, keyRecord(i * 97, C.ROLE_GUEST));
+  for (let i = 1; i < cfg.keyCapacity; i++) {
+    const k = addKey(fs, SITE, cfg.keyCapacity, keyRecord(i * 97, i === 1 ? C.ROLE_OWNER : C.ROLE_GUEST));
+    if (i === 1) owners.set(board, k);
+  }
   board.reset();
   // One more key rewrites the table: the old generation becomes trash and free space drops below the reserve.
   addKey(fs, SITE, cfg.keyCapacity, keyRecord(cfg.keyCapacity * 97, C.ROLE_GUEST));
@@ -98,5 +123,22 @@ describe('evidence: a power cut at every step of a compaction on a full Puck.js'
     }
     console.log(`      ${steps} compaction steps x 3: ${survived} cuts left site, keys and log intact; ${wiped} left a Storage Espruino erases at boot`);
     assert.ok(survived > 0);
+  });
+
+  it('a full Puck.js with its clock set idles a day without compacting: the hourly save never eats into the reserve', () => {
+    const b = fullBoard(bundle);
+    b.reset(); // reads the table the USB tool rewrote last
+    b.clock.advance(601000); // the compaction that rewrite left due
+    setTime(b, 1800000000);
+    b.clock.advance(601000);
+    // The rest of a full layout (the log's other segments, settings): a filler leaves 200 bytes above the reserve.
+    const reserve = storageReserve(cfg);
+    assert.ok(b.storage.write('filler', 'f'.repeat(b.storage.stats().freeBytes - reserve - 200 - 32)));
+    const c0 = b.storage.flash.compactions;
+    const saves0 = b.storage.flash.writes;
+    b.clock.advance(24 * 3600000);
+    assert.equal(b.storage.flash.compactions, c0, 'no compaction in a quiet day');
+    assert.ok(b.storage.flash.writes > saves0, 'the clock was still saved while there was room above the reserve');
+    assert.deepEqual(b.uncaught, []);
   });
 });
