@@ -1,6 +1,6 @@
 /**
  * Puck.js with a PN532 keycard reader. The card code leaves less of the 40 KB Storage for keys:
- * 30 instead of 180 (docs/PERFORMANCE.md has the measured budget).
+ * 28 instead of 180 (docs/PERFORMANCE.md has the measured budget).
  */
 import type { BoardConfig } from './types';
 import { board as puckjs } from './puckjs';
@@ -20,7 +20,7 @@ export const board: BoardConfig = {
   // What fits beside the card code, the log and the reserve that keeps every update from compacting
   // Storage (firmware/flashroom.ts): `npm run bench:firmware`, docs/PERFORMANCE.md. It was 48 before
   // the reserve and the flash work of 2026-12-04, 60 before the memory work of 2026-12-01.
-  keyCapacity: 30,
+  keyCapacity: 28,
   logSegments: 3,
   logPerSegment: 32,
 };
