@@ -10,6 +10,7 @@
  */
 import type { Crypto, FlashStorage } from '../hal/ports';
 import { str32, u32, u8 } from './binstr';
+import { fits } from './flashroom';
 
 export const ENTRY_SIZE = 16;
 const LOG_FILE = 'ck.log.';
@@ -77,22 +78,28 @@ export function logOpen(storage: FlashStorage, _crypto: Crypto, segments: number
 export function logAppend(log: AuditLog, time: number, trusted: boolean, event: number, result: number, reason: number, keyId: number): boolean {
   const body = str32(log.nextSeq) + str32(Math.max(0, Math.floor(time))) + String.fromCharCode((event & 127) | (trusted ? 128 : 0), result & 255, reason & 255, 0) + str32(keyId);
   const entry = body.substr(0, 11) + String.fromCharCode(check(body, 0)) + body.substr(12);
-  let ok;
   if (log.slot >= log.perSegment) {
     // Start the next segment: erase it (dropping the oldest entries) and create it pre-sized with
     // this entry as its first bytes. (A write at offset 0 always creates a file on Espruino, so
-    // the first entry cannot be written into a file pre-sized earlier.)
+    // the first entry cannot be written into a file pre-sized earlier.) Only where it fits
+    // without a compaction (firmware/flashroom.ts); else, or if it did not reach the flash, the
+    // next append tries again.
     const next = (log.seg + 1) % log.segments;
+    if (!fits(log.storage, log.perSegment * ENTRY_SIZE)) return false;
     log.storage.erase(segName(next));
-    if (!log.storage.write(segName(next), entry, 0, log.perSegment * ENTRY_SIZE)) return false; // full flash: retry next time
+    if (!log.storage.write(segName(next), entry, 0, log.perSegment * ENTRY_SIZE) || log.storage.read(segName(next), 0, ENTRY_SIZE) !== entry) return false;
     log.seg = next;
-    log.slot = 0;
-    ok = true;
-  } else {
-    ok = log.storage.write(segName(log.seg), entry, log.slot * ENTRY_SIZE);
+    log.slot = 1;
+    log.nextSeq++;
+    return true;
   }
-  // A torn or failed write leaves this slot unusable: move past it either way.
-  log.slot++;
+  // Read back: a flash write the SoftDevice failed while a link was up reports success all the same.
+  const ok = log.storage.write(segName(log.seg), entry, log.slot * ENTRY_SIZE) && log.storage.read(segName(log.seg), log.slot * ENTRY_SIZE, ENTRY_SIZE) === entry;
+  // A torn write leaves this slot unusable: move past it. One that left it blank is tried again
+  // there (entries after a blank slot would read as the end of the segment), unless the segment
+  // is gone, when moving on leads to the next one.
+  const got = log.storage.read(segName(log.seg), log.slot * ENTRY_SIZE, ENTRY_SIZE);
+  if (ok || got === undefined || !blank(got, 0)) log.slot++;
   if (ok) log.nextSeq++;
   return ok;
 }

@@ -25,6 +25,13 @@ import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './t
 
 export const TICK_MS = 1000;
 const FAULT_RECOVER_MS = 2000;
+/**
+ * Storage maintenance (firmware/flashroom.ts) waits for this long a quiet spell: locked, relay
+ * off, no link, and not just booted. A compaction is not power-cut safe, and power is least
+ * stable right after boot and around use (the engine cranks after an unlock). Only when the
+ * log's next segment would not fit does it compact at the first idle tick (core.urgent).
+ */
+const COMPACT_QUIET_MS = 600000;
 
 export interface CoreOptions {
   keyCapacity: number;
@@ -49,6 +56,22 @@ export interface Core {
   enrolRole: number;
   /** The key that passed the last successful authenticate(), for the command it authorised. */
   actor: KeyRecord | undefined;
+  /** Free Storage the main loop keeps (storageReserve), and the uptime before which it does not compact. */
+  reserve: number;
+  /** Below this much free Storage (a log segment and a small record) the main loop compacts at the first idle tick. */
+  urgent: number;
+  compactAt: number;
+  /** A central is connected (set by the phone-key protocol). */
+  linked: boolean;
+}
+
+/**
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost): a
+ * whole key table (32 + 16 + 32 per key), and beside it a log segment (32 + 16 per entry) and a
+ * small record (32 + 16 + 128: the hourly clock save), which can fall in the same link session.
+ */
+export function storageReserve(opts: { keyCapacity: number; logPerSegment: number }): number {
+  return (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256;
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */
@@ -63,7 +86,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     tc: clockOpen(p.clock, p.storage, p.crypto),
     lo: lockoutOpen(p.storage, p.crypto, config.lockoutThreshold, config.lockoutBaseMs, config.lockoutMaxMs, p.clock.uptimeMs()),
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined,
+    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
   dispatch(core, EV_BOOT, R_OK, 0);
   if (p.door) watchDebounced(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
@@ -161,7 +184,17 @@ function tick(core: Core): void {
     // Invariant: the relay is only ever energised while UNLOCKED.
     if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
     if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
-    clockTick(core.tc);
+    clockTick(core.tc, core.reserve + 64);
+    // Compact only here, with nothing pending: locked, relay off, no link (the SoftDevice may fail
+    // flash operations while one is up), and after a quiet spell, unless the log itself is about
+    // to run out of room (a busy board has no quiet spell, and a grant must be logged).
+    const up = core.p.clock.uptimeMs();
+    let free;
+    if (core.state !== S_LOCKED || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
+    else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt || free < core.urgent)) {
+      if (core.p.storage.compact()) core.p.console.log('Storage compacted');
+      else core.compactAt = up + COMPACT_QUIET_MS; // nothing gained (no trash, or no RAM): not every second
+    }
     return true;
   });
   // Kick only after a healthy pass: a loop that keeps failing lets the watchdog reset the board.

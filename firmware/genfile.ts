@@ -9,6 +9,7 @@
  */
 import type { Crypto, FlashStorage } from '../hal/ports';
 import { str32, u32 } from './binstr';
+import { fits } from './flashroom';
 
 export const GEN_HEADER = 16;
 const MAGIC = 'CKG1';
@@ -48,6 +49,8 @@ function genCheck(storage: FlashStorage, crypto: Crypto, name: string): Generati
  */
 export function genWrite(storage: FlashStorage, crypto: Crypto, base: string, current: Generation | undefined,
   length: number, chunk: (offset: number) => string): Generation | undefined {
+  // Only where it fits without a compaction (firmware/flashroom.ts): else the update fails, nothing lost.
+  if (!fits(storage, GEN_HEADER + length)) return undefined;
   const name = current && current.name === base + 'a' ? base + 'b' : base + 'a';
   const seq = current ? current.seq + 1 : 1;
   // The target is either absent or an older/broken generation: safe to erase.

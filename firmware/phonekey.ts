@@ -66,8 +66,8 @@ export interface PhoneKey {
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
   const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards };
   radio.start(
-    () => { pk.reasm.reset(); sendChallenge(pk); },
-    () => { pk.reasm.reset(); pk.nonce = undefined; },
+    () => { pk.reasm.reset(); core.linked = true; sendChallenge(pk); },
+    () => { pk.reasm.reset(); core.linked = false; pk.nonce = undefined; },
     (packet) => onPacket(pk, packet),
   );
   return pk;

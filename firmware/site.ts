@@ -1,8 +1,13 @@
 /**
  * The board's site secrets: a 32-byte secret from which every phone key's secret is derived, and
  * the 16-byte card master key from which every card's key is diversified. Set by USB provisioning
- * (tools/provision); on a board never provisioned, generated from the hardware RNG at first boot
- * so that an owner enrolled through the pairing window still has a unique secret.
+ * (tools/provision); on a factory-fresh board, generated from the hardware RNG at first boot so
+ * that an owner enrolled through the pairing window still has a unique secret.
+ *
+ * Factory-fresh means no file of ours in Storage but the site's own (a first boot cut short while
+ * writing it). A board with keys, a log, settings or a clock but no readable site file has LOST
+ * it: new secrets would silently invalidate every key, so siteLoad refuses (returns undefined)
+ * and the board stays shut until the owner writes the site back over USB (docs/THREAT-MODEL.md).
  *
  * Phone key secret = first 16 bytes of HMAC-SHA256(siteSecret, 'CK1K' | id u32 | salt u32): the
  * table holds no secrets itself, and a provisioning tool holding the site file can issue keys.
@@ -34,15 +39,18 @@ function strOf(b: Uint8Array): string {
   return s;
 }
 
-export function siteLoad(storage: FlashStorage, crypto: Crypto, random: Random): Site {
+/** The site, made on a factory-fresh board; undefined when it is lost (refuse: see the header). */
+export function siteLoad(storage: FlashStorage, crypto: Crypto, random: Random): Site | undefined {
   const gen = genLoad(storage, crypto, SITE_FILE);
   if (gen && gen.length === SITE_BYTES) {
     const s = genData(storage, gen);
     return { secret: bytesOf(s, 0, 32), cardMaster: bytesOf(s, 32, 16), gen };
   }
+  const ours = storage.list('ck.');
+  for (let i = 0; i < ours.length; i++) if (ours[i].indexOf(SITE_FILE) !== 0) return undefined;
   const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), gen: undefined };
-  siteSave(storage, crypto, site);
-  return site;
+  // Kept only if it reached the flash: a site that would be gone after the next reset is refused now.
+  return siteSave(storage, crypto, site) ? site : undefined;
 }
 
 /** Replaces the site secrets (USB provisioning only). */

@@ -1,8 +1,9 @@
 /**
  * Trusted time. The board only knows time since boot; real time comes from an authenticated
  * owner command and is lost at every reset. Until it is set again, time-bounded keys are refused
- * (fail closed) while keys without bounds keep working. The last known time is saved hourly and
- * on every set, as a floor for diagnostics and for the log.
+ * (fail closed) while keys without bounds keep working. The last known time is saved on every set
+ * and hourly while Storage has room above its reserve (firmware/flashroom.ts), as a floor for
+ * diagnostics and for the log.
  */
 import type { Clock, Crypto, FlashStorage } from '../hal/ports';
 import { str32, u32 } from './binstr';
@@ -55,7 +56,15 @@ function clockSave(tc: TrustedClock): void {
   tc.savedAtUptime = tc.clock.uptimeMs();
 }
 
-/** Called from the main loop: saves the time once an hour while it is trusted. */
-export function clockTick(tc: TrustedClock): void {
-  if (tc.trusted && tc.clock.uptimeMs() - tc.savedAtUptime >= CLOCK_SAVE_MS) clockSave(tc);
+/**
+ * Called from the main loop: saves the time once an hour while it is trusted, but only while at
+ * least `minFree` bytes of Storage are free: the hourly save never eats into the reserve that
+ * keeps updates from compacting (firmware/flashroom.ts), so on a full board it alone never causes
+ * a compaction; it waits for the next one. (Saves on SET_TIME are not held back.)
+ */
+export function clockTick(tc: TrustedClock, minFree: number): void {
+  const up = tc.clock.uptimeMs();
+  if (!tc.trusted || up - tc.savedAtUptime < CLOCK_SAVE_MS) return;
+  if (tc.storage.free() >= minFree) clockSave(tc);
+  else tc.savedAtUptime = up; // no room above the reserve: try again in an hour
 }

@@ -47,8 +47,13 @@ export interface FlashStorage {
   write(name: string, data: string, offset?: number, size?: number): boolean;
   erase(name: string): void;
   list(prefix: string): string[];
-  /** Bytes free for new data. */
+  /** Bytes free for new data after the last file: a new file this size or smaller goes in without a compaction. */
   free(): number;
+  /**
+   * Compacts Storage now (Espruino's Storage.compact). Not power-cut safe on Espruino: only from
+   * the main loop when nothing is pending (firmware/flashroom.ts). True if free space grew.
+   */
+  compact(): boolean;
 }
 
 /** A digital output: relay, drive-enable, LED. */

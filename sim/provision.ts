@@ -33,6 +33,7 @@ export function flashOf(board: SimBoard): FlashStorage {
     erase: (name) => board.storage.erase(name),
     list: (prefix) => board.storage.list().filter((n) => n.startsWith(prefix)),
     free: () => board.storage.stats().freeBytes,
+    compact: () => { const before = board.storage.stats().freeBytes; board.storage.compact(); return board.storage.stats().freeBytes > before; },
   };
 }
 
@@ -56,7 +57,10 @@ export function addKey(flash: FlashStorage, site: SiteSecrets, capacity: number,
   const ks = ksOpen(flash, hostCrypto, capacity);
   const owners = ksLookup(ks, rec.id);
   if (owners) throw new Error('key ' + rec.id + ' exists');
-  const r = ksAdd(ks, undefined, rec);
+  let r = ksAdd(ks, undefined, rec);
+  // The firmware never lets an update compact (firmware/flashroom.ts); provisioning, with nothing
+  // pending and the owner at hand, compacts when it needs room, as the USB tool's Storage.write would.
+  if (r === C.R_STORAGE && flash.compact()) r = ksAdd(ks, undefined, rec);
   if (r !== C.R_OK) throw new Error('could not add key ' + rec.id + ': reason ' + r);
   return { keyId: rec.id, secret: keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, gen: undefined }, rec.id, rec.salt), label: rec.label };
 }

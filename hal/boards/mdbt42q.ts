@@ -12,7 +12,8 @@ export const board: BoardConfig = {
   personaliseCards: false,
   nfc: false,
   storageBytes: 40960,
-  keyCapacity: 200,
+  // As the Puck.js: docs/PERFORMANCE.md (was 200).
+  keyCapacity: 180,
   logSegments: 3,
   logPerSegment: 32,
   variables: 2950,

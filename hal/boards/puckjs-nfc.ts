@@ -1,6 +1,6 @@
 /**
  * Puck.js with a PN532 keycard reader. The card code leaves less of the 40 KB Storage for keys:
- * 60 instead of 200 (docs/PERFORMANCE.md has the measured budget).
+ * 28 instead of 180 (docs/PERFORMANCE.md has the measured budget).
  */
 import type { BoardConfig } from './types';
 import { board as puckjs } from './puckjs';
@@ -17,11 +17,10 @@ export const board: BoardConfig = {
   nfc: true,
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,
-  // What fits beside the card code, with two generations of every file (the worst case after power cuts):
-  // `npm run bench:firmware`, docs/PERFORMANCE.md. It was 60 before the memory work of 2026-12-01 grew the code,
-  // and 48 before the I2C bus guard of 2026-12-04 (hal/espruino/i2c.ts: about 230 bytes of code and
-  // its 36-byte marker file at boot).
-  keyCapacity: 44,
+  // What fits beside the card code, the log and the reserve that keeps every update from compacting
+  // Storage (firmware/flashroom.ts): `npm run bench:firmware`, docs/PERFORMANCE.md. It was 44 with the
+  // I2C bus guard (hal/espruino/i2c.ts) before the reserve, 48 before both (2026-12-04), 60 before the memory work of 2026-12-01.
+  keyCapacity: 25,
   logSegments: 3,
   logPerSegment: 32,
 };

@@ -5,7 +5,7 @@
  */
 import type { BoardConfig } from '../boards/types';
 import type { Ports } from '../ports';
-import { startFirmware } from '../../firmware/app';
+import { startFirmware, startWithoutSite } from '../../firmware/app';
 import { espruinoOutput, espruinoInput } from './gpio';
 import { espruinoTimers } from './timers';
 import { espruinoClock } from './clock';
@@ -50,8 +50,14 @@ export function boot(board: BoardConfig): void {
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports.storage), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
-  const core = startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
+  // The site first: on a factory-fresh board it is made before any other file of ours exists.
   const site = siteLoad(ports.storage, ports.crypto, ports.random);
+  if (!site) {
+    startWithoutSite(ports, board.id);
+    board = p = undefined as never;
+    return;
+  }
+  const core = startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
   let cards;
   if (__NFC__) {
     // Native AES where the board's Espruino build has it; the JS fallback only on boards without.

@@ -20,6 +20,12 @@ const storage: FlashStorage = {
     return out;
   },
   free: () => S.getFree(),
+  // Espruino compacts nothing when it finds no RAM for its buffer: report whether room was gained.
+  compact: () => {
+    const before = S.getFree();
+    S.compact();
+    return S.getFree() > before;
+  },
 };
 
 export function espruinoStorage(): FlashStorage {

@@ -252,6 +252,8 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
   const nrf = createNrf(radioAddress(seed), () => clock.now);
+  // The SoftDevice's flash faults follow the link (the failWhileConnected knob of the flash model).
+  flash.linkUp = () => nrf.host.connected;
   let dead = false;
   let sclLow = false;
   let session: Session = { alive: false, handlers: {}, watches: [], i2cReady: false };
@@ -330,6 +332,8 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     pins.mode = {};
     heap.fragmented = false;
     dead = false;
+    // A hardware boot (not reset()/load()) checks the Storage and erases it whole if it is corrupt.
+    if (!bare && reason !== 'load()') st.checkAtBoot(flash, print);
     const s: Session = { alive: true, handlers: {}, watches: [], i2cReady: false };
     session = s;
     const sb = createSandbox({ nowMs: () => clk.getTime(clock) * 1000, random: () => mathRand() / 4294967296, callTimeoutMs, runTimeoutMs: 5000 });
@@ -448,7 +452,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
       erase: (name) => st.erase(flash, name),
       list: () => st.list(flash),
       stats: () => st.stats(flash),
-      compact: () => st.compact(flash),
+      compact: () => { const saved = flash.cut; flash.cut = undefined; try { st.compact(flash, { error: (m) => new Error(m), powerCut: () => new Error('power cut') }); } finally { flash.cut = saved; } },
       cutPowerAtWrite: (n, keep) => st.cutPowerAtWrite(flash, n, keep),
     },
     nrf: nrf.host,

@@ -151,7 +151,7 @@ function storageModule(h: Host, gate: <F extends (...a: any[]) => any>(f: F) => 
     list: gate((pattern?: unknown, filter?: { sf?: boolean }) => h.realm.array(st.list(f, pattern, filter))),
     getFree: gate(() => st.stats(f).freeBytes),
     getStats: gate(() => h.realm.plain(st.stats(f))),
-    compact: gate(() => st.compact(f)),
+    compact: gate(() => { st.compact(f, hooks); }),
     open: gate((name: string, mode: string) => {
       const sf = st.openFile(f, hooks, name, mode);
       return h.realm.plain({

@@ -109,6 +109,7 @@ export function fakeFlash(capacity = 40960): FakeFlash {
     },
     list(prefix) { return [...flash.files.keys()].filter((k) => k.startsWith(prefix)); },
     free() { return capacity - used(); },
+    compact() { return false; },
   };
   return flash;
 }

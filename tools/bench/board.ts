@@ -51,15 +51,15 @@ const timers = espruinoTimers();
 const ports: any = {
   timers, clock: espruinoClock(), random: espruinoRandom(),
   crypto: { sha256: (d) => { sample(); return c0.sha256(d); }, crc32: c0.crc32 },
-  storage: { read: s0.read, write: (n, d, o, z) => { sample(); return s0.write(n, d, o, z); }, erase: s0.erase, list: s0.list, free: s0.free },
+  storage: { read: s0.read, write: (n, d, o, z) => { sample(); return s0.write(n, d, o, z); }, erase: s0.erase, list: s0.list, free: s0.free, compact: s0.compact },
   relay: espruinoOutput(p.relay, board.relayActiveHigh), drive: espruinoOutput(p.drive, board.relayActiveHigh),
   leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
   door: espruinoInput(p.door, true, 'input_pullup'), button: espruinoInput(p.button, board.buttonActiveHigh, 'input_pulldown'),
   watchdog: espruinoWatchdog(), console: { log: (m) => console.log(m) },
   radio: { start: (c, d, q) => { onC = c; onP = q; }, send: (q) => { sample(); out.push(hex(q)); }, payloadSize: () => 20, linkEncrypted: () => true, disconnect: () => {} },
 };
-const core = startFirmware(ports, board.id, { keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
 const site = siteLoad(ports.storage, ports.crypto, ports.random);
+const core = startFirmware(ports, board.id, { keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
 phoneKeyStart(core, ports.radio, site);
 global.ev = {
   connect: () => { out = []; onC(); const r = out; out = []; return r.join(' '); },

@@ -15,16 +15,10 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { boards, boardById } from '../../hal/boards/index';
-import type { BoardConfig } from '../../hal/boards/types';
 import { bundleFirmware, ROOT } from '../build';
 import { espruinoBinary } from '../espruino/interpreter';
 import { createCar } from '../../sim/car';
-import { fileCost } from '../../sim/engine/storage';
-import { GEN_HEADER } from '../../firmware/genfile';
-import { RECORD_SIZE } from '../../firmware/keystore';
-import { ENTRY_SIZE } from '../../firmware/auditlog';
-import { DEFAULTS } from '../../firmware/config';
-import { SITE_BYTES } from '../../firmware/site';
+import { storageBudget } from './storage-budget';
 import * as C from '../../firmware/codes';
 import { OP } from '../phonekey/protocol';
 import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../firmware/desfire';
@@ -32,20 +26,6 @@ import { hostCipher } from '../../sim/provision';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { type Spec, help, parse, runMain } from '../cli-args';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from './board';
-
-/** Two generations of a file exist together while it is rewritten (the new one before the old is erased). */
-const twoGen = (data: number) => 2 * fileCost(GEN_HEADER + data);
-
-export function storageBudget(board: BoardConfig, bundleBytes: number) {
-  const code = fileCost(bundleBytes); // .bootcde
-  const keys = twoGen(board.keyCapacity * RECORD_SIZE);
-  const log = board.logSegments * fileCost(board.logPerSegment * ENTRY_SIZE);
-  const small = twoGen(SITE_BYTES) + twoGen(JSON.stringify(DEFAULTS).length + 40) + twoGen(4) + twoGen(9 * 12); // site, config, clock, lockout
-  const left = board.storageBytes - code - keys - log - small;
-  // How many more keys the rest would hold (two generations of 32 bytes each).
-  return { storageBytes: board.storageBytes, code, keysAtCapacity: keys, keyCapacity: board.keyCapacity, log, logEntries: board.logSegments * board.logPerSegment,
-    smallFiles: small, left, moreKeysThatWouldFit: Math.max(0, Math.floor(left / (2 * RECORD_SIZE))) };
-}
 
 async function sizes() {
   const out: any[] = [];
@@ -167,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
   const bin = espruinoBinary();
   const report: any = { bench: 'firmware', espruino: bin ? path.basename(bin) : null };
   report.sizes = await sizes();
-  for (const s of report.sizes) console.log(`${s.board.padEnd(11)} bundle ${s.bundleBytes} B; Storage ${s.storageBytes}: code ${s.code}, ${s.keyCapacity} keys x2 gen ${s.keysAtCapacity}, log ${s.logEntries} entries ${s.log}, small files ${s.smallFiles}, left ${s.left} B (${s.moreKeysThatWouldFit} more keys)`);
+  for (const s of report.sizes) console.log(`${s.board.padEnd(11)} bundle ${s.bundleBytes} B; Storage ${s.storageBytes}: code ${s.code}, ${s.keyCapacity} keys ${s.keysAtCapacity}, log ${s.logEntries} entries ${s.log}, small files ${s.smallFiles}, reserve ${s.reserve}, left ${s.left} B (${s.moreKeysThatWouldFit} more keys)`);
   report.sim = await simThroughput();
   console.log(`simulator: ${report.sim.unlocksPerSecond} unlocks per second of real time (${report.sim.unlocks} unlocks, ${report.sim.simulatedHours} simulated hours in ${report.sim.realSeconds} s)`);
   if (bin) {

@@ -61,6 +61,7 @@ export function memoryFlash(): FlashStorage & { files: Record<string, Uint8Array
     erase: (name) => { delete files[name]; },
     list: (prefix) => Object.keys(files).filter((n) => n.startsWith(prefix)).sort(),
     free: () => 1 << 20,
+    compact: () => false,
   };
 }
 
