@@ -18,7 +18,7 @@ import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, flashOf, hostCrypto, keyRecord, newSite, writeSite, CARD_AID } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
 import { SERVICE_UUID, RX_UUID, TX_UUID } from '../hal/radio-uuids';
-import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import { type Answer, type PhoneKeyFile, OP, PULL_RETRIES, PULL_RETRY_MS, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
 import * as C from '../firmware/codes';
 
 const bundles: Record<string, string> = {};
@@ -178,7 +178,12 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
 export interface SimPhone {
   key: PhoneKeyFile | undefined;
   connected(): boolean;
-  connect(): Answer;
+  /**
+   * Connects as a phone does: the link, then (with `mtu`) an MTU exchange, then notifications on,
+   * then HELLO; returns the CHALLENGE. `subscribeAfterMs` waits that long before subscribing (a
+   * slow phone); the board sends nothing unasked, so nothing is lost meanwhile.
+   */
+  connect(opts?: PhoneConnectOptions): Answer;
   disconnect(): void;
   /** Pairs the link (LE Secure Connections): needed to enrol through the window. */
   pair(): void;
@@ -200,37 +205,75 @@ export interface SimPhone {
   nonce: Uint8Array | undefined;
 }
 
+export interface PhoneConnectOptions {
+  /** ATT MTU the phone asks for in an exchange before it subscribes (none: the link stays at 23). */
+  mtu?: number;
+  /** Virtual ms between the link coming up and the phone subscribing to notifications. */
+  subscribeAfterMs?: number;
+}
+
 /** Which phone holds the (single) radio connection of each board: a phone whose link was taken over reconnects. */
 const linkHolder = new WeakMap<object, SimPhone>();
+
+/** Virtual ms a phone waits for a whole answer before it gives up. */
+const ANSWER_MS = PULL_RETRY_MS * (PULL_RETRIES + 1);
 
 function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
   const nrf = car.board.nrf;
   const mine = () => nrf.connected && linkHolder.get(nrf) === phone;
-  const collect = collector();
-  let inbox: Uint8Array[] = [];
+  const reader = createAnswerReader(4096);
+  let arrived: Uint8Array[] = [];
   let lastSent: Uint8Array | undefined;
-  nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
-  const take = (sentNonce?: Uint8Array): Answer | undefined => {
-    car.board.clock.advance(1);
-    const m = inbox.shift();
-    if (!m) return undefined;
-    const a = parseAnswer(nodeMac, phone.key, m, sentNonce);
-    if (a.nonce) phone.nonce = a.nonce;
-    return a;
+  let lastOpts: PhoneConnectOptions = {};
+  nrf.subscribe((n) => { if (n.characteristic === TX_UUID && mine()) arrived.push(n.data); });
+  const write = (p: Uint8Array) => nrf.write(SERVICE_UUID, RX_UUID, p);
+  /** Waits for the answer, PULLing each next fragment (and again when one is slow to come). */
+  const take = (sentNonce?: Uint8Array, patienceMs = ANSWER_MS): Answer | undefined => {
+    let idle = 0, retries = 0;
+    for (let waited = 0; waited <= patienceMs || reader.wanted > 0;) {
+      while (arrived.length) {
+        const r = reader.push(arrived.shift()!);
+        if (r.message) {
+          const a = parseAnswer(nodeMac, phone.key, r.message, sentNonce);
+          if (a.nonce) phone.nonce = a.nonce;
+          return a;
+        }
+        if (r.pull) { write(r.pull); idle = 0; retries = 0; }
+      }
+      if (!mine()) return undefined;
+      if (idle >= PULL_RETRY_MS) {
+        if (retries++ >= PULL_RETRIES) return undefined;
+        write(reader.again());
+        idle = 0;
+      }
+      const step = nrf.model.intervalMs;
+      car.board.clock.advance(step);
+      waited += step;
+      idle += step;
+    }
+    return undefined;
   };
   const send = (msg: Uint8Array) => {
-    for (const p of packets(msg, nrf.state.mtu - 3)) nrf.write(SERVICE_UUID, RX_UUID, p);
+    reader.reset();
+    arrived = [];
+    for (const p of packets(msg, nrf.state.mtu - 3)) write(p);
   };
   const phone: SimPhone = {
     key, nonce: undefined,
     connected: () => mine(),
-    connect: () => {
+    connect: (opts) => {
+      const o = lastOpts = opts || lastOpts;
       if (nrf.connected) nrf.disconnect();
-      inbox = [];
+      phone.nonce = undefined;
       nrf.connect();
       linkHolder.set(nrf, phone);
+      if (o.mtu) { nrf.exchangeMtu(o.mtu); car.board.clock.advance(nrf.model.intervalMs); }
+      if (o.subscribeAfterMs) car.board.clock.advance(o.subscribeAfterMs);
+      if (!mine()) throw new Error('the link dropped before the phone subscribed');
+      nrf.startNotifications(SERVICE_UUID, TX_UUID);
+      send(new Uint8Array([M.HELLO]));
       const a = take();
-      if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge on connect');
+      if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge for HELLO');
       return a;
     },
     disconnect: () => nrf.disconnect(),
@@ -271,7 +314,8 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
       if (a.type === 'enrolled' && a.status === 0) phone.key = { keyId: a.keyId!, secret: a.secret!, label };
       return a;
     },
-    sendRaw: (packet) => { nrf.write(SERVICE_UUID, RX_UUID, packet); return take(); },
+    // A raw packet may well get no answer (half a message): wait a few connection events, no more.
+    sendRaw: (packet) => { reader.reset(); arrived = []; write(packet); return take(undefined, 3 * nrf.model.intervalMs); },
   };
   return phone;
 }

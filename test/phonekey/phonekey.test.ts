@@ -34,9 +34,11 @@ function fileFor(r: Rig, id: number): PhoneKeyFile {
   return { keyId: id, secret: keySecret(r.b.ports.crypto, r.site, id, ksLookup(r.core.ks, id)!.salt) };
 }
 
-/** Connects and returns the challenge nonce. */
+/** Connects, asks with HELLO and returns the challenge nonce. */
 function connect(r: Rig): Uint8Array {
   r.radio.connect();
+  assert.equal(r.radio.sent.length, 0, 'the board sends nothing unasked');
+  r.radio.write(new Uint8Array([M.HELLO]));
   const a = parseAnswer(nodeMac, undefined, r.radio.inbox.pop()!);
   assert.equal(a.type, 'challenge');
   return a.nonce!;

@@ -40,6 +40,7 @@ describe('protocol test vectors (docs/PROTOCOL.md)', () => {
     const radio = fakeRadio();
     phoneKeyStart(core, radio, site);
     radio.connect();
+    radio.write(h('01')); // HELLO
     assert.equal(hex(radio.inbox[0].subarray(1, 17)), hex(seq(0x10, 16)), 'challenge nonce');
     radio.write(h(COMMAND));
     assert.equal(hex(radio.inbox[1]), RESPONSE);
