@@ -17,8 +17,8 @@ import { SimDesfireCard } from './cards/desfire';
 import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, flashOf, hostCrypto, keyRecord, newSite, writeSite, CARD_AID } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
-import { SERVICE_UUID, RX_UUID, TX_UUID } from '../hal/radio-uuids';
-import { type Answer, type PhoneKeyFile, OP, PULL_RETRIES, PULL_RETRY_MS, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import { type LinkOptions, central, linkUp } from './central';
 import * as C from '../firmware/codes';
 
 const bundles: Record<string, string> = {};
@@ -201,76 +201,38 @@ export interface SimPhone {
   enrol(label: string): Answer;
   /** Sends raw bytes as one packet (for fuzzing and fault scenarios). */
   sendRaw(packet: Uint8Array): Answer | undefined;
+  /** Sends a whole message as it is (e.g. one recorded off the air) and reads the answer. */
+  sendMessage(message: Uint8Array): Answer | undefined;
   /** The last nonce we were given. */
   nonce: Uint8Array | undefined;
 }
 
-export interface PhoneConnectOptions {
-  /** ATT MTU the phone asks for in an exchange before it subscribes (none: the link stays at 23). */
-  mtu?: number;
-  /** Virtual ms between the link coming up and the phone subscribing to notifications. */
-  subscribeAfterMs?: number;
-}
+export type PhoneConnectOptions = LinkOptions;
 
 /** Which phone holds the (single) radio connection of each board: a phone whose link was taken over reconnects. */
 const linkHolder = new WeakMap<object, SimPhone>();
 
-/** Virtual ms a phone waits for a whole answer before it gives up. */
-const ANSWER_MS = PULL_RETRY_MS * (PULL_RETRIES + 1);
-
 function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
   const nrf = car.board.nrf;
   const mine = () => nrf.connected && linkHolder.get(nrf) === phone;
-  const reader = createAnswerReader(4096);
-  let arrived: Uint8Array[] = [];
+  const radio = central(car.board, mine);
   let lastSent: Uint8Array | undefined;
   let lastOpts: PhoneConnectOptions = {};
-  nrf.subscribe((n) => { if (n.characteristic === TX_UUID && mine()) arrived.push(n.data); });
-  const write = (p: Uint8Array) => nrf.write(SERVICE_UUID, RX_UUID, p);
-  /** Waits for the answer, PULLing each next fragment (and again when one is slow to come). */
-  const take = (sentNonce?: Uint8Array, patienceMs = ANSWER_MS): Answer | undefined => {
-    let idle = 0, retries = 0;
-    for (let waited = 0; waited <= patienceMs || reader.wanted > 0;) {
-      while (arrived.length) {
-        const r = reader.push(arrived.shift()!);
-        if (r.message) {
-          const a = parseAnswer(nodeMac, phone.key, r.message, sentNonce);
-          if (a.nonce) phone.nonce = a.nonce;
-          return a;
-        }
-        if (r.pull) { write(r.pull); idle = 0; retries = 0; }
-      }
-      if (!mine()) return undefined;
-      if (idle >= PULL_RETRY_MS) {
-        if (retries++ >= PULL_RETRIES) return undefined;
-        write(reader.again());
-        idle = 0;
-      }
-      const step = nrf.model.intervalMs;
-      car.board.clock.advance(step);
-      waited += step;
-      idle += step;
-    }
-    return undefined;
+  const take = (sentNonce?: Uint8Array, patienceMs?: number): Answer | undefined => {
+    const m = radio.take(patienceMs);
+    if (!m) return undefined;
+    const a = parseAnswer(nodeMac, phone.key, m, sentNonce);
+    if (a.nonce) phone.nonce = a.nonce;
+    return a;
   };
-  const send = (msg: Uint8Array) => {
-    reader.reset();
-    arrived = [];
-    for (const p of packets(msg, nrf.state.mtu - 3)) write(p);
-  };
+  const send = (msg: Uint8Array) => radio.send(msg);
   const phone: SimPhone = {
     key, nonce: undefined,
     connected: () => mine(),
     connect: (opts) => {
-      const o = lastOpts = opts || lastOpts;
-      if (nrf.connected) nrf.disconnect();
+      lastOpts = opts || lastOpts;
       phone.nonce = undefined;
-      nrf.connect();
-      linkHolder.set(nrf, phone);
-      if (o.mtu) { nrf.exchangeMtu(o.mtu); car.board.clock.advance(nrf.model.intervalMs); }
-      if (o.subscribeAfterMs) car.board.clock.advance(o.subscribeAfterMs);
-      if (!mine()) throw new Error('the link dropped before the phone subscribed');
-      nrf.startNotifications(SERVICE_UUID, TX_UUID);
+      linkUp(car.board, lastOpts, () => linkHolder.set(nrf, phone));
       send(new Uint8Array([M.HELLO]));
       const a = take();
       if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge for HELLO');
@@ -315,7 +277,8 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
       return a;
     },
     // A raw packet may well get no answer (half a message): wait a few connection events, no more.
-    sendRaw: (packet) => { reader.reset(); arrived = []; write(packet); return take(undefined, 3 * nrf.model.intervalMs); },
+    sendRaw: (packet) => { radio.sendRaw(packet); return take(undefined, 3 * nrf.model.intervalMs); },
+    sendMessage: (message) => { send(message); return take(); },
   };
   return phone;
 }

@@ -8,8 +8,8 @@ import { boardById } from '../../hal/boards/index';
 import { createSimBoard } from '../../sim/engine/board';
 import { firmwareFor } from '../../sim/car';
 import { addKey, flashOf, keyRecord, newSite, writeSite } from '../../sim/provision';
-import { type PhoneKeyFile, OP, addKeyArgs, collector, command, nodeMac, packets, parseAnswer } from '../../tools/phonekey/protocol';
-import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
+import { type PhoneKeyFile, M, OP, addKeyArgs, command, nodeMac, parseAnswer } from '../../tools/phonekey/protocol';
+import { ask } from '../../sim/central';
 import * as C from '../../firmware/codes';
 
 async function fullBoard(id: string) {
@@ -31,18 +31,12 @@ async function fullBoard(id: string) {
 }
 
 function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyFile, op: number, args?: Uint8Array) {
-  const collect = collector();
-  const got: Uint8Array[] = [];
-  const off = board.nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) got.push(m); } });
-  if (!board.nrf.connected) board.nrf.connect();
-  board.clock.advance(1);
-  const nonce = parseAnswer(nodeMac, owner, got.pop()!).nonce!;
-  for (const p of packets(command(nodeMac, owner, nonce, op, args))) board.nrf.write(SERVICE_UUID, RX_UUID, p);
-  board.clock.advance(1);
-  off();
+  const hello = ask(board, new Uint8Array([M.HELLO]));
+  const nonce = parseAnswer(nodeMac, owner, hello!).nonce!;
+  const m = ask(board, command(nodeMac, owner, nonce, op, args));
   board.nrf.disconnect();
   board.clock.advance(1);
-  return parseAnswer(nodeMac, owner, got.pop()!, nonce);
+  return parseAnswer(nodeMac, owner, m!, nonce);
 }
 
 describe('key capacity within the Storage budget', function () {
