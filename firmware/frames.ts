@@ -160,6 +160,10 @@ export function createReassembler(maxMessage: number): Reassembler {
  * than the one wanted (a late copy after a PULL was repeated) is ignored. `again()` is the PULL
  * to repeat when nothing came for a while. Phone side only: the board never builds one.
  */
+/** How long a phone waits for the next fragment before it PULLs it again, and how often (docs/PROTOCOL.md "Pacing"). */
+export const PULL_RETRY_MS = 1000;
+export const PULL_RETRIES = 3;
+
 export interface AnswerReader {
   /** Index of the fragment wanted next (0: the first). */
   wanted: number;
