@@ -15,6 +15,8 @@ export interface FakeRadio extends Radio {
   inbox: Uint8Array[];
   /** Every packet the board sent. */
   sent: Uint8Array[];
+  /** Every PULL the phone wrote. */
+  pulls: Uint8Array[];
   encrypted: boolean;
   payload: number;
 }
@@ -23,14 +25,14 @@ export function fakeRadio(): FakeRadio {
   let onConnect = () => {}, onDisconnect = () => {}, onPacket = (_p: Uint8Array) => {};
   const reader = createAnswerReader(4096);
   const r: FakeRadio = {
-    inbox: [], sent: [], encrypted: false, payload: 20,
+    inbox: [], sent: [], pulls: [], encrypted: false, payload: 20,
     start(c, d, p) { onConnect = c; onDisconnect = d; onPacket = p; },
     send(packet) {
       if (packet.length > r.payload) throw new Error('packet longer than the payload size');
       r.sent.push(packet);
       const got = reader.push(packet);
       if (got.message) r.inbox.push(got.message);
-      if (got.pull) onPacket(got.pull);
+      if (got.pull) { r.pulls.push(got.pull); onPacket(got.pull); }
     },
     payloadSize: () => r.payload,
     linkEncrypted: () => r.encrypted,
