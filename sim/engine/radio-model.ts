@@ -46,8 +46,10 @@ export function writeEventBytes(len: number): number {
   return 2 + 3 + len;
 }
 
+/** MTU caps by build id (see mtuMax); a board not listed gets DEFAULT_RADIO's, the smallest. */
+const MTU_MAX: Record<string, number> = { puckjs: 53, 'puckjs-nfc': 53, mdbt42q: 53, nrf52840dk: 131 };
+
 /** The radio facts of a board (a fresh copy: tests may change it per car). */
 export function radioModelFor(board: BoardConfig): RadioModel {
-  const nrf52840 = board.id === 'nrf52840dk' || board.variables >= 12000;
-  return { ...DEFAULT_RADIO, mtuMax: nrf52840 ? 131 : 53 };
+  return { ...DEFAULT_RADIO, mtuMax: MTU_MAX[board.id] || DEFAULT_RADIO.mtuMax };
 }
