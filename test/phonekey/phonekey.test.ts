@@ -56,6 +56,15 @@ function run(r: Rig, k: PhoneKeyFile, nonce: Uint8Array, op: number, args?: Uint
 }
 
 describe('phone key over BLE', () => {
+  it('a COMMAND before any HELLO is refused as expired command, with a nonce that then works', () => {
+    const r = rig();
+    r.radio.connect();
+    const a = send(r, command(nodeMac, r.owner, new Uint8Array(16), OP.UNLOCK));
+    assert.deepEqual([a.type, a.status], ['refused', C.R_EXPIRED_COMMAND]);
+    assert.equal(r.b.relay.on, false);
+    assert.equal(run(r, r.owner, a.nonce!, OP.UNLOCK).status, C.R_OK);
+  });
+
   it('sends nothing unasked and paces answers: one fragment per PULL, again on a repeated PULL, none once the phone writes again', () => {
     const r = rig();
     const nonce = connect(r);
