@@ -26,27 +26,44 @@ export const MAX_MESSAGE = 0xffff;
  */
 export function fragment(message: Uint8Array, mtuPayload: number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  const total = message ? message.length : 0;
-  if (!(total > 0 && total <= MAX_MESSAGE && mtuPayload >= 4)) return out;
-  const mtu = mtuPayload > 512 ? 512 : Math.floor(mtuPayload);
-  let at = 0;
-  let seq = 0;
-  while (at < total) {
-    const head = at === 0 ? 3 : 1;
-    let n = total - at;
-    if (n > mtu - head) n = mtu - head;
-    const p = new Uint8Array(head + n);
-    p[0] = (at === 0 ? FIRST : 0) | (at + n === total ? LAST : 0) | seq;
-    if (at === 0) {
-      p[1] = total >> 8;
-      p[2] = total & 255;
-    }
-    p.set(message.subarray(at, at + n), head);
+  for (let k = 0; ; k++) {
+    const p = fragmentAt(message, mtuPayload, k);
+    if (!p) return out;
     out.push(p);
-    at += n;
-    seq = (seq + 1) & SEQ_MASK;
   }
-  return out;
+}
+
+/**
+ * The packet `fragment(message, mtuPayload)` would return at `index`, or undefined past the last
+ * one (or when there is nothing valid to send): the board sends one fragment at a time, when the
+ * phone asks for it (docs/PROTOCOL.md, "Pacing").
+ */
+export function fragmentAt(message: Uint8Array, mtuPayload: number, index: number): Uint8Array | undefined {
+  const total = message ? message.length : 0;
+  if (!(total > 0 && total <= MAX_MESSAGE && mtuPayload >= 4 && index >= 0)) return undefined;
+  const mtu = mtuPayload > 512 ? 512 : Math.floor(mtuPayload);
+  // The first fragment carries mtu - 3 message bytes, each next one mtu - 1.
+  const at = index === 0 ? 0 : mtu - 3 + (index - 1) * (mtu - 1);
+  if (at >= total) return undefined;
+  const head = index === 0 ? 3 : 1;
+  let n = total - at;
+  if (n > mtu - head) n = mtu - head;
+  const p = new Uint8Array(head + n);
+  p[0] = (index === 0 ? FIRST : 0) | (at + n === total ? LAST : 0) | (index & SEQ_MASK);
+  if (index === 0) {
+    p[1] = total >> 8;
+    p[2] = total & 255;
+  }
+  p.set(message.subarray(at, at + n), head);
+  return p;
+}
+
+/**
+ * A PULL packet: one byte, bits 7 and 6 clear, the index (mod 64) of the fragment the phone wants
+ * next. No fragment is a single byte, so a PULL is never mistaken for one.
+ */
+export function isPull(packet: Uint8Array): boolean {
+  return packet.length === 1 && (packet[0] & (FIRST | LAST)) === 0;
 }
 
 /**
@@ -135,4 +152,43 @@ function push(this: Reassembler, packet: Uint8Array): PushResult {
 /** A reassembler for messages of at most maxMessage bytes (e.g. 256); see Reassembler. */
 export function createReassembler(maxMessage: number): Reassembler {
   return { max: maxMessage, buf: null, got: 0, seq: 0, push: push, reset: reset };
+}
+
+/**
+ * The phone's side of a paced answer (docs/PROTOCOL.md, "Pacing"): feed it every notification;
+ * it returns the message once whole, or the PULL to write for the next fragment. A fragment other
+ * than the one wanted (a late copy after a PULL was repeated) is ignored. `again()` is the PULL
+ * to repeat when nothing came for a while. Phone side only: the board never builds one.
+ */
+/** How long a phone waits for the next fragment before it PULLs it again, and how often (docs/PROTOCOL.md "Pacing"). */
+export const PULL_RETRY_MS = 1000;
+export const PULL_RETRIES = 3;
+
+export interface AnswerReader {
+  /** Index of the fragment wanted next (0: the first). */
+  wanted: number;
+  push(packet: Uint8Array): { message?: Uint8Array; pull?: Uint8Array };
+  again(): Uint8Array;
+  /** Call before writing a new message, and on disconnect. */
+  reset(): void;
+}
+
+export function createAnswerReader(maxMessage: number): AnswerReader {
+  const r = createReassembler(maxMessage);
+  const reader: AnswerReader = {
+    wanted: 0,
+    push(packet) {
+      if (!packet || packet.length < 2) return {};
+      const first = (packet[0] & FIRST) !== 0;
+      if (first !== (reader.wanted === 0) || (packet[0] & SEQ_MASK) !== (reader.wanted & SEQ_MASK)) return {};
+      const out = r.push(packet);
+      if (out.message) { reader.wanted = 0; return { message: out.message }; }
+      if (out.error) { reader.reset(); return {}; }
+      reader.wanted++;
+      return { pull: reader.again() };
+    },
+    again: () => new Uint8Array([reader.wanted & SEQ_MASK]),
+    reset() { r.reset(); reader.wanted = 0; },
+  };
+  return reader;
 }

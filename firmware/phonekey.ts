@@ -1,7 +1,10 @@
 /**
  * The phone-key protocol over the Radio port (docs/PROTOCOL.md has the byte layouts and vectors).
  *
- * On connect the board sends CHALLENGE with a fresh nonce from the hardware RNG. A COMMAND names
+ * The phone subscribes to notifications, then asks with HELLO; the board answers CHALLENGE with a
+ * fresh nonce from the hardware RNG (it sends nothing unasked: a notification sent before the phone
+ * subscribed is lost on a real board). Answers are paced: the board sends one fragment, and each
+ * next one when the phone PULLs it (docs/PROTOCOL.md, "Pacing"). A COMMAND names
  * its key, an operation and how long it stays valid, and carries HMAC-SHA256 (first 16 bytes)
  * under the key's secret over the nonce and the command. Every command consumes the nonce; every
  * answer carries the next one, so a failure resyncs in one round trip. Answers to a proven key are
@@ -14,7 +17,7 @@ import { concat, equalConstantTime, readU16, readU32, writeU16, writeU32 } from 
 import { ENTRY_SIZE, logRead } from './auditlog';
 import * as C from './codes';
 import { type Core, authenticate, enrolKey, manageKey, request, retireKey, setConfig, setTime } from './core';
-import { createReassembler, fragment, type Reassembler } from './frames';
+import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { hmacSha256 } from './hmac';
 import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } from './keystore';
 import { type Site, keySecret } from './site';
@@ -61,13 +64,17 @@ export interface PhoneKey {
   /** The nonce answered last, to tell a replay from a forgery. */
   spent: Uint8Array | undefined;
   cards: Cards | undefined;
+  /** The last answer, kept for PULLs until the phone writes again or the link drops. */
+  out: Uint8Array | undefined;
+  /** Packet size the answer is cut at (fixed per answer, so PULL indexes stay put). */
+  outSize: number;
 }
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
-  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards };
+  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20 };
   radio.start(
-    () => { pk.reasm.reset(); core.linked = true; sendChallenge(pk); },
-    () => { pk.reasm.reset(); core.linked = false; pk.nonce = undefined; },
+    () => { pk.reasm.reset(); pk.out = undefined; core.linked = true; },
+    () => { pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; },
     (packet) => onPacket(pk, packet),
   );
   return pk;
@@ -80,9 +87,16 @@ function freshNonce(pk: PhoneKey): Uint8Array {
   return pk.nonce;
 }
 
+/** Sends an answer's first fragment; the phone PULLs the others (one notification in flight at a time). */
 function send(pk: PhoneKey, msg: Uint8Array): void {
-  const parts = fragment(msg, pk.radio.payloadSize());
-  for (let i = 0; i < parts.length; i++) pk.radio.send(parts[i]);
+  pk.out = msg;
+  pk.outSize = pk.radio.payloadSize();
+  sendFragment(pk, 0);
+}
+
+function sendFragment(pk: PhoneKey, index: number): void {
+  const p = pk.out ? fragmentAt(pk.out, pk.outSize, index) : undefined;
+  if (p) pk.radio.send(p);
 }
 
 function sendChallenge(pk: PhoneKey): void {
@@ -97,6 +111,8 @@ function sendChallenge(pk: PhoneKey): void {
 export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
   let msg: Uint8Array | undefined;
   try {
+    if (isPull(packet)) { sendFragment(pk, packet[0]); return; }
+    pk.out = undefined; // the phone writes again: it is done with the last answer
     const r = pk.reasm.push(packet);
     msg = r.message;
     if (!msg) return;

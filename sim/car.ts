@@ -17,8 +17,8 @@ import { SimDesfireCard } from './cards/desfire';
 import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, flashOf, hostCrypto, keyRecord, newSite, writeSite, CARD_AID } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
-import { SERVICE_UUID, RX_UUID, TX_UUID } from '../hal/radio-uuids';
-import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import { type LinkOptions, central, linkUp } from './central';
 import * as C from '../firmware/codes';
 
 const bundles: Record<string, string> = {};
@@ -178,7 +178,12 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
 export interface SimPhone {
   key: PhoneKeyFile | undefined;
   connected(): boolean;
-  connect(): Answer;
+  /**
+   * Connects as a phone does: the link, then (with `mtu`) an MTU exchange, then notifications on,
+   * then HELLO; returns the CHALLENGE. `subscribeAfterMs` waits that long before subscribing (a
+   * slow phone); the board sends nothing unasked, so nothing is lost meanwhile.
+   */
+  connect(opts?: PhoneConnectOptions): Answer;
   disconnect(): void;
   /** Pairs the link (LE Secure Connections): needed to enrol through the window. */
   pair(): void;
@@ -196,9 +201,13 @@ export interface SimPhone {
   enrol(label: string): Answer;
   /** Sends raw bytes as one packet (for fuzzing and fault scenarios). */
   sendRaw(packet: Uint8Array): Answer | undefined;
+  /** Sends a whole message as it is (e.g. one recorded off the air) and reads the answer. */
+  sendMessage(message: Uint8Array): Answer | undefined;
   /** The last nonce we were given. */
   nonce: Uint8Array | undefined;
 }
+
+export type PhoneConnectOptions = LinkOptions;
 
 /** Which phone holds the (single) radio connection of each board: a phone whose link was taken over reconnects. */
 const linkHolder = new WeakMap<object, SimPhone>();
@@ -206,31 +215,27 @@ const linkHolder = new WeakMap<object, SimPhone>();
 function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
   const nrf = car.board.nrf;
   const mine = () => nrf.connected && linkHolder.get(nrf) === phone;
-  const collect = collector();
-  let inbox: Uint8Array[] = [];
+  const radio = central(car.board, mine);
   let lastSent: Uint8Array | undefined;
-  nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
-  const take = (sentNonce?: Uint8Array): Answer | undefined => {
-    car.board.clock.advance(1);
-    const m = inbox.shift();
+  let lastOpts: PhoneConnectOptions = {};
+  const take = (sentNonce?: Uint8Array, patienceMs?: number): Answer | undefined => {
+    const m = radio.take(patienceMs);
     if (!m) return undefined;
     const a = parseAnswer(nodeMac, phone.key, m, sentNonce);
     if (a.nonce) phone.nonce = a.nonce;
     return a;
   };
-  const send = (msg: Uint8Array) => {
-    for (const p of packets(msg, nrf.state.mtu - 3)) nrf.write(SERVICE_UUID, RX_UUID, p);
-  };
+  const send = (msg: Uint8Array) => radio.send(msg);
   const phone: SimPhone = {
     key, nonce: undefined,
     connected: () => mine(),
-    connect: () => {
-      if (nrf.connected) nrf.disconnect();
-      inbox = [];
-      nrf.connect();
-      linkHolder.set(nrf, phone);
+    connect: (opts) => {
+      lastOpts = opts || lastOpts;
+      phone.nonce = undefined;
+      linkUp(car.board, lastOpts, () => linkHolder.set(nrf, phone));
+      send(new Uint8Array([M.HELLO]));
       const a = take();
-      if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge on connect');
+      if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge for HELLO');
       return a;
     },
     disconnect: () => nrf.disconnect(),
@@ -271,7 +276,9 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
       if (a.type === 'enrolled' && a.status === 0) phone.key = { keyId: a.keyId!, secret: a.secret!, label };
       return a;
     },
-    sendRaw: (packet) => { nrf.write(SERVICE_UUID, RX_UUID, packet); return take(); },
+    // A raw packet may well get no answer (half a message): wait a few connection events, no more.
+    sendRaw: (packet) => { radio.sendRaw(packet); return take(undefined, 3 * nrf.model.intervalMs); },
+    sendMessage: (message) => { send(message); return take(); },
   };
   return phone;
 }

@@ -2,7 +2,8 @@
  * Bridges a web phone key (sim/web/phonekey.ts, simulator transport) to the car's radio: the page
  * sends packets as it would write them to the RX characteristic, and gets every TX notification
  * back, over one WebSocket. Packets pass through untouched (hex in JSON): framing, MACs and
- * nonces are the page's business, exactly as over Web Bluetooth.
+ * nonces are the page's business, exactly as over Web Bluetooth. Connecting includes subscribing to
+ * TX (the page's GATT layer does that); the page asks with HELLO and PULLs each next fragment.
  *
  *   page -> server  {t:'connect'} | {t:'write', data:hex} | {t:'disconnect'}
  *   server -> page  {t:'connected', mtu} | {t:'notify', data:hex} | {t:'disconnected', why} | {t:'error', text}
@@ -39,12 +40,15 @@ export function createBridge(vehicle: Vehicle, socket: BridgeSocket): Bridge {
       try {
         if (m.t === 'connect') {
           if (!vehicle.claimLink(me)) { say({ t: 'disconnected', why: 'the car has no power' }); return; }
+          // The page's GATT layer subscribes before it says "connected", as Web Bluetooth's
+          // startNotifications() and noble's subscribe do; the page then asks with HELLO.
+          nrf.startNotifications(SERVICE_UUID, TX_UUID);
           say({ t: 'connected', mtu: nrf.state.mtu });
-          vehicle.tick(1); // the board answers from its event loop: let it run (its CHALLENGE follows)
         } else if (m.t === 'write') {
           if (!mine()) { say({ t: 'disconnected', why: 'not connected' }); return; }
           nrf.write(SERVICE_UUID, RX_UUID, unhex(String(m.data)));
-          vehicle.tick(1);
+          // The board's event loop runs, then a connection event carries its notification.
+          vehicle.tick(Math.ceil(2 * nrf.model.intervalMs));
         } else if (m.t === 'disconnect') {
           vehicle.releaseLink(me);
         } else {

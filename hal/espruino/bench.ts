@@ -5,8 +5,9 @@
  * timestamps edges on an input wired back to the relay's contact. Times are the board's own
  * (getTime()), so console latency is not in the figures.
  *
- *   CKB.open()        -> JSON [packet hex...]  (the CHALLENGE of a new bench session)
- *   CKB.send(hex)     -> JSON {t0, a: [packet hex...]}  (one message in; the answer packets out)
+ *   CKB.open()        -> JSON [packet hex...]  (the CHALLENGE to a HELLO of a new bench session)
+ *   CKB.send(hex)     -> JSON {t0, a: [packet hex...]}  (one message in; the answer packets out,
+ *                        each after the first PULLed at once as a phone does)
  *   CKB.edges()       -> JSON [time, level, ...] since the last call
  *   CKB.state()       -> JSON {relay, drive, door, contact}: read-only; relay/drive as the firmware
  *                        last drove them (1 = on), door and contact as their inputs read (null: no pin)
@@ -45,13 +46,19 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
     pinMode(contactPin, 'input_pulldown');
     setWatch((e) => { edges.push(e.time, e.state ? 1 : 0); if (edges.length > 400) edges.splice(0, 2); }, contactPin, { repeat: true, edge: 'both' });
   }
+  // One message in, then each next fragment of the answer PULLed at once, as a phone would.
+  const exchange = (message: Uint8Array) => {
+    out = [];
+    const parts = fragment(message, 244);
+    for (let i = 0; i < parts.length; i++) onPacket(parts[i]);
+    for (let k = 1; out.length === k && !(parseInt(out[k - 1].substr(0, 2), 16) & 0x40); k++) onPacket(new Uint8Array([k]));
+  };
   global.CKB = {
-    open: () => { active = true; out = []; onConnect(); return JSON.stringify(out); },
+    // A new session: connect, then HELLO (the board sends nothing unasked).
+    open: () => { active = true; onConnect(); exchange(new Uint8Array([1])); return JSON.stringify(out); },
     send: (message: string) => {
-      out = [];
-      const parts = fragment(unhex(message), 244);
       const t0 = getTime();
-      for (let i = 0; i < parts.length; i++) onPacket(parts[i]);
+      exchange(unhex(message));
       return JSON.stringify({ t0: t0, a: out });
     },
     edges: () => { const r = JSON.stringify(edges); edges.splice(0, edges.length); return r; },

@@ -12,6 +12,7 @@ import * as st from './storage';
 import { createSandbox, formatUncaught, type Sandbox } from './vm-context';
 import { installGlobals, pinLevel, pinsView, type Heap, type Host, type I2CDevice, type PinState, type Session, type Watch } from './globals';
 import { createNrf, nrfGlobal, nrfReset, type NrfHost } from './nrf';
+import { radioModelFor } from './radio-model';
 
 export interface SimBoardOptions {
   board: BoardConfig;
@@ -251,7 +252,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const log: LogLine[] = [];
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
-  const nrf = createNrf(radioAddress(seed), () => clock.now);
+  const nrf = createNrf(radioAddress(seed), () => clock.now, { model: radioModelFor(board), schedule: (ms, fn) => { clk.addHostTimer(clock, ms, fn); } });
   // The SoftDevice's flash faults follow the link (the failWhileConnected knob of the flash model).
   flash.linkUp = () => nrf.host.connected;
   let dead = false;

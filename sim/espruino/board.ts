@@ -24,6 +24,7 @@ import { type BoardListener, type LogLine, type SimBoard, hostTimers, radioAddre
 import { type I2CDevice, type PinState, findI2CDevice, pinLevel, pinsView, watchDefaults } from '../engine/globals';
 import { NO_ROOM } from '../engine/crypto';
 import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
+import { radioModelFor } from '../engine/radio-model';
 import type { Realm } from '../engine/realm';
 import { byteLiteral, crc32 } from '../../tools/espruino/interpreter';
 import { type Link, InterpreterStuck, InterpreterTimeout, makeBoardDir, runOnce, startLink } from './link';
@@ -159,7 +160,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
   const listeners: BoardListener[] = [];
-  const nrf = createNrf(radioAddress(seed), () => clock.now);
+  const nrf = createNrf(radioAddress(seed), () => clock.now, { model: radioModelFor(board), schedule: (ms, fn) => { clk.addHostTimer(clock, ms, fn); } });
   let link: Link | undefined;
   /** The board is waiting for a message from us (it said "?" and we have not written since). */
   let waiting = false;

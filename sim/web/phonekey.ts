@@ -140,11 +140,9 @@ async function connect(): Promise<Link> {
     if (link === l) { link = undefined; nonce = undefined; setLinkStatus('disconnected: ' + why); }
     const w = onAnswer; onAnswer = undefined; if (w) w(new Error(why));
   });
-  // The board sends a CHALLENGE on connect; if we missed it (notifications start late over BLE), ask again.
-  if (!(await waitChallenge(1000))) {
-    await l.send(new Uint8Array([M.HELLO]));
-    if (!(await waitChallenge(ANSWER_MS))) { l.close(); link = undefined; throw new Error('the car sent no challenge'); }
-  }
+  // Notifications are on (the link subscribed): ask for a CHALLENGE; the car sends nothing unasked.
+  await l.send(new Uint8Array([M.HELLO]));
+  if (!(await waitChallenge(ANSWER_MS))) { l.close(); link = undefined; throw new Error('the car sent no challenge'); }
   setLinkStatus('connected to ' + l.name);
   return l;
 }

@@ -1,10 +1,11 @@
 /**
  * How the web phone key reaches a car: Web Bluetooth (a real board: write RX, notify TX) or the
  * simulator's radio bridge over a WebSocket (sim/radio-bridge.ts). Both carry the same packets;
- * messages are cut and joined with the board's own framing code (firmware/frames.ts).
+ * messages are cut and joined with the board's own framing code (firmware/frames.ts), each next
+ * fragment of an answer PULLed (docs/PROTOCOL.md "Pacing"). Notifications are on before `send`.
  * Not here: what the messages mean (phonekey.ts, keycrypto.ts).
  */
-import { createReassembler, fragment } from '../../firmware/frames';
+import { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, fragment } from '../../firmware/frames';
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
 import { hex, unhex } from '../hex';
 
@@ -19,16 +20,32 @@ export interface Link {
   close(): void;
 }
 
-/** The receiving half of a link: packets in, messages out; holds what arrives before anyone listens. */
-function receiver() {
-  const r = createReassembler(4096);
+/**
+ * The receiving half of a link: packets in, messages out; holds what arrives before anyone listens.
+ * It PULLs each next fragment of an answer through `write`, and again after PULL_RETRY_MS without
+ * one (docs/PROTOCOL.md "Pacing"); `sent()` starts a new answer.
+ */
+function receiver(write: (p: Uint8Array) => void) {
+  const r = createAnswerReader(4096);
   const early: Uint8Array[] = [];
   let onMessage: ((m: Uint8Array) => void) | undefined;
   let onClose: ((why: string) => void) | undefined;
   let closed: string | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let retries = 0;
+  const stop = () => { if (timer !== undefined) clearTimeout(timer); timer = undefined; };
+  const arm = () => {
+    stop();
+    timer = setTimeout(() => { timer = undefined; if (closed === undefined && retries++ < PULL_RETRIES) { write(r.again()); arm(); } }, PULL_RETRY_MS);
+  };
   return {
-    packet(p: Uint8Array) { const out = r.push(p); if (out.message) { if (onMessage) onMessage(out.message); else early.push(out.message); } },
-    closed(why: string) { if (closed !== undefined) return; closed = why; if (onClose) onClose(why); },
+    sent() { r.reset(); retries = 0; arm(); },
+    packet(p: Uint8Array) {
+      const out = r.push(p);
+      if (out.pull) { retries = 0; write(out.pull); arm(); }
+      if (out.message) { stop(); if (onMessage) onMessage(out.message); else early.push(out.message); }
+    },
+    closed(why: string) { stop(); if (closed !== undefined) return; closed = why; if (onClose) onClose(why); },
     listen(m: (m: Uint8Array) => void, c: (why: string) => void) {
       onMessage = m; onClose = c;
       for (const x of early.splice(0)) m(x);
@@ -42,12 +59,14 @@ export function simulatorLink(url: string): Promise<Link> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     let open = false;
-    const rx = receiver();
+    const write = (p: Uint8Array) => ws.send(JSON.stringify({ t: 'write', data: hex(p) }));
+    const rx = receiver(write);
     const link: Link = {
       name: 'simulator',
       listen: rx.listen,
       send: async (m) => {
-        for (const p of fragment(m, PAYLOAD)) ws.send(JSON.stringify({ t: 'write', data: hex(p) }));
+        for (const p of fragment(m, PAYLOAD)) write(p);
+        rx.sent();
       },
       close: () => { try { ws.send(JSON.stringify({ t: 'disconnect' })); } catch (e) { /* closing anyway */ } ws.close(); },
     };
@@ -73,13 +92,14 @@ export async function bluetoothLink(): Promise<Link> {
   const service = await gatt.getPrimaryService(SERVICE_UUID);
   const rx = await service.getCharacteristic(RX_UUID);
   const tx = await service.getCharacteristic(TX_UUID);
+  // Writes are queued: a message's packets (and PULLs) must arrive in order.
   let writing = Promise.resolve();
-  const r = receiver();
+  const write = (p: Uint8Array) => (writing = writing.then(() => rx.writeValueWithResponse(p as Uint8Array<ArrayBuffer>)).catch(() => { /* the link's end is reported */ }));
+  const r = receiver((p) => { write(p); });
   const link: Link = {
     name: device.name || 'board',
     listen: r.listen,
-    // Writes are queued: a message's packets must arrive in order.
-    send: (m) => (writing = writing.then(async () => { for (const p of fragment(m, PAYLOAD)) await rx.writeValueWithResponse(p as Uint8Array<ArrayBuffer>); })),
+    send: async (m) => { for (const p of fragment(m, PAYLOAD)) write(p); await writing; r.sent(); },
     close: () => gatt.disconnect(),
   };
   tx.addEventListener('characteristicvaluechanged', () => {

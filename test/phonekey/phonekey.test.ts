@@ -35,9 +35,11 @@ function fileFor(r: Rig, id: number): PhoneKeyFile {
   return { keyId: id, secret: keySecret(r.b.ports.crypto, r.site, id, ksLookup(r.core.ks, id)!.salt) };
 }
 
-/** Connects and returns the challenge nonce. */
+/** Connects, asks with HELLO and returns the challenge nonce. */
 function connect(r: Rig): Uint8Array {
   r.radio.connect();
+  assert.equal(r.radio.sent.length, 0, 'the board sends nothing unasked');
+  r.radio.write(new Uint8Array([M.HELLO]));
   const a = parseAnswer(nodeMac, undefined, r.radio.inbox.pop()!);
   assert.equal(a.type, 'challenge');
   return a.nonce!;
@@ -55,6 +57,37 @@ function run(r: Rig, k: PhoneKeyFile, nonce: Uint8Array, op: number, args?: Uint
 }
 
 describe('phone key over BLE', () => {
+  it('a COMMAND before any HELLO is refused as expired command, with a nonce that then works', () => {
+    const r = rig();
+    r.radio.connect();
+    const a = send(r, command(nodeMac, r.owner, new Uint8Array(16), OP.UNLOCK));
+    assert.deepEqual([a.type, a.status], ['refused', C.R_EXPIRED_COMMAND]);
+    assert.equal(r.b.relay.on, false);
+    assert.equal(run(r, r.owner, a.nonce!, OP.UNLOCK).status, C.R_OK);
+  });
+
+  it('sends nothing unasked and paces answers: one fragment per PULL, again on a repeated PULL, none once the phone writes again', () => {
+    const r = rig();
+    const nonce = connect(r);
+    r.radio.sent.length = 0;
+    r.radio.pulls.length = 0;
+    const a = run(r, r.owner, nonce, OP.LIST_KEYS, new Uint8Array([0, 0]));
+    assert.equal(a.status, C.R_OK);
+    assert.equal(r.radio.sent.length, 1 + r.radio.pulls.length, 'one fragment per PULL after the first');
+    assert.ok(r.radio.pulls.length >= 3, 'a long answer took several PULLs');
+    const last = r.radio.pulls.length;
+    r.radio.sent.length = 0;
+    r.radio.writeRaw(new Uint8Array([1]));
+    r.radio.writeRaw(new Uint8Array([1]));
+    assert.equal(r.radio.sent.length, 2);
+    assert.deepEqual(r.radio.sent[0], r.radio.sent[1], 'a repeated PULL sends the same fragment');
+    r.radio.writeRaw(new Uint8Array([last + 1]));
+    assert.equal(r.radio.sent.length, 2, 'nothing past the last fragment');
+    r.radio.writeRaw(new Uint8Array([0x80, 0, 5, 2])); // the start of a new message
+    r.radio.writeRaw(new Uint8Array([0]));
+    assert.equal(r.radio.sent.length, 2, 'the old answer is gone once the phone writes again');
+  });
+
   it('unlocks in one round trip after connecting, and the answer proves the car did it', () => {
     const r = rig();
     const nonce = connect(r);

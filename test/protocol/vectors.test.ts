@@ -40,9 +40,15 @@ describe('protocol test vectors (docs/PROTOCOL.md)', () => {
     const radio = fakeRadio();
     phoneKeyStart(core, radio, site);
     radio.connect();
+    radio.write(h('01')); // HELLO
     assert.equal(hex(radio.inbox[0].subarray(1, 17)), hex(seq(0x10, 16)), 'challenge nonce');
+    radio.sent.length = 0;
+    radio.pulls.length = 0;
     radio.write(h(COMMAND));
     assert.equal(hex(radio.inbox[1]), RESPONSE);
+    // Pacing: the first fragment, then the second once PULLed (docs/PROTOCOL.md "Pacing").
+    assert.deepEqual(radio.sent.map(hex), ['800023820001202122232425262728292a2b2c2d', '412e2f9bc286a3c85ca4e9cdb86fc0ab33665e']);
+    assert.deepEqual(radio.pulls.map(hex), ['01']);
     assert.equal(b.relay.on, true);
   });
 });

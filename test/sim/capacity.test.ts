@@ -9,8 +9,8 @@ import { boardById } from '../../hal/boards/index';
 import { createSimBoard } from '../../sim/engine/board';
 import { firmwareFor } from '../../sim/car';
 import { addKey, flashOf, keyRecord, newSite, writeSite } from '../../sim/provision';
-import { type PhoneKeyFile, OP, addKeyArgs, collector, command, nodeMac, packets, parseAnswer } from '../../tools/phonekey/protocol';
-import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
+import { type PhoneKeyFile, M, OP, addKeyArgs, command, nodeMac, parseAnswer } from '../../tools/phonekey/protocol';
+import { ask } from '../../sim/central';
 import * as C from '../../firmware/codes';
 import { storageBudget } from '../../tools/bench/storage-budget';
 
@@ -35,21 +35,15 @@ async function fullBoard(id: string) {
 }
 
 function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyFile, op: number, args?: Uint8Array, quietMs = 1500) {
-  const collect = collector();
-  const got: Uint8Array[] = [];
-  const off = board.nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) got.push(m); } });
-  if (!board.nrf.connected) board.nrf.connect();
-  board.clock.advance(1);
-  const nonce = parseAnswer(nodeMac, owner, got.pop()!).nonce!;
+  const hello = ask(board, new Uint8Array([M.HELLO]));
+  const nonce = parseAnswer(nodeMac, owner, hello!).nonce!;
   const compactions = board.storage.flash.compactions;
-  for (const p of packets(command(nodeMac, owner, nonce, op, args))) board.nrf.write(SERVICE_UUID, RX_UUID, p);
-  board.clock.advance(1);
+  const m = ask(board, command(nodeMac, owner, nonce, op, args));
   assert.equal(board.storage.flash.compactions, compactions, 'no update compacts Storage');
-  off();
   board.nrf.disconnect();
   // Idle with no link: after ten quiet minutes the main loop compacts if an update left less than the reserve.
   board.clock.advance(quietMs);
-  return parseAnswer(nodeMac, owner, got.pop()!, nonce);
+  return parseAnswer(nodeMac, owner, m!, nonce);
 }
 
 describe('key capacity within the Storage budget', function () {

@@ -296,7 +296,9 @@ describe('sim engine: radio (NRF)', () => {
     const seen: number[][] = [];
     sim.nrf.subscribe((n) => seen.push(Array.from(n.data)));
     sim.nrf.connect('11:22:33:44:55:66 public');
+    sim.nrf.startNotifications(SVC, TX);
     sim.nrf.write(SVC, RX, [1, 2, 3]);
+    sim.clock.advance(10); // the board's event loop runs, then a connection event
     assert.deepEqual(seen, [[3, 2, 1]]);
     assert.equal(sim.nrf.notifications[0].characteristic, TX);
     assert.deepEqual(Array.from(sim.nrf.read(SVC, TX)!), [3, 2, 1]);
@@ -308,7 +310,9 @@ describe('sim engine: radio (NRF)', () => {
   it('notifications carry at most MTU-3 bytes; maxLen is enforced; uart is exposed by default', () => {
     const sim = snippet(code);
     sim.nrf.connect();
+    sim.nrf.startNotifications();
     sim.nrf.write(SVC, RX, new Array(20).fill(7));
+    sim.clock.advance(10);
     assert.equal(sim.nrf.notifications[0].data.length, 20);
     assert.throws(() => sim.nrf.write(SVC, RX, new Array(21).fill(7)), /maxLen/);
     assert.equal(snippet('NRF.setServices({}, {});').nrf.uartExposed, true);

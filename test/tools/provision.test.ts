@@ -14,8 +14,8 @@ import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import { firmwareFor } from '../../sim/car';
 import { startConsoleServer } from '../../sim/console-server';
 import { parseKeyText } from '../../sim/keyfile';
-import { SERVICE_UUID, RX_UUID, TX_UUID } from '../../hal/radio-uuids';
-import { type Answer, type PhoneKeyFile, OP, collector, command, nodeMac, packets, parseAnswer } from '../../tools/phonekey/protocol';
+import { type Answer, type PhoneKeyFile, M, OP, command, nodeMac, parseAnswer } from '../../tools/phonekey/protocol';
+import { ask, linkUp } from '../../sim/central';
 import { type KdfParams, type SiteData, ProvisionError, newSiteData, openSite, readSiteFile, sealSite, writeSiteFile } from '../../tools/provision/sitefile';
 import { type IssuedKey, exportTable, importTable, issueKey, secretOf } from '../../tools/provision/keys';
 import { boardImage, memoryFlash, writeImageDir } from '../../tools/provision/image';
@@ -47,22 +47,14 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 /** A minimal phone on a simulated board's radio: connect, one signed command, its answer. */
 function phoneRun(board: SimBoard, key: PhoneKeyFile, op: number): Answer {
   const nrf = board.nrf;
-  const collect = collector();
-  const inbox: Uint8Array[] = [];
-  const unsub = nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
   try {
-    if (nrf.connected) nrf.disconnect();
-    nrf.connect();
-    board.clock.advance(1);
-    const challenge = parseAnswer(nodeMac, key, inbox.shift()!);
+    linkUp(board);
+    const challenge = parseAnswer(nodeMac, key, ask(board, new Uint8Array([M.HELLO]))!);
     assert.equal(challenge.type, 'challenge');
-    for (const p of packets(command(nodeMac, key, challenge.nonce!, op), nrf.state.mtu - 3)) nrf.write(SERVICE_UUID, RX_UUID, p);
-    board.clock.advance(1);
-    const m = inbox.shift();
+    const m = ask(board, command(nodeMac, key, challenge.nonce!, op));
     assert.ok(m, 'the board answered');
     return parseAnswer(nodeMac, key, m, challenge.nonce);
   } finally {
-    unsub();
     nrf.disconnect();
   }
 }

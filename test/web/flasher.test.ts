@@ -13,9 +13,9 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { R_OK } from '../../firmware/codes';
 import { boardById } from '../../hal/boards/index';
-import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
 import { type SimBoard, createSimBoard } from '../../sim/engine/board';
-import { M, OP, collector, command, nodeMac, packets, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
+import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
+import { ask } from '../../sim/central';
 import { WEB_DIR, bundleScript } from '../../sim/web-bundle';
 import { attachWebBluetooth } from '../../sim/web-bluetooth-standin';
 import { boardImage, writeImageDir } from '../../tools/provision/image';
@@ -53,26 +53,13 @@ function unboxed(): SimBoard {
   return createSimBoard({ board: boardById('puckjs')! });
 }
 
-/** One phone-key round trip over the board's radio: HELLO, CHALLENGE, a signed COMMAND, its answer. */
+/** One phone-key round trip over the board's radio, as a phone does it: HELLO, then a signed COMMAND. */
 function phoneCommand(board: SimBoard, key: PhoneKeyFile, op: number) {
-  const nrf = board.nrf;
-  const collect = collector();
-  const inbox: Uint8Array[] = [];
-  const off = nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
-  const send = (msg: Uint8Array) => { for (const p of packets(msg)) nrf.write(SERVICE_UUID, RX_UUID, p); board.clock.advance(5); };
-  try {
-    nrf.connect();
-    board.clock.advance(5);
-    inbox.length = 0;
-    send(new Uint8Array([M.HELLO]));
-    const challenge = parseAnswer(nodeMac, key, inbox.shift()!);
-    assert.equal(challenge.type, 'challenge');
-    send(command(nodeMac, key, challenge.nonce!, op));
-    return parseAnswer(nodeMac, key, inbox.shift()!, challenge.nonce);
-  } finally {
-    off();
-    nrf.disconnect();
-  }
+  const challenge = parseAnswer(nodeMac, key, ask(board, new Uint8Array([M.HELLO]))!);
+  assert.equal(challenge.type, 'challenge');
+  const a = parseAnswer(nodeMac, key, ask(board, command(nodeMac, key, challenge.nonce!, op))!, challenge.nonce);
+  board.nrf.disconnect();
+  return a;
 }
 
 describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function () {

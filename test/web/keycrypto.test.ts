@@ -6,12 +6,12 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import * as C from '../../firmware/codes';
-import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
 import { createCar } from '../../sim/car';
+import { ask } from '../../sim/central';
 import { hex } from '../../sim/hex';
 import { keyFragment, parseKeyText } from '../../sim/keyfile';
 import { importSecret, readAnswer, signedCommand } from '../../sim/web/keycrypto';
-import { OP, be32, collector, command, nodeMac, packets } from '../../tools/phonekey/protocol';
+import { M, OP, be32, command, nodeMac } from '../../tools/phonekey/protocol';
 
 describe('web phone key crypto (WebCrypto)', () => {
   it('signs the same COMMAND bytes as the Node protocol code, for every op and argument length', async () => {
@@ -36,20 +36,12 @@ describe('web phone key crypto (WebCrypto)', () => {
 
   it('judges a board\'s answers: authentic with our key and nonce; not when tampered, for another nonce or key', async () => {
     const car = await createCar({ board: 'puckjs', demo: true });
-    const nrf = car.board.nrf;
-    const inbox: Uint8Array[] = [];
-    const collect = collector();
-    nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
-    nrf.connect();
-    car.advance(1);
     const owner = car.keys.owner;
     const key = await importSecret(owner.secret.slice());
-    const challenge = await readAnswer(key, inbox.shift()!);
+    const challenge = await readAnswer(key, ask(car.board, new Uint8Array([M.HELLO]))!);
     assert.equal(challenge.type, 'challenge');
     const nonce = challenge.nonce!;
-    for (const p of packets(await signedCommand(key, owner.keyId, nonce, OP.SET_TIME, new Uint8Array(be32(1767600000))), 20)) nrf.write(SERVICE_UUID, RX_UUID, p);
-    car.advance(1);
-    const msg = inbox.shift()!;
+    const msg = ask(car.board, await signedCommand(key, owner.keyId, nonce, OP.SET_TIME, new Uint8Array(be32(1767600000))))!;
     const a = await readAnswer(key, msg, nonce);
     assert.deepEqual([a.type, a.status, a.op, a.reason, a.authentic], ['response', C.R_OK, OP.SET_TIME, 'ok', true]);
     const tampered = msg.slice();

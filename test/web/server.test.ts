@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import { strict as assert } from 'node:assert';
 import WebSocket from 'ws';
 import * as C from '../../firmware/codes';
-import { createReassembler, fragment } from '../../firmware/frames';
+import { createAnswerReader, fragment } from '../../firmware/frames';
 import { hex, unhex } from '../../sim/hex';
 import { type SimServer, startServer } from '../../sim/server';
 import type { Snapshot } from '../../sim/vehicle';
@@ -73,12 +73,22 @@ describe('simulator web server', function () {
     ws.close();
   });
 
-  it('the radio socket bridges a web phone key: challenge, signed unlock, authentic answer; a server phone takes the link over', async () => {
+  it('the radio socket bridges a web phone key: HELLO, challenge, signed unlock (its answer PULLed), authentic answer; a server phone takes the link over', async () => {
     const car = server.vehicle.car;
     const { ws, next } = await socket(base + 'ws/radio' + tok);
-    const r = createReassembler(4096);
-    const message = async () => { for (;;) { const m = await next((x) => x.t !== 'connected'); assert.equal(m.t, 'notify', JSON.stringify(m)); const out = r.push(unhex(m.data)).message; if (out) return out; } };
+    // The page's side of the protocol: HELLO once connected, a PULL for each next fragment.
+    const r = createAnswerReader(4096);
+    const message = async () => {
+      for (;;) {
+        const m = await next((x) => x.t !== 'connected');
+        assert.equal(m.t, 'notify', JSON.stringify(m));
+        const got = r.push(unhex(m.data));
+        if (got.message) return got.message;
+        if (got.pull) ws.send(JSON.stringify({ t: 'write', data: hex(got.pull) }));
+      }
+    };
     ws.send(JSON.stringify({ t: 'connect' }));
+    ws.send(JSON.stringify({ t: 'write', data: '' + hex(fragment(new Uint8Array([1]), 20)[0]) }));
     const key = await importSecret(car.keys.driver.secret.slice());
     const challenge = await readAnswer(key, await message());
     assert.equal(challenge.type, 'challenge');

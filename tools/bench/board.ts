@@ -2,7 +2,8 @@
  * Host helpers for measuring the firmware inside the real Espruino interpreter (ESPRUINO_BIN):
  * a flash image provisioned with N keys (as sim/provision.ts does), and a board-side bench entry
  * that starts the real firmware exactly as hal/espruino/boot.ts does but with a console-driven
- * radio (`ev.connect()`, `ev.packets([...hex])`) and memory sampling at every SHA-256 call, flash
+ * radio (`ev.connect()`: connect and HELLO; `ev.packets([...hex])`: packets in, the answer's fragments
+ * PULLed) and memory sampling at every SHA-256 call, flash
  * write and radio send. The production firmware has no global API; this hook exists only in the
  * bench bundle, never in dist/. Host-only (the entry string is bundled for the board by tools/build).
  */
@@ -61,13 +62,17 @@ const ports: any = {
 const site = siteLoad(ports.storage, ports.crypto, ports.random);
 const core = startFirmware(ports, board.id, { keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
 phoneKeyStart(core, ports.radio, site);
+// Each next fragment of an answer PULLed at once, as a phone does (docs/PROTOCOL.md "Pacing").
+function pullRest() { for (let k = 1; out.length === k && !(parseInt(out[k - 1].substr(0, 2), 16) & 64); k++) onP(new Uint8Array([k])); }
 global.ev = {
-  connect: () => { out = []; onC(); const r = out; out = []; return r.join(' '); },
+  /** Connects and asks with HELLO (the board sends nothing unasked); returns the CHALLENGE's packets. */
+  connect: () => { out = []; onC(); onP(new Uint8Array([0xc0, 0, 1, 1])); pullRest(); const r = out; out = []; return r.join(' '); },
   /** Feeds packets; returns what the board sent, the interpreter time of the last packet (s), and the peak usage sampled. */
   packets: (hs, m) => {
     out = []; mode = m || 0; peak = 0;
     let t = 0;
     for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); const t0 = getTime(); onP(b); t = getTime() - t0; }
+    pullRest();
     mode = 0;
     const r = out; out = [];
     return JSON.stringify({ sent: r.join(' '), t: t, peak: peak, relay: core.out.relayOnAt >= 0 });

@@ -1,6 +1,7 @@
 /**
  * The command-line phone key: holds a key file and talks to a car — the simulator over its local
- * radio bridge, or a real board over Bluetooth. One round trip per command after connecting.
+ * radio bridge, or a real board over Bluetooth. After connecting and subscribing it asks with HELLO;
+ * then one round trip per command (plus a PULL per further fragment of a long answer).
  *
  *   npm run phonekey -- unlock --key owner.json [--sim ws://127.0.0.1:8080/ws/radio | --ble [--name Puck.js]]
  *   commands: unlock | lock | drive | status | settime [unix] | add --role guest --label Bob [--hours 24h|1d]
@@ -9,7 +10,7 @@
  * Exit code 0 when the car answered "ok" with an authentic answer, 1 otherwise (the reason is printed).
  */
 import * as fs from 'node:fs';
-import { type Answer, OP, type PhoneKeyFile, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
+import { type Answer, M, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
 import { SPEC, phonekeyArgs } from './args';
 import { CliError, UsageError, help, runMain } from '../cli-args';
@@ -26,25 +27,38 @@ export function readKeyFile(path: string): PhoneKeyFile {
   return { keyId: j.keyId >>> 0, secret: new Uint8Array(Buffer.from(j.secret, 'hex')), label: j.label };
 }
 
-/** A session with a car over a link: waits for answers, resyncs once on a stale nonce. */
+/**
+ * A session with a car over a link (docs/PROTOCOL.md): asks with HELLO once the link is up and
+ * subscribed, PULLs each next fragment of an answer (again after PULL_RETRY_MS without one), and
+ * resyncs once on a stale nonce.
+ */
 export class CarSession {
   private inbox: Uint8Array[] = [];
   private waiters: Array<() => void> = [];
-  private collect = collector();
+  private reader = createAnswerReader(4096);
+  /** Date.now() of the last packet written or received: a PULL is repeated after PULL_RETRY_MS of silence. */
+  private lastActivity = 0;
   nonce: Uint8Array | undefined;
   link: Link | undefined;
 
   constructor(private readonly key: PhoneKeyFile | undefined) {}
 
   onPacket = (p: Uint8Array) => {
-    const m = this.collect(p);
-    if (m) { this.inbox.push(m); this.waiters.splice(0).forEach((w) => w()); }
+    const r = this.reader.push(p);
+    this.lastActivity = Date.now();
+    if (r.pull && this.link) this.link.write(r.pull).catch(() => { /* the wait below times out and says so */ });
+    if (r.message) { this.inbox.push(r.message); this.waiters.splice(0).forEach((w) => w()); }
   };
 
-  async next(sentNonce?: Uint8Array, timeoutMs = 5000): Promise<Answer> {
-    const start = Date.now();
+  async next(sentNonce?: Uint8Array, timeoutMs = PULL_RETRY_MS * (PULL_RETRIES + 1)): Promise<Answer> {
+    let retries = 0;
+    this.lastActivity = Date.now();
     while (!this.inbox.length) {
-      if (Date.now() - start > timeoutMs) throw new Error('the car did not answer within ' + timeoutMs + ' ms');
+      if (Date.now() - this.lastActivity >= PULL_RETRY_MS) {
+        if (retries++ >= PULL_RETRIES) throw new Error('the car did not answer within ' + timeoutMs + ' ms');
+        this.lastActivity = Date.now();
+        await this.link!.write(this.reader.again());
+      }
       await new Promise<void>((res) => { this.waiters.push(res); setTimeout(res, 50); });
     }
     const a = parseAnswer(nodeMac, this.key, this.inbox.shift()!, sentNonce);
@@ -52,13 +66,17 @@ export class CarSession {
     return a;
   }
 
+  /** The link is up and subscribed: ask for a CHALLENGE (the car sends nothing unasked). */
   async open(link: Link): Promise<void> {
     this.link = link;
+    await this.send(new Uint8Array([M.HELLO]));
     const hello = await this.next();
-    if (hello.type !== 'challenge') throw new Error('the car did not send a challenge');
+    if (hello.type !== 'challenge') throw new Error('the car did not answer HELLO with a challenge');
   }
 
   async send(msg: Uint8Array): Promise<void> {
+    this.reader.reset();
+    this.inbox = [];
     for (const p of packets(msg, this.link!.payload)) await this.link!.write(p);
   }
 

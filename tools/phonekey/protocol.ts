@@ -6,6 +6,8 @@
 import { createHmac } from 'node:crypto';
 import { createReassembler, fragment } from '../../firmware/frames';
 
+export { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, type AnswerReader } from '../../firmware/frames';
+
 export const M = { HELLO: 0x01, COMMAND: 0x02, ENROL: 0x03, CHALLENGE: 0x81, RESPONSE: 0x82, REFUSED: 0x83, ENROLLED: 0x84 } as const;
 export const OP = { UNLOCK: 1, LOCK: 2, DRIVE: 3, ADD_KEY: 4, REVOKE: 5, LIST_KEYS: 6, READ_LOG: 7, SET_TIME: 8, SET_CONFIG: 9, STATUS: 10, REMOVE: 11, ENROL_CARD: 12 } as const;
 export const REASONS: Record<number, string> = {
