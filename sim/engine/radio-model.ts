@@ -5,6 +5,7 @@
  * Not here: the behaviour itself (nrf.ts).
  */
 import type { BoardConfig } from '../../hal/boards/types';
+import { espruinoBoard } from '../../tools/boards/index';
 
 export interface RadioModel {
   /**
@@ -46,10 +47,9 @@ export function writeEventBytes(len: number): number {
   return 2 + 3 + len;
 }
 
-/** MTU caps by build id (see mtuMax); a board not listed gets DEFAULT_RADIO's, the smallest. */
-const MTU_MAX: Record<string, number> = { puckjs: 53, 'puckjs-nfc': 53, mdbt42q: 53, nrf52840dk: 131 };
 
 /** The radio facts of a board (a fresh copy: tests may change it per car). */
 export function radioModelFor(board: BoardConfig): RadioModel {
-  return { ...DEFAULT_RADIO, mtuMax: MTU_MAX[board.id] || DEFAULT_RADIO.mtuMax };
+  // The cap is each build's NRF_SDH_BLE_GATT_MAX_MTU_SIZE, from the board facts (tools/boards/index.ts).
+  return { ...DEFAULT_RADIO, mtuMax: espruinoBoard(board.id).maxMtu || DEFAULT_RADIO.mtuMax };
 }

@@ -21,29 +21,22 @@ import { genData, genLoad } from '../../firmware/genfile';
 import { type LogEntry, logOpen, logRead } from '../../firmware/auditlog';
 import * as C from '../../firmware/codes';
 import { storageReserve } from '../../firmware/core';
-import { OP, collector, command, nodeMac, packets, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
-import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
+import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
+import { ask } from '../../sim/central';
 
 const cfg = boardById('puckjs')!;
 const SITE = { secret: new Uint8Array(32).fill(0x5a), cardMaster: new Uint8Array(16).fill(0xa5) };
 
 const owners = new WeakMap<SimBoard, PhoneKeyFile>();
 
-/** SET_TIME from the board's owner phone, over the simulated radio. */
+/** SET_TIME from the board's owner phone, over the simulated radio, as a phone asks (HELLO, then the command). */
 function setTime(board: SimBoard, seconds: number): void {
   const owner = owners.get(board)!;
-  const collect = collector();
-  const got: Uint8Array[] = [];
-  const off = board.nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) got.push(m); } });
-  board.nrf.connect();
-  board.clock.advance(1);
-  const nonce = parseAnswer(nodeMac, owner, got.pop()!).nonce!;
+  const nonce = parseAnswer(nodeMac, owner, ask(board, new Uint8Array([M.HELLO]))!).nonce!;
   const args = new Uint8Array([seconds >>> 24, (seconds >>> 16) & 255, (seconds >>> 8) & 255, seconds & 255]);
-  for (const p of packets(command(nodeMac, owner, nonce, OP.SET_TIME, args))) board.nrf.write(SERVICE_UUID, RX_UUID, p);
-  board.clock.advance(1);
-  off();
+  const a = parseAnswer(nodeMac, owner, ask(board, command(nodeMac, owner, nonce, OP.SET_TIME, args))!, nonce);
   board.nrf.disconnect();
-  assert.equal(parseAnswer(nodeMac, owner, got.pop()!, nonce).status, C.R_OK);
+  assert.equal(a.status, C.R_OK);
 }
 
 /** A full Puck.js as it leaves the USB tools: code first, then the site and a full key table; trash from an update. */

@@ -102,7 +102,7 @@ for (const engine of engines) {
 }
 
 describe('sim radio: MTU caps per board (Espruino boards/*.py)', () => {
-  for (const [id, cap] of [['puckjs', 53], ['puckjs-nfc', 53], ['mdbt42q', 53], ['nrf52840dk', 131]] as const) {
+  for (const [id, cap] of [['puckjs', 53], ['puckjs-nfc', 53], ['mdbt42q', 53], ['xiaoble', 131]] as const) {
     it(`${id}: a central asking for 247 gets ${cap}`, () => {
       const b = createSimBoard({ board: boardById(id)!, bundle: ECHO });
       b.nrf.connect();
