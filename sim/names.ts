@@ -5,6 +5,7 @@
  */
 import * as C from '../firmware/codes';
 import type { LogEntry } from '../firmware/auditlog';
+import { failBit } from '../firmware/failures';
 
 function namesWith(prefix: string): Record<number, string> {
   const out: Record<number, string> = {};
@@ -42,11 +43,26 @@ function asked(result: number): string {
   return permNames(result);
 }
 
+/**
+ * A burst of unproven failures (event LOG_FAILURES; layout in firmware/auditlog.ts): how many, over
+ * how many seconds from the entry's time, and which reasons (from the reasons-seen bits).
+ */
+export function burstOf(e: LogEntry): { count: number; span: number; reasons: string[] } {
+  const reasons: string[] = [];
+  for (let r = 0; r < 64; r++) { const bit = failBit(r); if (bit !== 128 && e.result & bit) reasons.push(reasonName(r)); }
+  if (e.result & 128) reasons.push('other');
+  return { count: e.keyId >>> 16, span: e.keyId & 0xffff, reasons };
+}
+
 /** One line for an audit log entry, without its time; `keyName` turns key ids into names. */
 export function describeEntry(e: LogEntry, keyName: (id: number) => string = (id) => '#' + id): string {
+  if (e.event === C.LOG_FAILURES) {
+    const b = burstOf(e);
+    return `failures: ${b.count} unproven attempt${b.count === 1 ? '' : 's'} over ${b.span} s (${b.reasons.join(', ')}), last: ${reasonName(e.reason)}`;
+  }
   let text = eventName(e.event);
   if (e.event === C.LOG_DENIED || e.event === C.LOG_GRANTED || e.event === C.LOG_INSECURE_CARD) text += ' (' + asked(e.result) + ')';
-  else if (isStateEvent(e.event) || e.event === C.LOG_OUTPUT_GUARD || e.event === C.LOG_DRIVE_ON) text += ' \u2192 ' + stateName(e.result);
+  else if (isStateEvent(e.event) || e.event === C.LOG_OUTPUT_GUARD || e.event === C.LOG_DRIVE_ON || e.event === C.LOG_RELAY_REST) text += ' \u2192 ' + stateName(e.result);
   else if (e.event === C.LOG_LOCKOUT) text += ' (' + e.result + ' min)';
   else if ((e.event === C.LOG_KEY_ADDED || e.event === C.LOG_KEY_CHANGED || e.event === C.LOG_KEY_REVOKED) && e.result !== 255) text += ' (' + roleName(e.result) + ')';
   if (e.reason !== C.R_OK) text += ': ' + reasonName(e.reason);

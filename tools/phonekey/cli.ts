@@ -9,7 +9,7 @@
  * Exit code 0 when the car answered "ok" with an authentic answer, 1 otherwise (the reason is printed).
  */
 import * as fs from 'node:fs';
-import { type Answer, OP, type PhoneKeyFile, REASONS, addKeyArgs, be32, collector, command, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
+import { type Answer, OP, type PhoneKeyFile, REASONS, addKeyArgs, be32, collector, command, decodeLogEntries, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
 
 export interface KeyJson { keyId: number; secret: string; label?: string }
@@ -126,9 +126,10 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       out(`new key ${k.keyId} written to ${file} (keep it secret; hand it over privately)`);
     }
     if (cmd === 'log' && answer.data) {
-      for (let i = 0; i + 16 <= answer.data.length; i += 16) {
-        const e = answer.data.subarray(i, i + 16);
-        out(`#${Buffer.from(e.subarray(0, 4)).readUInt32BE()} event ${e[8] & 127} result ${e[9]} ${REASONS[e[10]]} key ${Buffer.from(e.subarray(12, 16)).readUInt32BE()}`);
+      for (const e of decodeLogEntries(answer.data)) {
+        const when = e.trusted ? new Date(e.time * 1000).toISOString().slice(0, 19).replace('T', ' ') : `+${e.time} s`;
+        if (e.count !== undefined) out(`#${e.seq} ${when} failures: ${e.count} over ${e.span} s (reasons seen 0x${e.result.toString(16)}), last ${REASONS[e.reason]}`);
+        else out(`#${e.seq} ${when} event ${e.event} result ${e.result} ${REASONS[e.reason]} key ${e.keyId}`);
       }
     }
     return answer.status === 0 && (answer.type !== 'response' || answer.authentic) ? 0 : 1;

@@ -134,3 +134,28 @@ export function collector(max = 4096): (packet: Uint8Array) => Uint8Array | unde
   const r = createReassembler(max);
   return (p) => r.push(p).message;
 }
+
+/** One READ_LOG entry (docs/PROTOCOL.md): a burst of failures (event 33) has count and span in place of the key id. */
+export interface ReadLogEntry {
+  seq: number;
+  time: number;
+  trusted: boolean;
+  event: number;
+  result: number;
+  reason: number;
+  keyId: number;
+  count?: number;
+  span?: number;
+}
+
+/** READ_LOG's RESPONSE data: entries of 16 bytes, in sequence order (a gap is failures the board's failure ring dropped). */
+export function decodeLogEntries(data: Uint8Array): ReadLogEntry[] {
+  const out: ReadLogEntry[] = [];
+  for (let at = 0; at + 16 <= data.length; at += 16) {
+    const e: ReadLogEntry = { seq: u32(data, at), time: u32(data, at + 4), trusted: (data[at + 8] & 128) !== 0, event: data[at + 8] & 127,
+      result: data[at + 9], reason: data[at + 10], keyId: u32(data, at + 12) };
+    if (e.event === 33) { e.count = e.keyId >>> 16; e.span = e.keyId & 0xffff; }
+    out.push(e);
+  }
+  return out;
+}
