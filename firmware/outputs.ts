@@ -39,8 +39,8 @@ export function outputsInit(relay: Output, drive: Output | undefined, timers: Ti
 
 /**
  * Energises the relay for `ms` (at most HARD_MAX_HOLD_MS), continuing a run already on. True when
- * this hold reaches the run's cap: the relay goes off at the cap and then rests (the caller logs it).
- * During a rest it energises only when the rest is over (relayOff cancels that).
+ * this hold is the first to reach the run's cap: the relay goes off at the cap and then rests (the
+ * caller logs it once). During a rest it energises only when the rest is over (relayOff cancels that).
  */
 export function relayOn(o: Outputs, ms: number): boolean {
   const now = o.clock.uptimeMs();
@@ -49,20 +49,21 @@ export function relayOn(o: Outputs, ms: number): boolean {
     o.relayTimer = o.timers.after(o.relayRestUntil - now, () => { o.relayTimer = undefined; relayOn(o, ms); });
     return false;
   }
+  // Already capped: this run's end and rest are set (a re-trigger in its last seconds).
+  const wasCapped = now < o.relayRestUntil;
   if (o.relayOnAt < 0) o.relayRunAt = now;
   const left = o.relayRunAt + HARD_MAX_HOLD_MS - now;
   let limit = ms < HARD_MAX_HOLD_MS ? ms : HARD_MAX_HOLD_MS;
   const capped = left <= limit;
-  if (capped) limit = left > 0 ? left : 0;
+  if (capped) {
+    limit = left > 0 ? left : 0;
+    o.relayRestUntil = now + limit + RELAY_REST_MS;
+  }
   o.relayOnAt = now;
   o.relayLimit = limit;
   o.relay.set(true);
-  o.relayTimer = o.timers.after(limit, () => {
-    o.relayTimer = undefined;
-    relayOff(o);
-    if (capped) o.relayRestUntil = o.clock.uptimeMs() + RELAY_REST_MS;
-  });
-  return capped;
+  o.relayTimer = o.timers.after(limit, () => { o.relayTimer = undefined; relayOff(o); });
+  return capped && !wasCapped;
 }
 
 export function relayOff(o: Outputs): void {
