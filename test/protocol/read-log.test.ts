@@ -69,7 +69,7 @@ describe('protocol: READ_LOG entries, bursts of failures and the two rings', fun
     assert.equal(denied[0].keyId, 0x01020304);
     assert.equal(bursts.length, 1, 'the rest as one burst');
     assert.equal(bursts[0].count, 11);
-    assert.ok(bursts[0].span >= 50 && bursts[0].span <= 56, String(bursts[0].span));
+    assert.ok(bursts[0].span! >= 50 && bursts[0].span! <= 56, String(bursts[0].span));
     // A grant written after the burst's failures but before its entry has the lower seq: order is write order.
     const mid = air[Math.floor(air.length / 2)].seq;
     const again = readAll(car, mid);

@@ -38,7 +38,8 @@ const twoGen = (data: number) => 2 * fileCost(GEN_HEADER + data);
 export function storageBudget(board: BoardConfig, bundleBytes: number) {
   const code = fileCost(bundleBytes); // .bootcde
   const keys = twoGen(board.keyCapacity * RECORD_SIZE);
-  const log = board.logSegments * fileCost(board.logPerSegment * ENTRY_SIZE);
+  // The main ring (all segments but one) and the failure ring (two half segments): firmware/auditlog.ts.
+  const log = Math.max(2, board.logSegments - 1) * fileCost(board.logPerSegment * ENTRY_SIZE) + 2 * fileCost((board.logPerSegment >> 1) * ENTRY_SIZE);
   const small = twoGen(SITE_BYTES) + twoGen(JSON.stringify(DEFAULTS).length + 40) + twoGen(4) + twoGen(9 * 12); // site, config, clock, lockout
   const left = board.storageBytes - code - keys - log - small;
   // How many more keys the rest would hold (two generations of 32 bytes each).

@@ -141,7 +141,7 @@ export async function runHostileSoak(opts: HostileOptions): Promise<HostileRepor
         hostile.connect();
         a = k === 2 && recording ? sendRecording(hostile) : hostile.sendRaw(r.bytes(1 + r.int(19)));
       }
-      count(refusals, a ? a.reason : 'no answer');
+      count(refusals, a ? a.reason || String(a.status) : 'no answer');
       if (a && a.status === C.R_OK) problem('the hostile peer got OK: ' + kind);
     };
 
@@ -152,13 +152,13 @@ export async function runHostileSoak(opts: HostileOptions): Promise<HostileRepor
       const nonce = hello.nonce!;
       const a = ownerPhone.unlock();
       if (a.status === C.R_OK && a.authentic && car.relayOn()) ownerOk++;
-      else count(ownerRefused, a.reason);
+      else count(ownerRefused, a.reason || String(a.status));
       // What a sniffer in range recorded: the command the owner sent on that nonce.
       recording = command(nodeMac, owner as PhoneKeyFile, nonce, OP.UNLOCK);
       // Injected on the owner's own link straight away: the board sees a replay.
       count(attempts, 'replay on the owner\'s link');
       const rep = sendRecording(ownerPhone);
-      count(refusals, rep ? rep.reason : 'no answer');
+      count(refusals, rep ? rep.reason || String(rep.status) : 'no answer');
       if (rep && rep.status === C.R_OK) problem('a replay got OK');
     };
 
