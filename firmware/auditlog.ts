@@ -8,6 +8,8 @@
  *
  * Sizes: the board's `segments` x `perSegment` entries, of which the main ring takes `segments`-1
  * segments and the failure ring two of half a segment each (the same flash as before the split).
+ * Short property names (`segs`, `per`, `bn` ..) on purpose: Espruino keeps a name of up to four
+ * characters in one variable, a longer one takes two, and these objects live as long as the board.
  *
  * An entry is one flash write into bytes that were never written, so a power cut either leaves it
  * whole (and it was reported written) or leaves a torn entry that fails its check byte and is read
@@ -39,8 +41,8 @@ export interface LogEntry {
 /** One ring: its files `ck.log.<tag><i>`, the segment being written and its next free slot. */
 export interface LogRing {
   tag: string;
-  segments: number;
-  perSegment: number;
+  segs: number;
+  per: number;
   seg: number;
   slot: number;
 }
@@ -50,16 +52,18 @@ export interface AuditLog {
   main: LogRing;
   fail: LogRing;
   nextSeq: number;
-  /** The burst of unproven failures being counted (firmware/failures.ts); count 0 when none. */
-  bCount: number;
-  /** Uptime (ms) of the open window's start (-1: none), its first and last counted failure; reasons seen (FAIL bits); last reason. */
-  bStart: number;
-  bFirst: number;
-  bLast: number;
-  bKinds: number;
-  bReason: number;
+  /** The burst of unproven failures (firmware/failures.ts): failures counted in the open window. */
+  bn: number;
+  /** Uptime (ms) of the open window's start, -1 when none is open. */
+  bs: number;
+  /** Uptime (ms) of the window's first and last counted failure. */
+  bf: number;
+  bl: number;
+  /** Reasons seen (failBit bits) and the last reason. */
+  bk: number;
+  br: number;
   /** Uptime (ms) when the last window closed, -1 before any. */
-  bClosed: number;
+  bc: number;
 }
 
 /** Failure entries: refusals and what they lead to. They go to the failure ring. */
@@ -88,29 +92,30 @@ function valid(s: string, at: number): boolean {
   return s.length >= at + ENTRY_SIZE && u32(s, at) !== 0xffffffff && u8(s, at + 11) === check(s, at);
 }
 
-/** Finds the ring's newest segment and first free slot; returns the newest seq in it (0 if none). */
-function ringOpen(storage: FlashStorage, r: LogRing): number {
+/** Opens the log (the board's `segs` segments x `per` entries; at least 3 segments of 2). */
+export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, per: number): AuditLog {
+  const main: LogRing = { tag: '', segs: segs > 2 ? segs - 1 : 2, per, seg: 0, slot: per };
+  const fail: LogRing = { tag: 'f', segs: 2, per: per >> 1, seg: 0, slot: per >> 1 };
   let bestSeq = 0;
-  for (let i = 0; i < r.segments; i++) {
-    const s = storage.read(segName(r, i));
-    if (!s) continue;
-    // Scan to the first blank slot; torn entries (a power cut mid-write) are skipped, not reused.
-    let slot = 0, last = 0;
-    while (slot < r.perSegment && !blank(s, slot * ENTRY_SIZE)) {
-      if (valid(s, slot * ENTRY_SIZE)) last = u32(s, slot * ENTRY_SIZE);
-      slot++;
+  // Each ring: find its newest segment and that segment's first free slot (one loop, not a
+  // function per ring: a function kept for the board's lifetime costs variables).
+  for (let k = 0; k < 2; k++) {
+    const r = k ? fail : main;
+    let ringBest = 0;
+    for (let i = 0; i < r.segs; i++) {
+      const s = storage.read(segName(r, i));
+      if (!s) continue;
+      // Scan to the first blank slot; torn entries (a power cut mid-write) are skipped, not reused.
+      let slot = 0, last = 0;
+      while (slot < r.per && !blank(s, slot * ENTRY_SIZE)) {
+        if (valid(s, slot * ENTRY_SIZE)) last = u32(s, slot * ENTRY_SIZE);
+        slot++;
+      }
+      if (last > ringBest) { ringBest = last; r.seg = i; r.slot = slot; }
     }
-    if (last > bestSeq) { bestSeq = last; r.seg = i; r.slot = slot; }
+    if (ringBest > bestSeq) bestSeq = ringBest;
   }
-  return bestSeq;
-}
-
-/** Opens the log (the board's `segments` x `perSegment` entries; at least 2 segments of 2). */
-export function logOpen(storage: FlashStorage, _crypto: Crypto, segments: number, perSegment: number): AuditLog {
-  const main: LogRing = { tag: '', segments: segments > 2 ? segments - 1 : 2, perSegment, seg: 0, slot: perSegment };
-  const fail: LogRing = { tag: 'f', segments: 2, perSegment: perSegment >> 1, seg: 0, slot: perSegment >> 1 };
-  const a = ringOpen(storage, main), b = ringOpen(storage, fail);
-  return { storage, main, fail, nextSeq: (a > b ? a : b) + 1, bCount: 0, bStart: -1, bFirst: 0, bLast: 0, bKinds: 0, bReason: 0, bClosed: -1 };
+  return { storage, main, fail, nextSeq: bestSeq + 1, bn: 0, bs: -1, bf: 0, bl: 0, bk: 0, br: 0, bc: -1 };
 }
 
 /** Appends an entry; true once it is in flash. `time` is seconds (real if `trusted`, else since boot). */
@@ -119,13 +124,13 @@ export function logAppend(log: AuditLog, time: number, trusted: boolean, event: 
   const body = str32(log.nextSeq) + str32(Math.max(0, Math.floor(time))) + String.fromCharCode((event & 127) | (trusted ? 128 : 0), result & 255, reason & 255, 0) + str32(keyId);
   const entry = body.substr(0, 11) + String.fromCharCode(check(body, 0)) + body.substr(12);
   let ok;
-  if (r.slot >= r.perSegment) {
+  if (r.slot >= r.per) {
     // Start the next segment: erase it (dropping the ring's oldest entries) and create it
     // pre-sized with this entry as its first bytes. (A write at offset 0 always creates a file on
     // Espruino, so the first entry cannot be written into a file pre-sized earlier.)
-    const next = (r.seg + 1) % r.segments;
+    const next = (r.seg + 1) % r.segs;
     log.storage.erase(segName(r, next));
-    if (!log.storage.write(segName(r, next), entry, 0, r.perSegment * ENTRY_SIZE)) return false; // full flash: retry next time
+    if (!log.storage.write(segName(r, next), entry, 0, r.per * ENTRY_SIZE)) return false; // full flash: retry next time
     r.seg = next;
     r.slot = 0;
     ok = true;
@@ -138,7 +143,7 @@ export function logAppend(log: AuditLog, time: number, trusted: boolean, event: 
   return ok;
 }
 
-/** A reading position in one ring: `k` counts segments from the oldest (1) on, `at` is a byte offset. */
+/** A reading position in one ring: `k` counts segments from the oldest (1) on, `slot` is the entry in it. */
 interface Cursor {
   r: LogRing;
   k: number;
@@ -153,10 +158,10 @@ function advance(log: AuditLog, c: Cursor, fromSeq: number): void {
   const r = c.r;
   for (;;) {
     c.slot++;
-    if (!c.s || c.slot >= r.perSegment || blank(c.s, c.slot * ENTRY_SIZE)) {
+    if (!c.s || c.slot >= r.per || blank(c.s, c.slot * ENTRY_SIZE)) {
       // End of this segment: on to the next one, oldest first.
-      if (++c.k > r.segments) { c.seq = -1; return; }
-      c.s = log.storage.read(segName(r, (r.seg + c.k) % r.segments));
+      if (++c.k > r.segs) { c.seq = -1; return; }
+      c.s = log.storage.read(segName(r, (r.seg + c.k) % r.segs));
       c.slot = -1;
       continue;
     }
@@ -169,8 +174,8 @@ function advance(log: AuditLog, c: Cursor, fromSeq: number): void {
 
 /** Calls `visit` for each entry with seq >= fromSeq, in sequence order over both rings, at most `max` entries. */
 export function logRead(log: AuditLog, fromSeq: number, max: number, visit: (e: LogEntry) => void): number {
-  const a: Cursor = { r: log.main, k: 0, slot: log.main.perSegment, s: undefined, seq: -1 };
-  const b: Cursor = { r: log.fail, k: 0, slot: log.fail.perSegment, s: undefined, seq: -1 };
+  const a: Cursor = { r: log.main, k: 0, slot: log.main.per, s: undefined, seq: -1 };
+  const b: Cursor = { r: log.fail, k: 0, slot: log.fail.per, s: undefined, seq: -1 };
   advance(log, a, fromSeq);
   advance(log, b, fromSeq);
   let n = 0;

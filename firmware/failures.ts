@@ -5,16 +5,19 @@
  * - After a quiet spell (no failure for BURST_MS since the last burst ended, or since boot) the
  *   first failure is written at once, as a DENIED entry with its key id and reason.
  * - Every further failure is counted in RAM in a burst window of BURST_MS from its first failure;
- *   when the window ends (the 1 Hz main loop calls failuresTick) the burst is written as one
+ *   when the window ends (the 1 Hz main loop asks failuresDue) the burst is written as one
  *   LOG_FAILURES entry: count, first and last time, reasons seen (layout: firmware/auditlog.ts).
+ *
+ * This module decides; firmware/core.ts writes (through its one `audit`), so the log's writer and
+ * the clock's reading stay single functions on the board.
  *
  * So two unproven entries are always at least BURST_MS apart: at most one per 10 minutes, six an
  * hour, however fast or slow the failures come. They go to the log's failure ring, so they never
  * push out a grant, a key change or a boot. A power cut loses the count of the window still open
  * (at most BURST_MS of failures), never an entry already written.
  */
-import { type AuditLog, logAppend } from './auditlog';
-import { LOG_DENIED, LOG_FAILURES, R_BAD_INPUT, R_BAD_MAC, R_EXPIRED_COMMAND, R_REPLAY, R_TIMEOUT, R_UNKNOWN_KEY } from './codes';
+import type { AuditLog } from './auditlog';
+import { R_BAD_INPUT, R_BAD_MAC, R_EXPIRED_COMMAND, R_REPLAY, R_TIMEOUT, R_UNKNOWN_KEY } from './codes';
 
 export const BURST_MS = 600000;
 
@@ -25,32 +28,33 @@ export function failBit(reason: number): number {
 }
 
 /**
- * One unproven failure at uptime `nowMs` (`time`/`trusted` as for logAppend): written at once
- * after a quiet spell, else counted into the burst.
+ * One unproven failure at uptime `nowMs`: true when it is to be written now (after a quiet spell;
+ * the caller writes it as DENIED), else it is counted into the burst and false.
  */
-export function failureSeen(log: AuditLog, nowMs: number, time: number, trusted: boolean, perm: number, reason: number, keyId: number): void {
-  if (log.bStart < 0) {
-    log.bStart = nowMs;
-    if (log.bClosed < 0 || nowMs - log.bClosed >= BURST_MS) {
-      logAppend(log, time, trusted, LOG_DENIED, perm, reason, keyId);
-      return;
-    }
+export function failureSeen(log: AuditLog, nowMs: number, reason: number): boolean {
+  if (log.bs < 0) {
+    log.bs = nowMs;
+    if (log.bc < 0 || nowMs - log.bc >= BURST_MS) return true;
   }
-  if (log.bCount === 0) { log.bFirst = nowMs; log.bKinds = 0; }
-  if (log.bCount < 65535) log.bCount++;
-  log.bLast = nowMs;
-  log.bKinds |= failBit(reason);
-  log.bReason = reason;
+  if (log.bn === 0) { log.bf = nowMs; log.bk = 0; }
+  if (log.bn < 65535) log.bn++;
+  log.bl = nowMs;
+  log.bk |= failBit(reason);
+  log.br = reason;
+  return false;
 }
 
-/** From the main loop: ends the burst window once BURST_MS old, writing its entry if it counted any. */
-export function failuresTick(log: AuditLog, nowMs: number, time: number, trusted: boolean): void {
-  if (log.bStart < 0 || nowMs - log.bStart < BURST_MS) return;
-  if (log.bCount > 0) {
-    const span = Math.floor((log.bLast - log.bFirst) / 1000);
-    logAppend(log, time - Math.floor((nowMs - log.bFirst) / 1000), trusted, LOG_FAILURES, log.bKinds, log.bReason, ((log.bCount << 16) | (span > 65535 ? 65535 : span)) >>> 0);
-  }
-  log.bStart = -1;
-  log.bCount = 0;
-  log.bClosed = nowMs;
+/**
+ * From the main loop: once the burst window is BURST_MS old, closes it and returns its entry's last
+ * four bytes (count u16 | span u16), or 0 when there is nothing to write. The caller then writes
+ * LOG_FAILURES with result `log.bk`, reason `log.br`, dated `log.bf` (uptime of the first failure).
+ */
+export function failuresDue(log: AuditLog, nowMs: number): number {
+  if (log.bs < 0 || nowMs - log.bs < BURST_MS) return 0;
+  const span = Math.floor((log.bl - log.bf) / 1000);
+  const due = log.bn > 0 ? ((log.bn << 16) | (span > 65535 ? 65535 : span)) >>> 0 : 0;
+  log.bs = -1;
+  log.bn = 0;
+  log.bc = nowMs;
+  return due;
 }

@@ -23,16 +23,16 @@ export interface Outputs {
   relayOnAt: number;
   relayLimit: number;
   relayTimer: number | undefined;
-  /** Uptime when the current continuous run started, and until when the relay rests after a capped run. */
-  relayRunAt: number;
-  relayRestUntil: number;
+  /** Uptime when the current continuous run started, and until when the relay rests after a capped run (short names: see firmware/auditlog.ts). */
+  run: number;
+  rest: number;
   driveOnAt: number;
   driveLimit: number;
   driveTimer: number | undefined;
 }
 
 export function outputsInit(relay: Output, drive: Output | undefined, timers: Timers, clock: Clock): Outputs {
-  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, relayTimer: undefined, relayRunAt: -1, relayRestUntil: 0, driveOnAt: -1, driveLimit: 0, driveTimer: undefined };
+  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, relayTimer: undefined, run: -1, rest: 0, driveOnAt: -1, driveLimit: 0, driveTimer: undefined };
   allOff(o);
   return o;
 }
@@ -45,19 +45,19 @@ export function outputsInit(relay: Output, drive: Output | undefined, timers: Ti
 export function relayOn(o: Outputs, ms: number): boolean {
   const now = o.clock.uptimeMs();
   o.timers.cancel(o.relayTimer);
-  if (o.relayOnAt < 0 && now < o.relayRestUntil) {
-    o.relayTimer = o.timers.after(o.relayRestUntil - now, () => { o.relayTimer = undefined; relayOn(o, ms); });
+  if (o.relayOnAt < 0 && now < o.rest) {
+    o.relayTimer = o.timers.after(o.rest - now, () => { o.relayTimer = undefined; relayOn(o, ms); });
     return false;
   }
   // Already capped: this run's end and rest are set (a re-trigger in its last seconds).
-  const wasCapped = now < o.relayRestUntil;
-  if (o.relayOnAt < 0) o.relayRunAt = now;
-  const left = o.relayRunAt + HARD_MAX_HOLD_MS - now;
+  const wasCapped = now < o.rest;
+  if (o.relayOnAt < 0) o.run = now;
+  const left = o.run + HARD_MAX_HOLD_MS - now;
   let limit = ms < HARD_MAX_HOLD_MS ? ms : HARD_MAX_HOLD_MS;
   const capped = left <= limit;
   if (capped) {
     limit = left > 0 ? left : 0;
-    o.relayRestUntil = now + limit + RELAY_REST_MS;
+    o.rest = now + limit + RELAY_REST_MS;
   }
   o.relayOnAt = now;
   o.relayLimit = limit;

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { type Core, coreStart, manageKey, request, setTime } from '../../firmware/core';
 import { isFailureEvent, logAppend, logOpen, logRead, type LogEntry } from '../../firmware/auditlog';
-import { BURST_MS, failBit, failureSeen, failuresTick } from '../../firmware/failures';
+import { BURST_MS, failBit, failureSeen, failuresDue } from '../../firmware/failures';
 import { ksLookup } from '../../firmware/keystore';
 import { PowerCut, fakeBoard, fakeFlash, nodeCrypto, type FakeBoard } from '../support/fake-ports';
 import { key } from '../support/keys';
@@ -168,9 +168,11 @@ describe('audit log under failures: bursts, a ring of their own, a write cap', (
         try {
           for (let i = 1; i <= 60; i++) {
             now += 61000;
+            // As firmware/core.ts does: the policy decides, the log writes.
             if (i % 3 === 0) { if (logAppend(log, now / 1000, false, C.LOG_GRANTED, 1, 0, i)) grants.push(i); }
-            else failureSeen(log, now, now / 1000, false, C.PERM_UNLOCK, C.R_BAD_MAC, 1);
-            failuresTick(log, now, now / 1000, false);
+            else if (failureSeen(log, now, C.R_BAD_MAC)) logAppend(log, now / 1000, false, C.LOG_DENIED, C.PERM_UNLOCK, C.R_BAD_MAC, 1);
+            const due = failuresDue(log, now);
+            if (due) logAppend(log, log.bf / 1000, false, C.LOG_FAILURES, log.bk, log.br, due);
           }
         } catch (e) {
           assert.ok(e instanceof PowerCut);
