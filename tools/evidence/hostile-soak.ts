@@ -71,6 +71,8 @@ export interface HostileOptions {
   engine?: 'vm' | 'espruino';
   attackEveryS?: number;
   ownerEveryMin?: number;
+  /** Called with each hour's figures as it ends (the CLI prints them, so a long run shows progress). */
+  onHour?: (h: HostileHour) => void;
 }
 
 export async function runHostileSoak(opts: HostileOptions): Promise<HostileReport> {
@@ -190,6 +192,7 @@ export async function runHostileSoak(opts: HostileOptions): Promise<HostileRepor
         const m = car.board.memory();
         hoursLog.push({ hour: hoursLog.length + 1, flashWrites: vm ? writes() - hourWrites : undefined, logEntries: logEntries - hourLog,
           failureEntries: failureEntries - hourFail, lockoutEntries: lockoutEntries - hourLockout, compactions: hourCompactions, usage: m ? m.usage - m.prelude - m.ballast : undefined });
+        if (opts.onHour) opts.onHour(hoursLog[hoursLog.length - 1]);
         hourStart += 3600000; hourWrites = writes(); hourLog = logEntries; hourFail = failureEntries; hourLockout = lockoutEntries; hourCompactions = 0;
       }
     }
@@ -213,7 +216,8 @@ export async function runHostileSoak(opts: HostileOptions): Promise<HostileRepor
 
 async function main(argv: string[]) {
   const engine = (argOf(argv, 'engine') || 'vm') as 'vm' | 'espruino';
-  const rep = await runHostileSoak({ hours: Number(argOf(argv, 'hours') || 24), seed: Number(argOf(argv, 'seed') || 1), board: argOf(argv, 'board'), engine });
+  const rep = await runHostileSoak({ hours: Number(argOf(argv, 'hours') || 24), seed: Number(argOf(argv, 'seed') || 1), board: argOf(argv, 'board'), engine,
+    onHour: (h) => console.log('hour ' + JSON.stringify(h)) });
   console.log(`hostile soak ${rep.board} (${rep.engine}): ${rep.hours} simulated hours in ${(rep.realMs / 1000).toFixed(1)} s real`);
   console.log('attempts ', JSON.stringify(rep.attempts));
   console.log('refusals ', JSON.stringify(rep.refusals));
