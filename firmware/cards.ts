@@ -13,7 +13,7 @@ import type { CardReader } from '../hal/ports';
 import type { BlockCipher } from './cmac';
 import * as C from './codes';
 import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';
-import { authenticateDesfire, type DesfireConfig } from './desfire';
+import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
 import { type KeyRecord, isActiveOwner, ksLookup } from './keystore';
 import { lockoutRemaining } from './lockout';
 import type { Site } from './site';
@@ -119,7 +119,12 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
           // Owner card + button held: the physical act that opens the phone-key enrolment window.
           openEnrolWindow(core, C.ROLE_DRIVER);
         } else {
-          request(core, id, perm, () => (ok ? C.R_OK : reason === 'card-removed' ? C.R_TIMEOUT : C.R_BAD_MAC));
+          // The board's own failure (its crypto threw) is an internal error, as on the phone
+          // path: request's `safely` turns it into R_ERROR, logged, counted against nobody.
+          request(core, id, perm, () => {
+            if (reason === INTERNAL) throw new Error('card ' + id + ': ' + reason);
+            return ok ? C.R_OK : reason === 'card-removed' ? C.R_TIMEOUT : C.R_BAD_MAC;
+          });
         }
       });
       done(cards);
@@ -145,8 +150,9 @@ function enrolCard(cards: Cards, id: number, uid: Uint8Array, sak: number, desfi
     return;
   }
   cards.busy = true;
-  authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok) => {
-    if (ok || !cards.personalise) { finish(C.KIND_CARD, ok, C.R_BAD_MAC); return; }
+  authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
+    // The board's own failure is not the card's: no personalisation attempt, logged as internal.
+    if (ok || !cards.personalise || reason === INTERNAL) { finish(C.KIND_CARD, ok, reason === INTERNAL ? C.R_ERROR : C.R_BAD_MAC); return; }
     cards.personalise(cards.cfg, cards.reader, uid, sak, (done2) => finish(C.KIND_CARD, done2, C.R_BAD_MAC));
   });
 }

@@ -56,6 +56,10 @@ export const LOG_OUTPUT_GUARD = 29;
 export const LOG_CONFIG = 30;
 export const LOG_INSECURE_CARD = 31;
 export const LOG_STORE_ERROR = 32;
+/** A burst of unproven failures, one entry (firmware/failures.ts; layout in firmware/auditlog.ts). */
+export const LOG_FAILURES = 33;
+/** The relay reached its continuous-on cap: forced off, then rests (firmware/outputs.ts). */
+export const LOG_RELAY_REST = 34;
 
 // Reasons
 export const R_OK = 0;

@@ -9,9 +9,10 @@
 import type { Ports } from '../hal/ports';
 import { ALL_PERMS, checkAccess } from './access';
 import { type AuditLog, logAppend, logOpen } from './auditlog';
+import { failureSeen, failuresDue } from './failures';
 import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_ENROL_TIMEOUT, EV_ERROR, EV_FAULT_RECOVER,
-  EV_LOCK, EV_RELOCK_TIMER, EV_UNLOCK, KIND_UID_CARD, LOG_CLOCK_SET, LOG_CONFIG, LOG_DENIED, LOG_DRIVE_ON, LOG_GRANTED,
-  LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_LOCKOUT, LOG_OUTPUT_GUARD, PERM_DRIVE, PERM_LOCK,
+  EV_LOCK, EV_RELOCK_TIMER, EV_UNLOCK, KIND_UID_CARD, LOG_CLOCK_SET, LOG_CONFIG, LOG_DENIED, LOG_DRIVE_ON, LOG_FAILURES, LOG_GRANTED,
+  LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_LOCKOUT, LOG_OUTPUT_GUARD, LOG_RELAY_REST, PERM_DRIVE, PERM_LOCK,
   PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_EXPIRED_COMMAND, R_IGNORED, R_LOCKED_OUT, R_REPLAY, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
   ROLE_DRIVER, ROLE_OWNER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
@@ -122,9 +123,9 @@ function nowSeconds(core: Core): number {
   return real >= 0 ? real : Math.floor(core.p.clock.uptimeMs() / 1000);
 }
 
-/** Writes one audit log entry; true once it is in flash. */
-export function audit(core: Core, event: number, result: number, reason: number, keyId: number): boolean {
-  return logAppend(core.log, nowSeconds(core), core.tc.trusted, event, result, reason, keyId);
+/** Writes one audit log entry; true once it is in flash. `agoMs`: what it records happened that long ago. */
+export function audit(core: Core, event: number, result: number, reason: number, keyId: number, agoMs?: number): boolean {
+  return logAppend(core.log, nowSeconds(core) - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
 }
 
 /** Feeds one event to the state machine, carries out its actions and logs the transition. */
@@ -159,7 +160,8 @@ export function dispatch(core: Core, event: number, reason: number, keyId: numbe
     led(core, 'blue', true);
   }
   if (actions & A_UNLOCK) {
-    relayOn(o, cfg.holdMs);
+    // Successive unlocks keep the relay on; past its continuous cap it is forced off and rests.
+    if (relayOn(o, cfg.holdMs)) audit(core, LOG_RELAY_REST, next, R_TIMEOUT, keyId);
     timers.cancel(core.relockTimer);
     core.relockTimer = timers.after(cfg.relockMs, () => { core.relockTimer = undefined; safely(core, () => dispatch(core, EV_RELOCK_TIMER, R_OK, 0)); });
   }
@@ -185,6 +187,8 @@ function tick(core: Core): void {
     if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
     if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
     clockTick(core.tc, core.reserve + 64);
+    const burst = failuresDue(core.log, core.p.clock.uptimeMs());
+    if (burst) audit(core, LOG_FAILURES, core.log.bk, core.log.br, burst, core.p.clock.uptimeMs() - core.log.bf);
     // Compact only here, with nothing pending: locked, relay off, no link (the SoftDevice may fail
     // flash operations while one is up), and after a quiet spell, unless the log itself is about
     // to run out of room (a busy board has no quiet spell, and a grant must be logged).
@@ -215,7 +219,8 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
   const proven = reason === R_OK;
   if (proven) reason = checkAccess(rec, perm, clockNow(core.tc), core.config.tzOffsetMin, core.config.insecureUidCards);
   if (reason !== R_OK) {
-    audit(core, LOG_DENIED, perm, reason, keyId);
+    // What proved nothing is counted into a burst, not written per attempt (firmware/failures.ts).
+    if (proven || failureSeen(core.log, nowMs, reason)) audit(core, LOG_DENIED, perm, reason, keyId);
     if (reason !== R_LOCKED_OUT) {
       // Not guessing, so not counted: a proven key outside its rights, or a correctly signed
       // command on a stale nonce. A replay proves nothing about who sent it: it counts board-wide

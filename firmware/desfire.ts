@@ -39,7 +39,12 @@ export interface DesfireConfig {
   random: Random;
 }
 
-/** Result: ok, or a reason ('not-desfire', 'no-application', 'auth-failed', 'protocol', 'card-removed', ...). */
+/**
+ * Result: ok, or a reason ('not-desfire', 'no-application', 'auth-failed', 'protocol', 'card-removed',
+ * ...). 'internal' is the board's own failure, not the card's: its crypto threw (a native AES
+ * error, or no memory for a result after the crypto port's retry).
+ */
+export const INTERNAL = 'internal';
 export type AuthCallback = (ok: boolean, reason: string, sessionKey?: Uint8Array) => void;
 
 /**
@@ -162,7 +167,9 @@ export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Ar
     key: key, step: 0, iv: new Uint8Array(0), ra: new Uint8Array(0), rb: new Uint8Array(0), kn: keyNo,
   };
   s.next = function (resp, err) {
-    try { onAnswer(s, resp, err); } catch (e) { finish(s, false, 'protocol'); }
+    // onAnswer checks every length and status before it computes, so what throws is the board's
+    // own crypto or RNG: never the card's fault.
+    try { onAnswer(s, resp, err); } catch (e) { finish(s, false, INTERNAL); }
   };
   send(s, 0x5a, aid);
 }
@@ -174,10 +181,12 @@ export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Ar
  * Calls cb exactly once; never throws.
  */
 export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uint8Array, sak: number, cb: AuthCallback): void {
-  let why = (sak & 0x20) === 0 ? 'not-desfire' : cfg.aid.length !== 3 || cfg.keyNo < 0 || cfg.keyNo > 13 ? 'config' : '';
+  const m = uid.length + cfg.aid.length + cfg.systemId.length;
+  let why = (sak & 0x20) === 0 ? 'not-desfire' : cfg.aid.length !== 3 || cfg.keyNo < 0 || cfg.keyNo > 13 || m < 1 || m > 31 ? 'config' : '';
   let key: Uint8Array | undefined;
   if (!why) {
-    try { key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId); } catch (e) { why = 'config'; }
+    // The lengths were checked above: a throw here is the board's crypto.
+    try { key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId); } catch (e) { why = INTERNAL; }
   }
   if (why || !key) {
     try { cb(false, why); } catch (e) { /* a caller's throw must not unwind into the reader */ }

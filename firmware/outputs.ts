@@ -3,9 +3,16 @@
  * bounded twice: by its own off-timer, and by outputsGuard(), which the main loop runs every
  * second and which forces off anything on longer than its limit (a timer that never fires cannot
  * leave the relay on). Nothing here turns an output on at boot.
+ *
+ * The relay is also bounded across successive unlocks: each one restarts its hold, but a run of
+ * continuous energising ends at HARD_MAX_HOLD_MS from its start whatever comes in meanwhile; then
+ * the relay rests RELAY_REST_MS, and an unlock during the rest energises it when the rest is over.
  */
 import type { Clock, Output, Timers } from '../hal/ports';
 import { HARD_MAX_DRIVE_MS, HARD_MAX_HOLD_MS } from './config';
+
+/** Off time forced after a run reached HARD_MAX_HOLD_MS of continuous energising. */
+export const RELAY_REST_MS = 5000;
 
 export interface Outputs {
   relay: Output;
@@ -16,24 +23,47 @@ export interface Outputs {
   relayOnAt: number;
   relayLimit: number;
   relayTimer: number | undefined;
+  /** Uptime when the current continuous run started, and until when the relay rests after a capped run (short names: see firmware/auditlog.ts). */
+  run: number;
+  rest: number;
   driveOnAt: number;
   driveLimit: number;
   driveTimer: number | undefined;
 }
 
 export function outputsInit(relay: Output, drive: Output | undefined, timers: Timers, clock: Clock): Outputs {
-  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, relayTimer: undefined, driveOnAt: -1, driveLimit: 0, driveTimer: undefined };
+  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, relayTimer: undefined, run: -1, rest: 0, driveOnAt: -1, driveLimit: 0, driveTimer: undefined };
   allOff(o);
   return o;
 }
 
-export function relayOn(o: Outputs, ms: number): void {
-  const limit = ms < HARD_MAX_HOLD_MS ? ms : HARD_MAX_HOLD_MS;
+/**
+ * Energises the relay for `ms` (at most HARD_MAX_HOLD_MS), continuing a run already on. True when
+ * this hold is the first to reach the run's cap: the relay goes off at the cap and then rests (the
+ * caller logs it once). During a rest it energises only when the rest is over (relayOff cancels that).
+ */
+export function relayOn(o: Outputs, ms: number): boolean {
+  const now = o.clock.uptimeMs();
   o.timers.cancel(o.relayTimer);
-  o.relayOnAt = o.clock.uptimeMs();
+  if (o.relayOnAt < 0 && now < o.rest) {
+    o.relayTimer = o.timers.after(o.rest - now, () => { o.relayTimer = undefined; relayOn(o, ms); });
+    return false;
+  }
+  // Already capped: this run's end and rest are set (a re-trigger in its last seconds).
+  const wasCapped = now < o.rest;
+  if (o.relayOnAt < 0) o.run = now;
+  const left = o.run + HARD_MAX_HOLD_MS - now;
+  let limit = ms < HARD_MAX_HOLD_MS ? ms : HARD_MAX_HOLD_MS;
+  const capped = left <= limit;
+  if (capped) {
+    limit = left > 0 ? left : 0;
+    o.rest = now + limit + RELAY_REST_MS;
+  }
+  o.relayOnAt = now;
   o.relayLimit = limit;
   o.relay.set(true);
   o.relayTimer = o.timers.after(limit, () => { o.relayTimer = undefined; relayOff(o); });
+  return capped && !wasCapped;
 }
 
 export function relayOff(o: Outputs): void {

@@ -7,6 +7,7 @@
  */
 import * as C from '../firmware/codes';
 import type { LogEntry } from '../firmware/auditlog';
+import { failBit } from '../firmware/failures';
 
 /** Words that read as capitals: R_BAD_MAC is "bad MAC". */
 const ACRONYMS = /\b(mac|uid|nfc|usb)\b/g;
@@ -61,14 +62,30 @@ const RESULT_AS: Record<number, (result: number) => string> = {
   [C.LOG_INSECURE_CARD]: inParens(asked),
   [C.LOG_OUTPUT_GUARD]: toState,
   [C.LOG_DRIVE_ON]: toState,
+  [C.LOG_RELAY_REST]: toState,
   [C.LOG_LOCKOUT]: (r) => ' (' + r + ' min)',
   [C.LOG_KEY_ADDED]: (r) => (r === 255 ? '' : ' (' + roleName(r) + ')'),
   [C.LOG_KEY_CHANGED]: (r) => (r === 255 ? '' : ' (' + roleName(r) + ')'),
   [C.LOG_KEY_REVOKED]: (r) => (r === 255 ? '' : ' (' + roleName(r) + ')'),
 };
 
+/**
+ * A burst of unproven failures (event LOG_FAILURES; layout in firmware/auditlog.ts): how many, over
+ * how many seconds from the entry's time, and which reasons (from the reasons-seen bits).
+ */
+export function burstOf(e: LogEntry): { count: number; span: number; reasons: string[] } {
+  const reasons: string[] = [];
+  for (let r = 0; r < 64; r++) { const bit = failBit(r); if (bit !== 128 && e.result & bit) reasons.push(reasonName(r)); }
+  if (e.result & 128) reasons.push('other');
+  return { count: e.keyId >>> 16, span: e.keyId & 0xffff, reasons };
+}
+
 /** One line for an audit log entry, without its time; `keyName` turns key ids into names. */
 export function describeEntry(e: LogEntry, keyName: (id: number) => string = (id) => '#' + id): string {
+  if (e.event === C.LOG_FAILURES) {
+    const b = burstOf(e);
+    return `failures: ${b.count} unproven attempt${b.count === 1 ? '' : 's'} over ${b.span} s (${b.reasons.join(', ')}), last: ${reasonName(e.reason)}`;
+  }
   let text = eventName(e.event);
   const result = RESULT_AS[e.event] || (isStateEvent(e.event) ? toState : undefined);
   if (result) text += result(e.result);

@@ -118,9 +118,11 @@ export interface SimBoard {
    * A fragmented heap: every native crypto result (SHA-256, AES) finds no contiguous free block,
    * prints "ERROR: Not enough memory for result" and returns undefined, as the real interpreter
    * does near the top of its memory, until the firmware calls E.defrag() ('until-defrag') or until
-   * the next boot ('always'). VM engine only: in the real interpreter its allocator decides.
+   * the next boot ('always'). With `spare`, that many native results still find room first
+   * (memory running out partway through, e.g. after a card's id but before its AES).
+   * VM engine only: in the real interpreter its allocator decides.
    */
-  fragmentHeap(how: false | 'until-defrag' | 'always'): void;
+  fragmentHeap(how: false | 'until-defrag' | 'always', spare?: number): void;
   /** Reset button: a fresh VM over the same flash; all outputs low. */
   reset(): void;
   /** Pulls the power now. */
@@ -477,7 +479,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     listen: (l) => { listeners.push(l); return () => { const i = listeners.indexOf(l); if (i >= 0) listeners.splice(i, 1); }; },
     get echo() { return echo; },
     reset: () => { wdt.stop(); boot('reset'); },
-    fragmentHeap: (how) => { heap.fragmented = how; },
+    fragmentHeap: (how, spare = 0) => { heap.fragmented = how; heap.spare = spare; },
     powerCut: cut,
     powerOn: () => { wdt.stop(); boot('power on'); },
   };

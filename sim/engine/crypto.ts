@@ -13,7 +13,11 @@ import type { Heap } from './globals';
 export const NO_ROOM = 'ERROR: Not enough memory for result';
 
 export function cryptoModule(realm: Realm, hasAes: boolean, printError: (line: string) => void, heap: Heap = { fragmented: false }): object {
-  const room = () => { if (heap.fragmented) printError(NO_ROOM); return !heap.fragmented; };
+  const room = () => {
+    if (heap.fragmented && heap.spare) { heap.spare--; return true; }
+    if (heap.fragmented) printError(NO_ROOM);
+    return !heap.fragmented;
+  };
   const hash = (algo: string) => (data: unknown) => (room() ? realm.arrayBuffer(nodeCrypto.createHash(algo).update(toBytes(data)).digest()) : undefined);
   const mod: Record<string, unknown> = { SHA1: hash('sha1'), SHA256: hash('sha256') };
   if (hasAes) {

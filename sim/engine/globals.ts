@@ -81,7 +81,11 @@ export interface Host {
   heap: Heap;
 }
 
-export interface Heap { fragmented: false | 'until-defrag' | 'always' }
+export interface Heap {
+  fragmented: false | 'until-defrag' | 'always';
+  /** Native results that still find room before the fragmentation bites (memory running out partway through a task). */
+  spare?: number;
+}
 
 export function pinLevel(pins: PinState, pin: number): number {
   if (pins.input[pin] !== undefined) return pins.input[pin];

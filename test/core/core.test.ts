@@ -309,7 +309,8 @@ describe('access core', () => {
       const seen: number[] = [];
       logRead(logOpen(flash, nodeCrypto(), 3, 8), 0, 1000, (e) => seen.push(e.keyId));
       assert.equal(seen[seen.length - 1], 100);
-      assert.ok(seen.length >= 16 && seen.length <= 24);
+      // The main ring is 2 of the 3 segments (the third is the failure ring's): 8 to 16 entries.
+      assert.ok(seen.length >= 8 && seen.length <= 16, String(seen.length));
       assert.deepEqual(seen, seen.slice().sort((a, b) => a - b), 'oldest first, in order');
     });
 

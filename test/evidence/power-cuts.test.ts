@@ -76,9 +76,10 @@ function enrolAndUnlock(car: SimCar): boolean {
   return car.phone(p.key).unlock().status === C.R_OK;
 }
 
-function logState(car: SimCar): { seg: number; slot: number } {
+/** The main ring's segment and slot (failures have their own ring: firmware/auditlog.ts). */
+function logState(car: SimCar): { seg: number; slot: number; segments: number } {
   const l = logOpen(flashOf(car.board), hostCrypto, car.config.logSegments, car.config.logPerSegment);
-  return { seg: l.seg, slot: l.slot };
+  return { seg: l.main.seg, slot: l.main.slot, segments: l.main.segs };
 }
 
 /** STATUS from the owner: exactly one audit log append (GRANTED). */
@@ -255,7 +256,7 @@ describe('evidence: a power cut at every flash write of every update path (throu
       assert.ok(writes > 0, 'the update writes to flash');
       assert.deepEqual(ref.board.uncaught, []);
       if (u.state(ref) !== '' || oldState !== '') assert.notEqual(newState, oldState, 'the update changes the data');
-      const keepWindow = (ref.config.logSegments - 1) * ref.config.logPerSegment;
+      const keepWindow = (logState(ref).segments - 1) * ref.config.logPerSegment; // what the main ring keeps through a rotation
 
       for (let n = 1; n <= writes; n++) {
         for (const keep of KEEPS) {

@@ -24,7 +24,8 @@ const oneGen = (data: number) => fileCost(GEN_HEADER + data);
 export function storageBudget(board: BoardConfig, bundleBytes: number) {
   const code = fileCost(bundleBytes); // .bootcde
   const keys = oneGen(board.keyCapacity * RECORD_SIZE);
-  const log = board.logSegments * fileCost(board.logPerSegment * ENTRY_SIZE);
+  // The main ring (all segments but one) and the failure ring (two half segments): firmware/auditlog.ts.
+  const log = Math.max(2, board.logSegments - 1) * fileCost(board.logPerSegment * ENTRY_SIZE) + 2 * fileCost((board.logPerSegment >> 1) * ENTRY_SIZE);
   const small = oneGen(SITE_BYTES) + oneGen(JSON.stringify(DEFAULTS).length + 40) + oneGen(4) + oneGen(9 * 12); // site, config, clock, lockout
   const reserve = storageReserve(board);
   const left = board.storageBytes - code - keys - log - small - reserve;

@@ -136,3 +136,4 @@ export function collector(max = 4096): (packet: Uint8Array) => Uint8Array | unde
   const r = createReassembler(max);
   return (p) => r.push(p).message;
 }
+
