@@ -20,6 +20,7 @@ import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } fro
 import { type Site, keySecret } from './site';
 import { type Cards, expectCard } from './cards';
 import { clockNow } from './trusted-clock';
+import { type LinkGuard, guardConnect, guardDisconnect, guardDrop, guardFailure, guardMessage, guardProof, guardStart } from './linkguard';
 
 // Message types
 export const M_HELLO = 0x01;
@@ -61,13 +62,16 @@ export interface PhoneKey {
   /** The nonce answered last, to tell a replay from a forgery. */
   spent: Uint8Array | undefined;
   cards: Cards | undefined;
+  /** What an unproven peer costs (firmware/linkguard.ts). */
+  guard: LinkGuard;
 }
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
-  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards };
+  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards,
+    guard: guardStart(core.p.timers, core.p.clock, () => radio.disconnect(), () => core.state === C.S_ENROLLING) };
   radio.start(
-    () => { pk.reasm.reset(); sendChallenge(pk); },
-    () => { pk.reasm.reset(); pk.nonce = undefined; },
+    (addr) => { pk.reasm.reset(); pk.nonce = undefined; if (guardConnect(pk.guard, addr || '')) sendChallenge(pk); },
+    () => { guardDisconnect(pk.guard); pk.reasm.reset(); pk.nonce = undefined; },
     (packet) => onPacket(pk, packet),
   );
   return pk;
@@ -100,10 +104,11 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     const r = pk.reasm.push(packet);
     msg = r.message;
     if (!msg) return;
+    guardMessage(pk.guard);
     if (msg[0] === M_HELLO) sendChallenge(pk);
     else if (msg[0] === M_COMMAND) onCommand(pk, msg);
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
-    else refuse(pk, C.R_BAD_INPUT, 0);
+    else unproven(pk, C.R_BAD_INPUT);
   } catch (e) {
     pk.core.p.console.log('phonekey: ' + e);
     try { refuse(pk, C.R_ERROR, 0); } catch (e2) { /* radio gone */ }
@@ -132,13 +137,32 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
 }
 
 /**
+ * An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): the answer may be
+ * held back while the board-wide budget is spent, and the link dropped after it.
+ */
+function unproven(pk: PhoneKey, reason: number): void {
+  const g = pk.guard, r = guardFailure(g), link = g.link;
+  const delay = r < 0 ? -1 - r : r;
+  if (delay > 0) {
+    pk.core.p.timers.after(delay, () => {
+      if (!g.up || g.link !== link) return;
+      refuse(pk, reason, 0);
+      if (r < 0) guardDrop(g, link);
+    });
+    return;
+  }
+  refuse(pk, reason, 0);
+  if (r < 0) guardDrop(g, link);
+}
+
+/**
  * COMMAND: type | key id u32 | op u8 | valid ms u16 | args | tag 16. The proof is checked (and an
  * unlock, lock or drive-enable done) in `prove`, whose locals are gone before an owner's command
  * runs: that command may rewrite the key table, the deepest call chain the firmware has.
  */
 function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const nonce = pk.nonce;
-  if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { refuse(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND, 0); return; }
+  if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { unproven(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND); return; }
   const op = msg[5];
   const proof = prove(pk, msg, nonce, op);
   if (!proof) return;
@@ -178,14 +202,21 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
   const perm = op === OP_UNLOCK ? C.PERM_UNLOCK : op === OP_LOCK ? C.PERM_LOCK : op === OP_DRIVE ? C.PERM_DRIVE
     : op === OP_STATUS ? 0 : C.PERM_MANAGE;
   const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
+  if (reason === C.R_UNKNOWN_KEY) {
+    // The same work as a key that exists (its secret, the MAC over this nonce and the spent one),
+    // so neither the answer nor its time tells which ids exist. Nothing it finds counts.
+    verify({ id: keyId, salt: 0 } as KeyRecord);
+    secret = undefined;
+  }
   if (!secret) {
-    // Nothing proven: say only that, with the next nonce and (if locked out) when to retry. An
-    // internal error (the board could not check, e.g. no memory for a digest) is said as such: it
-    // is not the peer's fault, and known and unknown keys meet it alike.
-    if (reason === C.R_UNKNOWN_KEY) macOf(pk, keySecret(core.p.crypto, pk.site, keyId, 0), DOMAIN_COMMAND, nonce, body); // same work as a known key
-    refuse(pk, reason === C.R_LOCKED_OUT || reason === C.R_ERROR ? reason : C.R_BAD_MAC, reason === C.R_LOCKED_OUT ? 30 : 0);
+    // Nothing proven: say only that, with the next nonce. An internal error (the board could not
+    // check, e.g. no memory for a digest) is said as such: it is not the peer's fault, and known
+    // and unknown keys meet it alike, and it costs the link nothing. Retry at once (0 s): no
+    // lockout exists; an unproven attempt costs only its link.
+    if (reason === C.R_ERROR) refuse(pk, reason, 0); else unproven(pk, C.R_BAD_MAC);
     return undefined;
   }
+  guardProof(pk.guard);
   return { reason, secret };
 }
 
@@ -303,14 +334,15 @@ function newKeyId(pk: PhoneKey): number {
  */
 function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const core = pk.core;
-  if (core.state !== C.S_ENROLLING) { refuse(pk, C.R_NO_WINDOW, 0); return; }
-  if (!pk.radio.linkEncrypted()) { refuse(pk, C.R_NOT_PERMITTED, 0); return; }
+  if (core.state !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
+  if (!pk.radio.linkEncrypted()) { unproven(pk, C.R_NOT_PERMITTED); return; }
   let label = '';
   for (let i = 1; i < msg.length && i < 7; i++) if (msg[i] >= 32 && msg[i] < 127) label += String.fromCharCode(msg[i]);
   const rec: KeyRecord = { id: newKeyId(pk), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: C.PERM_UNLOCK | C.PERM_LOCK | C.PERM_DRIVE,
     weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label };
   const reason = enrolKey(core, rec); // the window sets the role
   if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
+  guardProof(pk.guard);
   const out = new Uint8Array(22);
   out[0] = M_ENROLLED;
   out[1] = C.R_OK;

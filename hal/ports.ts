@@ -102,7 +102,8 @@ export interface I2CBus {
  * notify characteristic (board -> phone). Packets are at most payloadSize() bytes.
  */
 export interface Radio {
-  start(onConnect: () => void, onDisconnect: () => void, onPacket: (packet: Uint8Array) => void): void;
+  /** onConnect gets the central's address as Espruino's NRF.on('connect', addr) gives it. */
+  start(onConnect: (addr: string) => void, onDisconnect: () => void, onPacket: (packet: Uint8Array) => void): void;
   send(packet: Uint8Array): void;
   /** Bytes per packet: 20 by default, more once the phone negotiated a larger MTU. */
   payloadSize(): number;

@@ -37,7 +37,7 @@ function level(pin: number | undefined): number | null {
 }
 
 export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin: number | undefined): Radio {
-  let onConnect: () => void = () => {}, onDisconnect: () => void = () => {}, onPacket: (p: Uint8Array) => void = () => {};
+  let onConnect: (addr: string) => void = () => {}, onDisconnect: () => void = () => {}, onPacket: (p: Uint8Array) => void = () => {};
   let active = false;
   let out: string[] = [];
   const edges: number[] = [];
@@ -46,7 +46,7 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
     setWatch((e) => { edges.push(e.time, e.state ? 1 : 0); if (edges.length > 400) edges.splice(0, 2); }, contactPin, { repeat: true, edge: 'both' });
   }
   global.CKB = {
-    open: () => { active = true; out = []; onConnect(); return JSON.stringify(out); },
+    open: () => { active = true; out = []; onConnect('bench'); return JSON.stringify(out); },
     send: (message: string) => {
       out = [];
       const parts = fragment(unhex(message), 244);
@@ -61,7 +61,7 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
   return {
     start: (c, d, p) => {
       onConnect = c; onDisconnect = d; onPacket = p;
-      inner.start(() => { active = false; c(); }, d, p);
+      inner.start((addr) => { active = false; c(addr); }, d, p);
     },
     send: (packet) => { if (active) out.push(toHex(packet)); else inner.send(packet); },
     payloadSize: () => (active ? 244 : inner.payloadSize()),

@@ -13,7 +13,7 @@ import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
 // longer than MTU - 3: the longest it wrote on this connection is a safe size for our answers.
 let payload = 20;
 let dev = false;
-let handlers: { connect: () => void; disconnect: () => void; packet: (p: Uint8Array) => void } | undefined;
+let handlers: { connect: (addr: string) => void; disconnect: () => void; packet: (p: Uint8Array) => void } | undefined;
 
 function received(evt: { data: ArrayBuffer }): void {
   const p = new Uint8Array(evt.data);
@@ -21,9 +21,9 @@ function received(evt: { data: ArrayBuffer }): void {
   if (handlers) handlers.packet(p);
 }
 
-function connected(): void {
+function connected(addr: string): void {
   payload = 20;
-  if (handlers) handlers.connect();
+  if (handlers) handlers.connect(addr);
 }
 
 function disconnected(): void {

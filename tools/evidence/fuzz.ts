@@ -154,8 +154,6 @@ interface RadioRig {
   resets: number;
 }
 
-/** Settings a car can be provisioned with: short lockouts, so a fuzz run is not one long lockout. */
-const SHORT_LOCKOUT = { lockoutThreshold: 20, lockoutBaseMs: 1000, lockoutMaxMs: 10000 };
 
 function provisionConfig(car: SimCar, changes: Partial<Config>): void {
   const flash = flashOf(car.board);
@@ -219,7 +217,7 @@ function finalCheck(g: RadioRig, v: string[], stats: Record<string, number>): vo
 export async function fuzzRadio(mode: 'frames' | 'commands', cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ (mode === 'frames' ? 0xf7 : 0xc0));
-  const g = await radioRig(seed, 'puckjs', SHORT_LOCKOUT);
+  const g = await radioRig(seed, 'puckjs');
   const car = g.car;
   const v: string[] = [];
   const stats: Record<string, number> = { packets: 0, messages: 0, answers: 0, legit: 0, privileged: 0, faults: 0, refused: 0, responses: 0 };
@@ -307,7 +305,6 @@ export function configProblems(c: any, limits = configLimits()): string[] {
   if (c && c.holdMs > HARD_MAX_HOLD_MS) out.push('holdMs above the hard maximum');
   if (c && c.driveMs > HARD_MAX_DRIVE_MS) out.push('driveMs above the hard maximum');
   if (c && c.relockMs < c.holdMs) out.push('relockMs < holdMs');
-  if (c && c.lockoutMaxMs < c.lockoutBaseMs) out.push('lockoutMaxMs < lockoutBaseMs');
   return out;
 }
 
@@ -617,10 +614,6 @@ export async function fuzzCards(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0xca4d);
   const car = await createCar({ board: 'puckjs-nfc', demo: true, seed });
-  // Provisioned like a car whose owner chose short lockouts, so failed taps do not hide later ones.
-  saveConfig(flashOf(car.board), hostCrypto, loadConfig(flashOf(car.board), hostCrypto).gen,
-    sanitizeConfig({ ...DEFAULTS, lockoutThreshold: 20, lockoutBaseMs: 1000, lockoutMaxMs: 10000 }));
-  car.reset();
   const g: RadioRig = { car, phone: car.phone(car.keys.owner), out: watchOutputs(car), log: logMirror(car), resets: car.board.resets.length };
   const v: string[] = [];
   const stats: Record<string, number> = { taps: 0, intactGenuine: 0, unlocks: 0, privileged: 0, faults: 0, legit: 0 };
