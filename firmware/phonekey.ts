@@ -7,7 +7,7 @@
  * answer carries the next one, so a failure resyncs in one round trip. Answers to a proven key are
  * MACed too; a peer that proved nothing learns only "unauthenticated" (never whether a key id
  * exists). A new key's secret leaves the board only wrapped under the owner's key, or — for the
- * one key the enrolment window admits — over an encrypted link.
+ * one key the enrolment window admits — over a link paired with the board's setup code.
  */
 import type { Radio } from '../hal/ports';
 import { concat, equalConstantTime, readU16, readU32, writeU16, writeU32 } from './bytes';
@@ -69,6 +69,7 @@ export interface PhoneKey {
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
   const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards,
     guard: guardStart(core.p.timers, core.p.clock, () => radio.disconnect(), () => core.state === C.S_ENROLLING) };
+  radio.protect(site.setupCode);
   radio.start(
     (addr) => { pk.reasm.reset(); pk.nonce = undefined; if (guardConnect(pk.guard, addr || '')) sendChallenge(pk); },
     () => { guardDisconnect(pk.guard); pk.reasm.reset(); pk.nonce = undefined; },
@@ -329,13 +330,14 @@ function newKeyId(pk: PhoneKey): number {
 
 /**
  * ENROL: type | label 6. Admitted only while the enrolment window is open (a physical act at the
- * board opened it) and only over an encrypted link: the answer carries the new key's secret.
+ * board opened it) and only over a link paired with the board's setup code (encrypted, MITM
+ * protected): the answer carries the new key's secret.
  * ENROLLED: type | status | key id u32 | secret 16.
  */
 function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const core = pk.core;
   if (core.state !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
-  if (!pk.radio.linkEncrypted()) { unproven(pk, C.R_NOT_PERMITTED); return; }
+  if (!pk.radio.linkProtected()) { unproven(pk, C.R_NOT_PERMITTED); return; }
   let label = '';
   for (let i = 1; i < msg.length && i < 7; i++) if (msg[i] >= 32 && msg[i] < 127) label += String.fromCharCode(msg[i]);
   const rec: KeyRecord = { id: newKeyId(pk), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: C.PERM_UNLOCK | C.PERM_LOCK | C.PERM_DRIVE,

@@ -7,6 +7,11 @@
  * Phone key secret = first 16 bytes of HMAC-SHA256(siteSecret, 'CK1K' | id u32 | salt u32): the
  * table holds no secrets itself, and a provisioning tool holding the site file can issue keys.
  * Anyone holding the board can read its flash (docs/THREAT-MODEL.md): these secrets included.
+ *
+ * The setup code: 6 digits made when the site is provisioned (kept in the site file, printed for a
+ * label), the static passkey a phone types to pair with MITM protection, which enrolment needs
+ * (docs/THREAT-MODEL.md). Stored after the secrets; a site written without one (earlier tools, or
+ * generated at first boot) has none, and then no link is MITM-protected: no enrolment over the air.
  */
 import type { Crypto, FlashStorage, Random } from '../hal/ports';
 import { writeU32 } from './bytes';
@@ -15,11 +20,21 @@ import { hmacSha256 } from './hmac';
 
 const SITE_FILE = 'ck.site.';
 export const SITE_BYTES = 48;
+export const SETUP_CODE_DIGITS = 6;
 
 export interface Site {
   secret: Uint8Array;
   cardMaster: Uint8Array;
+  /** Six ASCII digits, or '' when the site has none. */
+  setupCode: string;
   gen: Generation | undefined;
+}
+
+/** True for exactly six ASCII digits. */
+export function validSetupCode(c: string): boolean {
+  if (c.length !== SETUP_CODE_DIGITS) return false;
+  for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) < 48 || c.charCodeAt(i) > 57) return false;
+  return true;
 }
 
 function bytesOf(s: string, from: number, n: number): Uint8Array {
@@ -36,18 +51,19 @@ function strOf(b: Uint8Array): string {
 
 export function siteLoad(storage: FlashStorage, crypto: Crypto, random: Random): Site {
   const gen = genLoad(storage, crypto, SITE_FILE);
-  if (gen && gen.length === SITE_BYTES) {
+  if (gen && (gen.length === SITE_BYTES || gen.length === SITE_BYTES + SETUP_CODE_DIGITS)) {
     const s = genData(storage, gen);
-    return { secret: bytesOf(s, 0, 32), cardMaster: bytesOf(s, 32, 16), gen };
+    const code = s.substr(SITE_BYTES, SETUP_CODE_DIGITS);
+    return { secret: bytesOf(s, 0, 32), cardMaster: bytesOf(s, 32, 16), setupCode: validSetupCode(code) ? code : '', gen };
   }
-  const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), gen: undefined };
+  const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), setupCode: '', gen: undefined };
   siteSave(storage, crypto, site);
   return site;
 }
 
 /** Replaces the site secrets (USB provisioning only). */
 export function siteSave(storage: FlashStorage, crypto: Crypto, site: Site): boolean {
-  const gen = genWriteSmall(storage, crypto, SITE_FILE, site.gen, strOf(site.secret) + strOf(site.cardMaster));
+  const gen = genWriteSmall(storage, crypto, SITE_FILE, site.gen, strOf(site.secret) + strOf(site.cardMaster) + (validSetupCode(site.setupCode) ? site.setupCode : ''));
   if (gen) site.gen = gen;
   return !!gen;
 }

@@ -71,7 +71,8 @@ export interface SimCar {
   holdButton(ms: number): void;
   /** Puts a card on the reader for `ms` (default 1500), then takes it away. */
   tap(card: SimCard, ms?: number): void;
-  phone(key?: PhoneKeyFile): SimPhone;
+  /** A phone (its own central, with its own address) holding `key`; see PhoneOptions for its timing. */
+  phone(key?: PhoneKeyFile, opts?: PhoneOptions): SimPhone;
   auditLog(fromSeq?: number): LogEntry[];
   powerCut(): void;
   powerOn(): void;
@@ -135,7 +136,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
       pn532.card = undefined;
       board.clock.advance(600);
     },
-    phone: (key) => simPhone(car, key),
+    phone: (key, popts) => simPhone(car, key, popts),
     auditLog: (fromSeq = 0) => {
       const out: LogEntry[] = [];
       logRead(logOpen(flashOf(board), hostCrypto, config.logSegments, config.logPerSegment), fromSeq, 100000, (e) => out.push(e));
@@ -175,13 +176,28 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   return car;
 }
 
+/** How a simulated phone behaves on the air (defaults: an app with a cached GATT table). */
+export interface PhoneOptions {
+  /** Ms from getting the link to its first write: GATT discovery and subscribing (default 0). */
+  setupMs?: number;
+  /** How long it keeps trying to get the link and an answer before it gives up (default 30 s, Android's GATT connect timeout). */
+  timeoutMs?: number;
+  /** Its radio address (default a new one per phone). */
+  address?: string;
+}
+
 export interface SimPhone {
   key: PhoneKeyFile | undefined;
   connected(): boolean;
   connect(): Answer;
   disconnect(): void;
-  /** Pairs the link (LE Secure Connections): needed to enrol through the window. */
-  pair(): void;
+  /**
+   * Pairs the link, typing `passkey` when the board asks for one (default: the board's setup code,
+   * as read from its label). Returns the security level reached (1 when pairing failed).
+   */
+  pair(passkey?: string): number;
+  /** Virtual ms from the start of the last run() or connect() until it had its answer (or link). */
+  lastMs: number;
   /** Runs one operation in one round trip (connecting first if needed). */
   run(op: number, args?: Uint8Array): Answer;
   unlock(): Answer;
@@ -200,18 +216,28 @@ export interface SimPhone {
   nonce: Uint8Array | undefined;
 }
 
-/** Which phone holds the (single) radio connection of each board: a phone whose link was taken over reconnects. */
-const linkHolder = new WeakMap<object, SimPhone>();
+let phoneCount = 0;
 
-function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
+/**
+ * A phone as a real one behaves: it asks its central to connect and waits for the board's link
+ * (losing races to whoever wins them), needs `setupMs` before its first write, and when its link
+ * is dropped or no answer comes it connects again and retries, until `timeoutMs`. A phone the
+ * user stops using (another phone of ours needs the car) leaves the link.
+ */
+function simPhone(car: SimCar, key?: PhoneKeyFile, opts: PhoneOptions = {}): SimPhone {
   const nrf = car.board.nrf;
-  const mine = () => nrf.connected && linkHolder.get(nrf) === phone;
+  const central = nrf.central(opts.address || 'phone-' + (++phoneCount) + ' random');
+  const timeoutMs = opts.timeoutMs ?? 30000;
+  const setupMs = opts.setupMs ?? 0;
+  const mine = () => central.connected;
   const collect = collector();
   let inbox: Uint8Array[] = [];
   let lastSent: Uint8Array | undefined;
-  nrf.subscribe((n) => { if (n.characteristic === TX_UUID) { const m = collect(n.data); if (m) inbox.push(m); } });
-  const take = (sentNonce?: Uint8Array): Answer | undefined => {
+  nrf.subscribe((n) => { if (n.characteristic === TX_UUID && mine()) { const m = collect(n.data); if (m) inbox.push(m); } });
+  /** Waits for an answer: at once, or held back (the board may answer late), while the link lasts. */
+  const take = (sentNonce?: Uint8Array, waitMs = 2000): Answer | undefined => {
     car.board.clock.advance(1);
+    for (let waited = 0; !inbox.length && waited < waitMs && mine(); waited += 10) car.board.clock.advance(10);
     const m = inbox.shift();
     if (!m) return undefined;
     const a = parseAnswer(nodeMac, phone.key, m, sentNonce);
@@ -221,31 +247,62 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
   const send = (msg: Uint8Array) => {
     for (const p of packets(msg, nrf.state.mtu - 3)) nrf.write(SERVICE_UUID, RX_UUID, p);
   };
+  /** Gets the link (racing any other central for it) by `deadline`; false if it never came. */
+  const link = (deadline: number): boolean => {
+    const holder = nrf.holder();
+    // Another phone of ours: its user is done with the car (the old single-phone behaviour).
+    if (nrf.connected && !mine() && (!holder || !holder.hostile)) nrf.disconnect();
+    inbox = [];
+    phone.nonce = undefined;
+    central.initiate();
+    while (!mine() && car.board.clock.now() < deadline) car.board.clock.advance(5);
+    if (!mine()) { central.cancel(); return false; }
+    if (setupMs) car.board.clock.advance(setupMs);
+    return mine();
+  };
+  const connectBy = (deadline: number): Answer | undefined => {
+    while (car.board.clock.now() < deadline) {
+      if (!link(deadline)) return undefined;
+      const a = take();
+      if (a && a.type === 'challenge') return a;
+      // Dropped at once, or no challenge: try again, as an app does.
+    }
+    return undefined;
+  };
   const phone: SimPhone = {
-    key, nonce: undefined,
+    key, nonce: undefined, lastMs: 0,
     connected: () => mine(),
     connect: () => {
-      if (nrf.connected) nrf.disconnect();
-      inbox = [];
-      nrf.connect();
-      linkHolder.set(nrf, phone);
-      const a = take();
-      if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge on connect');
+      const t0 = car.board.clock.now();
+      if (mine()) central.disconnect();
+      const a = connectBy(t0 + timeoutMs);
+      phone.lastMs = car.board.clock.now() - t0;
+      if (!a) throw new Error('the board sent no challenge on connect');
       return a;
     },
-    disconnect: () => nrf.disconnect(),
-    pair: () => nrf.pair(),
+    disconnect: () => central.disconnect(),
+    pair: (passkey) => nrf.pair(passkey === undefined ? car.site.setupCode : passkey),
     run: (op, args) => {
       if (!phone.key) throw new Error('this phone holds no key');
-      if (!mine() || !phone.nonce) phone.connect();
-      for (let attempt = 0; ; attempt++) {
+      const t0 = car.board.clock.now(), deadline = t0 + timeoutMs;
+      let resynced = false;
+      for (;;) {
+        if (!mine() || !phone.nonce) {
+          if (!connectBy(deadline)) throw new Error('no answer from the board');
+        }
         const nonce = phone.nonce!;
         lastSent = nonce;
-        send(command(nodeMac, phone.key, nonce, op, args));
+        try { send(command(nodeMac, phone.key, nonce, op, args)); } catch (e) { if (mine()) throw e; continue; }
         const a = take(nonce);
-        if (!a) throw new Error('no answer from the board');
+        if (!a) {
+          // Dropped before the answer, or none came: a real app connects again and retries.
+          if (car.board.clock.now() >= deadline) throw new Error('no answer from the board');
+          if (mine()) central.disconnect();
+          continue;
+        }
         // A nonce that went stale while we were idle: resync with the fresh one, once, as a phone app does.
-        if (a.status === C.R_EXPIRED_COMMAND && attempt === 0) continue;
+        if (a.status === C.R_EXPIRED_COMMAND && !resynced) { resynced = true; continue; }
+        phone.lastMs = car.board.clock.now() - t0;
         return a;
       }
     },

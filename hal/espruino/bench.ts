@@ -66,7 +66,8 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
     send: (packet) => { if (active) out.push(toHex(packet)); else inner.send(packet); },
     payloadSize: () => (active ? 244 : inner.payloadSize()),
     // The bench link is a wire on the desk, not the air.
-    linkEncrypted: () => active || inner.linkEncrypted(),
+    linkProtected: () => active || inner.linkProtected(),
+    protect: (passkey) => inner.protect(passkey),
     disconnect: () => { if (active) { active = false; onDisconnect(); } else inner.disconnect(); },
   };
 }

@@ -233,7 +233,7 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
   const log: LogLine[] = [];
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
-  const nrf = createNrf(radioAddress(seed), () => clock.now);
+  const nrf = createNrf(radioAddress(seed), () => clock.now, (ms, fn) => { clk.addHostTimer(clock, ms, fn); });
   let dead = false;
   let session: Session = { alive: false, handlers: {}, watches: [], i2cReady: false };
   let sandbox: Sandbox | undefined;
@@ -353,7 +353,9 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     dead = true;
     sim('power cut');
     wdt.stop();
+    const had = nrf.state.peer;
     nrf.state.peer = undefined;
+    if (had && nrf.state.dropped) nrf.state.dropped(); // the central hears its link end
     stopSession(session, sandbox ? sandbox.realm.error('power cut') : new Error('power cut'));
   }
 

@@ -3,6 +3,22 @@
  * board side, and a test central on the host side (connect, write a characteristic, capture
  * notifications, disconnect, MTU). Services and the connection die with each boot.
  * Notifications carry at most MTU-3 bytes (23 by default, so 20), as a central receives them.
+ *
+ * Connections (as a peripheral on Espruino's nRF5x port): one central at a time. Several centrals
+ * may be trying to connect (`central()`); while the board holds no link it advertises (Espruino
+ * restarts advertising as soon as a link drops), and the centrals waiting race for it: a hostile
+ * one wins with probability `race.hostileWins` (seeded), as a tight connect loop wins most races.
+ * NRF.disconnect() really drops the link (the disconnect event, then advertising again).
+ * NRF.setWhitelist is recorded and does nothing to who connects: Espruino 2v29 only fills the Peer
+ * Manager's whitelist and still advertises with BLE_GAP_ADV_FP_ANY (targets/nrf5x/bluetooth.c).
+ *
+ * Link security as targets/nrf5x/bluetooth.c does it: a characteristic's `security` option gives
+ * the level a write needs (set_security_mode: none 1; encrypted 2; encrypted+mitm 3; lesc 4, LESC
+ * with MITM, whatever else is set); pairing reaches 2 by Just Works (the board has no display or
+ * keyboard: io caps NONE), 3 or 4 (lesc on both sides) by passkey entry when NRF.setSecurity has
+ * `display` (the phone types the static `passkey`), and nothing when the board asks for `mitm` it
+ * cannot get, `pair: false`, or the passkey typed is wrong. A write below its level is refused at
+ * the GATT level (ATT "insufficient authentication"): the board never sees it.
  * Not here: pins, timers, storage (globals.ts); how board callbacks are run (the `call` it is given).
  */
 import { toBytes } from './storage';
@@ -39,8 +55,14 @@ export interface NrfState {
   security?: unknown;
   handlers: Record<string, unknown[]>;
   peer?: string;
-  /** The link is encrypted (the central paired with LE Secure Connections). */
+  /** The link is encrypted (the central paired). */
   encrypted: boolean;
+  /** The link's security level (1 open, 2 encrypted, 3 encrypted with MITM protection, 4 LESC with MITM). */
+  level: number;
+  /** NRF.setWhitelist(on): recorded only; Espruino 2v29 admits any central whatever it says. */
+  whitelist?: boolean;
+  /** Set by createNrf: the link dropped (advertising resumes, waiting centrals race). */
+  dropped?: () => void;
   mtu: number;
   /** Delivers a notification to the host side; virtual time for its stamp. */
   notify: (n: Notification) => void;
@@ -58,8 +80,17 @@ export interface NrfHost {
   write(service: string, characteristic: string, bytes: ArrayLike<number>): void;
   read(service: string, characteristic: string): Uint8Array | undefined;
   setMtu(n: number): void;
-  /** The central pairs (LE Secure Connections): the link is encrypted until it disconnects. */
-  pair(): void;
+  /**
+   * The connected central (a phone: keyboard and display, LE Secure Connections) pairs; with the
+   * board's passkey typed when the board asks for one. Returns the level reached (1: failed).
+   */
+  pair(passkey?: string): number;
+  /** The central (made by central()) holding the link, if any. */
+  holder(): SimCentral | undefined;
+  /** A central that tries to connect and races the others for the board's one link. */
+  central(address: string, opts?: { hostile?: boolean }): SimCentral;
+  /** Connection races: how often a hostile central wins one, the PRNG seed, the ms from advertising to a link. */
+  race: { hostileWins: number; seed: number; ms: number };
   notifications: Notification[];
   /** Calls `cb` for every later notification; returns the unsubscribe function. */
   subscribe(cb: (n: Notification) => void): () => void;
@@ -69,12 +100,108 @@ export interface NrfHost {
   readonly state: NrfState;
 }
 
+/** Espruino's default advertising interval (libs/bluetooth/bluetooth.h BLUETOOTH_ADVERTISING_INTERVAL). */
+export const ADVERTISING_MS = 375;
+
+/** One central in range: it connects when it wins a race, and hears when its link ends. */
+export interface SimCentral {
+  readonly address: string;
+  readonly hostile: boolean;
+  /** True while this central holds the board's link. */
+  readonly connected: boolean;
+  /** True while it waits for the board to advertise and races for the link. */
+  readonly waiting: boolean;
+  /** Starts connecting (a phone app's connect(); a hostile central's loop). */
+  initiate(): void;
+  /** Stops waiting. */
+  cancel(): void;
+  /** Leaves the link it holds. */
+  disconnect(): void;
+  /** Called when it got the link, and when its link ended (by the board, by itself or a reboot). */
+  onConnect?: () => void;
+  onDrop?: () => void;
+}
+
+/** The level NRF.setServices' `security` read/write option requires (set_security_mode). */
+export function requiredLevel(sec: unknown): number {
+  const s = (sec && typeof sec === 'object' ? sec : {}) as Record<string, unknown>;
+  if (s.signed) return s.mitm ? 3 : 2; // signed writes: not used here; their levels as the SDK counts them
+  if (s.lesc) return 4;
+  if (s.encrypted) return s.mitm ? 3 : 2;
+  return 1;
+}
+
+/**
+ * The level a phone (keyboard + display, LE Secure Connections) reaches pairing with a board set
+ * up by NRF.setSecurity(opts) (get_gap_sec_params and jsble_can_pair_with_peer): 1 when it cannot
+ * pair, 2 Just Works, 3 legacy passkey, 4 LESC passkey. `typed` is the passkey the phone enters.
+ */
+export function pairingLevel(opts: unknown, typed?: string): number {
+  const o = (opts && typeof opts === 'object' ? opts : {}) as Record<string, unknown>;
+  if (o.pair !== undefined && !o.pair) return 1;
+  const io = o.display || o.keyboard ? 'io' : 'none';
+  // The phone is keyboard+display: the pairing is authenticated whenever the board has any I/O.
+  const authenticated = io !== 'none';
+  if (o.mitm && !authenticated) return 1; // the board wants MITM protection this phone cannot give it
+  if (!authenticated) return 2; // Just Works
+  // Passkey entry: the board "displays" its static passkey (or a random one nobody can see); the phone types it.
+  const shown = typeof o.passkey === 'string' && o.passkey ? o.passkey : undefined;
+  if (shown === undefined || typed !== shown) return 1;
+  return o.lesc ? 4 : 3;
+}
+
+/** The highest level any phone can reach with this board: what a production build must be able to meet. */
+export function bestPairingLevel(opts: unknown): number {
+  const o = (opts && typeof opts === 'object' ? opts : {}) as Record<string, unknown>;
+  return Math.max(1, pairingLevel(opts, typeof o.passkey === 'string' ? o.passkey : undefined));
+}
+
 export function uuid(u: unknown): string {
   return String(u).toLowerCase().replace(/^0x/, '');
 }
 
-export function createNrf(address: string, now: () => number): { state: NrfState; host: NrfHost } {
-  const state: NrfState = { address, services: {}, options: { uart: true }, handlers: {}, encrypted: false, mtu: 23, notify: (n) => notify(n), now };
+export function createNrf(address: string, now: () => number, after?: (ms: number, fn: () => void) => void): { state: NrfState; host: NrfHost } {
+  const state: NrfState = { address, services: {}, options: { uart: true }, handlers: {}, encrypted: false, level: 1, mtu: 23, notify: (n) => notify(n), now };
+  const centrals: SimCentralImpl[] = [];
+  let holder: SimCentralImpl | undefined;
+  let racing = false;
+  const race = { hostileWins: 0.75, seed: 1, ms: 10 };
+  let rs = 0, rseed = -1;
+  const rand = () => {
+    if (rseed !== race.seed) { rseed = race.seed; rs = race.seed >>> 0 || 1; }
+    rs ^= rs << 13; rs >>>= 0; rs ^= rs >>> 17; rs ^= rs << 5; rs >>>= 0;
+    return rs / 4294967296;
+  };
+  const alive = () => !!state.boot && state.boot.alive();
+  /** The link ended: tell its central, and let the waiting ones race for the next. */
+  const ended = () => {
+    const h = holder;
+    holder = undefined;
+    if (h && h.onDrop) h.onDrop();
+    startRace();
+  };
+  state.dropped = ended;
+  const startRace = () => {
+    if (racing || !after || !centrals.some((c) => c.waiting)) return;
+    racing = true;
+    after(race.ms, () => {
+      racing = false;
+      const waiting = centrals.filter((c) => c.waiting);
+      if (!waiting.length) return;
+      if (state.peer || !alive()) {
+        // Not advertising (a link is up, or the board is off): look again at the next advertising interval.
+        racing = true;
+        after(ADVERTISING_MS, () => { racing = false; startRace(); });
+        return;
+      }
+      const hostile = waiting.filter((c) => c.hostile), friendly = waiting.filter((c) => !c.hostile);
+      const pool = hostile.length && friendly.length ? (rand() < race.hostileWins ? hostile : friendly) : waiting;
+      const winner = pool[Math.floor(rand() * pool.length)];
+      winner.waiting = false;
+      link(winner.address, winner);
+      if (winner.onConnect && holder === winner) winner.onConnect();
+    });
+  };
   const subscribers: ((n: Notification) => void)[] = [];
   const emit = (ev: string, args: unknown[]) => {
     const b = state.boot;
@@ -88,25 +215,42 @@ export function createNrf(address: string, now: () => number): { state: NrfState
     if (!ch) throw new Error('no characteristic ' + c + ' in service ' + s);
     return ch;
   };
+  /** A link to `addr` (held by `by` when a central() made it): the board hears NRF.on('connect', addr). */
+  const link = (addr: string, by: SimCentralImpl | undefined) => {
+    state.peer = addr;
+    holder = by;
+    state.encrypted = false;
+    state.level = 1;
+    state.mtu = 23;
+    emit('connect', [addr]);
+  };
   const host: NrfHost = {
     connect(addr = 'c0:ff:ee:00:00:01 random') {
       running();
       if (state.peer) throw new Error('already connected');
-      state.peer = addr;
-      state.encrypted = false;
-      state.mtu = 23;
-      emit('connect', [addr]);
+      link(addr, undefined);
     },
     disconnect() {
       if (!state.peer) return;
       state.peer = undefined;
       state.encrypted = false;
+      state.level = 1;
       emit('disconnect', [0x13]);
+      ended();
     },
-    pair() {
+    pair(passkey) {
       if (!state.peer) throw new Error('not connected');
-      state.encrypted = true;
+      const level = pairingLevel(state.security, passkey);
+      if (level > state.level) { state.level = level; state.encrypted = level >= 2; }
+      return level;
     },
+    central(address, opts) {
+      const c = new SimCentralImpl(address, !!(opts && opts.hostile), host, () => holder === c && state.peer === address, startRace);
+      centrals.push(c);
+      return c;
+    },
+    race,
+    holder: () => (state.peer ? holder : undefined),
     write(s, c, bytes) {
       running();
       if (!state.peer) throw new Error('not connected');
@@ -116,6 +260,9 @@ export function createNrf(address: string, now: () => number): { state: NrfState
       if (ch.maxLen !== undefined && data.length > ch.maxLen) throw new Error('write longer than maxLen ' + ch.maxLen);
       // As on a real link, a central cannot write more than the negotiated ATT MTU - 3.
       if (data.length > state.mtu - 3) throw new Error('write of ' + data.length + ' bytes is longer than the MTU (' + state.mtu + ') allows');
+      // The SoftDevice refuses a write below the characteristic's level: the board never sees it.
+      const need = requiredLevel(ch.security && (ch.security as Record<string, unknown>).write);
+      if (state.level < need) throw new Error('insufficient authentication: the write needs security level ' + need + ', the link has ' + state.level);
       ch.value = data;
       const b = state.boot!;
       if (ch.onWrite !== undefined) b.call(ch.onWrite, [b.realm.plain({ data: b.realm.arrayBuffer(data) })]);
@@ -144,6 +291,17 @@ export function createNrf(address: string, now: () => number): { state: NrfState
   return { state, host };
 }
 
+class SimCentralImpl implements SimCentral {
+  waiting = false;
+  onConnect?: () => void;
+  onDrop?: () => void;
+  constructor(readonly address: string, readonly hostile: boolean, private host: NrfHost, private holds: () => boolean, private race: () => void) {}
+  get connected(): boolean { return this.holds(); }
+  initiate(): void { if (!this.connected) { this.waiting = true; this.race(); } }
+  cancel(): void { this.waiting = false; }
+  disconnect(): void { if (this.connected) this.host.disconnect(); }
+}
+
 /** A new boot: the connection drops (no event: the old boot is gone) and services are forgotten. */
 export function nrfReset(state: NrfState): void {
   state.services = {};
@@ -151,9 +309,14 @@ export function nrfReset(state: NrfState): void {
   state.advertising = undefined;
   state.security = undefined;
   state.handlers = {};
+  const had = !!state.peer;
   state.peer = undefined;
+  state.encrypted = false;
+  state.level = 1;
+  state.whitelist = undefined;
   state.mtu = 23;
   state.boot = undefined;
+  if (had && state.dropped) state.dropped();
 }
 
 function toChar(def: Record<string, unknown>): Characteristic {
@@ -202,15 +365,20 @@ export function applyUpdates(state: NrfState, updates: Record<string, Record<str
 
 /** NRF.getSecurityStatus as the board sees its link. */
 export function securityStatus(state: NrfState): { connected: boolean; encrypted: boolean; mitm_protected: boolean; bonded: boolean } {
-  return { connected: !!state.peer, encrypted: !!state.peer && state.encrypted, mitm_protected: false, bonded: state.encrypted };
+  const sec = (state.security || {}) as Record<string, unknown>;
+  const up = !!state.peer;
+  return { connected: up, encrypted: up && state.level >= 2, mitm_protected: up && state.level >= 3, bonded: up && state.level >= 2 && sec.bond !== false };
 }
 
 /** NRF.disconnect from the board: the link drops now, the event comes later from the event loop. */
 export function boardDisconnect(state: NrfState): void {
   if (!state.peer) return;
   state.peer = undefined;
+  state.encrypted = false;
+  state.level = 1;
   const b = state.boot;
   if (b) for (const fn of (state.handlers.disconnect || []).slice()) b.later(fn, [0x16]);
+  if (state.dropped) state.dropped();
 }
 
 /** The board-side NRF object for one boot; `gate` stops it working once the boot is over. */
@@ -221,6 +389,7 @@ export function nrfGlobal(state: NrfState, realm: Realm, gate: <F extends (...a:
     updateServices: gate((updates: Record<string, Record<string, Record<string, unknown>>>) => applyUpdates(state, updates, realm.error)),
     setAdvertising: gate((data: unknown, options: unknown) => { state.advertising = { data, options }; }),
     setSecurity: gate((opts: unknown) => { state.security = opts; }),
+    setWhitelist: gate((on: unknown) => { state.whitelist = !!on; }),
     getAddress: gate(() => state.address),
     getSecurityStatus: gate(() => realm.plain(securityStatus(state))),
     disconnect: gate(() => boardDisconnect(state)),

@@ -155,7 +155,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const uncaught: string[] = [];
   const resets: { at: number; reason: string }[] = [];
   const listeners: BoardListener[] = [];
-  const nrf = createNrf(radioAddress(seed), () => clock.now);
+  const nrf = createNrf(radioAddress(seed), () => clock.now, (ms, fn) => { clk.addHostTimer(clock, ms, fn); });
   let link: Link | undefined;
   /** The board is waiting for a message from us (it said "?" and we have not written since). */
   let waiting = false;
@@ -204,8 +204,10 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     link = undefined;
     waiting = false;
     wdt.stop();
+    const had = nrf.state.peer;
     nrf.state.peer = undefined;
     nrf.state.boot = undefined;
+    if (had && nrf.state.dropped) nrf.state.dropped(); // the central hears its link end
   };
   const cut = () => {
     if (dead) return;

@@ -27,7 +27,7 @@ function rig() {
   const last = () => parseAnswer(nodeMac, owner, radio.inbox[radio.inbox.length - 1]);
   const nonce = () => last().nonce!;
   const bad = () => radio.write(command(nodeMac, { keyId: 1, secret: new Uint8Array(16) }, nonce(), OP.STATUS));
-  const good = (op = OP.STATUS) => { radio.write(command(nodeMac, owner, nonce(), op)); return last(); };
+  const good = (op: number = OP.STATUS) => { radio.write(command(nodeMac, owner, nonce(), op)); return last(); };
   return { b, core, radio, pk, owner, last, nonce, bad, good };
 }
 

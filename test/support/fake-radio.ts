@@ -15,7 +15,10 @@ export interface FakeRadio extends Radio {
   writeRaw(packet: Uint8Array): void;
   /** Messages the board sent, reassembled. */
   inbox: Uint8Array[];
+  /** The link is encrypted with MITM protection (paired with the setup code). */
   encrypted: boolean;
+  /** What the board asked pairing to use as its passkey. */
+  passkey?: string;
   payload: number;
 }
 
@@ -28,7 +31,8 @@ export function fakeRadio(): FakeRadio {
     start(c, d, p) { onConnect = c; onDisconnect = d; onPacket = p; },
     send(packet) { if (packet.length > r.payload) throw new Error('packet longer than the payload size'); const m = collect(packet); if (m) r.inbox.push(m); },
     payloadSize: () => r.payload,
-    linkEncrypted: () => r.encrypted,
+    linkProtected: () => r.encrypted,
+    protect: (passkey) => { r.passkey = passkey; },
     disconnect() { r.drops++; r.drop(); },
     connect(addr = 'phone-' + ++n) { collect = collector(); r.up = true; onConnect(addr); },
     drop() { if (!r.up) return; r.up = false; onDisconnect(); },

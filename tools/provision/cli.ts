@@ -144,6 +144,7 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     const data = newSiteData();
     writeSiteFile(file, data, pass, io.kdf || DEFAULT_KDF);
     io.out('created site ' + file + ' (fingerprint ' + siteFingerprint(data.secret) + ')\n');
+    io.out('board setup code ' + data.setupCode + ': print it on a label on the board; a phone types it to pair when it enrols\n');
     io.out('keep it and its passphrase safe: whoever holds both can issue keys for every board of this site\n');
   },
 
