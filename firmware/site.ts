@@ -10,8 +10,9 @@
  *
  * The setup code: 6 digits made when the site is provisioned (kept in the site file, printed for a
  * label), the static passkey a phone types to pair with MITM protection, which enrolment needs
- * (docs/THREAT-MODEL.md). Stored after the secrets; a site written without one (earlier tools, or
- * generated at first boot) has none, and then no link is MITM-protected: no enrolment over the air.
+ * (docs/THREAT-MODEL.md). Stored after the secrets. A board never provisioned makes its own at
+ * first boot (read it over USB with `provision show`); a site written by tools older than the
+ * code has none, and then no link is MITM-protected: no enrolment over the air.
  */
 import type { Crypto, FlashStorage, Random } from '../hal/ports';
 import { writeU32 } from './bytes';
@@ -56,7 +57,10 @@ export function siteLoad(storage: FlashStorage, crypto: Crypto, random: Random):
     const code = s.substr(SITE_BYTES, SETUP_CODE_DIGITS);
     return { secret: bytesOf(s, 0, 32), cardMaster: bytesOf(s, 32, 16), setupCode: validSetupCode(code) ? code : '', gen };
   }
-  const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), setupCode: '', gen: undefined };
+  // Six digits from 3 random bytes (24 bits mod 10^6: a bias under 6 %, immaterial for a pairing code).
+  const r = random.bytes(3);
+  const code = '' + (1000000 + ((r[0] << 16) | (r[1] << 8) | r[2]) % 1000000);
+  const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), setupCode: code.substr(1), gen: undefined };
   siteSave(storage, crypto, site);
   return site;
 }

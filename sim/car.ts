@@ -254,8 +254,11 @@ function simPhone(car: SimCar, key?: PhoneKeyFile, opts: PhoneOptions = {}): Sim
     if (nrf.connected && !mine() && (!holder || !holder.hostile)) nrf.disconnect();
     inbox = [];
     phone.nonce = undefined;
-    central.initiate();
-    while (!mine() && car.board.clock.now() < deadline) car.board.clock.advance(5);
+    while (!mine() && car.board.clock.now() < deadline) {
+      // Dropped the moment it got the link (or never got it): an app keeps trying to connect.
+      if (!central.waiting) central.initiate();
+      car.board.clock.advance(5);
+    }
     if (!mine()) { central.cancel(); return false; }
     if (setupMs) car.board.clock.advance(setupMs);
     return mine();

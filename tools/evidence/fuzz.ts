@@ -255,7 +255,11 @@ export async function fuzzRadio(mode: 'frames' | 'commands', cases: number, seed
     }
     const rises = { relay: g.out.relayRises, drive: g.out.driveRises };
     const legitOps: number[] = [];
+    // Unproven attempts cost the link (firmware/linkguard.ts): a dropped fuzzer connects again, and
+    // the board starts a fresh reassembler for the new link.
+    if (!g.phone.connected()) { g.phone.connect(); car.board.nrf.setMtu(247); oracle.reset(); stats.reconnects = (stats.reconnects || 0) + 1; }
     for (const p of pk) {
+      if (!g.phone.connected()) break; // dropped after an answer in this case: the rest goes nowhere
       const q = p.length > 244 ? p.subarray(0, 244) : p;
       const expect = oracle.push(q).message;
       stats.packets++;
