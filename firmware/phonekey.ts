@@ -137,23 +137,12 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
   send(pk, m);
 }
 
-/**
- * An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): the answer may be
- * held back while the board-wide budget is spent, and the link dropped after it.
- */
+/** An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its answer when its time is up. */
 function unproven(pk: PhoneKey, reason: number): void {
-  const g = pk.guard, r = guardFailure(g), link = g.link;
-  const delay = r < 0 ? -1 - r : r;
-  if (delay > 0) {
-    pk.core.p.timers.after(delay, () => {
-      if (!g.up || g.link !== link) return;
-      refuse(pk, reason, 0);
-      if (r < 0) guardDrop(g, link);
-    });
-    return;
-  }
+  const g = pk.guard, link = g.link;
+  const drop = guardFailure(g);
   refuse(pk, reason, 0);
-  if (r < 0) guardDrop(g, link);
+  if (drop) guardDrop(g, link);
 }
 
 /**

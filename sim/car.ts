@@ -257,7 +257,7 @@ function simPhone(car: SimCar, key?: PhoneKeyFile, opts: PhoneOptions = {}): Sim
     while (!mine() && car.board.clock.now() < deadline) {
       // Dropped the moment it got the link (or never got it): an app keeps trying to connect.
       if (!central.waiting) central.initiate();
-      car.board.clock.advance(5);
+      car.board.clock.advance(20);
     }
     if (!mine()) { central.cancel(); return false; }
     if (setupMs) car.board.clock.advance(setupMs);

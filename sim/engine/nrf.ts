@@ -164,7 +164,6 @@ export function createNrf(address: string, now: () => number, after?: (ms: numbe
   const state: NrfState = { address, services: {}, options: { uart: true }, handlers: {}, encrypted: false, level: 1, mtu: 23, notify: (n) => notify(n), now };
   const centrals: SimCentralImpl[] = [];
   let holder: SimCentralImpl | undefined;
-  let racing = false;
   const race = { hostileWins: 0.75, seed: 1, ms: 10 };
   let rs = 0, rseed = -1;
   const rand = () => {
@@ -181,19 +180,21 @@ export function createNrf(address: string, now: () => number, after?: (ms: numbe
     startRace();
   };
   state.dropped = ended;
-  const startRace = () => {
-    if (racing || !after || !centrals.some((c) => c.waiting)) return;
-    racing = true;
-    after(race.ms, () => {
-      racing = false;
+  /** Due time of the next race, or -1: one is held when a link ends, or while the board is off. */
+  let raceAt = -1;
+  const startRace = (delay = race.ms) => {
+    if (!after || !centrals.some((c) => c.waiting)) return;
+    const due = now() + delay;
+    if (raceAt >= 0 && raceAt <= due) return;
+    raceAt = due;
+    after(delay, () => {
+      if (raceAt !== due) return;
+      raceAt = -1;
       const waiting = centrals.filter((c) => c.waiting);
-      if (!waiting.length) return;
-      if (state.peer || !alive()) {
-        // Not advertising (a link is up, or the board is off): look again at the next advertising interval.
-        racing = true;
-        after(ADVERTISING_MS, () => { racing = false; startRace(); });
-        return;
-      }
+      // A link is up: the next race comes when it ends (ended()). The board is off: look again
+      // at the next advertising interval.
+      if (!waiting.length || state.peer) return;
+      if (!alive()) { startRace(ADVERTISING_MS); return; }
       const hostile = waiting.filter((c) => c.hostile), friendly = waiting.filter((c) => !c.hostile);
       const pool = hostile.length && friendly.length ? (rand() < race.hostileWins ? hostile : friendly) : waiting;
       const winner = pool[Math.floor(rand() * pool.length)];

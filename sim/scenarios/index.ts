@@ -5,6 +5,7 @@ import bruteForce from './brute-force';
 import replayAttack from './replay-attack';
 import powerCutDuringUpdate from './power-cut-during-update';
 import lostCardRevoked from './lost-card-revoked';
+import hostileCarPark from './hostile-car-park';
 import type { Scenario } from '../scenario';
 
-export const scenarios: Scenario[] = [enrolFirstOwner, guestKeyExpires, bruteForce, replayAttack, powerCutDuringUpdate, lostCardRevoked];
+export const scenarios: Scenario[] = [enrolFirstOwner, guestKeyExpires, bruteForce, replayAttack, powerCutDuringUpdate, lostCardRevoked, hostileCarPark];

@@ -9,7 +9,7 @@ import * as C from '../../firmware/codes';
 import { type Core, coreStart, manageKey, openEnrolWindow, retireKey, setTime } from '../../firmware/core';
 import { ksLookup } from '../../firmware/keystore';
 import { type PhoneKey, phoneKeyStart } from '../../firmware/phonekey';
-import { BUDGET, REFILL_MS, SPENT_DELAY_MS } from '../../firmware/linkguard';
+import { BUDGET, REFILL_MS } from '../../firmware/linkguard';
 import { type Site, keySecret, siteLoad } from '../../firmware/site';
 import { type Answer, M, OP, type PhoneKeyFile, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey } from '../../tools/phonekey/protocol';
 import { type FakeBoard, fakeBoard } from '../support/fake-ports';
@@ -51,7 +51,6 @@ function ensure(r: Rig, nonce: Uint8Array): Uint8Array {
 function send(r: Rig, msg: Uint8Array, k?: PhoneKeyFile, nonce?: Uint8Array): Answer {
   const before = r.radio.inbox.length;
   r.radio.write(msg);
-  if (r.radio.inbox.length === before) r.b.time.advance(SPENT_DELAY_MS); // held back: the budget is spent
   assert.equal(r.radio.inbox.length, before + 1, 'exactly one answer');
   return parseAnswer(nodeMac, k, r.radio.inbox[r.radio.inbox.length - 1], nonce);
 }
@@ -215,7 +214,6 @@ describe('phone key over BLE', () => {
         r.radio.write(command(nodeMac, { keyId: id, secret: new Uint8Array(16).fill(3) }, nonce, OP.UNLOCK));
         const work = calls;
         const upAfterCheck = r.radio.up;
-        r.b.time.advance(SPENT_DELAY_MS); // an answer held back (budget spent) arrives
         assert.equal(r.radio.inbox.length, before + 1, 'one answer');
         const a = parseAnswer(nodeMac, undefined, r.radio.inbox[before]);
         return { type: a.type, status: a.status, retry: a.retrySeconds, work, upAfterCheck, dropped: !r.radio.up };
@@ -223,7 +221,6 @@ describe('phone key over BLE', () => {
       if (state === 'unlocked') run(r, r.owner, connect(r), OP.UNLOCK);
       if (state === 'enrolling') openEnrolWindow(r.core, C.ROLE_DRIVER);
       if (state === 'budget spent') for (let i = 0; i < BUDGET; i++) { r.radio.drop(); connect(r); r.radio.write(command(nodeMac, { keyId: 9, secret: new Uint8Array(16) }, r.pk.nonce!, OP.UNLOCK)); }
-      r.b.time.advance(SPENT_DELAY_MS);
       return attempt();
     };
     for (const state of ['locked', 'unlocked', 'enrolling', 'budget spent']) {
