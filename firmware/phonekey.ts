@@ -192,6 +192,8 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
   const perm = op === OP_UNLOCK ? C.PERM_UNLOCK : op === OP_LOCK ? C.PERM_LOCK : op === OP_DRIVE ? C.PERM_DRIVE
     : op === OP_STATUS ? 0 : C.PERM_MANAGE;
   const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
+  // A replay proves only that someone recorded the key's command: nothing about this peer.
+  if (reason === C.R_REPLAY) secret = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
     // The same work as a key that exists (its secret, the MAC over this nonce and the spent one),
     // so neither the answer nor its time tells which ids exist. Nothing it finds counts.
@@ -203,7 +205,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
     // check, e.g. no memory for a digest) is said as such: it is not the peer's fault, and known
     // and unknown keys meet it alike, and it costs the link nothing. Retry at once (0 s): no
     // lockout exists; an unproven attempt costs only its link.
-    if (reason === C.R_ERROR) refuse(pk, reason, 0); else unproven(pk, C.R_BAD_MAC);
+    if (reason === C.R_ERROR) refuse(pk, reason, 0); else unproven(pk, reason === C.R_REPLAY ? reason : C.R_BAD_MAC);
     return undefined;
   }
   guardProof(pk.guard);

