@@ -57,6 +57,7 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
     edges: () => { const r = JSON.stringify(edges); edges.splice(0, edges.length); return r; },
     state: () => JSON.stringify({ relay: driven[0], drive: driven[1], door: level(doorPin), contact: level(contactPin) }),
     close: () => { if (active) { active = false; onDisconnect(); } },
+    active: () => active,
   };
   return {
     start: (c, d, p) => {
