@@ -24,7 +24,7 @@ import { GEN_HEADER } from '../../firmware/genfile';
 import { RECORD_SIZE } from '../../firmware/keystore';
 import { ENTRY_SIZE } from '../../firmware/auditlog';
 import { DEFAULTS } from '../../firmware/config';
-import { SITE_BYTES } from '../../firmware/site';
+import { SETUP_CODE_DIGITS, SITE_BYTES } from '../../firmware/site';
 import * as C from '../../firmware/codes';
 import { OP } from '../phonekey/protocol';
 import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../firmware/desfire';
@@ -39,7 +39,7 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
   const code = fileCost(bundleBytes); // .bootcde
   const keys = twoGen(board.keyCapacity * RECORD_SIZE);
   const log = board.logSegments * fileCost(board.logPerSegment * ENTRY_SIZE);
-  const small = twoGen(SITE_BYTES) + twoGen(JSON.stringify(DEFAULTS).length + 40) + twoGen(4) + twoGen(9 * 12); // site, config, clock, lockout
+  const small = twoGen(SITE_BYTES + SETUP_CODE_DIGITS) + twoGen(JSON.stringify(DEFAULTS).length + 40) + twoGen(4); // site (with the setup code), config, clock
   const left = board.storageBytes - code - keys - log - small;
   // How many more keys the rest would hold (two generations of 32 bytes each).
   return { storageBytes: board.storageBytes, code, keysAtCapacity: keys, keyCapacity: board.keyCapacity, log, logEntries: board.logSegments * board.logPerSegment,
