@@ -23,9 +23,12 @@
  * intervals; an uncached first discovery up to about 1.5 s), HELLO and its CHALLENGE one
  * round trip more; the board's unlock decision is about 1.7 s on an nRF52 (docs/PERFORMANCE.md).
  * Everything here is plain data and one timer: no flash, so nothing wears and nothing survives a
- * boot.
+ * boot. Memory (a Puck.js has 2630 variables): the numbers live in one typed array (slots below),
+ * the address as its CRC, and the timer's callback is the only closure.
  */
-import type { Clock, Timers } from '../hal/ports';
+import type { Radio } from '../hal/ports';
+import { S_ENROLLING } from './codes';
+import type { Core } from './core';
 
 export const FIRST_MS = 2000;
 /** The first-message deadline while the budget is spent (under attack): still twice a cached phone's setup. */
@@ -38,129 +41,109 @@ export const BUDGET = 10;
 export const REFILL_MS = 6000;
 export const PENALTY_MS = 5000;
 
+// Slots of LinkGuard.s
+const UP = 0; // 1 while a link is up
+const LINK = 1; // counts links
+const AT = 2; // uptime the link came up
+const HEARD = 3; // 1 once it sent a whole message
+const PROVED = 4; // uptime of its last proof, or -1
+const UNPROVEN = 5; // unproven attempts on it
+const TOKENS = 6; // the board-wide budget left
+const TOKENS_AT = 7; // uptime the budget was last topped up to
+const ADDR = 8; // CRC-32 of its address
+const BAD = 9; // CRC-32 of the address whose link last ended unproven
+const BAD_UNTIL = 10; // until when that address is dropped at once
+
 export interface LinkGuard {
-  timers: Timers;
-  clock: Clock;
-  /** Drops the current link (NRF.disconnect through the Radio port). */
-  drop: () => void;
-  /** True while the enrolment window is open. */
-  relaxed: () => boolean;
-  /** The one timer's callback, made once. */
-  fire: () => void;
-  timer: number | undefined;
-  up: boolean;
-  /** Counts links, so a late answer knows whether its link is still the one up. */
-  link: number;
-  at: number;
-  heard: boolean;
-  /** Uptime of the last proof on this link, or -1. */
-  proved: number;
-  unproven: number;
-  tokens: number;
-  tokensAt: number;
-  addr: string;
-  badAddr: string;
-  badUntil: number;
+  /** The core: its ports, and its state (the deadlines stretch while the enrolment window is open). */
+  k: Core;
+  radio: Radio;
+  /** The timer's callback, made once. */
+  f: () => void;
+  t: number | undefined;
+  s: Float64Array;
 }
 
-export function guardStart(timers: Timers, clock: Clock, drop: () => void, relaxed: () => boolean): LinkGuard {
-  const g: LinkGuard = {
-    timers, clock, drop, relaxed, fire: () => undefined, timer: undefined, up: false, link: 0, at: 0, heard: false, proved: -1, unproven: 0,
-    tokens: BUDGET, tokensAt: clock.uptimeMs(), addr: '', badAddr: '', badUntil: 0,
-  };
-  g.fire = () => { g.timer = undefined; deadline(g); };
+export function guardStart(k: Core, radio: Radio): LinkGuard {
+  const g: LinkGuard = { k, radio, f: () => undefined, t: undefined, s: new Float64Array(11) };
+  g.s[TOKENS] = BUDGET;
+  g.s[TOKENS_AT] = k.p.clock.uptimeMs();
+  g.f = () => { g.t = undefined; if (g.s[UP]) { if (g.k.p.clock.uptimeMs() < due(g)) arm(g); else end(g); } };
   return g;
 }
 
-function arm(g: LinkGuard, at: number): void {
-  g.timers.cancel(g.timer);
-  const now = g.clock.uptimeMs();
-  g.timer = g.timers.after(at > now ? at - now : 0, g.fire);
+/** The link number now up (0 when none): a late callback checks its link is still the one. */
+export function guardLink(g: LinkGuard): number {
+  return g.s[UP] ? g.s[LINK] : 0;
 }
 
 /** When the current link must next have done something, or be dropped. */
 function due(g: LinkGuard): number {
-  const cap = g.at + HOLD_MS;
-  let t = g.proved >= 0 ? g.proved + IDLE_MS : g.relaxed() ? cap : g.at + (g.heard ? PROVE_MS : g.tokens > 0 ? FIRST_MS : FIRST_SPENT_MS);
+  const s = g.s, cap = s[AT] + HOLD_MS;
+  const t = s[PROVED] >= 0 ? s[PROVED] + IDLE_MS : g.k.state === S_ENROLLING ? cap : s[AT] + (s[HEARD] ? PROVE_MS : s[TOKENS] > 0 ? FIRST_MS : FIRST_SPENT_MS);
   return t < cap ? t : cap;
 }
 
-function deadline(g: LinkGuard): void {
-  if (!g.up) return;
-  if (g.clock.uptimeMs() < due(g)) { arm(g, due(g)); return; } // the window opened meanwhile
-  end(g);
+function arm(g: LinkGuard): void {
+  const timers = g.k.p.timers, now = g.k.p.clock.uptimeMs(), at = due(g);
+  timers.cancel(g.t);
+  g.t = timers.after(at > now ? at - now : 0, g.f);
+}
+
+/** The budget topped up for the time passed, less `spend`; returns what is left before spending. */
+function budget(g: LinkGuard, spend: number): number {
+  const s = g.s, now = g.k.p.clock.uptimeMs();
+  const n = Math.floor((now - s[TOKENS_AT]) / REFILL_MS);
+  if (n > 0) { s[TOKENS] = Math.min(BUDGET, s[TOKENS] + n); s[TOKENS_AT] += n * REFILL_MS; }
+  if (s[TOKENS] >= BUDGET) s[TOKENS_AT] = now;
+  const left = s[TOKENS];
+  if (spend && left > 0) s[TOKENS] = left - 1;
+  return left;
 }
 
 /** Ends the link now; one that never proved a key costs the budget and marks its address. */
 function end(g: LinkGuard): void {
-  if (g.proved < 0) { spend(g); mark(g); }
-  g.up = false;
-  g.timers.cancel(g.timer);
-  g.timer = undefined;
-  g.drop();
-}
-
-function mark(g: LinkGuard): void {
-  g.badAddr = g.addr;
-  g.badUntil = g.clock.uptimeMs() + PENALTY_MS;
-}
-
-function refill(g: LinkGuard): void {
-  const now = g.clock.uptimeMs();
-  const n = Math.floor((now - g.tokensAt) / REFILL_MS);
-  if (n > 0) { g.tokens = Math.min(BUDGET, g.tokens + n); g.tokensAt += n * REFILL_MS; }
-  if (g.tokens >= BUDGET) g.tokensAt = now;
-}
-
-function spend(g: LinkGuard): void {
-  refill(g);
-  if (g.tokens > 0) g.tokens--;
-}
-
-/** True while the board-wide budget of unproven attempts is spent. */
-export function guardSpent(g: LinkGuard): boolean {
-  refill(g);
-  return g.tokens <= 0;
+  const s = g.s;
+  if (s[PROVED] < 0) { budget(g, 1); s[BAD] = s[ADDR]; s[BAD_UNTIL] = g.k.p.clock.uptimeMs() + PENALTY_MS; }
+  guardDisconnect(g);
+  g.radio.disconnect();
 }
 
 /** A central connected from `addr`. False when it was dropped at once (its address failed just now). */
 export function guardConnect(g: LinkGuard, addr: string): boolean {
-  g.up = true; g.link++; g.at = g.clock.uptimeMs(); g.heard = false; g.proved = -1; g.unproven = 0; g.addr = addr;
-  refill(g);
-  if (addr && addr === g.badAddr && g.at < g.badUntil) { g.proved = 0; end(g); return false; }
-  arm(g, due(g));
+  const s = g.s, now = g.k.p.clock.uptimeMs();
+  s[UP] = 1; s[LINK]++; s[AT] = now; s[HEARD] = 0; s[PROVED] = -1; s[UNPROVEN] = 0; s[ADDR] = g.k.p.crypto.crc32(addr);
+  budget(g, 0);
+  if (s[ADDR] === s[BAD] && now < s[BAD_UNTIL]) { s[PROVED] = 0; end(g); return false; }
+  arm(g);
   return true;
 }
 
 export function guardDisconnect(g: LinkGuard): void {
-  g.up = false;
-  g.timers.cancel(g.timer);
-  g.timer = undefined;
+  g.s[UP] = 0;
+  g.k.p.timers.cancel(g.t);
+  g.t = undefined;
 }
 
-/** A whole message arrived. */
-export function guardMessage(g: LinkGuard): void {
-  if (!g.up || g.heard) return;
-  g.heard = true;
-  arm(g, due(g));
+/** A whole message arrived on the link; `proof` when it proved a key (a valid MAC, an admitted ENROL). */
+export function guardHeard(g: LinkGuard, proof: boolean): void {
+  const s = g.s;
+  if (!s[UP] || (!proof && s[HEARD])) return;
+  s[HEARD] = 1;
+  if (proof) s[PROVED] = g.k.p.clock.uptimeMs();
+  arm(g);
 }
 
-/** The link proved a key (a command with a valid MAC, or an admitted ENROL). */
-export function guardProof(g: LinkGuard): void {
-  if (!g.up) return;
-  g.proved = g.clock.uptimeMs();
-  arm(g, due(g));
-}
-
-/** The link made an unproven attempt. True when it is to be dropped after its answer (guardDrop). */
+/**
+ * The link made an unproven attempt: true when it is to be dropped after its answer
+ * (guardDrop): its second, or its first while the budget is spent.
+ */
 export function guardFailure(g: LinkGuard): boolean {
-  const spent = guardSpent(g);
-  spend(g);
-  g.unproven++;
-  return spent || g.unproven >= UNPROVEN_PER_LINK;
+  const spent = budget(g, 1) <= 0;
+  return ++g.s[UNPROVEN] >= UNPROVEN_PER_LINK || spent;
 }
 
 /** Drops link number `link` after an unproven attempt's answer, if it is still up. */
 export function guardDrop(g: LinkGuard, link: number): void {
-  if (g.up && g.link === link) end(g);
+  if (link && guardLink(g) === link) end(g);
 }

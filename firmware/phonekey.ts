@@ -20,7 +20,7 @@ import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } fro
 import { type Site, keySecret } from './site';
 import { type Cards, expectCard } from './cards';
 import { clockNow } from './trusted-clock';
-import { type LinkGuard, guardConnect, guardDisconnect, guardDrop, guardFailure, guardMessage, guardProof, guardStart } from './linkguard';
+import { type LinkGuard, guardConnect, guardDisconnect, guardDrop, guardFailure, guardHeard, guardLink, guardStart } from './linkguard';
 
 // Message types
 export const M_HELLO = 0x01;
@@ -68,7 +68,7 @@ export interface PhoneKey {
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
   const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards,
-    guard: guardStart(core.p.timers, core.p.clock, () => radio.disconnect(), () => core.state === C.S_ENROLLING) };
+    guard: guardStart(core, radio) };
   radio.protect(site.setupCode);
   radio.start(
     (addr) => { pk.reasm.reset(); pk.nonce = undefined; if (guardConnect(pk.guard, addr || '')) sendChallenge(pk); },
@@ -105,7 +105,7 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     const r = pk.reasm.push(packet);
     msg = r.message;
     if (!msg) return;
-    guardMessage(pk.guard);
+    guardHeard(pk.guard, false);
     if (msg[0] === M_HELLO) sendChallenge(pk);
     else if (msg[0] === M_COMMAND) onCommand(pk, msg);
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
@@ -139,7 +139,7 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
 
 /** An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its answer when its time is up. */
 function unproven(pk: PhoneKey, reason: number): void {
-  const g = pk.guard, link = g.link;
+  const g = pk.guard, link = guardLink(g);
   const drop = guardFailure(g);
   refuse(pk, reason, 0);
   if (drop) guardDrop(g, link);
@@ -208,7 +208,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
     if (reason === C.R_ERROR) refuse(pk, reason, 0); else unproven(pk, reason === C.R_REPLAY ? reason : C.R_BAD_MAC);
     return undefined;
   }
-  guardProof(pk.guard);
+  guardHeard(pk.guard, true);
   return { reason, secret };
 }
 
@@ -335,7 +335,7 @@ function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
     weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label };
   const reason = enrolKey(core, rec); // the window sets the role
   if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
-  guardProof(pk.guard);
+  guardHeard(pk.guard, true);
   const out = new Uint8Array(22);
   out[0] = M_ENROLLED;
   out[1] = C.R_OK;
