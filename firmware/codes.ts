@@ -49,6 +49,7 @@ export const LOG_KEY_ADDED = 22;
 export const LOG_KEY_REVOKED = 23;
 export const LOG_KEY_CHANGED = 24;
 export const LOG_CLOCK_SET = 25;
+/** Reserved: written by earlier firmware's lockouts (old logs still hold it), never by this one. */
 export const LOG_LOCKOUT = 26;
 export const LOG_DRIVE_ON = 27;
 export const LOG_DRIVE_OFF = 28;
@@ -71,6 +72,7 @@ export const R_TIME_UNKNOWN = 5;
 export const R_BAD_MAC = 6;
 export const R_REPLAY = 7;
 export const R_EXPIRED_COMMAND = 8;
+/** Reserved: never sent (no lockout exists); kept so old clients and logs still decode it. */
 export const R_LOCKED_OUT = 9;
 export const R_NOT_PERMITTED = 10;
 export const R_BUSY = 11;

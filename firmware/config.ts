@@ -1,7 +1,7 @@
 /**
  * Settings with their defaults and hard limits. A stored or requested value is clamped into its
- * limits, so no setting can hold the relay on longer than HARD_MAX_HOLD_MS or make lockout
- * permanent. Stored as JSON in a two-generation file (firmware/genfile.ts).
+ * limits, so no setting can hold the relay on longer than HARD_MAX_HOLD_MS. Unknown stored keys
+ * (such as the lockout* settings of earlier firmware) are ignored. Stored as JSON in a two-generation file (firmware/genfile.ts).
  */
 import type { Crypto, FlashStorage } from '../hal/ports';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
@@ -25,9 +25,6 @@ export interface Config {
   enrolWindowMs: number;
   /** Button hold may open the enrolment window even when an owner exists. Off by default. */
   buttonEnrol: boolean;
-  lockoutThreshold: number;
-  lockoutBaseMs: number;
-  lockoutMaxMs: number;
   /** Local time offset from UTC for weekday and time-of-day windows. */
   tzOffsetMin: number;
   /** Accept UID-only cards (cloneable). Off by default, logged on every use. */
@@ -49,9 +46,6 @@ export function sanitizeConfig(input: any): Config {
     buttonHoldMs: [5000, 2000, 20000],
     enrolWindowMs: [60000, 10000, 60000],
     buttonEnrol: [false],
-    lockoutThreshold: [5, 1, 20],
-    lockoutBaseMs: [30000, 1000, 600000],
-    lockoutMaxMs: [900000, 10000, 3600000],
     tzOffsetMin: [0, -840, 840],
     insecureUidCards: [false],
     watchdogSeconds: [10, 5, 60],
@@ -69,7 +63,6 @@ export function sanitizeConfig(input: any): Config {
     }
   }
   if (out.relockMs < out.holdMs) out.relockMs = out.holdMs;
-  if (out.lockoutMaxMs < out.lockoutBaseMs) out.lockoutMaxMs = out.lockoutBaseMs;
   return out;
 }
 

@@ -1,6 +1,10 @@
 /**
- * The access core: wires the key store, lockout, trusted clock, audit log, outputs and the state
- * machine together, and is the only way in for the protocols (phone key, cards, USB tools).
+ * The access core: wires the key store, trusted clock, audit log, outputs and the state machine
+ * together, and is the only way in for the protocols (phone key, cards, USB tools).
+ *
+ * No lockout: a valid proof is always checked and honoured, whatever anyone else sent before
+ * (docs/THREAT-MODEL.md, the principle). Unproven attempts cost the peer that made them, its link
+ * (firmware/linkguard.ts), never a key.
  *
  * Every entry point runs inside `safely`: an exception turns every output off and puts the
  * machine in FAULT, from which it recovers to LOCKED after a short delay (never a crash loop,
@@ -12,14 +16,13 @@ import { type AuditLog, logAppend, logOpen } from './auditlog';
 import { failureSeen, failuresDue } from './failures';
 import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_ENROL_TIMEOUT, EV_ERROR, EV_FAULT_RECOVER,
   EV_LOCK, EV_RELOCK_TIMER, EV_UNLOCK, KIND_UID_CARD, LOG_CLOCK_SET, LOG_CONFIG, LOG_DENIED, LOG_DRIVE_ON, LOG_FAILURES, LOG_GRANTED,
-  LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_LOCKOUT, LOG_OUTPUT_GUARD, LOG_RELAY_REST, PERM_DRIVE, PERM_LOCK,
-  PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_EXPIRED_COMMAND, R_IGNORED, R_LOCKED_OUT, R_REPLAY, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
+  LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_OUTPUT_GUARD, LOG_RELAY_REST, PERM_DRIVE, PERM_LOCK,
+  PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_IGNORED, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
   ROLE_DRIVER, ROLE_OWNER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, isActiveOwner, ksActiveOwners, ksAdd, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
-import { type Lockout, lockoutFail, lockoutOpen, lockoutRemaining, lockoutSave, lockoutSuccess } from './lockout';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
 import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
@@ -34,6 +37,9 @@ const FAULT_RECOVER_MS = 2000;
  */
 const COMPACT_QUIET_MS = 600000;
 
+/** Files of the lockouts earlier firmware saved (erased at boot). */
+const OLD_LOCKOUT_FILES = 'ck.lck.';
+
 export interface CoreOptions {
   keyCapacity: number;
   logSegments: number;
@@ -47,7 +53,6 @@ export interface Core {
   ks: KeyStore;
   log: AuditLog;
   tc: TrustedClock;
-  lo: Lockout;
   out: Outputs;
   state: number;
   relockTimer: number | undefined;
@@ -85,10 +90,12 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     ks: ksOpen(p.storage, p.crypto, opts.keyCapacity),
     log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment),
     tc: clockOpen(p.clock, p.storage, p.crypto),
-    lo: lockoutOpen(p.storage, p.crypto, config.lockoutThreshold, config.lockoutBaseMs, config.lockoutMaxMs, p.clock.uptimeMs()),
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
     enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
+  // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
+  const old = p.storage.list(OLD_LOCKOUT_FILES);
+  for (let i = 0; i < old.length; i++) p.storage.erase(old[i]);
   dispatch(core, EV_BOOT, R_OK, 0);
   if (p.door) watchDebounced(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
   if (p.button) watchHold(p.button, p.timers, config.debounceMs, config.buttonHoldMs, () => safely(core, () => buttonHeld(core)));
@@ -206,35 +213,22 @@ function tick(core: Core): void {
 }
 
 /**
- * Authenticates `keyId` for `perm`: lockout first, then the key's own proof (`verify`, e.g. its
- * MAC over the board's nonce or the card's AES authentication, returns R_OK or a reason), then
- * the key's rights now. Logs the decision, counts failures. On R_OK `core.actor` is the key.
+ * Authenticates `keyId` for `perm`: the key's own proof (`verify`, e.g. its MAC over the board's
+ * nonce or the card's AES authentication, returns R_OK or a reason), then the key's rights now.
+ * Logs the decision. Nothing is counted against a key: a failure proves nothing about who sent
+ * it, and a valid proof is honoured whatever came before. On R_OK `core.actor` is the key.
  */
 export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number): number {
   core.actor = undefined;
   const rec = ksLookup(core.ks, keyId);
-  const nowMs = core.p.clock.uptimeMs();
-  let reason = lockoutRemaining(core.lo, keyId, isActiveOwner(rec), nowMs) > 0 ? R_LOCKED_OUT : R_OK;
-  if (reason === R_OK) reason = rec ? verify(rec) : R_UNKNOWN_KEY;
+  let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
   const proven = reason === R_OK;
   if (proven) reason = checkAccess(rec, perm, clockNow(core.tc), core.config.tzOffsetMin, core.config.insecureUidCards);
   if (reason !== R_OK) {
     // What proved nothing is counted into a burst, not written per attempt (firmware/failures.ts).
-    if (proven || failureSeen(core.log, nowMs, reason)) audit(core, LOG_DENIED, perm, reason, keyId);
-    if (reason !== R_LOCKED_OUT) {
-      // Not guessing, so not counted: a proven key outside its rights, or a correctly signed
-      // command on a stale nonce. A replay proves nothing about who sent it: it counts board-wide
-      // only, so a recording of someone's command cannot be used to lock their key out.
-      const blamed = rec && reason !== R_REPLAY ? keyId : 0;
-      const ms = proven || reason === R_EXPIRED_COMMAND ? 0 : lockoutFail(core.lo, blamed, nowMs);
-      if (ms > 0) {
-        audit(core, LOG_LOCKOUT, Math.min(255, Math.ceil(ms / 60000)), R_LOCKED_OUT, blamed);
-        lockoutSave(core.lo, core.p.storage, core.p.crypto, nowMs);
-      }
-    }
+    if (proven || failureSeen(core.log, core.p.clock.uptimeMs(), reason)) audit(core, LOG_DENIED, perm, reason, keyId);
     return reason;
   }
-  lockoutSuccess(core.lo, keyId);
   if (rec!.flags & FLAG_UNCONFIRMED) {
     // First use of a key enrolled through the window: its holder has the secret after all.
     rec!.flags &= ~FLAG_UNCONFIRMED;
@@ -361,7 +355,6 @@ export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any
   if (!gen) { audit(core, LOG_CONFIG, 0, R_ERROR, actor ? actor.id : 0); return R_ERROR; }
   core.configGen = gen;
   core.config = next;
-  core.lo.threshold = next.lockoutThreshold; core.lo.baseMs = next.lockoutBaseMs; core.lo.maxMs = next.lockoutMaxMs;
   audit(core, LOG_CONFIG, 0, R_OK, actor ? actor.id : 0);
   return R_OK;
 }

@@ -10,7 +10,7 @@
  * answer carries the next one, so a failure resyncs in one round trip. Answers to a proven key are
  * MACed too; a peer that proved nothing learns only "unauthenticated" (never whether a key id
  * exists). A new key's secret leaves the board only wrapped under the owner's key, or — for the
- * one key the enrolment window admits — over an encrypted link.
+ * one key the enrolment window admits — over a link paired with the board's setup code.
  */
 import type { Radio } from '../hal/ports';
 import { concat, equalConstantTime, readU16, readU32, writeU16, writeU32 } from './bytes';
@@ -23,6 +23,7 @@ import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } fro
 import { type Site, keySecret } from './site';
 import { type Cards, expectCard } from './cards';
 import { clockNow } from './trusted-clock';
+import { type LinkGuard, guardConnect, guardDisconnect, guardDrop, guardFailure, guardHeard, guardLink, guardStart } from './linkguard';
 
 // Message types
 export const M_HELLO = 0x01;
@@ -48,6 +49,8 @@ export const OP_REMOVE = 11;
 export const OP_ENROL_CARD = 12;
 
 export const NONCE_BYTES = 16;
+/** After an unproven attempt that costs its link: time to PULL the rest of the refusal, then the link drops. */
+export const DROP_GRACE_MS = 250;
 export const TAG_BYTES = 16;
 /** A challenge older than this is refused whatever the command says. */
 export const MAX_VALID_MS = 30000;
@@ -68,13 +71,18 @@ export interface PhoneKey {
   out: Uint8Array | undefined;
   /** Packet size the answer is cut at (fixed per answer, so PULL indexes stay put). */
   outSize: number;
+  /** What an unproven peer costs (firmware/linkguard.ts). */
+  guard: LinkGuard;
 }
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
-  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20 };
+  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
+    guard: guardStart(core, radio) };
+  radio.protect(site.setupCode);
   radio.start(
-    () => { pk.reasm.reset(); pk.out = undefined; core.linked = true; },
-    () => { pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; },
+    // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
+    (addr) => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; core.linked = true; guardConnect(pk.guard, addr || ''); },
+    () => { guardDisconnect(pk.guard); pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; },
     (packet) => onPacket(pk, packet),
   );
   return pk;
@@ -116,10 +124,11 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     const r = pk.reasm.push(packet);
     msg = r.message;
     if (!msg) return;
+    guardHeard(pk.guard, false);
     if (msg[0] === M_HELLO) sendChallenge(pk);
     else if (msg[0] === M_COMMAND) onCommand(pk, msg);
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
-    else refuse(pk, C.R_BAD_INPUT, 0);
+    else unproven(pk, C.R_BAD_INPUT);
   } catch (e) {
     pk.core.p.console.log('phonekey: ' + e);
     try { refuse(pk, C.R_ERROR, 0); } catch (e2) { /* radio gone */ }
@@ -147,6 +156,16 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
   send(pk, m);
 }
 
+/** An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its answer when its time is up. */
+function unproven(pk: PhoneKey, reason: number): void {
+  const g = pk.guard, link = guardLink(g);
+  const drop = guardFailure(g);
+  refuse(pk, reason, 0);
+  // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
+  // could read why (a phone with a revoked key must hear it, not retry in the dark).
+  if (drop) pk.core.p.timers.after(DROP_GRACE_MS, () => guardDrop(g, link));
+}
+
 /**
  * COMMAND: type | key id u32 | op u8 | valid ms u16 | args | tag 16. The proof is checked (and an
  * unlock, lock or drive-enable done) in `prove`, whose locals are gone before an owner's command
@@ -154,7 +173,7 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
  */
 function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const nonce = pk.nonce;
-  if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { refuse(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND, 0); return; }
+  if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { unproven(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND); return; }
   const op = msg[5];
   const proof = prove(pk, msg, nonce, op);
   if (!proof) return;
@@ -194,14 +213,23 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
   const perm = op === OP_UNLOCK ? C.PERM_UNLOCK : op === OP_LOCK ? C.PERM_LOCK : op === OP_DRIVE ? C.PERM_DRIVE
     : op === OP_STATUS ? 0 : C.PERM_MANAGE;
   const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
+  // A replay proves only that someone recorded the key's command: nothing about this peer.
+  if (reason === C.R_REPLAY) secret = undefined;
+  if (reason === C.R_UNKNOWN_KEY) {
+    // The same work as a key that exists (its secret, the MAC over this nonce and the spent one),
+    // so neither the answer nor its time tells which ids exist. Nothing it finds counts.
+    verify({ id: keyId, salt: 0 } as KeyRecord);
+    secret = undefined;
+  }
   if (!secret) {
-    // Nothing proven: say only that, with the next nonce and (if locked out) when to retry. An
-    // internal error (the board could not check, e.g. no memory for a digest) is said as such: it
-    // is not the peer's fault, and known and unknown keys meet it alike.
-    if (reason === C.R_UNKNOWN_KEY) macOf(pk, keySecret(core.p.crypto, pk.site, keyId, 0), DOMAIN_COMMAND, nonce, body); // same work as a known key
-    refuse(pk, reason === C.R_LOCKED_OUT || reason === C.R_ERROR ? reason : C.R_BAD_MAC, reason === C.R_LOCKED_OUT ? 30 : 0);
+    // Nothing proven: say only that, with the next nonce. An internal error (the board could not
+    // check, e.g. no memory for a digest) is said as such: it is not the peer's fault, and known
+    // and unknown keys meet it alike, and it costs the link nothing. Retry at once (0 s): no
+    // lockout exists; an unproven attempt costs only its link.
+    if (reason === C.R_ERROR) refuse(pk, reason, 0); else unproven(pk, reason === C.R_REPLAY ? reason : C.R_BAD_MAC);
     return undefined;
   }
+  guardHeard(pk.guard, true);
   return { reason, secret };
 }
 
@@ -314,19 +342,21 @@ function newKeyId(pk: PhoneKey): number {
 
 /**
  * ENROL: type | label 6. Admitted only while the enrolment window is open (a physical act at the
- * board opened it) and only over an encrypted link: the answer carries the new key's secret.
+ * board opened it) and only over a link paired with the board's setup code (encrypted, MITM
+ * protected): the answer carries the new key's secret.
  * ENROLLED: type | status | key id u32 | secret 16.
  */
 function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const core = pk.core;
-  if (core.state !== C.S_ENROLLING) { refuse(pk, C.R_NO_WINDOW, 0); return; }
-  if (!pk.radio.linkEncrypted()) { refuse(pk, C.R_NOT_PERMITTED, 0); return; }
+  if (core.state !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
+  if (!pk.radio.linkProtected()) { unproven(pk, C.R_NOT_PERMITTED); return; }
   let label = '';
   for (let i = 1; i < msg.length && i < 7; i++) if (msg[i] >= 32 && msg[i] < 127) label += String.fromCharCode(msg[i]);
   const rec: KeyRecord = { id: newKeyId(pk), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: C.PERM_UNLOCK | C.PERM_LOCK | C.PERM_DRIVE,
     weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label };
   const reason = enrolKey(core, rec); // the window sets the role
   if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
+  guardHeard(pk.guard, true);
   const out = new Uint8Array(22);
   out[0] = M_ENROLLED;
   out[1] = C.R_OK;

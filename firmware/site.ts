@@ -12,6 +12,12 @@
  * Phone key secret = first 16 bytes of HMAC-SHA256(siteSecret, 'CK1K' | id u32 | salt u32): the
  * table holds no secrets itself, and a provisioning tool holding the site file can issue keys.
  * Anyone holding the board can read its flash (docs/THREAT-MODEL.md): these secrets included.
+ *
+ * The setup code: 6 digits made when the site is provisioned (kept in the site file, printed for a
+ * label), the static passkey a phone types to pair with MITM protection, which enrolment needs
+ * (docs/THREAT-MODEL.md). Stored after the secrets. A board never provisioned makes its own at
+ * first boot (read it over USB with `provision show`); a site written by tools older than the
+ * code has none, and then no link is MITM-protected: no enrolment over the air.
  */
 import type { Crypto, FlashStorage, Random } from '../hal/ports';
 import { writeU32 } from './bytes';
@@ -20,11 +26,21 @@ import { hmacSha256 } from './hmac';
 
 const SITE_FILE = 'ck.site.';
 export const SITE_BYTES = 48;
+export const SETUP_CODE_DIGITS = 6;
 
 export interface Site {
   secret: Uint8Array;
   cardMaster: Uint8Array;
+  /** Six ASCII digits, or '' when the site has none. */
+  setupCode: string;
   gen: Generation | undefined;
+}
+
+/** True for exactly six ASCII digits. */
+export function validSetupCode(c: string): boolean {
+  if (c.length !== SETUP_CODE_DIGITS) return false;
+  for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) < 48 || c.charCodeAt(i) > 57) return false;
+  return true;
 }
 
 function bytesOf(s: string, from: number, n: number): Uint8Array {
@@ -42,20 +58,24 @@ function strOf(b: Uint8Array): string {
 /** The site, made on a factory-fresh board; undefined when it is lost (refuse: see the header). */
 export function siteLoad(storage: FlashStorage, crypto: Crypto, random: Random): Site | undefined {
   const gen = genLoad(storage, crypto, SITE_FILE);
-  if (gen && gen.length === SITE_BYTES) {
+  if (gen && (gen.length === SITE_BYTES || gen.length === SITE_BYTES + SETUP_CODE_DIGITS)) {
     const s = genData(storage, gen);
-    return { secret: bytesOf(s, 0, 32), cardMaster: bytesOf(s, 32, 16), gen };
+    const code = s.substr(SITE_BYTES, SETUP_CODE_DIGITS);
+    return { secret: bytesOf(s, 0, 32), cardMaster: bytesOf(s, 32, 16), setupCode: validSetupCode(code) ? code : '', gen };
   }
   const ours = storage.list('ck.');
   for (let i = 0; i < ours.length; i++) if (ours[i].indexOf(SITE_FILE) !== 0) return undefined;
-  const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), gen: undefined };
+  // Six digits from 3 random bytes (24 bits mod 10^6: a bias under 6 %, immaterial for a pairing code).
+  const r = random.bytes(3);
+  const code = '' + (1000000 + ((r[0] << 16) | (r[1] << 8) | r[2]) % 1000000);
+  const site: Site = { secret: random.bytes(32), cardMaster: random.bytes(16), setupCode: code.substr(1), gen: undefined };
   // Kept only if it reached the flash: a site that would be gone after the next reset is refused now.
   return siteSave(storage, crypto, site) ? site : undefined;
 }
 
 /** Replaces the site secrets (USB provisioning only). */
 export function siteSave(storage: FlashStorage, crypto: Crypto, site: Site): boolean {
-  const gen = genWriteSmall(storage, crypto, SITE_FILE, site.gen, strOf(site.secret) + strOf(site.cardMaster));
+  const gen = genWriteSmall(storage, crypto, SITE_FILE, site.gen, strOf(site.secret) + strOf(site.cardMaster) + (validSetupCode(site.setupCode) ? site.setupCode : ''));
   if (gen) site.gen = gen;
   return !!gen;
 }

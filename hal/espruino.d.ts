@@ -94,7 +94,8 @@ interface EspruinoNRF {
   setServices(services: { [service: string]: { [characteristic: string]: NrfCharacteristic } },
     options: { uart?: boolean; advertise?: string[] }): void;
   updateServices(services: { [service: string]: { [characteristic: string]: { value: Uint8Array; notify?: boolean } } }): void;
-  setSecurity(options: { display?: boolean; keyboard?: boolean; bond?: boolean; mitm?: boolean; lesc?: boolean; pair?: boolean }): void;
+  /** passkey: a static 6-digit passkey (targets/nrf5x/bluetooth.c jsble_update_security). */
+  setSecurity(options: { display?: boolean; keyboard?: boolean; bond?: boolean; mitm?: boolean; lesc?: boolean; pair?: boolean; passkey?: string }): void;
   getSecurityStatus(): { connected: boolean; encrypted?: boolean; mitm_protected?: boolean; bonded?: boolean };
   disconnect(): void;
   on(event: 'connect', fn: (address: string) => void): void;

@@ -107,12 +107,15 @@ export interface I2CBus {
  * notify characteristic (board -> phone). Packets are at most payloadSize() bytes.
  */
 export interface Radio {
-  start(onConnect: () => void, onDisconnect: () => void, onPacket: (packet: Uint8Array) => void): void;
+  /** onConnect gets the central's address as Espruino's NRF.on('connect', addr) gives it. */
+  start(onConnect: (addr: string) => void, onDisconnect: () => void, onPacket: (packet: Uint8Array) => void): void;
   send(packet: Uint8Array): void;
   /** Bytes per packet: 20 by default, more once the phone negotiated a larger MTU. */
   payloadSize(): number;
-  /** True when the link is encrypted (LE Secure Connections); required to hand out a new key's secret. */
-  linkEncrypted(): boolean;
+  /** True when the link is encrypted with MITM protection (paired with the setup code); required to hand out a new key's secret. */
+  linkProtected(): boolean;
+  /** Pairing for enrolment: passkey entry with `passkey` (the board setup code, '' when none) and MITM protection required. */
+  protect(passkey: string): void;
   disconnect(): void;
 }
 

@@ -18,7 +18,7 @@ import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, flashOf, hostCrypto, keyRecord, newSite, writeSite, CARD_AID } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
 import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
-import { type LinkOptions, central, linkUp } from './central';
+import { type LinkOptions, central, linkSteps } from './central';
 import * as C from '../firmware/codes';
 
 const bundles: Record<string, string> = {};
@@ -71,7 +71,8 @@ export interface SimCar {
   holdButton(ms: number): void;
   /** Puts a card on the reader for `ms` (default 1500), then takes it away. */
   tap(card: SimCard, ms?: number): void;
-  phone(key?: PhoneKeyFile): SimPhone;
+  /** A phone (its own central, with its own address) holding `key`; see PhoneOptions for its timing. */
+  phone(key?: PhoneKeyFile, opts?: PhoneOptions): SimPhone;
   auditLog(fromSeq?: number): LogEntry[];
   powerCut(): void;
   powerOn(): void;
@@ -135,7 +136,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
       pn532.card = undefined;
       board.clock.advance(600);
     },
-    phone: (key) => simPhone(car, key),
+    phone: (key, popts) => simPhone(car, key, popts),
     auditLog: (fromSeq = 0) => {
       const out: LogEntry[] = [];
       logRead(logOpen(flashOf(board), hostCrypto, config.logSegments, config.logPerSegment), fromSeq, 100000, (e) => out.push(e));
@@ -175,6 +176,16 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   return car;
 }
 
+/** How a simulated phone behaves on the air (defaults: an app with a cached GATT table). */
+export interface PhoneOptions {
+  /** Ms from getting the link to its first write: GATT discovery and subscribing (default 0). */
+  setupMs?: number;
+  /** How long it keeps trying to get the link and an answer before it gives up (default 30 s, Android's GATT connect timeout). */
+  timeoutMs?: number;
+  /** Its radio address (default a new one per phone). */
+  address?: string;
+}
+
 export interface SimPhone {
   key: PhoneKeyFile | undefined;
   connected(): boolean;
@@ -185,8 +196,13 @@ export interface SimPhone {
    */
   connect(opts?: PhoneConnectOptions): Answer;
   disconnect(): void;
-  /** Pairs the link (LE Secure Connections): needed to enrol through the window. */
-  pair(): void;
+  /**
+   * Pairs the link, typing `passkey` when the board asks for one (default: the board's setup code,
+   * as read from its label). Returns the security level reached (1 when pairing failed).
+   */
+  pair(passkey?: string): number;
+  /** Virtual ms from the start of the last run() or connect() until it had its answer (or link). */
+  lastMs: number;
   /** Runs one operation in one round trip (connecting first if needed). */
   run(op: number, args?: Uint8Array): Answer;
   unlock(): Answer;
@@ -209,13 +225,24 @@ export interface SimPhone {
 
 export type PhoneConnectOptions = LinkOptions;
 
-/** Which phone holds the (single) radio connection of each board: a phone whose link was taken over reconnects. */
-const linkHolder = new WeakMap<object, SimPhone>();
+let phoneCount = 0;
 
-function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
+/**
+ * A phone as a real one behaves: it asks its central to connect and waits for the board's link
+ * (losing races to whoever wins them), needs `setupMs` before its first write, then takes the
+ * steps docs/PROTOCOL.md asks for (an MTU exchange if it wants one, notifications on, HELLO) and
+ * reads each answer PULLing its fragments (sim/central.ts). When its link is dropped or no answer
+ * comes it connects again and retries, until `timeoutMs`. A phone the user stops using (another
+ * phone of ours needs the car) leaves the link.
+ */
+function simPhone(car: SimCar, key?: PhoneKeyFile, opts: PhoneOptions = {}): SimPhone {
   const nrf = car.board.nrf;
-  const mine = () => nrf.connected && linkHolder.get(nrf) === phone;
+  const air = nrf.central(opts.address || 'phone-' + (++phoneCount) + ' random');
+  const timeoutMs = opts.timeoutMs ?? 30000;
+  const setupMs = opts.setupMs ?? 0;
+  const mine = () => air.connected;
   const radio = central(car.board, mine);
+  const now = () => car.board.clock.now();
   let lastSent: Uint8Array | undefined;
   let lastOpts: PhoneConnectOptions = {};
   const take = (sentNonce?: Uint8Array, patienceMs?: number): Answer | undefined => {
@@ -226,31 +253,69 @@ function simPhone(car: SimCar, key?: PhoneKeyFile): SimPhone {
     return a;
   };
   const send = (msg: Uint8Array) => radio.send(msg);
-  const phone: SimPhone = {
-    key, nonce: undefined,
-    connected: () => mine(),
-    connect: (opts) => {
-      lastOpts = opts || lastOpts;
-      phone.nonce = undefined;
-      linkUp(car.board, lastOpts, () => linkHolder.set(nrf, phone));
-      send(new Uint8Array([M.HELLO]));
+  /** Gets the link (racing any other central for it) by `deadline`; false if it never came. */
+  const link = (deadline: number): boolean => {
+    const holder = nrf.holder();
+    // Another phone of ours: its user is done with the car (the old single-phone behaviour).
+    if (nrf.connected && !mine() && (!holder || !holder.hostile)) nrf.disconnect();
+    phone.nonce = undefined;
+    while (!mine() && now() < deadline) {
+      // Dropped the moment it got the link (or never got it): an app keeps trying to connect.
+      if (!air.waiting) air.initiate();
+      car.board.clock.advance(20);
+    }
+    if (!mine()) { air.cancel(); return false; }
+    if (setupMs) car.board.clock.advance(setupMs);
+    return true;
+  };
+  /** A link, its steps and HELLO's CHALLENGE by `deadline`, trying again as an app does. */
+  const connectBy = (deadline: number): Answer | undefined => {
+    while (now() < deadline) {
+      if (!link(deadline)) return undefined;
+      if (!linkSteps(car.board, lastOpts, mine)) continue;
+      try { send(new Uint8Array([M.HELLO])); } catch (e) { if (mine()) throw e; continue; }
       const a = take();
-      if (!a || a.type !== 'challenge') throw new Error('the board sent no challenge for HELLO');
+      if (a && a.type === 'challenge') return a;
+      // Dropped, or no challenge: try again.
+      if (mine()) air.disconnect();
+    }
+    return undefined;
+  };
+  const phone: SimPhone = {
+    key, nonce: undefined, lastMs: 0,
+    connected: () => mine(),
+    connect: (o) => {
+      lastOpts = o || lastOpts;
+      const t0 = now();
+      if (mine()) air.disconnect();
+      const a = connectBy(t0 + timeoutMs);
+      phone.lastMs = now() - t0;
+      if (!a) throw new Error('the board sent no challenge for HELLO');
       return a;
     },
-    disconnect: () => nrf.disconnect(),
-    pair: () => nrf.pair(),
+    disconnect: () => air.disconnect(),
+    pair: (passkey) => nrf.pair(passkey === undefined ? car.site.setupCode : passkey),
     run: (op, args) => {
       if (!phone.key) throw new Error('this phone holds no key');
-      if (!mine() || !phone.nonce) phone.connect();
-      for (let attempt = 0; ; attempt++) {
+      const t0 = now(), deadline = t0 + timeoutMs;
+      let resynced = false;
+      for (;;) {
+        if (!mine() || !phone.nonce) {
+          if (!connectBy(deadline)) throw new Error('no answer from the board');
+        }
         const nonce = phone.nonce!;
         lastSent = nonce;
-        send(command(nodeMac, phone.key, nonce, op, args));
+        try { send(command(nodeMac, phone.key, nonce, op, args)); } catch (e) { if (mine()) throw e; continue; }
         const a = take(nonce);
-        if (!a) throw new Error('no answer from the board');
+        if (!a) {
+          // Dropped before the answer, or none came: a real app connects again and retries.
+          if (now() >= deadline) throw new Error('no answer from the board');
+          if (mine()) air.disconnect();
+          continue;
+        }
         // A nonce that went stale while we were idle: resync with the fresh one, once, as a phone app does.
-        if (a.status === C.R_EXPIRED_COMMAND && attempt === 0) continue;
+        if (a.status === C.R_EXPIRED_COMMAND && !resynced) { resynced = true; continue; }
+        phone.lastMs = now() - t0;
         return a;
       }
     },

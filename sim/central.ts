@@ -19,16 +19,26 @@ export interface LinkOptions {
   subscribeAfterMs?: number;
 }
 
-/** Connects (dropping any link first), exchanges the MTU if asked, waits if asked, subscribes to TX. */
+/**
+ * A phone's steps once it has the link: an MTU exchange if asked, a wait if asked, then TX
+ * notifications on. False when the link dropped meanwhile (the board may drop a slow phone).
+ */
+export function linkSteps(board: SimBoard, opts: LinkOptions = {}, mine: () => boolean = () => board.nrf.connected): boolean {
+  const nrf = board.nrf;
+  if (opts.mtu && mine()) { nrf.exchangeMtu(opts.mtu); board.clock.advance(nrf.model.intervalMs); }
+  if (opts.subscribeAfterMs) board.clock.advance(opts.subscribeAfterMs);
+  if (!mine()) return false;
+  nrf.startNotifications(SERVICE_UUID, TX_UUID);
+  return true;
+}
+
+/** Connects (dropping any link first), then linkSteps. */
 export function linkUp(board: SimBoard, opts: LinkOptions = {}, connected?: () => void): void {
   const nrf = board.nrf;
   if (nrf.connected) nrf.disconnect();
   nrf.connect();
   if (connected) connected();
-  if (opts.mtu) { nrf.exchangeMtu(opts.mtu); board.clock.advance(nrf.model.intervalMs); }
-  if (opts.subscribeAfterMs) board.clock.advance(opts.subscribeAfterMs);
-  if (!nrf.connected) throw new Error('the link dropped before the phone subscribed');
-  nrf.startNotifications(SERVICE_UUID, TX_UUID);
+  if (!linkSteps(board, opts)) throw new Error('the link dropped before the phone subscribed');
 }
 
 export interface Central {

@@ -14,6 +14,7 @@ import { type KeyRecord, ksAdd, ksLookup, ksOpen } from '../firmware/keystore';
 import { type Site, keySecret, siteSave } from '../firmware/site';
 import * as C from '../firmware/codes';
 import type { PhoneKeyFile } from '../tools/phonekey/protocol';
+import { newSetupCode } from '../tools/provision/sitefile';
 
 export const hostCrypto: Crypto = {
   sha256: (d) => new Uint8Array(createHash('sha256').update(d).digest()),
@@ -40,15 +41,17 @@ export function flashOf(board: SimBoard): FlashStorage {
 export interface SiteSecrets {
   secret: Uint8Array;
   cardMaster: Uint8Array;
+  /** The board setup code: the 6-digit passkey for MITM-protected pairing (enrolment), printed for a label. */
+  setupCode: string;
 }
 
 export function newSite(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): SiteSecrets {
-  return { secret: random(32), cardMaster: random(16) };
+  return { secret: random(32), cardMaster: random(16), setupCode: newSetupCode(random) };
 }
 
 /** Writes the site secrets into the board's flash. */
 export function writeSite(flash: FlashStorage, site: SiteSecrets): void {
-  const s: Site = { secret: site.secret, cardMaster: site.cardMaster, gen: undefined };
+  const s: Site = { secret: site.secret, cardMaster: site.cardMaster, setupCode: site.setupCode, gen: undefined };
   if (!siteSave(flash, hostCrypto, s)) throw new Error('could not write the site secrets');
 }
 
@@ -62,7 +65,7 @@ export function addKey(flash: FlashStorage, site: SiteSecrets, capacity: number,
   // pending and the owner at hand, compacts when it needs room, as the USB tool's Storage.write would.
   if (r === C.R_STORAGE && flash.compact()) r = ksAdd(ks, undefined, rec);
   if (r !== C.R_OK) throw new Error('could not add key ' + rec.id + ': reason ' + r);
-  return { keyId: rec.id, secret: keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, gen: undefined }, rec.id, rec.salt), label: rec.label };
+  return { keyId: rec.id, secret: keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: '', gen: undefined }, rec.id, rec.salt), label: rec.label };
 }
 
 export function keyRecord(id: number, role: number, extra: Partial<KeyRecord> = {}): KeyRecord {

@@ -18,9 +18,11 @@ export const board: BoardConfig = {
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,
   // What fits beside the card code, the log and the reserve that keeps every update from compacting
-  // Storage (firmware/flashroom.ts): `npm run bench:firmware`, docs/PERFORMANCE.md. It was 44 with the
-  // I2C bus guard (hal/espruino/i2c.ts) before the reserve, 48 before both (2026-12-04), 60 before the memory work of 2026-12-01.
-  keyCapacity: 25,
+  // Storage (firmware/flashroom.ts), with about 100 bytes to spare: tools/bench/storage-budget.ts,
+  // docs/PERFORMANCE.md. 2026-12-04's work (the reserve, the log's two rings, the I2C bus guard, a
+  // lost site refused) took it from 48 to 22 and halved the log (3 x 16 entries); 60 before the
+  // memory work of 2026-12-01.
+  keyCapacity: 22,
   logSegments: 3,
-  logPerSegment: 32,
+  logPerSegment: 16,
 };

@@ -38,7 +38,7 @@ function level(pin: number | undefined): number | null {
 }
 
 export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin: number | undefined): Radio {
-  let onConnect: () => void = () => {}, onDisconnect: () => void = () => {}, onPacket: (p: Uint8Array) => void = () => {};
+  let onConnect: (addr: string) => void = () => {}, onDisconnect: () => void = () => {}, onPacket: (p: Uint8Array) => void = () => {};
   let active = false;
   let out: string[] = [];
   const edges: number[] = [];
@@ -55,7 +55,7 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
   };
   global.CKB = {
     // A new session: connect, then HELLO (the board sends nothing unasked).
-    open: () => { active = true; onConnect(); exchange(new Uint8Array([1])); return JSON.stringify(out); },
+    open: () => { active = true; out = []; onConnect('bench'); exchange(new Uint8Array([1])); return JSON.stringify(out); },
     send: (message: string) => {
       const t0 = getTime();
       exchange(unhex(message));
@@ -64,16 +64,18 @@ export function benchRadio(inner: Radio, contactPin: number | undefined, doorPin
     edges: () => { const r = JSON.stringify(edges); edges.splice(0, edges.length); return r; },
     state: () => JSON.stringify({ relay: driven[0], drive: driven[1], door: level(doorPin), contact: level(contactPin) }),
     close: () => { if (active) { active = false; onDisconnect(); } },
+    active: () => active,
   };
   return {
     start: (c, d, p) => {
       onConnect = c; onDisconnect = d; onPacket = p;
-      inner.start(() => { active = false; c(); }, d, p);
+      inner.start((addr) => { active = false; c(addr); }, d, p);
     },
     send: (packet) => { if (active) out.push(toHex(packet)); else inner.send(packet); },
     payloadSize: () => (active ? 244 : inner.payloadSize()),
     // The bench link is a wire on the desk, not the air.
-    linkEncrypted: () => active || inner.linkEncrypted(),
+    linkProtected: () => active || inner.linkProtected(),
+    protect: (passkey) => inner.protect(passkey),
     disconnect: () => { if (active) { active = false; onDisconnect(); } else inner.disconnect(); },
   };
 }

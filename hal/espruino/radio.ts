@@ -1,8 +1,15 @@
 /**
  * Radio port on Espruino's NRF: one custom GATT service with a write characteristic (phone ->
  * board) and a notify characteristic (board -> phone). Production builds remove the Nordic UART
- * service (the JavaScript console would be reachable over the air) and require an encrypted link
- * for both characteristics; dev builds keep the console and say so at boot.
+ * service (the JavaScript console would be reachable over the air); dev builds keep the console
+ * and say so at boot.
+ *
+ * Link security: the characteristics need none (security level 1): every command is MACed end to
+ * end, and a level a phone cannot reach would keep every phone out (a `security` option of
+ * {encrypted, lesc} asks for level 4, LESC with MITM, which Just Works pairing never gives:
+ * targets/nrf5x/bluetooth.c set_security_mode). Pairing is for enrolment only: production boards
+ * pair by passkey entry with the board's setup code as static passkey (display: the phone types
+ * it; mitm: nothing less is accepted; lesc), so an enrolment link is MITM-protected or not made.
  */
 import type { Radio } from '../ports';
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
@@ -13,7 +20,7 @@ import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
 // longer than MTU - 3: the longest it wrote on this connection is a safe size for our answers.
 let payload = 20;
 let dev = false;
-let handlers: { connect: () => void; disconnect: () => void; packet: (p: Uint8Array) => void } | undefined;
+let handlers: { connect: (addr: string) => void; disconnect: () => void; packet: (p: Uint8Array) => void } | undefined;
 
 function received(evt: { data: ArrayBuffer }): void {
   const p = new Uint8Array(evt.data);
@@ -21,9 +28,9 @@ function received(evt: { data: ArrayBuffer }): void {
   if (handlers) handlers.packet(p);
 }
 
-function connected(): void {
+function connected(addr: string): void {
   payload = 20;
-  if (handlers) handlers.connect();
+  if (handlers) handlers.connect(addr);
 }
 
 function disconnected(): void {
@@ -34,13 +41,11 @@ function disconnected(): void {
 const radio: Radio = {
   start: (onConnect, onDisconnect, onPacket) => {
     handlers = { connect: onConnect, disconnect: onDisconnect, packet: onPacket };
-    const sec = dev ? undefined : { read: { encrypted: true, lesc: true }, write: { encrypted: true, lesc: true } };
     const services: { [s: string]: { [c: string]: NrfCharacteristic } } = {};
     const chars: { [c: string]: NrfCharacteristic } = {};
-    chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], security: sec, onWrite: received };
-    chars[TX_UUID] = { notify: true, readable: true, maxLen: 244, value: [0], security: sec };
+    chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], onWrite: received };
+    chars[TX_UUID] = { notify: true, readable: true, maxLen: 244, value: [0] };
     services[SERVICE_UUID] = chars;
-    if (!dev) NRF.setSecurity({ bond: true, lesc: true, mitm: false, pair: true });
     NRF.setServices(services, { uart: dev, advertise: [SERVICE_UUID] });
     NRF.on('connect', connected);
     NRF.on('disconnect', disconnected);
@@ -53,7 +58,13 @@ const radio: Radio = {
     NRF.updateServices(u);
   },
   payloadSize: () => payload,
-  linkEncrypted: () => !!NRF.getSecurityStatus().encrypted,
+  // Dev builds (never in a car) keep the console open and pair as the Espruino tools do.
+  linkProtected: () => { const st = NRF.getSecurityStatus(); return !!(dev ? st.encrypted : st.mitm_protected); },
+  protect: (passkey) => {
+    // Without a setup code the passkey is a random one nobody sees: no enrolment over the air.
+    if (!dev) NRF.setSecurity(passkey ? { bond: true, lesc: true, mitm: true, display: true, pair: true, passkey: passkey }
+      : { bond: true, lesc: true, mitm: true, display: true, pair: true });
+  },
   disconnect: () => NRF.disconnect(),
 };
 

@@ -390,7 +390,9 @@ export function createSimBoard(opts: SimBoardOptions): SimBoard {
     dead = true;
     sim('power cut');
     wdt.stop();
+    const had = nrf.state.peer;
     nrf.state.peer = undefined;
+    if (had && nrf.state.linkEnded) nrf.state.linkEnded(); // the central hears its link end
     stopSession(session, sandbox ? sandbox.realm.error('power cut') : new Error('power cut'));
   }
 

@@ -7,6 +7,22 @@
  * a notification is dropped without a word before the central subscribed (CCCD), during an MTU
  * exchange and when the SoftDevice's send queue is full; queued ones go out at connection events;
  * a write becomes a board event through Espruino's event queue, which drops it when full.
+ *
+ * Connections (as a peripheral on Espruino's nRF5x port): one central at a time. Several centrals
+ * may be trying to connect (`central()`); while the board holds no link it advertises (Espruino
+ * restarts advertising as soon as a link drops), and the centrals waiting race for it: a hostile
+ * one wins with probability `race.hostileWins` (seeded), as a tight connect loop wins most races.
+ * NRF.disconnect() really drops the link (the disconnect event, then advertising again).
+ * NRF.setWhitelist is recorded and does nothing to who connects: Espruino 2v29 only fills the Peer
+ * Manager's whitelist and still advertises with BLE_GAP_ADV_FP_ANY (targets/nrf5x/bluetooth.c).
+ *
+ * Link security as targets/nrf5x/bluetooth.c does it: a characteristic's `security` option gives
+ * the level a write needs (set_security_mode: none 1; encrypted 2; encrypted+mitm 3; lesc 4, LESC
+ * with MITM, whatever else is set); pairing reaches 2 by Just Works (the board has no display or
+ * keyboard: io caps NONE), 3 or 4 (lesc on both sides) by passkey entry when NRF.setSecurity has
+ * `display` (the phone types the static `passkey`), and nothing when the board asks for `mitm` it
+ * cannot get, `pair: false`, or the passkey typed is wrong. A write below its level is refused at
+ * the GATT level (ATT "insufficient authentication"): the board never sees it.
  * Not here: pins, timers, storage (globals.ts); how board callbacks are run (the `call` it is given).
  */
 import { toBytes } from './storage';
@@ -52,8 +68,14 @@ export interface NrfState {
   security?: unknown;
   handlers: Record<string, unknown[]>;
   peer?: string;
-  /** The link is encrypted (the central paired with LE Secure Connections). */
+  /** The link is encrypted (the central paired). */
   encrypted: boolean;
+  /** The link's security level (1 open, 2 encrypted, 3 encrypted with MITM protection, 4 LESC with MITM). */
+  level: number;
+  /** NRF.setWhitelist(on): recorded only; Espruino 2v29 admits any central whatever it says. */
+  whitelist?: boolean;
+  /** Set by createNrf: the link ended (advertising resumes, waiting centrals race). */
+  linkEnded?: () => void;
   /** The effective ATT MTU of this link (23 until an exchange completes). */
   mtu: number;
   /** Virtual ms the link came up: connection events fall every `model.intervalMs` from here. */
@@ -105,8 +127,17 @@ export interface NrfHost {
    * from now on the board's notifications on it are sent, not dropped. `false` turns them off.
    */
   startNotifications(service?: string, characteristic?: string, on?: boolean): void;
-  /** The central pairs (LE Secure Connections): the link is encrypted until it disconnects. */
-  pair(): void;
+  /**
+   * The connected central (a phone: keyboard and display, LE Secure Connections) pairs; with the
+   * board's passkey typed when the board asks for one. Returns the level reached (1: failed).
+   */
+  pair(passkey?: string): number;
+  /** The central (made by central()) holding the link, if any. */
+  holder(): SimCentral | undefined;
+  /** A central that tries to connect and races the others for the board's one link. */
+  central(address: string, opts?: { hostile?: boolean }): SimCentral;
+  /** Connection races: how often a hostile central wins one, the PRNG seed, the ms from advertising to a link. */
+  race: { hostileWins: number; seed: number; ms: number };
   /** What the central received, in order. */
   notifications: Notification[];
   /** What the board sent that the central never received, and why. */
@@ -121,6 +152,62 @@ export interface NrfHost {
   /** The radio facts in force (mutable: a test may shrink the queue or change the interval). */
   readonly model: RadioModel;
   readonly state: NrfState;
+}
+
+/** Espruino's default advertising interval (libs/bluetooth/bluetooth.h BLUETOOTH_ADVERTISING_INTERVAL). */
+export const ADVERTISING_MS = 375;
+
+/** One central in range: it connects when it wins a race, and hears when its link ends. */
+export interface SimCentral {
+  readonly address: string;
+  readonly hostile: boolean;
+  /** True while this central holds the board's link. */
+  readonly connected: boolean;
+  /** True while it waits for the board to advertise and races for the link. */
+  readonly waiting: boolean;
+  /** Starts connecting (a phone app's connect(); a hostile central's loop). */
+  initiate(): void;
+  /** Stops waiting. */
+  cancel(): void;
+  /** Leaves the link it holds. */
+  disconnect(): void;
+  /** Called when it got the link, and when its link ended (by the board, by itself or a reboot). */
+  onConnect?: () => void;
+  onDrop?: () => void;
+}
+
+/** The level NRF.setServices' `security` read/write option requires (set_security_mode). */
+export function requiredLevel(sec: unknown): number {
+  const s = (sec && typeof sec === 'object' ? sec : {}) as Record<string, unknown>;
+  if (s.signed) return s.mitm ? 3 : 2; // signed writes: not used here; their levels as the SDK counts them
+  if (s.lesc) return 4;
+  if (s.encrypted) return s.mitm ? 3 : 2;
+  return 1;
+}
+
+/**
+ * The level a phone (keyboard + display, LE Secure Connections) reaches pairing with a board set
+ * up by NRF.setSecurity(opts) (get_gap_sec_params and jsble_can_pair_with_peer): 1 when it cannot
+ * pair, 2 Just Works, 3 legacy passkey, 4 LESC passkey. `typed` is the passkey the phone enters.
+ */
+export function pairingLevel(opts: unknown, typed?: string): number {
+  const o = (opts && typeof opts === 'object' ? opts : {}) as Record<string, unknown>;
+  if (o.pair !== undefined && !o.pair) return 1;
+  const io = o.display || o.keyboard ? 'io' : 'none';
+  // The phone is keyboard+display: the pairing is authenticated whenever the board has any I/O.
+  const authenticated = io !== 'none';
+  if (o.mitm && !authenticated) return 1; // the board wants MITM protection this phone cannot give it
+  if (!authenticated) return 2; // Just Works
+  // Passkey entry: the board "displays" its static passkey (or a random one nobody can see); the phone types it.
+  const shown = typeof o.passkey === 'string' && o.passkey ? o.passkey : undefined;
+  if (shown === undefined || typed !== shown) return 1;
+  return o.lesc ? 4 : 3;
+}
+
+/** The highest level any phone can reach with this board: what a production build must be able to meet. */
+export function bestPairingLevel(opts: unknown): number {
+  const o = (opts && typeof opts === 'object' ? opts : {}) as Record<string, unknown>;
+  return Math.max(1, pairingLevel(opts, typeof o.passkey === 'string' ? o.passkey : undefined));
 }
 
 export function uuid(u: unknown): string {
@@ -180,9 +267,51 @@ export interface NrfOptions {
 export function createNrf(address: string, now: () => number, opts: NrfOptions = {}): { state: NrfState; host: NrfHost } {
   const schedule = opts.schedule || ((_ms: number, fn: () => void) => fn());
   const state: NrfState = {
-    address, services: {}, options: { uart: true }, handlers: {}, encrypted: false, mtu: 23, linkAt: 0, subscribed: {},
+    address, services: {}, options: { uart: true }, handlers: {}, encrypted: false, level: 1, mtu: 23, linkAt: 0, subscribed: {},
     txQueue: [], events: [], model: { ...(opts.model || DEFAULT_RADIO) }, eventPending: false, schedule,
     notify: (n) => notify(n), dropped: (d) => host.dropped.push(d), now,
+  };
+  const after = opts.schedule;
+  const centrals: SimCentralImpl[] = [];
+  let holder: SimCentralImpl | undefined;
+  const race = { hostileWins: 0.75, seed: 1, ms: 10 };
+  let rs = 0, rseed = -1;
+  const rand = () => {
+    if (rseed !== race.seed) { rseed = race.seed; rs = race.seed >>> 0 || 1; }
+    rs ^= rs << 13; rs >>>= 0; rs ^= rs >>> 17; rs ^= rs << 5; rs >>>= 0;
+    return rs / 4294967296;
+  };
+  const alive = () => !!state.boot && state.boot.alive();
+  /** The link ended: tell its central, and let the waiting ones race for the next. */
+  const ended = () => {
+    const h = holder;
+    holder = undefined;
+    if (h && h.onDrop) h.onDrop();
+    startRace();
+  };
+  state.linkEnded = ended;
+  /** Due time of the next race, or -1: one is held when a link ends, or while the board is off. */
+  let raceAt = -1;
+  const startRace = (delay = race.ms) => {
+    if (!after || !centrals.some((c) => c.waiting)) return;
+    const due = now() + delay;
+    if (raceAt >= 0 && raceAt <= due) return;
+    raceAt = due;
+    after(delay, () => {
+      if (raceAt !== due) return;
+      raceAt = -1;
+      const waiting = centrals.filter((c) => c.waiting);
+      // A link is up: the next race comes when it ends (ended()). The board is off: look again
+      // at the next advertising interval.
+      if (!waiting.length || state.peer) return;
+      if (!alive()) { startRace(ADVERTISING_MS); return; }
+      const hostile = waiting.filter((c) => c.hostile), friendly = waiting.filter((c) => !c.hostile);
+      const pool = hostile.length && friendly.length ? (rand() < race.hostileWins ? hostile : friendly) : waiting;
+      const winner = pool[Math.floor(rand() * pool.length)];
+      winner.waiting = false;
+      link(winner.address, winner);
+      if (winner.onConnect && holder === winner) winner.onConnect();
+    });
   };
   const subscribers: ((n: Notification) => void)[] = [];
   const emit = (ev: string, args: unknown[]) => {
@@ -198,27 +327,44 @@ export function createNrf(address: string, now: () => number, opts: NrfOptions =
     return ch;
   };
   let eventsPending = false;
+  /** A link to `addr` (held by `by` when a central() made it): the board hears NRF.on('connect', addr). */
+  const link = (addr: string, by: SimCentralImpl | undefined) => {
+    state.peer = addr;
+    holder = by;
+    state.encrypted = false;
+    state.level = 1;
+    newLink(state);
+    emit('connect', [addr]);
+  };
   const host: NrfHost = {
     connect(addr = 'c0:ff:ee:00:00:01 random') {
       running();
       if (state.peer) throw new Error('already connected');
-      state.peer = addr;
-      state.encrypted = false;
-      newLink(state);
-      emit('connect', [addr]);
+      link(addr, undefined);
     },
     disconnect() {
       if (!state.peer) return;
       runEvents(state); // writes already in the event queue come before the disconnect event
       state.peer = undefined;
       state.encrypted = false;
+      state.level = 1;
       newLink(state);
       emit('disconnect', [0x13]);
+      ended();
     },
-    pair() {
+    pair(passkey) {
       if (!state.peer) throw new Error('not connected');
-      state.encrypted = true;
+      const level = pairingLevel(state.security, passkey);
+      if (level > state.level) { state.level = level; state.encrypted = level >= 2; }
+      return level;
     },
+    central(address, opts) {
+      const c = new SimCentralImpl(address, !!(opts && opts.hostile), host, () => holder === c && state.peer === address, startRace);
+      centrals.push(c);
+      return c;
+    },
+    race,
+    holder: () => (state.peer ? holder : undefined),
     write(s, c, bytes) {
       running();
       if (!state.peer) throw new Error('not connected');
@@ -228,6 +374,9 @@ export function createNrf(address: string, now: () => number, opts: NrfOptions =
       if (ch.maxLen !== undefined && data.length > ch.maxLen) throw new Error('write longer than maxLen ' + ch.maxLen);
       // As on a real link, a central cannot write more than the negotiated ATT MTU - 3.
       if (data.length > state.mtu - 3) throw new Error('write of ' + data.length + ' bytes is longer than the MTU (' + state.mtu + ') allows');
+      // The SoftDevice refuses a write below the characteristic's level: the board never sees it.
+      const need = requiredLevel(ch.security && (ch.security as Record<string, unknown>).write);
+      if (state.level < need) throw new Error('insufficient authentication: the write needs security level ' + need + ', the link has ' + state.level);
       ch.value = data;
       // The SoftDevice has accepted the write (the central is told so); Espruino may still lose it.
       if (state.model.eventQueueBytes - eventBytes(state) - EVENT_SLACK < writeEventBytes(data.length)) { host.droppedWrites++; return; }
@@ -283,6 +432,17 @@ export function createNrf(address: string, now: () => number, opts: NrfOptions =
   return { state, host };
 }
 
+class SimCentralImpl implements SimCentral {
+  waiting = false;
+  onConnect?: () => void;
+  onDrop?: () => void;
+  constructor(readonly address: string, readonly hostile: boolean, private host: NrfHost, private holds: () => boolean, private race: () => void) {}
+  get connected(): boolean { return this.holds(); }
+  initiate(): void { if (!this.connected) { this.waiting = true; this.race(); } }
+  cancel(): void { this.waiting = false; }
+  disconnect(): void { if (this.connected) this.host.disconnect(); }
+}
+
 /** Link state that starts afresh with every connection (and ends with it). */
 function newLink(state: NrfState): void {
   state.mtu = 23;
@@ -300,10 +460,15 @@ export function nrfReset(state: NrfState): void {
   state.advertising = undefined;
   state.security = undefined;
   state.handlers = {};
+  const had = !!state.peer;
   state.peer = undefined;
   state.events = [];
+  state.encrypted = false;
+  state.level = 1;
+  state.whitelist = undefined;
   newLink(state);
   state.boot = undefined;
+  if (had && state.linkEnded) state.linkEnded();
 }
 
 function toChar(def: Record<string, unknown>): Characteristic {
@@ -364,16 +529,21 @@ function queueNotification(state: NrfState, su: string, cu: string, value: Uint8
 
 /** NRF.getSecurityStatus as the board sees its link. */
 export function securityStatus(state: NrfState): { connected: boolean; encrypted: boolean; mitm_protected: boolean; bonded: boolean } {
-  return { connected: !!state.peer, encrypted: !!state.peer && state.encrypted, mitm_protected: false, bonded: state.encrypted };
+  const sec = (state.security || {}) as Record<string, unknown>;
+  const up = !!state.peer;
+  return { connected: up, encrypted: up && state.level >= 2, mitm_protected: up && state.level >= 3, bonded: up && state.level >= 2 && sec.bond !== false };
 }
 
 /** NRF.disconnect from the board: the link drops now, the event comes later from the event loop. */
 export function boardDisconnect(state: NrfState): void {
   if (!state.peer) return;
   state.peer = undefined;
+  state.encrypted = false;
+  state.level = 1;
   newLink(state);
   const b = state.boot;
   if (b) for (const fn of (state.handlers.disconnect || []).slice()) b.later(fn, [0x16]);
+  if (state.linkEnded) state.linkEnded();
 }
 
 /** The board-side NRF object for one boot; `gate` stops it working once the boot is over. */
@@ -384,6 +554,7 @@ export function nrfGlobal(state: NrfState, realm: Realm, gate: <F extends (...a:
     updateServices: gate((updates: Record<string, Record<string, Record<string, unknown>>>) => applyUpdates(state, updates, realm.error)),
     setAdvertising: gate((data: unknown, options: unknown) => { state.advertising = { data, options }; }),
     setSecurity: gate((opts: unknown) => { state.security = opts; }),
+    setWhitelist: gate((on: unknown) => { state.whitelist = !!on; }),
     getAddress: gate(() => state.address),
     getSecurityStatus: gate(() => realm.plain(securityStatus(state))),
     disconnect: gate(() => boardDisconnect(state)),

@@ -209,8 +209,10 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     link = undefined;
     waiting = false;
     wdt.stop();
+    const had = nrf.state.peer;
     nrf.state.peer = undefined;
     nrf.state.boot = undefined;
+    if (had && nrf.state.linkEnded) nrf.state.linkEnded(); // the central hears its link end
   };
   const cut = () => {
     if (dead) return;

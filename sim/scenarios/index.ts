@@ -6,6 +6,7 @@ import replayAttack from './replay-attack';
 import powerCutDuringUpdate from './power-cut-during-update';
 import lostCardRevoked from './lost-card-revoked';
 import realRadio from './real-radio';
+import hostileCarPark from './hostile-car-park';
 import type { Scenario } from '../scenario';
 
-export const scenarios: Scenario[] = [enrolFirstOwner, guestKeyExpires, bruteForce, replayAttack, powerCutDuringUpdate, lostCardRevoked, realRadio];
+export const scenarios: Scenario[] = [enrolFirstOwner, guestKeyExpires, bruteForce, replayAttack, powerCutDuringUpdate, lostCardRevoked, realRadio, hostileCarPark];

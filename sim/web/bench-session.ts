@@ -74,6 +74,9 @@ export async function send(b: Bench, msg: Uint8Array, sentNonce: Uint8Array | un
 
 /** A signed command with the session's nonce (once more with a fresh nonce if it had gone stale). */
 export async function runOp(b: Bench, op: number): Promise<{ t0: number; answer: Answer; sent: Uint8Array }> {
+  // The board drops a link after its idle time, hard cap or unproven attempts (link rules,
+  // docs/THREAT-MODEL.md): open the bench link again, as a phone connects again.
+  if (!lastJson(await b.link.run('print(JSON.stringify({a:CKB.active()}))')).a) b.nonce = (await benchOpen(b.link, b.key)).nonce;
   for (let attempt = 0; ; attempt++) {
     const nonce = b.nonce!;
     const sent = await signedCommand(b.key.key, b.key.keyId, nonce, op);

@@ -163,13 +163,24 @@ async function press(name: string): Promise<void> {
   try {
     let l = link && nonce ? link : undefined;
     if (!l) { if (link) link.close(); l = await connect(); }
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, drops = 0; ; attempt++) {
       const sent = nonce!;
       nonce = undefined; // every command consumes the nonce; the answer brings the next one
       const msg = await signedCommand(stored.key, stored.keyId, sent, o.op);
       const answer = waitAnswer(ANSWER_MS);
-      await l.send(msg);
-      const a = await readAnswer(stored.key, await answer, sent);
+      answer.catch(() => undefined); // handled below; a send that throws leaves it pending
+      let got: Uint8Array;
+      try {
+        await l.send(msg);
+        got = await answer;
+      } catch (e) {
+        // The car drops a link that waits too long or is taken by a peer that proves nothing
+        // (docs/THREAT-MODEL.md, link rules): connect again and send again, as a phone app does.
+        if (link || drops++ >= 3) throw e;
+        l = await connect();
+        continue;
+      }
+      const a = await readAnswer(stored.key, got, sent);
       if (a.nonce) nonce = a.nonce;
       // A challenge that went stale while we were idle: once more with the fresh nonce.
       if (a.type === 'response' && a.status === R_EXPIRED_COMMAND && attempt === 0 && nonce) continue;

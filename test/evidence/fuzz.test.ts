@@ -48,8 +48,8 @@ describe('evidence: fuzzing (CI size; `npx tsx tools/evidence/fuzz.ts --cases N`
 
   it('sanitizeConfig (fast-check): anything in, a config within the limits out', () => {
     const limits = configLimits();
-    assert.ok(limits.holdMs[1] <= 30000 && limits.lockoutThreshold[0] >= 1, 'the limits themselves: ' + JSON.stringify(limits));
-    fc.assert(fc.property(fc.oneof(fc.anything(), fc.jsonValue(), fc.dictionary(fc.constantFrom('holdMs', 'relockMs', 'driveMs', 'lockoutMaxMs', 'lockoutBaseMs', 'lockoutThreshold', 'buttonEnrol', 'tzOffsetMin', 'x'), fc.anything())), (x) => {
+    assert.ok(limits.holdMs[1] <= 30000, 'the limits themselves: ' + JSON.stringify(limits));
+    fc.assert(fc.property(fc.oneof(fc.anything(), fc.jsonValue(), fc.dictionary(fc.constantFrom('holdMs', 'relockMs', 'driveMs', 'lockoutMaxMs', 'buttonEnrol', 'tzOffsetMin', 'x'), fc.anything())), (x) => {
       assert.deepEqual(configProblems(sanitizeConfig(x), limits), []);
     }), { seed: SEED, numRuns: 2000 });
   });

@@ -20,7 +20,8 @@ describe('evidence: hostile soak (6 simulated hours in CI; --hours 24 for a day)
   it('the hostile peer ran throughout: every kind of attempt, thousands in all, never an OK', () => {
     for (const k of ['bad MAC under the owner\'s id', 'unknown key id', 'recorded owner command, new link', 'replay on the owner\'s link', 'garbage'])
       assert.ok((rep.attempts[k] || 0) > 0, 'no ' + k + ': ' + JSON.stringify(rep.attempts));
-    assert.ok(Object.values(rep.attempts).reduce((a, b) => a + b, 0) > 2000);
+    // About one every 10 s for 6 hours; the board's link rules turn some away before they are made.
+    assert.ok(Object.values(rep.attempts).reduce((a, b) => a + b, 0) > 1500, JSON.stringify(rep.attempts));
     assert.ok((rep.refusals.replay || 0) > 0, 'replays were seen as such: ' + JSON.stringify(rep.refusals));
     assert.ok(!rep.problems.some((p) => p.includes('got OK')), JSON.stringify(rep.problems));
     assert.ok(rep.ownerTries >= 30);

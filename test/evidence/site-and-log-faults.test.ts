@@ -10,6 +10,7 @@
  *   main loop compacts once nothing is pending.
  */
 import { strict as assert } from 'node:assert';
+import { SETUP_CODE_DIGITS } from '../../firmware/site';
 import { createCar, type SimCar } from '../../sim/car';
 import { flashOf, hostCrypto } from '../../sim/provision';
 import { genLoad } from '../../firmware/genfile';
@@ -63,7 +64,7 @@ describe('evidence: a lost site file is refused, never replaced', function () {
     const car = await createCar({ board: 'puckjs', demo: false, seed: 5 });
     for (const n of car.board.storage.list()) if (n.startsWith('ck.')) car.board.storage.erase(n);
     car.reset();
-    assert.equal(siteHex(car).length, 48);
+    assert.equal(siteHex(car).length, 48 + SETUP_CODE_DIGITS, 'the secrets and the setup code');
     assert.doesNotMatch(car.board.consoleText(), /NO SITE FILE/);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * The phone-key protocol on the board (firmware/phonekey.ts) against a phone played by the test:
  * valid unlock in one round trip, replayed / expired / truncated / oversized / bit-flipped frames
- * refused without an unlock, wrong / revoked / expired keys with the right reason, lockout,
- * enrolment only inside the window, guests cannot add keys, and secrets never in plaintext.
+ * refused without an unlock, wrong / revoked / expired keys with the right reason, no lockout
+ * (uniform answers and work), link discipline (firmware/linkguard.ts), enrolment only inside the window, guests cannot add keys, and secrets never in plaintext.
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { type Core, coreStart, manageKey, openEnrolWindow, retireKey, setTime } from '../../firmware/core';
 import { ksLookup } from '../../firmware/keystore';
-import { type PhoneKey, phoneKeyStart } from '../../firmware/phonekey';
+import { type PhoneKey, phoneKeyStart, DROP_GRACE_MS } from '../../firmware/phonekey';
+import { BUDGET, REFILL_MS } from '../../firmware/linkguard';
 import { type Site, keySecret, siteLoad } from '../../firmware/site';
 import { type Answer, M, OP, type PhoneKeyFile, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey } from '../../tools/phonekey/protocol';
 import { type FakeBoard, fakeBoard } from '../support/fake-ports';
@@ -43,6 +44,11 @@ function connect(r: Rig): Uint8Array {
   const a = parseAnswer(nodeMac, undefined, r.radio.inbox.pop()!);
   assert.equal(a.type, 'challenge');
   return a.nonce!;
+}
+
+/** The nonce to use next: a new link's challenge when the board dropped the last one. */
+function ensure(r: Rig, nonce: Uint8Array): Uint8Array {
+  return r.radio.up ? nonce : connect(r);
 }
 
 function send(r: Rig, msg: Uint8Array, k?: PhoneKeyFile, nonce?: Uint8Array): Answer {
@@ -130,7 +136,8 @@ describe('phone key over BLE', () => {
 
   it('refuses an expired command (the nonce is older than the command allows)', () => {
     const r = rig();
-    const nonce = connect(r);
+    connect(r);
+    const nonce = send(r, new Uint8Array([M.HELLO])).nonce!; // the link has spoken: it may wait for its proof
     r.b.time.advance(6000);
     const a = run(r, r.owner, nonce, OP.UNLOCK);
     assert.equal(a.status, C.R_EXPIRED_COMMAND);
@@ -145,24 +152,28 @@ describe('phone key over BLE', () => {
     let nonce = connect(r);
     const good = command(nodeMac, r.owner, nonce, OP.UNLOCK);
     for (let cut = 1; cut < good.length; cut++) {
+      nonce = ensure(r, nonce);
       const a = send(r, good.subarray(0, cut));
       assert.notEqual(a.status, C.R_OK);
       nonce = a.nonce!;
     }
     const big = new Uint8Array(400);
     big.set(good);
+    nonce = ensure(r, nonce);
     r.radio.write(big); // longer than the board accepts: dropped by the reassembler, no answer needed
     for (let i = 0; i < good.length; i++) {
       for (const bit of [0x01, 0x80]) {
+        r.b.time.advance(REFILL_MS); // the budget of unproven attempts refills: this test is about frames
+        nonce = ensure(r, nonce);
         const bad = command(nodeMac, r.owner, nonce, OP.UNLOCK);
         bad[i] ^= bit;
         const a = send(r, bad, r.owner, nonce);
         assert.notEqual(a.status, C.R_OK, `flip at byte ${i}`);
         nonce = a.nonce!;
       }
-      r.core.lo.until.fill(0); r.core.lo.fails.fill(0); // keep lockout out of this test's way
     }
     assert.ok(r.b.relay.history.every(([, on]) => !on), 'never unlocked');
+    nonce = ensure(r, nonce);
     assert.equal(run(r, r.owner, nonce, OP.UNLOCK).status, C.R_OK, 'and the real key still works');
   });
 
@@ -196,17 +207,69 @@ describe('phone key over BLE', () => {
     assert.equal(r.b.relay.on, false);
   });
 
-  it('locks out after repeated failures and says when to retry', () => {
+  it('no lockout: bad MACs and replays under a key\'s id never refuse that key\'s valid command; REFUSED says retry in 0 s', () => {
     const r = rig();
     manageKey(r.core, ksLookup(r.core.ks, 1), 'add', key(2, C.ROLE_DRIVER));
     const wrong = { keyId: 2, secret: new Uint8Array(16).fill(9) };
     let nonce = connect(r);
-    for (let i = 0; i < 5; i++) nonce = run(r, wrong, nonce, OP.UNLOCK).nonce!;
-    const a = run(r, fileFor(r, 2), nonce, OP.UNLOCK);
-    assert.equal(a.type, 'refused');
-    assert.equal(a.status, C.R_LOCKED_OUT);
-    assert.ok(a.retrySeconds! > 0);
-    assert.equal(r.b.relay.on, false);
+    const recorded = command(nodeMac, fileFor(r, 2), nonce, OP.LOCK);
+    assert.equal(send(r, recorded, fileFor(r, 2), nonce).status, C.R_OK);
+    for (let i = 0; i < 200; i++) {
+      nonce = ensure(r, nonce);
+      const a = run(r, wrong, nonce, OP.UNLOCK);
+      assert.equal(a.status, C.R_BAD_MAC);
+      assert.equal(a.retrySeconds, 0, 'the retry time is true: at once');
+      nonce = ensure(r, a.nonce!);
+      const b = send(r, recorded);
+      assert.equal(b.type, 'refused');
+      assert.equal(b.retrySeconds, 0);
+      nonce = b.nonce!;
+    }
+    nonce = ensure(r, nonce);
+    const ok = run(r, fileFor(r, 2), nonce, OP.UNLOCK);
+    assert.equal(ok.status, C.R_OK, 'the attacked key gets in at once');
+    assert.equal(r.b.relay.on, true);
+  });
+
+  it('answers existing and unknown key ids alike: same status, same SHA-256 work, same cost to the link, in every state', () => {
+    /** One unproven attempt under `id` on a board in `state`, on a fresh rig so the budget is the same for every id. */
+    const measure = (state: string, id: number, helloFirst: boolean) => {
+      const r = rig();
+      manageKey(r.core, ksLookup(r.core.ks, 1), 'add', key(2, C.ROLE_DRIVER));
+      let calls = 0;
+      const sha = r.b.ports.crypto.sha256;
+      r.b.ports.crypto.sha256 = (d) => { calls++; return sha(d); };
+      const attempt = () => {
+        r.radio.drop();
+        let nonce = connect(r);
+        if (helloFirst) nonce = send(r, new Uint8Array([M.HELLO])).nonce!;
+        calls = 0;
+        const before = r.radio.inbox.length;
+        r.radio.write(command(nodeMac, { keyId: id, secret: new Uint8Array(16).fill(3) }, nonce, OP.UNLOCK));
+        const work = calls;
+        const upAfterCheck = r.radio.up;
+        assert.equal(r.radio.inbox.length, before + 1, 'one answer');
+        const a = parseAnswer(nodeMac, undefined, r.radio.inbox[before]);
+        r.b.time.advance(DROP_GRACE_MS); // a link that costs the failure goes once its refusal could be read
+        return { type: a.type, status: a.status, retry: a.retrySeconds, work, upAfterCheck, dropped: !r.radio.up };
+      };
+      if (state === 'unlocked') run(r, r.owner, connect(r), OP.UNLOCK);
+      if (state === 'enrolling') openEnrolWindow(r.core, C.ROLE_DRIVER);
+      if (state === 'budget spent') for (let i = 0; i < BUDGET; i++) { r.radio.drop(); connect(r); r.radio.write(command(nodeMac, { keyId: 9, secret: new Uint8Array(16) }, r.pk.nonce!, OP.UNLOCK)); }
+      return attempt();
+    };
+    for (const state of ['locked', 'unlocked', 'enrolling', 'budget spent']) {
+      for (const helloFirst of [false, true]) {
+        const known = measure(state, 2, helloFirst), unknown = measure(state, 0x12345678, helloFirst), owner = measure(state, 1, helloFirst);
+        assert.deepEqual(unknown, known, state + ': an unknown id is answered, worked on and dropped like an existing one');
+        assert.deepEqual(owner, known, state + ': the owner\'s id like any other');
+        assert.equal(known.status, C.R_BAD_MAC, state);
+        assert.equal(known.retry, 0, state);
+        // Key secret and MAC (4), and the MAC over the spent nonce when there is one (6).
+        assert.equal(known.work, helloFirst || state === 'unlocked' || state === 'budget spent' ? 6 : 4, state + ': SHA-256 calls');
+        assert.equal(known.dropped, state === 'budget spent', state + ': dropped at the first failure only when the budget is spent');
+      }
+    }
   });
 
   it('enrolment is refused outside the window and accepted once inside it, over an encrypted link only', () => {
@@ -216,12 +279,14 @@ describe('phone key over BLE', () => {
     assert.equal(send(r, enrol).status, C.R_NO_WINDOW);
     openEnrolWindow(r.core, C.ROLE_DRIVER);
     assert.equal(send(r, enrol).status, C.R_NOT_PERMITTED, 'not over a plaintext link');
+    if (!r.radio.up) connect(r);
     r.radio.encrypted = true;
     const a = send(r, enrol);
     assert.equal(a.type, 'enrolled');
     const k = { keyId: a.keyId!, secret: a.secret! };
     assert.equal(ksLookup(r.core.ks, k.keyId)!.role, C.ROLE_DRIVER);
     assert.equal(send(r, enrol).status, C.R_NO_WINDOW, 'the window admitted one key');
+    r.radio.drop();
     const nonce = connect(r);
     assert.equal(run(r, k, nonce, OP.UNLOCK).status, C.R_OK, 'the enrolled phone unlocks');
   });
@@ -273,10 +338,11 @@ describe('phone key over BLE', () => {
     for (let i = 0; i < 3000; i++) {
       const p = new Uint8Array(1 + (rnd() % 24));
       for (let j = 0; j < p.length; j++) p[j] = rnd() & 255;
+      if (!r.radio.up) connect(r);
       r.radio.writeRaw(p);
     }
     assert.ok(r.b.relay.history.every(([, on]) => !on));
-    r.core.lo.until.fill(0);
+    r.radio.drop();
     r.radio.inbox.length = 0;
     nonce = connect(r);
     assert.equal(run(r, r.owner, nonce, OP.UNLOCK).status, C.R_OK);

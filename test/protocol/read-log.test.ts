@@ -40,8 +40,8 @@ describe('protocol: READ_LOG entries, bursts of failures and the two rings', fun
     const [e] = decodeLogAnswer(hex('0000002a 000004d2 21 85 09 00 003b 0244'));
     assert.deepEqual(e, { seq: 42, time: 1234, trusted: false, event: C.LOG_FAILURES, result: 0x85, reason: C.R_LOCKED_OUT, keyId: 0x003b0244, count: 59, span: 580 });
     const b = burstOf(e);
-    assert.deepEqual([b.count, b.span, b.reasons], [59, 580, ['bad mac', 'replay', 'other']]);
-    assert.match(describeEntry(e), /^failures: 59 unproven attempts over 580 s \(bad mac, replay, other\), last: locked out$/);
+    assert.deepEqual([b.count, b.span, b.reasons], [59, 580, ['bad MAC', 'replay', 'other']]);
+    assert.match(describeEntry(e), /^failures: 59 unproven attempts over 580 s \(bad MAC, replay, other\), last: locked out$/);
   });
 
   it('a burst read over the air matches the board\'s log, in seq order over both rings, from any seq', async () => {

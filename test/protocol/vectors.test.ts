@@ -17,7 +17,7 @@ const h = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const seq = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => from + i);
 
 describe('protocol test vectors (docs/PROTOCOL.md)', () => {
-  const site = { secret: seq(0, 32), cardMaster: new Uint8Array(16), gen: undefined };
+  const site = { secret: seq(0, 32), cardMaster: new Uint8Array(16), setupCode: '', gen: undefined };
   const SECRET = '0ca356c7d31fb3362fb570160c6f8981';
   const COMMAND = '02010203040113888573af2de844a7521eace7033c635958';
   const RESPONSE = '820001202122232425262728292a2b2c2d2e2f9bc286a3c85ca4e9cdb86fc0ab33665e';

@@ -9,13 +9,13 @@ import { createCar } from '../../sim/car';
 describe('Bluetooth console exposure', function () {
   this.timeout(30000);
   for (const b of boards) {
-    it(`${b.id}: the production bundle removes the Nordic UART console and secures the access service`, async () => {
+    it(`${b.id}: the production bundle removes the Nordic UART console; it pairs only by passkey with MITM protection`, async () => {
       const car = await createCar({ board: b.id });
       assert.equal(car.board.nrf.uartExposed, false);
-      const sec = car.board.nrf.state.security as { lesc?: boolean; bond?: boolean } | undefined;
-      assert.ok(sec && sec.lesc && sec.bond, 'LE Secure Connections with bonding');
-      const chars = Object.values(car.board.nrf.state.services)[0];
-      for (const c of Object.values(chars)) assert.ok((c as { security?: unknown }).security, 'every access characteristic has security set');
+      const sec = car.board.nrf.state.security as { lesc?: boolean; bond?: boolean; mitm?: boolean; passkey?: string } | undefined;
+      assert.ok(sec && sec.lesc && sec.bond && sec.mitm, 'LE Secure Connections, bonding, MITM protection');
+      assert.equal(sec!.passkey, car.site.setupCode, 'the board setup code is the static passkey');
+      // The access characteristics' levels: test/sim/link-security.test.ts.
       assert.ok(!car.board.consoleText().includes('DEV BUILD'));
       // The dev-only bench hook (hal/espruino/bench.ts) is not in the bundle.
       assert.equal(car.board.run('typeof CKB'), 'undefined');

@@ -6,7 +6,12 @@ import type { Radio } from '../../hal/ports';
 import { createAnswerReader, packets } from '../../tools/phonekey/protocol';
 
 export interface FakeRadio extends Radio {
-  connect(): void;
+  /** A central connects (from `addr`, default a new address each time, as a phone that rotates it). */
+  connect(addr?: string): void;
+  /** True while a central is connected (false after the board dropped it). */
+  up: boolean;
+  /** How often the board called disconnect(). */
+  drops: number;
   drop(): void;
   /** Sends a whole message from the phone, fragmented at the current payload size. */
   write(message: Uint8Array): void;
@@ -17,15 +22,19 @@ export interface FakeRadio extends Radio {
   sent: Uint8Array[];
   /** Every PULL the phone wrote. */
   pulls: Uint8Array[];
+  /** The link is encrypted with MITM protection (paired with the setup code). */
   encrypted: boolean;
+  /** What the board asked pairing to use as its passkey. */
+  passkey?: string;
   payload: number;
 }
 
 export function fakeRadio(): FakeRadio {
-  let onConnect = () => {}, onDisconnect = () => {}, onPacket = (_p: Uint8Array) => {};
+  let onConnect = (_a: string) => {}, onDisconnect = () => {}, onPacket = (_p: Uint8Array) => {};
   const reader = createAnswerReader(4096);
+  let n = 0;
   const r: FakeRadio = {
-    inbox: [], sent: [], pulls: [], encrypted: false, payload: 20,
+    inbox: [], sent: [], pulls: [], encrypted: false, payload: 20, up: false, drops: 0,
     start(c, d, p) { onConnect = c; onDisconnect = d; onPacket = p; },
     send(packet) {
       if (packet.length > r.payload) throw new Error('packet longer than the payload size');
@@ -35,12 +44,13 @@ export function fakeRadio(): FakeRadio {
       if (got.pull) { r.pulls.push(got.pull); onPacket(got.pull); }
     },
     payloadSize: () => r.payload,
-    linkEncrypted: () => r.encrypted,
-    disconnect() { r.drop(); },
-    connect() { reader.reset(); r.sent.length = 0; onConnect(); },
-    drop() { onDisconnect(); },
-    write(message) { reader.reset(); for (const p of packets(message, r.payload)) onPacket(p); },
-    writeRaw(packet) { onPacket(packet); },
+    linkProtected: () => r.encrypted,
+    protect: (passkey) => { r.passkey = passkey; },
+    disconnect() { r.drops++; r.drop(); },
+    connect(addr = 'phone-' + ++n) { reader.reset(); r.sent.length = 0; r.up = true; onConnect(addr); },
+    drop() { if (!r.up) return; r.up = false; onDisconnect(); },
+    write(message) { reader.reset(); for (const p of packets(message, r.payload)) r.writeRaw(p); },
+    writeRaw(packet) { if (!r.up) throw new Error('not connected'); onPacket(packet); },
   };
   return r;
 }

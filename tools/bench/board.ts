@@ -36,7 +36,7 @@ import { board } from './hal/boards/puckjs';
 declare const global: any;
 const p = board.pins;
 let out = [];
-let onC: any, onP: any;
+let onC: any, onP: any, links = 0;
 let mode = 0, peak = 0;
 function sample() {
   if (!mode) return;
@@ -57,7 +57,7 @@ const ports: any = {
   leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
   door: espruinoInput(p.door, true, 'input_pullup'), button: espruinoInput(p.button, board.buttonActiveHigh, 'input_pulldown'),
   watchdog: espruinoWatchdog(), console: { log: (m) => console.log(m) },
-  radio: { start: (c, d, q) => { onC = c; onP = q; }, send: (q) => { sample(); out.push(hex(q)); }, payloadSize: () => 20, linkEncrypted: () => true, disconnect: () => {} },
+  radio: { start: (c, d, q) => { onC = c; onP = q; }, send: (q) => { sample(); out.push(hex(q)); }, payloadSize: () => 20, linkProtected: () => true, protect: () => {}, disconnect: () => {} },
 };
 const site = siteLoad(ports.storage, ports.crypto, ports.random);
 const core = startFirmware(ports, board.id, { keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
@@ -66,7 +66,7 @@ phoneKeyStart(core, ports.radio, site);
 function pullRest() { for (let k = 1; out.length === k && !(parseInt(out[k - 1].substr(0, 2), 16) & 64); k++) onP(new Uint8Array([k])); }
 global.ev = {
   /** Connects and asks with HELLO (the board sends nothing unasked); returns the CHALLENGE's packets. */
-  connect: () => { out = []; onC(); onP(new Uint8Array([0xc0, 0, 1, 1])); pullRest(); const r = out; out = []; return r.join(' '); },
+  connect: () => { out = []; onC('bench-' + (++links)); onP(new Uint8Array([0xc0, 0, 1, 1])); pullRest(); const r = out; out = []; return r.join(' '); },
   /** Feeds packets; returns what the board sent, the interpreter time of the last packet (s), and the peak usage sampled. */
   packets: (hs, m) => {
     out = []; mode = m || 0; peak = 0;

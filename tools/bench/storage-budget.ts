@@ -9,7 +9,7 @@ import { storageReserve } from '../../firmware/core';
 import { GEN_HEADER } from '../../firmware/genfile';
 import { fileCost } from '../../firmware/flashroom';
 import { RECORD_SIZE } from '../../firmware/keystore';
-import { SITE_BYTES } from '../../firmware/site';
+import { SETUP_CODE_DIGITS, SITE_BYTES } from '../../firmware/site';
 
 /** One committed generation of a file. */
 const oneGen = (data: number) => fileCost(GEN_HEADER + data);
@@ -26,7 +26,7 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
   const keys = oneGen(board.keyCapacity * RECORD_SIZE);
   // The main ring (all segments but one) and the failure ring (two half segments): firmware/auditlog.ts.
   const log = Math.max(2, board.logSegments - 1) * fileCost(board.logPerSegment * ENTRY_SIZE) + 2 * fileCost((board.logPerSegment >> 1) * ENTRY_SIZE);
-  const small = oneGen(SITE_BYTES) + oneGen(JSON.stringify(DEFAULTS).length + 40) + oneGen(4) + oneGen(9 * 12); // site, config, clock, lockout
+  const small = oneGen(SITE_BYTES + SETUP_CODE_DIGITS) + oneGen(JSON.stringify(DEFAULTS).length + 40) + oneGen(4); // site (with the setup code), config, clock
   const reserve = storageReserve(board);
   const left = board.storageBytes - code - keys - log - small - reserve;
   // How many more keys the rest would hold (each in the table and in the reserve).

@@ -20,6 +20,7 @@
  * Prints one line per target, then one JSON line. Host-only.
  */
 import { performance } from 'node:perf_hooks';
+import { DROP_GRACE_MS } from '../../firmware/phonekey';
 import { createCar, type SimCar, type SimPhone } from '../../sim/car';
 import { flashOf, hostCipher, hostCrypto } from '../../sim/provision';
 import { SimPn532, type SimCard } from '../../sim/pn532/pn532';
@@ -155,8 +156,6 @@ interface RadioRig {
   resets: number;
 }
 
-/** Settings a car can be provisioned with: short lockouts, so a fuzz run is not one long lockout. */
-const SHORT_LOCKOUT = { lockoutThreshold: 20, lockoutBaseMs: 1000, lockoutMaxMs: 10000 };
 
 function provisionConfig(car: SimCar, changes: Partial<Config>): void {
   const flash = flashOf(car.board);
@@ -220,7 +219,7 @@ function finalCheck(g: RadioRig, v: string[], stats: Record<string, number>): vo
 export async function fuzzRadio(mode: 'frames' | 'commands', cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ (mode === 'frames' ? 0xf7 : 0xc0));
-  const g = await radioRig(seed, 'puckjs', SHORT_LOCKOUT);
+  const g = await radioRig(seed, 'puckjs');
   const car = g.car;
   const v: string[] = [];
   const stats: Record<string, number> = { packets: 0, messages: 0, answers: 0, legit: 0, privileged: 0, faults: 0, refused: 0, responses: 0 };
@@ -258,8 +257,12 @@ export async function fuzzRadio(mode: 'frames' | 'commands', cases: number, seed
     }
     const rises = { relay: g.out.relayRises, drive: g.out.driveRises };
     const legitOps: number[] = [];
+    // Unproven attempts cost the link (firmware/linkguard.ts): a dropped fuzzer connects again, and
+    // the board starts a fresh reassembler for the new link.
+    if (!g.phone.connected()) { g.phone.connect(); car.board.nrf.setMtu(247); oracle.reset(); stats.reconnects = (stats.reconnects || 0) + 1; }
     const most = car.board.nrf.state.mtu - 3;
     for (const p of pk) {
+      if (!g.phone.connected()) break; // dropped after an answer in this case: the rest goes nowhere
       const q = p.length > most ? p.subarray(0, most) : p;
       // A PULL asks for a fragment of the last answer (docs/PROTOCOL.md "Pacing"): not framing.
       const pull = isPull(q);
@@ -275,7 +278,10 @@ export async function fuzzRadio(mode: 'frames' | 'commands', cases: number, seed
       if (!pull && !!a !== !!expect) add(v, (expect ? 'no answer to a complete message' : 'an answer without a complete message') + ` (case ${c}, packet ${hex(q)})`);
     }
     checkCase(g, v, () => `${mode} case ${c} ${desc} [${pk.map(hex).join(' ')}]`, legitOps, rises, stats);
-    // Time passes between attempts (lockouts end, relock timers fire); a stale nonce is part of the fuzz.
+    // A link the case cost goes once its refusal could be PULLed (DROP_GRACE_MS): let that happen
+    // before the next case, which would otherwise lose its packets to the drop.
+    car.advance(DROP_GRACE_MS);
+    // Time passes between attempts (relock timers fire); a stale nonce is part of the fuzz.
     if (mode === 'commands') car.advance(r.int(300));
     if (v.length >= MAX_VIOLATIONS) break;
   }
@@ -311,7 +317,6 @@ export function configProblems(c: any, limits = configLimits()): string[] {
   if (c && c.holdMs > HARD_MAX_HOLD_MS) out.push('holdMs above the hard maximum');
   if (c && c.driveMs > HARD_MAX_DRIVE_MS) out.push('driveMs above the hard maximum');
   if (c && c.relockMs < c.holdMs) out.push('relockMs < holdMs');
-  if (c && c.lockoutMaxMs < c.lockoutBaseMs) out.push('lockoutMaxMs < lockoutBaseMs');
   return out;
 }
 
@@ -621,10 +626,6 @@ export async function fuzzCards(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0xca4d);
   const car = await createCar({ board: 'puckjs-nfc', demo: true, seed });
-  // Provisioned like a car whose owner chose short lockouts, so failed taps do not hide later ones.
-  saveConfig(flashOf(car.board), hostCrypto, loadConfig(flashOf(car.board), hostCrypto).gen,
-    sanitizeConfig({ ...DEFAULTS, lockoutThreshold: 20, lockoutBaseMs: 1000, lockoutMaxMs: 10000 }));
-  car.reset();
   const g: RadioRig = { car, phone: car.phone(car.keys.owner), out: watchOutputs(car), log: logMirror(car), resets: car.board.resets.length };
   const v: string[] = [];
   const stats: Record<string, number> = { taps: 0, intactGenuine: 0, unlocks: 0, privileged: 0, faults: 0, legit: 0 };

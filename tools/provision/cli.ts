@@ -168,6 +168,7 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     const data = newSiteData();
     writeSiteFile(file, data, pass, io.kdf || DEFAULT_KDF);
     io.out('created site ' + file + ' (fingerprint ' + siteFingerprint(data.secret) + ')\n');
+    io.out('board setup code ' + data.setupCode + ': print it on a label on the board; a phone types it to pair when it enrols\n');
     io.out('keep it and its passphrase safe: whoever holds both can issue keys for every board of this site\n');
   },
 
@@ -287,6 +288,7 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     for (const file of c.files) io.out('  ' + file.name + '  ' + file.bytes + ' bytes\n');
     io.out('site: ' + (c.site.present ? 'fingerprint ' + c.site.fingerprint : 'none (the firmware makes a random one at boot)'));
     if (mine) io.out(c.site.fingerprint === siteFingerprint(mine.data.secret) ? ' = ' + mine.file : ' (NOT ' + mine.file + ')');
+    if (c.site.present) io.out(c.site.setupCode ? ', setup code ' + c.site.setupCode : ', no setup code (no enrolment over the air: write the site again with this tool)');
     io.out('\nkeys: ' + c.keys.length + ' of ' + board.keyCapacity + (c.keysFile ? ' in ' + c.keysFile : '') + '\n');
     const ROLE = ['owner', 'driver', 'guest'];
     const KIND = ['phone', 'card', 'uid-card'];

@@ -123,7 +123,7 @@ export function recordOf(k: IssuedKey): KeyRecord {
 /** The phone key's 16-byte secret, derived as the board derives it. */
 export function secretOf(site: SiteData, k: IssuedKey): Uint8Array {
   if (k.kind !== 'phone') throw new ProvisionError('key ' + k.id + ' is a card, not a phone key');
-  return keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, gen: undefined }, k.id >>> 0, k.salt >>> 0);
+  return keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: '', gen: undefined }, k.id >>> 0, k.salt >>> 0);
 }
 
 /** The phone key file (sim/keyfile.ts format, which the web phone key imports). Holds the secret. */

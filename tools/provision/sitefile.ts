@@ -33,6 +33,12 @@ const MAX_N = 1 << 22;
 export interface SiteData {
   secret: Uint8Array;
   cardMaster: Uint8Array;
+  /**
+   * The board setup code: 6 digits, the static passkey phones type to pair with MITM protection
+   * (enrolment needs it; docs/THREAT-MODEL.md). Print it for a label on the board. '' in a site
+   * file made before it existed: boards written from it have none (no enrolment over the air).
+   */
+  setupCode: string;
   keys: IssuedKey[];
   created: string;
 }
@@ -78,7 +84,7 @@ export function sealSite(data: SiteData, passphrase: string, kdf: KdfParams = DE
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(aad(head));
   const plain = Buffer.from(JSON.stringify({
-    secret: Buffer.from(data.secret).toString('hex'), cardMaster: Buffer.from(data.cardMaster).toString('hex'), keys: data.keys, created: data.created,
+    secret: Buffer.from(data.secret).toString('hex'), cardMaster: Buffer.from(data.cardMaster).toString('hex'), setupCode: data.setupCode, keys: data.keys, created: data.created,
   }), 'utf8');
   const ct = Buffer.concat([c.update(plain), c.final()]);
   plain.fill(0);
@@ -120,13 +126,23 @@ export function openSite(text: string, passphrase: string): { data: SiteData; kd
   plain.fill(0);
   const data: SiteData = {
     secret: new Uint8Array(hexField(j.secret, 32, 'secret')), cardMaster: new Uint8Array(hexField(j.cardMaster, 16, 'card master key')),
+    setupCode: typeof j.setupCode === 'string' && /^[0-9]{6}$/.test(j.setupCode) ? j.setupCode : '',
     keys: Array.isArray(j.keys) ? j.keys : [], created: String(j.created || ''),
   };
   return { data, kdf };
 }
 
 export function newSiteData(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): SiteData {
-  return { secret: random(32), cardMaster: random(16), keys: [], created: new Date().toISOString() };
+  return { secret: random(32), cardMaster: random(16), setupCode: newSetupCode(random), keys: [], created: new Date().toISOString() };
+}
+
+/** Six decimal digits, uniform (rejection sampling over 20 random bits). */
+export function newSetupCode(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): string {
+  for (;;) {
+    const b = random(3);
+    const v = ((b[0] << 16) | (b[1] << 8) | b[2]) & 0xfffff;
+    if (v < 1000000) return String(v).padStart(6, '0');
+  }
 }
 
 /** Writes the file readable by its owner only, through a temporary file and a rename (never half-written). */

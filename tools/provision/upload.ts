@@ -71,7 +71,7 @@ export async function readRemote(link: ConsoleLink, name: string, length: number
 export interface BoardContents {
   files: { name: string; bytes: number }[];
   /** Site secrets present, and their fingerprint (never the secrets). */
-  site: { present: boolean; fingerprint?: string };
+  site: { present: boolean; fingerprint?: string; setupCode?: string };
   keys: KeyRecord[];
   /** Which generation holds the table. */
   keysFile?: string;
@@ -95,8 +95,13 @@ export async function showBoard(link: ConsoleLink, board: BoardConfig): Promise<
     flash.write(name, await readRemote(link, name, len), 0, len);
   }
   const siteGen = genLoad(flash, hostCrypto, 'ck.site.');
-  const site: BoardContents['site'] = { present: !!siteGen && siteGen.length === 48 };
-  if (site.present) site.fingerprint = siteFingerprint(Buffer.from(genData(flash, siteGen!).slice(0, 32), 'latin1'));
+  // 48 bytes of secrets, then the 6-digit setup code (absent from sites written before it existed).
+  const site: BoardContents['site'] = { present: !!siteGen && (siteGen.length === 48 || siteGen.length === 54) };
+  if (site.present) {
+    const data = genData(flash, siteGen!);
+    site.fingerprint = siteFingerprint(Buffer.from(data.slice(0, 32), 'latin1'));
+    site.setupCode = data.length === 54 ? data.slice(48) : '';
+  }
   const ks = ksOpen(flash, hostCrypto, board.keyCapacity);
   const keys: KeyRecord[] = [];
   for (let i = 0; i < ksCount(ks); i++) keys.push(ksGet(ks, i));

@@ -85,6 +85,11 @@ export class BenchSession {
   }
 
   async run(op: number): Promise<{ t0: number; answer: Answer; sent: Uint8Array }> {
+    // The board drops a link after its idle time, hard cap or unproven attempts (link rules,
+    // docs/THREAT-MODEL.md); an answer then goes nowhere: open the bench link again, as a phone
+    // connects again, and send once more.
+    const alive = lastJson(await this.link.run('print(JSON.stringify({a:CKB.active()}))')).a;
+    if (!alive) await this.open();
     const nonce = this.nonce!;
     const sent = command(nodeMac, this.key, nonce, op);
     const r = await this.send(sent, this.key, nonce);
@@ -150,7 +155,6 @@ export async function runBench(link: ConsoleLink, o: BenchOptions): Promise<Benc
       for (const a of [bad.answer, replay.answer]) { attacks.tried++; if (a.status !== 0) attacks.refused++; }
       const moved = await s.edge(1, 300);
       if (moved !== null) { attacks.contactMoved++; problems.push(`cycle ${i}: the contact moved after a wrong key or a replay`); }
-      // The owner's own lockout counter: a success clears it.
     }
     if (o.progress) o.progress(i, o.cycles);
   }
