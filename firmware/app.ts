@@ -6,8 +6,9 @@
 import type { Ports } from '../hal/ports';
 import { type Core, type CoreOptions, coreStart } from './core';
 
-/** The release version, put in by the build (package.json's); 'source' when run unbuilt in a test. */
-export const FIRMWARE_VERSION: string = typeof __VERSION__ === 'string' ? __VERSION__ : 'source';
+import { FIRMWARE_VERSION } from './version';
+
+export { FIRMWARE_VERSION };
 
 export function startFirmware(ports: Ports, boardId: string, opts: CoreOptions): Core {
   // Fail safe first: whatever state the pins were left in, the outputs start off.

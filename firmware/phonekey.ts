@@ -23,6 +23,7 @@ import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } fro
 import { type Site, keySecret } from './site';
 import { type Cards, expectCard } from './cards';
 import { clockNow } from './trusted-clock';
+import { FIRMWARE_VERSION } from './version';
 import { type LinkGuard, guardConnect, guardDisconnect, guardDrop, guardFailure, guardHeard, guardLink, guardStart } from './linkguard';
 
 // Message types
@@ -311,8 +312,9 @@ function manage(pk: PhoneKey, op: number, a: Uint8Array, actor: KeyRecord, secre
     return { reason: setConfig(core, actor, changes) };
   }
   if (op === OP_STATUS) {
-    // state | time trusted | time u32 | keys u16 | free storage u32
-    const out = new Uint8Array(12);
+    // state | time trusted | time u32 | keys u16 | free storage u32 | firmware version (ASCII)
+    const out = new Uint8Array(12 + FIRMWARE_VERSION.length);
+    for (let i = 0; i < FIRMWARE_VERSION.length; i++) out[12 + i] = FIRMWARE_VERSION.charCodeAt(i) & 127;
     out[0] = core.state;
     out[1] = core.tc.trusted ? 1 : 0;
     writeU32(out, 2, Math.max(0, clockNow(core.tc)));

@@ -13,7 +13,7 @@ export const board: BoardConfig = {
   nfc: false,
   storageBytes: 40960,
   // As the Puck.js: docs/PERFORMANCE.md (was 200).
-  keyCapacity: 164,
+  keyCapacity: 163,
   logSegments: 3,
   logPerSegment: 32,
   variables: 2950,

@@ -20,9 +20,9 @@ export const board: BoardConfig = {
   // What fits beside the card code, the log and the reserve that keeps every update from compacting
   // Storage (firmware/flashroom.ts), with about 100 bytes to spare: tools/bench/storage-budget.ts,
   // docs/PERFORMANCE.md. 2026-12-04's work (the reserve, the log's two rings, the I2C bus guard, a
-  // lost site refused) took it from 48 to 22 and halved the log (3 x 16 entries); 60 before the
+  // lost site refused) took it from 48 to 21 and halved the log (3 x 16 entries); 60 before the
   // memory work of 2026-12-01.
-  keyCapacity: 22,
+  keyCapacity: 21,
   logSegments: 3,
   logPerSegment: 16,
 };

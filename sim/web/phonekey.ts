@@ -6,7 +6,7 @@
  * Not here: bytes and MACs (keycrypto.ts), packets (transport.ts), storage (keystore.ts).
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
-import { M, OP, type Answer, u32 } from '../../tools/phonekey/protocol';
+import { M, OP, type Answer, statusVersion, u32 } from '../../tools/phonekey/protocol';
 import { permNames, roleName, stateName } from '../names';
 import { readAnswer, signedCommand } from './keycrypto';
 import { demoKeyLinks, importKeyText } from './keyimport';
@@ -227,7 +227,7 @@ function report(o: { label: string; done: string }, a: Answer): void {
   if (ok && a.op === OP.STATUS && a.data && a.data.length >= 12) {
     carClock = { trusted: a.data[1] === 1, seconds: u32(a.data, 2), at: Date.now() };
     $('car-status').textContent = 'Car: ' + stateName(a.data[0]) + ' \u00b7 time ' + (carClock.trusted ? 'trusted, ' + fmtDate(carClock.seconds) : 'not set') +
-      ' \u00b7 ' + ((a.data[6] << 8) | a.data[7]) + ' keys \u00b7 ' + u32(a.data, 8) + ' bytes free';
+      ' \u00b7 ' + ((a.data[6] << 8) | a.data[7]) + ' keys \u00b7 ' + u32(a.data, 8) + ' bytes free' + (a.data.length > 12 ? ' \u00b7 firmware ' + statusVersion(a.data) : '');
     text = 'Status: car ' + stateName(a.data[0]);
     renderKey();
   }

@@ -12,6 +12,8 @@ import { ROOT, bundleFirmware } from '../../tools/build';
 import { boardById } from '../../hal/boards/index';
 import { createSimBoard } from '../../sim/engine/board';
 import { release } from '../../tools/release';
+import { createCar } from '../../sim/car';
+import { statusVersion } from '../../tools/phonekey/protocol';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
@@ -69,6 +71,14 @@ describe('release hygiene', () => {
     // npm scripts run TypeScript through tsx.
     for (const script of ['start', 'provision', 'phonekey', 'flash', 'build']) assert.match(pkg.scripts[script], /^tsx /);
     assert.ok(runtime.has('tsx'));
+  });
+
+  it("a phone key reads the firmware's version in STATUS (docs/PROTOCOL.md op 10)", async () => {
+    const car = await createCar({ board: 'puckjs', demo: true });
+    const a = car.phone(car.keys.owner).status();
+    assert.equal(a.status, 0);
+    assert.equal(statusVersion(a.data!), pkg.version);
+    car.board.close();
   });
 
   it("the firmware prints package.json's version at boot", async () => {

@@ -10,7 +10,7 @@
  * Exit code 0 when the car answered "ok" with an authentic answer, 1 otherwise (the reason is printed).
  */
 import * as fs from 'node:fs';
-import { type Answer, M, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey } from './protocol';
+import { type Answer, M, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey, statusVersion } from './protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
 import { SPEC, phonekeyArgs } from './args';
 import { CliError, UsageError, help, runMain } from '../cli-args';
@@ -127,7 +127,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     if (answer.type === 'refused' && answer.retrySeconds) out(`retry in ${answer.retrySeconds} s`);
     if (cmd === 'status' && answer.data && answer.status === 0) {
       const d = answer.data;
-      out(`state ${['locked', 'unlocked', 'enrolling', 'fault'][d[0]] || d[0]}, real time ${d[1] ? 'known' : 'unknown'}, ${(d[6] << 8) | d[7]} keys`);
+      out(`state ${['locked', 'unlocked', 'enrolling', 'fault'][d[0]] || d[0]}, real time ${d[1] ? 'known' : 'unknown'}, ${(d[6] << 8) | d[7]} keys, firmware ${statusVersion(d) || 'older than 0.2.0'}`);
     }
     if (cmd === 'add' && answer.status === 0 && answer.data) {
       const k = unwrapNewKey(nodeMac, key, sentNonce, answer.data);

@@ -137,3 +137,10 @@ export function collector(max = 4096): (packet: Uint8Array) => Uint8Array | unde
   return (p) => r.push(p).message;
 }
 
+
+/** The firmware version a STATUS answer ends with (docs/PROTOCOL.md op 10), or '' from firmware that sends none. */
+export function statusVersion(data: Uint8Array): string {
+  let v = '';
+  for (let i = 12; i < data.length; i++) v += String.fromCharCode(data[i]);
+  return v;
+}
