@@ -17,6 +17,7 @@ import { SimDesfireCard } from './cards/desfire';
 import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, flashOf, hostCrypto, keyRecord, newSite, writeSite, CARD_AID } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
+import type { KeyRecord } from '../firmware/keystore';
 import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
 import { type LinkOptions, central, linkSteps } from './central';
 import * as C from '../firmware/codes';
@@ -36,6 +37,12 @@ export interface CarOptions {
   dev?: boolean;
   /** Provision an owner phone, a driver and a guest phone, and an owner card (on NFC boards). */
   demo?: boolean;
+  /**
+   * Your own site instead of made-up secrets (`npm start -- --site mycar.site`): its secrets and
+   * key records go into the board's flash as `provision write` puts them on a real board, so the
+   * key files `provision issue` wrote unlock the simulated car (sim/own-site.ts reads a site file).
+   */
+  site?: { secrets: SiteSecrets; records: KeyRecord[] };
   /**
    * What runs the bundle: 'vm' (default, a Node VM with Espruino's surface) or 'espruino' (the real
    * interpreter named by ESPRUINO_BIN, peripherals still simulated here: sim/espruino/).
@@ -88,7 +95,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const seed = opts.seed ?? 1;
   let s = seed >>> 0 || 1;
   const rnd = (n: number) => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; o[i] = s & 255; } return o; };
-  const site = newSite(rnd);
+  const site = opts.site ? opts.site.secrets : newSite(rnd);
   const bundle = await firmwareFor(config, opts.dev);
   // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
   const board = boardFor(config, bundle, seed, opts.engine || 'vm', opts.variables, opts.memoryProbe);
@@ -96,6 +103,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   if (config.pins.door !== undefined) board.pins.setInput(config.pins.door, 0);
   const flash = flashOf(board);
   writeSite(flash, site);
+  if (opts.site) for (const rec of opts.site.records) addKey(flash, site, config.keyCapacity, rec);
   const keys: Record<string, PhoneKeyFile> = {};
   const cards: Record<string, SimCard> = {};
   let pn532: SimPn532 | undefined;

@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --board <id>] [--port <n>] [--seed <n>] [--dev]`: builds the firmware bundle and
+ * `npm start [-- --board <id>] [--port <n>] [--seed <n>] [--dev] [--site FILE]`: builds the firmware bundle and
  * the web pages, boots a demo car (owner, driver and guest phones; owner, cloned and UID-only cards
  * on NFC boards) and serves its web view on 127.0.0.1. `--dev` runs the dev build (bench hook on
  * the console, for /bench); its default board is puckjs, whose bench input the simulated relay
@@ -8,6 +8,9 @@
  */
 import { boards } from '../hal/boards/index';
 import { startServer } from './server';
+import { ownSite } from './own-site';
+import { getPassphrase } from '../tools/provision/passphrase';
+import { userPath } from '../tools/cli-files';
 import { checkFreePort } from '../tools/ports';
 import { CliError, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
 
@@ -18,6 +21,7 @@ const SPEC: Spec = {
     port: { type: 'string', arg: 'N', help: 'HTTP port on 127.0.0.1, 0 for any free one (default 8080)' },
     seed: { type: 'string', arg: 'N', help: 'random seed of the simulated car (default 1)' },
     dev: { type: 'boolean', help: 'run the dev build (bench hook on the console, for /bench)' },
+    site: { type: 'string', arg: 'FILE', help: 'your own site file (npm run provision -- init): the car gets its secrets and keys, so your key files unlock it (passphrase from CARKEY_PASSPHRASE or asked)' },
   },
   notes: 'Serves the simulated car, the web phone key and the bench console; Ctrl-C stops it.',
 };
@@ -30,12 +34,14 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (!boards.some((b) => b.id === board)) throw new UsageError('unknown board ' + board + ' (one of ' + boards.map((b) => b.id).join(', ') + ')');
   const port = int(str(a.values, 'port'), '--port', { min: 0, max: 65535, def: 8080 });
   const seed = int(str(a.values, 'seed'), '--seed', { min: 0, max: 0xffffffff, def: 1 });
+  const siteFile = str(a.values, 'site');
+  const site = siteFile ? ownSite(userPath(siteFile), await getPassphrase(), board) : undefined;
   await checkFreePort(port);
   console.log('Building the ' + (dev ? 'DEV ' : '') + 'firmware for ' + board + ' and the web pages...');
-  const s = await startServer({ board, port, seed, dev }).catch((e: NodeJS.ErrnoException) => {
+  const s = await startServer({ board, port, seed, dev, site }).catch((e: NodeJS.ErrnoException) => {
     throw e && e.code === 'EADDRINUSE' ? new CliError('port ' + port + ' on 127.0.0.1 is in use (choose another with --port N, or --port 0 for any free one)') : e;
   });
-  console.log('Simulated car (' + board + ', seed ' + seed + (dev ? ', dev build' : '') + ') running.');
+  console.log('Simulated car (' + board + (site ? ', your site ' + siteFile + ' with ' + site.records.length + ' keys' : ', seed ' + seed) + (dev ? ', dev build' : '') + ') running.');
   console.log('  Vehicle:          ' + s.url);
   console.log('  Web phone key:    ' + s.url + 'phonekey');
   console.log('  Bench console:    ' + s.url + 'bench' + (dev ? '' : ' (needs --dev)'));

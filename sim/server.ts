@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ksLookup, ksOpen } from '../firmware/keystore';
-import { createCar } from './car';
+import { createCar, type CarOptions } from './car';
 import { flashOf, hostCrypto } from './provision';
 import { type KeyFile, keyFragment } from './keyfile';
 import { hex } from './hex';
@@ -39,6 +39,8 @@ export interface ServerOptions {
   startEpochMs?: number;
   /** Run the dev build (bench hook on the console) instead of the production build. */
   dev?: boolean;
+  /** Your own site (sim/own-site.ts) instead of the demo car's made-up keys. */
+  site?: CarOptions['site'];
 }
 
 export interface SimServer {
@@ -70,7 +72,7 @@ export function demoKeys(vehicle: Vehicle): (KeyFile & { name: string; link: str
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<SimServer> {
-  const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: true, dev: opts.dev }), bundleWeb()]);
+  const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: !opts.site, site: opts.site, dev: opts.dev }), bundleWeb()]);
   const vehicle = createVehicle(car, { startEpochMs: opts.startEpochMs });
 
   let guard: LocalGuard | undefined; // made once the port is known
