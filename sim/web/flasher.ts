@@ -8,7 +8,7 @@
  * Not here: the console transport (console-link.ts), writing and verifying (tools/provision/console-upload.ts).
  */
 import { espruinoBoard } from '../../tools/boards/index';
-import { IMAGE_BASES, crc32, remoteSha256, writeGenFile, writePlainFile } from '../../tools/provision/console-upload';
+import { crc32, remoteSha256, replaceImageFiles, writePlainFile } from '../../tools/provision/console-upload';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
 import { simUrl } from './sim-token';
 
@@ -86,13 +86,9 @@ async function flash(): Promise<void> {
     const is = (await link.run('print(process.env.BOARD+" "+process.env.VERSION)')).trim();
     if (is.split(' ')[0] !== want) throw new Error('this board says it is ' + JSON.stringify(is) + '; the image is for ' + img.manifest.board + ' (' + want + ')');
     step('board ' + is);
-    // Both generations of every image file go first: a newer one left behind would win over ours.
-    for (const base of IMAGE_BASES) for (const g of ['a', 'b']) await link.run('require("Storage").erase(' + JSON.stringify(base + g) + ');print("ok")');
-    for (const m of img.manifest.files) {
-      say('Writing ' + m.name + '\u2026');
-      await writeGenFile(link, m.name, img.files[m.name]);
-      step(m.name + ': ' + m.bytes + ' bytes written and verified');
-    }
+    say('Writing the site\u2026');
+    await replaceImageFiles(link, img.manifest.files.map((m) => ({ name: m.name, data: img.files[m.name] })),
+      (name, bytes) => step(name + ': ' + bytes + ' bytes written and verified'));
     await writePlainFile(link, '.bootcde', fw.text, (done, total) => say('Firmware: ' + done + ' of ' + total + ' bytes'));
     const [mine, theirs] = await Promise.all([sha256Hex(fw.text), remoteSha256(link, '.bootcde')]);
     if (mine !== theirs) throw new Error('the firmware reads back with SHA-256 ' + theirs + ', expected ' + mine + ': not booted; flash again');

@@ -100,3 +100,23 @@ export async function writePlainFile(link: ConsoleLink, name: string, data: stri
   }
   await verifyCrc(link, name, data);
 }
+
+/**
+ * Replaces a board image's files: erases both generations (a, b) of every IMAGE_BASES file first
+ * (a newer generation left behind would win over ours), then writes each file as a verified
+ * generation file. Calls `wrote` after each. Returns the names it erased.
+ */
+export async function replaceImageFiles(link: ConsoleLink, files: { name: string; data: string }[], wrote?: (name: string, bytes: number) => void): Promise<string[]> {
+  const erased: string[] = [];
+  for (const base of IMAGE_BASES) {
+    for (const g of ['a', 'b']) {
+      await link.run(`${S}.erase(${JSON.stringify(base + g)});print("ok")`);
+      erased.push(base + g);
+    }
+  }
+  for (const f of files) {
+    await writeGenFile(link, f.name, f.data);
+    if (wrote) wrote(f.name, f.data.length);
+  }
+  return erased;
+}

@@ -13,8 +13,8 @@ import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore'
 import { type Config, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
 import { hostCrypto } from '../../sim/provision';
-import { WRITE_CHUNK, remoteCrc, writeGenFile } from './console-upload';
-import { type BoardImage, IMAGE_BASES, memoryFlash } from './image';
+import { WRITE_CHUNK, remoteCrc, replaceImageFiles } from './console-upload';
+import { type BoardImage, memoryFlash } from './image';
 import type { ConsoleLink } from './link';
 import { ProvisionError } from './sitefile';
 
@@ -35,20 +35,12 @@ export interface WriteReport {
  */
 export async function writeImage(link: ConsoleLink, img: BoardImage, opts: { load?: boolean; progress?: (s: string) => void } = {}): Promise<WriteReport> {
   const progress = opts.progress || (() => {});
-  const erased: string[] = [];
-  for (const base of IMAGE_BASES) {
-    for (const g of ['a', 'b']) {
-      const name = base + g;
-      await link.run(`${S}.erase(${JSON.stringify(name)});print("ok")`);
-      erased.push(name);
-    }
-  }
   const files: WriteReport['files'] = [];
-  for (const f of img.files) {
-    progress('writing ' + f.name + ' (' + f.data.length + ' bytes)');
-    await writeGenFile(link, f.name, f.data);
-    files.push({ name: f.name, bytes: f.data.length, crc32: f.crc32 });
-  }
+  const erased = await replaceImageFiles(link, img.files, (name, bytes) => {
+    const f = img.files.find((x) => x.name === name)!;
+    files.push({ name, bytes, crc32: f.crc32 });
+    progress('wrote ' + name + ' (' + bytes + ' bytes)');
+  });
   if (opts.load !== false) {
     progress('load(): rebooting into the firmware');
     await link.run('load();print("ok")');
