@@ -22,6 +22,7 @@ import { createCar, type CarOptions } from './car';
 import { flashOf, hostCrypto } from './provision';
 import { type KeyFile, keyFragment } from './keyfile';
 import { hex } from './hex';
+import { runConsoleLine } from './console-line';
 import { createBridge } from './radio-bridge';
 import { createLocalGuard, type LocalGuard } from './local-guard';
 import { type Action, type Vehicle, createVehicle } from './vehicle';
@@ -121,9 +122,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<SimServer> 
       let printed = '';
       if (line.length > MAX_LINE) printed = 'Error: line too long\n';
       else {
-        const off = car.board.listen({ print: (t) => { printed += t + '\n'; } });
-        // A board without power (or one the simulator cannot run) answers with the reason, not a crash.
-        try { car.board.run(line); } catch (e) { printed += 'Error: ' + (e as Error).message + '\n'; } finally { off(); }
+        for (const l of runConsoleLine(car.board, line)) printed += l + '\n';
         vehicle.tick(0);
       }
       if (ws.readyState === ws.OPEN) ws.send(printed);

@@ -15,6 +15,7 @@
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../hal/radio-uuids';
 import { type Bridge, createBridge } from './radio-bridge';
 import type { SimBoard } from './engine/board';
+import { runConsoleLine } from './console-line';
 import { hex, unhex } from './hex';
 import type { Vehicle } from './vehicle';
 
@@ -106,8 +107,7 @@ function consoleSession(board: SimBoard) {
       const code = line.slice(0, nl).replace(/^\x10/, '').replace(/\r$/, '');
       line = line.slice(nl + 1);
       let printed = '';
-      const off = board.listen({ print: (t: string) => { printed += t + '\r\n'; } });
-      try { board.run(code); } finally { off(); }
+      for (const l of runConsoleLine(board, code)) printed += l + '\r\n';
       board.clock.advance(1);
       for (let i = 0; i < printed.length; i += PAYLOAD) {
         const p = printed.slice(i, i + PAYLOAD);

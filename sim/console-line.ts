@@ -1,0 +1,14 @@
+/**
+ * One line run on a simulated board's console, as a console bridge does it (the simulator's
+ * /ws/console socket, the Web Bluetooth stand-in's Nordic UART): what the board printed while it
+ * ran, line by line. A board that cannot run it (no power) answers with the reason as an error
+ * line, not a crash. Not here: the REPL over TCP (console-server.ts), which streams.
+ */
+import type { SimBoard } from './engine/board';
+
+export function runConsoleLine(board: SimBoard, code: string): string[] {
+  const printed: string[] = [];
+  const off = board.listen({ print: (t) => { printed.push(t); } });
+  try { board.run(code); } catch (e) { printed.push('Error: ' + (e as Error).message); } finally { off(); }
+  return printed;
+}
