@@ -1,9 +1,10 @@
 /**
- * The second engine: a SimBoard (sim/engine/board.ts) whose bundle runs inside a real Espruino
+ * The second engine: a SimBoard (sim/world/types.ts) whose bundle runs inside a real Espruino
  * interpreter built for Linux (ESPRUINO_BIN), while the world around it — pins, radio central,
  * I2C devices (the PN532 and its cards), watchdog, host timers and the virtual clock — stays on
- * the Node side, exactly as with the VM engine. So sim/car.ts, the scenarios and the tests drive
- * either engine with the same calls.
+ * the Node side, the same world as the VM engine's (sim/world/world.ts). So sim/car.ts, the
+ * scenarios and the tests drive either engine with the same calls. This file supplies only boot,
+ * executing board code (over the link), the flash (the interpreter's own), board time and a power cut.
  *
  * How: the bundle is stored as .bootcde and prelude.js as .boot0 in the interpreter's flash file;
  * the interpreter boots from there as a board does. The prelude reports what the firmware does to
@@ -20,11 +21,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
 import * as clk from '../engine/clock';
-import { type BoardListener, type LogLine, type SimBoard, hostTimers, radioAddress, simWatchdog } from '../engine/board';
-import { type I2CDevice, type PinState, findI2CDevice, pinLevel, pinsView, watchDefaults } from '../engine/globals';
+import type { SimBoard } from '../world/types';
+import { createWorld, simBoardOf } from '../world/world';
+import { type I2CDevice, findI2CDevice, watchDefaults } from '../engine/globals';
 import { NO_ROOM } from '../engine/crypto';
-import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
-import { radioModelFor } from '../engine/radio-model';
+import { applyServices, applyUpdates, boardDisconnect, securityStatus } from '../engine/nrf';
 import type { Realm } from '../engine/realm';
 import { byteLiteral, crc32 } from '../../tools/espruino/interpreter';
 import { type Link, InterpreterStuck, InterpreterTimeout, makeBoardDir, runOnce, startLink } from './link';
@@ -150,21 +151,14 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const dir = makeBoardDir();
   installFlash(opts.bin, dir, { '.boot0': fs.readFileSync(PRELUDE_FILE, 'latin1'), '.bootcde': opts.bundle });
 
-  const clock = clk.createClock();
+  const world = createWorld(board, seed, () => boot('watchdog'));
+  const { clock, pins, i2c, uncaught, nrf, wdt, note: sim, print } = world;
+  world.dead = true; // no process yet
   let bootAt = 0, offset = 0;
-  const pins: PinState = { out: {}, mode: {}, input: {} };
-  const i2c: Record<number, I2CDevice> = {};
   let i2cReady = false;
-  let sclLow = false;
-  const log: LogLine[] = [];
-  const uncaught: string[] = [];
-  const resets: { at: number; reason: string }[] = [];
-  const listeners: BoardListener[] = [];
-  const nrf = createNrf(radioAddress(seed), () => clock.now, { model: radioModelFor(board), schedule: (ms, fn) => { clk.addHostTimer(clock, ms, fn); } });
   let link: Link | undefined;
   /** The board is waiting for a message from us (it said "?" and we have not written since). */
   let waiting = false;
-  let dead = true;
   let boots = 0;
   let syncs = 0;
   let peak = 0;
@@ -178,14 +172,6 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   if (opts.memoryProbe) fs.appendFileSync(opts.memoryProbe, `@@PROBE board=${board.id} prelude=${budget.prelude} ballast=${ballast} variables=${variables}\n`);
   /** Calls into the board asked for while it was busy (from inside a line's handler): run after. */
   const deferred: Array<() => void> = [];
-
-  const sim = (text: string) => { log.push({ at: clock.now, from: 'sim', text }); };
-  const print = (text: string) => {
-    for (const line of text.split('\n')) log.push({ at: clock.now, from: 'board', text: line });
-    for (const l of listeners.slice()) if (l.print) l.print(text);
-  };
-
-  const wdt = simWatchdog(clock, (ms) => { sim('watchdog reset (not kicked for ' + ms / 1000 + ' s)'); boot('watchdog'); });
 
   /** Reads what the interpreter printed by itself; trouble goes to the log and to `uncaught`. */
   let outputTail = '';
@@ -209,14 +195,12 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     link = undefined;
     waiting = false;
     wdt.stop();
-    const had = nrf.state.peer;
-    nrf.state.peer = undefined;
     nrf.state.boot = undefined;
-    if (had && nrf.state.linkEnded) nrf.state.linkEnded(); // the central hears its link end
+    world.dropLink();
   };
   const cut = () => {
-    if (dead) return;
-    dead = true;
+    if (world.dead) return;
+    world.dead = true;
     sim('power cut');
     stopProcess();
   };
@@ -263,7 +247,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
         case 'g': reply = answer(() => securityStatus(nrf.state)); break;
         case 'u': reply = answer(() => { applyUpdates(nrf.state, JSON.parse(rest), (m) => new Error(m)); return 0; }); break;
         case 'i': case 'r':
-          if (i2cReady && sclLow) { hangInDriver('I2C1 transfer with SCL held low'); return undefined; }
+          if (i2cReady && world.sclLow) { hangInDriver('I2C1 transfer with SCL held low'); return undefined; }
           if (kind === 'r') { reply = answer(() => {
             const n = Number(b), got2 = i2cDevice(Number(a)).read(n);
             const out = new Uint8Array(n);
@@ -308,7 +292,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     link = undefined;
     waiting = false;
     nrf.state.boot = undefined;
-    if (!wdt.enabled) { dead = true; sim('the board stays hung: no watchdog'); }
+    if (!wdt.enabled) { world.dead = true; sim('the board stays hung: no watchdog'); }
   };
 
   const hung = (why: string) => {
@@ -317,12 +301,12 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
     const watchdog = wdt.enabled;
     stopProcess();
     if (watchdog) { sim('watchdog reset (hung)'); clk.addHostTimer(clock, 0, () => boot('watchdog')); }
-    else { dead = true; sim('the board stays hung: no watchdog'); }
+    else { world.dead = true; sim('the board stays hung: no watchdog'); }
   };
 
   /** One message and its answer; undefined when the board is not running. */
   const exchange = (message: string): unknown => {
-    if (dead || !link) return undefined;
+    if (world.dead || !link) return undefined;
     if (!waiting) throw new Error('the board is busy: ' + message.slice(0, 60));
     waiting = false;
     link.send(message, timeoutMs);
@@ -332,7 +316,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   };
   /** A call into the board that may come from inside a line's handler: deferred until it waits. */
   const whenWaiting = (f: () => void) => {
-    if (dead || !link) return;
+    if (world.dead || !link) return;
     if (waiting) f(); else deferred.push(f);
   };
   const callBoard = (fn: unknown, args: unknown[]) => whenWaiting(() => { exchange(`__sim.c(${Number(fn)},${toSource(args)})`); });
@@ -340,49 +324,34 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   function boot(reason: string): void {
     stopProcess();
     deferred.length = 0;
-    nrfReset(nrf.state);
-    pins.out = {};
-    pins.mode = {};
     i2cReady = false;
     bootAt = clock.now;
     offset = 0;
     boots++;
-    resets.push({ at: clock.now, reason });
-    dead = false;
+    world.beginBoot(reason);
     link = startLink(opts.bin, dir);
     nrf.state.boot = {
       realm: hostRealm,
       call: callBoard,
       later: (fn, args) => { clk.addHostTimer(clock, 0, () => callBoard(fn, args)); },
-      alive: () => !dead && !!link,
+      alive: () => !world.dead && !!link,
     };
     pump(false);
-    for (const l of listeners.slice()) if (l.boot) l.boot(reason, 'code', true);
+    world.booted(reason, 'code', true);
   }
 
   const S = 'require("Storage")';
   const CHUNK = 192;
 
-  const api: SimBoard = {
-    board,
+  const api: SimBoard = simBoardOf(world, {
     engine: 'espruino',
     memory: () => {
       const m = exchange('process.memory()') as { usage: number; free: number; total: number } | undefined;
       return m ? { usage: m.usage, free: m.free, total: m.total, peak, prelude: budget.prelude, ballast, bare: budget.bare, noRoom } : undefined;
     },
-    close: () => { stopProcess(); dead = true; fs.rmSync(dir, { recursive: true, force: true }); },
-    pins: {
-      ...pinsView(pins),
-      setInput(pin, levelIn) {
-        const level = levelIn ? 1 : 0;
-        const before = pinLevel(pins, pin);
-        pins.input[pin] = level;
-        if (before === level) return;
-        whenWaiting(() => { exchange(`__sim.i(${pin},${level})`); });
-      },
-    },
+    close: () => { stopProcess(); world.dead = true; fs.rmSync(dir, { recursive: true, force: true }); },
+    inputChanged: (pin, level) => whenWaiting(() => { exchange(`__sim.i(${pin},${level})`); }),
     clock: {
-      now: () => clock.now,
       getTime: () => (clock.now - bootAt) / 1000 + offset,
       advance: (ms) => advance(ms),
       runUntilIdle: (maxMs) => {
@@ -397,7 +366,6 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
         return clock.now - start;
       },
       setTime: (seconds) => { exchange(`setTime(${Number(seconds)})`); },
-      hostTimers: hostTimers(clock),
       pendingBoardTimers: () => { const n = exchange('__sim.n()') as [number, number] | undefined; return n ? n[0] : 0; },
     },
     storage: {
@@ -435,30 +403,18 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
       compact: () => { exchange(`${S}.compact()`); },
       cutPowerAtWrite: (n, keep) => { exchange(`__sim.x(${Math.max(1, Math.floor(n))},${Number(keep)})`); },
     },
-    nrf: nrf.host,
-    i2c: {
-      attach: (address, device) => { i2c[address] = device; },
-      detach: (address) => { delete i2c[address]; },
-      holdSclLow: (low) => { sclLow = low; },
-    },
-    log,
-    consoleText: () => log.filter((l) => l.from === 'board').map((l) => l.text).join('\n'),
-    get uncaught() { syncOutput(); return uncaught; },
-    get watchdog() { return { enabled: wdt.enabled, timeoutMs: wdt.timeoutMs, auto: wdt.auto }; },
-    resets,
-    get dead() { return dead; },
     run: (code) => exchange(code),
-    listen: (l) => { listeners.push(l); return () => { const i = listeners.indexOf(l); if (i >= 0) listeners.splice(i, 1); }; },
-    echo: true,
+    echo: () => true,
+    syncOutput: () => syncOutput(),
     reset: () => boot('reset'),
     fragmentHeap: () => { throw new Error('fragmentHeap: in the real interpreter its own allocator decides; use the VM engine'); },
     powerCut: cut,
     powerOn: () => boot('power on'),
-  };
+  });
 
   /** The interpreter's own output arrives late (its output thread polls): wait for a marker. */
   function syncOutput(): void {
-    if (dead || !link || !waiting) return;
+    if (world.dead || !link || !waiting) return;
     const mark = '@@sync' + (++syncs) + '@@';
     exchange(`__sim.P(${JSON.stringify(mark)})`);
     const deadline = Date.now() + 2000;
@@ -476,7 +432,7 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
       let next: clk.Timer | undefined;
       for (const t of clock.timers) if (t.due <= target && (!next || t.due < next.due)) next = t;
       const limit = next ? Math.max(next.due, clock.now) : target;
-      if (!dead && link) {
+      if (!world.dead && link) {
         // [time reached, 1 when no board timer is left due by the limit]
         const r = exchange(`__sim.a(${limit})`) as [number, number] | undefined;
         if (r) {
