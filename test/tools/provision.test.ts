@@ -18,7 +18,8 @@ import { type Answer, type PhoneKeyFile, M, OP, command, nodeMac, parseAnswer } 
 import { ask, linkUp } from '../../sim/central';
 import { type KdfParams, type SiteData, ProvisionError, newSiteData, openSite, readSiteFile, sealSite, writeSiteFile } from '../../tools/provision/sitefile';
 import { type IssuedKey, exportTable, importTable, issueKey, secretOf } from '../../tools/provision/keys';
-import { boardImage, memoryFlash, writeImageDir } from '../../tools/provision/image';
+import { boardImage, writeImageDir } from '../../tools/provision/image';
+import { memoryFlash } from '../../tools/host/flash';
 import { genWriteSmall } from '../../firmware/genfile';
 import { hostCrypto } from '../../sim/provision';
 import type { ConsoleLink } from '../../tools/provision/link';

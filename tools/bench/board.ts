@@ -15,7 +15,7 @@ import { installFlash } from '../../sim/espruino/board';
 import { makeBoardDir } from '../../sim/espruino/link';
 import { prelude } from '../espruino/boot-bundles';
 import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../../sim/provision';
-import { fakeFlash, type FakeFlash } from '../../test/support/fake-ports';
+import { type MemoryFlash, memoryFlash } from '../host/flash';
 import * as C from '../../firmware/codes';
 import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../phonekey/protocol';
 import { rng } from '../evidence/common';
@@ -81,7 +81,7 @@ global.ev = {
 `;
 
 export interface Image {
-  flash: FakeFlash;
+  flash: MemoryFlash;
   site: SiteSecrets;
   owner: PhoneKeyFile;
   guest: PhoneKeyFile;
@@ -90,7 +90,7 @@ export interface Image {
 /** A flash image as the USB tool writes it: site secrets, an owner, a guest and n-2 more keys. */
 export function provisionImage(n: number, seed = 1): Image {
   const r = rng(seed);
-  const flash = fakeFlash(1 << 20);
+  const flash = memoryFlash(1 << 20);
   const site = newSite((k) => r.bytes(k));
   writeSite(flash, site);
   if (n === 0) return { flash, site, owner: { keyId: 1, secret: new Uint8Array(16) }, guest: { keyId: 2, secret: new Uint8Array(16) } };

@@ -10,7 +10,8 @@ import { boardById } from '../../hal/boards/index';
 import { ksAdd, ksFind, ksLookup, ksOpen } from '../../firmware/keystore';
 import { genLoad } from '../../firmware/genfile';
 import { ROLE_GUEST } from '../../firmware/codes';
-import { fakeFlash, nodeCrypto } from '../../test/support/fake-ports';
+import { hostCrypto } from '../../sim/provision';
+import { memoryFlash } from '../host/flash';
 import { key } from '../../test/support/keys';
 import { bundleFirmware } from '../build';
 import { espruinoBinary } from '../espruino/interpreter';
@@ -24,8 +25,8 @@ const SIZES = [10, 200, 1000];
 const LOOKUPS = 2000;
 
 function buildTable(n: number) {
-  const flash = fakeFlash(1 << 20);
-  const ks = ksOpen(flash, nodeCrypto(), 1000);
+  const flash = memoryFlash(1 << 20);
+  const ks = ksOpen(flash, hostCrypto, 1000);
   ksAdd(ks, undefined, key(1));
   const owner = ksLookup(ks, 1)!;
   const ids: number[] = [1];
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     let found = 0;
     for (let i = 0; i < LOOKUPS; i++) if (ksFind(ks, probe[i % probe.length]) >= 0) found++;
     const nodeUs = ((performance.now() - t0) * 1000) / LOOKUPS;
-    const gen = genLoad(flash, nodeCrypto(), 'ck.keys.')!;
+    const gen = genLoad(flash, hostCrypto, 'ck.keys.')!;
     const row: any = { keys: n, tableBytes: gen.length, flashBytes: 16 + gen.length, nodeUsPerLookup: +nodeUs.toFixed(2) };
     if (bin) row.espruino = await onEspruino(bin, n, flash, ids);
     results.push(row);

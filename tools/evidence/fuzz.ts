@@ -34,8 +34,8 @@ import { createPn532, pn532Parse, pn532Release, pn532Start, pn532Transceive } fr
 import type { I2CBus } from '../../hal/ports';
 import * as C from '../../firmware/codes';
 import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../phonekey/protocol';
-import { fakeFlash } from '../../test/support/fake-ports';
-import { fakeTimers } from '../../test/nfc/fake-timers';
+import { memoryFlash } from '../host/flash';
+import { timerQueue } from '../host/timer-queue';
 import { type Spec, UsageError, help, int, parse, runMain, str } from '../cli-args';
 import { type Rng, logMirror, mutate, rng, sameBytes, watchOutputs } from './common';
 
@@ -402,7 +402,7 @@ export async function fuzzConfig(cases: number, seed = 1): Promise<FuzzResult> {
     if (JSON.stringify(again) !== JSON.stringify(out)) add(v, 'not idempotent on ' + safeString(input));
     if (({} as any).holdMs !== undefined) add(v, 'Object.prototype polluted by ' + safeString(input));
     if (c % 20 === 0) {
-      const flash = fakeFlash();
+      const flash = memoryFlash();
       const gen = saveConfig(flash, hostCrypto, undefined, out);
       const back = loadConfig(flash, hostCrypto);
       if (!gen || JSON.stringify(back.config) !== JSON.stringify(out)) add(v, 'config did not survive save/load: ' + JSON.stringify(out));
@@ -556,7 +556,7 @@ export async function fuzzPn532Driver(cases: number, seed = 1): Promise<FuzzResu
   const r = rng(seed ^ 0xd21);
   const v: string[] = [];
   const stats: Record<string, number> = { mutatedReads: 0, nacks: 0, cardsSeen: 0, auths: 0, authOk: 0, readerFaults: 0, recoveredAfterMs: 0 };
-  const t = fakeTimers();
+  const t = timerQueue();
   const sim = new SimPn532(t);
   let mutating = true;
   const bus: I2CBus = {

@@ -1,14 +1,14 @@
 /**
  * The board image: the exact Storage files a board needs for a site — ck.site.a (site secrets),
  * ck.keys.a (the key table), ck.cfg.a (settings) — produced by the firmware's own modules
- * (site.ts, keystore.ts, config.ts over genfile.ts) writing into an in-memory FlashStorage, so the
+ * (site.ts, keystore.ts, config.ts over genfile.ts) writing into the host's in-memory flash
+ * (tools/host/flash.ts, Espruino's Storage semantics), so the
  * bytes are what the board itself would have written. Also writes/reads an image directory.
  *
  * Not here: getting the files onto a board (upload.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FlashStorage } from '../../hal/ports';
 import type { BoardConfig } from '../../hal/boards/types';
 import { KEYS_FILE, ksAdd, ksOpen } from '../../firmware/keystore';
 import { genData, genWrite } from '../../firmware/genfile';
@@ -16,6 +16,7 @@ import { siteSave } from '../../firmware/site';
 import { type Config, sanitizeConfig, saveConfig } from '../../firmware/config';
 import * as C from '../../firmware/codes';
 import { hostCrypto } from '../../sim/provision';
+import { memoryFlash } from '../host/flash';
 import { crc32 } from '../espruino/interpreter';
 import { recordOf } from './keys';
 import { ProvisionError, type SiteData } from './sitefile';
@@ -37,44 +38,19 @@ export interface BoardImage {
   config: Config;
 }
 
-/** A FlashStorage over a plain object: Espruino's semantics for sized writes and offsets. */
-export function memoryFlash(): FlashStorage & { files: Record<string, Uint8Array> } {
-  const files: Record<string, Uint8Array> = {};
-  return {
-    files,
-    read: (name, offset, length) => {
-      const f = files[name];
-      if (!f) return undefined;
-      const from = offset || 0;
-      return Buffer.from(f.subarray(from, length === undefined ? f.length : from + length)).toString('latin1');
-    },
-    write: (name, data, offset, size) => {
-      const bytes = Buffer.from(data, 'latin1');
-      const off = offset || 0;
-      if (size !== undefined) files[name] = new Uint8Array(size).fill(255);
-      else if (!files[name]) files[name] = new Uint8Array(bytes.length).fill(255);
-      const f = files[name];
-      if (off + bytes.length > f.length) return false;
-      for (let i = 0; i < bytes.length; i++) f[off + i] &= bytes[i]; // flash only clears bits
-      return true;
-    },
-    erase: (name) => { delete files[name]; },
-    list: (prefix) => Object.keys(files).filter((n) => n.startsWith(prefix)).sort(),
-    free: () => 1 << 20,
-    compact: () => false,
-  };
-}
+/** A scratch flash large enough for any image: only the firmware's own writes fill it. */
+const IMAGE_FLASH_BYTES = 1 << 20;
 
 export function boardImage(site: SiteData, board: BoardConfig, configInput?: unknown): BoardImage {
   const count = site.keys.length;
   if (count > board.keyCapacity) {
     throw new ProvisionError(count + ' keys do not fit ' + board.name + ' (' + board.id + '), which holds ' + board.keyCapacity + '; remove keys or use a bigger board');
   }
-  const flash = memoryFlash();
+  const flash = memoryFlash(IMAGE_FLASH_BYTES);
   if (!siteSave(flash, hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: site.setupCode, gen: undefined })) throw new ProvisionError('could not build the site file');
   // The key store checks and sorts the records (in a scratch flash: each add writes a generation);
   // the board gets the final table as one first generation, ck.keys.a.
-  const scratch = memoryFlash();
+  const scratch = memoryFlash(IMAGE_FLASH_BYTES);
   const ks = ksOpen(scratch, hostCrypto, board.keyCapacity);
   for (const k of site.keys) {
     const r = ksAdd(ks, undefined, recordOf(k));
@@ -86,7 +62,7 @@ export function boardImage(site: SiteData, board: BoardConfig, configInput?: unk
   }
   const config = sanitizeConfig(configInput);
   if (!saveConfig(flash, hostCrypto, undefined, config)) throw new ProvisionError('could not build the config file');
-  const files = flash.list('ck.').map((name) => {
+  const files = flash.list('ck.').sort().map((name) => {
     const data = flash.read(name)!;
     return { name, data, crc32: crc32(data) };
   });

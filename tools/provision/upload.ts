@@ -14,7 +14,8 @@ import { type Config, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
 import { hostCrypto } from '../../sim/provision';
 import { WRITE_CHUNK, remoteCrc, replaceImageFiles } from './console-upload';
-import { type BoardImage, memoryFlash } from './image';
+import type { BoardImage } from './image';
+import { memoryFlash } from '../host/flash';
 import type { ConsoleLink } from './link';
 import { ProvisionError } from './sitefile';
 
@@ -81,7 +82,7 @@ export async function showBoard(link: ConsoleLink, board: BoardConfig): Promise<
   const listed = (await link.run(`var S=${S};print(JSON.stringify(S.list().map(function(n){var f=S.read(n);return [n,f===undefined?0:f.length];})))`)).trim();
   let entries: [string, number][];
   try { entries = JSON.parse(listed); } catch (e) { throw new ProvisionError('unexpected answer listing Storage: ' + JSON.stringify(listed.slice(0, 200))); }
-  const flash = memoryFlash();
+  const flash = memoryFlash(1 << 20);
   for (const [name, len] of entries) {
     if (!/^ck\.(site|keys|cfg)\.[ab]$/.test(name)) continue;
     flash.write(name, await readRemote(link, name, len), 0, len);
