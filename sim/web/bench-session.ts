@@ -7,14 +7,15 @@
  * Runs in browsers and Node; no DOM. Not here: the page (bench.ts), the transport (console-link.ts).
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
+import type { ConsoleLink as LineLink } from '../../tools/host/console-link';
 import { type Answer, M, OP, collector } from '../../tools/phonekey/protocol';
 import { hex, unhex } from '../hex';
 import { importSecret, readAnswer, signedCommand } from './keycrypto';
 
 /** A board's JavaScript console: runs one line, resolves with what it printed (console-link.ts). */
-export interface ConsoleLink {
+/** The one console link (tools/host/console-link.ts), named for the page, with an end. */
+export interface ConsoleLink extends LineLink {
   name: string;
-  run(code: string): Promise<string>;
   close(): void;
 }
 

@@ -3,14 +3,14 @@
  * it printed. Two transports:
  *   - the simulator's console bridge (ws://<this host>/ws/console, sim/server.ts): one message per
  *     line, one reply per message, in order;
- *   - Web Bluetooth to a dev board's Nordic UART console (Espruino's REPL). Each line goes out as
- *     `\x10print("\x01N");try{<line>}catch(e){print(e)}print("\x02N")`: \x10 turns echo off for
- *     the line, and what the board printed between the two markers is the answer.
+ *   - Web Bluetooth to a dev board's Nordic UART console (Espruino's REPL): the bytes only; the
+ *     exchange (markers around each line) is the one console link's (tools/host/console-link.ts).
  * Not here: what the lines say (bench-session.ts). The Espruino console is a full REPL: only dev
  * builds keep it (production builds remove it), and this page only sends the bench hook's calls.
  */
 import { SERVICE_UUID } from '../../hal/radio-uuids';
 import type { ConsoleLink } from './bench-session';
+import { streamLink } from '../../tools/host/console-link';
 
 export type { ConsoleLink };
 
@@ -60,46 +60,24 @@ export async function bluetoothConsole(): Promise<ConsoleLink> {
   const service = await gatt.getPrimaryService(NUS_SERVICE);
   const tx = await service.getCharacteristic(NUS_TX);
   const rx = await service.getCharacteristic(NUS_RX);
-  let received = '';
-  let wake: (() => void) | undefined;
-  let closed: string | undefined;
   const decoder = new TextDecoder('latin1');
+  const link = streamLink({
+    write: async (text) => {
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 255;
+      for (let i = 0; i < bytes.length; i += CHUNK) await tx.writeValueWithResponse(bytes.slice(i, i + CHUNK));
+    },
+  }, { timeoutMs: RUN_MS });
   rx.addEventListener('characteristicvaluechanged', () => {
     const v = rx.value;
-    if (!v) return;
     // XON/XOFF (flow control) are not text.
-    received += decoder.decode(v).replace(/[\x11\x13]/g, '');
-    if (wake) wake();
+    if (v) link.received(decoder.decode(v).replace(/[\x11\x13]/g, ''));
   });
-  device.addEventListener('gattserverdisconnected', () => { closed = 'the board disconnected'; if (wake) wake(); });
+  device.addEventListener('gattserverdisconnected', () => link.ended('the board disconnected'));
   await rx.startNotifications();
-
-  let seq = 0;
-  let queue = Promise.resolve('');
-  const write = async (text: string) => {
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 255;
-    for (let i = 0; i < bytes.length; i += CHUNK) await tx.writeValueWithResponse(bytes.slice(i, i + CHUNK));
-  };
-  const runOne = async (code: string): Promise<string> => {
-    const n = String(++seq);
-    const start = '\x01' + n + '\r\n', end = '\x02' + n;
-    received = '';
-    await write('\x10print("\\x01' + n + '");try{' + code + '}catch(e){print(e)}print("\\x02' + n + '")\n');
-    const until = Date.now() + RUN_MS;
-    for (;;) {
-      const a = received.indexOf(start), b = received.indexOf(end);
-      if (a >= 0 && b > a) return received.slice(a + start.length, b).replace(/\r\n/g, '\n');
-      if (closed) throw new Error(closed);
-      if (Date.now() > until) throw new Error('no answer from the board within ' + RUN_MS / 1000 + ' s');
-      await new Promise<void>((r) => { const t = setTimeout(r, 200); wake = () => { clearTimeout(t); r(); }; });
-      wake = undefined;
-    }
-  };
   return {
     name: device.name || 'board',
-    // One line at a time: the markers of two lines must not interleave.
-    run: (code) => (queue = queue.catch(() => '').then(() => runOne(code))),
+    run: (code) => link.run(code),
     close: () => gatt.disconnect(),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Drives a real Espruino interpreter built for Linux (the binary named by ESPRUINO_BIN): writes a
- * bundle into its Storage the way the board keeps saved code, boots it from there, and talks to
- * its console. Host-only. What we learned running it (2v29, 32-bit, 13-byte variables):
+ * Drives a real Espruino interpreter built for Linux (the binary named by ESPRUINO_BIN) booted from
+ * the Storage in its directory (sim/espruino/board.ts installFlash puts files there), and talks to
+ * its console through stdin/stdout: a transport for the one console link (tools/host/console-link.ts).
+ * Host-only. What we learned running it (2v29, 32-bit, 13-byte variables):
  *  - Storage lives in ./espruino.flash of the working directory; started with no arguments it boots
  *    .boot0 then .bootcde and stays at the prompt (with `-e` it exits once no timer is left).
  *  - stdin must stay an open, idle pipe: at EOF the interpreter reads 0xF7 garbage forever.
@@ -9,7 +10,7 @@
  *  - Code booted from Storage runs from flash; `espruino file.js` copies it into RAM and
  *    overstates memory, so we never measure that way.
  */
-import { byteLiteral, crc32 } from '../provision/console-upload';
+import { streamLink } from '../host/console-link';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 export function espruinoBinary(): string | undefined {
@@ -26,51 +27,33 @@ export interface Session {
   dir: string;
 }
 
-const CHUNK = 256;
-
 /** Starts the interpreter in `dir` (booting whatever Storage holds there). */
 export function startInterpreter(bin: string, dir: string): Session {
   const child: ChildProcessWithoutNullStreams = spawn(bin, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
-  const waiters: Array<() => void> = [];
-  child.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); waiters.splice(0).forEach((w) => w()); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+  // Every line goes through the one console link (markers around it); this is only its transport.
+  const link = streamLink({ write: (text) => writeSlowly(text) }, { clean });
+  child.stdout.on('data', (d: Buffer) => { const t = d.toString('latin1'); out += t; link.received(t); });
+  child.stderr.on('data', (d: Buffer) => { const t = d.toString('latin1'); out += t; link.received(t); });
   // If the interpreter dies while we write, the write fails with EPIPE: its exit is reported instead.
   child.stdin.on('error', () => { /* reported through 'exit' */ });
   let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => { exitCode = code; res(code); waiters.splice(0).forEach((w) => w()); }));
-  let seq = 0;
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => { exitCode = code; link.ended('Espruino exited (' + code + ')'); res(code); }));
   // The Linux build reads stdin on its own thread into an event FIFO that the interpreter drains
   // unsynchronised: input that arrives while it starts up, or in long bursts, overflows it
   // (FIFO_FULL, dropped characters) or trips ASSERT(len <= 64). Wait for it to settle, then feed
   // it in short slices with a pause between them.
   let feeding = new Promise<void>((res) => setTimeout(res, 300));
-  const writeSlowly = (text: string) => {
+  function writeSlowly(text: string): void {
     for (let i = 0; i < text.length; i += 32) {
       const part = text.slice(i, i + 32);
       feeding = feeding.then(() => new Promise<void>((res) => { if (exitCode === undefined) child.stdin.write(part, 'latin1'); setTimeout(res, 2); }));
     }
-  };
+  }
   const session: Session = {
     dir,
     output: () => clean(out),
-    eval: (js, timeoutMs = 10000) => {
-      const id = ++seq;
-      const start = `@@S${id}@@`, end = `@@E${id}@@`;
-      const from = out.length;
-      writeSlowly(`\x10print(${JSON.stringify(start)});try{${js}}catch(e){print("@@ERR "+e)};print(${JSON.stringify(end)})\n`);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer from Espruino in ${timeoutMs} ms to: ${js.slice(0, 80)}\n${clean(out.slice(from))}`)), timeoutMs);
-        const check = () => {
-          const text = clean(out.slice(from));
-          const s = text.indexOf(start + '\n'), e = text.indexOf(end);
-          if (s >= 0 && e > s) { clearTimeout(timer); resolve(text.slice(s + start.length + 1, e).replace(/\n$/, '')); return; }
-          if (exitCode !== undefined) { clearTimeout(timer); reject(new Error('Espruino exited (' + exitCode + '):\n' + text)); return; }
-          waiters.push(check);
-        };
-        check();
-      });
-    },
+    eval: (js, timeoutMs = 10000) => link.run(js, timeoutMs),
     quit: () => {
       if (exitCode === undefined) writeSlowly('\x10quit()\n');
       const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -83,23 +66,6 @@ export function startInterpreter(bin: string, dir: string): Session {
 /** Console output without prompts, carriage returns or terminal escapes. */
 function clean(s: string): string {
   return s.replace(/\r/g, '').replace(/\x1b\[J/g, '').replace(/^>/gm, '');
-}
-
-/** Writes a Storage file through the console in chunks small enough for a 2630-variable build. */
-export async function writeStorageFile(session: Session, name: string, data: string): Promise<void> {
-  const total = data.length;
-  for (let off = 0; off < total || off === 0; off += CHUNK) {
-    const chunk = data.slice(off, off + CHUNK);
-    const call = off === 0
-      ? `require("Storage").write(${JSON.stringify(name)},${byteLiteral(chunk)},0,${total})`
-      : `require("Storage").write(${JSON.stringify(name)},${byteLiteral(chunk)},${off})`;
-    const r = await session.eval(`print(${call}?"ok":"fail")`);
-    if (r.trim() !== 'ok') throw new Error(`writing ${name} at ${off} failed: ${r}`);
-    if (total === 0) break;
-  }
-  const back = await session.eval(`print(E.CRC32(require("Storage").read(${JSON.stringify(name)})))`);
-  const want = crc32(data);
-  if (Number(back.trim()) >>> 0 !== want) throw new Error(`${name} read back with CRC ${back.trim()}, expected ${want}`);
 }
 
 export { byteLiteral, crc32 } from '../provision/console-upload';

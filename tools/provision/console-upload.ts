@@ -9,11 +9,10 @@
  */
 import { GEN_HEADER } from '../../firmware/genfile';
 import { ProvisionError } from './errors';
+import type { ConsoleLink } from '../host/console-link';
 
-/** A board's console: runs one line, resolves with what it printed. */
-export interface ConsoleLink {
-  run(code: string): Promise<string>;
-}
+/** A board's console: runs one line, resolves with what it printed (the one interface, tools/host). */
+export type { ConsoleLink };
 
 /** The files a board image replaces, by base name: both generations (a, b) of each are erased first. */
 export const IMAGE_BASES = ['ck.site.', 'ck.keys.', 'ck.cfg.'];

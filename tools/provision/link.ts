@@ -9,10 +9,10 @@
  * Not here: what is run (upload.ts).
  */
 import { ProvisionError } from './sitefile';
+import type { ConsoleLink as LineLink } from '../host/console-link';
 
-export interface ConsoleLink {
-  /** Runs one line of code on the board; resolves with what it printed (not its value). */
-  run(code: string): Promise<string>;
+/** The one console link (tools/host/console-link.ts), with an end. */
+export interface ConsoleLink extends LineLink {
   close(): Promise<void>;
 }
 
