@@ -10,13 +10,16 @@
  *               must not be open on a car. (The minified text cannot be grepped for `uart:!1`: the
  *               flag reaches setServices as a parameter.) Any bundle that throws at boot is refused.
  *   4. board    process.env: the board must be the Espruino board this build is for, with room in Storage
- *   5. upload   the bundle to Storage as .bootcde, then read back on the board: length, E.CRC32 and
- *               require("crypto").SHA256 must equal the built file's (a corrupt copy is erased)
+ *   5. upload   the bundle to Storage as .bootcde (the CLI's Storage upload), then read back on the
+ *               board with the verified uploader's checks (provision/console-upload.ts remoteCrc,
+ *               remoteSha256): length, E.CRC32 and SHA-256 must equal the built file's (a corrupt
+ *               copy is erased)
  *   6. reboot   load(): the board boots the new code; its boot lines are shown, an uncaught error fails
  *   7. report   our firmware's version (printed at boot, recorded in build.json with the commit),
  *               the board's Espruino version (process.env.VERSION) and process.memory() after boot
  *
- * Talks to the board by spawning the `espruino` CLI (node_modules/espruino), one run per step: the
+ * Talks to the board by spawning the `espruino` CLI (node_modules/espruino), one run per step (the
+ * read-back lines through `cliLink`, the one console-link interface over this transport): the
  * library keeps global state (global.Espruino, es6-shim on the builtins, one open port) that would
  * leak into this process and between steps, and a child can be killed on a timeout. The CLI is run
  * with --no-ble for serial/TCP ports (its Bluetooth module crashes without D-Bus), with
@@ -37,6 +40,9 @@ import { bundleFirmware, writeBundle, ROOT, DialectError, type BuildRecord } fro
 import { espruinoBoard } from './boards/index';
 import { createSimBoard } from '../sim/engine/board';
 import { crc32 } from './espruino/interpreter';
+import type { ConsoleLink } from './host/console-link';
+import { remoteCrc, remoteSha256 } from './provision/console-upload';
+import { ProvisionError } from './provision/errors';
 import { CliError, type Spec, duration, help, parse, runMain, str } from './cli-args';
 import { userPath } from './cli-files';
 import { checkPort, isBle, isTcp } from './ports';
@@ -132,9 +138,31 @@ function printJson(tag: string, body: string): string {
   return `print("@@${tag}"+JSON.stringify(${body})+"@@")`;
 }
 
-const VERIFY_EXPR = '(function(){var s=require("Storage").read(".bootcde");if(s===undefined){' + printJson('VERIFY', '{missing:1}') + ';return;}'
-  + 'var h="";try{var d=new Uint8Array(require("crypto").SHA256(s));for(var i=0;i<d.length;i++)h+=(d[i]+256).toString(16).substr(1);}catch(e){}'
-  + printJson('VERIFY', '{len:s.length,crc:E.CRC32(s),sha:h}') + ';})()';
+/**
+ * The one console link (tools/host/console-link.ts) over the espruino CLI: one CLI run per line,
+ * what the line printed taken from between two markers. Slow (a process a line), so only for the
+ * few lines of a check; the bundle itself goes in one run (`--storage`).
+ */
+export function cliLink(port: string, timeoutMs: number, what: string): ConsoleLink {
+  return {
+    run: async (code) => {
+      const r = await runEspruinoCli(port, ['-e', 'print("@@LINE@@");' + code + ';print("@@END@@")'], timeoutMs);
+      const from = r.board.findIndex((l) => l.indexOf('@@LINE@@') >= 0);
+      const to = r.board.findIndex((l, i) => i > from && l.indexOf('@@END@@') >= 0);
+      if (from < 0 || to < 0) throw cliFailure(port, what, r, timeoutMs);
+      return r.board.slice(from + 1, to).join('\n');
+    },
+  };
+}
+
+/** The board's length, CRC32 and SHA-256 of .bootcde, read back by the uploader's own checks (console-upload.ts). */
+async function readBack(link: ConsoleLink): Promise<{ missing?: number; len?: number; crc?: number; sha?: string }> {
+  const back = await remoteCrc(link, '.bootcde');
+  if (!back) return { missing: 1 };
+  let sha: string | undefined;
+  try { sha = await remoteSha256(link, '.bootcde'); } catch (e) { if (!(e instanceof ProvisionError)) throw e; }
+  return { len: back.length, crc: back.crc, sha };
+}
 
 const ID_EXPR = '(function(){var S=require("Storage"),t=S.getStats(),b=S.read(".bootcde");'
   + printJson('ID', '{board:process.env.BOARD,version:process.env.VERSION,total:t.totalBytes,used:t.fileBytes,old:b===undefined?-1:b.length}') + ';})()';
@@ -223,10 +251,10 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
 
   log(`[5/7] writing ${bytes} bytes to .bootcde and reading them back`);
   const uploadMs = stepMs + bytes * (isTcp(opts.port) ? 1 : 20);
-  const up = await ask<{ missing?: number; len?: number; crc?: number; sha?: string }>(opts.port, 'VERIFY', 'writing .bootcde', VERIFY_EXPR, uploadMs,
-    ['--storage', '.bootcde:' + file]);
-  const uncaught = up.run.board.filter((l) => /Uncaught|ERROR/.test(l));
-  const v = up.value;
+  const up = await runEspruinoCli(opts.port, ['--storage', '.bootcde:' + file, '-e', 'print("@@UPLOADED .bootcde@@")'], uploadMs);
+  if (!up.board.some((l) => l.indexOf('@@UPLOADED .bootcde@@') >= 0)) throw cliFailure(opts.port, 'writing .bootcde', up, uploadMs);
+  const uncaught = up.board.filter((l) => /Uncaught|ERROR/.test(l));
+  const v = await readBack(cliLink(opts.port, stepMs, 'reading .bootcde back'));
   const problems: string[] = [];
   if (v.missing) problems.push('.bootcde is missing on the board');
   else {
