@@ -24,6 +24,7 @@ import { genWriteSmall } from '../../firmware/genfile';
 import { hostCrypto } from '../../sim/provision';
 import type { ConsoleLink } from '../../tools/provision/link';
 import { openEspruinoLink } from '../../tools/provision/link';
+import { simConsoleLink } from '../../sim/console-line';
 import { showBoard, writeImage } from '../../tools/provision/upload';
 import { type Io, runProvision } from '../../tools/provision/cli';
 import { ROOT } from '../../tools/build';
@@ -71,13 +72,7 @@ function phoneKey(site: SiteData, k: IssuedKey): PhoneKeyFile {
 /** A console link straight into a simulated board (what a serial console would carry). */
 function fakeLink(board: SimBoard, sent: string[] = []): ConsoleLink {
   return {
-    run: async (code) => {
-      sent.push(code);
-      let out = '';
-      const un = board.listen({ print: (t) => { out += t + '\n'; } });
-      try { board.run(code); } finally { un(); }
-      return out;
-    },
+    run: (code) => { sent.push(code); return simConsoleLink(board).run(code); },
     close: async () => {},
   };
 }
