@@ -18,7 +18,6 @@
  * host's clock (the firmware uses getTime()); setWatch has no debounce.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
 import * as clk from '../engine/clock';
 import type { SimBoard } from '../world/types';
@@ -26,9 +25,13 @@ import { createWorld, simBoardOf } from '../world/world';
 import { type I2CDevice, findI2CDevice, watchDefaults } from '../engine/globals';
 import { NO_ROOM } from '../engine/crypto';
 import { applyServices, applyUpdates, boardDisconnect, securityStatus } from '../engine/nrf';
-import type { Realm } from '../engine/realm';
-import { byteLiteral, crc32 } from '../../tools/espruino/interpreter';
-import { type Link, InterpreterStuck, InterpreterTimeout, makeBoardDir, runOnce, startLink } from './link';
+import { type Link, InterpreterStuck, InterpreterTimeout, makeBoardDir, startLink } from './link';
+import { PRELUDE_FILE, installFlash, interpreterBudget } from './install';
+import { hostRealm, toSource } from './source';
+
+// Where their users have always imported them from.
+export { PRELUDE_FILE, installFlash, interpreterBudget, variablesNeeded, type InterpreterBudget } from './install';
+export { toSource } from './source';
 
 export interface EspruinoBoardOptions {
   board: BoardConfig;
@@ -49,100 +52,8 @@ export interface EspruinoBoardOptions {
   memoryProbe?: string;
 }
 
-export const PRELUDE_FILE = path.join(__dirname, 'prelude.js');
-
-/** A Realm for values handed to the board: plain host values, turned into source when sent. */
-const hostRealm: Realm = {
-  global: {},
-  uint8: (b) => Uint8Array.from(b),
-  arrayBuffer: (b) => Uint8Array.from(b).buffer,
-  error: (m) => new Error(m),
-  array: (items) => items.slice(),
-  plain: (o) => o,
-  // Nothing is handed over as a live value: everything crosses the pipe as source text.
-  fn: (f) => f,
-  adopt: (v) => v,
-};
-
-/** JavaScript source for a host value, as Espruino reads it (strings as byte literals). */
-export function toSource(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'string') return byteLiteral(v);
-  // Bytes travel as base64: an array literal would cost the board a variable per byte while it is read.
-  if (v instanceof ArrayBuffer) return bytesSource(new Uint8Array(v)) + '.buffer';
-  if (ArrayBuffer.isView(v)) return bytesSource(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-  if (Array.isArray(v)) return '[' + v.map(toSource).join(',') + ']';
-  return '{' + Object.keys(v as object).map((k) => JSON.stringify(k) + ':' + toSource((v as Record<string, unknown>)[k])).join(',') + '}';
-}
-
-function bytesSource(b: Uint8Array): string {
-  return 'E.toUint8Array(atob(' + JSON.stringify(Buffer.from(b).toString('base64')) + '))';
-}
-
 /** What the interpreter prints by itself that means the board is in trouble. */
 const TROUBLE = /Uncaught|ERROR|MEMORY|ASSERT|Interrupted|FIFO_FULL/;
-
-/**
- * Writes the prelude and the bundle into a fresh flash file through the interpreter's own
- * Storage (read from files in the directory, so nothing goes through its console input).
- */
-export function installFlash(bin: string, dir: string, files: Record<string, string>): void {
-  const calls: string[] = [];
-  for (const name of Object.keys(files)) {
-    const file = 'in-' + calls.length;
-    fs.writeFileSync(path.join(dir, file), files[name], 'latin1');
-    calls.push(`put(${JSON.stringify(name)},${JSON.stringify(file)},${files[name].length})`);
-  }
-  const code = 'var S=require("Storage");function put(n,p,z){var f=E.openFile(p,"r"),o=0,d;S.erase(n);' +
-    'while((d=f.read(256))!==undefined){S.write(n,d,o,z);o+=d.length;}f.close();' +
-    'print("installed "+n+" "+o+" "+E.CRC32(S.read(n)));}' + calls.join(';');
-  const out = runOnce(bin, dir, code, 60000);
-  const lines = out.replace(/\r/g, '').split('\n');
-  for (const name of Object.keys(files)) {
-    const ok = lines.some((l) => {
-      const m = /^installed (\S+) (\d+) (-?\d+)$/.exec(l);
-      return !!m && m[1] === name && Number(m[2]) === files[name].length && Number(m[3]) >>> 0 === crc32(files[name]);
-    });
-    if (!ok) throw new Error(`installing ${name} into the interpreter's flash failed; it printed:\n${out}`);
-  }
-}
-
-export interface InterpreterBudget {
-  /** Variables the interpreter has. */
-  total: number;
-  /** Variables it uses with nothing loaded. */
-  bare: number;
-  /** Variables the prelude adds (its functions, closures and state), measured on a board that holds nothing else. */
-  prelude: number;
-}
-
-const budgets: Record<string, InterpreterBudget> = {};
-
-/** Measures the interpreter once per process: its size, its bare usage and the prelude's share. */
-export function interpreterBudget(bin: string, timeoutMs = 20000): InterpreterBudget {
-  if (budgets[bin]) return budgets[bin];
-  const d = makeBoardDir();
-  try {
-    const bare = /usage (\d+) (\d+)/.exec(runOnce(bin, d, 'var m=process.memory();print("usage "+m.usage+" "+m.total)', timeoutMs));
-    if (!bare) throw new Error('the interpreter did not report its memory');
-    installFlash(bin, d, { '.boot0': fs.readFileSync(PRELUDE_FILE, 'latin1') });
-    const l = startLink(bin, d);
-    try {
-      const said: string[] = [];
-      const next = (): string => { const x = l.line(timeoutMs); said.push(x); return x[0] === 'p' ? next() : x; };
-      if (next() !== 'H' || next() !== '?') throw new Error('the prelude did not say hello: ' + said.join(' | '));
-      l.send('({n:0,s:1,i:{},b:0})', timeoutMs);
-      if (next() !== '?') throw new Error('the prelude did not reach its serve loop: ' + said.join(' | '));
-      l.send('process.memory().usage', timeoutMs);
-      let x = next();
-      while (x[0] !== '=') x = next();
-      const withPrelude = Number(x.slice(1).split(' ')[1]);
-      budgets[bin] = { total: Number(bare[2]), bare: Number(bare[1]), prelude: withPrelude - Number(bare[1]) };
-      return budgets[bin];
-    } finally { l.kill(); }
-  } finally { fs.rmSync(d, { recursive: true, force: true }); }
-}
 
 export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   const board = opts.board;
@@ -450,9 +361,4 @@ export function createEspruinoBoard(opts: EspruinoBoardOptions): SimBoard {
   if (short > 0) sim(`this interpreter has ${budget.total} variables: ${short} fewer than the ${variables} asked for plus the prelude's ${budget.prelude}, so memory runs out sooner than on the board`);
   boot('power on');
   return api;
-}
-
-/** Variables an interpreter needs so that a board's firmware gets the board's whole budget. */
-export function variablesNeeded(bin: string, board: BoardConfig): number {
-  return board.variables + interpreterBudget(bin).prelude;
 }
