@@ -9,7 +9,7 @@
  *
  * Must not: unlock on anything but core.request's verdict, or keep the reader's field on.
  */
-import type { CardReader } from '../hal/ports';
+import type { CardReader } from './ports';
 import type { BlockCipher } from './cmac';
 import * as C from './codes';
 import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';

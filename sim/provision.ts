@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import type { Crypto, FlashStorage } from '../hal/ports';
+import type { Crypto, FlashStorage } from '../firmware/ports';
 import type { SimBoard } from './engine/board';
 import type { BlockCipher } from '../firmware/cmac';
 import { diversifyAes128 } from '../firmware/desfire';

@@ -52,12 +52,17 @@ export class DialectError extends Error {
 /** Bundles the board's firmware from an entry (by default the real boot) and checks the result. */
 export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; entry?: string; resolveDir?: string } = {}): Promise<Bundle> {
   const dev = !!opts.dev;
-  // Only the board fields the board reads go into the bundle (every byte of Storage counts).
-  const used = { id: board.id, pins: board.pins, relayActiveHigh: board.relayActiveHigh, buttonActiveHigh: board.buttonActiveHigh,
-    crypto: { aes: board.crypto.aes }, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment };
+  // Only the board fields the board reads go into the bundle (every byte of Storage counts): the
+  // boot's (pins, levels, crypto) and the firmware's (firmware/app.ts FirmwareBoard).
+  const used = { pins: board.pins, relayActiveHigh: board.relayActiveHigh, buttonActiveHigh: board.buttonActiveHigh, crypto: { aes: board.crypto.aes } };
+  // The boot builds the ports (hal/), the firmware wires itself on them (firmware/app.ts): both are
+  // called from here, above both layers, so the minifier substitutes each single-use start function
+  // at its call site and none of their code stays resident (a named function kept about 40 variables).
+  const fw = { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment };
   const entry = opts.entry ?? [
     `import { boot } from './hal/espruino/boot';`,
-    `boot(${JSON.stringify(used)} as any);`,
+    `import { startFirmware } from './firmware/app';`,
+    `startFirmware(boot(${JSON.stringify(used)} as any), ${JSON.stringify(fw)});`,
   ].join('\n');
   const built = await esbuild.build({
     stdin: { contents: entry, resolveDir: opts.resolveDir ?? ROOT, sourcefile: 'entry.ts', loader: 'ts' },

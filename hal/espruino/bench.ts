@@ -15,7 +15,7 @@
  * Outputs are not read with digitalRead: on Espruino that turns a pin in automatic mode (as
  * digitalWrite leaves it) into an input, which would drop the relay. benchOutput records them.
  */
-import type { Output, Radio } from '../ports';
+import type { Output, Radio } from '../../firmware/ports';
 import { fragment } from '../../firmware/frames';
 import { toHex } from '../../firmware/bytes';
 

@@ -6,7 +6,7 @@
  * Not here: the Espruino API itself (globals.ts, nrf.ts), the flash model (storage.ts).
  */
 import type { BoardConfig } from '../../hal/boards/types';
-import type { Timers } from '../../hal/ports';
+import type { Timers } from '../../firmware/ports';
 import * as clk from './clock';
 import * as st from './storage';
 import { createSandbox, formatUncaught, type Sandbox } from './vm-context';

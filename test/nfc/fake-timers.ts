@@ -1,5 +1,5 @@
 /** Deterministic Timers port for tests: virtual time that only moves when the test says so. */
-import type { Timers } from '../../hal/ports';
+import type { Timers } from '../../firmware/ports';
 
 interface Entry { id: number; at: number; every: number; fn: () => void }
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import type { Clock, Crypto, FlashStorage, Input, Output, Ports, Random, Timers, Watchdog } from '../../hal/ports';
+import type { Clock, Crypto, FlashStorage, Input, Output, Ports, Random, Timers, Watchdog } from '../../firmware/ports';
 
 export class PowerCut extends Error {}
 

@@ -1,11 +1,10 @@
 /**
  * Host helpers for measuring the firmware inside the real Espruino interpreter (ESPRUINO_BIN):
- * a flash image provisioned with N keys (as sim/provision.ts does), and a board-side bench entry
- * that starts the real firmware exactly as hal/espruino/boot.ts does but with a console-driven
- * radio (`ev.connect()`: connect and HELLO; `ev.packets([...hex])`: packets in, the answer's fragments
- * PULLed) and memory sampling at every SHA-256 call, flash
- * write and radio send. The production firmware has no global API; this hook exists only in the
- * bench bundle, never in dist/. Host-only (the entry string is bundled for the board by tools/build).
+ * a flash image provisioned with N keys (as sim/provision.ts does), the bench bundle (the board-side
+ * entry hal/espruino/bench-entry.ts: the real firmware's startFirmware on bench ports with a
+ * console-driven radio and memory sampling), and a phone that drives it through the console.
+ * The production firmware has no global API; the `ev` hook exists only in the bench bundle, never
+ * in dist/. Host-only.
  */
 import { boardById } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
@@ -20,65 +19,8 @@ import * as C from '../../firmware/codes';
 import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../phonekey/protocol';
 import { rng } from '../evidence/common';
 
-/** The bench entry: boot.ts's wiring (phone key only, no reader), plus the `ev` console hook. */
-export const PHONEKEY_ENTRY = `
-import { espruinoOutput, espruinoInput } from './hal/espruino/gpio';
-import { espruinoTimers } from './hal/espruino/timers';
-import { espruinoClock } from './hal/espruino/clock';
-import { espruinoRandom } from './hal/espruino/random';
-import { espruinoCrypto } from './hal/espruino/crypto';
-import { espruinoStorage } from './hal/espruino/storage';
-import { espruinoWatchdog } from './hal/espruino/watchdog';
-import { startFirmware } from './firmware/app';
-import { siteLoad } from './firmware/site';
-import { phoneKeyStart } from './firmware/phonekey';
-import { board } from './hal/boards/puckjs';
-declare const global: any;
-const p = board.pins;
-let out = [];
-let onC: any, onP: any, links = 0;
-let mode = 0, peak = 0;
-function sample() {
-  if (!mode) return;
-  const u = process.memory(mode === 2).usage;
-  if (u > peak) peak = u;
-}
-function hex(b) { let s = ''; for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
-function unhex(h) { const b = new Uint8Array(h.length >> 1); for (let i = 0; i < b.length; i++) b[i] = parseInt(h.substr(i * 2, 2), 16); return b; }
-const c0 = espruinoCrypto(board.crypto.aes);
-const s0 = espruinoStorage();
-const led = (pin) => (pin === undefined ? undefined : espruinoOutput(pin, true));
-const timers = espruinoTimers();
-const ports: any = {
-  timers, clock: espruinoClock(), random: espruinoRandom(),
-  crypto: { sha256: (d) => { sample(); return c0.sha256(d); }, crc32: c0.crc32 },
-  storage: { read: s0.read, write: (n, d, o, z) => { sample(); return s0.write(n, d, o, z); }, erase: s0.erase, list: s0.list, free: s0.free, compact: s0.compact },
-  relay: espruinoOutput(p.relay, board.relayActiveHigh), drive: espruinoOutput(p.drive, board.relayActiveHigh),
-  leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
-  door: espruinoInput(p.door, true, 'input_pullup'), button: espruinoInput(p.button, board.buttonActiveHigh, 'input_pulldown'),
-  watchdog: espruinoWatchdog(), console: { log: (m) => console.log(m) },
-  radio: { start: (c, d, q) => { onC = c; onP = q; }, send: (q) => { sample(); out.push(hex(q)); }, payloadSize: () => 20, linkProtected: () => true, protect: () => {}, disconnect: () => {} },
-};
-const site = siteLoad(ports.storage, ports.crypto, ports.random);
-const core = startFirmware(ports, board.id, { keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
-phoneKeyStart(core, ports.radio, site);
-// Each next fragment of an answer PULLed at once, as a phone does (docs/PROTOCOL.md "Pacing").
-function pullRest() { for (let k = 1; out.length === k && !(parseInt(out[k - 1].substr(0, 2), 16) & 64); k++) onP(new Uint8Array([k])); }
-global.ev = {
-  /** Connects and asks with HELLO (the board sends nothing unasked); returns the CHALLENGE's packets. */
-  connect: () => { out = []; onC('bench-' + (++links)); onP(new Uint8Array([0xc0, 0, 1, 1])); pullRest(); const r = out; out = []; return r.join(' '); },
-  /** Feeds packets; returns what the board sent, the interpreter time of the last packet (s), and the peak usage sampled. */
-  packets: (hs, m) => {
-    out = []; mode = m || 0; peak = 0;
-    let t = 0;
-    for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); const t0 = getTime(); onP(b); t = getTime() - t0; }
-    pullRest();
-    mode = 0;
-    const r = out; out = [];
-    return JSON.stringify({ sent: r.join(' '), t: t, peak: peak, relay: core.out.relayOnAt >= 0 });
-  },
-};
-`;
+/** The bench entry: the firmware on bench ports (hal/espruino/bench-entry.ts), bundled for a Puck.js. */
+const PHONEKEY_ENTRY = `import './hal/espruino/bench-entry';`;
 
 export interface Image {
   flash: FakeFlash;

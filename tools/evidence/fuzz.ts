@@ -31,7 +31,7 @@ import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import type { BlockCipher } from '../../firmware/cmac';
 import { createPn532, pn532Parse, pn532Release, pn532Start, pn532Transceive } from '../../hal/pn532';
-import type { I2CBus } from '../../hal/ports';
+import type { I2CBus } from '../../firmware/ports';
 import * as C from '../../firmware/codes';
 import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../phonekey/protocol';
 import { fakeFlash } from '../../test/support/fake-ports';

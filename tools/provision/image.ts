@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FlashStorage } from '../../hal/ports';
+import type { FlashStorage } from '../../firmware/ports';
 import type { BoardConfig } from '../../hal/boards/types';
 import { KEYS_FILE, ksAdd, ksOpen } from '../../firmware/keystore';
 import { genData, genWrite } from '../../firmware/genfile';
