@@ -68,7 +68,7 @@ export function startCore(ports: Ports, board: FirmwareBoard): Core {
  * no unlocks; the console says why and the red LED blinks twice every 2 s until the owner writes
  * the site back over USB (`npm run provision -- write`) and the board restarts.
  */
-export function startWithoutSite(ports: Ports, boardId: string): void {
+function startWithoutSite(ports: Ports, boardId: string): void {
   ports.relay.set(false);
   if (ports.drive) ports.drive.set(false);
   ports.console.log('carkey on ' + boardId + ': NO SITE FILE, all unlocks refused: write it back over USB');

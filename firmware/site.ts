@@ -37,7 +37,7 @@ export interface Site {
 }
 
 /** True for exactly six ASCII digits. */
-export function validSetupCode(c: string): boolean {
+function validSetupCode(c: string): boolean {
   if (c.length !== SETUP_CODE_DIGITS) return false;
   for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) < 48 || c.charCodeAt(i) > 57) return false;
   return true;

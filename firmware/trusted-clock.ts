@@ -10,7 +10,7 @@ import { str32, u32 } from './binstr';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 
 const CLOCK_FILE = 'ck.clk.';
-export const CLOCK_SAVE_MS = 3600000;
+const CLOCK_SAVE_MS = 3600000;
 
 export interface TrustedClock {
   clock: Clock;
