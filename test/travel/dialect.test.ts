@@ -17,7 +17,7 @@ import { checkDialect } from '../../tools/dialect/guard';
 import { V } from './vectors.test';
 
 const ROOT = path.join(__dirname, '../..');
-const MODULES = ['boardkeys', 'ticket', 'timebound', 'revlist', 'ticketbook', 'travelfiles'];
+const MODULES = ['boardkeys', 'ticket', 'timebound', 'revlist', 'ticketbook', 'travelfiles', 'travelmsg'];
 
 const ENTRY = `
 import { boardSecret, boardCardMaster } from './firmware/boardkeys';
@@ -25,6 +25,7 @@ import { ticketAdmit } from './firmware/ticket';
 import { listAdmit, listHasId } from './firmware/revlist';
 import { bookAdmit } from './firmware/ticketbook';
 import { tbLearn, tbNow, verdictOnBound } from './firmware/timebound';
+import { ticketCommandMacOk, challengeV2 } from './firmware/travelmsg';
 var c = require('crypto');
 var cr = { sha256: function (d) { return new Uint8Array(c.SHA256(d)); }, crc32: function () { return 0; } };
 function hx(b) { var s = ''; for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
@@ -38,19 +39,21 @@ var owner = { id: 0x01020304, kind: 0, flags: 0, role: 0, perms: 3, weekdays: 0,
 var a = ticketAdmit(cr, s, id, un(V_TICKET), owner);
 var bad = un(V_TICKET); bad[40] ^= 1;
 var l = un(V_LIST);
+var nonce = new Uint8Array(16); for (i = 0; i < 16; i++) nonce[i] = 16 + i;
 var tb = { seconds: 0, atMs: 0 };
 tbLearn(tb, 1800000000, 1000);
 var plan = bookAdmit('', 0x7e570001, 1800086400, tbNow(tb, 61000), 2);
 console.log('OUT ' + JSON.stringify({ boardSecret: hx(bs), cardMaster: hx(s.cardMaster), admit: a.reason, guest: a.secret ? hx(a.secret) : '',
   badTag: ticketAdmit(cr, s, id, bad, owner).reason, list: listAdmit(cr, s, id, l, '', owner), has: listHasId(str(l), 0x7e570001),
-  lb: tbNow(tb, 61000), bound: verdictOnBound(1800000000, 0, 1700000000, false, false), book: plan.table ? plan.table.length : -1 }));
+  lb: tbNow(tb, 61000), bound: verdictOnBound(1800000000, 0, 1700000000, false, false), book: plan.table ? plan.table.length : -1,
+  cmd: ticketCommandMacOk(cr, a.secret, nonce, un(V_TCMD)), cmdBad: ticketCommandMacOk(cr, a.secret, bs.subarray(0, 16), un(V_TCMD)), challenge: hx(challengeV2(nonce, 1, id, 7)) }));
 `;
 
 async function bundle(): Promise<string> {
   const built = await esbuild.build({
     stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: 'travel-entry.ts', loader: 'ts' },
     bundle: true, format: 'cjs', platform: 'neutral', target: 'es2020', external: ['crypto'], charset: 'ascii', write: false, logLevel: 'silent',
-    define: { V_BOARD: JSON.stringify(Buffer.from(V.boardId).toString('hex')), V_TICKET: JSON.stringify(V.ticketBody + V.ticketTag), V_LIST: JSON.stringify(V.list) },
+    define: { V_BOARD: JSON.stringify(Buffer.from(V.boardId).toString('hex')), V_TICKET: JSON.stringify(V.ticketBody + V.ticketTag), V_LIST: JSON.stringify(V.list), V_TCMD: JSON.stringify(V.ticketCommand) },
   });
   const wrapped = '(function(){\n' + built.outputFiles[0].text + '\n})();\n';
   const min = await minify(wrapped, { ecma: 5, compress: { hoist_funs: true, passes: 2, unsafe: false, keep_fargs: true, inline: false }, mangle: true, format: { ascii_only: true } });
@@ -80,6 +83,6 @@ describe('protocol v2 modules on Espruino', function () {
     const line = (r.stdout || '').split('\n').find((l) => l.startsWith('OUT '));
     assert.ok(line, 'the interpreter printed a result: ' + (r.stdout || '').slice(-400));
     const out = JSON.parse(line.slice(4));
-    assert.deepEqual(out, { boardSecret: V.boardSecret, cardMaster: V.cardMaster, admit: 0, guest: V.guestSecret, badTag: 6, list: 0, has: true, lb: 1800000060, bound: 4, book: 9 });
+    assert.deepEqual(out, { boardSecret: V.boardSecret, cardMaster: V.cardMaster, admit: 0, guest: V.guestSecret, badTag: 6, list: 0, has: true, lb: 1800000060, bound: 4, book: 9, cmd: true, cmdBad: false, challenge: V.challenge });
   });
 });

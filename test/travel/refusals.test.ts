@@ -5,6 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { boardSlot, cardAidForSlot, cardKeyNoForSlot, inBoards } from '../../firmware/boardkeys';
+import { diversifyAes128 } from '../../firmware/desfire';
+import { keySecret } from '../../firmware/site';
+import { hostCipherForTest } from './cipher';
 import { type Ticket, ticketAdmit, ticketEncode, ticketParse, ticketTag } from '../../firmware/ticket';
 import { LIST_MAX_BYTES, listAdmit, listEncodeBody, listParse, listTag } from '../../firmware/revlist';
 import { MAX_TICKETS, bookAdmit, bookCount, bookLive, bookRevoke } from '../../firmware/ticketbook';
@@ -48,6 +51,26 @@ describe('protocol v2: per-board secrets', () => {
     assert.equal(ticketAdmit(cr, thief, boards[0], t, ownerRec()).reason, C.R_OK, 'it opens board 1, which the thief holds anyway');
     assert.equal(ticketAdmit(cr, siteOf(V.boardId), V.boardId, t, ownerRec()).reason, C.R_BAD_MAC);
     assert.equal(ticketAdmit(cr, siteOf(boards[2]), boards[2], t, ownerRec()).reason, C.R_BAD_MAC);
+  });
+
+  it("everything board 1 holds derives no phone key secret, card key or list that board 3 or 5 accepts", () => {
+    const b1 = siteOf(boards[0]);
+    const uid = h('04a1b2c3d4e5f6');
+    const cardKey = (master: Uint8Array, slot: number) => hex(diversifyAes128(hostCipherForTest, master, uid, cardAidForSlot(slot), new TextEncoder().encode('carkey')));
+    for (const target of [boards[1], boards[2]]) {
+      const t = siteOf(target);
+      // Any key (id, salt) board 1 could derive differs from that key's secret on the target.
+      for (const [id, salt] of [[V.ownerId, SALT], [1, 1], [0xffffffff, 0]]) assert.notEqual(hex(keySecret(cr, b1, id, salt)), hex(keySecret(cr, t, id, salt)));
+      // Card keys: board 1's master, even put in the target's slot, is not the target's key.
+      assert.notEqual(cardKey(b1.cardMaster, boardSlot(target)), cardKey(t.cardMaster, boardSlot(target)));
+      // A list signed with the owner's secret on board 1, tagged for every board.
+      const ownerOn1 = keySecret(cr, b1, V.ownerId, SALT);
+      const body = listEncodeBody(99, 1800000000, V.ownerId, 0b10101, []);
+      const l = new Uint8Array(body.length + 48); l.set(body);
+      for (let i = 0; i < 3; i++) l.set(listTag(cr, ownerOn1, body), body.length + 16 * i);
+      assert.equal(listAdmit(cr, t, target, l, '', ownerRec()), C.R_BAD_MAC);
+      assert.equal(listAdmit(cr, b1, boards[0], l, '', ownerRec()), C.R_OK, 'board 1 itself is the thief\'s already');
+    }
   });
 
   it('board ids: slot first; slots 1..32 map to DESFire applications of 13 keys', () => {

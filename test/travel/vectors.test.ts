@@ -12,7 +12,8 @@ import { keySecret } from '../../firmware/site';
 import { ticketAdmit, ticketParse } from '../../firmware/ticket';
 import { listAdmit, listHasId, listVersionOf } from '../../firmware/revlist';
 import * as C from '../../firmware/codes';
-import { boardSecretsFor, makeList, makeTicket, phoneKeyParts, travelCrypto } from '../../tools/host/travel';
+import { challengeV2, helloVersion, listedAnswer, negotiate, ticketCommandMacOk } from '../../firmware/travelmsg';
+import { boardSecretsFor, hello, makeList, makeTicket, parseChallenge, partForChallenge, phoneKeyParts, ticketCommand, travelCrypto } from '../../tools/host/travel';
 import { key } from '../support/keys';
 
 const doc = fs.readFileSync(path.join(__dirname, '../../docs/KEYS-THAT-TRAVEL.md'), 'utf8');
@@ -38,6 +39,8 @@ export const V = {
   ticketTag: '8295a884e2375e236d118714ac78fed0',
   guestSecret: 'bed1ded47e6c2294eaabc599c8b6ed27',
   ticketCommand: '05547e570001010203040107006b49d2006b4b238000000000000000046b49aaf06775657374318295a884e2375e236d118714ac78fed00113881a1fd24a88e4ca1ae94f58141c0e3d05',
+  challenge: '81101112131415161718191a1b1c1d1e1f010203a1a2a3a4a5a6a700000007',
+  listed: '850000000007',
   list: '4c000000076b49d264010203040000000402050607087e5700019dab23ceb074491fdc3cfa867db0d327',
 };
 export const TICKET_FIELDS = { id: 0x7e570001, role: C.ROLE_DRIVER, perms: 7, weekdays: 0, notBefore: 1800000000, notAfter: 1800086400, winStart: 0, winEnd: 0, madeAt: 1799990000, label: 'guest1' };
@@ -79,12 +82,35 @@ describe('protocol v2 test vectors (docs/KEYS-THAT-TRAVEL.md)', () => {
     assert.deepEqual(ticketParse(h(V.ticketBody)), a.ticket);
   });
 
-  it('the TICKET COMMAND vector: type 05, the ticket, op, validMs, MAC under the guest secret as a v1 COMMAND', () => {
+  it('the TICKET COMMAND vector: the host makes it (node:crypto HMAC), the board\'s check accepts it and nothing else', () => {
     const nonce = seq(0x10, 16);
-    const msg = h(V.ticketCommand);
+    const t = makeTicket(owner(), TICKET_FIELDS);
+    const msg = ticketCommand(t, t.boards[0], nonce, 1);
+    assert.equal(hex(msg), V.ticketCommand);
     assert.equal(hex(msg.subarray(1, 55)), V.ticketBody + V.ticketTag);
-    const body = msg.subarray(0, msg.length - 16);
-    assert.equal(hex(hmac(h(V.guestSecret), 'CK1C', nonce, body).subarray(0, 16)), hex(msg.subarray(msg.length - 16)));
+    assert.equal(hex(hmac(h(V.guestSecret), 'CK1C', nonce, msg.subarray(0, msg.length - 16)).subarray(0, 16)), hex(msg.subarray(msg.length - 16)));
+    assert.ok(ticketCommandMacOk(travelCrypto, h(V.guestSecret), nonce, msg));
+    assert.ok(!ticketCommandMacOk(travelCrypto, h(V.guestSecret), seq(0x20, 16), msg), 'another nonce');
+    assert.ok(!ticketCommandMacOk(travelCrypto, h(V.ownerSecret), nonce, msg), 'another secret');
+    for (const at of [0, 1, 40, 55, 57, msg.length - 1]) { const bad = msg.slice(); bad[at] ^= 1; assert.ok(!ticketCommandMacOk(travelCrypto, h(V.guestSecret), nonce, bad), 'byte ' + at); }
+    assert.ok(!ticketCommandMacOk(travelCrypto, h(V.guestSecret), nonce, msg.subarray(0, 73)));
+  });
+
+  it('HELLO, CHALLENGE and LISTED: v2 layouts, version negotiation, one clear line for an old board or a foreign car', () => {
+    assert.equal(hex(challengeV2(seq(0x10, 16), 1, V.boardId, 7)), V.challenge);
+    assert.equal(hex(listedAnswer(C.R_OK, 7)), V.listed);
+    assert.equal(helloVersion(hello()), 2);
+    assert.equal(helloVersion(h('01')), 1);
+    assert.deepEqual([0, 1, 2, 3, 255].map(negotiate), [0, 1, 2, 2, 2]);
+    const c = parseChallenge(h(V.challenge));
+    assert.deepEqual({ ...c, nonce: hex(c.nonce), boardId: hex(c.boardId!) }, { nonce: hex(seq(0x10, 16)), flags: 1, version: 2, boardId: hex(V.boardId), listVersion: 7 });
+    const t = makeTicket(owner(), TICKET_FIELDS);
+    assert.equal(partForChallenge(t, c), t.boards[0]);
+    const v1 = parseChallenge(h(V.challenge).subarray(0, 18));
+    assert.equal(v1.version, 1);
+    assert.throws(() => partForChallenge(t, v1), /speaks protocol version 1.*update its firmware/);
+    const other = h(V.challenge); other[20] ^= 1;
+    assert.throws(() => partForChallenge(t, parseChallenge(other)), /does not open this car/);
   });
 
   it('a revocation list: pinned bytes, the formula agrees, the board adopts it and finds its ids', () => {

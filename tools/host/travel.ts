@@ -6,12 +6,13 @@
  * there is one implementation of each format; tests check them against node:crypto's HMAC too.
  * Host layer: imports only itself, hal/ and firmware/. Throws TravelError with one clear line.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import type { Crypto } from '../../hal/ports';
 import { BOARD_ID_BYTES, MAX_SLOT, boardCardMaster, boardSecret, boardSlot } from '../../firmware/boardkeys';
 import { type Site, keySecret } from '../../firmware/site';
 import { type Ticket, TICKET_BODY, TICKET_TAG, ticketEncode, ticketGuestSecret, ticketParse, ticketTag } from '../../firmware/ticket';
+import { CHALLENGE_V2_BYTES, M_TICKET_COMMAND } from '../../firmware/travelmsg';
 import { LIST_MAX_BOARDS, LIST_MAX_IDS, LIST_TAG, listEncodeBody, listParse, listTag } from '../../firmware/revlist';
 
 export class TravelError extends Error {}
@@ -170,4 +171,60 @@ export function parseTravelFragment(text: string): TravelKey {
   const label = params.get('label');
   if (label) k.label = label;
   return k;
+}
+
+/** HELLO saying the highest version this phone speaks. */
+export function hello(version = 2): Uint8Array {
+  return new Uint8Array([0x01, version]);
+}
+
+export interface Challenge {
+  nonce: Uint8Array;
+  flags: number;
+  /** 1 for an 18-byte (v1) CHALLENGE. */
+  version: number;
+  boardId?: Uint8Array;
+  listVersion?: number;
+}
+
+/** Reads a CHALLENGE (v1 or v2). Throws TravelError for anything else. */
+export function parseChallenge(msg: Uint8Array): Challenge {
+  if (msg.length < 18 || msg[0] !== 0x81) throw new TravelError('not a CHALLENGE from the board');
+  const c: Challenge = { nonce: msg.slice(1, 17), flags: msg[17], version: 1 };
+  if (msg.length >= CHALLENGE_V2_BYTES) {
+    c.version = msg[18];
+    c.boardId = msg.slice(19, 27);
+    c.listVersion = Buffer.from(msg.subarray(27, 31)).readUInt32BE(0);
+  }
+  return c;
+}
+
+/** The key's part for the board that sent `c`, with one clear line when the board is too old or not one of the key's. */
+export function partForChallenge(k: TravelKey, c: Challenge): BoardPart {
+  if (c.version < 2 || !c.boardId) throw new TravelError(`this car's board speaks protocol version ${c.version}; tickets and keys for several cars need version 2: update its firmware`);
+  const p = k.boards.find((b) => hex(b.boardId) === hex(c.boardId!));
+  if (!p) throw new TravelError('this key does not open this car (board ' + hex(c.boardId) + ')');
+  return p;
+}
+
+/**
+ * A TICKET COMMAND for the board whose CHALLENGE gave `nonce`: 05 | ticket body | tag_b | op |
+ * validMs | args | MAC under the guest secret_b (node:crypto's HMAC: an implementation apart from
+ * the board's, which the tests check it against).
+ */
+export function ticketCommand(k: TravelKey, part: BoardPart, nonce: Uint8Array, op: number, args: Uint8Array = new Uint8Array(0), validMs = 5000): Uint8Array {
+  if (!k.ticket || !part.tag) throw new TravelError('not a ticket');
+  const body = new Uint8Array(1 + TICKET_BODY + TICKET_TAG + 3 + args.length);
+  body[0] = M_TICKET_COMMAND;
+  body.set(k.ticket, 1);
+  body.set(part.tag, 1 + TICKET_BODY);
+  body[55] = op;
+  body[56] = (validMs >> 8) & 255;
+  body[57] = validMs & 255;
+  body.set(args, 58);
+  const tag = createHmac('sha256', part.secret).update(Buffer.from('CK1C')).update(nonce).update(body).digest().subarray(0, 16);
+  const out = new Uint8Array(body.length + 16);
+  out.set(body);
+  out.set(tag, body.length);
+  return out;
 }
