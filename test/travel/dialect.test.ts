@@ -49,6 +49,22 @@ console.log('OUT ' + JSON.stringify({ boardSecret: hx(bs), cardMaster: hx(s.card
   cmd: ticketCommandMacOk(cr, a.secret, nonce, un(V_TCMD)), cmdBad: ticketCommandMacOk(cr, a.secret, bs.subarray(0, 16), un(V_TCMD)), challenge: hx(challengeV2(nonce, 1, id, 7)) }));
 `;
 
+const MIN_OPTS = { ecma: 5 as const, compress: { hoist_funs: true, passes: 2, unsafe: false, keep_fargs: true, inline: false }, mangle: true, format: { ascii_only: true } };
+
+/** Minified bytes of an entry bundled as tools/build.ts does. */
+async function minified(entry: string): Promise<number> {
+  const b = await esbuild.build({ stdin: { contents: entry, resolveDir: ROOT, sourcefile: 'size.ts', loader: 'ts' }, bundle: true, format: 'cjs', platform: 'neutral', target: 'es2020', external: ['crypto'], write: false, logLevel: 'silent' });
+  return (await minify('(function(){\n' + b.outputFiles[0].text + '\n})();\n', MIN_OPTS)).code!.length;
+}
+
+/** What the v2 board functions add to a bundle that already has the key store, the site and genfile (docs/KEYS-THAT-TRAVEL.md section 10). */
+export async function v2CodeBytes(): Promise<{ base: number; withV2: number }> {
+  const base = "import { keySecret } from './firmware/site'; import { isActiveOwner } from './firmware/keystore'; import { genWriteSmall, genLoad, genData } from './firmware/genfile'; import * as b from './firmware/bytes'; (globalThis as any).x = [keySecret, isActiveOwner, genWriteSmall, genLoad, genData, b";
+  const v2 = base.replace('(globalThis', "import * as k from './firmware/boardkeys'; import { ticketAdmit } from './firmware/ticket'; import { listAdmit, listHasId, listVersionOf } from './firmware/revlist'; import { bookAdmit, bookRevoke } from './firmware/ticketbook'; import { tbLearn, tbNow, verdictOnBound } from './firmware/timebound'; import * as f from './firmware/travelfiles'; import * as m from './firmware/travelmsg'; (globalThis")
+    + ', k.boardSecret, k.boardCardMaster, k.cardAidForSlot, k.cardKeyNoForSlot, ticketAdmit, listAdmit, listHasId, listVersionOf, bookAdmit, bookRevoke, tbLearn, tbNow, verdictOnBound, f.travelOpen, f.bookTable, f.storedList, f.bookWrite, f.listWrite, m.helloVersion, m.negotiate, m.challengeV2, m.listedAnswer, m.ticketCommandMacOk];';
+  return { base: await minified(base + '];'), withV2: await minified(v2) };
+}
+
 async function bundle(): Promise<string> {
   const built = await esbuild.build({
     stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: 'travel-entry.ts', loader: 'ts' },
@@ -56,7 +72,7 @@ async function bundle(): Promise<string> {
     define: { V_BOARD: JSON.stringify(Buffer.from(V.boardId).toString('hex')), V_TICKET: JSON.stringify(V.ticketBody + V.ticketTag), V_LIST: JSON.stringify(V.list), V_TCMD: JSON.stringify(V.ticketCommand) },
   });
   const wrapped = '(function(){\n' + built.outputFiles[0].text + '\n})();\n';
-  const min = await minify(wrapped, { ecma: 5, compress: { hoist_funs: true, passes: 2, unsafe: false, keep_fargs: true, inline: false }, mangle: true, format: { ascii_only: true } });
+  const min = await minify(wrapped, MIN_OPTS);
   return min.code!;
 }
 
@@ -72,6 +88,16 @@ describe('protocol v2 modules on Espruino', function () {
   it('bundled and minified as tools/build.ts does, they pass the guard too', () => {
     assert.deepEqual(checkDialect(code), []);
     assert.ok(code.length > 2000, 'the bundle holds the modules: ' + code.length + ' bytes');
+  });
+
+  it('the code they add is what the design says (within 15 %)', async () => {
+    const { base, withV2 } = await v2CodeBytes();
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/KEYS-THAT-TRAVEL.md'), 'utf8');
+    const m = /add about\s+\*\*([0-9.]+) KB\*\*/.exec(doc);
+    assert.ok(m, 'the doc states the figure');
+    const added = (withV2 - base) / 1000;
+    console.log(`      v2 board functions: ${withV2 - base} bytes minified (base ${base}, with v2 ${withV2})`);
+    assert.ok(Math.abs(added - Number(m[1])) / Number(m[1]) < 0.15, `measured ${added} KB, the doc says ${m[1]} KB`);
   });
 
   it('on a real Espruino interpreter they reproduce the vectors, refuse a bad tag and keep the time bound', function () {

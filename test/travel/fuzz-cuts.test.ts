@@ -14,6 +14,12 @@ import { type TravelFiles, bookTable, bookWrite, listWrite, storedList, travelOp
 import * as C from '../../firmware/codes';
 import { boardSecretsFor, makeList, makeTicket, phoneKeyParts, travelCrypto } from '../../tools/host/travel';
 import { fakeFlash, nodeCrypto } from '../support/fake-ports';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileCost } from '../../firmware/flashroom';
+import { GEN_HEADER } from '../../firmware/genfile';
+import { LIST_MAX_BYTES } from '../../firmware/revlist';
+import { MAX_TICKETS, TICKET_RECORD } from '../../firmware/ticketbook';
 import { key } from '../support/keys';
 import { TICKET_FIELDS, V } from './vectors.test';
 
@@ -109,6 +115,16 @@ describe('protocol v2: power cuts while recording a ticket or adopting a list', 
     const newer = makeList(owner, 6, 1800000100, [3, 4, 0x7e570001]);
     assert.ok(cutEverywhere([(tf) => listWrite(tf, list5)], (tf) => listWrite(tf, newer), storedList) >= 6);
     assert.ok(cutEverywhere([], (tf) => listWrite(tf, list5), storedList) >= 6, 'the first list ever');
+  });
+
+  it('the flash each file takes is what docs/KEYS-THAT-TRAVEL.md section 10 says', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../../docs/KEYS-THAT-TRAVEL.md'), 'utf8');
+    const cost = (data: number) => fileCost(GEN_HEADER + data);
+    assert.equal(cost(MAX_TICKETS * TICKET_RECORD), 120);
+    assert.equal(cost(LIST_MAX_BYTES), 292);
+    assert.equal(cost(62) - cost(54), 8);
+    assert.ok(doc.includes('| ≤ 72 | ≤ 120 |') && doc.includes('| ≤ 242 | ≤ 292 |') && doc.includes('| 62 (v1: 54) | 112 (+8) |'));
+    assert.equal(cost(62), 112);
   });
 
   it('a full flash refuses the write and keeps the old list current', () => {
