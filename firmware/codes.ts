@@ -90,3 +90,10 @@ export const R_INSECURE_CARD = 20;
 export const R_TIMEOUT = 21;
 export const R_ERROR = 22;
 export const R_NO_WINDOW = 23;
+// Protocol v2 (docs/KEYS-THAT-TRAVEL.md; not yet sent by this firmware)
+/** The peer speaks no protocol version the board does. */
+export const R_VERSION = 24;
+/** A ticket or revocation list that does not name this board. */
+export const R_WRONG_BOARD = 25;
+/** The board already holds as many live tickets as its owner allows. */
+export const R_TOO_MANY_TICKETS = 26;
