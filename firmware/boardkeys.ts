@@ -16,7 +16,7 @@
  * 1..13, 31 4b 44 for 14..26, 31 4b 45 for 27..32, each key diversified (AN10922) from that
  * board's card master. Pure functions; no Espruino globals.
  */
-import type { Crypto } from '../hal/ports';
+import type { Crypto } from './ports';
 import { hmacSha256 } from './hmac';
 
 export const BOARD_ID_BYTES = 8;

@@ -12,7 +12,7 @@
  * flash file; lookups read that flash-backed string and need no RAM per id.
  * Pure functions; the caller writes an adopted list (two generations, firmware/genfile.ts).
  */
-import type { Crypto } from '../hal/ports';
+import type { Crypto } from './ports';
 import { u32 } from './binstr';
 import { readU32, writeU32 } from './bytes';
 import { boardCount, boardSlot, inBoards } from './boardkeys';

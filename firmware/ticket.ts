@@ -18,7 +18,7 @@
  * the board's secrets, and checks time (firmware/timebound.ts), revocation (firmware/revlist.ts)
  * and the live-ticket cap (firmware/ticketbook.ts).
  */
-import type { Crypto } from '../hal/ports';
+import type { Crypto } from './ports';
 import { readU16, readU32, writeU16, writeU32 } from './bytes';
 import { boardSlot, inBoards } from './boardkeys';
 import { KIND_PHONE, PERM_DRIVE, PERM_LOCK, PERM_UNLOCK, R_BAD_INPUT, R_BAD_MAC, R_NOT_PERMITTED, R_OK, R_WRONG_BOARD, ROLE_DRIVER, ROLE_GUEST } from './codes';

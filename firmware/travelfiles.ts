@@ -5,7 +5,7 @@
  * list leaves the old or the new one, never neither; a write that finds too little room fails and
  * leaves the old one current (firmware/flashroom.ts).
  */
-import type { Crypto, FlashStorage } from '../hal/ports';
+import type { Crypto, FlashStorage } from './ports';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 
 export const TICKETS_FILE = 'ck.tkt.';

@@ -4,7 +4,7 @@
  * the LISTED answer, and the TICKET COMMAND's parts and MAC (v1's COMMAND MAC, under the guest
  * secret: HMAC(secret, 'CK1C' | nonce | message without tag)[0..16], compared in constant time).
  */
-import type { Crypto } from '../hal/ports';
+import type { Crypto } from './ports';
 import { writeU32 } from './bytes';
 import { BOARD_ID_BYTES, PROTOCOL_VERSION } from './boardkeys';
 import { hmacVerify } from './hmac';

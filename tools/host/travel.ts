@@ -8,7 +8,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import type { Crypto } from '../../hal/ports';
+import type { Crypto } from '../../firmware/ports';
 import { BOARD_ID_BYTES, MAX_SLOT, boardCardMaster, boardSecret, boardSlot } from '../../firmware/boardkeys';
 import { type Site, keySecret } from '../../firmware/site';
 import { type Ticket, TICKET_BODY, TICKET_TAG, ticketEncode, ticketGuestSecret, ticketParse, ticketTag } from '../../firmware/ticket';
