@@ -17,9 +17,9 @@ import { scenarios } from './scenarios/index';
 import { runScenario } from './scenario';
 import { startRepl } from './repl';
 import { startConsole } from './console-cli';
-import { type Opt, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
-import { checkWritableDir, userPath } from '../tools/cli-files';
-import { checkFreePort } from '../tools/ports';
+import { type Opt, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/host/cli-args';
+import { checkWritableDir, userPath } from '../tools/host/cli-files';
+import { checkFreePort } from '../tools/host/ports';
 
 const BOARD: Opt = { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') };
 const SEED: Opt = { type: 'string', arg: 'N', help: 'random seed of the simulated board (default 1)' };

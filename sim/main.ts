@@ -9,10 +9,10 @@
 import { boards } from '../hal/boards/index';
 import { startServer } from './server';
 import { ownSite } from './own-site';
-import { getPassphrase } from '../tools/provision/passphrase';
-import { userPath } from '../tools/cli-files';
-import { checkFreePort } from '../tools/ports';
-import { CliError, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
+import { getPassphrase } from '../tools/host/provision/passphrase';
+import { userPath } from '../tools/host/cli-files';
+import { checkFreePort } from '../tools/host/ports';
+import { CliError, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/host/cli-args';
 
 const SPEC: Spec = {
   usage: 'npm start --',

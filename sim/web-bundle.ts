@@ -1,7 +1,7 @@
 /**
  * Bundles the simulator's browser code (sim/web/*.ts) with esbuild, in memory, at server start.
  * The pages reuse host modules as they are: firmware/frames.ts for framing and
- * tools/phonekey/protocol.ts for message layouts (its Node-only HMAC is swapped for a stub that
+ * tools/host/protocol.ts for message layouts (its Node-only HMAC is swapped for a stub that
  * throws: the browser signs with WebCrypto, see sim/web/keycrypto.ts).
  * Not here: serving the files (sim/server.ts), the static offline site (tools/build-web.ts).
  */

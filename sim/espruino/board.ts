@@ -26,7 +26,8 @@ import { NO_ROOM } from '../engine/crypto';
 import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
 import { radioModelFor } from '../engine/radio-model';
 import type { Realm } from '../engine/realm';
-import { byteLiteral, crc32 } from '../../tools/espruino/interpreter';
+import { byteLiteral } from '../../tools/host/console-upload';
+import { crc32 } from '../../tools/host/bytes';
 import { type Link, InterpreterStuck, InterpreterTimeout, makeBoardDir, runOnce, startLink } from './link';
 
 export interface EspruinoBoardOptions {

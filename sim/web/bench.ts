@@ -5,16 +5,16 @@
  * with board-timed latencies in a table and a histogram, and a wrong key and a replay that must be
  * refused. The key is the web phone key's (keyimport.ts, keystore.ts): one non-extractable
  * WebCrypto key per browser.
- * Not here: the bench protocol (bench-session.ts), transports (console-link.ts), log bytes (logdecode.ts).
+ * Not here: the bench protocol (bench-session.ts), transports (console-link.ts), log bytes (tools/host/logdecode.ts).
  */
 import type { LogEntry } from '../../firmware/auditlog';
-import { stats } from '../../tools/relay-bench/bench';
-import { describeEntry, isStateEvent, roleName, stateName } from '../names';
+import { stats } from '../../tools/host/stats';
+import { describeEntry, isStateEvent, roleName, stateName } from '../../tools/host/names';
 import { type Bench, type Cycle, benchClose, benchOpen, boardState, cycle, tryReplay, tryWrongKey } from './bench-session';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
 import { demoKeyLinks, importKeyText } from './keyimport';
 import { type StoredKey, loadKey } from './keystore';
-import { READ_LOG_LINE, decodeLogDump } from './logdecode';
+import { READ_LOG_LINE, decodeLogDump } from '../../tools/host/logdecode';
 import { simUrl } from './sim-token';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -1,12 +1,12 @@
 /**
  * The web phone key's cryptography, on WebCrypto: the secret lives only as a non-extractable
- * HMAC-SHA256 CryptoKey. COMMAND bytes come from tools/phonekey/protocol.ts `command()` itself
+ * HMAC-SHA256 CryptoKey. COMMAND bytes come from tools/host/protocol.ts `command()` itself
  * (its MAC is computed through an injected function: we record what it would MAC, sign that with
  * WebCrypto, and put the tag in place), so they are the same bytes the Node tools send.
  * Runs in browsers and in Node (tests); no DOM, no storage here.
  */
-import { M, type Answer, command, parseAnswer } from '../../tools/phonekey/protocol';
-import { reasonName } from '../names';
+import { M, type Answer, command, parseAnswer } from '../../tools/host/protocol';
+import { reasonName } from '../../tools/host/names';
 
 const TAG = 16;
 /** Our byte arrays are never over a SharedArrayBuffer, which is all WebCrypto's typing guards against. */

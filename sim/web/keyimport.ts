@@ -4,8 +4,8 @@
  * (the bytes are wiped), and the record replaces the one key kept in IndexedDB.
  * Not here: the pages' UI (phonekey.ts, bench.ts), crypto (keycrypto.ts), storage (keystore.ts).
  */
-import { unhex } from '../hex';
-import { parseKeyText } from '../keyfile';
+import { unhex } from '../../tools/host/bytes';
+import { parseKeyText } from '../../tools/host/keyfile';
 import { importSecret } from './keycrypto';
 import { type StoredKey, saveKey } from './keystore';
 import { simUrl } from './sim-token';

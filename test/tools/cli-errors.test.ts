@@ -11,9 +11,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from '../../tools/build';
+import { ROOT } from '../../tools/host/build/bundle';
 import { type Io, runProvision } from '../../tools/provision/cli';
-import { readSiteFile } from '../../tools/provision/sitefile';
+import { readSiteFile } from '../../tools/host/provision/sitefile';
 
 /** tsx's require hook in the same process (its cli.mjs starts a second node). */
 const TSX = require.resolve('tsx/cjs');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyse, parseProbe, parseVarLine, sourceNames } from '../../tools/bench/memory';
-import { espruinoBinary } from '../../tools/espruino/interpreter';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 import { scenarios } from '../../sim/scenarios/index';
 import { runScenario } from '../../sim/scenario';
 

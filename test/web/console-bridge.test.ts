@@ -11,7 +11,7 @@ import * as C from '../../firmware/codes';
 import { type SimServer, startServer } from '../../sim/server';
 import { type ConsoleLink, benchOpen, boardState, cycle, tryReplay, tryWrongKey } from '../../sim/web/bench-session';
 import { importSecret } from '../../sim/web/keycrypto';
-import { READ_LOG_LINE, decodeLogDump } from '../../sim/web/logdecode';
+import { READ_LOG_LINE, decodeLogDump } from '../../tools/host/logdecode';
 
 /** A ConsoleLink over the bridge, from Node. */
 async function bridge(url: string, origin?: string): Promise<ConsoleLink & { ws: WebSocket }> {

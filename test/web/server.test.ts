@@ -10,11 +10,11 @@ import { strict as assert } from 'node:assert';
 import WebSocket from 'ws';
 import * as C from '../../firmware/codes';
 import { createAnswerReader, fragment } from '../../firmware/frames';
-import { hex, unhex } from '../../sim/hex';
+import { hex, unhex } from '../../tools/host/bytes';
 import { type SimServer, startServer } from '../../sim/server';
 import type { Snapshot } from '../../sim/vehicle';
 import { importSecret, readAnswer, signedCommand } from '../../sim/web/keycrypto';
-import { OP } from '../../tools/phonekey/protocol';
+import { OP } from '../../tools/host/protocol';
 
 /** A socket whose messages queue up until asked for. */
 async function socket(url: string, origin?: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; next: (pred?: (m: any) => boolean) => Promise<any> }> {

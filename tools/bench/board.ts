@@ -1,6 +1,6 @@
 /**
  * Host helpers for measuring the firmware inside the real Espruino interpreter (ESPRUINO_BIN):
- * a flash image provisioned with N keys (as sim/provision.ts does), and a board-side bench entry
+ * a flash image provisioned with N keys (as tools/host/provision/site.ts does), and a board-side bench entry
  * that starts the real firmware exactly as hal/espruino/boot.ts does but with a console-driven
  * radio (`ev.connect()`: connect and HELLO; `ev.packets([...hex])`: packets in, the answer's fragments
  * PULLed) and memory sampling at every SHA-256 call, flash
@@ -9,15 +9,15 @@
  */
 import { boardById } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
-import { bundleFirmware } from '../build';
+import { bundleFirmware } from '../host/build/bundle';
 import { type Session, startInterpreter } from '../espruino/interpreter';
 import { installFlash } from '../../sim/espruino/board';
 import { makeBoardDir } from '../../sim/espruino/link';
 import { prelude } from '../espruino/boot-bundles';
-import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../../sim/provision';
+import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../host/provision/site';
 import { fakeFlash, type FakeFlash } from '../../test/support/fake-ports';
 import * as C from '../../firmware/codes';
-import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../phonekey/protocol';
+import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../host/protocol';
 import { rng } from '../evidence/common';
 
 /** The bench entry: boot.ts's wiring (phone key only, no reader), plus the `ev` console hook. */

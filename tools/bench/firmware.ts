@@ -15,16 +15,16 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { boards, boardById } from '../../hal/boards/index';
-import { bundleFirmware, ROOT } from '../build';
-import { espruinoBinary } from '../espruino/interpreter';
+import { bundleFirmware, ROOT } from '../host/build/bundle';
+import { espruinoBinary } from '../host/espruino-binary';
 import { createCar } from '../../sim/car';
 import { storageBudget } from './storage-budget';
 import * as C from '../../firmware/codes';
-import { OP } from '../phonekey/protocol';
+import { OP } from '../host/protocol';
 import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../firmware/desfire';
-import { hostCipher } from '../../sim/provision';
+import { hostCipher } from '../host/crypto';
 import { SimDesfireCard } from '../../sim/cards/desfire';
-import { type Spec, help, parse, runMain } from '../cli-args';
+import { type Spec, help, parse, runMain } from '../host/cli-args';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from './board';
 
 async function sizes() {

@@ -8,7 +8,7 @@
  */
 import { createCar } from '../../sim/car';
 import { startHostile } from '../../sim/hostile';
-import { OP, command, nodeMac } from '../phonekey/protocol';
+import { OP, command, nodeMac } from '../host/protocol';
 
 function flag(name: string, def: string): string {
   const i = process.argv.indexOf('--' + name);

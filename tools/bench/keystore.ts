@@ -12,13 +12,13 @@ import { genLoad } from '../../firmware/genfile';
 import { ROLE_GUEST } from '../../firmware/codes';
 import { fakeFlash, nodeCrypto } from '../../test/support/fake-ports';
 import { key } from '../../test/support/keys';
-import { bundleFirmware } from '../build';
-import { espruinoBinary } from '../espruino/interpreter';
+import { bundleFirmware } from '../host/build/bundle';
+import { espruinoBinary } from '../host/espruino-binary';
 import { installFlash } from '../../sim/espruino/board';
 import { makeBoardDir, runOnce } from '../../sim/espruino/link';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Spec, help, parse, runMain } from '../cli-args';
+import { type Spec, help, parse, runMain } from '../host/cli-args';
 
 const SIZES = [10, 200, 1000];
 const LOOKUPS = 2000;

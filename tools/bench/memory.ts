@@ -15,8 +15,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as acorn from 'acorn';
-import { type Spec, help, int, parse, runMain, str } from '../cli-args';
-import { readText, userPath } from '../cli-files';
+import { type Spec, help, int, parse, runMain, str } from '../host/cli-args';
+import { readText, userPath } from '../host/cli-files';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 
 export interface Var { size: number; flags: number; label: string; links: number[] }

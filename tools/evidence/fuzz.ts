@@ -22,7 +22,8 @@
 import { performance } from 'node:perf_hooks';
 import { DROP_GRACE_MS } from '../../firmware/phonekey';
 import { createCar, type SimCar, type SimPhone } from '../../sim/car';
-import { flashOf, hostCipher, hostCrypto } from '../../sim/provision';
+import { hostCipher, hostCrypto } from '../host/crypto';
+import { flashOf } from '../../sim/provision';
 import { SimPn532, type SimCard } from '../../sim/pn532/pn532';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { createReassembler, isPull } from '../../firmware/frames';
@@ -33,10 +34,10 @@ import type { BlockCipher } from '../../firmware/cmac';
 import { createPn532, pn532Parse, pn532Release, pn532Start, pn532Transceive } from '../../hal/pn532';
 import type { I2CBus } from '../../hal/ports';
 import * as C from '../../firmware/codes';
-import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../phonekey/protocol';
+import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../host/protocol';
 import { fakeFlash } from '../../test/support/fake-ports';
 import { fakeTimers } from '../../test/nfc/fake-timers';
-import { type Spec, UsageError, help, int, parse, runMain, str } from '../cli-args';
+import { type Spec, UsageError, help, int, parse, runMain, str } from '../host/cli-args';
 import { type Rng, logMirror, mutate, rng, sameBytes, watchOutputs } from './common';
 
 export interface FuzzResult {

@@ -14,14 +14,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createCar, type SimPhone } from '../../sim/car';
-import type { PhoneKeyFile } from '../phonekey/protocol';
-import { OP } from '../phonekey/protocol';
+import type { PhoneKeyFile } from '../host/protocol';
+import { OP } from '../host/protocol';
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
 import * as C from '../../firmware/codes';
 import { logMirror, rng, watchOutputs } from './common';
-import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../cli-args';
+import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../host/cli-args';
 import { boards } from '../../hal/boards/index';
-import { espruinoBinary } from '../espruino/interpreter';
+import { espruinoBinary } from '../host/espruino-binary';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../bench/board';
 
 export interface SoakSample {

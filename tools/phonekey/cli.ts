@@ -10,13 +10,13 @@
  * Exit code 0 when the car answered "ok" with an authentic answer, 1 otherwise (the reason is printed).
  */
 import * as fs from 'node:fs';
-import { type Answer, M, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey, statusVersion } from './protocol';
+import { type Answer, M, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey, statusVersion } from '../host/protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
 import { SPEC, phonekeyArgs } from './args';
-import { CliError, UsageError, help, runMain } from '../cli-args';
-import { userPath, writeFileSafe } from '../cli-files';
-import { describeEntryAt } from '../../sim/names';
-import { decodeLogAnswer } from '../../sim/web/logdecode';
+import { CliError, UsageError, help, runMain } from '../host/cli-args';
+import { userPath, writeFileSafe } from '../host/cli-files';
+import { describeEntryAt } from '../host/names';
+import { decodeLogAnswer } from '../host/logdecode';
 
 export interface KeyJson { keyId: number; secret: string; label?: string }
 
@@ -140,7 +140,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       out(`new key ${k.keyId} written to ${file} (keep it secret; hand it over privately)`);
     }
     if (cmd === 'log' && answer.data) {
-      // The same words as the simulator's page, REPL and scenarios (sim/names.ts).
+      // The same words as the simulator's page, REPL and scenarios (tools/host/names.ts).
       const keyName = (id: number) => (id === key.keyId ? (key.label || 'this key') + ' (#' + id + ')' : '#' + id);
       for (const e of decodeLogAnswer(answer.data)) out(describeEntryAt(e, keyName));
     }

@@ -21,16 +21,16 @@ import * as path from 'node:path';
 import { boardById, boards } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
 import { DEFAULTS, sanitizeConfig } from '../../firmware/config';
-import { type IssuedKey, exportTable, importTable, issueKey, keyFileOf, keyLink, parsePerms, parseRole, parseTime, LABEL_BYTES } from './keys';
-import { type KdfParams, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, writeSiteFile } from './sitefile';
-import { getNewPassphrase, getPassphrase } from './passphrase';
+import { type IssuedKey, exportTable, importTable, issueKey, keyFileOf, keyLink, parsePerms, parseRole, parseTime, LABEL_BYTES } from '../host/provision/keys';
+import { type KdfParams, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, writeSiteFile } from '../host/provision/sitefile';
+import { getNewPassphrase, getPassphrase } from '../host/provision/passphrase';
 import { boardImage, writeImageDir } from './image';
 import { type ConsoleLink, openEspruinoLink } from './link';
 import { showBoard, siteFingerprint, writeImage } from './upload';
 import { qrFile, qrTerminal } from './qr';
-import { type Opt, type Spec, type Values, duration, errorLine, help, parse, runMain } from '../cli-args';
-import { checkWritableDir, readJson, userPath, writeFileSafe } from '../cli-files';
-import { checkPort } from '../ports';
+import { type Opt, type Spec, type Values, duration, errorLine, help, parse, runMain } from '../host/cli-args';
+import { checkWritableDir, readJson, userPath, writeFileSafe } from '../host/cli-files';
+import { checkPort } from '../host/ports';
 
 export const DEFAULT_LINK_BASE = 'http://localhost:8080/phonekey';
 

@@ -12,11 +12,11 @@ import type { BoardConfig } from '../../hal/boards/types';
 import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore';
 import { type Config, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
-import { hostCrypto } from '../../sim/provision';
-import { WRITE_CHUNK, remoteCrc, replaceImageFiles } from './console-upload';
+import { hostCrypto } from '../host/crypto';
+import { WRITE_CHUNK, remoteCrc, replaceImageFiles } from '../host/console-upload';
 import { type BoardImage, memoryFlash } from './image';
 import type { ConsoleLink } from './link';
-import { ProvisionError } from './sitefile';
+import { ProvisionError } from '../host/provision/sitefile';
 
 const READ_CHUNK = 192;
 const S = 'require("Storage")';

@@ -9,9 +9,9 @@ import { readKeyFile } from '../phonekey/cli';
 import { openEspruinoLink, type ConsoleLink } from '../provision/link';
 import { runBench } from './bench';
 import { htmlReport } from './report';
-import { type Spec, UsageError, duration, help, int, need, parse, runMain, str } from '../cli-args';
-import { checkWritableDir, userPath, writeFileSafe } from '../cli-files';
-import { checkPort } from '../ports';
+import { type Spec, UsageError, duration, help, int, need, parse, runMain, str } from '../host/cli-args';
+import { checkWritableDir, userPath, writeFileSafe } from '../host/cli-files';
+import { checkPort } from '../host/ports';
 
 const SPEC: Spec = {
   usage: 'npm run bench --',

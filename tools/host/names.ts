@@ -5,9 +5,9 @@
  * print with, so they say the same words.
  * Not here: reading the log or talking to a board.
  */
-import * as C from '../firmware/codes';
-import type { LogEntry } from '../firmware/auditlog';
-import { failBit } from '../firmware/failures';
+import * as C from '../../firmware/codes';
+import type { LogEntry } from '../../firmware/auditlog';
+import { failBit } from '../../firmware/failures';
 
 /** Words that read as capitals: R_BAD_MAC is "bad MAC". */
 const ACRONYMS = /\b(mac|uid|nfc|usb)\b/g;

@@ -4,7 +4,7 @@
  */
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 import * as path from 'node:path';
-import { checkDialect, type Violation } from './guard';
+import { checkDialect, type Violation } from './dialect-guard';
 
 export interface LocatedViolation extends Violation {
   /** e.g. "firmware/keystore.ts:42:7", when a source map says where the construct came from. */

@@ -7,11 +7,12 @@
  * (firmware/site.ts keySecret), exactly as the board derives it. Exported tables hold no secrets.
  */
 import { randomBytes } from 'node:crypto';
-import type { KeyRecord } from '../../firmware/keystore';
-import { keySecret } from '../../firmware/site';
-import * as C from '../../firmware/codes';
-import type { KeyFile } from '../../sim/keyfile';
-import { cardKeyIdOf, hostCrypto } from '../../sim/provision';
+import type { KeyRecord } from '../../../firmware/keystore';
+import { keySecret } from '../../../firmware/site';
+import * as C from '../../../firmware/codes';
+import type { KeyFile } from '../keyfile';
+import { cardKeyIdOf } from './site';
+import { hostCrypto } from '../crypto';
 import { ProvisionError, type SiteData } from './sitefile';
 
 export type Role = 'owner' | 'driver' | 'guest';
@@ -126,7 +127,7 @@ export function secretOf(site: SiteData, k: IssuedKey): Uint8Array {
   return keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: '', gen: undefined }, k.id >>> 0, k.salt >>> 0);
 }
 
-/** The phone key file (sim/keyfile.ts format, which the web phone key imports). Holds the secret. */
+/** The phone key file (tools/host/keyfile.ts format, which the web phone key imports). Holds the secret. */
 export function keyFileOf(site: SiteData, k: IssuedKey): KeyFile {
   const r = recordOf(k);
   return { keyId: k.id, secret: Buffer.from(secretOf(site, k)).toString('hex'), label: k.label, role: r.role, perms: r.perms, notBefore: k.notBefore, notAfter: k.notAfter };

@@ -8,7 +8,8 @@
  * Browser-safe: nothing here imports Node. Not here: what to write (image.ts, the flasher page).
  */
 import { GEN_HEADER } from '../../firmware/genfile';
-import { ProvisionError } from './errors';
+import { ProvisionError } from './provision/errors';
+import { crc32 } from './bytes';
 
 /** A board's console: runs one line, resolves with what it printed. */
 export interface ConsoleLink {
@@ -30,16 +31,6 @@ export function byteLiteral(s: string): string {
     out += c === 34 || c === 92 ? '\\' + s[i] : c >= 32 && c < 127 ? s[i] : '\\x' + (c < 16 ? '0' : '') + c.toString(16);
   }
   return out + '"';
-}
-
-/** CRC-32 as Espruino's E.CRC32 computes it (IEEE 802.3), over a string of bytes. */
-export function crc32(s: string): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < s.length; i++) {
-    c ^= s.charCodeAt(i) & 255;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 async function expectOk(link: ConsoleLink, call: string, what: string): Promise<void> {
