@@ -18,7 +18,7 @@ import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../host
 import { fakeFlash, type FakeFlash } from '../../test/support/fake-ports';
 import * as C from '../../firmware/codes';
 import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../host/protocol';
-import { rng } from '../evidence/common';
+import { rng } from '../host/random';
 
 /** The bench entry: boot.ts's wiring (phone key only, no reader), plus the `ev` console hook. */
 export const PHONEKEY_ENTRY = `

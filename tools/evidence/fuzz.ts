@@ -38,7 +38,8 @@ import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../host/protoc
 import { fakeFlash } from '../../test/support/fake-ports';
 import { fakeTimers } from '../../test/nfc/fake-timers';
 import { type Spec, UsageError, help, int, parse, runMain, str } from '../host/cli-args';
-import { type Rng, logMirror, mutate, rng, sameBytes, watchOutputs } from './common';
+import { logMirror, mutate, sameBytes, watchOutputs } from './common';
+import { type Rng, rng } from '../host/random';
 
 export interface FuzzResult {
   target: string;

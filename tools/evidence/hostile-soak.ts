@@ -23,7 +23,8 @@ import { createCar, type SimPhone } from '../../sim/car';
 import { OP, command, nodeMac, packets, type PhoneKeyFile } from '../host/protocol';
 import { isFailureEvent, type LogEntry } from '../../firmware/auditlog';
 import * as C from '../../firmware/codes';
-import { rng, watchOutputs } from './common';
+import { watchOutputs } from './common';
+import { rng } from '../host/random';
 import { boards } from '../../hal/boards/index';
 import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../host/cli-args';
 
