@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import type { BoardFacts, FactsFile } from '../host/build/board-facts';
 
 /** The Espruino boards our builds run on (hal/boards/espruino.ts maps our ids to these). */
-export const FACT_BOARDS = ['PUCKJS', 'MDBT42Q', 'XIAOBLE', 'NRF52840DK'];
+const FACT_BOARDS = ['PUCKJS', 'MDBT42Q', 'XIAOBLE', 'NRF52840DK'];
 /** Kept in the facts only to show why we do not build for it (no CRYPTO, 40 KB Storage): no CLI file. */
 const REFERENCE_ONLY = ['NRF52840DK'];
 
@@ -82,7 +82,7 @@ function buttonWatchOf(src: string): { debounceMs: number; edge: 'rising' } {
   return { debounceMs: Number(m[1]), edge: 'rising' };
 }
 
-export function readBoard(src: string, board: string): BoardFacts {
+function readBoard(src: string, board: string): BoardFacts {
   const raw = JSON.parse(execFileSync('python3', ['-c', PY, src, board], { encoding: 'utf8' }));
   const libs: string[] = raw.libraries;
   const has = (l: string) => libs.indexOf(l) >= 0;

@@ -129,9 +129,3 @@ export function logMirror(car: SimCar, keep = false): LogMirror {
   return m;
 }
 
-/** Sequence numbers strictly increasing and consecutive (a ring drops only its oldest). */
-export function logSequenceProblems(entries: LogEntry[]): string[] {
-  const out: string[] = [];
-  for (let i = 1; i < entries.length; i++) if (entries[i].seq !== entries[i - 1].seq + 1) out.push(`seq ${entries[i].seq} after ${entries[i - 1].seq}`);
-  return out;
-}

@@ -60,7 +60,7 @@ export async function remoteSha256(link: ConsoleLink, name: string): Promise<str
 }
 
 /** Checks that `name` on the board has exactly `data`'s length and CRC32. */
-export async function verifyCrc(link: ConsoleLink, name: string, data: string): Promise<void> {
+async function verifyCrc(link: ConsoleLink, name: string, data: string): Promise<void> {
   const back = await remoteCrc(link, name);
   const want = crc32(data);
   if (!back || back.crc !== want || back.length !== data.length) {
@@ -69,7 +69,7 @@ export async function verifyCrc(link: ConsoleLink, name: string, data: string): 
 }
 
 /** Writes a generation file (firmware/genfile.ts layout) so that a cut link never leaves a valid-looking wrong file, then verifies it. */
-export async function writeGenFile(link: ConsoleLink, name: string, data: string): Promise<void> {
+async function writeGenFile(link: ConsoleLink, name: string, data: string): Promise<void> {
   if (data.length < GEN_HEADER) throw new ProvisionError(name + ' is not a generation file');
   const n = JSON.stringify(name);
   await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(0, 12))},0,${data.length})`, 'creating ' + name);

@@ -37,7 +37,7 @@ function entryAt(s: string, at: number): DecodedEntry {
 }
 
 /** Entries of one segment's bytes (a latin1 string), in slot order. */
-export function decodeSegment(s: string): DecodedEntry[] {
+function decodeSegment(s: string): DecodedEntry[] {
   const out: DecodedEntry[] = [];
   for (let at = 0; at + SIZE <= s.length; at += SIZE) {
     let blank = true;

@@ -32,7 +32,7 @@ import { type Opt, type Spec, type Values, duration, errorLine, help, parse, run
 import { checkWritableDir, readJson, userPath, writeFileSafe } from '../host/cli-files';
 import { checkPort } from '../host/ports';
 
-export const DEFAULT_LINK_BASE = 'http://localhost:8080/phonekey';
+const DEFAULT_LINK_BASE = 'http://localhost:8080/phonekey';
 
 export interface Io {
   out(text: string): void;

@@ -20,8 +20,6 @@ import { crc32 } from '../host/bytes';
 import { recordOf } from '../host/provision/keys';
 import { ProvisionError, type SiteData } from '../host/provision/sitefile';
 
-/** Both generations of each file the image replaces: a newer generation left on a board would win. */
-export { IMAGE_BASES } from '../host/console-upload';
 
 export interface ImageFile {
   name: string;
@@ -96,7 +94,7 @@ export function boardImage(site: SiteData, board: BoardConfig, configInput?: unk
   return { board: board.id, files, keys: count, config };
 }
 
-export const MANIFEST = 'manifest.json';
+const MANIFEST = 'manifest.json';
 
 /** Writes one file per Storage file (its exact bytes) and a manifest with sizes and CRC32s. */
 export function writeImageDir(dir: string, img: BoardImage): string[] {

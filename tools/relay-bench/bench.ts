@@ -12,8 +12,6 @@ import { type Answer, OP, type PhoneKeyFile, collector, command, nodeMac, parseA
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
 import { type Stats, stats } from '../host/stats';
 
-export { type Stats, stats };
-
 export interface BenchOptions {
   cycles: number;
   key: PhoneKeyFile;

@@ -44,7 +44,7 @@ export interface FactsFile {
   boards: Record<string, BoardFacts>;
 }
 
-export const FACTS_FILE = path.resolve(__dirname, '..', '..', '..', 'hal', 'boards', 'espruino-facts.json');
+const FACTS_FILE = path.resolve(__dirname, '..', '..', '..', 'hal', 'boards', 'espruino-facts.json');
 
 export function loadFacts(file = FACTS_FILE): FactsFile {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as FactsFile;

@@ -123,7 +123,7 @@ export async function checkBoardSources(files = listBoardSources()): Promise<str
   return errors;
 }
 
-export function listBoardSources(): string[] {
+function listBoardSources(): string[] {
   const out: string[] = [];
   const visit = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

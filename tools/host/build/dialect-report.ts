@@ -11,7 +11,7 @@ export interface LocatedViolation extends Violation {
   source?: string;
 }
 
-export function locate(violations: Violation[], map: RawSourceMap | undefined, root: string): LocatedViolation[] {
+function locate(violations: Violation[], map: RawSourceMap | undefined, root: string): LocatedViolation[] {
   if (!map || violations.length === 0) return violations;
   const consumer = new SourceMapConsumer(map);
   return violations.map((v) => {
