@@ -22,6 +22,24 @@ const nodeCryptoStub: esbuild.Plugin = {
   },
 };
 
+/**
+ * Firmware modules only declare (constants, tables, functions): a page that takes M_HELLO from
+ * firmware/phonekey.ts should not carry the state machine's tables along. Marking them free of side
+ * effects lets esbuild drop what the page does not use.
+ */
+const FIRMWARE_DIR = path.resolve(__dirname, '..', 'firmware') + path.sep;
+const firmwareIsPure: esbuild.Plugin = {
+  name: 'firmware-is-pure',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData === 'inner') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inner' });
+      if (r.errors.length || !r.path.startsWith(FIRMWARE_DIR)) return undefined;
+      return { path: r.path, sideEffects: false };
+    });
+  },
+};
+
 /** One browser script from `file`, as an IIFE; `define` replaces identifiers with values (JSON). */
 export async function bundleScript(file: string, opts: { sourcemap: boolean; define?: Record<string, string> }): Promise<string> {
   const r = await esbuild.build({
@@ -33,7 +51,7 @@ export async function bundleScript(file: string, opts: { sourcemap: boolean; def
     target: 'es2020',
     sourcemap: opts.sourcemap ? 'inline' : false,
     define: opts.define,
-    plugins: [nodeCryptoStub],
+    plugins: [nodeCryptoStub, firmwareIsPure],
     logLevel: 'silent',
   });
   return r.outputFiles[0].text;

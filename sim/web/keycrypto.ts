@@ -6,7 +6,6 @@
  * Runs in browsers and in Node (tests); no DOM, no storage here.
  */
 import { M, type Answer, command, parseAnswer } from '../../tools/host/protocol';
-import { reasonName } from '../../tools/host/names';
 
 const TAG = 16;
 /** Our byte arrays are never over a SharedArrayBuffer, which is all WebCrypto's typing guards against. */
@@ -46,7 +45,6 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
  */
 export async function readAnswer(key: CryptoKey, msg: Uint8Array, sentNonce?: Uint8Array): Promise<Answer> {
   const a = parseAnswer(() => new Uint8Array(32), undefined, msg);
-  if (a.status !== undefined) a.reason = reasonName(a.status);
   if (a.type === 'response') {
     a.authentic = false;
     if (sentNonce) {

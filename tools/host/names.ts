@@ -19,7 +19,19 @@ function namesWith(prefix: string): Record<number, string> {
 }
 
 const EVENTS = { ...namesWith('EV_'), ...namesWith('LOG_') };
-const REASONS = namesWith('R_');
+/**
+ * Reasons whose constant's name reads too short: the words docs/PROTOCOL.md uses for them. Every
+ * other reason is its constant's name (R_NOT_YET_VALID is "not yet valid").
+ */
+const REASONS: Record<number, string> = {
+  ...namesWith('R_'),
+  [C.R_OUTSIDE_WINDOW]: 'outside its hours or days',
+  [C.R_FULL]: 'store full',
+  [C.R_STORAGE]: 'storage error',
+  [C.R_INSECURE_CARD]: 'insecure card refused',
+  [C.R_ERROR]: 'internal error',
+  [C.R_NO_WINDOW]: 'no enrolment window',
+};
 const STATES = namesWith('S_');
 const ROLES = namesWith('ROLE_');
 
