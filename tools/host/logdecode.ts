@@ -1,70 +1,88 @@
 /**
- * The board's audit log as the bench page reads it over the console: the raw segments of both
- * rings from Storage (base64: `ck.log.N` the main ring, `ck.log.fN` the failure ring), decoded
- * here into entries, newest first. The entry layout is the one firmware/auditlog.ts writes (16
- * bytes, big-endian): seq u32 | time u32 | event u8 (bit 7: trusted time) | result u8 | reason u8 |
- * check u8 | key id u32; a burst of failures (event 33) carries count u16 | span u16 in place of
- * the key id (`count` and `span` below). Blank (0xFF) slots end a segment; entries whose check
- * byte is wrong (torn by a power cut) are skipped, as the firmware does.
- * Runs in browsers and Node; no DOM. Not here: talking to the board (bench-session.ts).
+ * The board's audit log read on the host, in two forms: the raw segments of both rings as the bench
+ * page and tools print them over the console (READ_LOG_LINE: `ck.log.N` the main ring, `ck.log.fN`
+ * the failure ring, base64), read back by the firmware's own reader (firmware/auditlog.ts logOpen
+ * and logRead over those bytes: the same torn-entry and blank-slot rules as the board); and a READ
+ * LOG answer off the air (docs/PROTOCOL.md op 7: the same 16-byte entries with 0 for the check
+ * byte). Entries newest first for the dump; a burst of failures (LOG_FAILURES) also gets its count
+ * and span. Runs in browsers and Node; no DOM.
+ * Not here: talking to the board (sim/web/bench-session.ts, tools/phonekey), words (names.ts).
  */
-import type { LogEntry } from '../../firmware/auditlog';
+import { type LogEntry, ENTRY_SIZE, logOpen, logRead } from '../../firmware/auditlog';
+import type { Crypto, FlashStorage } from '../../hal/ports';
 import { LOG_FAILURES } from '../../firmware/codes';
 
 /** An entry as decoded here: a burst of failures also has its count and span (seconds, first to last). */
 export type DecodedEntry = LogEntry & { count?: number; span?: number };
 
-const SIZE = 16;
-
 /** The console line that prints every log segment as `name:base64` separated by spaces. */
 export const READ_LOG_LINE = "var S=require('Storage');print(S.list(/^ck\\.log\\./).map(function(n){return n+':'+btoa(S.read(n))}).join(' '))";
 
-const u8 = (s: string, at: number) => s.charCodeAt(at) & 255;
-const u32 = (s: string, at: number) => ((u8(s, at) << 24) >>> 0) + ((u8(s, at + 1) << 16) | (u8(s, at + 2) << 8) | u8(s, at + 3));
+const u8 = (b: Uint8Array, at: number) => b[at];
+const u32 = (b: Uint8Array, at: number) => ((b[at] << 24) >>> 0) + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
 
-function check(s: string, at: number): number {
-  let c = 0x5a;
-  for (let i = 0; i < SIZE; i++) if (i !== 11) c = (c + u8(s, at + i) * (i + 1)) & 255;
-  return c;
-}
-
-/** The entry at `at`; a burst of failures also gets its count and span. */
-function entryAt(s: string, at: number): DecodedEntry {
-  const ev = u8(s, at + 8);
-  const e: DecodedEntry = { seq: u32(s, at), time: u32(s, at + 4), trusted: (ev & 128) !== 0, event: ev & 127, result: u8(s, at + 9), reason: u8(s, at + 10), keyId: u32(s, at + 12) };
-  if (e.event === LOG_FAILURES) { e.count = e.keyId >>> 16; e.span = e.keyId & 0xffff; }
-  return e;
-}
-
-/** Entries of one segment's bytes (a latin1 string), in slot order. */
-function decodeSegment(s: string): DecodedEntry[] {
-  const out: DecodedEntry[] = [];
-  for (let at = 0; at + SIZE <= s.length; at += SIZE) {
-    let blank = true;
-    for (let i = 0; i < SIZE && blank; i++) blank = u8(s, at + i) === 255;
-    if (blank) break;
-    if (u32(s, at) === 0xffffffff || u8(s, at + 11) !== check(s, at)) continue;
-    out.push(entryAt(s, at));
-  }
-  return out;
+/** A burst of failures carries count u16 | span u16 in place of the key id. */
+function withBurst(e: LogEntry): DecodedEntry {
+  return e.event === LOG_FAILURES ? { ...e, count: e.keyId >>> 16, span: e.keyId & 0xffff } : e;
 }
 
 /** Entries of a READ LOG answer (docs/PROTOCOL.md op 7): the same 16 bytes, with 0 for the check byte. */
 export function decodeLogAnswer(data: Uint8Array): DecodedEntry[] {
-  let s = '';
-  for (let i = 0; i < data.length; i++) s += String.fromCharCode(data[i]);
   const out: DecodedEntry[] = [];
-  for (let at = 0; at + SIZE <= s.length; at += SIZE) out.push(entryAt(s, at));
+  for (let at = 0; at + ENTRY_SIZE <= data.length; at += ENTRY_SIZE) {
+    const ev = u8(data, at + 8);
+    out.push(withBurst({ seq: u32(data, at), time: u32(data, at + 4), trusted: (ev & 128) !== 0, event: ev & 127, result: u8(data, at + 9), reason: u8(data, at + 10), keyId: u32(data, at + 12) }));
+  }
   return out;
+}
+
+/** The log's files (name -> bytes, latin1) as a read-only FlashStorage for the firmware's reader. */
+function readOnlyFlash(files: Record<string, string>): FlashStorage {
+  return {
+    read: (name, offset = 0, length) => (name in files ? files[name].substr(offset, length === undefined ? undefined : length) : undefined),
+    write: () => false,
+    erase: () => undefined,
+    list: (prefix) => Object.keys(files).filter((n) => n.indexOf(prefix) === 0),
+    free: () => 0,
+    compact: () => false,
+  };
+}
+
+/** logOpen does not use its crypto port; reading never hashes. */
+const NO_CRYPTO: Crypto = {
+  sha256: () => { throw new Error('the log reader needs no SHA-256'); },
+  crc32: () => { throw new Error('the log reader needs no CRC'); },
+};
+
+/**
+ * Entries of the log's segment files, newest first, read by the firmware's own reader. The ring
+ * sizes come from the files: as many main segments as the highest `ck.log.N` says (one that was
+ * never created reads as empty), entries per segment from a segment's pre-sized length.
+ */
+export function readLogFiles(files: Record<string, string>): DecodedEntry[] {
+  let mainSegs = 0, per = 0;
+  for (const name of Object.keys(files)) {
+    const m = /^ck\.log\.(f?)(\d+)$/.exec(name);
+    if (!m) continue;
+    const entries = Math.floor(files[name].length / ENTRY_SIZE);
+    if (m[1]) per = Math.max(per, entries * 2);
+    else { mainSegs = Math.max(mainSegs, Number(m[2]) + 1); per = Math.max(per, entries); }
+  }
+  if (!per) return [];
+  // logOpen gives the main ring all segments but one (at least 2) and the failure ring two halves.
+  const log = logOpen(readOnlyFlash(files), NO_CRYPTO, Math.max(mainSegs, 2) + 1, per);
+  const out: DecodedEntry[] = [];
+  logRead(log, 0, Infinity, (e) => out.push(withBurst(e)));
+  return out.reverse();
 }
 
 /** What READ_LOG_LINE printed, as entries newest first. */
 export function decodeLogDump(printed: string): DecodedEntry[] {
-  const out: DecodedEntry[] = [];
+  const files: Record<string, string> = {};
   for (const part of printed.trim().split(/\s+/)) {
     const i = part.indexOf(':');
     if (i < 0 || !/^ck\.log\.f?\d+$/.test(part.slice(0, i))) continue;
-    out.push(...decodeSegment(atob(part.slice(i + 1))));
+    files[part.slice(0, i)] = atob(part.slice(i + 1));
   }
-  return out.sort((a, b) => b.seq - a.seq);
+  return readLogFiles(files);
 }
