@@ -15,7 +15,7 @@ import { type Link, bluetoothLink, simulatorLink } from './links';
 import { SPEC, phonekeyArgs } from './args';
 import { CliError, UsageError, help, runMain } from '../host/cli-args';
 import { userPath, writeFileSafe } from '../host/cli-files';
-import { describeEntryAt } from '../host/names';
+import { describeEntryAt, stateName } from '../host/names';
 import { decodeLogAnswer } from '../host/logdecode';
 
 export interface KeyJson { keyId: number; secret: string; label?: string }
@@ -127,7 +127,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     if (answer.type === 'refused' && answer.retrySeconds) out(`retry in ${answer.retrySeconds} s`);
     if (cmd === 'status' && answer.data && answer.status === 0) {
       const d = answer.data;
-      out(`state ${['locked', 'unlocked', 'enrolling', 'fault'][d[0]] || d[0]}, real time ${d[1] ? 'known' : 'unknown'}, ${(d[6] << 8) | d[7]} keys, firmware ${statusVersion(d) || 'older than 0.2.0'}`);
+      out(`state ${stateName(d[0])}, real time ${d[1] ? 'known' : 'unknown'}, ${(d[6] << 8) | d[7]} keys, firmware ${statusVersion(d) || 'older than 0.2.0'}`);
     }
     if (cmd === 'add' && answer.status === 0 && answer.data) {
       const k = unwrapNewKey(nodeMac, key, sentNonce, answer.data);
