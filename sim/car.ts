@@ -52,7 +52,7 @@ export interface CarOptions {
   engine?: 'vm' | 'espruino';
   /** Engine 'espruino' only: the variables the firmware gets instead of the board's (a margin check). */
   variables?: number;
-  /** Engine 'espruino' only: where the memory probe writes (tools/bench/memory.ts). */
+  /** Engine 'espruino' only: where the memory probe writes (tools/benchmarks/memory.ts). */
   memoryProbe?: string;
 }
 

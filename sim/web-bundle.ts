@@ -9,7 +9,7 @@ import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 
 export const WEB_DIR = path.join(__dirname, 'web');
-export const ENTRIES = ['vehicle', 'phonekey', 'bench', 'flasher'] as const;
+export const ENTRIES = ['vehicle', 'phonekey', 'relay-bench', 'flasher'] as const;
 
 const nodeCryptoStub: esbuild.Plugin = {
   name: 'node-crypto-stub',

@@ -20,7 +20,7 @@ import { cardsStart } from '../../firmware/cards';
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
-import { benchOutput, benchRadio } from './bench';
+import { benchOutput, benchRadio } from './relay-bench-hook';
 import { personaliseDesfire } from '../../firmware/desfire-personalise';
 
 // Module level, like hal/espruino/timers.ts: a closure made in boot() would keep boot()'s scope.

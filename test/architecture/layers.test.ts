@@ -25,8 +25,8 @@ const PENDING: { from: string; to: string; owner: string }[] = [
     .map((f) => ({ from: 'firmware/' + f + '.ts', to: 'hal/ports', owner: 'fw' })),
   // Helper "world" replaces the test fakes the benches and the fuzzer borrow with one in-memory
   // flash and one virtual-timer queue in tools/host/ (tools/host/flash.ts, tools/host/timer-queue.ts).
-  { from: 'tools/bench/board.ts', to: 'test/support/fake-ports', owner: 'world' },
-  { from: 'tools/bench/keystore.ts', to: 'test/support/fake-ports', owner: 'world' },
+  { from: 'tools/benchmarks/board.ts', to: 'test/support/fake-ports', owner: 'world' },
+  { from: 'tools/benchmarks/keystore.ts', to: 'test/support/fake-ports', owner: 'world' },
   { from: 'tools/evidence/fuzz.ts', to: 'test/support/fake-ports', owner: 'world' },
   { from: 'tools/evidence/fuzz.ts', to: 'test/nfc/fake-timers', owner: 'world' },
 ];
@@ -98,7 +98,7 @@ describe('layers: the import checker', () => {
     ['sim/car.ts', "import { x } from '../tools/host/protocol';", '', true],
     ['sim/car.ts', "const k = require('../test/support/keys');", 'test/support/keys', false],
     ['tools/flash.ts', "import { x } from '../sim/engine/board';", '', true],
-    ['tools/bench/x.ts', "import type { K } from '../../test/support/keys';", 'test/support/keys', false],
+    ['tools/benchmarks/x.ts', "import type { K } from '../../test/support/keys';", 'test/support/keys', false],
     ['test/sim/x.test.ts', "import { x } from '../../tools/flash';", '', true],
     ['sim/x.ts', "import { x } from '../../elsewhere/y';", '../elsewhere/y', false],
   ];

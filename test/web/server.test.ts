@@ -147,7 +147,7 @@ describe('simulator web server', function () {
 
   it('the pages carry this run\'s token; the API and the sockets work with it, from loopback names', async () => {
     assert.match(server.token, /^[0-9a-f]{32}$/);
-    for (const p of ['', 'phonekey', 'bench']) {
+    for (const p of ['', 'phonekey', 'relay-bench']) {
       const r = await get(p, {});
       assert.equal(r.status, 200, p);
       assert.ok(r.body.includes('<meta name="sim-token" content="' + server.token + '">'), p + ' carries the token');

@@ -9,7 +9,7 @@
  *   npx tsx tools/evidence/soak.ts [--hours 24] [--seed 1] [--board puckjs-nfc] [--espruino-iterations 300]
  *
  * With ESPRUINO_BIN set it also runs a mixed loop inside the real interpreter (the bench bundle of
- * tools/bench/board.ts: the real firmware plus a console-driven radio) and reports whether
+ * tools/benchmarks/board.ts: the real firmware plus a console-driven radio) and reports whether
  * process.memory() grows. Prints a summary, then one JSON line. Host-only.
  */
 import { performance } from 'node:perf_hooks';
@@ -23,7 +23,7 @@ import { rng } from '../host/random';
 import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../host/cli-args';
 import { boards } from '../../hal/boards/index';
 import { espruinoBinary } from '../host/espruino-binary';
-import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../bench/board';
+import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../benchmarks/board';
 
 export interface SoakSample {
   hour: number;

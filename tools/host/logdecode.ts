@@ -6,7 +6,7 @@
  * LOG answer off the air (docs/PROTOCOL.md op 7: the same 16-byte entries with 0 for the check
  * byte). Entries newest first for the dump; a burst of failures (LOG_FAILURES) also gets its count
  * and span. Runs in browsers and Node; no DOM.
- * Not here: talking to the board (sim/web/bench-session.ts, tools/phonekey), words (names.ts).
+ * Not here: talking to the board (sim/web/relay-bench-session.ts, tools/phonekey), words (names.ts).
  */
 import { type LogEntry, ENTRY_SIZE, logOpen, logRead } from '../../firmware/auditlog';
 import type { Crypto, FlashStorage } from '../../hal/ports';

@@ -1,6 +1,6 @@
 /**
  * The relay bench: N authenticated unlock/lock cycles through the real phone-key path of a dev
- * build (its console bench hook, hal/espruino/bench.ts), with the relay's contact wired back to
+ * build (its console bench hook, hal/espruino/relay-bench-hook.ts), with the relay's contact wired back to
  * the board's bench input. Latencies are the board's own timestamps, from the command reaching
  * the phone-key code to the contact closing (unlock) or opening (lock). Between cycles it tries a
  * wrong key and a replay, which must be refused without the contact moving, and it checks the

@@ -3,7 +3,7 @@
  * 1000 keys. Host figures always; with ESPRUINO_BIN, the same lookups inside the real interpreter,
  * with the table in its Storage, measured by process.memory() and getTime().
  *
- *   npx tsx tools/bench/keystore.ts            # prints a table, then one JSON line
+ *   npx tsx tools/benchmarks/keystore.ts            # prints a table, then one JSON line
  */
 import { performance } from 'node:perf_hooks';
 import { boardById } from '../../hal/boards/index';
@@ -63,11 +63,11 @@ async function onEspruino(bin: string, n: number, flash: ReturnType<typeof build
   const b = await bundleFirmware(boardById('puckjs')!, { entry: BOARD_ENTRY });
   const dir = makeBoardDir();
   try {
-    const files: Record<string, string> = { 'bench.js': b.code };
+    const files: Record<string, string> = { 'relay-bench.js': b.code };
     for (const [name, f] of flash.files) files[name] = f.data.toString('latin1');
     installFlash(bin, dir, files);
     const sample = ids.slice(0, 20).concat([2, 4, 6, 8, 10]);
-    const out = runOnce(bin, dir, `eval(require("Storage").read("bench.js"));print("@@"+benchKeys(${JSON.stringify(sample)},${Math.ceil(400 / sample.length)}))`, 60000);
+    const out = runOnce(bin, dir, `eval(require("Storage").read("relay-bench.js"));print("@@"+benchKeys(${JSON.stringify(sample)},${Math.ceil(400 / sample.length)}))`, 60000);
     const line = out.split('\n').find((l) => l.indexOf('@@') >= 0);
     if (!line) throw new Error(`the interpreter printed no result for ${n} keys:\n` + out.slice(-1500));
     return JSON.parse(line.slice(line.indexOf('@@') + 2).trim());
@@ -76,7 +76,7 @@ async function onEspruino(bin: string, n: number, flash: ReturnType<typeof build
   }
 }
 
-const SPEC: Spec = { usage: 'npx tsx tools/bench/keystore.ts', options: {}, notes: 'Key store lookups for 10..1000 keys on the host, and with ESPRUINO_BIN in the real interpreter; one JSON line at the end.' };
+const SPEC: Spec = { usage: 'npx tsx tools/benchmarks/keystore.ts', options: {}, notes: 'Key store lookups for 10..1000 keys on the host, and with ESPRUINO_BIN in the real interpreter; one JSON line at the end.' };
 
 async function main(argv: string[]): Promise<number> {
   if (parse(argv, SPEC).help) { process.stdout.write(help(SPEC)); return 0; }
@@ -101,4 +101,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runMain('bench:keystore', () => main(process.argv.slice(2)));
+runMain('benchmarks:keystore', () => main(process.argv.slice(2)));

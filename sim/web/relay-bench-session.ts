@@ -1,5 +1,5 @@
 /**
- * The bench protocol from the browser: a dev build's console bench hook (CKB, hal/espruino/bench.ts)
+ * The bench protocol from the browser: a dev build's console bench hook (CKB, hal/espruino/relay-bench-hook.ts)
  * driven over a ConsoleLink, with COMMANDs signed by the imported key through WebCrypto
  * (keycrypto.ts). As tools/relay-bench/bench.ts does from a computer: unlock/lock cycles timed by
  * the board's own clock (command in -> relay contact edge), and attacks that must be refused with

@@ -1,13 +1,13 @@
 /**
- * `npm run bench:firmware`: every firmware benchmark, one JSON line at the end (never a test).
+ * `npm run benchmarks`: every firmware benchmark, one JSON line at the end (never a test).
  *
  *   sizes       production bundle per board, and the Storage budget left for keys and the log
  *   sim         simulator throughput: owner unlocks per second of real time
  *   espruino    (ESPRUINO_BIN only) variables at idle for 0/200/1000 keys (production bundle booted
  *               from Storage), idle and peak during a phone-key session plus the interpreter time of
- *               an unlock decision (bench bundle, tools/bench/board.ts), DESFire auth time with the
+ *               an unlock decision (bench bundle, tools/benchmarks/board.ts), DESFire auth time with the
  *               JS and the native AES on a pre-recorded transcript, and the key-store bench
- *               (tools/bench/keystore.ts) for 10..1000 keys
+ *               (tools/benchmarks/keystore.ts) for 10..1000 keys
  *
  * docs/PERFORMANCE.md explains each figure. Host-only.
  */
@@ -128,7 +128,7 @@ async function cardDecision(bin: string) {
 }
 
 function keystoreBench(): any {
-  // tools/bench/keystore.ts uploads through the same console, which the Linux build sometimes
+  // tools/benchmarks/keystore.ts uploads through the same console, which the Linux build sometimes
   // aborts on (ASSERT in jsdevices.c): try twice, then report the failure instead of the figures.
   for (let attempt = 1; attempt <= 2; attempt++) {
     try { return keystoreOnce(); } catch (e) { if (attempt === 2) return { error: String((e as Error).message).split('\n').slice(0, 3).join(' ') }; }
@@ -136,11 +136,11 @@ function keystoreBench(): any {
 }
 
 function keystoreOnce() {
-  const out = execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'tools/bench/keystore.ts')], { cwd: ROOT, env: process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'tools/benchmarks/keystore.ts')], { cwd: ROOT, env: process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-const SPEC: Spec = { usage: 'npm run bench:firmware', options: {}, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
+const SPEC: Spec = { usage: 'npm run benchmarks', options: {}, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
 
 async function main(argv: string[]): Promise<number> {
   if (parse(argv, SPEC).help) { process.stdout.write(help(SPEC)); return 0; }
@@ -170,4 +170,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runMain('bench:firmware', () => main(process.argv.slice(2)));
+runMain('benchmarks', () => main(process.argv.slice(2)));
