@@ -4,15 +4,13 @@
  * (firmware/keystore.ts), phone key files and links, and export/import of the table.
  *
  * A phone key's secret is never stored: it is derived from the site secret, id and salt
- * (firmware/site.ts keySecret), exactly as the board derives it. Exported tables hold no secrets.
+ * (site.ts phoneKeySecret over firmware/site.ts keySecret), exactly as the board derives it. Exported tables hold no secrets.
  */
 import { randomBytes } from 'node:crypto';
 import type { KeyRecord } from '../../../firmware/keystore';
-import { keySecret } from '../../../firmware/site';
 import * as C from '../../../firmware/codes';
 import type { KeyFile } from '../keyfile';
-import { cardKeyIdOf } from './site';
-import { hostCrypto } from '../crypto';
+import { cardKeyIdOf, phoneKeySecret } from './site';
 import { ProvisionError, type SiteData } from './sitefile';
 
 export type Role = 'owner' | 'driver' | 'guest';
@@ -124,7 +122,7 @@ export function recordOf(k: IssuedKey): KeyRecord {
 /** The phone key's 16-byte secret, derived as the board derives it. */
 export function secretOf(site: SiteData, k: IssuedKey): Uint8Array {
   if (k.kind !== 'phone') throw new ProvisionError('key ' + k.id + ' is a card, not a phone key');
-  return keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: '', gen: undefined }, k.id >>> 0, k.salt >>> 0);
+  return phoneKeySecret(site, k.id, k.salt);
 }
 
 /** The phone key file (tools/host/keyfile.ts format, which the web phone key imports). Holds the secret. */

@@ -43,7 +43,12 @@ export function addKey(flash: FlashStorage, site: SiteSecrets, capacity: number,
   // pending and the owner at hand, compacts when it needs room, as the USB tool's Storage.write would.
   if (r === C.R_STORAGE && flash.compact()) r = ksAdd(ks, undefined, rec);
   if (r !== C.R_OK) throw new Error('could not add key ' + rec.id + ': reason ' + r);
-  return { keyId: rec.id, secret: keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: '', gen: undefined }, rec.id, rec.salt), label: rec.label };
+  return { keyId: rec.id, secret: phoneKeySecret(site, rec.id, rec.salt), label: rec.label };
+}
+
+/** A phone key's 16-byte secret, derived from the site secret as the board derives it (firmware/site.ts). */
+export function phoneKeySecret(site: { secret: Uint8Array; cardMaster: Uint8Array }, id: number, salt: number): Uint8Array {
+  return keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: '', gen: undefined }, id >>> 0, salt >>> 0);
 }
 
 export function keyRecord(id: number, role: number, extra: Partial<KeyRecord> = {}): KeyRecord {
