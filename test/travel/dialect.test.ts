@@ -12,8 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { minify } from 'terser';
-import { checkBoardSources } from '../../tools/build';
-import { checkDialect } from '../../tools/dialect/guard';
+import { checkBoardSources } from '../../tools/host/build/bundle';
+import { checkDialect } from '../../tools/host/build/dialect-guard';
 import { V } from './vectors.test';
 
 const ROOT = path.join(__dirname, '../..');

@@ -1,6 +1,6 @@
 /**
  * Host helpers for measuring the firmware inside the real Espruino interpreter (ESPRUINO_BIN):
- * a flash image provisioned with N keys (as sim/provision.ts does), the bench bundle (the board-side
+ * a flash image provisioned with N keys (as tools/host/provision/site.ts does), the bench bundle (the board-side
  * entry hal/espruino/bench-entry.ts: the real firmware's startFirmware on bench ports with a
  * console-driven radio and memory sampling), and a phone that drives it through the console.
  * The production firmware has no global API; the `ev` hook exists only in the bench bundle, never
@@ -8,16 +8,16 @@
  */
 import { boardById } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
-import { bundleFirmware } from '../build';
+import { bundleFirmware } from '../host/build/bundle';
 import { type Session, startInterpreter } from '../espruino/interpreter';
 import { installFlash } from '../../sim/espruino/board';
 import { makeBoardDir } from '../../sim/espruino/link';
 import { prelude } from '../espruino/boot-bundles';
-import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../../sim/provision';
+import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../host/provision/site';
 import { fakeFlash, type FakeFlash } from '../../test/support/fake-ports';
 import * as C from '../../firmware/codes';
-import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../phonekey/protocol';
-import { rng } from '../evidence/common';
+import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../host/protocol';
+import { rng } from '../host/random';
 
 /** The bench entry: the firmware on bench ports (hal/espruino/bench-entry.ts), bundled for a Puck.js. */
 const PHONEKEY_ENTRY = `import './hal/espruino/bench-entry';`;

@@ -3,29 +3,33 @@
  * 1000 keys. Host figures always; with ESPRUINO_BIN, the same lookups inside the real interpreter,
  * with the table in its Storage, measured by process.memory() and getTime().
  *
- *   npx tsx tools/bench/keystore.ts            # prints a table, then one JSON line
+ *   npx tsx tools/benchmarks/keystore.ts            # prints a table, then one JSON line
  */
 import { performance } from 'node:perf_hooks';
 import { boardById } from '../../hal/boards/index';
 import { ksAdd, ksFind, ksLookup, ksOpen } from '../../firmware/keystore';
 import { genLoad } from '../../firmware/genfile';
-import { ROLE_GUEST } from '../../firmware/codes';
-import { fakeFlash, nodeCrypto } from '../../test/support/fake-ports';
-import { key } from '../../test/support/keys';
-import { bundleFirmware } from '../build';
-import { espruinoBinary } from '../espruino/interpreter';
+import { PERM_LOCK, PERM_UNLOCK, ROLE_GUEST, ROLE_OWNER } from '../../firmware/codes';
+import { fakeFlash } from '../../test/support/fake-ports';
+import { hostCryptoWithAes } from '../host/crypto';
+import { keyRecord } from '../host/provision/site';
+import { bundleFirmware } from '../host/build/bundle';
+import { espruinoBinary } from '../host/espruino-binary';
 import { installFlash } from '../../sim/espruino/board';
 import { makeBoardDir, runOnce } from '../../sim/espruino/link';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Spec, help, parse, runMain } from '../cli-args';
+import { type Spec, help, parse, runMain } from '../host/cli-args';
 
 const SIZES = [10, 200, 1000];
 const LOOKUPS = 2000;
 
+/** The records the key store figures have always been measured with (unlock + lock, a short label). */
+const key = (id: number, role = ROLE_OWNER) => keyRecord(id, role, { perms: PERM_UNLOCK | PERM_LOCK, salt: id ^ 0x5a5a, label: 'k' + id });
+
 function buildTable(n: number) {
   const flash = fakeFlash(1 << 20);
-  const ks = ksOpen(flash, nodeCrypto(), 1000);
+  const ks = ksOpen(flash, hostCryptoWithAes(), 1000);
   ksAdd(ks, undefined, key(1));
   const owner = ksLookup(ks, 1)!;
   const ids: number[] = [1];
@@ -59,11 +63,11 @@ async function onEspruino(bin: string, n: number, flash: ReturnType<typeof build
   const b = await bundleFirmware(boardById('puckjs')!, { entry: BOARD_ENTRY });
   const dir = makeBoardDir();
   try {
-    const files: Record<string, string> = { 'bench.js': b.code };
+    const files: Record<string, string> = { 'relay-bench.js': b.code };
     for (const [name, f] of flash.files) files[name] = f.data.toString('latin1');
     installFlash(bin, dir, files);
     const sample = ids.slice(0, 20).concat([2, 4, 6, 8, 10]);
-    const out = runOnce(bin, dir, `eval(require("Storage").read("bench.js"));print("@@"+benchKeys(${JSON.stringify(sample)},${Math.ceil(400 / sample.length)}))`, 60000);
+    const out = runOnce(bin, dir, `eval(require("Storage").read("relay-bench.js"));print("@@"+benchKeys(${JSON.stringify(sample)},${Math.ceil(400 / sample.length)}))`, 60000);
     const line = out.split('\n').find((l) => l.indexOf('@@') >= 0);
     if (!line) throw new Error(`the interpreter printed no result for ${n} keys:\n` + out.slice(-1500));
     return JSON.parse(line.slice(line.indexOf('@@') + 2).trim());
@@ -72,7 +76,7 @@ async function onEspruino(bin: string, n: number, flash: ReturnType<typeof build
   }
 }
 
-const SPEC: Spec = { usage: 'npx tsx tools/bench/keystore.ts', options: {}, notes: 'Key store lookups for 10..1000 keys on the host, and with ESPRUINO_BIN in the real interpreter; one JSON line at the end.' };
+const SPEC: Spec = { usage: 'npx tsx tools/benchmarks/keystore.ts', options: {}, notes: 'Key store lookups for 10..1000 keys on the host, and with ESPRUINO_BIN in the real interpreter; one JSON line at the end.' };
 
 async function main(argv: string[]): Promise<number> {
   if (parse(argv, SPEC).help) { process.stdout.write(help(SPEC)); return 0; }
@@ -85,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     let found = 0;
     for (let i = 0; i < LOOKUPS; i++) if (ksFind(ks, probe[i % probe.length]) >= 0) found++;
     const nodeUs = ((performance.now() - t0) * 1000) / LOOKUPS;
-    const gen = genLoad(flash, nodeCrypto(), 'ck.keys.')!;
+    const gen = genLoad(flash, hostCryptoWithAes(), 'ck.keys.')!;
     const row: any = { keys: n, tableBytes: gen.length, flashBytes: 16 + gen.length, nodeUsPerLookup: +nodeUs.toFixed(2) };
     if (bin) row.espruino = await onEspruino(bin, n, flash, ids);
     results.push(row);
@@ -97,4 +101,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runMain('bench:keystore', () => main(process.argv.slice(2)));
+runMain('benchmarks:keystore', () => main(process.argv.slice(2)));

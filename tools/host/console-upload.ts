@@ -8,7 +8,8 @@
  * Browser-safe: nothing here imports Node. Not here: what to write (image.ts, the flasher page).
  */
 import { GEN_HEADER } from '../../firmware/genfile';
-import { ProvisionError } from './errors';
+import { ProvisionError } from './provision/errors';
+import { crc32 } from './bytes';
 
 /** A board's console: runs one line, resolves with what it printed. */
 export interface ConsoleLink {
@@ -30,16 +31,6 @@ export function byteLiteral(s: string): string {
     out += c === 34 || c === 92 ? '\\' + s[i] : c >= 32 && c < 127 ? s[i] : '\\x' + (c < 16 ? '0' : '') + c.toString(16);
   }
   return out + '"';
-}
-
-/** CRC-32 as Espruino's E.CRC32 computes it (IEEE 802.3), over a string of bytes. */
-export function crc32(s: string): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < s.length; i++) {
-    c ^= s.charCodeAt(i) & 255;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 async function expectOk(link: ConsoleLink, call: string, what: string): Promise<void> {
@@ -69,7 +60,7 @@ export async function remoteSha256(link: ConsoleLink, name: string): Promise<str
 }
 
 /** Checks that `name` on the board has exactly `data`'s length and CRC32. */
-export async function verifyCrc(link: ConsoleLink, name: string, data: string): Promise<void> {
+async function verifyCrc(link: ConsoleLink, name: string, data: string): Promise<void> {
   const back = await remoteCrc(link, name);
   const want = crc32(data);
   if (!back || back.crc !== want || back.length !== data.length) {
@@ -78,7 +69,7 @@ export async function verifyCrc(link: ConsoleLink, name: string, data: string): 
 }
 
 /** Writes a generation file (firmware/genfile.ts layout) so that a cut link never leaves a valid-looking wrong file, then verifies it. */
-export async function writeGenFile(link: ConsoleLink, name: string, data: string): Promise<void> {
+async function writeGenFile(link: ConsoleLink, name: string, data: string): Promise<void> {
   if (data.length < GEN_HEADER) throw new ProvisionError(name + ' is not a generation file');
   const n = JSON.stringify(name);
   await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(0, 12))},0,${data.length})`, 'creating ' + name);

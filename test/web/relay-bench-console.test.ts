@@ -1,5 +1,5 @@
 /**
- * The bench console page (/bench) in a real browser (Debian's Chromium through playwright-core),
+ * The bench console page (/relay-bench) in a real browser (Debian's Chromium through playwright-core),
  * against the simulator's console bridge and a dev build: import the owner demo key, run 3 cycles
  * (latencies near the simulated wiring's 8 ms close / 4 ms open, timed by the board), a wrong key
  * and a replay refused, the outputs and the audit log shown. Skips when /usr/bin/chromium is missing.
@@ -19,7 +19,7 @@ describe('bench console page in Chromium', function () {
   it('runs 3 timed cycles with the owner key and shows a wrong key and a replay refused', async () => {
     const car = rig.server!.vehicle.car;
     const page = await rig.context!.newPage();
-    await page.goto(rig.server!.url + 'bench');
+    await page.goto(rig.server!.url + 'relay-bench');
     await page.locator('body[data-ready="1"]').waitFor(WAIT);
     await page.click('#demo-keys button[data-key="owner"]');
     await page.locator('#key-line', { hasText: '#' + car.keys.owner.keyId }).waitFor(WAIT);

@@ -4,7 +4,7 @@
  * and every host question, and every variable (E.dumpVariables) at each new highest:
  *
  *   ESPRUINO_BIN=… npm run sim -- run lost-card-revoked --engine espruino --memory-probe /tmp/probe.txt
- *   npx tsx tools/bench/memory.ts /tmp/probe.txt [--dump N] [--rows 25]
+ *   npx tsx tools/benchmarks/memory.ts /tmp/probe.txt [--dump N] [--rows 25]
  *
  * It prints the highest points (the firmware's share: the simulator's prelude and ballast taken
  * off), then for the highest dump (or dump N): what the running code holds (its call frames,
@@ -15,8 +15,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as acorn from 'acorn';
-import { type Spec, help, int, parse, runMain, str } from '../cli-args';
-import { readText, userPath } from '../cli-files';
+import { type Spec, help, int, parse, runMain, str } from '../host/cli-args';
+import { readText, userPath } from '../host/cli-files';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 
 export interface Var { size: number; flags: number; label: string; links: number[] }
@@ -177,7 +177,7 @@ export function sourceNames(bundleFile: string): Map<string, string> {
 }
 
 const SPEC: Spec = {
-  usage: 'npx tsx tools/bench/memory.ts', args: 'PROBE_FILE', positionals: [1, 1],
+  usage: 'npx tsx tools/benchmarks/memory.ts', args: 'PROBE_FILE', positionals: [1, 1],
   options: {
     dump: { type: 'string', arg: 'N', help: 'which variable dump to analyse (default the last)' },
     rows: { type: 'string', arg: 'N', help: 'rows per table, 1 to 10000 (default 25)' },

@@ -4,7 +4,7 @@
  */
 import { ProvisionError } from './sitefile';
 
-export const PASSPHRASE_ENV = 'CARKEY_PASSPHRASE';
+const PASSPHRASE_ENV = 'CARKEY_PASSPHRASE';
 const MIN_NEW_LENGTH = 8;
 
 /** Reads a line from the terminal without echo (raw mode). */

@@ -1,13 +1,14 @@
 /**
- * Our board ids as Espruino knows them (process.env.BOARD, and the name of its board JSON file),
- * with the figures a real board reports in process.env. Host-only, no Node imports (the simulator
- * uses it too). The JSON files beside this one are the board data the `espruino` CLI would
- * otherwise download on connect (tools/flash.ts points its BOARD_JSON_URL here).
- * Not here: pins or firmware settings (hal/boards/). Checked against hal/boards/espruino-facts.json
- * by test/tools/board-facts.test.ts.
+ * Board identity as Espruino knows it: our board ids' Espruino board names (process.env.BOARD, and
+ * the name of its board JSON file in tools/boards/, which the `espruino` CLI reads instead of
+ * downloading it: tools/flash.ts points its BOARD_JSON_URL there), with the figures a real board
+ * reports in process.env. Host-only (never bundled: the board files beside this one are), no Node
+ * imports: the simulator, the build and the tools read it.
+ * Not here: pins or firmware settings (the board files). Checked against
+ * hal/boards/espruino-facts.json by test/tools/board-facts.test.ts.
  */
 export interface EspruinoBoardInfo {
-  /** process.env.BOARD, and <BOARD>.json beside this file. */
+  /** process.env.BOARD, and tools/boards/<BOARD>.json. */
   board: string;
   ram: number;
   flash: number;

@@ -1,5 +1,5 @@
 /**
- * The bench protocol from the browser: a dev build's console bench hook (CKB, hal/espruino/bench.ts)
+ * The bench protocol from the browser: a dev build's console bench hook (CKB, hal/espruino/relay-bench-hook.ts)
  * driven over a ConsoleLink, with COMMANDs signed by the imported key through WebCrypto
  * (keycrypto.ts). As tools/relay-bench/bench.ts does from a computer: unlock/lock cycles timed by
  * the board's own clock (command in -> relay contact edge), and attacks that must be refused with
@@ -7,8 +7,8 @@
  * Runs in browsers and Node; no DOM. Not here: the page (bench.ts), the transport (console-link.ts).
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
-import { type Answer, M, OP, collector } from '../../tools/phonekey/protocol';
-import { hex, unhex } from '../hex';
+import { type Answer, M, OP, collector } from '../../tools/host/protocol';
+import { hex, unhex } from '../../tools/host/bytes';
 import { importSecret, readAnswer, signedCommand } from './keycrypto';
 
 /** A board's JavaScript console: runs one line, resolves with what it printed (console-link.ts). */

@@ -4,14 +4,13 @@
  * (firmware/keystore.ts), phone key files and links, and export/import of the table.
  *
  * A phone key's secret is never stored: it is derived from the site secret, id and salt
- * (firmware/site.ts keySecret), exactly as the board derives it. Exported tables hold no secrets.
+ * (site.ts phoneKeySecret over firmware/site.ts keySecret), exactly as the board derives it. Exported tables hold no secrets.
  */
 import { randomBytes } from 'node:crypto';
-import type { KeyRecord } from '../../firmware/keystore';
-import { keySecret } from '../../firmware/site';
-import * as C from '../../firmware/codes';
-import type { KeyFile } from '../../sim/keyfile';
-import { cardKeyIdOf, hostCrypto } from '../../sim/provision';
+import type { KeyRecord } from '../../../firmware/keystore';
+import * as C from '../../../firmware/codes';
+import type { KeyFile } from '../keyfile';
+import { cardKeyIdOf, phoneKeySecret } from './site';
 import { ProvisionError, type SiteData } from './sitefile';
 
 export type Role = 'owner' | 'driver' | 'guest';
@@ -36,7 +35,7 @@ export interface IssuedKey {
 const ROLES: Record<Role, number> = { owner: C.ROLE_OWNER, driver: C.ROLE_DRIVER, guest: C.ROLE_GUEST };
 const PERMS: Record<Perm, number> = { unlock: C.PERM_UNLOCK, lock: C.PERM_LOCK, drive: C.PERM_DRIVE };
 const KINDS: Record<Kind, number> = { phone: C.KIND_PHONE, card: C.KIND_CARD, 'uid-card': C.KIND_UID_CARD };
-export const DEFAULT_PERMS: Record<Role, Perm[]> = { owner: ['unlock', 'lock', 'drive'], driver: ['unlock', 'lock', 'drive'], guest: ['unlock', 'lock'] };
+const DEFAULT_PERMS: Record<Role, Perm[]> = { owner: ['unlock', 'lock', 'drive'], driver: ['unlock', 'lock', 'drive'], guest: ['unlock', 'lock'] };
 /** The board keeps 6 bytes of label (firmware/keystore.ts); the site file keeps it whole. */
 export const LABEL_BYTES = 6;
 
@@ -123,10 +122,10 @@ export function recordOf(k: IssuedKey): KeyRecord {
 /** The phone key's 16-byte secret, derived as the board derives it. */
 export function secretOf(site: SiteData, k: IssuedKey): Uint8Array {
   if (k.kind !== 'phone') throw new ProvisionError('key ' + k.id + ' is a card, not a phone key');
-  return keySecret(hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: '', gen: undefined }, k.id >>> 0, k.salt >>> 0);
+  return phoneKeySecret(site, k.id, k.salt);
 }
 
-/** The phone key file (sim/keyfile.ts format, which the web phone key imports). Holds the secret. */
+/** The phone key file (tools/host/keyfile.ts format, which the web phone key imports). Holds the secret. */
 export function keyFileOf(site: SiteData, k: IssuedKey): KeyFile {
   const r = recordOf(k);
   return { keyId: k.id, secret: Buffer.from(secretOf(site, k)).toString('hex'), label: k.label, role: r.role, perms: r.perms, notBefore: k.notBefore, notAfter: k.notAfter };
@@ -139,7 +138,7 @@ export function keyLink(base: string, f: KeyFile): string {
 
 // ---- export / import -------------------------------------------------------------------------
 
-export const TABLE_FORMAT = 'carkey-keys';
+const TABLE_FORMAT = 'carkey-keys';
 
 export interface KeyTable {
   format: string;

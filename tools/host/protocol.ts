@@ -5,17 +5,18 @@
  */
 import { createHmac } from 'node:crypto';
 import { createReassembler, fragment } from '../../firmware/frames';
+import {
+  M_CHALLENGE, M_COMMAND, M_ENROL, M_ENROLLED, M_HELLO, M_REFUSED, M_RESPONSE,
+  OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK,
+} from '../../firmware/phonekey';
+import { reasonName } from './names';
 
 export { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, type AnswerReader } from '../../firmware/frames';
 
-export const M = { HELLO: 0x01, COMMAND: 0x02, ENROL: 0x03, CHALLENGE: 0x81, RESPONSE: 0x82, REFUSED: 0x83, ENROLLED: 0x84 } as const;
-export const OP = { UNLOCK: 1, LOCK: 2, DRIVE: 3, ADD_KEY: 4, REVOKE: 5, LIST_KEYS: 6, READ_LOG: 7, SET_TIME: 8, SET_CONFIG: 9, STATUS: 10, REMOVE: 11, ENROL_CARD: 12 } as const;
-export const REASONS: Record<number, string> = {
-  0: 'ok', 1: 'unknown key', 2: 'revoked', 3: 'not yet valid', 4: 'expired', 5: 'time unknown', 6: 'bad MAC / unauthenticated',
-  7: 'replay', 8: 'expired command', 9: 'locked out', 10: 'not permitted', 11: 'busy', 12: 'disabled', 13: 'outside its hours or days',
-  14: 'ignored', 15: 'last owner', 16: 'key store full', 17: 'exists', 18: 'storage error', 19: 'bad input', 20: 'insecure card refused',
-  21: 'timeout', 22: 'internal error', 23: 'no enrolment window open',
-};
+/** Message types and operations: the firmware's own constants (firmware/phonekey.ts), by name. */
+export const M = { HELLO: M_HELLO, COMMAND: M_COMMAND, ENROL: M_ENROL, CHALLENGE: M_CHALLENGE, RESPONSE: M_RESPONSE, REFUSED: M_REFUSED, ENROLLED: M_ENROLLED } as const;
+export const OP = { UNLOCK: OP_UNLOCK, LOCK: OP_LOCK, DRIVE: OP_DRIVE, ADD_KEY: OP_ADD_KEY, REVOKE: OP_REVOKE, LIST_KEYS: OP_LIST_KEYS, READ_LOG: OP_READ_LOG,
+  SET_TIME: OP_SET_TIME, SET_CONFIG: OP_SET_CONFIG, STATUS: OP_STATUS, REMOVE: OP_REMOVE, ENROL_CARD: OP_ENROL_CARD } as const;
 
 export type Mac = (key: Uint8Array, data: Uint8Array) => Uint8Array;
 export const nodeMac: Mac = (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest());
@@ -80,13 +81,13 @@ export function parseAnswer(mac: Mac, key: PhoneKeyFile | undefined, msg: Uint8A
   const t = msg[0];
   if (t === M.CHALLENGE && msg.length >= 18) return { type: 'challenge', nonce: msg.slice(1, 17), flags: msg[17] };
   if (t === M.REFUSED && msg.length >= 20) {
-    return { type: 'refused', status: msg[1], reason: REASONS[msg[1]] || String(msg[1]), nonce: msg.slice(2, 18), retrySeconds: (msg[18] << 8) | msg[19] };
+    return { type: 'refused', status: msg[1], reason: reasonName(msg[1]), nonce: msg.slice(2, 18), retrySeconds: (msg[18] << 8) | msg[19] };
   }
   if (t === M.RESPONSE && msg.length >= 35) {
     const body = msg.subarray(0, msg.length - 16);
     const tag = msg.subarray(msg.length - 16);
     const authentic = !!key && !!sentNonce && Buffer.from(macOf(mac, key.secret, DOMAIN.R, sentNonce, body)).equals(Buffer.from(tag));
-    return { type: 'response', status: msg[1], reason: REASONS[msg[1]] || String(msg[1]), op: msg[2], nonce: msg.slice(3, 19), data: msg.slice(19, msg.length - 16), authentic };
+    return { type: 'response', status: msg[1], reason: reasonName(msg[1]), op: msg[2], nonce: msg.slice(3, 19), data: msg.slice(19, msg.length - 16), authentic };
   }
   if (t === M.ENROLLED && msg.length >= 22) return { type: 'enrolled', status: msg[1], keyId: u32(msg, 2), secret: msg.slice(6, 22) };
   return { type: 'unknown' };

@@ -4,14 +4,14 @@
  */
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 import * as path from 'node:path';
-import { checkDialect, type Violation } from './guard';
+import { checkDialect, type Violation } from './dialect-guard';
 
 export interface LocatedViolation extends Violation {
   /** e.g. "firmware/keystore.ts:42:7", when a source map says where the construct came from. */
   source?: string;
 }
 
-export function locate(violations: Violation[], map: RawSourceMap | undefined, root: string): LocatedViolation[] {
+function locate(violations: Violation[], map: RawSourceMap | undefined, root: string): LocatedViolation[] {
   if (!map || violations.length === 0) return violations;
   const consumer = new SourceMapConsumer(map);
   return violations.map((v) => {

@@ -148,7 +148,7 @@ export function duration(value: string | undefined, flag: string, opts: { unit: 
 }
 
 /** 86400000 -> '1d', 5400000 -> '90m'. */
-export function fmtDuration(ms: number): string {
+function fmtDuration(ms: number): string {
   for (const u of ['w', 'd', 'h', 'm', 's']) if (ms % UNIT_MS[u] === 0) return ms / UNIT_MS[u] + u;
   return ms + 'ms';
 }

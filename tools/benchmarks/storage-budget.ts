@@ -1,6 +1,6 @@
 /**
  * The Storage budget of a board: what its Storage holds after a compaction and what is left.
- * Used by tools/bench/firmware.ts (npm run bench:firmware) and test/sim/capacity.test.ts.
+ * Used by tools/benchmarks/firmware.ts (npm run bench:firmware) and test/sim/capacity.test.ts.
  */
 import type { BoardConfig } from '../../hal/boards/types';
 import { ENTRY_SIZE } from '../../firmware/auditlog';

@@ -1,20 +1,20 @@
 /**
- * The bench console page (/bench): connects to a dev build's JavaScript console (the simulator's
+ * The bench console page (/relay-bench): connects to a dev build's JavaScript console (the simulator's
  * console bridge, or a board's Nordic UART over Web Bluetooth), shows the board's outputs
  * (CKB.state()) and its audit log (read from Storage), and runs the bench: N unlock/lock cycles
  * with board-timed latencies in a table and a histogram, and a wrong key and a replay that must be
  * refused. The key is the web phone key's (keyimport.ts, keystore.ts): one non-extractable
  * WebCrypto key per browser.
- * Not here: the bench protocol (bench-session.ts), transports (console-link.ts), log bytes (logdecode.ts).
+ * Not here: the bench protocol (relay-bench-session.ts), transports (console-link.ts), log bytes (tools/host/logdecode.ts).
  */
 import type { LogEntry } from '../../firmware/auditlog';
-import { stats } from '../../tools/relay-bench/bench';
-import { describeEntry, isStateEvent, roleName, stateName } from '../names';
-import { type Bench, type Cycle, benchClose, benchOpen, boardState, cycle, tryReplay, tryWrongKey } from './bench-session';
+import { stats } from '../../tools/host/stats';
+import { describeEntry, isStateEvent, roleName, stateName } from '../../tools/host/names';
+import { type Bench, type Cycle, benchClose, benchOpen, boardState, cycle, tryReplay, tryWrongKey } from './relay-bench-session';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
 import { demoKeyLinks, importKeyText } from './keyimport';
 import { type StoredKey, loadKey } from './keystore';
-import { READ_LOG_LINE, decodeLogDump } from './logdecode';
+import { READ_LOG_LINE, decodeLogDump } from '../../tools/host/logdecode';
 import { simUrl } from './sim-token';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

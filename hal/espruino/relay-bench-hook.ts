@@ -1,6 +1,6 @@
 /**
  * Dev builds only (the build drops this file from production bundles): a bench hook on the USB
- * console for `npm run bench`. It puts a second, wired link in front of the phone-key radio, so the
+ * console for `npm run relay-bench`. It puts a second, wired link in front of the phone-key radio, so the
  * host drives the real phone-key path (same parser, MACs, nonces, core) from the console, and it
  * timestamps edges on an input wired back to the relay's contact. Times are the board's own
  * (getTime()), so console latency is not in the figures.

@@ -5,9 +5,9 @@
  *   sim         simulator throughput: owner unlocks per second of real time
  *   espruino    (ESPRUINO_BIN only) variables at idle for 0/200/1000 keys (production bundle booted
  *               from Storage), idle and peak during a phone-key session plus the interpreter time of
- *               an unlock decision (bench bundle, tools/bench/board.ts), DESFire auth time with the
+ *               an unlock decision (bench bundle, tools/benchmarks/board.ts), DESFire auth time with the
  *               JS and the native AES on a pre-recorded transcript, and the key-store bench
- *               (tools/bench/keystore.ts) for 10..1000 keys
+ *               (tools/benchmarks/keystore.ts) for 10..1000 keys
  *
  * docs/PERFORMANCE.md explains each figure. Host-only.
  */
@@ -15,16 +15,16 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { boards, boardById } from '../../hal/boards/index';
-import { bundleFirmware, ROOT } from '../build';
-import { espruinoBinary } from '../espruino/interpreter';
+import { bundleFirmware, ROOT } from '../host/build/bundle';
+import { espruinoBinary } from '../host/espruino-binary';
 import { createCar } from '../../sim/car';
 import { storageBudget } from './storage-budget';
 import * as C from '../../firmware/codes';
-import { OP } from '../phonekey/protocol';
+import { OP } from '../host/protocol';
 import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../firmware/desfire';
-import { hostCipher } from '../../sim/provision';
+import { hostCipher } from '../host/crypto';
 import { SimDesfireCard } from '../../sim/cards/desfire';
-import { type Spec, help, parse, runMain } from '../cli-args';
+import { type Spec, help, parse, runMain } from '../host/cli-args';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from './board';
 
 async function sizes() {
@@ -128,7 +128,7 @@ async function cardDecision(bin: string) {
 }
 
 function keystoreBench(): any {
-  // tools/bench/keystore.ts uploads through the same console, which the Linux build sometimes
+  // tools/benchmarks/keystore.ts uploads through the same console, which the Linux build sometimes
   // aborts on (ASSERT in jsdevices.c): try twice, then report the failure instead of the figures.
   for (let attempt = 1; attempt <= 2; attempt++) {
     try { return keystoreOnce(); } catch (e) { if (attempt === 2) return { error: String((e as Error).message).split('\n').slice(0, 3).join(' ') }; }
@@ -136,7 +136,7 @@ function keystoreBench(): any {
 }
 
 function keystoreOnce() {
-  const out = execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'tools/bench/keystore.ts')], { cwd: ROOT, env: process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'tools/benchmarks/keystore.ts')], { cwd: ROOT, env: process.env, encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -170,4 +170,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-runMain('bench:firmware', () => main(process.argv.slice(2)));
+runMain('benchmarks', () => main(process.argv.slice(2)));

@@ -2,13 +2,13 @@
  * The owner's time to unlock while hostile centrals hold, forge and replay (the hostile-car-park
  * scenario's setting), over many attempts and seeds: median, 95th and 99th percentile, worst.
  *
- *   npx tsx tools/bench/hostile-car-park.ts [--seeds 10] [--attempts 50] [--engine vm|espruino]
+ *   npx tsx tools/benchmarks/hostile-car-park.ts [--seeds 10] [--attempts 50] [--engine vm|espruino]
  *
  * A measurement, not a test: the figures go to docs/THREAT-MODEL.md with this command.
  */
 import { createCar } from '../../sim/car';
 import { startHostile } from '../../sim/hostile';
-import { OP, command, nodeMac } from '../phonekey/protocol';
+import { OP, command, nodeMac } from '../host/protocol';
 
 function flag(name: string, def: string): string {
   const i = process.argv.indexOf('--' + name);

@@ -5,9 +5,9 @@
  * print with, so they say the same words.
  * Not here: reading the log or talking to a board.
  */
-import * as C from '../firmware/codes';
-import type { LogEntry } from '../firmware/auditlog';
-import { failBit } from '../firmware/failures';
+import * as C from '../../firmware/codes';
+import type { LogEntry } from '../../firmware/auditlog';
+import { failBit } from '../../firmware/failures';
 
 /** Words that read as capitals: R_BAD_MAC is "bad MAC". */
 const ACRONYMS = /\b(mac|uid|nfc|usb)\b/g;
@@ -19,7 +19,19 @@ function namesWith(prefix: string): Record<number, string> {
 }
 
 const EVENTS = { ...namesWith('EV_'), ...namesWith('LOG_') };
-const REASONS = namesWith('R_');
+/**
+ * Reasons whose constant's name reads too short: the words docs/PROTOCOL.md uses for them. Every
+ * other reason is its constant's name (R_NOT_YET_VALID is "not yet valid").
+ */
+const REASONS: Record<number, string> = {
+  ...namesWith('R_'),
+  [C.R_OUTSIDE_WINDOW]: 'outside its hours or days',
+  [C.R_FULL]: 'store full',
+  [C.R_STORAGE]: 'storage error',
+  [C.R_INSECURE_CARD]: 'insecure card refused',
+  [C.R_ERROR]: 'internal error',
+  [C.R_NO_WINDOW]: 'no enrolment window',
+};
 const STATES = namesWith('S_');
 const ROLES = namesWith('ROLE_');
 

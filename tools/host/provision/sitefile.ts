@@ -13,7 +13,7 @@ import type { IssuedKey } from './keys';
 import { ProvisionError } from './errors';
 import { writeFileSafe } from '../cli-files';
 
-export const FORMAT = 'carkey-site';
+const FORMAT = 'carkey-site';
 export const VERSION = 1;
 
 export interface KdfParams {

@@ -13,7 +13,7 @@ export interface Release {
   commit: string;
 }
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 let cached: Release | undefined;
 
 export function release(): Release {
