@@ -21,7 +21,7 @@
  *        count u16 | span u16 (seconds from its first failure, which is `time`, to its last), the
  *        result byte as the reasons seen (FAIL_* bits) and the reason byte as the last reason.
  */
-import type { Crypto, FlashStorage } from '../hal/ports';
+import type { Crypto, FlashStorage } from './ports';
 import { str32, u32, u8 } from './binstr';
 import { fits } from './flashroom';
 import { LOG_DENIED, LOG_FAILURES, LOG_LOCKOUT } from './codes';

@@ -9,7 +9,7 @@
  *
  * Must not: unlock on anything but core.request's verdict, or keep the reader's field on.
  */
-import type { CardReader } from '../hal/ports';
+import type { CardReader } from './ports';
 import type { BlockCipher } from './cmac';
 import * as C from './codes';
 import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';
@@ -17,7 +17,7 @@ import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
 import { type KeyRecord, isActiveOwner, ksLookup } from './keystore';
 import type { Site } from './site';
 
-export const CARD_ENROL_MS = 30000;
+const CARD_ENROL_MS = 30000;
 /** A card still on the reader is reported at every poll: one decision per tap, not per poll. */
 const SAME_TAP_MS = 2000;
 /** Our application on the card (wire order) and the AN10922 system identifier. */

@@ -3,7 +3,7 @@
  * limits, so no setting can hold the relay on longer than HARD_MAX_HOLD_MS. Unknown stored keys
  * (such as the lockout* settings of earlier firmware) are ignored. Stored as JSON in a two-generation file (firmware/genfile.ts).
  */
-import type { Crypto, FlashStorage } from '../hal/ports';
+import type { Crypto, FlashStorage } from './ports';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 
 /** The relay is never energised longer than this, whatever the settings say. */

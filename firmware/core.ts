@@ -10,7 +10,7 @@
  * machine in FAULT, from which it recovers to LOCKED after a short delay (never a crash loop,
  * never a stuck relay). Every decision and every transition is written to the audit log.
  */
-import type { Ports } from '../hal/ports';
+import type { Ports } from './ports';
 import { ALL_PERMS, checkAccess } from './access';
 import { type AuditLog, logAppend, logOpen } from './auditlog';
 import { failureSeen, failuresDue } from './failures';

@@ -18,7 +18,7 @@
  * Must not: throw out of a callback, touch the reader (only the `tx` function), or decide an unlock
  * (it reports ok/reason; the state machine decides). Reading files under CMAC is not done here.
  */
-import type { Random } from '../hal/ports';
+import type { Random } from './ports';
 import { cmac, type BlockCipher } from './cmac';
 import { equalConstantTime } from './bytes';
 

@@ -12,7 +12,7 @@
  *   for the largest update, a whole key table, plus a log segment and a small record).
  * Espruino's file header is 32 bytes and data is 4-byte aligned.
  */
-import type { FlashStorage } from '../hal/ports';
+import type { FlashStorage } from './ports';
 
 /** Flash a file of `size` bytes takes: header plus aligned data. */
 export function fileCost(size: number): number {

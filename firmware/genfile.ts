@@ -7,7 +7,7 @@
  * Layout: 'CKG1' | seq u32 | length u32 | crc u32 (written last) | data (length bytes).
  * The data is written in chunks into a pre-sized file, so a large table never sits in RAM.
  */
-import type { Crypto, FlashStorage } from '../hal/ports';
+import type { Crypto, FlashStorage } from './ports';
 import { str32, u32 } from './binstr';
 import { fits } from './flashroom';
 

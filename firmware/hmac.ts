@@ -5,7 +5,7 @@
  */
 import { equalConstantTime } from './bytes';
 
-/** The shape of Crypto.sha256 in hal/ports.ts. */
+/** The shape of Crypto.sha256 in firmware/ports.ts. */
 export type Sha256 = (data: Uint8Array) => Uint8Array;
 
 /** Shortest tag hmacVerify accepts: half the hash, as RFC 2104 section 5 advises. */

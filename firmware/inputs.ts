@@ -3,7 +3,7 @@
  * been stable for `debounceMs`. The button also reports a long hold (used to open the enrolment
  * window when that is allowed).
  */
-import type { Input, Timers } from '../hal/ports';
+import type { Input, Timers } from './ports';
 
 /** Calls `onChange(level)` when `input` settles at a new level. */
 export function watchDebounced(input: Input, timers: Timers, debounceMs: number, onChange: (level: boolean) => void): void {

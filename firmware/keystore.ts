@@ -13,7 +13,7 @@
  *         0 = unbounded) | window start u16 | window end u16 (minutes of the day; equal = all day)
  *         | salt u32 (phone secret derivation) | label 6 bytes
  */
-import type { Crypto, FlashStorage } from '../hal/ports';
+import type { Crypto, FlashStorage } from './ports';
 import { fixed, str16, str32, u16, u32, u8, unfixed } from './binstr';
 import { type Generation, genData, genLoad, genWrite } from './genfile';
 import { R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_GUEST, ROLE_OWNER } from './codes';

@@ -26,7 +26,7 @@
  * boot. Memory (a Puck.js has 2630 variables): the numbers live in one typed array (slots below),
  * the address as its CRC, and the timer's callback is the only closure.
  */
-import type { Radio } from '../hal/ports';
+import type { Radio } from './ports';
 import { S_ENROLLING } from './codes';
 import type { Core } from './core';
 

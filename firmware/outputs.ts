@@ -8,7 +8,7 @@
  * continuous energising ends at HARD_MAX_HOLD_MS from its start whatever comes in meanwhile; then
  * the relay rests RELAY_REST_MS, and an unlock during the rest energises it when the rest is over.
  */
-import type { Clock, Output, Timers } from '../hal/ports';
+import type { Clock, Output, Timers } from './ports';
 import { HARD_MAX_DRIVE_MS, HARD_MAX_HOLD_MS } from './config';
 
 /** Off time forced after a run reached HARD_MAX_HOLD_MS of continuous energising. */

@@ -12,7 +12,7 @@
  * exists). A new key's secret leaves the board only wrapped under the owner's key, or — for the
  * one key the enrolment window admits — over a link paired with the board's setup code.
  */
-import type { Radio } from '../hal/ports';
+import type { Radio } from './ports';
 import { concat, equalConstantTime, readU16, readU32, writeU16, writeU32 } from './bytes';
 import { ENTRY_SIZE, logRead } from './auditlog';
 import * as C from './codes';

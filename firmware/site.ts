@@ -19,7 +19,7 @@
  * first boot (read it over USB with `provision show`); a site written by tools older than the
  * code has none, and then no link is MITM-protected: no enrolment over the air.
  */
-import type { Crypto, FlashStorage, Random } from '../hal/ports';
+import type { Crypto, FlashStorage, Random } from './ports';
 import { writeU32 } from './bytes';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 import { hmacSha256 } from './hmac';
@@ -37,7 +37,7 @@ export interface Site {
 }
 
 /** True for exactly six ASCII digits. */
-export function validSetupCode(c: string): boolean {
+function validSetupCode(c: string): boolean {
   if (c.length !== SETUP_CODE_DIGITS) return false;
   for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) < 48 || c.charCodeAt(i) > 57) return false;
   return true;

@@ -5,12 +5,12 @@
  * and hourly while Storage has room above its reserve (firmware/flashroom.ts), as a floor for
  * diagnostics and for the log.
  */
-import type { Clock, Crypto, FlashStorage } from '../hal/ports';
+import type { Clock, Crypto, FlashStorage } from './ports';
 import { str32, u32 } from './binstr';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 
 const CLOCK_FILE = 'ck.clk.';
-export const CLOCK_SAVE_MS = 3600000;
+const CLOCK_SAVE_MS = 3600000;
 
 export interface TrustedClock {
   clock: Clock;

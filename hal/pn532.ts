@@ -19,7 +19,7 @@
  * Must not: decide anything about a card (firmware/ does), throw out of a callback, or leave the
  * field on when no card is being talked to.
  */
-import type { CardReader, I2CBus, Output, Timers } from './ports';
+import type { CardReader, I2CBus, Output, Timers } from '../firmware/ports';
 
 export interface Pn532Options {
   /** 7-bit I2C address (0x24). */

@@ -2,10 +2,10 @@
  * A simulated phone holding a phone key: it races other centrals for the board's radio link,
  * takes the protocol's steps (docs/PROTOCOL.md: link, MTU, notifications, HELLO, paced answers)
  * and retries as an app does. `car.phone(key)` (sim/car.ts) makes one; this file is its behaviour.
- * Not here: the radio steps themselves (central.ts), the protocol's bytes (tools/phonekey/protocol.ts).
+ * Not here: the radio steps themselves (central.ts), the protocol's bytes (tools/host/protocol.ts).
  */
 import type { SimBoard } from './engine/board';
-import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/host/protocol';
 import { type LinkOptions, central, linkSteps } from './central';
 import * as C from '../firmware/codes';
 

@@ -11,7 +11,7 @@
  *               flag reaches setServices as a parameter.) Any bundle that throws at boot is refused.
  *   4. board    process.env: the board must be the Espruino board this build is for, with room in Storage
  *   5. upload   the bundle to Storage as .bootcde (the CLI's Storage upload), then read back on the
- *               board with the verified uploader's checks (provision/console-upload.ts remoteCrc,
+ *               board with the verified uploader's checks (host/console-upload.ts remoteCrc,
  *               remoteSha256): length, E.CRC32 and SHA-256 must equal the built file's (a corrupt
  *               copy is erased)
  *   6. reboot   load(): the board boots the new code; its boot lines are shown, an uncaught error fails
@@ -36,18 +36,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { boardById, boards } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
-import { bundleFirmware, writeBundle, ROOT, DialectError, type BuildRecord } from './build';
-import { espruinoBoard } from './boards/index';
+import { bundleFirmware, ROOT, DialectError } from './host/build/bundle';
+import { writeBundle, type BuildRecord } from './build';
+import { espruinoBoard } from '../hal/boards/espruino';
 import { createSimBoard } from '../sim/engine/board';
-import { crc32 } from './espruino/interpreter';
+import { crc32 } from './host/bytes';
 import type { ConsoleLink } from './host/console-link';
-import { remoteCrc, remoteSha256 } from './provision/console-upload';
-import { ProvisionError } from './provision/errors';
-import { CliError, type Spec, duration, help, parse, runMain, str } from './cli-args';
-import { userPath } from './cli-files';
-import { checkPort, isBle, isTcp } from './ports';
+import { remoteCrc, remoteSha256 } from './host/console-upload';
+import { ProvisionError } from './host/provision/errors';
+import { CliError, type Spec, duration, help, parse, runMain, str } from './host/cli-args';
+import { userPath } from './host/cli-files';
+import { checkPort, isBle, isTcp } from './host/ports';
 
-export const BOARD_JSON_DIR = path.join(__dirname, 'boards');
+const BOARD_JSON_DIR = path.join(__dirname, 'boards');
 const CLI = require.resolve('espruino/bin/espruino-cli.js');
 
 /** exitCode 1 = failed, 2 = refused. */
@@ -172,7 +173,7 @@ const INFO_EXPR = printJson('INFO', '{version:process.env.VERSION,memory:process
 function sha256(code: string): string { return createHash('sha256').update(code, 'latin1').digest('hex'); }
 
 /** build.json's record for a bundle file (undefined when there is none). */
-export function buildRecord(file: string): BuildRecord | undefined {
+function buildRecord(file: string): BuildRecord | undefined {
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'build.json'), 'utf8')) as Record<string, BuildRecord>;
     return meta[path.basename(file)];
@@ -322,7 +323,7 @@ const SPEC: Spec = {
   notes: 'Exit 0 flashed and verified, 1 failed, 2 refused or bad arguments. Reports our firmware version, its commit and the board\'s Espruino version.',
 };
 
-export function flashOptions(argv: string[]): FlashOptions | undefined {
+function flashOptions(argv: string[]): FlashOptions | undefined {
   const a = parse(argv, SPEC);
   if (a.help) return undefined;
   const v = a.values;

@@ -1,11 +1,12 @@
 /**
- * Board entry point: builds the ports from a board file and hands them to the firmware.
+ * Board entry point: builds the ports from a board file. The build's entry (tools/build.ts) hands
+ * them to the firmware's startFirmware (firmware/app.ts), which does all the wiring:
+ * `startFirmware(boot(board), { id, keyCapacity, logSegments, logPerSegment })`.
  * The build (tools/build.ts) bundles this with one board file per dist/<board>/firmware.js.
  * Outputs are created first, so the relay is driven off before any other code runs.
  */
 import type { BoardConfig } from '../boards/types';
-import type { Ports } from '../ports';
-import { startFirmware, startWithoutSite } from '../../firmware/app';
+import type { Ports } from '../../firmware/ports';
 import { espruinoOutput, espruinoInput } from './gpio';
 import { espruinoTimers } from './timers';
 import { espruinoClock } from './clock';
@@ -14,19 +15,17 @@ import { espruinoCrypto } from './crypto';
 import { espruinoStorage } from './storage';
 import { espruinoWatchdog } from './watchdog';
 import { espruinoRadio } from './radio';
-import { siteLoad } from '../../firmware/site';
-import { phoneKeyStart } from '../../firmware/phonekey';
-import { cardsStart } from '../../firmware/cards';
-import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
 import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
-import { benchOutput, benchRadio } from './bench';
-import { personaliseDesfire } from '../../firmware/desfire-personalise';
+import { benchOutput, benchRadio } from './relay-bench-hook';
 
 // Module level, like hal/espruino/timers.ts: a closure made in boot() would keep boot()'s scope.
 const consolePort = { log: (m: string) => console.log(m) };
 
-export function boot(board: BoardConfig): void {
+/** The part of a board file the boot reads (tools/build.ts puts only this into the bundle). */
+export type BootBoard = Pick<BoardConfig, 'pins' | 'relayActiveHigh' | 'buttonActiveHigh'> & { crypto: { aes: boolean } };
+
+export function boot(board: BootBoard): Ports {
   let p = board.pins;
   let relay = espruinoOutput(p.relay, board.relayActiveHigh);
   let drive = p.drive === undefined ? undefined : espruinoOutput(p.drive, board.relayActiveHigh);
@@ -50,28 +49,8 @@ export function boot(board: BoardConfig): void {
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports.storage), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
-  // The site first: on a factory-fresh board it is made before any other file of ours exists.
-  const site = siteLoad(ports.storage, ports.crypto, ports.random);
-  if (!site) {
-    startWithoutSite(ports, board.id);
-    board = p = undefined as never;
-    return;
-  }
-  const core = startFirmware(ports, board.id, { keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
-  let cards;
-  if (__NFC__) {
-    // Native AES where the board's Espruino build has it; the JS fallback only on boards without.
-    const c = ports.crypto;
-    const cipher = __HAS_AES__
-      ? { encrypt: c.aesEncryptBlock!, decrypt: c.aesDecryptBlock! }
-      : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
-    const reader = ports.reader!;
-    cards = cardsStart(core, reader, site, cipher, __PERSONALISE__
-      ? (cfg, r, uid, sak, cb) => personaliseDesfire(cfg, r.transceive, uid, sak, cb)
-      : undefined);
-  }
-  phoneKeyStart(core, ports.radio!, site, cards);
   // The minifier inlines the single-use port factories above into this function, so the port
   // closures keep this scope for good: drop the board table from it (about 40 variables).
   board = p = undefined as never;
+  return ports;
 }

@@ -1,5 +1,5 @@
 /** Clock port on Espruino: time since boot from getTime(). Nothing here calls setTime(). */
-import type { Clock } from '../ports';
+import type { Clock } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array. `boot` is when the bundle ran.
 const boot = getTime();

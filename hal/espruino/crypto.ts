@@ -1,5 +1,5 @@
 /** Crypto port on Espruino: crypto.SHA256 everywhere; AES-128-ECB only where the board's build has it. */
-import type { Crypto } from '../ports';
+import type { Crypto } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
 //

@@ -3,7 +3,7 @@
  * else. Each port is plain data with shared methods, called as methods: a closure per port cost
  * ~10 variables more, and (the minifier inlines these factories into boot) kept boot's scope.
  */
-import type { Input, Output } from '../ports';
+import type { Input, Output } from '../../firmware/ports';
 
 /** An output as plain data with a shared method: a closure per output would cost ~10 more variables each. */
 interface PinOutput extends Output {

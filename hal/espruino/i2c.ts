@@ -11,7 +11,7 @@
  * leaves the bus alone (every transfer throws; the reader reports reader-fault, phone keys work).
  * A hang later in a boot costs one more watchdog reset at most; the next boot tries again.
  */
-import type { FlashStorage, I2CBus } from '../ports';
+import type { FlashStorage, I2CBus } from '../../firmware/ports';
 
 const MARK = 'ck.i2c';
 /** 0 before the first transfer of this boot, 1 after it (marker on flash), 3 marker gone, 2 bus left alone. */

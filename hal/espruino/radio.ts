@@ -11,7 +11,7 @@
  * pair by passkey entry with the board's setup code as static passkey (display: the phone types
  * it; mitm: nothing less is accepted; lesc), so an enrolment link is MITM-protected or not made.
  */
-import type { Radio } from '../ports';
+import type { Radio } from '../../firmware/ports';
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
 
 // Module level, like hal/espruino/timers.ts: methods and event handlers made at the bundle's top

@@ -1,5 +1,5 @@
 /** Random port on Espruino: the nRF52 hardware RNG through E.hwRand(), 32 bits at a time. */
-import type { Random } from '../ports';
+import type { Random } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
 const random: Random = {

@@ -1,5 +1,5 @@
 /** FlashStorage port on Espruino's Storage module. Turns its throws (full flash, bad rewrite) into false. */
-import type { FlashStorage } from '../ports';
+import type { FlashStorage } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
 const S = require('Storage');

@@ -1,5 +1,5 @@
 /** Timers port on Espruino. Guards the interpreter's clearTimeout(undefined) trap. */
-import type { Timers } from '../ports';
+import type { Timers } from '../../firmware/ports';
 
 // A module-level object: closures made at the bundle's top level carry no scope-chain array
 // (3 variables each on Espruino), unlike closures made inside a function such as boot().

@@ -1,5 +1,5 @@
 /** Watchdog port on Espruino: manual kick only (isAuto false), so a hung main loop resets the board. */
-import type { Watchdog } from '../ports';
+import type { Watchdog } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
 const watchdog: Watchdog = {

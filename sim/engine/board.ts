@@ -14,14 +14,13 @@ import * as st from './storage';
 import { createSandbox, formatUncaught, type Sandbox } from './vm-context';
 import { installGlobals, pinLevel, type Heap, type Host, type Session, type Watch } from './globals';
 import { nrfGlobal } from './nrf';
+import { prng } from '../../tools/host/random';
 import type { SimBoard } from '../world/types';
-import { createWorld, prng, simBoardOf } from '../world/world';
+import { createWorld, simBoardOf } from '../world/world';
 
-// The SimBoard interface and the world's helpers, where their users have always imported them from.
+// The SimBoard interface, where its users have always imported it from.
 export type { BoardListener, BoardMemory, LogLine, SimBoard } from '../world/types';
 export { firmwareShare } from '../world/types';
-export { simWatchdog, type SimWatchdog } from '../world/watchdog';
-export { hostTimers, prng, radioAddress } from '../world/world';
 
 export interface SimBoardOptions {
   board: BoardConfig;

@@ -46,7 +46,7 @@ export interface EspruinoBoardOptions {
   /** Variables the firmware gets; default the board's. Fewer shows how much margin a story leaves. */
   variables?: number;
   /**
-   * Appends the memory probe's output to this file (tools/bench/memory.ts reads it): live usage
+   * Appends the memory probe's output to this file (tools/benchmarks/memory.ts reads it): live usage
    * after GC at every Storage write and host question, and a variable dump at each new highest.
    */
   memoryProbe?: string;

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
-import { crc32 } from '../../tools/espruino/interpreter';
+import { crc32 } from '../../tools/host/bytes';
 import { makeBoardDir, runOnce, startLink } from './link';
 
 export const PRELUDE_FILE = path.join(__dirname, 'prelude.js');

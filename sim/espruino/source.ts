@@ -4,7 +4,7 @@
  * radio model (sim/engine/nrf.ts) makes its values in for this engine.
  */
 import type { Realm } from '../engine/realm';
-import { byteLiteral } from '../../tools/espruino/interpreter';
+import { byteLiteral } from '../../tools/host/console-upload';
 
 /** A Realm for values handed to the board: plain host values, turned into source when sent. */
 export const hostRealm: Realm = {

@@ -6,7 +6,7 @@
  * fake timers are deterministic. Faults on demand: hang, garbage frames, bad checksums, card
  * removed mid-exchange, NACK on wake-up. Host-only: never bundled for the board.
  */
-import type { I2CBus, Output, Timers } from '../../hal/ports';
+import type { I2CBus, Output, Timers } from '../../firmware/ports';
 
 /** A card in the field. `apdu` answers an InDataExchange payload, or undefined for no answer. */
 export interface SimCard {

@@ -5,11 +5,11 @@
  *     line, one reply per message, in order;
  *   - Web Bluetooth to a dev board's Nordic UART console (Espruino's REPL): the bytes only; the
  *     exchange (markers around each line) is the one console link's (tools/host/console-link.ts).
- * Not here: what the lines say (bench-session.ts). The Espruino console is a full REPL: only dev
+ * Not here: what the lines say (relay-bench-session.ts). The Espruino console is a full REPL: only dev
  * builds keep it (production builds remove it), and this page only sends the bench hook's calls.
  */
 import { SERVICE_UUID } from '../../hal/radio-uuids';
-import type { ConsoleLink } from './bench-session';
+import type { ConsoleLink } from './relay-bench-session';
 import { streamLink } from '../../tools/host/console-link';
 
 export type { ConsoleLink };

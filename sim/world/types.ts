@@ -5,7 +5,7 @@
  * Not here: how a bundle is executed (sim/engine/board.ts, sim/espruino/board.ts).
  */
 import type { BoardConfig } from '../../hal/boards/types';
-import type { Timers } from '../../hal/ports';
+import type { Timers } from '../../firmware/ports';
 import type * as st from '../engine/storage';
 import type { I2CDevice } from '../engine/globals';
 import type { NrfHost } from '../engine/nrf';

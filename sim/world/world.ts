@@ -8,25 +8,14 @@
  * What survives a reboot lives here; what dies with one lives in the engine.
  */
 import type { BoardConfig } from '../../hal/boards/types';
-import type { Timers } from '../../hal/ports';
+import type { Timers } from '../../firmware/ports';
 import * as clk from '../engine/clock';
 import { type I2CDevice, type PinState, pinLevel, pinsView } from '../engine/globals';
 import { createNrf, nrfReset, type NrfHost, type NrfState } from '../engine/nrf';
 import { radioModelFor } from '../engine/radio-model';
 import type { BoardListener, LogLine, SimBoard } from './types';
 import { simWatchdog, type SimWatchdog } from './watchdog';
-
-/** The simulator's deterministic generator (E.hwRand, Math.random, radio addresses). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { prng } from '../../tools/host/random';
 
 /** A board's random static radio address, from the seed. */
 export function radioAddress(seed: number): string {

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import * as C from '../../firmware/codes';
-import { startFirmware } from '../../firmware/app';
+import { startCore as startFirmware } from '../../firmware/app';
 import { manageKey, request } from '../../firmware/core';
 import { fakeBoard } from '../support/fake-ports';
 import { key } from '../support/keys';
@@ -19,7 +19,7 @@ describe('boot order and error reporting (sinon)', () => {
     const relayOff = sinon.spy(b.ports.relay, 'set');
     const driveOff = sinon.spy(b.ports.drive!, 'set');
     const read = sinon.spy(b.ports.storage, 'read');
-    startFirmware(b.ports, 'test', { keyCapacity: 10, logSegments: 3, logPerSegment: 32 });
+    startFirmware(b.ports, { id: 'test', keyCapacity: 10, logSegments: 3, logPerSegment: 32 });
     assert.ok(read.called, 'the firmware did read flash');
     assert.ok(relayOff.firstCall.calledWithExactly(false));
     assert.ok(driveOff.firstCall.calledWithExactly(false));
@@ -30,7 +30,7 @@ describe('boot order and error reporting (sinon)', () => {
 
   it('an exception in a key check is reported on the console and the relay stays off', () => {
     const b = fakeBoard();
-    const core = startFirmware(b.ports, 'test', { keyCapacity: 10, logSegments: 3, logPerSegment: 32 });
+    const core = startFirmware(b.ports, { id: 'test', keyCapacity: 10, logSegments: 3, logPerSegment: 32 });
     manageKey(core, undefined, 'add', key(1));
     const log = sinon.spy(b.ports.console, 'log');
     const relay = sinon.spy(b.ports.relay, 'set');

@@ -13,11 +13,6 @@
 import { streamLink } from '../host/console-link';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
-export function espruinoBinary(): string | undefined {
-  const bin = process.env.ESPRUINO_BIN;
-  return bin && bin.trim() ? bin.trim() : undefined;
-}
-
 export interface Session {
   /** Runs one line of JavaScript and resolves with what it printed (between markers). */
   eval(js: string, timeoutMs?: number): Promise<string>;
@@ -67,5 +62,3 @@ export function startInterpreter(bin: string, dir: string): Session {
 function clean(s: string): string {
   return s.replace(/\r/g, '').replace(/\x1b\[J/g, '').replace(/^>/gm, '');
 }
-
-export { byteLiteral, crc32 } from '../provision/console-upload';

@@ -22,7 +22,7 @@
  * and commands; radio-rig.ts the car and checks the radio-side targets share; cards-common.ts the
  * cards the card-side targets share; result.ts the result and violation list).
  */
-import { type Spec, UsageError, help, int, parse, runMain, str } from '../cli-args';
+import { type Spec, UsageError, help, int, parse, runMain, str } from '../host/cli-args';
 import type { FuzzResult } from './fuzz/result';
 import { fuzzRadio } from './fuzz/radio';
 import { fuzzSetConfig } from './fuzz/set-config';
@@ -33,11 +33,10 @@ import { fuzzDesfire } from './fuzz/desfire';
 import { fuzzCards } from './fuzz/cards';
 
 export type { FuzzResult } from './fuzz/result';
-export { fuzzRadio, fuzzSetConfig, fuzzConfig, fuzzPn532Parse, fuzzPn532Driver, fuzzDesfire, fuzzCards };
 export { configLimits, configProblems } from './fuzz/set-config';
 export { referenceParse } from './fuzz/pn532-parse';
 
-export const TARGETS = ['frames', 'commands', 'set-config', 'config', 'pn532-parse', 'pn532-driver', 'desfire', 'cards'] as const;
+const TARGETS = ['frames', 'commands', 'set-config', 'config', 'pn532-parse', 'pn532-driver', 'desfire', 'cards'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export async function runTarget(target: Target, cases: number, seed = 1): Promise<FuzzResult> {

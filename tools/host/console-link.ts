@@ -1,7 +1,7 @@
 /**
  * One console link to an Espruino board: run one line of JavaScript, get back what it printed.
  * Every tool that drives a console speaks through this interface — the provisioning CLI, the relay
- * bench, the verified uploader (tools/provision/console-upload.ts), the browser bench and flasher
+ * bench, the verified uploader (tools/host/console-upload.ts), the browser bench and flasher
  * pages, the benches in the real interpreter — whatever carries the bytes.
  *
  * A transport that is a byte stream to Espruino's REPL (a stdin pipe, Nordic UART over Web

@@ -9,7 +9,7 @@
  * Not here: Espruino's Storage as bytes in pages with compaction (sim/engine/storage.ts), which the
  * simulated board runs on.
  */
-import type { FlashStorage } from '../../hal/ports';
+import type { FlashStorage } from '../../firmware/ports';
 
 /** Thrown by a write the power was cut in, and by any write after it. */
 export class PowerCut extends Error {}

@@ -6,7 +6,7 @@
  * the fuzzers and the benches.
  * Not here: the simulated board's own timers, which follow Espruino's quirks (sim/engine/clock.ts).
  */
-import type { Timers } from '../../hal/ports';
+import type { Timers } from '../../firmware/ports';
 
 export interface TimerQueue extends Timers {
   /** Virtual ms since the queue was made. */

@@ -8,7 +8,7 @@
  * with CARKEY_LINK_DEBUG=1, which says so on stderr.
  * Not here: what is run (upload.ts).
  */
-import { ProvisionError } from './sitefile';
+import { ProvisionError } from '../host/provision/sitefile';
 import type { ConsoleLink as LineLink } from '../host/console-link';
 
 /** The one console link (tools/host/console-link.ts), with an end. */

@@ -2,13 +2,14 @@
  * Cards for the card-side targets (desfire, pn532-driver, cards): genuine, cloned and lying
  * DESFire cards for one site key, and a wrapper that mutates, drops or delays their answers.
  */
-import { hostCipher } from '../../../sim/provision';
+import { hostCipher } from '../../host/crypto';
 import { type SimCard } from '../../../sim/pn532/pn532';
 import { SimDesfireCard } from '../../../sim/cards/desfire';
 import { diversifyAes128 } from '../../../firmware/desfire';
 import { aesDecryptBlock, aesEncryptBlock } from '../../../firmware/aes';
 import type { BlockCipher } from '../../../firmware/cmac';
-import { type Rng, mutate, sameBytes } from '../common';
+import { mutate, sameBytes } from '../common';
+import { type Rng } from '../../host/random';
 
 export const SITE_KEY = new Uint8Array(Buffer.from('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex'));
 export const AID = new Uint8Array([0x31, 0x4b, 0x43]);

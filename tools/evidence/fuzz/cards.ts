@@ -3,8 +3,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createCar } from '../../../sim/car';
-import { OP } from '../../phonekey/protocol';
-import { logMirror, rng, watchOutputs } from '../common';
+import { OP } from '../../host/protocol';
+import { logMirror, watchOutputs } from '../common';
+import { rng } from '../../host/random';
 import { type FuzzResult, result, add, MAX_VIOLATIONS } from './result';
 import { mutatingCard } from './cards-common';
 import { checkCase, finalCheck, type RadioRig } from './radio-rig';

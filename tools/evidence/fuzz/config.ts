@@ -2,10 +2,10 @@
  * Target `config`: sanitizeConfig + save/load with random JSON-like values (firmware/config.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { hostCrypto } from '../../../sim/provision';
+import { hostCrypto } from '../../host/crypto';
 import { DEFAULTS, type Config, loadConfig, sanitizeConfig, saveConfig } from '../../../firmware/config';
 import { memoryFlash } from '../../host/flash';
-import { type Rng, rng } from '../common';
+import { type Rng, rng } from '../../host/random';
 import { type FuzzResult, result, add, MAX_VIOLATIONS } from './result';
 import { configLimits, configProblems } from './set-config';
 

@@ -2,10 +2,11 @@
  * Target `desfire`: authenticateDesfire against a simulated card whose APDU answers are mutated.
  */
 import { performance } from 'node:perf_hooks';
-import { hostCipher } from '../../../sim/provision';
+import { hostCipher } from '../../host/crypto';
 import { SimDesfireCard } from '../../../sim/cards/desfire';
 import { authenticateDesfire, type DesfireConfig } from '../../../firmware/desfire';
-import { rng, sameBytes } from '../common';
+import { sameBytes } from '../common';
+import { rng } from '../../host/random';
 import { type FuzzResult, result, add, MAX_VIOLATIONS } from './result';
 import { SITE_KEY, AID, SYS, softAes, cardFor, mutatingCard } from './cards-common';
 

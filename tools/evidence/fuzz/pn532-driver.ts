@@ -2,13 +2,14 @@
  * Target `pn532-driver`: the PN532 driver against a simulated PN532 whose I2C reads are mutated.
  */
 import { performance } from 'node:perf_hooks';
-import { hostCipher } from '../../../sim/provision';
+import { hostCipher } from '../../host/crypto';
 import { SimPn532 } from '../../../sim/pn532/pn532';
 import { authenticateDesfire, type DesfireConfig } from '../../../firmware/desfire';
 import { createPn532, pn532Release, pn532Start, pn532Transceive } from '../../../hal/pn532';
-import type { I2CBus } from '../../../hal/ports';
+import type { I2CBus } from '../../../firmware/ports';
 import { timerQueue } from '../../host/timer-queue';
-import { mutate, rng, sameBytes } from '../common';
+import { mutate, sameBytes } from '../common';
+import { rng } from '../../host/random';
 import { type FuzzResult, result, add, hex, MAX_VIOLATIONS } from './result';
 import { SITE_KEY, AID, SYS, cardFor } from './cards-common';
 

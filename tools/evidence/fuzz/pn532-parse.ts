@@ -3,7 +3,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pn532Parse } from '../../../hal/pn532';
-import { type Rng, mutate, rng, sameBytes } from '../common';
+import { mutate, sameBytes } from '../common';
+import { type Rng, rng } from '../../host/random';
 import { type FuzzResult, result, add, hex, MAX_VIOLATIONS } from './result';
 
 /** An independent reading of the PN532 user manual's normal information frame, PN532 to host. */

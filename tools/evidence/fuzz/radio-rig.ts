@@ -3,11 +3,13 @@
  * phone, its outputs and log watched, the checks after each case and at the end of a run.
  */
 import { createCar, type SimCar, type SimPhone } from '../../../sim/car';
-import { flashOf, hostCrypto } from '../../../sim/provision';
+import { flashOf } from '../../../sim/provision';
+import { hostCrypto } from '../../host/crypto';
 import { DEFAULTS, HARD_MAX_DRIVE_MS, HARD_MAX_HOLD_MS, type Config, loadConfig, sanitizeConfig, saveConfig } from '../../../firmware/config';
 import * as C from '../../../firmware/codes';
-import { OP } from '../../phonekey/protocol';
-import { type Rng, logMirror, mutate, watchOutputs } from '../common';
+import { OP } from '../../host/protocol';
+import { logMirror, mutate, watchOutputs } from '../common';
+import { type Rng } from '../../host/random';
 import { add } from './result';
 
 /** The relay's hard limit plus the main loop's guard slack and one tick. */

@@ -6,8 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { DROP_GRACE_MS } from '../../../firmware/phonekey';
 import { type SimCar } from '../../../sim/car';
 import { createReassembler, isPull } from '../../../firmware/frames';
-import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../../phonekey/protocol';
-import { type Rng, mutate, rng, sameBytes } from '../common';
+import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../../host/protocol';
+import { mutate, sameBytes } from '../common';
+import { type Rng, rng } from '../../host/random';
 import { type FuzzResult, result, add, hex, MAX_VIOLATIONS } from './result';
 import { randomConfigText, radioRig, checkCase, finalCheck } from './radio-rig';
 

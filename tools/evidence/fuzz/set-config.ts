@@ -3,11 +3,12 @@
  * and what must hold for any configuration the board could end up with.
  */
 import { performance } from 'node:perf_hooks';
-import { flashOf, hostCrypto } from '../../../sim/provision';
+import { flashOf } from '../../../sim/provision';
+import { hostCrypto } from '../../host/crypto';
 import { DEFAULTS, HARD_MAX_DRIVE_MS, HARD_MAX_HOLD_MS, loadConfig, sanitizeConfig } from '../../../firmware/config';
 import * as C from '../../../firmware/codes';
-import { OP } from '../../phonekey/protocol';
-import { rng } from '../common';
+import { OP } from '../../host/protocol';
+import { rng } from '../../host/random';
 import { type FuzzResult, result, add, MAX_VIOLATIONS } from './result';
 import { randomConfigText, radioRig, checkCase, finalCheck, RELAY_LIMIT_MS } from './radio-rig';
 

@@ -1,0 +1,65 @@
+/**
+ * The firmware bench's board entry (tools/benchmarks/board.ts bundles it for a Puck.js; never in dist/):
+ * the real firmware started by the same startFirmware as hal/espruino/boot.ts, on bench ports: a
+ * console-driven radio (`ev.connect()`: connect and HELLO; `ev.packets([...hex])`: packets in, the
+ * answer's fragments PULLed) and memory sampling at every SHA-256 call, flash write and radio send.
+ * Phone key only (the puckjs build has no reader); 1000 keys of capacity, more than a Puck.js holds.
+ */
+import type { Ports, Radio } from '../../firmware/ports';
+import { espruinoOutput, espruinoInput } from './gpio';
+import { espruinoTimers } from './timers';
+import { espruinoClock } from './clock';
+import { espruinoRandom } from './random';
+import { espruinoCrypto } from './crypto';
+import { espruinoStorage } from './storage';
+import { espruinoWatchdog } from './watchdog';
+import { startFirmware } from '../../firmware/app';
+import { board } from '../boards/puckjs';
+
+const p = board.pins;
+let out: string[] = [];
+let onC: (id: string) => void = () => {};
+let onP: (packet: Uint8Array) => void = () => {};
+let links = 0;
+let mode = 0, peak = 0;
+function sample(): void {
+  if (!mode) return;
+  const u = process.memory(mode === 2).usage;
+  if (u > peak) peak = u;
+}
+function hex(b: Uint8Array): string { let s = ''; for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16); return s; }
+function unhex(h: string): Uint8Array { const b = new Uint8Array(h.length >> 1); for (let i = 0; i < b.length; i++) b[i] = parseInt(h.substr(i * 2, 2), 16); return b; }
+const c0 = espruinoCrypto(board.crypto.aes);
+const s0 = espruinoStorage();
+const led = (pin: number | undefined) => (pin === undefined ? undefined : espruinoOutput(pin, true));
+const radio: Radio = {
+  start: (c, _d, q) => { onC = c; onP = q; }, send: (q) => { sample(); out.push(hex(q)); }, payloadSize: () => 20,
+  linkProtected: () => true, protect: () => {}, disconnect: () => {},
+};
+const ports: Ports = {
+  timers: espruinoTimers(), clock: espruinoClock(), random: espruinoRandom(),
+  crypto: { sha256: (d) => { sample(); return c0.sha256(d); }, crc32: c0.crc32 },
+  storage: { read: s0.read, write: (n, d, o, z) => { sample(); return s0.write(n, d, o, z); }, erase: s0.erase, list: s0.list, free: s0.free, compact: s0.compact },
+  relay: espruinoOutput(p.relay, board.relayActiveHigh), drive: espruinoOutput(p.drive!, board.relayActiveHigh),
+  leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
+  door: espruinoInput(p.door!, true, 'input_pullup'), button: espruinoInput(p.button!, board.buttonActiveHigh, 'input_pulldown'),
+  watchdog: espruinoWatchdog(), console: { log: (m) => console.log(m) },
+  radio,
+};
+const core = startFirmware(ports, { id: board.id, keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment })!;
+// Each next fragment of an answer PULLed at once, as a phone does (docs/PROTOCOL.md "Pacing").
+function pullRest(): void { for (let k = 1; out.length === k && !(parseInt(out[k - 1].substr(0, 2), 16) & 64); k++) onP(new Uint8Array([k])); }
+global.ev = {
+  /** Connects and asks with HELLO (the board sends nothing unasked); returns the CHALLENGE's packets. */
+  connect: () => { out = []; onC('bench-' + (++links)); onP(new Uint8Array([0xc0, 0, 1, 1])); pullRest(); const r = out; out = []; return r.join(' '); },
+  /** Feeds packets; returns what the board sent, the interpreter time of the last packet (s), and the peak usage sampled. */
+  packets: (hs: string[], m?: number) => {
+    out = []; mode = m || 0; peak = 0;
+    let t = 0;
+    for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); const t0 = getTime(); onP(b); t = getTime() - t0; }
+    pullRest();
+    mode = 0;
+    const r = out; out = [];
+    return JSON.stringify({ sent: r.join(' '), t: t, peak: peak, relay: core.out.relayOnAt >= 0 });
+  },
+};
