@@ -16,6 +16,26 @@ export const PERM_DRIVE = 4;
 /** Managing keys, time and settings: owners only, never granted to another role. */
 export const PERM_MANAGE = 8;
 
+// Key record flags (firmware/keystore.ts)
+export const FLAG_DISABLED = 1;
+export const FLAG_REVOKED = 2;
+/** Enrolled through the window but not yet used: its phone may never have received its secret. */
+export const FLAG_UNCONFIRMED = 4;
+
+// Phone-key operations (docs/PROTOCOL.md; what each needs: firmware/access.ts opPermission)
+export const OP_UNLOCK = 1;
+export const OP_LOCK = 2;
+export const OP_DRIVE = 3;
+export const OP_ADD_KEY = 4;
+export const OP_REVOKE = 5;
+export const OP_LIST_KEYS = 6;
+export const OP_READ_LOG = 7;
+export const OP_SET_TIME = 8;
+export const OP_SET_CONFIG = 9;
+export const OP_STATUS = 10;
+export const OP_REMOVE = 11;
+export const OP_ENROL_CARD = 12;
+
 // Key kinds
 export const KIND_PHONE = 0;
 export const KIND_CARD = 1;
