@@ -57,3 +57,10 @@ export function toHex(b: Uint8Array): string {
   for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
   return s;
 }
+
+/** The bytes `from`..`to` (or the end) as a string, one character per byte; with `printable`, only bytes 32..126 are kept (key labels). */
+export function strOf(b: Uint8Array, from?: number, to?: number, printable?: boolean): string {
+  let s = '';
+  for (let i = from || 0, end = to === undefined || to > b.length ? b.length : to; i < end; i++) if (!printable || (b[i] >= 32 && b[i] < 127)) s += String.fromCharCode(b[i]);
+  return s;
+}

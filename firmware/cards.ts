@@ -14,7 +14,8 @@ import type { BlockCipher } from './cmac';
 import * as C from './codes';
 import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';
 import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
-import { type KeyRecord, isActiveOwner, ksLookup } from './keystore';
+import { type KeyRecord, ksLookup } from './keystore';
+import { CARD_WINDOW_ROLE, isActiveOwner } from './access';
 import type { Site } from './site';
 
 const CARD_ENROL_MS = 30000;
@@ -118,7 +119,7 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
         const button = core.p.button;
         if (ok && owner && button && button.read()) {
           // Owner card + button held: the physical act that opens the phone-key enrolment window.
-          openEnrolWindow(core, C.ROLE_DRIVER);
+          openEnrolWindow(core, CARD_WINDOW_ROLE);
         } else {
           // The board's own failure (its crypto threw) is an internal error, as on the phone
           // path: request's `safely` turns it into R_ERROR, logged, counted against nobody.
