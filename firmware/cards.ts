@@ -53,7 +53,7 @@ export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: B
   };
   reader.start(
     (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
-    (reason) => { cards.faults++; core.p.console.log('reader: ' + reason); },
+    (reason) => safely(core, () => { cards.faults++; core.p.console.log('reader: ' + reason); }),
   );
   return cards;
 }
@@ -73,9 +73,10 @@ export function expectCard(cards: Cards, actor: KeyRecord, rec: KeyRecord): numb
   return C.R_OK;
 }
 
+/** The tap is decided: the reader may look for the next card (a reader that throws is handled as `safely` does). */
 function done(cards: Cards): void {
   cards.busy = false;
-  cards.reader.release();
+  safely(cards.core, () => cards.reader.release());
 }
 
 function onCard(cards: Cards, uid: Uint8Array, sak: number): void {

@@ -116,7 +116,7 @@ export function safely<T>(core: Core, fn: () => T): T | undefined {
 }
 
 /** What `safely` does with an exception: every output off, then FAULT. */
-function fault(core: Core, e: unknown): void {
+export function fault(core: Core, e: unknown): void {
   try { allOff(core.out); } catch (e2) { /* nothing more we can do; the watchdog will reset us */ }
   try {
     core.p.console.log('fault: ' + e);

@@ -16,7 +16,7 @@ import type { Radio } from './ports';
 import { concat, equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, authenticate, enrolKey, newKeyId, request } from './core';
+import { type Core, authenticate, enrolKey, fault, newKeyId, request, safely } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { hmacSha256 } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -71,8 +71,8 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
   radio.protect(site.setupCode);
   radio.start(
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
-    (addr) => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; core.linked = true; guardConnect(pk.guard, addr || ''); },
-    () => { guardDisconnect(pk.guard); pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; },
+    (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; core.linked = true; guardConnect(pk.guard, addr || ''); }),
+    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; }),
     (packet) => onPacket(pk, packet),
   );
   return pk;
@@ -105,7 +105,10 @@ function sendChallenge(pk: PhoneKey): void {
   send(pk, m);
 }
 
-/** Bytes in, never an exception out: a hostile peer gets a refusal, the board stays up. */
+/**
+ * Bytes in, never an exception out: a hostile peer gets a refusal, the board stays up. An
+ * exception is the firmware's own fault: handled as `safely` does (outputs off, FAULT), then refused.
+ */
 export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
   let msg: Uint8Array | undefined;
   try {
@@ -120,7 +123,7 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
     else unproven(pk, C.R_BAD_INPUT);
   } catch (e) {
-    pk.core.p.console.log('phonekey: ' + e);
+    fault(pk.core, e);
     try { refuse(pk, C.R_ERROR, 0); } catch (e2) { /* radio gone */ }
   }
 }
@@ -153,7 +156,7 @@ function unproven(pk: PhoneKey, reason: number): void {
   refuse(pk, reason, 0);
   // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
   // could read why (a phone with a revoked key must hear it, not retry in the dark).
-  if (drop) pk.core.p.timers.after(DROP_GRACE_MS, () => guardDrop(g, link));
+  if (drop) pk.core.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
 }
 
 /**
