@@ -58,9 +58,9 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
-/** The bytes `from`..`to` (or the end) as a string, one character per byte; with `printable`, only bytes 32..126 are kept (key labels). */
-export function strOf(b: Uint8Array, from?: number, to?: number, printable?: boolean): string {
+/** The bytes as a string, one character per byte; with `printable`, only bytes 32..126 are kept (key labels). */
+export function strOf(b: Uint8Array, printable?: boolean): string {
   let s = '';
-  for (let i = from || 0, end = to === undefined || to > b.length ? b.length : to; i < end; i++) if (!printable || (b[i] >= 32 && b[i] < 127)) s += String.fromCharCode(b[i]);
+  for (let i = 0; i < b.length; i++) if (!printable || (b[i] >= 32 && b[i] < 127)) s += String.fromCharCode(b[i]);
   return s;
 }

@@ -96,6 +96,6 @@ export function ownerCommand(core: Core, cards: Cards | undefined, op: number, a
 function recordFromArgs(a: Uint8Array, id: number, salt: number): KeyRecord {
   return {
     id, kind: a[16] === C.KIND_CARD ? C.KIND_CARD : C.KIND_PHONE, flags: 0, role: a[0], perms: a[1] & 7, weekdays: a[2] & 127,
-    notBefore: readU32(a, 3), notAfter: readU32(a, 7), winStart: readU16(a, 11), winEnd: readU16(a, 13), salt, label: strOf(a, 17, 23, true),
+    notBefore: readU32(a, 3), notAfter: readU32(a, 7), winStart: readU16(a, 11), winEnd: readU16(a, 13), salt, label: strOf(a.subarray(17, 23), true),
   };
 }

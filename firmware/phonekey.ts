@@ -264,7 +264,7 @@ function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   if (core.state !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
   if (!pk.radio.linkProtected()) { unproven(pk, C.R_NOT_PERMITTED); return; }
   const rec: KeyRecord = { id: newKeyId(core), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: ENROL_PERMS,
-    weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label: strOf(msg, 1, 7, true) };
+    weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label: strOf(msg.subarray(1, 7), true) };
   const reason = enrolKey(core, rec); // the window sets the role
   if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
   guardHeard(pk.guard, true);
