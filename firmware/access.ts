@@ -73,10 +73,11 @@ export function mayManage(actor: KeyRecord | undefined): boolean {
 /**
  * The last-owner rule: true when a change would take away the last active owner, so it is
  * refused (R_LAST_OWNER). `was` and `stays`: the key is an active owner before and after the
- * change; `owners`: active owners now.
+ * change; `owners(store)` counts the active owners now, asked only when the key stops being one
+ * (a count reads the whole key table).
  */
-export function leavesNoOwner(was: boolean, stays: boolean, owners: number): boolean {
-  return was && !stays && owners <= 1;
+export function leavesNoOwner<S>(was: boolean, stays: boolean, owners: (store: S) => number, store: S): boolean {
+  return was && !stays && owners(store) <= 1;
 }
 
 /** What a key enrolled through the window may do; its role is the window's (never the enrolee's). */

@@ -134,7 +134,7 @@ export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRec
   const pos = ksFind(ks, rec.id);
   if (pos < 0) return R_UNKNOWN_KEY;
   const old = ksGet(ks, pos);
-  if (leavesNoOwner(isActiveOwner(old), isActiveOwner(rec), ksActiveOwners(ks))) return R_LAST_OWNER;
+  if (leavesNoOwner(isActiveOwner(old), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
   const enc = encodeRecord(rec);
   return rewrite(ks, ksCount(ks), (old, i) => (i === pos ? enc : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
 }
@@ -151,7 +151,7 @@ export function ksRetire(ks: KeyStore, actor: KeyRecord | undefined, id: number,
   const pos = ksFind(ks, id);
   if (pos < 0) return R_UNKNOWN_KEY;
   const t = table(ks), at = pos * RECORD_SIZE;
-  if (leavesNoOwner(u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & (FLAG_DISABLED | FLAG_REVOKED)), false, ksActiveOwners(ks))) return R_LAST_OWNER;
+  if (leavesNoOwner(u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & (FLAG_DISABLED | FLAG_REVOKED)), false, ksActiveOwners, ks)) return R_LAST_OWNER;
   if (remove) return rewrite(ks, ksCount(ks) - 1, (old, i) => old.substr((i < pos ? i : i + 1) * RECORD_SIZE, RECORD_SIZE));
   return rewrite(ks, ksCount(ks), (old, i) => (i === pos
     ? old.substr(at, 5) + String.fromCharCode(u8(old, at + 5) | FLAG_REVOKED) + old.substr(at + 6, RECORD_SIZE - 6)
