@@ -71,12 +71,12 @@ export const LOG_CLOCK_SET = 25;
 /** Reserved: written by earlier firmware's lockouts (old logs still hold it), never by this one. */
 export const LOG_LOCKOUT = 26;
 export const LOG_DRIVE_ON = 27;
-/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and sim/names.ts names it. */
+/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and tools/host/names.ts names it. */
 export const LOG_DRIVE_OFF = 28;
 export const LOG_OUTPUT_GUARD = 29;
 export const LOG_CONFIG = 30;
 export const LOG_INSECURE_CARD = 31;
-/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and sim/names.ts names it. */
+/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and tools/host/names.ts names it. */
 export const LOG_STORE_ERROR = 32;
 /** A burst of unproven failures, one entry (firmware/failures.ts; layout in firmware/auditlog.ts). */
 export const LOG_FAILURES = 33;
@@ -96,7 +96,7 @@ export const R_EXPIRED_COMMAND = 8;
 /** Reserved: never sent (no lockout exists); kept so old clients and logs still decode it. */
 export const R_LOCKED_OUT = 9;
 export const R_NOT_PERMITTED = 10;
-/** Reserved: this firmware never sends it; kept because docs/PROTOCOL.md lists it and sim/names.ts names it. */
+/** Reserved: this firmware never sends it; kept because docs/PROTOCOL.md lists it and tools/host/names.ts names it. */
 export const R_BUSY = 11;
 export const R_DISABLED = 12;
 export const R_OUTSIDE_WINDOW = 13;
@@ -110,3 +110,10 @@ export const R_INSECURE_CARD = 20;
 export const R_TIMEOUT = 21;
 export const R_ERROR = 22;
 export const R_NO_WINDOW = 23;
+// Protocol v2 (docs/KEYS-THAT-TRAVEL.md; not yet sent by this firmware)
+/** The peer speaks no protocol version the board does. */
+export const R_VERSION = 24;
+/** A ticket or revocation list that does not name this board. */
+export const R_WRONG_BOARD = 25;
+/** The board already holds as many live tickets as its owner allows. */
+export const R_TOO_MANY_TICKETS = 26;

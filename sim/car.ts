@@ -6,19 +6,21 @@
  * Everything the web view, the CLI and the scenarios do goes through here. It never calls the
  * firmware's functions: it only drives pins, radio, bus, flash and clock, as the world does.
  */
-import { bundleFirmware } from '../tools/build';
+import { bundleFirmware } from '../tools/host/build/bundle';
 import { boardById, unknownBoardMessage } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
 import { createSimBoard, type SimBoard } from './engine/board';
 import { createEspruinoBoard } from './espruino/board';
-import { espruinoBinary } from '../tools/espruino/interpreter';
+import { espruinoBinary } from '../tools/host/espruino-binary';
 import { SimPn532, type SimCard } from './pn532/pn532';
 import { SimDesfireCard } from './cards/desfire';
 import { SimUidOnlyCard } from './cards/uid-only';
-import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, flashOf, hostCrypto, keyRecord, newSite, writeSite, CARD_AID } from './provision';
+import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, keyRecord, newSite, writeSite, CARD_AID } from '../tools/host/provision/site';
+import { hostCrypto } from '../tools/host/crypto';
+import { flashOf } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
 import type { KeyRecord } from '../firmware/keystore';
-import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/phonekey/protocol';
+import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/host/protocol';
 import { type LinkOptions, central, linkSteps } from './central';
 import * as C from '../firmware/codes';
 
@@ -50,7 +52,7 @@ export interface CarOptions {
   engine?: 'vm' | 'espruino';
   /** Engine 'espruino' only: the variables the firmware gets instead of the board's (a margin check). */
   variables?: number;
-  /** Engine 'espruino' only: where the memory probe writes (tools/bench/memory.ts). */
+  /** Engine 'espruino' only: where the memory probe writes (tools/benchmarks/memory.ts). */
   memoryProbe?: string;
 }
 

@@ -6,7 +6,7 @@
  * tools use it; what the messages mean is theirs.
  */
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../hal/radio-uuids';
-import { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, packets } from '../tools/phonekey/protocol';
+import { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, packets } from '../tools/host/protocol';
 import type { SimBoard } from './engine/board';
 
 /** Virtual ms a phone waits for a whole answer before it gives up. */

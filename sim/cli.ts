@@ -5,7 +5,7 @@
  *                        runs scenarios headless, prints their timelines, exits non-zero on a failure;
  *                        --engine espruino runs the bundle in the real interpreter (ESPRUINO_BIN);
  *                        --variables N gives the firmware N variables instead of the board's
- *                        --memory-probe FILE records live memory for tools/bench/memory.ts
+ *                        --memory-probe FILE records live memory for tools/benchmarks/memory.ts
  *   repl [--board id]    an interactive car: unlock, lock, tap, door, button, advance, log, ...
  *   console [--board id] [--port N] [--boot file.js]
  *                        a simulated board's Espruino console on tcp://127.0.0.1:N for the espruino
@@ -17,9 +17,9 @@ import { scenarios } from './scenarios/index';
 import { runScenario } from './scenario';
 import { startRepl } from './repl';
 import { startConsole } from './console-cli';
-import { type Opt, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
-import { checkWritableDir, userPath } from '../tools/cli-files';
-import { checkFreePort } from '../tools/ports';
+import { type Opt, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/host/cli-args';
+import { checkWritableDir, userPath } from '../tools/host/cli-files';
+import { checkFreePort } from '../tools/host/ports';
 
 const BOARD: Opt = { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') };
 const SEED: Opt = { type: 'string', arg: 'N', help: 'random seed of the simulated board (default 1)' };
@@ -30,7 +30,7 @@ const SPECS: Record<string, Spec> = {
     options: {
       engine: { type: 'string', arg: 'ENGINE', help: 'vm (default) or espruino: the real interpreter named by ESPRUINO_BIN' },
       variables: { type: 'string', arg: 'N', help: 'with --engine espruino: give the firmware N variables instead of the board\'s' },
-      'memory-probe': { type: 'string', arg: 'FILE', help: 'with --engine espruino: record live memory to FILE for tools/bench/memory.ts' },
+      'memory-probe': { type: 'string', arg: 'FILE', help: 'with --engine espruino: record live memory to FILE for tools/benchmarks/memory.ts' },
     },
     notes: 'Runs scenarios headless, prints their timelines; exit 1 when one fails.',
   },

@@ -23,7 +23,7 @@ import * as net from 'node:net';
 import type { BoardConfig } from '../hal/boards/types';
 import { createSimBoard, type SimBoard } from './engine/board';
 import type { Flash } from './engine/storage';
-import { espruinoBoard, SIM_ESPRUINO_VERSION } from '../tools/boards/index';
+import { espruinoBoard, SIM_ESPRUINO_VERSION } from '../hal/boards/espruino';
 
 const BANNER = [
   '',

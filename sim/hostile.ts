@@ -13,7 +13,7 @@
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../hal/radio-uuids';
 import type { SimCar } from './car';
 import type { SimCentral } from './engine/nrf';
-import { M, OP, command, createAnswerReader, nodeMac, packets } from '../tools/phonekey/protocol';
+import { M, OP, command, createAnswerReader, nodeMac, packets } from '../tools/host/protocol';
 
 export type HostileKind = 'silent' | 'bad-mac' | 'replay';
 

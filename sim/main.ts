@@ -2,17 +2,17 @@
  * `npm start [-- --board <id>] [--port <n>] [--seed <n>] [--dev] [--site FILE]`: builds the firmware bundle and
  * the web pages, boots a demo car (owner, driver and guest phones; owner, cloned and UID-only cards
  * on NFC boards) and serves its web view on 127.0.0.1. `--dev` runs the dev build (bench hook on
- * the console, for /bench); its default board is puckjs, whose bench input the simulated relay
+ * the console, for /relay-bench); its default board is puckjs, whose bench input the simulated relay
  * contact is wired to (puckjs-nfc has none).
  * Not here: the server (sim/server.ts), the car (sim/car.ts, sim/vehicle.ts).
  */
 import { boards } from '../hal/boards/index';
 import { startServer } from './server';
 import { ownSite } from './own-site';
-import { getPassphrase } from '../tools/provision/passphrase';
-import { userPath } from '../tools/cli-files';
-import { checkFreePort } from '../tools/ports';
-import { CliError, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/cli-args';
+import { getPassphrase } from '../tools/host/provision/passphrase';
+import { userPath } from '../tools/host/cli-files';
+import { checkFreePort } from '../tools/host/ports';
+import { CliError, type Spec, UsageError, help, int, parse, runMain, str } from '../tools/host/cli-args';
 
 const SPEC: Spec = {
   usage: 'npm start --',
@@ -20,7 +20,7 @@ const SPEC: Spec = {
     board: { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') + ' (default puckjs-nfc; puckjs with --dev)' },
     port: { type: 'string', arg: 'N', help: 'HTTP port on 127.0.0.1, 0 for any free one (default 8080)' },
     seed: { type: 'string', arg: 'N', help: 'random seed of the simulated car (default 1)' },
-    dev: { type: 'boolean', help: 'run the dev build (bench hook on the console, for /bench)' },
+    dev: { type: 'boolean', help: 'run the dev build (bench hook on the console, for /relay-bench)' },
     site: { type: 'string', arg: 'FILE', help: 'your own site file (npm run provision -- init): the car gets its secrets and keys, so your key files unlock it (passphrase from CARKEY_PASSPHRASE or asked)' },
   },
   notes: 'Serves the simulated car, the web phone key and the bench console; Ctrl-C stops it.',
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   console.log('Simulated car (' + board + (site ? ', your site ' + siteFile + ' with ' + site.records.length + ' keys' : ', seed ' + seed) + (dev ? ', dev build' : '') + ') running.');
   console.log('  Vehicle:          ' + s.url);
   console.log('  Web phone key:    ' + s.url + 'phonekey');
-  console.log('  Bench console:    ' + s.url + 'bench' + (dev ? '' : ' (needs --dev)'));
+  console.log('  Bench console:    ' + s.url + 'relay-bench' + (dev ? '' : ' (needs --dev)'));
   console.log('  Radio for the CLI: ' + s.url.replace(/^http/, 'ws') + 'ws/radio  (npm run phonekey -- unlock --key k.json --sim <this>)');
   console.log('Only pages served by this run, on this computer, may use it (a per-run token in the pages).');
   console.log('Ctrl-C to stop.');

@@ -3,13 +3,13 @@
  * `npm run provision` keeps, opened with its passphrase, as the secrets and key records the
  * simulated car's flash gets (sim/car.ts `site`). The key files and links `provision issue` wrote
  * then unlock the simulated car as they would the real one.
- * Not here: the site file format (tools/provision/sitefile.ts).
+ * Not here: the site file format (tools/host/provision/sitefile.ts).
  */
 import { boardById } from '../hal/boards/index';
 import type { KeyRecord } from '../firmware/keystore';
-import { recordOf } from '../tools/provision/keys';
-import { ProvisionError, readSiteFile } from '../tools/provision/sitefile';
-import type { SiteSecrets } from './provision';
+import { recordOf } from '../tools/host/provision/keys';
+import { ProvisionError, readSiteFile } from '../tools/host/provision/sitefile';
+import type { SiteSecrets } from '../tools/host/provision/site';
 
 export function ownSite(file: string, passphrase: string, boardId: string): { secrets: SiteSecrets; records: KeyRecord[] } {
   const { data } = readSiteFile(file, passphrase);

@@ -11,7 +11,7 @@
  * Not here: the socket server (sim/server.ts), who holds the link (sim/vehicle.ts).
  */
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../hal/radio-uuids';
-import { hex, unhex } from './hex';
+import { hex, unhex } from '../tools/host/bytes';
 import type { LinkHolder, Vehicle } from './vehicle';
 
 export interface BridgeSocket {

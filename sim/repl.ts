@@ -4,7 +4,7 @@
  */
 import * as readline from 'node:readline';
 import { createCar, type SimPhone } from './car';
-import { describeEntry, describeEntryAt } from './names';
+import { describeEntry, describeEntryAt } from '../tools/host/names';
 import { keyNamer } from './vehicle';
 
 const HELP = `actions:

@@ -7,7 +7,7 @@
  */
 import { type CarOptions, type SimCar, createCar } from './car';
 import { type BoardMemory, firmwareShare } from './engine/board';
-import { describeEntry } from './names';
+import { describeEntry } from '../tools/host/names';
 import { keyNamer } from './vehicle';
 
 export interface Story {

@@ -1,6 +1,6 @@
 /**
  * The simulator's web server (127.0.0.1 only): the vehicle page at /, the web phone key at
- * /phonekey, the bench console at /bench, their bundled scripts, demo key links at /api/demo-keys,
+ * /phonekey, the bench console at /relay-bench, their bundled scripts, demo key links at /api/demo-keys,
  * and three WebSockets. Every request must name us by a loopback Host and come from our own
  * origin (if any); every WebSocket and /api/ request must carry this run's token, which only our
  * pages hold (sim/local-guard.ts):
@@ -8,7 +8,7 @@
  *   /ws/radio    a web phone key's packets to and from the car's radio (sim/radio-bridge.ts)
  *   /ws/console  the simulated board's JavaScript console: a line of code in, what it printed out
  *                (one reply per message, in order); from 127.0.0.1 only
- * With `dev` the car runs the dev build (its console bench hook CKB, hal/espruino/bench.ts).
+ * With `dev` the car runs the dev build (its console bench hook CKB, hal/espruino/relay-bench-hook.ts).
  * With `realtime` (the default) the car's virtual clock advances in step with real time.
  * Not here: the car's model (sim/vehicle.ts), the pages (sim/web/), flag parsing (sim/main.ts).
  */
@@ -19,9 +19,10 @@ import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ksLookup, ksOpen } from '../firmware/keystore';
 import { createCar, type CarOptions } from './car';
-import { flashOf, hostCrypto } from './provision';
-import { type KeyFile, keyFragment } from './keyfile';
-import { hex } from './hex';
+import { hostCrypto } from '../tools/host/crypto';
+import { flashOf } from './provision';
+import { type KeyFile, keyFragment } from '../tools/host/keyfile';
+import { hex } from '../tools/host/bytes';
 import { runConsoleLine } from './console-line';
 import { createBridge } from './radio-bridge';
 import { createLocalGuard, type LocalGuard } from './local-guard';
@@ -54,7 +55,7 @@ export interface SimServer {
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json' };
-const PAGES: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/phonekey': 'phonekey.html', '/phonekey.html': 'phonekey.html', '/bench': 'bench.html', '/bench.html': 'bench.html', '/flash': 'flasher.html', '/flasher.html': 'flasher.html', '/style.css': 'style.css' };
+const PAGES: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/phonekey': 'phonekey.html', '/phonekey.html': 'phonekey.html', '/relay-bench': 'relay-bench.html', '/relay-bench.html': 'relay-bench.html', '/flash': 'flasher.html', '/flasher.html': 'flasher.html', '/style.css': 'style.css' };
 const SOCKETS = ['/ws/vehicle', '/ws/radio', '/ws/console'];
 /** A console line longer than this is refused (a bench line is a few hundred bytes). */
 const MAX_LINE = 16384;

@@ -10,8 +10,8 @@
 import type { LogEntry } from '../firmware/auditlog';
 import * as C from '../firmware/codes';
 import type { SimCar, SimPhone } from './car';
-import { cardKeyIdOf } from './provision';
-import { describeEntry, isStateEvent, outcomeOf, stateName, reasonName } from './names';
+import { cardKeyIdOf } from '../tools/host/provision/site';
+import { describeEntry, isStateEvent, outcomeOf, stateName, reasonName } from '../tools/host/names';
 
 /** One audit log entry as the page shows it. */
 export interface LogLine {

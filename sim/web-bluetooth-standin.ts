@@ -16,7 +16,7 @@ import { RX_UUID, SERVICE_UUID, TX_UUID } from '../hal/radio-uuids';
 import { type Bridge, createBridge } from './radio-bridge';
 import type { SimBoard } from './engine/board';
 import { runConsoleLine } from './console-line';
-import { hex, unhex } from './hex';
+import { hex, unhex } from '../tools/host/bytes';
 import type { Vehicle } from './vehicle';
 
 /** Espruino's Bluetooth console: the Nordic UART service (TX: the central writes, RX: the board notifies). */

@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WEB_DIR, bundleScript } from '../sim/web-bundle';
-import { type Spec, help, parse, runMain, str } from './cli-args';
-import { userPath } from './cli-files';
+import { type Spec, help, parse, runMain, str } from './host/cli-args';
+import { userPath } from './host/cli-files';
 
 const SPEC: Spec = {
   usage: 'npm run build:web --',

@@ -33,15 +33,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { boardById, boards } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
-import { bundleFirmware, writeBundle, ROOT, DialectError, type BuildRecord } from './build';
-import { espruinoBoard } from './boards/index';
+import { bundleFirmware, ROOT, DialectError } from './host/build/bundle';
+import { writeBundle, type BuildRecord } from './build';
+import { espruinoBoard } from '../hal/boards/espruino';
 import { createSimBoard } from '../sim/engine/board';
-import { crc32 } from './espruino/interpreter';
-import { CliError, type Spec, duration, help, parse, runMain, str } from './cli-args';
-import { userPath } from './cli-files';
-import { checkPort, isBle, isTcp } from './ports';
+import { crc32 } from './host/bytes';
+import { CliError, type Spec, duration, help, parse, runMain, str } from './host/cli-args';
+import { userPath } from './host/cli-files';
+import { checkPort, isBle, isTcp } from './host/ports';
 
-export const BOARD_JSON_DIR = path.join(__dirname, 'boards');
+const BOARD_JSON_DIR = path.join(__dirname, 'boards');
 const CLI = require.resolve('espruino/bin/espruino-cli.js');
 
 /** exitCode 1 = failed, 2 = refused. */
@@ -144,7 +145,7 @@ const INFO_EXPR = printJson('INFO', '{version:process.env.VERSION,memory:process
 function sha256(code: string): string { return createHash('sha256').update(code, 'latin1').digest('hex'); }
 
 /** build.json's record for a bundle file (undefined when there is none). */
-export function buildRecord(file: string): BuildRecord | undefined {
+function buildRecord(file: string): BuildRecord | undefined {
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'build.json'), 'utf8')) as Record<string, BuildRecord>;
     return meta[path.basename(file)];
@@ -294,7 +295,7 @@ const SPEC: Spec = {
   notes: 'Exit 0 flashed and verified, 1 failed, 2 refused or bad arguments. Reports our firmware version, its commit and the board\'s Espruino version.',
 };
 
-export function flashOptions(argv: string[]): FlashOptions | undefined {
+function flashOptions(argv: string[]): FlashOptions | undefined {
   const a = parse(argv, SPEC);
   if (a.help) return undefined;
   const v = a.values;

@@ -18,7 +18,7 @@ export const board: BoardConfig = {
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,
   // What fits beside the card code, the log and the reserve that keeps every update from compacting
-  // Storage (firmware/flashroom.ts), with about 100 bytes to spare: tools/bench/storage-budget.ts,
+  // Storage (firmware/flashroom.ts), with about 100 bytes to spare: tools/benchmarks/storage-budget.ts,
   // docs/PERFORMANCE.md. 2026-12-04's work (the reserve, the log's two rings, the I2C bus guard, a
   // lost site refused) took it from 48 to 21 and halved the log (3 x 16 entries); 60 before the
   // memory work of 2026-12-01.

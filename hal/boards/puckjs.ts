@@ -13,7 +13,7 @@ export const board: BoardConfig = {
   nfc: false,
   storageBytes: 40960,
   // With the code, the log and the reserve that keeps updates from compacting, about 100 bytes to
-  // spare: tools/bench/storage-budget.ts, docs/PERFORMANCE.md (200 before 2026-12-04).
+  // spare: tools/benchmarks/storage-budget.ts, docs/PERFORMANCE.md (200 before 2026-12-04).
   keyCapacity: 163,
   logSegments: 3,
   logPerSegment: 32,

@@ -19,7 +19,7 @@ export interface BoardConfig {
     i2cSda: number;
     i2cScl: number;
     pn532Reset?: number;
-    /** Dev bench only: an input wired back to the relay's contact (npm run bench). */
+    /** Dev bench only: an input wired back to the relay's contact (npm run relay-bench). */
     benchContact?: number;
   };
   /** Level that energises the relay (most relay modules are active-high, some active-low). */

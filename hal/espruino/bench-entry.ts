@@ -1,5 +1,5 @@
 /**
- * The firmware bench's board entry (tools/bench/board.ts bundles it for a Puck.js; never in dist/):
+ * The firmware bench's board entry (tools/benchmarks/board.ts bundles it for a Puck.js; never in dist/):
  * the real firmware started by the same startFirmware as hal/espruino/boot.ts, on bench ports: a
  * console-driven radio (`ev.connect()`: connect and HELLO; `ev.packets([...hex])`: packets in, the
  * answer's fragments PULLed) and memory sampling at every SHA-256 call, flash write and radio send.

@@ -17,7 +17,7 @@ import { espruinoWatchdog } from './watchdog';
 import { espruinoRadio } from './radio';
 import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
-import { benchOutput, benchRadio } from './bench';
+import { benchOutput, benchRadio } from './relay-bench-hook';
 
 // Module level, like hal/espruino/timers.ts: a closure made in boot() would keep boot()'s scope.
 const consolePort = { log: (m: string) => console.log(m) };

@@ -13,6 +13,7 @@ import { createSandbox, formatUncaught, type Sandbox } from './vm-context';
 import { installGlobals, pinLevel, pinsView, type Heap, type Host, type I2CDevice, type PinState, type Session, type Watch } from './globals';
 import { createNrf, nrfGlobal, nrfReset, type NrfHost } from './nrf';
 import { radioModelFor } from './radio-model';
+import { prng } from '../../tools/host/random';
 
 export interface SimBoardOptions {
   board: BoardConfig;
@@ -211,18 +212,6 @@ export function simWatchdog(clock: clk.Clock, expired: (timeoutMs: number) => vo
 
 /** Files a real board runs from Storage at boot, in order. */
 export const BOOT_FILES = ['.boot0', '.boot1', '.boot2', '.boot3', '.bootcde'];
-
-/** The simulator's deterministic generator (E.hwRand, Math.random, radio addresses). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Timers for simulated devices outside the board: they survive the board's reboots. */
 export function hostTimers(clock: clk.Clock): Timers {

@@ -8,9 +8,10 @@
 import type { BoardConfig } from '../../hal/boards/types';
 import * as clk from './clock';
 import * as st from './storage';
+import { crc32 } from '../../tools/host/bytes';
 import { cryptoModule } from './crypto';
 import type { Realm } from './realm';
-import { BUTTON_WATCH_DEBOUNCE_MS, espruinoBoard, SIM_ESPRUINO_VERSION } from '../../tools/boards/index';
+import { BUTTON_WATCH_DEBOUNCE_MS, espruinoBoard, SIM_ESPRUINO_VERSION } from '../../hal/boards/espruino';
 
 export interface I2CDevice {
   write(bytes: Uint8Array): void;
@@ -127,15 +128,6 @@ export function roughSize(v: unknown, seen: unknown[] = []): number {
   let n = 2;
   for (const k of Object.keys(v)) n += (k.length <= 4 ? 2 : 3) + roughSize((v as Record<string, unknown>)[k], seen);
   return n;
-}
-
-function crc32(bytes: number[] | Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) {
-    crc ^= bytes[i] & 255;
-    for (let t = 0; t < 8; t++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (~crc) >>> 0;
 }
 
 function storageModule(h: Host, gate: <F extends (...a: any[]) => any>(f: F) => F) {

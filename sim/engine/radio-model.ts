@@ -5,7 +5,7 @@
  * Not here: the behaviour itself (nrf.ts).
  */
 import type { BoardConfig } from '../../hal/boards/types';
-import { espruinoBoard } from '../../tools/boards/index';
+import { espruinoBoard } from '../../hal/boards/espruino';
 
 export interface RadioModel {
   /**
@@ -50,6 +50,6 @@ export function writeEventBytes(len: number): number {
 
 /** The radio facts of a board (a fresh copy: tests may change it per car). */
 export function radioModelFor(board: BoardConfig): RadioModel {
-  // The cap is each build's NRF_SDH_BLE_GATT_MAX_MTU_SIZE, from the board facts (tools/boards/index.ts).
+  // The cap is each build's NRF_SDH_BLE_GATT_MAX_MTU_SIZE, from the board facts (hal/boards/espruino.ts).
   return { ...DEFAULT_RADIO, mtuMax: espruinoBoard(board.id).maxMtu || DEFAULT_RADIO.mtuMax };
 }

@@ -26,7 +26,8 @@ import { NO_ROOM } from '../engine/crypto';
 import { applyServices, applyUpdates, boardDisconnect, createNrf, nrfReset, securityStatus } from '../engine/nrf';
 import { radioModelFor } from '../engine/radio-model';
 import type { Realm } from '../engine/realm';
-import { byteLiteral, crc32 } from '../../tools/espruino/interpreter';
+import { byteLiteral } from '../../tools/host/console-upload';
+import { crc32 } from '../../tools/host/bytes';
 import { type Link, InterpreterStuck, InterpreterTimeout, makeBoardDir, runOnce, startLink } from './link';
 
 export interface EspruinoBoardOptions {
@@ -42,7 +43,7 @@ export interface EspruinoBoardOptions {
   /** Variables the firmware gets; default the board's. Fewer shows how much margin a story leaves. */
   variables?: number;
   /**
-   * Appends the memory probe's output to this file (tools/bench/memory.ts reads it): live usage
+   * Appends the memory probe's output to this file (tools/benchmarks/memory.ts reads it): live usage
    * after GC at every Storage write and host question, and a variable dump at each new highest.
    */
   memoryProbe?: string;

@@ -41,7 +41,7 @@
   // The board's button (Espruino's BTN1) and the debounce setWatch gives it by default (25 ms).
   var btn = hello.k, btnDebounce = hello.q;
   for (var p in hello.i) IN[p] = hello.i[p];
-  // The memory probe (tools/bench/memory.ts), only when Node asks for it: after a garbage
+  // The memory probe (tools/benchmarks/memory.ts), only when Node asks for it: after a garbage
   // collection, the live usage at every Storage write and host question to the console, and all
   // variables (E.dumpVariables) at each new highest. It makes collections more frequent.
   if (hello.m) {

@@ -1,7 +1,7 @@
 import { scenario } from '../scenario';
 import { startHostile } from '../hostile';
 import * as C from '../../firmware/codes';
-import { OP, command, nodeMac } from '../../tools/phonekey/protocol';
+import { OP, command, nodeMac } from '../../tools/host/protocol';
 
 /**
  * Owner attempts measured while the hostile centrals run, and the bounds. Losing a race is a coin

@@ -1,6 +1,6 @@
 import { scenario } from '../scenario';
 import * as C from '../../firmware/codes';
-import { cardKeyIdOf } from '../provision';
+import { cardKeyIdOf } from '../../tools/host/provision/site';
 
 export default scenario('lost-card-revoked', 'A keycard is lost: the owner revokes it from the phone, offline', { board: 'puckjs-nfc', demo: true }, (s) => {
   const uid = new Uint8Array([0x04, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06]);

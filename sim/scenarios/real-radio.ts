@@ -2,7 +2,7 @@ import { scenario } from '../scenario';
 import * as C from '../../firmware/codes';
 import { ENTRY_SIZE } from '../../firmware/auditlog';
 import { RECORD_SIZE } from '../../firmware/keystore';
-import { OP } from '../../tools/phonekey/protocol';
+import { OP } from '../../tools/host/protocol';
 
 /**
  * The radio as Espruino on an nRF52 has it (docs/ESPRUINO.md "The radio"): notifications are lost

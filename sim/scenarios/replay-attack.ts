@@ -1,6 +1,6 @@
 import { scenario } from '../scenario';
 import * as C from '../../firmware/codes';
-import { OP, command, nodeMac } from '../../tools/phonekey/protocol';
+import { OP, command, nodeMac } from '../../tools/host/protocol';
 import { central } from '../central';
 
 export default scenario('replay-attack', 'A recorded unlock played back later never opens the car', { board: 'puckjs', demo: true }, (s) => {

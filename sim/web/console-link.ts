@@ -6,11 +6,11 @@
  *   - Web Bluetooth to a dev board's Nordic UART console (Espruino's REPL). Each line goes out as
  *     `\x10print("\x01N");try{<line>}catch(e){print(e)}print("\x02N")`: \x10 turns echo off for
  *     the line, and what the board printed between the two markers is the answer.
- * Not here: what the lines say (bench-session.ts). The Espruino console is a full REPL: only dev
+ * Not here: what the lines say (relay-bench-session.ts). The Espruino console is a full REPL: only dev
  * builds keep it (production builds remove it), and this page only sends the bench hook's calls.
  */
 import { SERVICE_UUID } from '../../hal/radio-uuids';
-import type { ConsoleLink } from './bench-session';
+import type { ConsoleLink } from './relay-bench-session';
 
 export type { ConsoleLink };
 

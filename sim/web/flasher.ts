@@ -5,10 +5,11 @@
  * reading back (CRC-32; the bundle also by SHA-256 against this browser's own hash), and only then
  * load() boots the production firmware, which removes the Bluetooth console: last, because after
  * it nothing more can be written over the air.
- * Not here: the console transport (console-link.ts), writing and verifying (tools/provision/console-upload.ts).
+ * Not here: the console transport (console-link.ts), writing and verifying (tools/host/console-upload.ts).
  */
-import { espruinoBoard } from '../../tools/boards/index';
-import { crc32, remoteSha256, replaceImageFiles, writePlainFile } from '../../tools/provision/console-upload';
+import { espruinoBoard } from '../../hal/boards/espruino';
+import { remoteSha256, replaceImageFiles, writePlainFile } from '../../tools/host/console-upload';
+import { crc32 } from '../../tools/host/bytes';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
 import { simUrl } from './sim-token';
 

@@ -1,12 +1,11 @@
 /**
  * The web phone key's cryptography, on WebCrypto: the secret lives only as a non-extractable
- * HMAC-SHA256 CryptoKey. COMMAND bytes come from tools/phonekey/protocol.ts `command()` itself
+ * HMAC-SHA256 CryptoKey. COMMAND bytes come from tools/host/protocol.ts `command()` itself
  * (its MAC is computed through an injected function: we record what it would MAC, sign that with
  * WebCrypto, and put the tag in place), so they are the same bytes the Node tools send.
  * Runs in browsers and in Node (tests); no DOM, no storage here.
  */
-import { M, type Answer, command, parseAnswer } from '../../tools/phonekey/protocol';
-import { reasonName } from '../names';
+import { M, type Answer, command, parseAnswer } from '../../tools/host/protocol';
 
 const TAG = 16;
 /** Our byte arrays are never over a SharedArrayBuffer, which is all WebCrypto's typing guards against. */
@@ -46,7 +45,6 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
  */
 export async function readAnswer(key: CryptoKey, msg: Uint8Array, sentNonce?: Uint8Array): Promise<Answer> {
   const a = parseAnswer(() => new Uint8Array(32), undefined, msg);
-  if (a.status !== undefined) a.reason = reasonName(a.status);
   if (a.type === 'response') {
     a.authentic = false;
     if (sentNonce) {

@@ -2,10 +2,10 @@
  * Importing a key file into the browser, shared by the web phone key and the bench console: the
  * text (key file JSON or a #k= link) is parsed, its secret becomes a non-extractable WebCrypto key
  * (the bytes are wiped), and the record replaces the one key kept in IndexedDB.
- * Not here: the pages' UI (phonekey.ts, bench.ts), crypto (keycrypto.ts), storage (keystore.ts).
+ * Not here: the pages' UI (phonekey.ts, relay-bench.ts), crypto (keycrypto.ts), storage (keystore.ts).
  */
-import { unhex } from '../hex';
-import { parseKeyText } from '../keyfile';
+import { unhex } from '../../tools/host/bytes';
+import { parseKeyText } from '../../tools/host/keyfile';
 import { importSecret } from './keycrypto';
 import { type StoredKey, saveKey } from './keystore';
 import { simUrl } from './sim-token';

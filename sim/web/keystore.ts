@@ -2,7 +2,7 @@
  * Where the web phone key keeps its key: one record in IndexedDB holding the non-extractable
  * CryptoKey (browsers store it without ever exposing its bytes) and what the key file said about
  * the key. The raw secret is never stored.
- * Not here: parsing key files (sim/keyfile.ts), crypto (keycrypto.ts).
+ * Not here: parsing key files (tools/host/keyfile.ts), crypto (keycrypto.ts).
  */
 
 export interface StoredKey {

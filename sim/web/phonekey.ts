@@ -6,8 +6,8 @@
  * Not here: bytes and MACs (keycrypto.ts), packets (transport.ts), storage (keystore.ts).
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
-import { M, OP, type Answer, statusVersion, u32 } from '../../tools/phonekey/protocol';
-import { permNames, roleName, stateName } from '../names';
+import { M, OP, type Answer, statusVersion, u32 } from '../../tools/host/protocol';
+import { permNames, roleName, stateName } from '../../tools/host/names';
 import { readAnswer, signedCommand } from './keycrypto';
 import { demoKeyLinks, importKeyText } from './keyimport';
 import { type StoredKey, forgetKey, loadKey } from './keystore';

@@ -7,7 +7,7 @@
  */
 import { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, fragment } from '../../firmware/frames';
 import { RX_UUID, SERVICE_UUID, TX_UUID } from '../../hal/radio-uuids';
-import { hex, unhex } from '../hex';
+import { hex, unhex } from '../../tools/host/bytes';
 
 /** Packet payload: ATT MTU 23 - 3. Web Bluetooth does not tell us the MTU, and every central manages 20. */
 const PAYLOAD = 20;

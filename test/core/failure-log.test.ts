@@ -12,7 +12,7 @@ import { BURST_MS, failBit, failureSeen, failuresDue } from '../../firmware/fail
 import { ksLookup } from '../../firmware/keystore';
 import { PowerCut, fakeBoard, fakeFlash, nodeCrypto, type FakeBoard } from '../support/fake-ports';
 import { key } from '../support/keys';
-import { rng } from '../../tools/evidence/common';
+import { rng } from '../../tools/host/random';
 
 const OPTS = { keyCapacity: 50, logSegments: 3, logPerSegment: 32 };
 const OK = () => C.R_OK;

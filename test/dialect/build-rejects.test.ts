@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT, bundleFirmware, checkBoardSources, DialectError } from '../../tools/build';
+import { ROOT, bundleFirmware, checkBoardSources, DialectError } from '../../tools/host/build/bundle';
 import { boards } from '../../hal/boards/index';
 
 const CASES: Array<[name: string, source: string, rule: string]> = [

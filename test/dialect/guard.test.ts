@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkDialect, regexProblem } from '../../tools/dialect/guard';
+import { checkDialect, regexProblem } from '../../tools/host/build/dialect-guard';
 
 const REJECT: Array<[rule: string, snippet: string]> = [
   ['default-parameter', 'function f(a = 1) { return a; }'],

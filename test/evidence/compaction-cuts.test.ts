@@ -16,12 +16,14 @@ import { boardById } from '../../hal/boards/index';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import * as st from '../../sim/engine/storage';
 import { firmwareFor } from '../../sim/car';
-import { addKey, flashOf, hostCrypto, keyRecord, writeSite } from '../../sim/provision';
+import { addKey, keyRecord, writeSite } from '../../tools/host/provision/site';
+import { hostCrypto } from '../../tools/host/crypto';
+import { flashOf } from '../../sim/provision';
 import { genData, genLoad } from '../../firmware/genfile';
 import { type LogEntry, logOpen, logRead } from '../../firmware/auditlog';
 import * as C from '../../firmware/codes';
 import { storageReserve } from '../../firmware/core';
-import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
+import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/host/protocol';
 import { ask } from '../../sim/central';
 
 const cfg = boardById('puckjs')!;

@@ -10,7 +10,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { runHostileSoak, type HostileReport } from '../../tools/evidence/hostile-soak';
-import { espruinoBinary } from '../../tools/espruino/interpreter';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 
 describe('evidence: hostile soak (6 simulated hours in CI; --hours 24 for a day)', function () {
   this.timeout(300000);

@@ -14,12 +14,13 @@
  */
 import { strict as assert } from 'node:assert';
 import { createCar, type SimCar, type SimPhone } from '../../sim/car';
-import { flashOf, hostCrypto } from '../../sim/provision';
+import { hostCrypto } from '../../tools/host/crypto';
+import { flashOf } from '../../sim/provision';
 import { genData, genLoad } from '../../firmware/genfile';
 import { type LogEntry, logOpen } from '../../firmware/auditlog';
 import * as C from '../../firmware/codes';
-import { OP, addKeyArgs } from '../../tools/phonekey/protocol';
-import { CARD_AID, cardKeyOf } from '../../sim/provision';
+import { OP, addKeyArgs } from '../../tools/host/protocol';
+import { CARD_AID, cardKeyOf } from '../../tools/host/provision/site';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 
 const KEEPS = [0, 0.5, 1];

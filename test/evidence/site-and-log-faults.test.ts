@@ -12,7 +12,8 @@
 import { strict as assert } from 'node:assert';
 import { SETUP_CODE_DIGITS } from '../../firmware/site';
 import { createCar, type SimCar } from '../../sim/car';
-import { flashOf, hostCrypto } from '../../sim/provision';
+import { hostCrypto } from '../../tools/host/crypto';
+import { flashOf } from '../../sim/provision';
 import { genLoad } from '../../firmware/genfile';
 import * as C from '../../firmware/codes';
 import * as st from '../../sim/engine/storage';

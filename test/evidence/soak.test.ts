@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { runSoak, soakOnEspruino, type SoakReport } from '../../tools/evidence/soak';
-import { espruinoBinary } from '../../tools/espruino/interpreter';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 
 describe('evidence: soak (2 simulated hours in CI; --hours 24 for a day)', function () {
   this.timeout(120000);

@@ -12,7 +12,7 @@ import { boardById } from '../../hal/boards/index';
 import { SimDesfireCard, simCmacIv, simCrc32, type SimDesfireOptions } from '../../sim/cards/desfire';
 import type { SimCard } from '../../sim/pn532/pn532';
 import { SimUidOnlyCard } from '../../sim/cards/uid-only';
-import { bundleFirmware } from '../../tools/build';
+import { bundleFirmware } from '../../tools/host/build/bundle';
 import { h, hex, rig, type Rig } from './rig';
 
 import { native, soft } from './ciphers';

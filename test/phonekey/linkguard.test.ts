@@ -11,7 +11,7 @@ import { ksLookup } from '../../firmware/keystore';
 import { BUDGET, FIRST_MS, FIRST_SPENT_MS, HOLD_MS, IDLE_MS, PENALTY_MS, PROVE_MS, REFILL_MS, UNPROVEN_PER_LINK } from '../../firmware/linkguard';
 import { phoneKeyStart } from '../../firmware/phonekey';
 import { keySecret, siteLoad } from '../../firmware/site';
-import { M, OP, command, nodeMac, parseAnswer } from '../../tools/phonekey/protocol';
+import { M, OP, command, nodeMac, parseAnswer } from '../../tools/host/protocol';
 import { fakeBoard } from '../support/fake-ports';
 import { DROP_GRACE_MS } from '../../firmware/phonekey';
 import { fakeRadio } from '../support/fake-radio';

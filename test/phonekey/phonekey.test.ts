@@ -11,7 +11,7 @@ import { ksLookup } from '../../firmware/keystore';
 import { type PhoneKey, phoneKeyStart, DROP_GRACE_MS } from '../../firmware/phonekey';
 import { BUDGET, REFILL_MS } from '../../firmware/linkguard';
 import { type Site, keySecret, siteLoad } from '../../firmware/site';
-import { type Answer, M, OP, type PhoneKeyFile, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey } from '../../tools/phonekey/protocol';
+import { type Answer, M, OP, type PhoneKeyFile, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey } from '../../tools/host/protocol';
 import { type FakeBoard, fakeBoard } from '../support/fake-ports';
 import { type FakeRadio, fakeRadio } from '../support/fake-radio';
 import { key } from '../support/keys';

@@ -5,19 +5,11 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { createReassembler, fragment, FIRST, LAST, type Reassembler } from '../../firmware/frames';
 import { toHex } from '../../firmware/bytes';
+// A seeded generator, so the round trips are the same on every run.
+import { prng } from '../../tools/host/random';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
-/** A seeded generator, so the round trips are the same on every run. */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
 
 function randomBytes(next: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);

@@ -1,15 +1,15 @@
 /**
  * READ_LOG as docs/PROTOCOL.md ("Audit log entries") states it, checked with the clients' decoders
- * (sim/web/logdecode.ts: decodeLogAnswer for the air, decodeLogDump for the console dump,
- * sim/names.ts for the text) against the board's own answers on the simulated car: the doc's
+ * (tools/host/logdecode.ts: decodeLogAnswer for the air, decodeLogDump for the console dump,
+ * tools/host/names.ts for the text) against the board's own answers on the simulated car: the doc's
  * example bytes, a burst of failures read over the air, seq order over both rings from any seq,
  * and a gap where the failure ring dropped entries.
  */
 import { strict as assert } from 'node:assert';
 import { createCar, type SimCar } from '../../sim/car';
-import { OP, be32 } from '../../tools/phonekey/protocol';
-import { type DecodedEntry, decodeLogAnswer, decodeLogDump } from '../../sim/web/logdecode';
-import { burstOf, describeEntry } from '../../sim/names';
+import { OP, be32 } from '../../tools/host/protocol';
+import { type DecodedEntry, decodeLogAnswer, decodeLogDump } from '../../tools/host/logdecode';
+import { burstOf, describeEntry } from '../../tools/host/names';
 import { BURST_MS } from '../../firmware/failures';
 import * as C from '../../firmware/codes';
 

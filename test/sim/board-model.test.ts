@@ -9,9 +9,9 @@ import * as C from '../../firmware/codes';
 import { boardById } from '../../hal/boards/index';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import { createCar } from '../../sim/car';
-import { loadFacts } from '../../tools/boards/facts';
-import { BUTTON_WATCH_DEBOUNCE_MS } from '../../tools/boards/index';
-import { espruinoBinary } from '../../tools/espruino/interpreter';
+import { loadFacts } from '../../tools/host/build/board-facts';
+import { BUTTON_WATCH_DEBOUNCE_MS } from '../../hal/boards/espruino';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 import { createEspruinoBoard } from '../../sim/espruino/board';
 
 const puck = boardById('puckjs')!;

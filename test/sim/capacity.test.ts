@@ -8,11 +8,12 @@ import { strict as assert } from 'node:assert';
 import { boardById } from '../../hal/boards/index';
 import { createSimBoard } from '../../sim/engine/board';
 import { firmwareFor } from '../../sim/car';
-import { addKey, flashOf, keyRecord, newSite, writeSite } from '../../sim/provision';
-import { type PhoneKeyFile, M, OP, addKeyArgs, command, nodeMac, parseAnswer } from '../../tools/phonekey/protocol';
+import { addKey, keyRecord, newSite, writeSite } from '../../tools/host/provision/site';
+import { flashOf } from '../../sim/provision';
+import { type PhoneKeyFile, M, OP, addKeyArgs, command, nodeMac, parseAnswer } from '../../tools/host/protocol';
 import { ask } from '../../sim/central';
 import * as C from '../../firmware/codes';
-import { storageBudget } from '../../tools/bench/storage-budget';
+import { storageBudget } from '../../tools/benchmarks/storage-budget';
 
 async function fullBoard(id: string) {
   const cfg = boardById(id)!;
@@ -48,7 +49,7 @@ function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyF
 
 describe('key capacity within the Storage budget', function () {
   this.timeout(120000);
-  it('every board\'s layout leaves the reserve free after a compaction (tools/bench/storage-budget.ts)', async () => {
+  it('every board\'s layout leaves the reserve free after a compaction (tools/benchmarks/storage-budget.ts)', async () => {
     for (const id of ['puckjs', 'puckjs-nfc', 'mdbt42q', 'xiaoble']) {
       const cfg = boardById(id)!;
       const b = storageBudget(cfg, Buffer.byteLength(await firmwareFor(cfg), 'latin1'));

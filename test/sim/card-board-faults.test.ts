@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { createCar, type SimCar } from '../../sim/car';
-import { CARD_AID, cardKeyIdOf, cardKeyOf } from '../../sim/provision';
+import { CARD_AID, cardKeyIdOf, cardKeyOf } from '../../tools/host/provision/site';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 
 describe('a genuine card and the board\'s own crypto failure (card path)', function () {

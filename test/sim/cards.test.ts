@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { createCar, type SimCar } from '../../sim/car';
 import { SimDesfireCard } from '../../sim/cards/desfire';
-import { CARD_AID, cardKeyIdOf } from '../../sim/provision';
+import { CARD_AID, cardKeyIdOf } from '../../tools/host/provision/site';
 
 function denials(car: SimCar) {
   return car.auditLog().filter((e) => e.event === C.LOG_DENIED);
@@ -110,7 +110,7 @@ describe('keycards in the simulator (puckjs-nfc bundle)', function () {
 
   it('an owner enrols a new (personalised) card from the phone: tap within 30 s', () => {
     const uid = new Uint8Array([0x04, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa]);
-    const { cardKeyOf } = require('../../sim/provision');
+    const { cardKeyOf } = require('../../tools/host/provision/site');
     const card = new SimDesfireCard(uid, [{ aid: CARD_AID, keys: [cardKeyOf(car.site, uid)] }]);
     car.tap(card);
     assert.equal(car.relayOn(), false, 'unknown before enrolment');

@@ -17,7 +17,7 @@ describe('Bluetooth console exposure', function () {
       assert.equal(sec!.passkey, car.site.setupCode, 'the board setup code is the static passkey');
       // The access characteristics' levels: test/sim/link-security.test.ts.
       assert.ok(!car.board.consoleText().includes('DEV BUILD'));
-      // The dev-only bench hook (hal/espruino/bench.ts) is not in the bundle.
+      // The dev-only bench hook (hal/espruino/relay-bench-hook.ts) is not in the bundle.
       assert.equal(car.board.run('typeof CKB'), 'undefined');
     });
   }

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { createCipheriv, createHash } from 'node:crypto';
 import { boards, boardById } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
-import { bundleFirmware } from '../../tools/build';
+import { bundleFirmware } from '../../tools/host/build/bundle';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 
 const puck = boardById('puckjs')!;

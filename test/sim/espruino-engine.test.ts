@@ -5,7 +5,7 @@
  * running out of memory here means running out on the board.
  */
 import { strict as assert } from 'node:assert';
-import { espruinoBinary } from '../../tools/espruino/interpreter';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 import { boardById } from '../../hal/boards/index';
 import { firmwareFor, createCar } from '../../sim/car';
 import { createEspruinoBoard, interpreterBudget, variablesNeeded } from '../../sim/espruino/board';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as vm from 'node:vm';
 import { InterpreterExited, InterpreterStuck, InterpreterTimeout, makeBoardDir, startLink } from '../../sim/espruino/link';
 import { PRELUDE_FILE, toSource } from '../../sim/espruino/board';
-import { checkDialect } from '../../tools/dialect/guard';
+import { checkDialect } from '../../tools/host/build/dialect-guard';
 
 const dirs: string[] = [];
 const boardDir = () => { const d = makeBoardDir(); dirs.push(d); return d; };

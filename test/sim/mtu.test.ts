@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { createCar } from '../../sim/car';
-import { OP } from '../../tools/phonekey/protocol';
+import { OP } from '../../tools/host/protocol';
 
 describe('phone key with a negotiated MTU (production bundle in the simulator)', function () {
   this.timeout(30000);

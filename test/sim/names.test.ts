@@ -1,16 +1,16 @@
 /**
- * The one log decoder (sim/names.ts) that the web page, the REPL, the scenarios and `phonekey log`
+ * The one log decoder (tools/host/names.ts) that the web page, the REPL, the scenarios and `phonekey log`
  * print with: every code in firmware/codes.ts has a name made from its constant, entries read as
  * words, and a tap's or command's outcome is read from the entries written meanwhile.
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import type { LogEntry } from '../../firmware/auditlog';
-import { describeEntry, describeEntryAt, eventName, outcomeOf, reasonName } from '../../sim/names';
+import { describeEntry, describeEntryAt, eventName, outcomeOf, reasonName } from '../../tools/host/names';
 
 const entry = (event: number, result: number, reason: number, keyId = 0, seq = 1): LogEntry => ({ seq, time: 100, trusted: false, event, result, reason, keyId });
 
-describe('log decoder (sim/names.ts)', () => {
+describe('log decoder (tools/host/names.ts)', () => {
   it('names every event and reason code from its constant, never a raw number', () => {
     for (const [k, v] of Object.entries(C)) {
       if (typeof v !== 'number') continue;

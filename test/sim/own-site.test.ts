@@ -12,8 +12,8 @@ import { R_OK } from '../../firmware/codes';
 import { createCar } from '../../sim/car';
 import { ownSite } from '../../sim/own-site';
 import { startServer } from '../../sim/server';
-import { issueKey, keyFileOf } from '../../tools/provision/keys';
-import { ProvisionError, newSiteData, writeSiteFile } from '../../tools/provision/sitefile';
+import { issueKey, keyFileOf } from '../../tools/host/provision/keys';
+import { ProvisionError, newSiteData, writeSiteFile } from '../../tools/host/provision/sitefile';
 
 const FAST = { name: 'scrypt' as const, N: 1 << 14, r: 8, p: 1 };
 const PASS = 'correct horse battery staple';

@@ -10,7 +10,7 @@ import { boardById } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import { createEspruinoBoard } from '../../sim/espruino/board';
-import { espruinoBinary } from '../../tools/espruino/interpreter';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 
 const SVC = 'f3c1a000-7b5c-4c2e-9e31-6b6579636b31';
 const RX = 'f3c1a001-7b5c-4c2e-9e31-6b6579636b31';

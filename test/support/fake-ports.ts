@@ -4,9 +4,8 @@
  * capacity) and power cuts at the N-th write, recorded outputs, scripted inputs, seeded randomness.
  * The whole-system tests use the simulator instead, which runs the built bundle.
  */
-import { createHash } from 'node:crypto';
-import * as zlib from 'node:zlib';
 import type { Clock, Crypto, FlashStorage, Input, Output, Ports, Random, Timers, Watchdog } from '../../firmware/ports';
+import { hostCrypto, hostCryptoWithAes } from '../../tools/host/crypto';
 
 export class PowerCut extends Error {}
 
@@ -115,16 +114,7 @@ export function fakeFlash(capacity = 40960): FakeFlash {
 }
 
 export function nodeCrypto(withAes = true): Crypto {
-  const c: Crypto = {
-    sha256: (d) => new Uint8Array(createHash('sha256').update(d).digest()),
-    crc32: (s) => zlib.crc32(Buffer.from(s, 'latin1')) >>> 0,
-  };
-  if (withAes) {
-    const { createCipheriv, createDecipheriv } = require('node:crypto');
-    c.aesEncryptBlock = (k, b) => { const x = createCipheriv('aes-128-ecb', k, null); x.setAutoPadding(false); return new Uint8Array(Buffer.concat([x.update(b), x.final()])); };
-    c.aesDecryptBlock = (k, b) => { const x = createDecipheriv('aes-128-ecb', k, null); x.setAutoPadding(false); return new Uint8Array(Buffer.concat([x.update(b), x.final()])); };
-  }
-  return c;
+  return withAes ? hostCryptoWithAes() : { ...hostCrypto };
 }
 
 export interface RecordedOutput extends Output { on: boolean; history: Array<[number, boolean]> }

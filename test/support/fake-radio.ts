@@ -3,7 +3,7 @@
  * PULLs each next fragment of an answer as soon as it has the previous one (docs/PROTOCOL.md "Pacing").
  */
 import type { Radio } from '../../firmware/ports';
-import { createAnswerReader, packets } from '../../tools/phonekey/protocol';
+import { createAnswerReader, packets } from '../../tools/host/protocol';
 
 export interface FakeRadio extends Radio {
   /** A central connects (from `addr`, default a new address each time, as a phone that rotates it). */

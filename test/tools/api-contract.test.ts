@@ -10,9 +10,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { boards } from '../../hal/boards/index';
-import { factsFor, loadFacts } from '../../tools/boards/facts';
-import { espruinoBoard } from '../../tools/boards/index';
-import type { BoardFacts } from '../../tools/espruino/board-facts';
+import { factsFor, loadFacts } from '../../tools/host/build/board-facts';
+import { espruinoBoard } from '../../hal/boards/espruino';
+import type { BoardFacts } from '../../tools/host/build/board-facts';
 import { API_FILE, VERSIONS, makeApiFile, type ApiEntry, type ApiFile } from '../../tools/espruino/api-contract';
 import { declaredMembers, type DeclaredMember } from '../../tools/espruino/declared-api';
 

@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { boards, boardById, unknownBoardMessage } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
-import { boardBuildErrors, factsFor, loadFacts } from '../../tools/boards/facts';
-import { espruinoBoard } from '../../tools/boards/index';
+import { boardBuildErrors, factsFor, loadFacts } from '../../tools/host/build/board-facts';
+import { espruinoBoard } from '../../hal/boards/espruino';
 import { cliBoardJson, readFacts } from '../../tools/espruino/board-facts';
-import { BoardError, refuseUnbuildable } from '../../tools/build';
+import { BoardError, refuseUnbuildable } from '../../tools/host/build/bundle';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const facts = loadFacts();

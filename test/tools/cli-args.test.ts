@@ -1,5 +1,5 @@
 /**
- * tools/cli-args.ts and tools/cli-files.ts, in process: strict parsing, numbers and durations
+ * tools/host/cli-args.ts and tools/host/cli-files.ts, in process: strict parsing, numbers and durations
  * that never turn a typo into "no bound", help that lists every option, paths from INIT_CWD,
  * files written whole or not at all; and the phone key's `add --hours` built on them.
  */
@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Spec, CliError, UsageError, duration, help, int, parse } from '../../tools/cli-args';
-import { readJson, userPath, writeFileSafe } from '../../tools/cli-files';
+import { type Spec, CliError, UsageError, duration, help, int, parse } from '../../tools/host/cli-args';
+import { readJson, userPath, writeFileSafe } from '../../tools/host/cli-files';
 import { phonekeyArgs, SPEC as PHONEKEY } from '../../tools/phonekey/args';
 
 const SPEC: Spec = {
@@ -19,7 +19,7 @@ const SPEC: Spec = {
 
 const usageError = (re: RegExp) => (e: unknown) => e instanceof UsageError && e.exitCode === 2 && re.test(e.message) && !e.message.includes('\n');
 
-describe('tools/cli-args', () => {
+describe('tools/host/cli-args', () => {
   it('parses strictly: unknown flags, missing values, values on booleans and stray arguments are one-line errors', () => {
     assert.deepEqual({ ...parse(['--port', 'x', '--dev'], SPEC).values }, { port: 'x', dev: true });
     assert.deepEqual({ ...parse(['-p', 'y'], SPEC).values }, { port: 'y' });
@@ -63,9 +63,9 @@ describe('tools/cli-args', () => {
   });
 });
 
-describe('tools/cli-args runMain', () => {
+describe('tools/host/cli-args runMain', () => {
   const runMainWith = (body: string) => spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e',
-    `require(${JSON.stringify(require.resolve('../../tools/cli-args'))}).runMain('demo', ${body})`], { encoding: 'utf8', timeout: 30000 });
+    `require(${JSON.stringify(require.resolve('../../tools/host/cli-args'))}).runMain('demo', ${body})`], { encoding: 'utf8', timeout: 30000 });
 
   it('a main left pending with nothing to wait on (a peer that never answered) exits 1 with one line, not 0', () => {
     const r = runMainWith('() => new Promise(() => {})');
@@ -83,7 +83,7 @@ describe('tools/cli-args runMain', () => {
   });
 });
 
-describe('tools/cli-files', () => {
+describe('tools/host/cli-files', () => {
   const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cli-files-'));
 
   it('resolves paths against INIT_CWD (where npm was run), else the working directory', () => {

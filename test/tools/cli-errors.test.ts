@@ -11,9 +11,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from '../../tools/build';
+import { ROOT } from '../../tools/host/build/bundle';
 import { type Io, runProvision } from '../../tools/provision/cli';
-import { readSiteFile } from '../../tools/provision/sitefile';
+import { readSiteFile } from '../../tools/host/provision/sitefile';
 
 /** tsx's require hook in the same process (its cli.mjs starts a second node). */
 const TSX = require.resolve('tsx/cjs');
@@ -170,10 +170,10 @@ describe('command-line tools fail loudly on bad input (spawned like npm run does
   it('build, benches and evidence runs: wrong flag, bad number, missing file; --help exits 0', async () => {
     await each([
       ['build wrong flag', () => run('tools/build.ts', ['--bored', 'x']), (r) => oneLineError(r, /unknown option --bored/, 2)],
-      ['bench:firmware wrong flag', () => run('tools/bench/firmware.ts', ['--fast']), (r) => oneLineError(r, /unknown option --fast/, 2)],
-      ['keystore wrong flag', () => run('tools/bench/keystore.ts', ['--keys', '5']), (r) => oneLineError(r, /unknown option --keys/, 2)],
-      ['memory missing file', () => run('tools/bench/memory.ts', [path.join(dir, 'missing.probe')]), (r) => oneLineError(r, /no memory probe .*missing\.probe/, 1)],
-      ['memory bad number', () => run('tools/bench/memory.ts', [keyFile, '--rows', 'ten']), (r) => oneLineError(r, /--rows needs a whole number/, 2)],
+      ['benchmarks wrong flag', () => run('tools/benchmarks/firmware.ts', ['--fast']), (r) => oneLineError(r, /unknown option --fast/, 2)],
+      ['keystore wrong flag', () => run('tools/benchmarks/keystore.ts', ['--keys', '5']), (r) => oneLineError(r, /unknown option --keys/, 2)],
+      ['memory missing file', () => run('tools/benchmarks/memory.ts', [path.join(dir, 'missing.probe')]), (r) => oneLineError(r, /no memory probe .*missing\.probe/, 1)],
+      ['memory bad number', () => run('tools/benchmarks/memory.ts', [keyFile, '--rows', 'ten']), (r) => oneLineError(r, /--rows needs a whole number/, 2)],
       ['fuzz bad number', () => run('tools/evidence/fuzz.ts', ['--cases', '1e3']), (r) => oneLineError(r, /--cases needs a whole number/, 2)],
       ['fuzz wrong flag', () => run('tools/evidence/fuzz.ts', ['--case', '3']), (r) => oneLineError(r, /unknown option --case/, 2)],
       ['soak bad duration', () => run('tools/evidence/soak.ts', ['--hours', 'all']), (r) => oneLineError(r, /--hours needs a duration/, 2)],

@@ -10,10 +10,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { boardById } from '../../hal/boards/index';
-import { bundleFirmware, writeBundle, ROOT } from '../../tools/build';
+import { bundleFirmware, ROOT } from '../../tools/host/build/bundle';
+import { writeBundle } from '../../tools/build';
 import { flash, FlashError, checkBundle, runEspruinoCli, type FlashResult } from '../../tools/flash';
 import { startConsoleServer, type ConsoleServer } from '../../sim/console-server';
-import { release } from '../../tools/release';
+import { release } from '../../tools/host/build/release';
 import * as st from '../../sim/engine/storage';
 
 const puck = boardById('puckjs')!;

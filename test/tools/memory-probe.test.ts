@@ -1,13 +1,13 @@
 /**
- * tools/bench/memory.ts: reading the real-interpreter engine's memory probe. The analysis is
+ * tools/benchmarks/memory.ts: reading the real-interpreter engine's memory probe. The analysis is
  * checked on a hand-made dump (CI); the probe itself with a real interpreter (ESPRUINO_BIN).
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyse, parseProbe, parseVarLine, sourceNames } from '../../tools/bench/memory';
-import { espruinoBinary } from '../../tools/espruino/interpreter';
+import { analyse, parseProbe, parseVarLine, sourceNames } from '../../tools/benchmarks/memory';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 import { scenarios } from '../../sim/scenarios/index';
 import { runScenario } from '../../sim/scenario';
 
@@ -41,7 +41,7 @@ const DUMP = [
   '@@END',
 ].join('\n');
 
-describe('memory probe analysis (tools/bench/memory.ts)', () => {
+describe('memory probe analysis (tools/benchmarks/memory.ts)', () => {
   it('reads dump lines, quoted labels with commas and literal names without links', () => {
     assert.deepEqual(parseVarLine('4,2,28,"gee,with,commas",12,'), [4, { size: 2, flags: 28, label: '"gee,with,commas"', links: [12] }]);
     assert.deepEqual(parseVarLine('23,1,20,"b",99,')![1].links, [], 'a name holding its number links nowhere');

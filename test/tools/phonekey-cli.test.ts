@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { main } from '../../tools/phonekey/cli';
 import { startServer, type SimServer } from '../../sim/server';
 import { ksLookup, ksOpen } from '../../firmware/keystore';
-import { flashOf, hostCrypto } from '../../sim/provision';
+import { hostCrypto } from '../../tools/host/crypto';
+import { flashOf } from '../../sim/provision';
 
 describe('command-line phone key (tools/phonekey) against the simulator', function () {
   this.timeout(60000);

@@ -13,19 +13,19 @@ import type { BoardConfig } from '../../hal/boards/types';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import { firmwareFor } from '../../sim/car';
 import { startConsoleServer } from '../../sim/console-server';
-import { parseKeyText } from '../../sim/keyfile';
-import { type Answer, type PhoneKeyFile, M, OP, command, nodeMac, parseAnswer } from '../../tools/phonekey/protocol';
+import { parseKeyText } from '../../tools/host/keyfile';
+import { type Answer, type PhoneKeyFile, M, OP, command, nodeMac, parseAnswer } from '../../tools/host/protocol';
 import { ask, linkUp } from '../../sim/central';
-import { type KdfParams, type SiteData, ProvisionError, newSiteData, openSite, readSiteFile, sealSite, writeSiteFile } from '../../tools/provision/sitefile';
-import { type IssuedKey, exportTable, importTable, issueKey, secretOf } from '../../tools/provision/keys';
+import { type KdfParams, type SiteData, ProvisionError, newSiteData, openSite, readSiteFile, sealSite, writeSiteFile } from '../../tools/host/provision/sitefile';
+import { type IssuedKey, exportTable, importTable, issueKey, secretOf } from '../../tools/host/provision/keys';
 import { boardImage, memoryFlash, writeImageDir } from '../../tools/provision/image';
 import { genWriteSmall } from '../../firmware/genfile';
-import { hostCrypto } from '../../sim/provision';
+import { hostCrypto } from '../../tools/host/crypto';
 import type { ConsoleLink } from '../../tools/provision/link';
 import { openEspruinoLink } from '../../tools/provision/link';
 import { showBoard, writeImage } from '../../tools/provision/upload';
 import { type Io, runProvision } from '../../tools/provision/cli';
-import { ROOT } from '../../tools/build';
+import { ROOT } from '../../tools/host/build/bundle';
 
 /** Cheap KDF parameters so tests run fast (the CLI's default is 2^17). */
 const FAST: KdfParams = { name: 'scrypt', N: 1 << 14, r: 8, p: 1 };

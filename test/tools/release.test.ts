@@ -8,12 +8,12 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, bundleFirmware } from '../../tools/build';
+import { ROOT, bundleFirmware } from '../../tools/host/build/bundle';
 import { boardById } from '../../hal/boards/index';
 import { createSimBoard } from '../../sim/engine/board';
-import { release } from '../../tools/release';
+import { release } from '../../tools/host/build/release';
 import { createCar } from '../../sim/car';
-import { statusVersion } from '../../tools/phonekey/protocol';
+import { statusVersion } from '../../tools/host/protocol';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 

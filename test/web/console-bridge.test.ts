@@ -2,16 +2,16 @@
  * The simulator's console bridge (/ws/console) and the dev-build hook it reaches, without a browser:
  * a line in, what the board printed out; CKB.state() reports the outputs as driven and the inputs
  * as read; the audit log read from Storage and decoded the page's way matches the board's log; a
- * production build has no CKB; foreign origins are refused. The bench protocol (bench-session.ts)
+ * production build has no CKB; foreign origins are refused. The bench protocol (relay-bench-session.ts)
  * runs here with Node's WebCrypto against the simulated bench wiring (8 ms close, 4 ms open).
  */
 import { strict as assert } from 'node:assert';
 import WebSocket from 'ws';
 import * as C from '../../firmware/codes';
 import { type SimServer, startServer } from '../../sim/server';
-import { type ConsoleLink, benchOpen, boardState, cycle, tryReplay, tryWrongKey } from '../../sim/web/bench-session';
+import { type ConsoleLink, benchOpen, boardState, cycle, tryReplay, tryWrongKey } from '../../sim/web/relay-bench-session';
 import { importSecret } from '../../sim/web/keycrypto';
-import { READ_LOG_LINE, decodeLogDump } from '../../sim/web/logdecode';
+import { READ_LOG_LINE, decodeLogDump } from '../../tools/host/logdecode';
 
 /** A ConsoleLink over the bridge, from Node. */
 async function bridge(url: string, origin?: string): Promise<ConsoleLink & { ws: WebSocket }> {

@@ -14,13 +14,13 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { R_OK } from '../../firmware/codes';
 import { boardById } from '../../hal/boards/index';
 import { type SimBoard, createSimBoard } from '../../sim/engine/board';
-import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/phonekey/protocol';
+import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/host/protocol';
 import { ask } from '../../sim/central';
 import { WEB_DIR, bundleScript } from '../../sim/web-bundle';
 import { attachWebBluetooth } from '../../sim/web-bluetooth-standin';
 import { boardImage, writeImageDir } from '../../tools/provision/image';
-import { issueKey, keyFileOf } from '../../tools/provision/keys';
-import { newSiteData } from '../../tools/provision/sitefile';
+import { issueKey, keyFileOf } from '../../tools/host/provision/keys';
+import { newSiteData } from '../../tools/host/provision/sitefile';
 import { ARGS, CHROMIUM, OUT, WAIT } from './browser';
 
 /** Waits for the flasher's answer; on a timeout, says what the page showed. */

@@ -1,6 +1,6 @@
 /**
  * The web phone key's crypto (sim/web/keycrypto.ts) on Node's WebCrypto, against the Node
- * protocol code and a simulated board: the same COMMAND bytes as tools/phonekey/protocol.ts,
+ * protocol code and a simulated board: the same COMMAND bytes as tools/host/protocol.ts,
  * answers from the real bundle judged authentic, tampered or foreign ones not; key files parsed.
  */
 import { strict as assert } from 'node:assert';
@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import * as C from '../../firmware/codes';
 import { createCar } from '../../sim/car';
 import { ask } from '../../sim/central';
-import { hex } from '../../sim/hex';
-import { keyFragment, parseKeyText } from '../../sim/keyfile';
+import { hex } from '../../tools/host/bytes';
+import { keyFragment, parseKeyText } from '../../tools/host/keyfile';
 import { importSecret, readAnswer, signedCommand } from '../../sim/web/keycrypto';
-import { M, OP, be32, command, nodeMac } from '../../tools/phonekey/protocol';
+import { M, OP, be32, command, nodeMac } from '../../tools/host/protocol';
 
 describe('web phone key crypto (WebCrypto)', () => {
   it('signs the same COMMAND bytes as the Node protocol code, for every op and argument length', async () => {

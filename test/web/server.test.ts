@@ -10,11 +10,11 @@ import { strict as assert } from 'node:assert';
 import WebSocket from 'ws';
 import * as C from '../../firmware/codes';
 import { createAnswerReader, fragment } from '../../firmware/frames';
-import { hex, unhex } from '../../sim/hex';
+import { hex, unhex } from '../../tools/host/bytes';
 import { type SimServer, startServer } from '../../sim/server';
 import type { Snapshot } from '../../sim/vehicle';
 import { importSecret, readAnswer, signedCommand } from '../../sim/web/keycrypto';
-import { OP } from '../../tools/phonekey/protocol';
+import { OP } from '../../tools/host/protocol';
 
 /** A socket whose messages queue up until asked for. */
 async function socket(url: string, origin?: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; next: (pred?: (m: any) => boolean) => Promise<any> }> {
@@ -147,7 +147,7 @@ describe('simulator web server', function () {
 
   it('the pages carry this run\'s token; the API and the sockets work with it, from loopback names', async () => {
     assert.match(server.token, /^[0-9a-f]{32}$/);
-    for (const p of ['', 'phonekey', 'bench']) {
+    for (const p of ['', 'phonekey', 'relay-bench']) {
       const r = await get(p, {});
       assert.equal(r.status, 200, p);
       assert.ok(r.body.includes('<meta name="sim-token" content="' + server.token + '">'), p + ' carries the token');

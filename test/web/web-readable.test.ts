@@ -110,7 +110,7 @@ describe('the pages at phone width (360 px, Chromium)', function () {
   this.timeout(90000);
   const rig = withBrowser({ port: 0, realtime: false, startEpochMs: START, dev: true, board: 'puckjs' }, { width: 360, height: 780 });
 
-  for (const [p, ready, shot] of [['', '#conn.live', 'web-vehicle-360.png'], ['phonekey', 'body[data-ready="1"]', 'web-phonekey-360.png'], ['bench', 'body[data-ready="1"]', 'web-bench-360.png']] as const) {
+  for (const [p, ready, shot] of [['', '#conn.live', 'web-vehicle-360.png'], ['phonekey', 'body[data-ready="1"]', 'web-phonekey-360.png'], ['relay-bench', 'body[data-ready="1"]', 'web-bench-360.png']] as const) {
     it('/' + p + ' fits 360 px: nothing wider than the screen', async () => {
       const page = await rig.context!.newPage();
       await page.goto(rig.server!.url + p);

@@ -50,7 +50,7 @@ function libraryOf(file: string): string | undefined {
 }
 
 /** Every documentation block of a release, parsed as scripts/common.py does. */
-export function jsonDocs(src: string, commit: string): JsonDoc[] {
+function jsonDocs(src: string, commit: string): JsonDoc[] {
   const git = (args: string[]) => execFileSync('git', ['-C', src, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const files = git(['ls-tree', '-r', '--name-only', commit]).split('\n').filter((f) => /(^|\/)jswrap[^/]*\.c$/.test(f) && !f.startsWith('archives/'));
   const docs: JsonDoc[] = [];
@@ -71,7 +71,7 @@ export function jsonDocs(src: string, commit: string): JsonDoc[] {
 }
 
 /** The documentation block a declared member stands for, or undefined. */
-export function findEntry(docs: JsonDoc[], m: DeclaredMember): JsonDoc | undefined {
+function findEntry(docs: JsonDoc[], m: DeclaredMember): JsonDoc | undefined {
   const find = (f: (d: JsonDoc) => boolean) => docs.find(f);
   if (m.kind === 'object') return find((d) => (d.type === 'object' || d.type === 'variable') && d.name === m.name) || find((d) => d.type === 'class' && d.class === m.name && !d.name);
   if (m.kind === 'library') return find((d) => d.type === 'library' && d.class === m.name);
@@ -97,7 +97,7 @@ function entryOf(d: JsonDoc, m: DeclaredMember): ApiEntry {
 }
 
 /** The commit of release `v` ("2v19 release" in Espruino's history). */
-export function releaseCommit(src: string, v: string): string {
+function releaseCommit(src: string, v: string): string {
   const out = execFileSync('git', ['-C', src, 'log', '--format=%H', '--grep=^' + v + ' release$'], { encoding: 'utf8' }).trim().split('\n')[0];
   if (!out) throw new Error(src + ': no commit "' + v + ' release" (a full git clone of Espruino is needed)');
   return out;

@@ -8,16 +8,17 @@
  * Nothing fetched is committed: only these generated files and this script.
  *
  * Usage: tsx tools/espruino/board-facts.ts <espruino-source-dir>
- * hal/boards/*.ts and tools/boards/index.ts are checked against the facts by
+ * hal/boards/*.ts and hal/boards/espruino.ts are checked against the facts by
  * test/tools/board-facts.test.ts; tools/build.ts refuses a board whose build lacks what the
  * firmware needs (tools/boards/requirements.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import type { BoardFacts, FactsFile } from '../host/build/board-facts';
 
-/** The Espruino boards our builds run on (tools/boards/index.ts maps our ids to these). */
-export const FACT_BOARDS = ['PUCKJS', 'MDBT42Q', 'XIAOBLE', 'NRF52840DK'];
+/** The Espruino boards our builds run on (hal/boards/espruino.ts maps our ids to these). */
+const FACT_BOARDS = ['PUCKJS', 'MDBT42Q', 'XIAOBLE', 'NRF52840DK'];
 /** Kept in the facts only to show why we do not build for it (no CRYPTO, 40 KB Storage): no CLI file. */
 const REFERENCE_ONLY = ['NRF52840DK'];
 
@@ -52,40 +53,6 @@ out['invertedIndex'] = [ pin_of(n) for n in out['inverted'] ]
 print(json.dumps(out))
 `;
 
-export interface BoardFacts {
-  /** info.name in Espruino's board file. */
-  name: string;
-  variables: number;
-  /** info.build.libraries: CRYPTO, SHA256, AES, ... */
-  libraries: string[];
-  /** What `require("crypto")` offers on this build (make/crypto/default.make: TLS implies AES). */
-  crypto: { module: boolean; sha256: boolean; aes: boolean; aesCcm: boolean };
-  chip: { part: string; family: string; ramKB: number; flashKB: number; i2c: number };
-  /**
-   * C defines the build gets beyond its libraries: the family (NRF52_SERIES), makefile
-   * `DEFINES += -DX` and make flags the Makefile turns into defines (SAVE_ON_FLASH=1). Used to
-   * decide which documented API entries (ifdef/ifndef) the build has.
-   */
-  defines: string[];
-  storage: { address: number; pageSize: number; pages: number; bytes: number; where: 'internal flash' | 'external SPI flash' };
-  /** The ATT MTU the SoftDevice is set up with: what a central can negotiate at most. */
-  mtu: { max: number; define: string };
-  defaultConsole: string | null;
-  /** BTN<n>/LED<n> devices: Espruino pin name, the number `D<n>` evaluates to, the pin state set at boot. */
-  buttons: { device: string; pin: string; index: number; pinstate?: string }[];
-  leds: { device: string; pin: string; index: number }[];
-  /** Pins Espruino negates in software (digitalRead/Write/pinMode see the logical level). */
-  invertedPins: number[];
-}
-
-export interface FactsFile {
-  _comment: string;
-  source: { commit: string; describe: string };
-  /** setWatch on a BTN pin without a `debounce` option (src/jswrap_io.c, IS_PIN_A_BUTTON). */
-  buttonWatch: { debounceMs: number; edge: 'rising' };
-  boards: Record<string, BoardFacts>;
-}
-
 function mtuOf(makefile: string[]): { max: number; define: string } {
   const all = makefile.join(' ');
   // nRF52832 (SDK 12) reads NRF_BLE_MAX_MTU_SIZE, SDK 15+ NRF_SDH_BLE_GATT_MAX_MTU_SIZE
@@ -115,7 +82,7 @@ function buttonWatchOf(src: string): { debounceMs: number; edge: 'rising' } {
   return { debounceMs: Number(m[1]), edge: 'rising' };
 }
 
-export function readBoard(src: string, board: string): BoardFacts {
+function readBoard(src: string, board: string): BoardFacts {
   const raw = JSON.parse(execFileSync('python3', ['-c', PY, src, board], { encoding: 'utf8' }));
   const libs: string[] = raw.libraries;
   const has = (l: string) => libs.indexOf(l) >= 0;

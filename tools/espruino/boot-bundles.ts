@@ -7,11 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { espruinoBinary } from './interpreter';
+import { espruinoBinary } from '../host/espruino-binary';
 import { boardById } from '../../hal/boards/index';
 import { createEspruinoBoard } from '../../sim/espruino/board';
 import { firmwareShare } from '../../sim/engine/board';
-import { type Spec, help, parse, runMain } from '../cli-args';
+import { type Spec, help, parse, runMain } from '../host/cli-args';
 
 const ROOT = path.resolve(__dirname, '../..');
 

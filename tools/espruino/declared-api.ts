@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const DTS_FILE = path.resolve(__dirname, '..', '..', 'hal', 'espruino.d.ts');
+const DTS_FILE = path.resolve(__dirname, '..', '..', 'hal', 'espruino.d.ts');
 
 /** One declared thing to find in Espruino's JSON documentation. */
 export interface DeclaredMember {

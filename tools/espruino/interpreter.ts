@@ -9,13 +9,7 @@
  *  - Code booted from Storage runs from flash; `espruino file.js` copies it into RAM and
  *    overstates memory, so we never measure that way.
  */
-import { byteLiteral, crc32 } from '../provision/console-upload';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-
-export function espruinoBinary(): string | undefined {
-  const bin = process.env.ESPRUINO_BIN;
-  return bin && bin.trim() ? bin.trim() : undefined;
-}
 
 export interface Session {
   /** Runs one line of JavaScript and resolves with what it printed (between markers). */
@@ -25,8 +19,6 @@ export interface Session {
   quit(): Promise<number | null>;
   dir: string;
 }
-
-const CHUNK = 256;
 
 /** Starts the interpreter in `dir` (booting whatever Storage holds there). */
 export function startInterpreter(bin: string, dir: string): Session {
@@ -84,22 +76,3 @@ export function startInterpreter(bin: string, dir: string): Session {
 function clean(s: string): string {
   return s.replace(/\r/g, '').replace(/\x1b\[J/g, '').replace(/^>/gm, '');
 }
-
-/** Writes a Storage file through the console in chunks small enough for a 2630-variable build. */
-export async function writeStorageFile(session: Session, name: string, data: string): Promise<void> {
-  const total = data.length;
-  for (let off = 0; off < total || off === 0; off += CHUNK) {
-    const chunk = data.slice(off, off + CHUNK);
-    const call = off === 0
-      ? `require("Storage").write(${JSON.stringify(name)},${byteLiteral(chunk)},0,${total})`
-      : `require("Storage").write(${JSON.stringify(name)},${byteLiteral(chunk)},${off})`;
-    const r = await session.eval(`print(${call}?"ok":"fail")`);
-    if (r.trim() !== 'ok') throw new Error(`writing ${name} at ${off} failed: ${r}`);
-    if (total === 0) break;
-  }
-  const back = await session.eval(`print(E.CRC32(require("Storage").read(${JSON.stringify(name)})))`);
-  const want = crc32(data);
-  if (Number(back.trim()) >>> 0 !== want) throw new Error(`${name} read back with CRC ${back.trim()}, expected ${want}`);
-}
-
-export { byteLiteral, crc32 } from '../provision/console-upload';

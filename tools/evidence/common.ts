@@ -1,44 +1,13 @@
 /**
- * Shared by the evidence suites (fuzz, power cuts, soak): a seeded PRNG, a watcher of the car's
+ * Shared by the evidence suites (fuzz, power cuts, soak): a watcher of the car's
  * outputs (rising edges, longest time on), and a mirror of the audit log that checks its sequence
  * numbers as it reads. Host-only; never bundled for the board. Must not call firmware functions on
  * a running car: it reads flash and pins from outside, as the simulated world does.
  */
 import type { SimCar } from '../../sim/car';
 import type { LogEntry } from '../../firmware/auditlog';
+import type { Rng } from '../host/random';
 
-export interface Rng {
-  /** Uniform uint32. */
-  u32(): number;
-  /** Integer in [0, n). */
-  int(n: number): number;
-  /** Float in [0, 1). */
-  float(): number;
-  chance(p: number): boolean;
-  bytes(n: number): Uint8Array;
-  pick<T>(items: readonly T[]): T;
-}
-
-/** mulberry32: small, fast, deterministic for a seed. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0 || 0x9e3779b9;
-  const u32 = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  const r: Rng = {
-    u32,
-    int: (n) => (n <= 0 ? 0 : Math.floor((u32() / 4294967296) * n)),
-    float: () => u32() / 4294967296,
-    chance: (p) => u32() / 4294967296 < p,
-    bytes: (n) => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) o[i] = u32() & 255; return o; },
-    pick: (items) => items[r.int(items.length)],
-  };
-  return r;
-}
 
 /**
  * Mutates bytes the way a fuzzer does: bit flips, byte sets to interesting values, inserts,
@@ -160,9 +129,3 @@ export function logMirror(car: SimCar, keep = false): LogMirror {
   return m;
 }
 
-/** Sequence numbers strictly increasing and consecutive (a ring drops only its oldest). */
-export function logSequenceProblems(entries: LogEntry[]): string[] {
-  const out: string[] = [];
-  for (let i = 1; i < entries.length; i++) if (entries[i].seq !== entries[i - 1].seq + 1) out.push(`seq ${entries[i].seq} after ${entries[i - 1].seq}`);
-  return out;
-}

@@ -22,7 +22,8 @@
 import { performance } from 'node:perf_hooks';
 import { DROP_GRACE_MS } from '../../firmware/phonekey';
 import { createCar, type SimCar, type SimPhone } from '../../sim/car';
-import { flashOf, hostCipher, hostCrypto } from '../../sim/provision';
+import { hostCipher, hostCrypto } from '../host/crypto';
+import { flashOf } from '../../sim/provision';
 import { SimPn532, type SimCard } from '../../sim/pn532/pn532';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { createReassembler, isPull } from '../../firmware/frames';
@@ -33,11 +34,12 @@ import type { BlockCipher } from '../../firmware/cmac';
 import { createPn532, pn532Parse, pn532Release, pn532Start, pn532Transceive } from '../../hal/pn532';
 import type { I2CBus } from '../../firmware/ports';
 import * as C from '../../firmware/codes';
-import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../phonekey/protocol';
+import { OP, type PhoneKeyFile, command, nodeMac, packets } from '../host/protocol';
 import { fakeFlash } from '../../test/support/fake-ports';
 import { fakeTimers } from '../../test/nfc/fake-timers';
-import { type Spec, UsageError, help, int, parse, runMain, str } from '../cli-args';
-import { type Rng, logMirror, mutate, rng, sameBytes, watchOutputs } from './common';
+import { type Spec, UsageError, help, int, parse, runMain, str } from '../host/cli-args';
+import { logMirror, mutate, sameBytes, watchOutputs } from './common';
+import { type Rng, rng } from '../host/random';
 
 export interface FuzzResult {
   target: string;
@@ -48,7 +50,7 @@ export interface FuzzResult {
   stats: Record<string, number>;
 }
 
-export const TARGETS = ['frames', 'commands', 'set-config', 'config', 'pn532-parse', 'pn532-driver', 'desfire', 'cards'] as const;
+const TARGETS = ['frames', 'commands', 'set-config', 'config', 'pn532-parse', 'pn532-driver', 'desfire', 'cards'] as const;
 export type Target = (typeof TARGETS)[number];
 
 const MAX_VIOLATIONS = 20;
@@ -216,7 +218,7 @@ function finalCheck(g: RadioRig, v: string[], stats: Record<string, number>): vo
   stats.coreFaultLines = car.board.consoleText().split('\n').filter((l) => l.startsWith('fault:')).length;
 }
 
-export async function fuzzRadio(mode: 'frames' | 'commands', cases: number, seed = 1): Promise<FuzzResult> {
+async function fuzzRadio(mode: 'frames' | 'commands', cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ (mode === 'frames' ? 0xf7 : 0xc0));
   const g = await radioRig(seed, 'puckjs');
@@ -320,7 +322,7 @@ export function configProblems(c: any, limits = configLimits()): string[] {
   return out;
 }
 
-export async function fuzzSetConfig(cases: number, seed = 1): Promise<FuzzResult> {
+async function fuzzSetConfig(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0x5c);
   const g = await radioRig(seed);
@@ -383,7 +385,7 @@ function randomObject(r: Rng, depth: number): Record<string, unknown> {
   return o;
 }
 
-export async function fuzzConfig(cases: number, seed = 1): Promise<FuzzResult> {
+async function fuzzConfig(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0xcf);
   const v: string[] = [];
@@ -445,7 +447,7 @@ function validFrame(r: Rng, code: number): Uint8Array {
   return f;
 }
 
-export async function fuzzPn532Parse(cases: number, seed = 1): Promise<FuzzResult> {
+async function fuzzPn532Parse(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0x532);
   const v: string[] = [];
@@ -511,7 +513,7 @@ function mutatingCard(r: Rng, inner: SimCard, p: number): MutatingCard {
   return m;
 }
 
-export async function fuzzDesfire(cases: number, seed = 1): Promise<FuzzResult> {
+async function fuzzDesfire(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0xde5);
   const v: string[] = [];
@@ -551,7 +553,7 @@ export async function fuzzDesfire(cases: number, seed = 1): Promise<FuzzResult> 
 
 // ---------------------------------------------------------------- PN532 driver with mutated I2C reads
 
-export async function fuzzPn532Driver(cases: number, seed = 1): Promise<FuzzResult> {
+async function fuzzPn532Driver(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0xd21);
   const v: string[] = [];
@@ -622,7 +624,7 @@ export async function fuzzPn532Driver(cases: number, seed = 1): Promise<FuzzResu
 
 // ---------------------------------------------------------------- card answers through the car
 
-export async function fuzzCards(cases: number, seed = 1): Promise<FuzzResult> {
+async function fuzzCards(cases: number, seed = 1): Promise<FuzzResult> {
   const t0 = performance.now();
   const r = rng(seed ^ 0xca4d);
   const car = await createCar({ board: 'puckjs-nfc', demo: true, seed });

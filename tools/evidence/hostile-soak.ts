@@ -20,12 +20,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createCar, type SimPhone } from '../../sim/car';
-import { OP, command, nodeMac, packets, type PhoneKeyFile } from '../phonekey/protocol';
+import { OP, command, nodeMac, packets, type PhoneKeyFile } from '../host/protocol';
 import { isFailureEvent, type LogEntry } from '../../firmware/auditlog';
 import * as C from '../../firmware/codes';
-import { rng, watchOutputs } from './common';
+import { watchOutputs } from './common';
+import { rng } from '../host/random';
 import { boards } from '../../hal/boards/index';
-import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../cli-args';
+import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../host/cli-args';
 
 export interface HostileHour {
   hour: number;

@@ -9,20 +9,21 @@
  *   npx tsx tools/evidence/soak.ts [--hours 24] [--seed 1] [--board puckjs-nfc] [--espruino-iterations 300]
  *
  * With ESPRUINO_BIN set it also runs a mixed loop inside the real interpreter (the bench bundle of
- * tools/bench/board.ts: the real firmware plus a console-driven radio) and reports whether
+ * tools/benchmarks/board.ts: the real firmware plus a console-driven radio) and reports whether
  * process.memory() grows. Prints a summary, then one JSON line. Host-only.
  */
 import { performance } from 'node:perf_hooks';
 import { createCar, type SimPhone } from '../../sim/car';
-import type { PhoneKeyFile } from '../phonekey/protocol';
-import { OP } from '../phonekey/protocol';
+import type { PhoneKeyFile } from '../host/protocol';
+import { OP } from '../host/protocol';
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
 import * as C from '../../firmware/codes';
-import { logMirror, rng, watchOutputs } from './common';
-import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../cli-args';
+import { logMirror, watchOutputs } from './common';
+import { rng } from '../host/random';
+import { type Spec, UsageError, duration, help, int, parse, runMain, str } from '../host/cli-args';
 import { boards } from '../../hal/boards/index';
-import { espruinoBinary } from '../espruino/interpreter';
-import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../bench/board';
+import { espruinoBinary } from '../host/espruino-binary';
+import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../benchmarks/board';
 
 export interface SoakSample {
   hour: number;

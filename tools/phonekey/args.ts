@@ -5,8 +5,8 @@
  * durations; anything else is an error, never a key without an end.
  * Not here: talking to the car (cli.ts, links.ts, protocol.ts).
  */
-import { type Spec, UsageError, duration, int, need, parse, str } from '../cli-args';
-import { checkWritableDir, userPath } from '../cli-files';
+import { type Spec, UsageError, duration, int, need, parse, str } from '../host/cli-args';
+import { checkWritableDir, userPath } from '../host/cli-files';
 
 export const ROLES: Record<string, number> = { owner: 0, driver: 1, guest: 2 };
 export const COMMANDS = ['unlock', 'lock', 'drive', 'status', 'settime', 'add', 'revoke', 'log'];

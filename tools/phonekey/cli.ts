@@ -10,13 +10,13 @@
  * Exit code 0 when the car answered "ok" with an authentic answer, 1 otherwise (the reason is printed).
  */
 import * as fs from 'node:fs';
-import { type Answer, M, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey, statusVersion } from './protocol';
+import { type Answer, M, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, command, createAnswerReader, nodeMac, packets, parseAnswer, unwrapNewKey, statusVersion } from '../host/protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
 import { SPEC, phonekeyArgs } from './args';
-import { CliError, UsageError, help, runMain } from '../cli-args';
-import { userPath, writeFileSafe } from '../cli-files';
-import { describeEntryAt } from '../../sim/names';
-import { decodeLogAnswer } from '../../sim/web/logdecode';
+import { CliError, UsageError, help, runMain } from '../host/cli-args';
+import { userPath, writeFileSafe } from '../host/cli-files';
+import { describeEntryAt, stateName } from '../host/names';
+import { decodeLogAnswer } from '../host/logdecode';
 
 export interface KeyJson { keyId: number; secret: string; label?: string }
 
@@ -127,7 +127,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     if (answer.type === 'refused' && answer.retrySeconds) out(`retry in ${answer.retrySeconds} s`);
     if (cmd === 'status' && answer.data && answer.status === 0) {
       const d = answer.data;
-      out(`state ${['locked', 'unlocked', 'enrolling', 'fault'][d[0]] || d[0]}, real time ${d[1] ? 'known' : 'unknown'}, ${(d[6] << 8) | d[7]} keys, firmware ${statusVersion(d) || 'older than 0.2.0'}`);
+      out(`state ${stateName(d[0])}, real time ${d[1] ? 'known' : 'unknown'}, ${(d[6] << 8) | d[7]} keys, firmware ${statusVersion(d) || 'older than 0.2.0'}`);
     }
     if (cmd === 'add' && answer.status === 0 && answer.data) {
       const k = unwrapNewKey(nodeMac, key, sentNonce, answer.data);
@@ -140,7 +140,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       out(`new key ${k.keyId} written to ${file} (keep it secret; hand it over privately)`);
     }
     if (cmd === 'log' && answer.data) {
-      // The same words as the simulator's page, REPL and scenarios (sim/names.ts).
+      // The same words as the simulator's page, REPL and scenarios (tools/host/names.ts).
       const keyName = (id: number) => (id === key.keyId ? (key.label || 'this key') + ' (#' + id + ')' : '#' + id);
       for (const e of decodeLogAnswer(answer.data)) out(describeEntryAt(e, keyName));
     }

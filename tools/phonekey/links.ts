@@ -21,7 +21,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * The simulator's sockets want the per-run token its pages carry (sim/local-guard.ts): without
  * `?token=` in the URL, read it from the simulator's page as a browser would.
  */
-export async function withSimToken(url: string): Promise<string> {
+async function withSimToken(url: string): Promise<string> {
   const u = new URL(url);
   if (u.searchParams.get('token')) return url;
   let html = '';

@@ -21,18 +21,19 @@ import * as path from 'node:path';
 import { boardById, boards } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
 import { DEFAULTS, sanitizeConfig } from '../../firmware/config';
-import { type IssuedKey, exportTable, importTable, issueKey, keyFileOf, keyLink, parsePerms, parseRole, parseTime, LABEL_BYTES } from './keys';
-import { type KdfParams, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, writeSiteFile } from './sitefile';
-import { getNewPassphrase, getPassphrase } from './passphrase';
+import { type IssuedKey, exportTable, importTable, issueKey, keyFileOf, keyLink, parsePerms, parseRole, parseTime, LABEL_BYTES } from '../host/provision/keys';
+import { roleName } from '../host/names';
+import { type KdfParams, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, writeSiteFile } from '../host/provision/sitefile';
+import { getNewPassphrase, getPassphrase } from '../host/provision/passphrase';
 import { boardImage, writeImageDir } from './image';
 import { type ConsoleLink, openEspruinoLink } from './link';
 import { showBoard, siteFingerprint, writeImage } from './upload';
 import { qrFile, qrTerminal } from './qr';
-import { type Opt, type Spec, type Values, duration, errorLine, help, parse, runMain } from '../cli-args';
-import { checkWritableDir, readJson, userPath, writeFileSafe } from '../cli-files';
-import { checkPort } from '../ports';
+import { type Opt, type Spec, type Values, duration, errorLine, help, parse, runMain } from '../host/cli-args';
+import { checkWritableDir, readJson, userPath, writeFileSafe } from '../host/cli-files';
+import { checkPort } from '../host/ports';
 
-export const DEFAULT_LINK_BASE = 'http://localhost:8080/phonekey';
+const DEFAULT_LINK_BASE = 'http://localhost:8080/phonekey';
 
 export interface Io {
   out(text: string): void;
@@ -290,12 +291,11 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     if (mine) io.out(c.site.fingerprint === siteFingerprint(mine.data.secret) ? ' = ' + mine.file : ' (NOT ' + mine.file + ')');
     if (c.site.present) io.out(c.site.setupCode ? ', setup code ' + c.site.setupCode : ', no setup code (no enrolment over the air: write the site again with this tool)');
     io.out('\nkeys: ' + c.keys.length + ' of ' + board.keyCapacity + (c.keysFile ? ' in ' + c.keysFile : '') + '\n');
-    const ROLE = ['owner', 'driver', 'guest'];
     const KIND = ['phone', 'card', 'uid-card'];
     for (const r of c.keys) {
       const perms = ['unlock', 'lock', 'drive'].filter((_, i) => r.perms & (1 << i)).join(',');
       const flags = (r.flags & 1 ? ' disabled' : '') + (r.flags & 2 ? ' revoked' : '');
-      io.out('  ' + r.id + '  ' + (KIND[r.kind] || r.kind) + '  ' + (ROLE[r.role] || r.role) + '  ' + perms + '  ' + when(r.notBefore) + ' .. ' + when(r.notAfter) + '  ' + JSON.stringify(r.label) + flags + '\n');
+      io.out('  ' + r.id + '  ' + (KIND[r.kind] || r.kind) + '  ' + roleName(r.role) + '  ' + perms + '  ' + when(r.notBefore) + ' .. ' + when(r.notAfter) + '  ' + JSON.stringify(r.label) + flags + '\n');
     }
     io.out('config' + (c.configStored ? '' : ' (defaults: none stored)') + ': ' + JSON.stringify(c.config) + '\n');
   },

@@ -15,13 +15,11 @@ import { genData, genWrite } from '../../firmware/genfile';
 import { siteSave } from '../../firmware/site';
 import { type Config, sanitizeConfig, saveConfig } from '../../firmware/config';
 import * as C from '../../firmware/codes';
-import { hostCrypto } from '../../sim/provision';
-import { crc32 } from '../espruino/interpreter';
-import { recordOf } from './keys';
-import { ProvisionError, type SiteData } from './sitefile';
+import { hostCrypto } from '../host/crypto';
+import { crc32 } from '../host/bytes';
+import { recordOf } from '../host/provision/keys';
+import { ProvisionError, type SiteData } from '../host/provision/sitefile';
 
-/** Both generations of each file the image replaces: a newer generation left on a board would win. */
-export { IMAGE_BASES } from './console-upload';
 
 export interface ImageFile {
   name: string;
@@ -96,7 +94,7 @@ export function boardImage(site: SiteData, board: BoardConfig, configInput?: unk
   return { board: board.id, files, keys: count, config };
 }
 
-export const MANIFEST = 'manifest.json';
+const MANIFEST = 'manifest.json';
 
 /** Writes one file per Storage file (its exact bytes) and a manifest with sizes and CRC32s. */
 export function writeImageDir(dir: string, img: BoardImage): string[] {

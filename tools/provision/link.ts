@@ -8,7 +8,7 @@
  * with CARKEY_LINK_DEBUG=1, which says so on stderr.
  * Not here: what is run (upload.ts).
  */
-import { ProvisionError } from './sitefile';
+import { ProvisionError } from '../host/provision/sitefile';
 
 export interface ConsoleLink {
   /** Runs one line of code on the board; resolves with what it printed (not its value). */

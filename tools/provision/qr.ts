@@ -3,7 +3,7 @@
  * file. Callers decide whether the secret may be shown; nothing here prints by itself.
  */
 import * as QRCode from 'qrcode';
-import { writeFileSafe } from '../cli-files';
+import { writeFileSafe } from '../host/cli-files';
 
 /** The QR code as text for a terminal (half-height blocks). */
 export function qrTerminal(text: string): Promise<string> {

@@ -12,16 +12,15 @@ import type { BoardConfig } from '../../hal/boards/types';
 import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore';
 import { type Config, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
-import { hostCrypto } from '../../sim/provision';
-import { WRITE_CHUNK, remoteCrc, replaceImageFiles } from './console-upload';
+import { hostCrypto } from '../host/crypto';
+import { replaceImageFiles } from '../host/console-upload';
 import { type BoardImage, memoryFlash } from './image';
 import type { ConsoleLink } from './link';
-import { ProvisionError } from './sitefile';
+import { ProvisionError } from '../host/provision/sitefile';
 
 const READ_CHUNK = 192;
 const S = 'require("Storage")';
 
-export { WRITE_CHUNK, remoteCrc };
 
 export interface WriteReport {
   files: { name: string; bytes: number; crc32: number }[];
@@ -49,7 +48,7 @@ export async function writeImage(link: ConsoleLink, img: BoardImage, opts: { loa
 }
 
 /** Reads a Storage file through the console, in base64 chunks. */
-export async function readRemote(link: ConsoleLink, name: string, length: number): Promise<string> {
+async function readRemote(link: ConsoleLink, name: string, length: number): Promise<string> {
   let out = '';
   for (let off = 0; off < length; off += READ_CHUNK) {
     const b64 = (await link.run(`print(btoa(${S}.read(${JSON.stringify(name)},${off},${Math.min(READ_CHUNK, length - off)})))`)).trim();

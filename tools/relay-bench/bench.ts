@@ -1,6 +1,6 @@
 /**
  * The relay bench: N authenticated unlock/lock cycles through the real phone-key path of a dev
- * build (its console bench hook, hal/espruino/bench.ts), with the relay's contact wired back to
+ * build (its console bench hook, hal/espruino/relay-bench-hook.ts), with the relay's contact wired back to
  * the board's bench input. Latencies are the board's own timestamps, from the command reaching
  * the phone-key code to the contact closing (unlock) or opening (lock). Between cycles it tries a
  * wrong key and a replay, which must be refused without the contact moving, and it checks the
@@ -8,8 +8,9 @@
  * Not here: the command line (cli.ts) and the HTML report (report.ts).
  */
 import type { ConsoleLink } from '../provision/link';
-import { type Answer, OP, type PhoneKeyFile, collector, command, nodeMac, parseAnswer } from '../phonekey/protocol';
+import { type Answer, OP, type PhoneKeyFile, collector, command, nodeMac, parseAnswer } from '../host/protocol';
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
+import { type Stats, stats } from '../host/stats';
 
 export interface BenchOptions {
   cycles: number;
@@ -35,14 +36,6 @@ export interface BenchReport {
   attacks: { tried: number; refused: number; contactMoved: number };
   problems: string[];
   ok: boolean;
-}
-
-export interface Stats { n: number; min: number; median: number; p95: number; max: number; mean: number }
-
-export function stats(xs: number[]): Stats {
-  const s = xs.slice().sort((a, b) => a - b);
-  const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN);
-  return { n: s.length, min: s[0] ?? NaN, median: q(0.5), p95: q(0.95), max: s[s.length - 1] ?? NaN, mean: s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN };
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --board puckjs --port /dev/ttyACM0 --key owner.json [--cycles 50] [--out bench-report]` (--help lists all)
+ * `npm run relay-bench -- --board puckjs --port /dev/ttyACM0 --key owner.json [--cycles 50] [--out bench-report]` (--help lists all)
  * Bench-tests a board running a dev build (npm run flash -- --dev) whose relay contact is wired
  * back to its bench input: writes <out>.json and <out>.html, prints a summary, exits 1 on any problem.
  * `--port tcp://127.0.0.1:N` targets the simulator's console (npm run sim -- console), as the tests do.
@@ -9,12 +9,12 @@ import { readKeyFile } from '../phonekey/cli';
 import { openEspruinoLink, type ConsoleLink } from '../provision/link';
 import { runBench } from './bench';
 import { htmlReport } from './report';
-import { type Spec, UsageError, duration, help, int, need, parse, runMain, str } from '../cli-args';
-import { checkWritableDir, userPath, writeFileSafe } from '../cli-files';
-import { checkPort } from '../ports';
+import { type Spec, UsageError, duration, help, int, need, parse, runMain, str } from '../host/cli-args';
+import { checkWritableDir, userPath, writeFileSafe } from '../host/cli-files';
+import { checkPort } from '../host/ports';
 
 const SPEC: Spec = {
-  usage: 'npm run bench --',
+  usage: 'npm run relay-bench --',
   options: {
     board: { type: 'string', arg: 'ID', help: 'the board (required; it needs a bench input pin)' },
     port: { type: 'string', short: 'p', arg: 'PORT', help: 'its console: a serial port or tcp://host:port (required)' },

@@ -1,0 +1,127 @@
+/**
+ * Host helpers for measuring the firmware inside the real Espruino interpreter (ESPRUINO_BIN):
+ * a flash image provisioned with N keys (as tools/host/provision/site.ts does), the bench bundle (the board-side
+ * entry hal/espruino/bench-entry.ts: the real firmware's startFirmware on bench ports with a
+ * console-driven radio and memory sampling), and a phone that drives it through the console.
+ * The production firmware has no global API; the `ev` hook exists only in the bench bundle, never
+ * in dist/. Host-only.
+ */
+import { boardById } from '../../hal/boards/index';
+import type { BoardConfig } from '../../hal/boards/types';
+import { bundleFirmware } from '../host/build/bundle';
+import { type Session, startInterpreter } from '../espruino/interpreter';
+import { installFlash } from '../../sim/espruino/board';
+import { makeBoardDir } from '../../sim/espruino/link';
+import { prelude } from '../espruino/boot-bundles';
+import { addKey, keyRecord, newSite, writeSite, type SiteSecrets } from '../host/provision/site';
+import { fakeFlash, type FakeFlash } from '../../test/support/fake-ports';
+import * as C from '../../firmware/codes';
+import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../host/protocol';
+import { rng } from '../host/random';
+
+/** The bench entry: the firmware on bench ports (hal/espruino/bench-entry.ts), bundled for a Puck.js. */
+const PHONEKEY_ENTRY = `import './hal/espruino/bench-entry';`;
+
+export interface Image {
+  flash: FakeFlash;
+  site: SiteSecrets;
+  owner: PhoneKeyFile;
+  guest: PhoneKeyFile;
+}
+
+/** A flash image as the USB tool writes it: site secrets, an owner, a guest and n-2 more keys. */
+export function provisionImage(n: number, seed = 1): Image {
+  const r = rng(seed);
+  const flash = fakeFlash(1 << 20);
+  const site = newSite((k) => r.bytes(k));
+  writeSite(flash, site);
+  if (n === 0) return { flash, site, owner: { keyId: 1, secret: new Uint8Array(16) }, guest: { keyId: 2, secret: new Uint8Array(16) } };
+  const owner = addKey(flash, site, 2000, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
+  const guest = addKey(flash, site, 2000, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
+  // The rest in one table write: adding one at a time rewrites the table n times.
+  for (let i = 3; i <= n; i++) addKey(flash, site, 2000, keyRecord((0x20000000 + i * 7919) >>> 0, C.ROLE_GUEST, { label: 'k' + i }));
+  return { flash, site, owner, guest };
+}
+
+/** Writes the image's files, the prelude and `bundle` (as .bootcde) into a fresh Storage; boots from it. */
+export async function bootImage(bin: string, image: Image | undefined, bundle: string, settleMs = 400): Promise<Session> {
+  // The Linux interpreter sometimes aborts on console input (ASSERT(len <= 64) in jsdevices.c,
+  // or a garbled line that never answers, more often under load): a fresh attempt in a fresh directory gets through.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootImageOnce(bin, image, bundle, settleMs);
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
+}
+
+async function bootImageOnce(bin: string, image: Image | undefined, bundle: string, settleMs: number): Promise<Session> {
+  const dir = makeBoardDir();
+  // Installed through the interpreter's own file API, not its console (which drops characters).
+  const files: Record<string, string> = {};
+  if (image) for (const [name, f] of image.flash.files) files[name] = f.data.toString('latin1');
+  files['.boot0'] = prelude();
+  files['.bootcde'] = bundle;
+  installFlash(bin, dir, files);
+  const s = startInterpreter(bin, dir);
+  await new Promise((res) => setTimeout(res, settleMs));
+  return s;
+}
+
+export async function memoryUsage(s: Session): Promise<number> {
+  const out = await s.eval('print(process.memory().usage)');
+  return Number(out.trim().split('\n').pop());
+}
+
+let benchBundle: string | undefined;
+export async function phoneKeyBenchBundle(): Promise<string> {
+  if (!benchBundle) benchBundle = (await bundleFirmware(boardById('puckjs') as BoardConfig, { entry: PHONEKEY_ENTRY })).code;
+  return benchBundle;
+}
+
+export interface BoardPhone {
+  connect(): Promise<Answer>;
+  /** Sends one signed command; `mode` 1 samples usage without GC, 2 with GC (live), 0 none. */
+  run(key: PhoneKeyFile, op: number, args?: Uint8Array, mode?: number): Promise<{ answer: Answer; seconds: number; peak: number; relay: boolean }>;
+  raw(hexPackets: string[]): Promise<Answer | undefined>;
+}
+
+/** A phone talking to the bench bundle through the interpreter's console. */
+export function boardPhone(s: Session): BoardPhone {
+  let nonce: Uint8Array | undefined;
+  const decode = (key: PhoneKeyFile | undefined, sent: string, sentNonce?: Uint8Array): Answer | undefined => {
+    const collect = collector();
+    let msg: Uint8Array | undefined;
+    for (const h of sent.split(' ').filter(Boolean)) msg = collect(new Uint8Array(Buffer.from(h, 'hex'))) || msg;
+    if (!msg) return undefined;
+    const a = parseAnswer(nodeMac, key, msg, sentNonce);
+    if (a.nonce) nonce = a.nonce;
+    return a;
+  };
+  const feed = async (pk: Uint8Array[], mode: number) => {
+    const js = `print(ev.packets(${JSON.stringify(pk.map((p) => Buffer.from(p).toString('hex')))}, ${mode}))`;
+    return JSON.parse((await s.eval(js, 30000)).trim().split('\n').pop()!);
+  };
+  const phone: BoardPhone = {
+    connect: async () => {
+      const sent = (await s.eval('print(ev.connect())')).trim().split('\n').pop()!;
+      const a = decode(undefined, sent);
+      if (!a || a.type !== 'challenge') throw new Error('no challenge from the board: ' + sent);
+      return a;
+    },
+    run: async (key, op, args, mode = 0) => {
+      if (!nonce) await phone.connect();
+      const n = nonce!;
+      const r = await feed(packets(command(nodeMac, key, n, op, args)), mode);
+      const answer = decode(key, r.sent, n);
+      if (!answer) throw new Error('no answer from the board');
+      return { answer, seconds: r.t, peak: r.peak, relay: r.relay };
+    },
+    raw: async (hexPackets) => {
+      const r = await feed(hexPackets.map((h) => new Uint8Array(Buffer.from(h, 'hex'))), 0);
+      return decode(undefined, r.sent);
+    },
+  };
+  return phone;
+}

@@ -1,0 +1,149 @@
+/**
+ * The firmware bundler, shared by the build CLI (tools/build.ts), the simulator (sim/car.ts builds
+ * the bundle it runs) and the benches: TypeScript -> one minified Espruino bundle for a board.
+ *
+ *   esbuild   bundles hal/espruino/boot.ts + one board file (types stripped, ES2020 kept as written:
+ *             nothing is silently lowered, so what Espruino lacks reaches the guard)
+ *   terser    minifies and hoists function declarations (Espruino does not hoist them)
+ *   guard     dialect-guard.ts: every board-side source file and every bundle is parsed; any construct
+ *             the interpreter lacks fails the build with the TypeScript file and line
+ *
+ * Not here: writing dist/ and the command line (tools/build.ts).
+ */
+import * as esbuild from 'esbuild';
+import { minify } from 'terser';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { RawSourceMap } from 'source-map-js';
+import { boardBuildErrors, factsFor } from './board-facts';
+import type { BoardConfig } from '../../../hal/boards/types';
+import { dialectErrors } from './dialect-report';
+import { release } from './release';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Espruino 2v19+ parses ES2020 syntax minus what the guard rejects; esbuild must not lower beyond that. */
+const TARGET = 'es2020';
+const BOARD_SOURCE_DIRS = ['firmware', 'hal'];
+
+export interface Bundle {
+  board: string;
+  dev: boolean;
+  code: string;
+  map: RawSourceMap;
+  bytes: number;
+  sha256: string;
+}
+
+/** The board's Espruino build lacks something the firmware needs (board-facts.ts). */
+export class BoardError extends Error {
+  constructor(public readonly lines: string[]) {
+    super('refused: ' + lines.join('\nrefused: '));
+  }
+}
+
+export class DialectError extends Error {
+  constructor(public readonly lines: string[]) {
+    super('Espruino dialect check failed:\n' + lines.join('\n'));
+  }
+}
+
+/** Bundles the board's firmware from an entry (by default the real boot) and checks the result. */
+export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; entry?: string; resolveDir?: string } = {}): Promise<Bundle> {
+  const dev = !!opts.dev;
+  // Only the board fields the board reads go into the bundle (every byte of Storage counts): the
+  // boot's (pins, levels, crypto) and the firmware's (firmware/app.ts FirmwareBoard).
+  const used = { pins: board.pins, relayActiveHigh: board.relayActiveHigh, buttonActiveHigh: board.buttonActiveHigh, crypto: { aes: board.crypto.aes } };
+  // The boot builds the ports (hal/), the firmware wires itself on them (firmware/app.ts): both are
+  // called from here, above both layers, so the minifier substitutes each single-use start function
+  // at its call site and none of their code stays resident (a named function kept about 40 variables).
+  const fw = { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment };
+  const entry = opts.entry ?? [
+    `import { boot } from './hal/espruino/boot';`,
+    `import { startFirmware } from './firmware/app';`,
+    `startFirmware(boot(${JSON.stringify(used)} as any), ${JSON.stringify(fw)});`,
+  ].join('\n');
+  const built = await esbuild.build({
+    stdin: { contents: entry, resolveDir: opts.resolveDir ?? ROOT, sourcefile: 'entry.ts', loader: 'ts' },
+    bundle: true,
+    // cjs keeps Espruino's own require('Storage') untouched (iife would add a Proxy-based shim).
+    format: 'cjs',
+    platform: 'neutral',
+    target: TARGET,
+    external: ['Storage', 'crypto'],
+    define: { __VERSION__: JSON.stringify(release().version), __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false' },
+    charset: 'ascii',
+    legalComments: 'none',
+    sourcemap: 'external',
+    sourcesContent: false,
+    outfile: path.join(ROOT, 'dist', board.id, 'firmware.js'),
+    write: false,
+    logLevel: 'silent',
+  });
+  const jsFile = built.outputFiles.find((f) => f.path.endsWith('.js'))!;
+  const mapFile = built.outputFiles.find((f) => f.path.endsWith('.map'))!;
+  // Wrap in a function so nothing leaks into the board's global scope; shift the map one line down.
+  const esMap = JSON.parse(mapFile.text) as RawSourceMap;
+  esMap.mappings = ';' + esMap.mappings;
+  const wrapped = '(function(){\n' + stripSourceMapComment(jsFile.text) + '\n})();\n';
+  const errorsBefore = dialectErrors(wrapped, 'bundle(' + board.id + ')', esMap, path.join(ROOT, 'dist', board.id));
+  if (errorsBefore.length) throw new DialectError(errorsBefore);
+
+  const min = await minify({ 'firmware.js': wrapped }, {
+    ecma: 5, // never introduce syntax; keep what the input has
+    // inline: false — terser's inlining turns parameters into `var`s declared after their first
+    // use, which is fine where `var` is hoisted and clobbers outer names on Espruino, where it is not.
+    compress: { hoist_funs: true, passes: 2, unsafe: false, keep_fargs: true, inline: false },
+    mangle: true,
+    format: { ascii_only: true, comments: false },
+    sourceMap: { content: esMap as any, asObject: true, includeSources: false },
+  });
+  const code = min.code!;
+  const map = min.map as unknown as RawSourceMap;
+  const errors = dialectErrors(code, 'dist/' + board.id + '/firmware.js', map, path.join(ROOT, 'dist', board.id));
+  if (errors.length) {
+    // Keep the rejected output for inspection; it is never a file a board would boot.
+    fs.mkdirSync(path.join(ROOT, 'dist', board.id), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'dist', board.id, 'rejected.js'), code);
+    throw new DialectError(errors);
+  }
+  return { board: board.id, dev, code, map, bytes: Buffer.byteLength(code), sha256: createHash('sha256').update(code).digest('hex') };
+}
+
+function stripSourceMapComment(js: string): string {
+  return js.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+}
+
+/** Strips the TypeScript of every board-side file and runs the guard on it, so unused code is checked too. */
+export async function checkBoardSources(files = listBoardSources()): Promise<string[]> {
+  const errors: string[] = [];
+  for (const file of files) {
+    const rel = path.relative(ROOT, file);
+    const out = await esbuild.transform(fs.readFileSync(file, 'utf8'), {
+      loader: 'ts', format: 'esm', target: TARGET, sourcemap: 'external', sourcefile: rel, logLevel: 'silent',
+    });
+    const map = JSON.parse(out.map) as RawSourceMap;
+    for (const line of dialectErrors(out.code, rel + ' (stripped)', map, ROOT, true)) errors.push(line);
+  }
+  return errors;
+}
+
+function listBoardSources(): string[] {
+  const out: string[] = [];
+  const visit = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) visit(p);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+    }
+  };
+  for (const d of BOARD_SOURCE_DIRS) visit(path.join(ROOT, d));
+  return out.sort();
+}
+
+/** Throws a BoardError when a board's Espruino build lacks what the firmware needs: it would never start. */
+export function refuseUnbuildable(selected: BoardConfig[]): void {
+  const lacks = ([] as string[]).concat(...selected.map((b) => boardBuildErrors(b, factsFor(b))));
+  if (lacks.length) throw new BoardError(lacks);
+}
+

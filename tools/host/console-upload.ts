@@ -1,0 +1,113 @@
+/**
+ * Bytes into a board's Storage through its JavaScript console, verified by reading back: the one
+ * uploader behind the provisioning CLI (upload.ts) and the browser flasher (sim/web/flasher.ts).
+ * Bytes go as printable-ASCII string literals, a line at a time, and every write is checked.
+ *   - writeGenFile: a power-cut-safe generation file (firmware/genfile.ts): header first with its
+ *     CRC left unwritten, the data, the CRC last — a cut link leaves a file the firmware rejects.
+ *   - writePlainFile: any file (the bundle as .bootcde): pre-sized, filled in chunks.
+ * Browser-safe: nothing here imports Node. Not here: what to write (image.ts, the flasher page).
+ */
+import { GEN_HEADER } from '../../firmware/genfile';
+import { ProvisionError } from './provision/errors';
+import { crc32 } from './bytes';
+
+/** A board's console: runs one line, resolves with what it printed. */
+export interface ConsoleLink {
+  run(code: string): Promise<string>;
+}
+
+/** The files a board image replaces, by base name: both generations (a, b) of each are erased first. */
+export const IMAGE_BASES = ['ck.site.', 'ck.keys.', 'ck.cfg.'];
+
+/** Raw bytes per Storage.write line (up to 4x that once escaped). */
+export const WRITE_CHUNK = 128;
+const S = 'require("Storage")';
+
+/** A JavaScript string literal for a string of bytes, ASCII only (the console link is bytes). */
+export function byteLiteral(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) & 255;
+    out += c === 34 || c === 92 ? '\\' + s[i] : c >= 32 && c < 127 ? s[i] : '\\x' + (c < 16 ? '0' : '') + c.toString(16);
+  }
+  return out + '"';
+}
+
+async function expectOk(link: ConsoleLink, call: string, what: string): Promise<void> {
+  const out = await link.run('print(' + call + '?"ok":"fail")');
+  if (out.trim() !== 'ok') throw new ProvisionError(what + ' failed on the board: ' + JSON.stringify(out.trim().slice(0, 200)));
+}
+
+/** The board's CRC32 and length of a Storage file, or undefined when it is absent. */
+export async function remoteCrc(link: ConsoleLink, name: string): Promise<{ crc: number; length: number } | undefined> {
+  const out = await link.run(`var f=${S}.read(${JSON.stringify(name)});print(f===undefined?"none":E.CRC32(f)+" "+f.length)`);
+  const t = out.trim();
+  if (t === 'none') return undefined;
+  const m = /^(-?\d+) (\d+)$/.exec(t);
+  if (!m) throw new ProvisionError('unexpected answer reading ' + name + ': ' + JSON.stringify(t.slice(0, 200)));
+  return { crc: Number(m[1]) >>> 0, length: Number(m[2]) };
+}
+
+/** SHA-256 (hex) of a Storage file as the board computes it, or undefined when it is absent. */
+export async function remoteSha256(link: ConsoleLink, name: string): Promise<string | undefined> {
+  const out = (await link.run(`var f=${S}.read(${JSON.stringify(name)});print(f===undefined?"none":btoa(require("crypto").SHA256(f)))`)).trim();
+  if (out === 'none') return undefined;
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(out)) throw new ProvisionError('unexpected answer hashing ' + name + ': ' + JSON.stringify(out.slice(0, 200)));
+  const bin = atob(out);
+  let hex = '';
+  for (let i = 0; i < bin.length; i++) hex += (bin.charCodeAt(i) + 256).toString(16).slice(1);
+  return hex;
+}
+
+/** Checks that `name` on the board has exactly `data`'s length and CRC32. */
+async function verifyCrc(link: ConsoleLink, name: string, data: string): Promise<void> {
+  const back = await remoteCrc(link, name);
+  const want = crc32(data);
+  if (!back || back.crc !== want || back.length !== data.length) {
+    throw new ProvisionError(name + ' reads back wrong: ' + (back ? 'CRC ' + back.crc + ', ' + back.length + ' bytes' : 'missing') + ', expected CRC ' + want + ', ' + data.length + ' bytes');
+  }
+}
+
+/** Writes a generation file (firmware/genfile.ts layout) so that a cut link never leaves a valid-looking wrong file, then verifies it. */
+async function writeGenFile(link: ConsoleLink, name: string, data: string): Promise<void> {
+  if (data.length < GEN_HEADER) throw new ProvisionError(name + ' is not a generation file');
+  const n = JSON.stringify(name);
+  await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(0, 12))},0,${data.length})`, 'creating ' + name);
+  for (let off = GEN_HEADER; off < data.length; off += WRITE_CHUNK) {
+    await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(off, off + WRITE_CHUNK))},${off})`, 'writing ' + name + ' at ' + off);
+  }
+  await expectOk(link, `${S}.write(${n},${byteLiteral(data.slice(12, 16))},12)`, 'committing ' + name);
+  await verifyCrc(link, name, data);
+}
+
+/** Writes any file: erased, pre-sized, filled in chunks; then verified by length and CRC32. */
+export async function writePlainFile(link: ConsoleLink, name: string, data: string, progress?: (done: number, total: number) => void): Promise<void> {
+  const n = JSON.stringify(name);
+  await link.run(`${S}.erase(${n});print("ok")`);
+  for (let off = 0; off < data.length; off += WRITE_CHUNK) {
+    const chunk = byteLiteral(data.slice(off, off + WRITE_CHUNK));
+    await expectOk(link, off === 0 ? `${S}.write(${n},${chunk},0,${data.length})` : `${S}.write(${n},${chunk},${off})`, 'writing ' + name + ' at ' + off);
+    if (progress) progress(Math.min(data.length, off + WRITE_CHUNK), data.length);
+  }
+  await verifyCrc(link, name, data);
+}
+
+/**
+ * Replaces a board image's files: erases both generations (a, b) of every IMAGE_BASES file first
+ * (a newer generation left behind would win over ours), then writes each file as a verified
+ * generation file. Calls `wrote` after each. Returns the names it erased.
+ */
+export async function replaceImageFiles(link: ConsoleLink, files: { name: string; data: string }[], wrote?: (name: string, bytes: number) => void): Promise<string[]> {
+  const erased: string[] = [];
+  for (const base of IMAGE_BASES) {
+    for (const g of ['a', 'b']) {
+      await link.run(`${S}.erase(${JSON.stringify(base + g)});print("ok")`);
+      erased.push(base + g);
+    }
+  }
+  for (const f of files) {
+    await writeGenFile(link, f.name, f.data);
+    if (wrote) wrote(f.name, f.data.length);
+  }
+  return erased;
+}
