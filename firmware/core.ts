@@ -6,9 +6,12 @@
  * (docs/THREAT-MODEL.md, the principle). Unproven attempts cost the peer that made them, its link
  * (firmware/linkguard.ts), never a key.
  *
- * Every entry point runs inside `safely`: an exception turns every output off and puts the
- * machine in FAULT, from which it recovers to LOCKED after a short delay (never a crash loop,
- * never a stuck relay). Every decision and every transition is written to the audit log.
+ * Every entry point runs inside `safely`, except the radio packet path, where the peer pays: an
+ * exception turns every output off and puts the machine in FAULT, from which it recovers to
+ * LOCKED after a short delay (never a crash loop, never a stuck relay). A packet from a peer never
+ * costs the key holder: an exception in firmware/phonekey.ts onPacket is logged, answered R_ERROR
+ * and drops that peer's link, and leaves the relay, the state and an unlock in progress as they
+ * were. Every decision and every transition is written to the audit log.
  */
 import type { Ports } from './ports';
 import { ALL_PERMS, buttonWindowRole, checkAccess, mayManage } from './access';
@@ -116,7 +119,7 @@ export function safely<T>(core: Core, fn: () => T): T | undefined {
 }
 
 /** What `safely` does with an exception: every output off, then FAULT. */
-export function fault(core: Core, e: unknown): void {
+function fault(core: Core, e: unknown): void {
   try { allOff(core.out); } catch (e2) { /* nothing more we can do; the watchdog will reset us */ }
   try {
     core.p.console.log('fault: ' + e);

@@ -16,7 +16,7 @@ import type { Radio } from './ports';
 import { concat, equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, authenticate, enrolKey, fault, newKeyId, request, safely } from './core';
+import { type Core, authenticate, enrolKey, newKeyId, request, safely } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { hmacSha256 } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -106,8 +106,11 @@ function sendChallenge(pk: PhoneKey): void {
 }
 
 /**
- * Bytes in, never an exception out: a hostile peer gets a refusal, the board stays up. An
- * exception is the firmware's own fault: handled as `safely` does (outputs off, FAULT), then refused.
+ * Bytes in, never an exception out: a hostile peer gets a refusal, the board stays up. The one
+ * entry point not inside `safely` (firmware/core.ts): a packet from a peer never costs the key
+ * holder, so an exception here is logged, answered R_ERROR and costs the peer its link (dropped
+ * after the answer, as an unproven attempt's); the relay, the state and an unlock in progress stay
+ * as they are. Core operations it calls (request, enrolKey, manageKey) still catch their own.
  */
 export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
   let msg: Uint8Array | undefined;
@@ -123,8 +126,10 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
     else unproven(pk, C.R_BAD_INPUT);
   } catch (e) {
-    fault(pk.core, e);
-    try { refuse(pk, C.R_ERROR, 0); } catch (e2) { /* radio gone */ }
+    try {
+      pk.core.p.console.log('phonekey: ' + e);
+      unproven(pk, C.R_ERROR, true);
+    } catch (e2) { /* console or radio gone */ }
   }
 }
 
@@ -149,14 +154,17 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
   send(pk, m);
 }
 
-/** An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its answer when its time is up. */
-function unproven(pk: PhoneKey, reason: number): void {
+/**
+ * An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its
+ * answer when its time is up, or always with `drop` (an exception in onPacket: the peer pays).
+ */
+function unproven(pk: PhoneKey, reason: number, drop?: boolean): void {
   const g = pk.guard, link = guardLink(g);
-  const drop = guardFailure(g);
-  refuse(pk, reason, 0);
+  if (!drop) drop = guardFailure(g);
   // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
   // could read why (a phone with a revoked key must hear it, not retry in the dark).
   if (drop) pk.core.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
+  refuse(pk, reason, 0);
 }
 
 /**
