@@ -1,10 +1,18 @@
 /**
- * The access decision for one key and one action: may this record do this now? Pure: no state,
- * no I/O. Lockout and authentication are checked by the caller (firmware/core.ts) around it.
+ * Who may do what, in one place (test/core/access-table.test.ts has every rule as a table row):
+ * - the key decision: may this record do this now (checkAccess);
+ * - what each phone-key operation needs (opPermission);
+ * - the owner-only rules: only an active owner, or someone at the board, changes keys, time and
+ *   settings (mayManage); the last active owner is never revoked, removed, disabled or demoted
+ *   (leavesNoOwner);
+ * - the enrolment defaults and the button policy: what the window grants and who opens it.
+ * Pure: no state, no I/O. Authentication is checked by the caller (firmware/core.ts) around it;
+ * the key store (firmware/keystore.ts) and the core apply these rules, no caller can bypass them.
  */
-import { KIND_UID_CARD, PERM_DRIVE, PERM_LOCK, PERM_MANAGE, PERM_UNLOCK, R_DISABLED, R_EXPIRED, R_INSECURE_CARD, R_NOT_PERMITTED,
-  R_NOT_YET_VALID, R_OK, R_OUTSIDE_WINDOW, R_REVOKED, R_TIME_UNKNOWN, R_UNKNOWN_KEY, ROLE_OWNER } from './codes';
-import { FLAG_DISABLED, FLAG_REVOKED, type KeyRecord } from './keystore';
+import { FLAG_DISABLED, FLAG_REVOKED, KIND_UID_CARD, OP_DRIVE, OP_LOCK, OP_STATUS, OP_UNLOCK, PERM_DRIVE, PERM_LOCK, PERM_MANAGE,
+  PERM_UNLOCK, R_DISABLED, R_EXPIRED, R_INSECURE_CARD, R_NOT_PERMITTED, R_NOT_YET_VALID, R_OK, R_OUTSIDE_WINDOW, R_REVOKED,
+  R_TIME_UNKNOWN, R_UNKNOWN_KEY, ROLE_DRIVER, ROLE_OWNER } from './codes';
+import type { KeyRecord } from './keystore';
 
 export const ALL_PERMS = PERM_UNLOCK | PERM_LOCK | PERM_DRIVE | PERM_MANAGE;
 
@@ -38,4 +46,52 @@ export function checkAccess(r: KeyRecord | undefined, perm: number, now: number,
     if (!inside) return R_OUTSIDE_WINDOW;
   }
   return R_OK;
+}
+
+/**
+ * The permission a phone-key operation needs: unlock, lock and drive their own; status only a
+ * valid key (0); every other operation (keys, log, time, settings, card enrolment) PERM_MANAGE,
+ * which only an owner holds (checkAccess).
+ */
+export function opPermission(op: number): number {
+  return op === OP_UNLOCK ? PERM_UNLOCK : op === OP_LOCK ? PERM_LOCK : op === OP_DRIVE ? PERM_DRIVE : op === OP_STATUS ? 0 : PERM_MANAGE;
+}
+
+/** An owner that can still act: present, enabled, not revoked. */
+export function isActiveOwner(r: KeyRecord | undefined): boolean {
+  return !!r && r.role === ROLE_OWNER && !(r.flags & (FLAG_DISABLED | FLAG_REVOKED));
+}
+
+/**
+ * May `actor` change keys, the time or the settings? Only an active owner; `undefined` is
+ * someone at the board (the enrolment window) or the USB tool, which the caller checked.
+ */
+export function mayManage(actor: KeyRecord | undefined): boolean {
+  return actor === undefined || isActiveOwner(actor);
+}
+
+/**
+ * The last-owner rule: true when a change would take away the last active owner, so it is
+ * refused (R_LAST_OWNER). `was` and `stays`: the key is an active owner before and after the
+ * change; `owners(store)` counts the active owners now, asked only when the key stops being one
+ * (a count reads the whole key table).
+ */
+export function leavesNoOwner<S>(was: boolean, stays: boolean, owners: (store: S) => number, store: S): boolean {
+  return was && !stays && owners(store) <= 1;
+}
+
+/** What a key enrolled through the window may do; its role is the window's (never the enrolee's). */
+export const ENROL_PERMS = PERM_UNLOCK | PERM_LOCK | PERM_DRIVE;
+
+/** The role of the window an owner's card opens when tapped with the button held. */
+export const CARD_WINDOW_ROLE = ROLE_DRIVER;
+
+/**
+ * The button policy: the role a long hold opens the enrolment window for, or -1 when it may not.
+ * With no active owner (`owners`, not counting unconfirmed ones: a power cut may have kept their
+ * secret from their phone) it makes the first owner; otherwise a driver, and only when the owner
+ * has allowed button enrolment. Never an unlock.
+ */
+export function buttonWindowRole(owners: number, buttonEnrol: boolean): number {
+  return owners === 0 ? ROLE_OWNER : buttonEnrol ? ROLE_DRIVER : -1;
 }

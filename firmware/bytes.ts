@@ -57,3 +57,10 @@ export function toHex(b: Uint8Array): string {
   for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
   return s;
 }
+
+/** The bytes as a string, one character per byte; with `printable`, only bytes 32..126 are kept (key labels). */
+export function strOf(b: Uint8Array, printable?: boolean): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) if (!printable || (b[i] >= 32 && b[i] < 127)) s += String.fromCharCode(b[i]);
+  return s;
+}

@@ -14,7 +14,8 @@ import type { BlockCipher } from './cmac';
 import * as C from './codes';
 import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';
 import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
-import { type KeyRecord, isActiveOwner, ksLookup } from './keystore';
+import { type KeyRecord, ksLookup } from './keystore';
+import { CARD_WINDOW_ROLE, isActiveOwner } from './access';
 import type { Site } from './site';
 
 const CARD_ENROL_MS = 30000;
@@ -52,7 +53,7 @@ export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: B
   };
   reader.start(
     (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
-    (reason) => { cards.faults++; core.p.console.log('reader: ' + reason); },
+    (reason) => safely(core, () => { cards.faults++; core.p.console.log('reader: ' + reason); }),
   );
   return cards;
 }
@@ -72,9 +73,10 @@ export function expectCard(cards: Cards, actor: KeyRecord, rec: KeyRecord): numb
   return C.R_OK;
 }
 
+/** The tap is decided: the reader may look for the next card (a reader that throws is handled as `safely` does). */
 function done(cards: Cards): void {
   cards.busy = false;
-  cards.reader.release();
+  safely(cards.core, () => cards.reader.release());
 }
 
 function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
@@ -118,7 +120,7 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
         const button = core.p.button;
         if (ok && owner && button && button.read()) {
           // Owner card + button held: the physical act that opens the phone-key enrolment window.
-          openEnrolWindow(core, C.ROLE_DRIVER);
+          openEnrolWindow(core, CARD_WINDOW_ROLE);
         } else {
           // The board's own failure (its crypto threw) is an internal error, as on the phone
           // path: request's `safely` turns it into R_ERROR, logged, counted against nobody.

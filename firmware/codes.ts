@@ -16,6 +16,26 @@ export const PERM_DRIVE = 4;
 /** Managing keys, time and settings: owners only, never granted to another role. */
 export const PERM_MANAGE = 8;
 
+// Key record flags (firmware/keystore.ts)
+export const FLAG_DISABLED = 1;
+export const FLAG_REVOKED = 2;
+/** Enrolled through the window but not yet used: its phone may never have received its secret. */
+export const FLAG_UNCONFIRMED = 4;
+
+// Phone-key operations (docs/PROTOCOL.md; what each needs: firmware/access.ts opPermission)
+export const OP_UNLOCK = 1;
+export const OP_LOCK = 2;
+export const OP_DRIVE = 3;
+export const OP_ADD_KEY = 4;
+export const OP_REVOKE = 5;
+export const OP_LIST_KEYS = 6;
+export const OP_READ_LOG = 7;
+export const OP_SET_TIME = 8;
+export const OP_SET_CONFIG = 9;
+export const OP_STATUS = 10;
+export const OP_REMOVE = 11;
+export const OP_ENROL_CARD = 12;
+
 // Key kinds
 export const KIND_PHONE = 0;
 export const KIND_CARD = 1;
@@ -51,12 +71,12 @@ export const LOG_CLOCK_SET = 25;
 /** Reserved: written by earlier firmware's lockouts (old logs still hold it), never by this one. */
 export const LOG_LOCKOUT = 26;
 export const LOG_DRIVE_ON = 27;
-/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and sim/names.ts names it. */
+/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and tools/host/names.ts names it. */
 export const LOG_DRIVE_OFF = 28;
 export const LOG_OUTPUT_GUARD = 29;
 export const LOG_CONFIG = 30;
 export const LOG_INSECURE_CARD = 31;
-/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and sim/names.ts names it. */
+/** Reserved: this firmware never writes it; kept because docs/PROTOCOL.md lists it and tools/host/names.ts names it. */
 export const LOG_STORE_ERROR = 32;
 /** A burst of unproven failures, one entry (firmware/failures.ts; layout in firmware/auditlog.ts). */
 export const LOG_FAILURES = 33;
@@ -76,7 +96,7 @@ export const R_EXPIRED_COMMAND = 8;
 /** Reserved: never sent (no lockout exists); kept so old clients and logs still decode it. */
 export const R_LOCKED_OUT = 9;
 export const R_NOT_PERMITTED = 10;
-/** Reserved: this firmware never sends it; kept because docs/PROTOCOL.md lists it and sim/names.ts names it. */
+/** Reserved: this firmware never sends it; kept because docs/PROTOCOL.md lists it and tools/host/names.ts names it. */
 export const R_BUSY = 11;
 export const R_DISABLED = 12;
 export const R_OUTSIDE_WINDOW = 13;

@@ -6,23 +6,27 @@
  * (docs/THREAT-MODEL.md, the principle). Unproven attempts cost the peer that made them, its link
  * (firmware/linkguard.ts), never a key.
  *
- * Every entry point runs inside `safely`: an exception turns every output off and puts the
- * machine in FAULT, from which it recovers to LOCKED after a short delay (never a crash loop,
- * never a stuck relay). Every decision and every transition is written to the audit log.
+ * Every entry point runs inside `safely`, except the radio packet path, where the peer pays: an
+ * exception turns every output off and puts the machine in FAULT, from which it recovers to
+ * LOCKED after a short delay (never a crash loop, never a stuck relay). A packet from a peer never
+ * costs the key holder: an exception in firmware/phonekey.ts onPacket is logged, answered R_ERROR
+ * and drops that peer's link, and leaves the relay, the state and an unlock in progress as they
+ * were. Every decision and every transition is written to the audit log.
  */
 import type { Ports } from './ports';
-import { ALL_PERMS, checkAccess } from './access';
+import { ALL_PERMS, buttonWindowRole, checkAccess, mayManage } from './access';
 import { type AuditLog, logAppend, logOpen } from './auditlog';
+import { readU32 } from './bytes';
 import { failureSeen, failuresDue } from './failures';
 import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_ENROL_TIMEOUT, EV_ERROR, EV_FAULT_RECOVER,
   EV_LOCK, EV_RELOCK_TIMER, EV_UNLOCK, KIND_UID_CARD, LOG_CLOCK_SET, LOG_CONFIG, LOG_DENIED, LOG_DRIVE_ON, LOG_FAILURES, LOG_GRANTED,
   LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_OUTPUT_GUARD, LOG_RELAY_REST, PERM_DRIVE, PERM_LOCK,
   PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_IGNORED, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
-  ROLE_DRIVER, ROLE_OWNER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
+  ROLE_DRIVER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
-import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, isActiveOwner, ksActiveOwners, ksAdd, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
+import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksAdd, ksFind, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
 import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
@@ -128,6 +132,14 @@ function fault(core: Core, e: unknown): void {
 function nowSeconds(core: Core): number {
   const real = clockNow(core.tc);
   return real >= 0 ? real : Math.floor(core.p.clock.uptimeMs() / 1000);
+}
+
+/** A random key id not yet in the table (never 0). */
+export function newKeyId(core: Core): number {
+  for (;;) {
+    const id = readU32(core.p.random.bytes(4), 0);
+    if (id !== 0 && ksFind(core.ks, id) < 0) return id;
+  }
 }
 
 /** Writes one audit log entry; true once it is in flash. `agoMs`: what it records happened that long ago. */
@@ -264,17 +276,14 @@ function doorChanged(core: Core, open: boolean): void {
 }
 
 /**
- * A long button hold: opens the enrolment window when no owner exists yet (first owner), or when
- * the owner has allowed button enrolment. Never on an ordinary unlock. An owner enrolled through
- * the window but never used does not count: a power cut may have kept its secret from its phone.
+ * A long button hold: opens the enrolment window for the role the button policy gives
+ * (firmware/access.ts buttonWindowRole), or logs the refusal. Owners enrolled through the window
+ * but never used are not counted.
  */
 export function buttonHeld(core: Core): void {
-  const owners = ksActiveOwners(core.ks, FLAG_UNCONFIRMED);
-  if (owners > 0 && !core.config.buttonEnrol) {
-    audit(core, LOG_DENIED, EV_ENROL_OPEN, R_NOT_PERMITTED, 0);
-    return;
-  }
-  openEnrolWindow(core, owners === 0 ? ROLE_OWNER : ROLE_DRIVER);
+  const role = buttonWindowRole(ksActiveOwners(core.ks, FLAG_UNCONFIRMED), core.config.buttonEnrol);
+  if (role < 0) audit(core, LOG_DENIED, EV_ENROL_OPEN, R_NOT_PERMITTED, 0);
+  else openEnrolWindow(core, role);
 }
 
 /** Opens the enrolment window granting `role` to the one key it admits (physical act checked by the caller). */
@@ -332,8 +341,8 @@ export function retireKey(core: Core, actor: KeyRecord | undefined, id: number, 
 
 /** Sets real time; only an active owner may. */
 export function setTime(core: Core, actor: KeyRecord | undefined, seconds: number): number {
-  if (actor !== undefined && !isActiveOwner(actor)) {
-    audit(core, LOG_DENIED, LOG_CLOCK_SET, R_NOT_PERMITTED, actor.id);
+  if (!mayManage(actor)) {
+    audit(core, LOG_DENIED, LOG_CLOCK_SET, R_NOT_PERMITTED, actor!.id);
     return R_NOT_PERMITTED;
   }
   const ok = clockSet(core.tc, seconds);
@@ -343,8 +352,8 @@ export function setTime(core: Core, actor: KeyRecord | undefined, seconds: numbe
 
 /** Changes settings (clamped to their hard limits); only an active owner may. */
 export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any): number {
-  if (actor !== undefined && !isActiveOwner(actor)) {
-    audit(core, LOG_DENIED, LOG_CONFIG, R_NOT_PERMITTED, actor.id);
+  if (!mayManage(actor)) {
+    audit(core, LOG_DENIED, LOG_CONFIG, R_NOT_PERMITTED, actor!.id);
     return R_NOT_PERMITTED;
   }
   const merged: any = {};

@@ -4,9 +4,10 @@
  * so RAM use does not grow with the number of keys. Every change rewrites the table record by
  * record into the other generation; a power cut leaves the old or the new table.
  *
- * The rules no caller can bypass live here: only an owner (or physical presence / USB
- * provisioning, passed as actor `undefined` by the caller that checked it) changes keys; the last
- * owner cannot be revoked, disabled or demoted.
+ * The rules no caller can bypass are applied here, as firmware/access.ts states them: only an
+ * owner (or physical presence / USB provisioning, passed as actor `undefined` by the caller that
+ * checked it) changes keys (mayManage); the last owner cannot be revoked, disabled or demoted
+ * (leavesNoOwner).
  *
  * Record: id u32 | kind u8 | flags u8 (1 disabled, 2 revoked, 4 unconfirmed) | role u8 | perms u8 | weekdays u8
  *         (bit0 Monday .. bit6 Sunday, 0 = every day) | 0 | notBefore u32 | notAfter u32 (seconds,
@@ -16,15 +17,13 @@
 import type { Crypto, FlashStorage } from './ports';
 import { fixed, str16, str32, u16, u32, u8, unfixed } from './binstr';
 import { type Generation, genData, genLoad, genWrite } from './genfile';
-import { R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_GUEST, ROLE_OWNER } from './codes';
+import { isActiveOwner, leavesNoOwner, mayManage } from './access';
+import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_GUEST, ROLE_OWNER } from './codes';
 
 export const RECORD_SIZE = 32;
 export const KEYS_FILE = 'ck.keys.';
 const CHUNK_RECORDS = 8;
-export const FLAG_DISABLED = 1;
-export const FLAG_REVOKED = 2;
-/** Enrolled through the window but not yet used: its phone may never have received its secret. */
-export const FLAG_UNCONFIRMED = 4;
+export { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, isActiveOwner };
 
 export interface KeyRecord {
   id: number;
@@ -96,11 +95,6 @@ export function encodeRecord(r: KeyRecord): string {
     + str32(r.notBefore) + str32(r.notAfter) + str16(r.winStart) + str16(r.winEnd) + str32(r.salt) + fixed(r.label, 6);
 }
 
-/** An owner that can still act: present, enabled, not revoked. */
-export function isActiveOwner(r: KeyRecord | undefined): boolean {
-  return !!r && r.role === ROLE_OWNER && !(r.flags & (FLAG_DISABLED | FLAG_REVOKED));
-}
-
 /** Owners that can act (optionally also without any of the flags in `exclude`). */
 export function ksActiveOwners(ks: KeyStore, exclude?: number): number {
   const t = table(ks);
@@ -111,11 +105,6 @@ export function ksActiveOwners(ks: KeyStore, exclude?: number): number {
     if (u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & bad)) n++;
   }
   return n;
-}
-
-/** May `actor` manage keys? `undefined` means physical presence or USB provisioning, checked by the caller. */
-function mayManage(actor: KeyRecord | undefined): boolean {
-  return actor === undefined || isActiveOwner(actor);
 }
 
 function validRecord(r: KeyRecord): boolean {
@@ -145,7 +134,7 @@ export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRec
   const pos = ksFind(ks, rec.id);
   if (pos < 0) return R_UNKNOWN_KEY;
   const old = ksGet(ks, pos);
-  if (isActiveOwner(old) && !isActiveOwner(rec) && ksActiveOwners(ks) <= 1) return R_LAST_OWNER;
+  if (leavesNoOwner(isActiveOwner(old), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
   const enc = encodeRecord(rec);
   return rewrite(ks, ksCount(ks), (old, i) => (i === pos ? enc : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
 }
@@ -162,7 +151,7 @@ export function ksRetire(ks: KeyStore, actor: KeyRecord | undefined, id: number,
   const pos = ksFind(ks, id);
   if (pos < 0) return R_UNKNOWN_KEY;
   const t = table(ks), at = pos * RECORD_SIZE;
-  if (u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & (FLAG_DISABLED | FLAG_REVOKED)) && ksActiveOwners(ks) <= 1) return R_LAST_OWNER;
+  if (leavesNoOwner(u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & (FLAG_DISABLED | FLAG_REVOKED)), false, ksActiveOwners, ks)) return R_LAST_OWNER;
   if (remove) return rewrite(ks, ksCount(ks) - 1, (old, i) => old.substr((i < pos ? i : i + 1) * RECORD_SIZE, RECORD_SIZE));
   return rewrite(ks, ksCount(ks), (old, i) => (i === pos
     ? old.substr(at, 5) + String.fromCharCode(u8(old, at + 5) | FLAG_REVOKED) + old.substr(at + 6, RECORD_SIZE - 6)

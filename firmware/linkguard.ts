@@ -28,7 +28,7 @@
  */
 import type { Radio } from './ports';
 import { S_ENROLLING } from './codes';
-import type { Core } from './core';
+import { type Core, safely } from './core';
 
 export const FIRST_MS = 2000;
 /** The first-message deadline while the budget is spent (under attack): still twice a cached phone's setup. */
@@ -68,7 +68,7 @@ export function guardStart(k: Core, radio: Radio): LinkGuard {
   const g: LinkGuard = { k, radio, f: () => undefined, t: undefined, s: new Float64Array(11) };
   g.s[TOKENS] = BUDGET;
   g.s[TOKENS_AT] = k.p.clock.uptimeMs();
-  g.f = () => { g.t = undefined; if (g.s[UP]) { if (g.k.p.clock.uptimeMs() < due(g)) arm(g); else end(g); } };
+  g.f = () => safely(g.k, () => { g.t = undefined; if (g.s[UP]) { if (g.k.p.clock.uptimeMs() < due(g)) arm(g); else end(g); } });
   return g;
 }
 

@@ -13,17 +13,17 @@
  * one key the enrolment window admits — over a link paired with the board's setup code.
  */
 import type { Radio } from './ports';
-import { concat, equalConstantTime, readU16, readU32, writeU16, writeU32 } from './bytes';
-import { ENTRY_SIZE, logRead } from './auditlog';
+import { concat, equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
-import { type Core, authenticate, enrolKey, manageKey, request, retireKey, setConfig, setTime } from './core';
+import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
+import { type Core, authenticate, enrolKey, newKeyId, request, safely } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { hmacSha256 } from './hmac';
-import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } from './keystore';
+import { ENROL_PERMS, opPermission } from './access';
+import type { KeyRecord } from './keystore';
 import { type Site, keySecret } from './site';
-import { type Cards, expectCard } from './cards';
-import { clockNow } from './trusted-clock';
-import { FIRMWARE_VERSION } from './version';
+import type { Cards } from './cards';
+import { type OwnerAnswer, ownerCommand } from './owner-ops';
 import { type LinkGuard, guardConnect, guardDisconnect, guardDrop, guardFailure, guardHeard, guardLink, guardStart } from './linkguard';
 
 // Message types
@@ -35,19 +35,8 @@ export const M_RESPONSE = 0x82;
 export const M_REFUSED = 0x83;
 export const M_ENROLLED = 0x84;
 
-// Operations
-export const OP_UNLOCK = 1;
-export const OP_LOCK = 2;
-export const OP_DRIVE = 3;
-export const OP_ADD_KEY = 4;
-export const OP_REVOKE = 5;
-export const OP_LIST_KEYS = 6;
-export const OP_READ_LOG = 7;
-export const OP_SET_TIME = 8;
-export const OP_SET_CONFIG = 9;
-export const OP_STATUS = 10;
-export const OP_REMOVE = 11;
-export const OP_ENROL_CARD = 12;
+// Operations (in firmware/codes.ts, which the access policy reads too)
+export { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK };
 
 export const NONCE_BYTES = 16;
 /** After an unproven attempt that costs its link: time to PULL the rest of the refusal, then the link drops. */
@@ -82,8 +71,8 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
   radio.protect(site.setupCode);
   radio.start(
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
-    (addr) => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; core.linked = true; guardConnect(pk.guard, addr || ''); },
-    () => { guardDisconnect(pk.guard); pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; },
+    (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; core.linked = true; guardConnect(pk.guard, addr || ''); }),
+    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; }),
     (packet) => onPacket(pk, packet),
   );
   return pk;
@@ -116,7 +105,13 @@ function sendChallenge(pk: PhoneKey): void {
   send(pk, m);
 }
 
-/** Bytes in, never an exception out: a hostile peer gets a refusal, the board stays up. */
+/**
+ * Bytes in, never an exception out: a hostile peer gets a refusal, the board stays up. The one
+ * entry point not inside `safely` (firmware/core.ts): a packet from a peer never costs the key
+ * holder, so an exception here is logged, answered R_ERROR and costs the peer its link (dropped
+ * after the answer, as an unproven attempt's); the relay, the state and an unlock in progress stay
+ * as they are. Core operations it calls (request, enrolKey, manageKey) still catch their own.
+ */
 export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
   let msg: Uint8Array | undefined;
   try {
@@ -131,8 +126,10 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
     else unproven(pk, C.R_BAD_INPUT);
   } catch (e) {
-    pk.core.p.console.log('phonekey: ' + e);
-    try { refuse(pk, C.R_ERROR, 0); } catch (e2) { /* radio gone */ }
+    try {
+      pk.core.p.console.log('phonekey: ' + e);
+      unproven(pk, C.R_ERROR, true);
+    } catch (e2) { /* console or radio gone */ }
   }
 }
 
@@ -157,14 +154,17 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
   send(pk, m);
 }
 
-/** An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its answer when its time is up. */
-function unproven(pk: PhoneKey, reason: number): void {
+/**
+ * An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its
+ * answer when its time is up, or always with `drop` (an exception in onPacket: the peer pays).
+ */
+function unproven(pk: PhoneKey, reason: number, drop?: boolean): void {
   const g = pk.guard, link = guardLink(g);
-  const drop = guardFailure(g);
-  refuse(pk, reason, 0);
+  if (!drop) drop = guardFailure(g);
   // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
   // could read why (a phone with a revoked key must hear it, not retry in the dark).
-  if (drop) pk.core.p.timers.after(DROP_GRACE_MS, () => guardDrop(g, link));
+  if (drop) pk.core.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
+  refuse(pk, reason, 0);
 }
 
 /**
@@ -178,8 +178,8 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const op = msg[5];
   const proof = prove(pk, msg, nonce, op);
   if (!proof) return;
-  let r: { reason: number; data?: Uint8Array } = proof;
-  if (proof.reason === C.R_OK && !isRequest(op)) r = manage(pk, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES), pk.core.actor!, proof.secret, nonce);
+  let r: OwnerAnswer = proof;
+  if (proof.reason === C.R_OK && !isRequest(op)) r = wrapNewKey(pk, ownerCommand(pk.core, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.secret, nonce);
   respond(pk, proof.secret, nonce, op, r.reason, r.data);
 }
 
@@ -211,8 +211,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
     secret = undefined;
     return C.R_BAD_MAC;
   };
-  const perm = op === OP_UNLOCK ? C.PERM_UNLOCK : op === OP_LOCK ? C.PERM_LOCK : op === OP_DRIVE ? C.PERM_DRIVE
-    : op === OP_STATUS ? 0 : C.PERM_MANAGE;
+  const perm = opPermission(op);
   const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) secret = undefined;
@@ -247,99 +246,19 @@ function respond(pk: PhoneKey, secret: Uint8Array, nonce: Uint8Array, op: number
   send(pk, m);
 }
 
-function manage(pk: PhoneKey, op: number, a: Uint8Array, actor: KeyRecord, secret: Uint8Array, nonce: Uint8Array): { reason: number; data?: Uint8Array } {
-  const core = pk.core;
-  if (op === OP_ADD_KEY) {
-    // args: role | perms | weekdays | notBefore u32 | notAfter u32 | winStart u16 | winEnd u16 | kind | label 6
-    if (a.length < 23) return { reason: C.R_BAD_INPUT };
-    const rec = recordFromArgs(a, newKeyId(pk), readU32(core.p.random.bytes(4), 0));
-    const reason = manageKey(core, actor, 'add', rec);
-    if (reason !== C.R_OK) return { reason };
-    // The new key's secret, wrapped under the owner's key for this nonce: never plaintext on the air.
-    const out = new Uint8Array(20);
-    writeU32(out, 0, rec.id);
-    const idb = out.subarray(0, 4);
-    const pad = macOf(pk, secret, DOMAIN_WRAP, nonce, idb);
-    const s = keySecret(core.p.crypto, pk.site, rec.id, rec.salt);
-    for (let i = 0; i < 16; i++) out[4 + i] = s[i] ^ pad[i];
-    return { reason, data: out };
-  }
-  if (op === OP_ENROL_CARD) {
-    // Same arguments as ADD_KEY; the key id comes from the card tapped within 30 s (see the log).
-    if (a.length < 23 || !pk.cards) return { reason: pk.cards ? C.R_BAD_INPUT : C.R_NOT_PERMITTED };
-    return { reason: expectCard(pk.cards, actor, recordFromArgs(a, 1, 0)) };
-  }
-  if (op === OP_REVOKE || op === OP_REMOVE) {
-    if (a.length < 4) return { reason: C.R_BAD_INPUT };
-    if (ksFind(core.ks, readU32(a, 0)) < 0) return { reason: C.R_UNKNOWN_KEY };
-    return { reason: retireKey(core, actor, readU32(a, 0), op === OP_REMOVE) };
-  }
-  if (op === OP_LIST_KEYS) {
-    // args: first index u16 -> total u16 | up to 4 records
-    const from = a.length >= 2 ? readU16(a, 0) : 0;
-    const total = ksCount(core.ks);
-    const n = Math.max(0, Math.min(4, total - from));
-    const out = new Uint8Array(2 + n * RECORD_SIZE);
-    writeU16(out, 0, total);
-    for (let i = 0; i < n; i++) {
-      const s = encodeRecord(ksGet(core.ks, from + i));
-      for (let j = 0; j < RECORD_SIZE; j++) out[2 + i * RECORD_SIZE + j] = s.charCodeAt(j);
-    }
-    return { reason: C.R_OK, data: out };
-  }
-  if (op === OP_READ_LOG) {
-    // args: from seq u32 -> up to 8 entries of 16 bytes (seq | time | event | result | reason | 0 | key id)
-    const out = new Uint8Array(8 * ENTRY_SIZE);
-    let at = 0;
-    logRead(core.log, a.length >= 4 ? readU32(a, 0) : 0, 8, (e) => {
-      writeU32(out, at, e.seq); writeU32(out, at + 4, e.time);
-      out[at + 8] = e.event | (e.trusted ? 128 : 0); out[at + 9] = e.result; out[at + 10] = e.reason;
-      writeU32(out, at + 12, e.keyId);
-      at += ENTRY_SIZE;
-    });
-    return { reason: C.R_OK, data: out.subarray(0, at) };
-  }
-  if (op === OP_SET_TIME) return { reason: a.length < 4 ? C.R_BAD_INPUT : setTime(core, actor, readU32(a, 0)) };
-  if (op === OP_SET_CONFIG) {
-    let changes: any;
-    try {
-      let text = '';
-      for (let i = 0; i < a.length; i++) text += String.fromCharCode(a[i]);
-      changes = JSON.parse(text);
-    } catch (e) {
-      return { reason: C.R_BAD_INPUT };
-    }
-    return { reason: setConfig(core, actor, changes) };
-  }
-  if (op === OP_STATUS) {
-    // state | time trusted | time u32 | keys u16 | free storage u32 | firmware version (ASCII)
-    const out = new Uint8Array(12 + FIRMWARE_VERSION.length);
-    for (let i = 0; i < FIRMWARE_VERSION.length; i++) out[12 + i] = FIRMWARE_VERSION.charCodeAt(i) & 127;
-    out[0] = core.state;
-    out[1] = core.tc.trusted ? 1 : 0;
-    writeU32(out, 2, Math.max(0, clockNow(core.tc)));
-    writeU16(out, 6, ksCount(core.ks));
-    writeU32(out, 8, core.p.storage.free());
-    return { reason: C.R_OK, data: out };
-  }
-  return { reason: C.R_BAD_INPUT };
-}
-
-function recordFromArgs(a: Uint8Array, id: number, salt: number): KeyRecord {
-  let label = '';
-  for (let i = 17; i < 23; i++) if (a[i] >= 32 && a[i] < 127) label += String.fromCharCode(a[i]);
-  return {
-    id, kind: a[16] === C.KIND_CARD ? C.KIND_CARD : C.KIND_PHONE, flags: 0, role: a[0], perms: a[1] & 7, weekdays: a[2] & 127,
-    notBefore: readU32(a, 3), notAfter: readU32(a, 7), winStart: readU16(a, 11), winEnd: readU16(a, 13), salt, label,
-  };
-}
-
-/** A random key id not yet in the table (never 0). */
-function newKeyId(pk: PhoneKey): number {
-  for (;;) {
-    const id = readU32(pk.core.p.random.bytes(4), 0);
-    if (id !== 0 && ksFind(pk.core.ks, id) < 0) return id;
-  }
+/**
+ * An owner operation's answer (firmware/owner-ops.ts). A key ADD_KEY made goes back as its id and
+ * its secret wrapped under the owner's key for this nonce: never plaintext on the air.
+ */
+function wrapNewKey(pk: PhoneKey, r: OwnerAnswer, secret: Uint8Array, nonce: Uint8Array): OwnerAnswer {
+  const rec = r.added;
+  if (!rec) return r;
+  const out = new Uint8Array(20);
+  writeU32(out, 0, rec.id);
+  const pad = macOf(pk, secret, DOMAIN_WRAP, nonce, out.subarray(0, 4));
+  const s = keySecret(pk.core.p.crypto, pk.site, rec.id, rec.salt);
+  for (let i = 0; i < 16; i++) out[4 + i] = s[i] ^ pad[i];
+  return { reason: r.reason, data: out };
 }
 
 /**
@@ -352,10 +271,8 @@ function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const core = pk.core;
   if (core.state !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
   if (!pk.radio.linkProtected()) { unproven(pk, C.R_NOT_PERMITTED); return; }
-  let label = '';
-  for (let i = 1; i < msg.length && i < 7; i++) if (msg[i] >= 32 && msg[i] < 127) label += String.fromCharCode(msg[i]);
-  const rec: KeyRecord = { id: newKeyId(pk), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: C.PERM_UNLOCK | C.PERM_LOCK | C.PERM_DRIVE,
-    weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label };
+  const rec: KeyRecord = { id: newKeyId(core), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: ENROL_PERMS,
+    weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label: strOf(msg.subarray(1, 7), true) };
   const reason = enrolKey(core, rec); // the window sets the role
   if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
   guardHeard(pk.guard, true);

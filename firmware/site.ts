@@ -20,7 +20,7 @@
  * code has none, and then no link is MITM-protected: no enrolment over the air.
  */
 import type { Crypto, FlashStorage, Random } from './ports';
-import { writeU32 } from './bytes';
+import { strOf, writeU32 } from './bytes';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 import { hmacSha256 } from './hmac';
 
@@ -47,12 +47,6 @@ function bytesOf(s: string, from: number, n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = s.charCodeAt(from + i) & 255;
   return out;
-}
-
-function strOf(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
 }
 
 /** The site, made on a factory-fresh board; undefined when it is lost (refuse: see the header). */

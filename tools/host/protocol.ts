@@ -5,15 +5,15 @@
  */
 import { createHmac } from 'node:crypto';
 import { createReassembler, fragment } from '../../firmware/frames';
+import { M_CHALLENGE, M_COMMAND, M_ENROL, M_ENROLLED, M_HELLO, M_REFUSED, M_RESPONSE } from '../../firmware/phonekey';
 import {
-  M_CHALLENGE, M_COMMAND, M_ENROL, M_ENROLLED, M_HELLO, M_REFUSED, M_RESPONSE,
   OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK,
-} from '../../firmware/phonekey';
+} from '../../firmware/codes';
 import { reasonName } from './names';
 
 export { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, type AnswerReader } from '../../firmware/frames';
 
-/** Message types and operations: the firmware's own constants (firmware/phonekey.ts), by name. */
+/** Message types and operations: the firmware's own constants (firmware/phonekey.ts, firmware/codes.ts), by name. */
 export const M = { HELLO: M_HELLO, COMMAND: M_COMMAND, ENROL: M_ENROL, CHALLENGE: M_CHALLENGE, RESPONSE: M_RESPONSE, REFUSED: M_REFUSED, ENROLLED: M_ENROLLED } as const;
 export const OP = { UNLOCK: OP_UNLOCK, LOCK: OP_LOCK, DRIVE: OP_DRIVE, ADD_KEY: OP_ADD_KEY, REVOKE: OP_REVOKE, LIST_KEYS: OP_LIST_KEYS, READ_LOG: OP_READ_LOG,
   SET_TIME: OP_SET_TIME, SET_CONFIG: OP_SET_CONFIG, STATUS: OP_STATUS, REMOVE: OP_REMOVE, ENROL_CARD: OP_ENROL_CARD } as const;
