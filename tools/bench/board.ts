@@ -49,15 +49,28 @@ const c0 = espruinoCrypto(board.crypto.aes);
 const s0 = espruinoStorage();
 const led = (pin) => (pin === undefined ? undefined : espruinoOutput(pin, true));
 const timers = espruinoTimers();
+// ---- perf instrumentation (issue 15; read by tools/bench/timeline.ts) ----
+// While ev.packets times the last packet, every native call the firmware makes through a port
+// (SHA-256, Storage read/write), the relay switching on and each radio send is noted as
+// [what, start ms, end ms] from the packet's arrival: the host splits the path at these marks and
+// counts native time apart from interpreted time.
+let tl: any = null, tl0 = 0;
+function note(what, t0) { if (tl) tl.push([what, (t0 - tl0) * 1000, (getTime() - tl0) * 1000]); }
+const relay0 = espruinoOutput(p.relay, board.relayActiveHigh);
+const relayPort = { set: (on) => { const t0 = getTime(); relay0.set(on); if (on) note('relay', t0); } };
+function sha(d) { sample(); const t0 = getTime(); const r = c0.sha256(d); note('sha', t0); return r; }
+function read(n, o, z) { const t0 = getTime(); const r = s0.read(n, o, z); note('read', t0); return r; }
+function write(n, d, o, z) { sample(); const t0 = getTime(); const r = s0.write(n, d, o, z); note('write', t0); return r; }
+// ---- end of perf instrumentation ----
 const ports: any = {
   timers, clock: espruinoClock(), random: espruinoRandom(),
-  crypto: { sha256: (d) => { sample(); return c0.sha256(d); }, crc32: c0.crc32 },
-  storage: { read: s0.read, write: (n, d, o, z) => { sample(); return s0.write(n, d, o, z); }, erase: s0.erase, list: s0.list, free: s0.free, compact: s0.compact },
-  relay: espruinoOutput(p.relay, board.relayActiveHigh), drive: espruinoOutput(p.drive, board.relayActiveHigh),
+  crypto: { sha256: sha, crc32: c0.crc32 },
+  storage: { read: read, write: write, erase: s0.erase, list: s0.list, free: s0.free, compact: s0.compact },
+  relay: relayPort, drive: espruinoOutput(p.drive, board.relayActiveHigh),
   leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
   door: espruinoInput(p.door, true, 'input_pullup'), button: espruinoInput(p.button, board.buttonActiveHigh, 'input_pulldown'),
   watchdog: espruinoWatchdog(), console: { log: (m) => console.log(m) },
-  radio: { start: (c, d, q) => { onC = c; onP = q; }, send: (q) => { sample(); out.push(hex(q)); }, payloadSize: () => 20, linkProtected: () => true, protect: () => {}, disconnect: () => {} },
+  radio: { start: (c, d, q) => { onC = c; onP = q; }, send: (q) => { sample(); const t0 = getTime(); out.push(hex(q)); note('send', t0); }, payloadSize: () => 20, linkProtected: () => true, protect: () => {}, disconnect: () => {} },
 };
 const site = siteLoad(ports.storage, ports.crypto, ports.random);
 const core = startFirmware(ports, board.id, { keyCapacity: 1000, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
@@ -68,14 +81,15 @@ global.ev = {
   /** Connects and asks with HELLO (the board sends nothing unasked); returns the CHALLENGE's packets. */
   connect: () => { out = []; onC('bench-' + (++links)); onP(new Uint8Array([0xc0, 0, 1, 1])); pullRest(); const r = out; out = []; return r.join(' '); },
   /** Feeds packets; returns what the board sent, the interpreter time of the last packet (s), and the peak usage sampled. */
-  packets: (hs, m) => {
+  packets: (hs, m, nomarks) => {
     out = []; mode = m || 0; peak = 0;
     let t = 0;
-    for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); const t0 = getTime(); onP(b); t = getTime() - t0; }
+    for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); if (i === hs.length - 1 && !nomarks) tl = []; const t0 = getTime(); tl0 = t0; onP(b); t = getTime() - t0; }
+    const marks = tl; tl = null;
     pullRest();
     mode = 0;
     const r = out; out = [];
-    return JSON.stringify({ sent: r.join(' '), t: t, peak: peak, relay: core.out.relayOnAt >= 0 });
+    return JSON.stringify({ sent: r.join(' '), t: t, peak: peak, relay: core.out.relayOnAt >= 0, marks: marks });
   },
 };
 `;
@@ -127,6 +141,18 @@ async function bootImageOnce(bin: string, image: Image | undefined, bundle: stri
   return s;
 }
 
+/** One timeline mark from the bench bundle: what (sha, read, write, relay, send), start and end in ms after the last packet arrived. */
+export type Mark = [string, number, number];
+
+/**
+ * The reference loop of ../shared/device-time.md (280 ms on an nRF52), typed at the interpreter's
+ * console exactly as published; best of 20, in ms of this interpreter.
+ */
+export async function referenceMs(s: Session): Promise<number> {
+  const out = await s.eval('function nojit(){for(i=0;i<1000;i=i+1);} var rb=1e9;for(var rk=0;rk<20;rk++){var rt=getTime();nojit();rt=getTime()-rt;if(rt<rb)rb=rt;} print(rb*1000)', 30000);
+  return Number(out.trim().split('\n').pop());
+}
+
 export async function memoryUsage(s: Session): Promise<number> {
   const out = await s.eval('print(process.memory().usage)');
   return Number(out.trim().split('\n').pop());
@@ -140,8 +166,8 @@ export async function phoneKeyBenchBundle(): Promise<string> {
 
 export interface BoardPhone {
   connect(): Promise<Answer>;
-  /** Sends one signed command; `mode` 1 samples usage without GC, 2 with GC (live), 0 none. */
-  run(key: PhoneKeyFile, op: number, args?: Uint8Array, mode?: number): Promise<{ answer: Answer; seconds: number; peak: number; relay: boolean }>;
+  /** Sends one signed command; `mode` 1 samples usage without GC, 2 with GC (live), 0 none; `nomarks`: no timeline. */
+  run(key: PhoneKeyFile, op: number, args?: Uint8Array, mode?: number, nomarks?: boolean): Promise<{ answer: Answer; seconds: number; peak: number; relay: boolean; marks: Mark[] }>;
   raw(hexPackets: string[]): Promise<Answer | undefined>;
 }
 
@@ -157,8 +183,8 @@ export function boardPhone(s: Session): BoardPhone {
     if (a.nonce) nonce = a.nonce;
     return a;
   };
-  const feed = async (pk: Uint8Array[], mode: number) => {
-    const js = `print(ev.packets(${JSON.stringify(pk.map((p) => Buffer.from(p).toString('hex')))}, ${mode}))`;
+  const feed = async (pk: Uint8Array[], mode: number, nomarks?: boolean) => {
+    const js = `print(ev.packets(${JSON.stringify(pk.map((p) => Buffer.from(p).toString('hex')))}, ${mode}, ${nomarks ? 1 : 0}))`;
     return JSON.parse((await s.eval(js, 30000)).trim().split('\n').pop()!);
   };
   const phone: BoardPhone = {
@@ -168,13 +194,13 @@ export function boardPhone(s: Session): BoardPhone {
       if (!a || a.type !== 'challenge') throw new Error('no challenge from the board: ' + sent);
       return a;
     },
-    run: async (key, op, args, mode = 0) => {
+    run: async (key, op, args, mode = 0, nomarks = false) => {
       if (!nonce) await phone.connect();
       const n = nonce!;
-      const r = await feed(packets(command(nodeMac, key, n, op, args)), mode);
+      const r = await feed(packets(command(nodeMac, key, n, op, args)), mode, nomarks);
       const answer = decode(key, r.sent, n);
       if (!answer) throw new Error('no answer from the board');
-      return { answer, seconds: r.t, peak: r.peak, relay: r.relay };
+      return { answer, seconds: r.t, peak: r.peak, relay: r.relay, marks: r.marks || [] };
     },
     raw: async (hexPackets) => {
       const r = await feed(hexPackets.map((h) => new Uint8Array(Buffer.from(h, 'hex'))), 0);
