@@ -84,16 +84,15 @@ async function phoneKeySession(bin: string, keys: number) {
     const first = await unlock(key, 0);
     for (let i = 0; i < 8; i++) await unlock(key, i < 4 ? 2 : 1);
     const again: typeof first[] = [], plain: number[] = [], other: typeof first[] = [];
-    for (let i = 0; i < 8; i++) again.push(await unlock(key, 0));
+    for (let i = 0; i < 12; i++) again.push(await unlock(key, 0));
     for (let i = 0; i < 8; i++) plain.push((await unlock(key, 0, true)).seconds * 1000);
-    if (keys) for (let i = 0; i < 6; i++) { await unlock(img.guest, 0); other.push(await unlock(key, 0)); }
+    if (keys) for (let i = 0; i < 10; i++) { await unlock(img.guest, 0); other.push(await unlock(key, 0)); }
     const refAfter = await referenceMs(s);
     const after = await memoryUsage(s);
     const ratio = ratioOf((refBefore + refAfter) / 2);
     const ms = (r: typeof first) => r.seconds * 1000;
-    const fastest = again.reduce((a, b) => (ms(b) < ms(a) ? b : a));
-    // What a mark itself costs: the fastest run with marks against the fastest without, per mark.
-    const markCost = Math.max(0, (ms(fastest) - Math.min(...plain)) / Math.max(1, fastest.marks.length));
+    // What a mark itself costs, timed in the interpreter (the loop's own cost included: an overestimate by a little).
+    const markCost = Number((await s.eval('print(ev.markCost())')).trim().split('\n').pop());
     const path = (rs: typeof first[]) => bestRun(rs.map((r) => splitPath(r.marks, ms(r), ratio, markCost)));
     const paths: Record<string, PathEstimate> = { first: path([first]), again: path(again) };
     if (other.length) paths.afterOtherKey = path(other);
