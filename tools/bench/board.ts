@@ -87,7 +87,7 @@ global.ev = {
   packets: (hs, m, nomarks) => {
     out = []; mode = m || 0; peak = 0;
     let t = 0;
-    for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); if (i === hs.length - 1 && !nomarks && !mode) tl = []; // no marks while memory is sampled const t0 = getTime(); tl0 = t0; onP(b); t = getTime() - t0; }
+    for (let i = 0; i < hs.length; i++) { const b = unhex(hs[i]); if (i === hs.length - 1 && !nomarks && !mode) tl = []; /* no marks while memory is sampled */ const t0 = getTime(); tl0 = t0; onP(b); t = getTime() - t0; }
     const marks = tl; tl = null;
     pullRest();
     mode = 0;
