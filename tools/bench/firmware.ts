@@ -84,9 +84,9 @@ async function phoneKeySession(bin: string, keys: number) {
     const first = await unlock(key, 0);
     for (let i = 0; i < 8; i++) await unlock(key, i < 4 ? 2 : 1);
     const again: typeof first[] = [], plain: number[] = [], other: typeof first[] = [];
-    for (let i = 0; i < 12; i++) again.push(await unlock(key, 0));
-    for (let i = 0; i < 8; i++) plain.push((await unlock(key, 0, true)).seconds * 1000);
-    if (keys) for (let i = 0; i < 10; i++) { await unlock(img.guest, 0); other.push(await unlock(key, 0)); }
+    for (let i = 0; i < 30; i++) again.push(await unlock(key, 0));
+    for (let i = 0; i < 12; i++) plain.push((await unlock(key, 0, true)).seconds * 1000);
+    if (keys) for (let i = 0; i < 20; i++) { await unlock(img.guest, 0); other.push(await unlock(key, 0)); }
     const refAfter = await referenceMs(s);
     const after = await memoryUsage(s);
     const ratio = ratioOf((refBefore + refAfter) / 2);
@@ -188,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
     if (want('phone')) for (const k of [0, 200, 1000]) {
       const r = await phoneKeySession(bin, k);
       report.phoneKey.push(r);
-      console.log(`bench bundle, ${k} keys: idle ${r.idleVars}, peak live ${r.peakLiveVars}, peak incl. garbage ${r.peakWithGarbageVars}, after ${r.afterSessionVars}; ${r.what} in ${r.decisionMs} ms (best of 8, host)`);
+      console.log(`bench bundle, ${k} keys: idle ${r.idleVars}, peak live ${r.peakLiveVars}, peak incl. garbage ${r.peakWithGarbageVars}, after ${r.afterSessionVars}; ${r.what} in ${r.decisionMs} ms (best of 12, host)`);
       const names: Record<string, string> = { first: 'first command after boot', again: 'the same key again', afterOtherKey: 'after another key\'s command' };
       for (const [n, p] of Object.entries(r.paths)) for (const line of describePath(`  ${r.what}, ${names[n]}`, p)) console.log(line);
     }
