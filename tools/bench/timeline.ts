@@ -18,7 +18,7 @@ export const REFERENCE_BOARD_MS = 280;
  * Board cost of one native call, ms (docs/PERFORMANCE.md "Native calls" gives the sources):
  * sha    crypto.SHA256 over at most 2 blocks (device-time.md: 0.1-0.3 ms)
  * read   Storage.read: a walk of the file headers in memory-mapped flash, no copy
- * write  Storage.write of a 16-byte log entry: 4 flash words (nRF52832 t_WRITE 41 us typ., 338 us max)
+ * write  Storage.write of a 16-byte log entry: 4 flash words (t_WRITE: tens to a few hundred us each)
  *        plus the file lookup; with a link up the SoftDevice fits it between radio events
  * send   one notification queued to the SoftDevice (NRF.updateServices)
  * relay  digitalWrite
