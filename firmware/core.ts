@@ -147,10 +147,15 @@ export function audit(core: Core, event: number, result: number, reason: number,
   return logAppend(core.log, nowSeconds(core) - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
 }
 
-/** Feeds one event to the state machine, carries out its actions and logs the transition. */
-export function dispatch(core: Core, event: number, reason: number, keyId: number): boolean {
+/**
+ * Feeds one event to the state machine, carries out its actions and logs the transition. `grant`:
+ * the permission a key was just granted for this event, logged (LOG_GRANTED) after the outputs
+ * switched and before the transition.
+ */
+export function dispatch(core: Core, event: number, reason: number, keyId: number, grant?: number): boolean {
   const t = transition(core.state, event);
   if (t < 0) {
+    if (grant) audit(core, LOG_GRANTED, grant, R_OK, keyId);
     audit(core, event, core.state, R_IGNORED, keyId);
     return false;
   }
@@ -186,6 +191,7 @@ export function dispatch(core: Core, event: number, reason: number, keyId: numbe
   }
   core.state = next;
   led(core, 'green', next === S_UNLOCKED);
+  if (grant) audit(core, LOG_GRANTED, grant, R_OK, keyId);
   audit(core, event, next, reason, keyId);
   return true;
 }
@@ -229,8 +235,9 @@ function tick(core: Core): void {
  * nonce or the card's AES authentication, returns R_OK or a reason), then the key's rights now.
  * Logs the decision. Nothing is counted against a key: a failure proves nothing about who sent
  * it, and a valid proof is honoured whatever came before. On R_OK `core.actor` is the key.
+ * `grantLater`: the caller logs the grant itself, after the relay switched (`request`).
  */
-export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number): number {
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean): number {
   core.actor = undefined;
   const rec = ksLookup(core.ks, keyId);
   let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
@@ -247,7 +254,7 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
     ksUpdate(core.ks, undefined, rec!);
   }
   if (rec!.kind === KIND_UID_CARD) audit(core, LOG_INSECURE_CARD, perm, R_OK, keyId);
-  audit(core, LOG_GRANTED, perm, R_OK, keyId);
+  if (!grantLater) audit(core, LOG_GRANTED, perm, R_OK, keyId);
   core.actor = rec;
   return R_OK;
 }
@@ -256,7 +263,7 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
 export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number): number {
   const r = safely(core, () => {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
-    const reason = authenticate(core, keyId, perm, verify);
+    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
     core.actor = undefined;
     if (reason !== R_OK) return reason;
@@ -265,7 +272,9 @@ export function request(core: Core, keyId: number, perm: number, verify: (rec: K
       audit(core, LOG_DRIVE_ON, core.state, R_OK, keyId);
       return R_OK;
     }
-    return dispatch(core, perm === PERM_UNLOCK ? EV_UNLOCK : EV_LOCK, R_OK, keyId) ? R_OK : R_IGNORED;
+    // Unlock and lock: the relay first, then the grant's log entry (a flash write takes
+    // milliseconds on the chip), in flash before the answer goes out (docs/PERFORMANCE.md).
+    return dispatch(core, perm === PERM_UNLOCK ? EV_UNLOCK : EV_LOCK, R_OK, keyId, perm) ? R_OK : R_IGNORED;
   });
   return r === undefined ? R_ERROR : r;
 }

@@ -13,12 +13,12 @@
  * one key the enrolment window admits — over a link paired with the board's setup code.
  */
 import type { Radio } from './ports';
-import { concat, equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
+import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
 import { type Core, authenticate, enrolKey, newKeyId, request, safely } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
-import { hmacSha256 } from './hmac';
+import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
 import type { KeyRecord } from './keystore';
 import { type Site, keySecret } from './site';
@@ -134,11 +134,12 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
 }
 
 /** MAC input: a 4-byte domain tag, the nonce, then the message body. */
-function macOf(pk: PhoneKey, secret: Uint8Array, domain: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
-  const head = new Uint8Array(4 + NONCE_BYTES);
-  head[0] = 67; head[1] = 75; head[2] = 49; head[3] = domain; // 'CK1' + domain
-  head.set(nonce, 4);
-  return hmacSha256(pk.core.p.crypto.sha256, secret, concat(head, body)).subarray(0, TAG_BYTES);
+function macOf(pk: PhoneKey, pads: HmacPads, domain: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
+  const m = new Uint8Array(4 + NONCE_BYTES + body.length);
+  m.set([67, 75, 49, domain]); // 'CK1' + domain
+  m.set(nonce, 4);
+  m.set(body, 4 + NONCE_BYTES);
+  return hmacWithPads(pk.core.p.crypto.sha256, pads, m).subarray(0, TAG_BYTES);
 }
 
 const DOMAIN_COMMAND = 67; // 'C'
@@ -179,8 +180,8 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const proof = prove(pk, msg, nonce, op);
   if (!proof) return;
   let r: OwnerAnswer = proof;
-  if (proof.reason === C.R_OK && !isRequest(op)) r = wrapNewKey(pk, ownerCommand(pk.core, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.secret, nonce);
-  respond(pk, proof.secret, nonce, op, r.reason, r.data);
+  if (proof.reason === C.R_OK && !isRequest(op)) r = wrapNewKey(pk, ownerCommand(pk.core, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
+  respond(pk, proof.pads, nonce, op, r.reason, r.data);
 }
 
 function isRequest(op: number): boolean {
@@ -189,10 +190,10 @@ function isRequest(op: number): boolean {
 
 /**
  * Consumes the nonce and checks the command's MAC and the key's rights; does an unlock, lock or
- * drive-enable. Returns the reason and the key's secret for the answer, or undefined when nothing
+ * drive-enable. Returns the reason and the key's HMAC pads for the answer, or undefined when nothing
  * was proven (the peer has then been refused).
  */
-function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { reason: number; secret: Uint8Array } | undefined {
+function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { reason: number; pads: HmacPads } | undefined {
   const core = pk.core;
   const keyId = readU32(msg, 1);
   const validMs = readU16(msg, 6);
@@ -201,27 +202,28 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
   const age = core.p.clock.uptimeMs() - pk.nonceAt;
   const spent = pk.spent;
   freshNonce(pk); // this command consumes the nonce, whatever happens next
-  let secret: Uint8Array | undefined;
+  let pads: HmacPads | undefined;
   const verify = (rec: KeyRecord) => {
-    secret = keySecret(core.p.crypto, pk.site, rec.id, rec.salt);
-    if (equalConstantTime(macOf(pk, secret, DOMAIN_COMMAND, nonce, body), tag)) {
+    // The key's HMAC pads, made once for the command's MAC, the replay check and the answer's MAC.
+    pads = hmacPads(keySecret(core.p.crypto, pk.site, rec.id, rec.salt));
+    if (equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, nonce, body), tag)) {
       return age > (validMs < MAX_VALID_MS ? validMs : MAX_VALID_MS) ? C.R_EXPIRED_COMMAND : C.R_OK;
     }
-    if (spent && equalConstantTime(macOf(pk, secret, DOMAIN_COMMAND, spent, body), tag)) return C.R_REPLAY;
-    secret = undefined;
+    if (spent && equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, spent, body), tag)) return C.R_REPLAY;
+    pads = undefined;
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
   const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
-  if (reason === C.R_REPLAY) secret = undefined;
+  if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
     // The same work as a key that exists (its secret, the MAC over this nonce and the spent one),
     // so neither the answer nor its time tells which ids exist. Nothing it finds counts.
     verify({ id: keyId, salt: 0 } as KeyRecord);
-    secret = undefined;
+    pads = undefined;
   }
-  if (!secret) {
+  if (!pads) {
     // Nothing proven: say only that, with the next nonce. An internal error (the board could not
     // check, e.g. no memory for a digest) is said as such: it is not the peer's fault, and known
     // and unknown keys meet it alike, and it costs the link nothing. Retry at once (0 s): no
@@ -230,19 +232,17 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
     return undefined;
   }
   guardHeard(pk.guard, true);
-  return { reason, secret };
+  return { reason, pads };
 }
 
 /** RESPONSE: type | status | op | next nonce 16 | data | tag 16 (over the command's nonce). */
-function respond(pk: PhoneKey, secret: Uint8Array, nonce: Uint8Array, op: number, reason: number, data: Uint8Array | undefined): void {
+function respond(pk: PhoneKey, pads: HmacPads, nonce: Uint8Array, op: number, reason: number, data: Uint8Array | undefined): void {
   const n = data ? data.length : 0;
   const m = new Uint8Array(3 + NONCE_BYTES + n + TAG_BYTES);
-  m[0] = M_RESPONSE;
-  m[1] = reason;
-  m[2] = op;
+  m.set([M_RESPONSE, reason, op]);
   m.set(pk.nonce!, 3);
   if (data) m.set(data, 3 + NONCE_BYTES);
-  m.set(macOf(pk, secret, DOMAIN_RESPONSE, nonce, m.subarray(0, 3 + NONCE_BYTES + n)), 3 + NONCE_BYTES + n);
+  m.set(macOf(pk, pads, DOMAIN_RESPONSE, nonce, m.subarray(0, 3 + NONCE_BYTES + n)), 3 + NONCE_BYTES + n);
   send(pk, m);
 }
 
@@ -250,12 +250,12 @@ function respond(pk: PhoneKey, secret: Uint8Array, nonce: Uint8Array, op: number
  * An owner operation's answer (firmware/owner-ops.ts). A key ADD_KEY made goes back as its id and
  * its secret wrapped under the owner's key for this nonce: never plaintext on the air.
  */
-function wrapNewKey(pk: PhoneKey, r: OwnerAnswer, secret: Uint8Array, nonce: Uint8Array): OwnerAnswer {
+function wrapNewKey(pk: PhoneKey, r: OwnerAnswer, pads: HmacPads, nonce: Uint8Array): OwnerAnswer {
   const rec = r.added;
   if (!rec) return r;
   const out = new Uint8Array(20);
   writeU32(out, 0, rec.id);
-  const pad = macOf(pk, secret, DOMAIN_WRAP, nonce, out.subarray(0, 4));
+  const pad = macOf(pk, pads, DOMAIN_WRAP, nonce, out.subarray(0, 4));
   const s = keySecret(pk.core.p.crypto, pk.site, rec.id, rec.salt);
   for (let i = 0; i < 16; i++) out[4 + i] = s[i] ^ pad[i];
   return { reason: r.reason, data: out };

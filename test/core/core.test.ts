@@ -57,6 +57,24 @@ describe('access core', () => {
     assert.ok(log.some((e) => e.event === C.EV_RELOCK_TIMER && e.result === C.S_LOCKED), 'relock logged');
   });
 
+  it('an unlock switches the relay before any flash write, and logs the grant before the transition', () => {
+    const { b, core } = withOwner();
+    const order: string[] = [];
+    const write = core.p.storage.write, set = b.relay.set;
+    core.p.storage.write = (n, d, o, z) => { order.push('write ' + n); return write(n, d, o, z); };
+    b.relay.set = (on) => { order.push('relay ' + on); set(on); };
+    const before = entries(core).length;
+    assert.equal(request(core, 1, C.PERM_UNLOCK, OK), C.R_OK);
+    assert.equal(order[0], 'relay true', order.join(', '));
+    assert.ok(order.slice(1).some((w) => w.startsWith('write ck.log')), 'the log written after the relay, before request returns');
+    const added = entries(core).slice(before).map((e) => e.event);
+    assert.deepEqual(added, [C.LOG_GRANTED, C.EV_UNLOCK]);
+    // A grant the state machine ignores (already unlocked: LOCK is what changes state; a second
+    // UNLOCK re-triggers) is still logged, once.
+    assert.equal(request(core, 1, C.PERM_UNLOCK, OK), C.R_OK);
+    assert.equal(entries(core).filter((e) => e.event === C.LOG_GRANTED).length, 2);
+  });
+
   it('a relay timer that never fires cannot leave the relay on: the main loop forces it off', () => {
     const { b, core } = withOwner();
     const after = b.ports.timers.after;

@@ -69,6 +69,18 @@ async function bootImageOnce(bin: string, image: Image | undefined, bundle: stri
   return s;
 }
 
+/** One timeline mark from the bench bundle: what (sha, read, write, relay, send), start and end in ms after the last packet arrived. */
+export type Mark = [string, number, number];
+
+/**
+ * The reference loop of ../shared/device-time.md (280 ms on an nRF52), typed at the interpreter's
+ * console exactly as published; best of 20, in ms of this interpreter.
+ */
+export async function referenceMs(s: Session): Promise<number> {
+  const out = await s.eval('function nojit(){for(i=0;i<1000;i=i+1);} var rb=1e9;for(var rk=0;rk<20;rk++){var rt=getTime();nojit();rt=getTime()-rt;if(rt<rb)rb=rt;} print(rb*1000)', 30000);
+  return Number(out.trim().split('\n').pop());
+}
+
 export async function memoryUsage(s: Session): Promise<number> {
   const out = await s.eval('print(process.memory().usage)');
   return Number(out.trim().split('\n').pop());
@@ -82,8 +94,8 @@ export async function phoneKeyBenchBundle(): Promise<string> {
 
 export interface BoardPhone {
   connect(): Promise<Answer>;
-  /** Sends one signed command; `mode` 1 samples usage without GC, 2 with GC (live), 0 none. */
-  run(key: PhoneKeyFile, op: number, args?: Uint8Array, mode?: number): Promise<{ answer: Answer; seconds: number; peak: number; relay: boolean }>;
+  /** Sends one signed command; `mode` 1 samples usage without GC, 2 with GC (live), 0 none; `nomarks`: no timeline. */
+  run(key: PhoneKeyFile, op: number, args?: Uint8Array, mode?: number, nomarks?: boolean): Promise<{ answer: Answer; seconds: number; peak: number; relay: boolean; marks: Mark[] }>;
   raw(hexPackets: string[]): Promise<Answer | undefined>;
 }
 
@@ -99,8 +111,8 @@ export function boardPhone(s: Session): BoardPhone {
     if (a.nonce) nonce = a.nonce;
     return a;
   };
-  const feed = async (pk: Uint8Array[], mode: number) => {
-    const js = `print(ev.packets(${JSON.stringify(pk.map((p) => Buffer.from(p).toString('hex')))}, ${mode}))`;
+  const feed = async (pk: Uint8Array[], mode: number, nomarks?: boolean) => {
+    const js = `print(ev.packets(${JSON.stringify(pk.map((p) => Buffer.from(p).toString('hex')))}, ${mode}, ${nomarks ? 1 : 0}))`;
     return JSON.parse((await s.eval(js, 30000)).trim().split('\n').pop()!);
   };
   const phone: BoardPhone = {
@@ -110,13 +122,13 @@ export function boardPhone(s: Session): BoardPhone {
       if (!a || a.type !== 'challenge') throw new Error('no challenge from the board: ' + sent);
       return a;
     },
-    run: async (key, op, args, mode = 0) => {
+    run: async (key, op, args, mode = 0, nomarks = false) => {
       if (!nonce) await phone.connect();
       const n = nonce!;
-      const r = await feed(packets(command(nodeMac, key, n, op, args)), mode);
+      const r = await feed(packets(command(nodeMac, key, n, op, args)), mode, nomarks);
       const answer = decode(key, r.sent, n);
       if (!answer) throw new Error('no answer from the board');
-      return { answer, seconds: r.t, peak: r.peak, relay: r.relay };
+      return { answer, seconds: r.t, peak: r.peak, relay: r.relay, marks: r.marks || [] };
     },
     raw: async (hexPackets) => {
       const r = await feed(hexPackets.map((h) => new Uint8Array(Buffer.from(h, 'hex'))), 0);

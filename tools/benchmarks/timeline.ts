@@ -1,0 +1,118 @@
+/**
+ * Board-time estimates for one phone command from the bench bundle's timeline (tools/benchmarks/board.ts,
+ * "perf instrumentation"): the marks of every native call (SHA-256, Storage read and write), the
+ * relay switching on and each radio send, in host ms after the last packet arrived.
+ *
+ * Method (../shared/device-time.md): interpreted time = host time minus the native calls' host time
+ * minus the marks' own cost; board estimate = interpreted time x the same-run ratio (280 ms / the
+ * reference loop's host ms), plus each native call at its board cost (NATIVE_BOARD_MS). The path is
+ * cut where the marks say it changes phase, so the cuts hold whatever the firmware does inside.
+ * Host-only.
+ */
+import type { Mark } from './board';
+
+/** The published reference loop's time on an nRF52 (Espruino README_JIT.md). */
+export const REFERENCE_BOARD_MS = 280;
+
+/**
+ * Board cost of one native call, ms (docs/PERFORMANCE.md "Native calls" gives the sources):
+ * sha    crypto.SHA256 over at most 2 blocks (device-time.md: 0.1-0.3 ms)
+ * read   Storage.read: a walk of the file headers in memory-mapped flash, no copy
+ * write  Storage.write of a 16-byte log entry: 4 flash words (t_WRITE: tens to a few hundred us each)
+ *        plus the file lookup; with a link up the SoftDevice fits it between radio events
+ * send   one notification queued to the SoftDevice (NRF.updateServices)
+ * relay  digitalWrite
+ */
+export const NATIVE_BOARD_MS: Record<string, number> = { sha: 0.2, read: 0.05, write: 1.5, send: 0.5, relay: 0.01 };
+
+export interface Segment {
+  phase: string;
+  hostMs: number;
+  /** Host ms spent inside native calls, and their number by kind. */
+  nativeHostMs: number;
+  native: Record<string, number>;
+  /** Interpreted host ms (host - native - marks' own cost). */
+  interpretedMs: number;
+  boardMs: number;
+}
+
+export interface PathEstimate {
+  ratio: number;
+  segments: Segment[];
+  /** Host and estimated board ms from the last packet to the relay on (undefined: it did not switch) and to the answer sent. */
+  relay?: { hostMs: number; boardMs: number };
+  answer?: { hostMs: number; boardMs: number };
+}
+
+export function ratioOf(referenceHostMs: number): number {
+  return REFERENCE_BOARD_MS / referenceHostMs;
+}
+
+/**
+ * Splits one command's timeline into phases. With the relay switched: the proof (reassembly, key
+ * lookup, key secret, MAC check: up to the end of the last SHA-256 before the relay), the decision
+ * and the relay, the audit write (up to the answer's first SHA-256), the answer's MAC and send.
+ * Without: the proof, then the refusal and its send.
+ */
+export function splitPath(marks: Mark[], totalMs: number, ratio: number, markCostMs: number): PathEstimate {
+  const relayAt = marks.findIndex((m) => m[0] === 'relay');
+  const sendAt = marks.findIndex((m) => m[0] === 'send');
+  const lastShaBefore = (i: number) => { let k = -1; for (let j = 0; j < i; j++) if (marks[j][0] === 'sha') k = j; return k; };
+  const cuts: [string, number][] = [];
+  if (relayAt >= 0) {
+    const proofEnd = lastShaBefore(relayAt);
+    const answerSha = marks.findIndex((m, j) => j > relayAt && m[0] === 'sha');
+    if (proofEnd >= 0) cuts.push(['proof: reassembly, key lookup, key secret, MAC check', marks[proofEnd][2]]);
+    cuts.push(['decision, relay switched', marks[relayAt][2]]);
+    if (answerSha >= 0) cuts.push(['audit write', marks[answerSha][1]]);
+    if (sendAt >= 0) cuts.push(['answer MAC and send', marks[sendAt][2]]);
+  } else if (sendAt >= 0) {
+    const proofEnd = lastShaBefore(sendAt);
+    if (proofEnd >= 0) cuts.push(['proof: reassembly, key lookup, key secret, MAC check', marks[proofEnd][2]]);
+    cuts.push(['refusal and send', marks[sendAt][2]]);
+  }
+  cuts.push(['after the answer', Math.max(totalMs, cuts.length ? cuts[cuts.length - 1][1] : 0)]);
+  const segments: Segment[] = [];
+  let from = 0;
+  for (const [phase, to] of cuts) {
+    const inside = marks.filter((m) => m[1] >= from && m[2] <= to);
+    const native: Record<string, number> = {};
+    let nativeHostMs = 0, nativeBoardMs = 0;
+    for (const m of inside) {
+      native[m[0]] = (native[m[0]] || 0) + 1;
+      nativeHostMs += m[2] - m[1];
+      nativeBoardMs += NATIVE_BOARD_MS[m[0]] ?? 0;
+    }
+    const hostMs = to - from;
+    const interpretedMs = Math.max(0, hostMs - nativeHostMs - inside.length * markCostMs);
+    segments.push({ phase, hostMs, nativeHostMs, native, interpretedMs, boardMs: interpretedMs * ratio + nativeBoardMs });
+    from = to;
+  }
+  const upTo = (n: number) => ({ hostMs: cuts[n][1], boardMs: segments.slice(0, n + 1).reduce((a, s) => a + s.boardMs, 0) });
+  const relayCut = cuts.findIndex((c) => c[0] === 'decision, relay switched');
+  const answerCut = cuts.findIndex((c) => c[0] === 'answer MAC and send' || c[0] === 'refusal and send');
+  return { ratio, segments, relay: relayCut >= 0 ? upTo(relayCut) : undefined, answer: answerCut >= 0 ? upTo(answerCut) : undefined };
+}
+
+/**
+ * Of several runs of the same path, the fastest to its answer: a loaded host only ever adds time,
+ * so the best run is the one least disturbed (the reference loop is also taken best of 20).
+ */
+export function bestRun(runs: PathEstimate[]): PathEstimate {
+  const end = (p: PathEstimate) => (p.answer ? p.answer.hostMs : p.segments.reduce((a, s) => a + s.hostMs, 0));
+  return runs.reduce((a, b) => (end(b) < end(a) ? b : a));
+}
+
+const f1 = (x: number) => x.toFixed(x < 10 ? 2 : 1);
+
+/** Lines such as `  audit write: 1.20 ms host (0.40 native: 2 write, 4 read) x 118 + native = ~97 ms on an nRF52`. */
+export function describePath(what: string, p: PathEstimate): string[] {
+  const out: string[] = [];
+  const head = (k: 'relay' | 'answer', label: string) => p[k] ? `${label} ${f1(p[k]!.hostMs)} ms host -> ~${Math.round(p[k]!.boardMs)} ms on an nRF52` : '';
+  out.push(`${what} (ratio ${p.ratio.toFixed(0)}): ` + [head('relay', 'relay on'), head('answer', 'answer sent')].filter(Boolean).join('; '));
+  for (const s of p.segments) {
+    const nat = Object.entries(s.native).map(([k, n]) => `${n} ${k}`).join(', ');
+    out.push(`  ${s.phase}: ${f1(s.hostMs)} ms host (${f1(s.interpretedMs)} interpreted x ${p.ratio.toFixed(0)}${nat ? '; native ' + f1(s.nativeHostMs) + ' ms host: ' + nat : ''}) = ~${Math.round(s.boardMs)} ms`);
+  }
+  return out;
+}
