@@ -7,23 +7,11 @@
  */
 import { strict as assert } from 'node:assert';
 import * as st from '../../sim/engine/storage';
-import type { FlashStorage } from '../../hal/ports';
+import { ModelCut, modelHooks, modelPort } from '../support/model-port';
 import { type SlotFile, slotAppend, slotData, slotFind, slotKill, slotLive, slotNext, slotOpen, slotRecord, slotReplace } from '../../firmware/slotfile';
 
-class Cut extends Error {}
-const hooks = { error: (m: string) => new Error(m), powerCut: () => new Cut('power cut') };
-
-/** The firmware's Storage port over the model: a failed write is false, a power cut propagates. */
-export function modelPort(f: st.Flash): FlashStorage {
-  return {
-    read: (n, o, l) => st.read(f, n, o, l),
-    write: (n, d, o, size) => { try { return st.write(f, hooks, n, d, o, size); } catch (e) { if (e instanceof Cut) throw e; return false; } },
-    erase: (n) => st.erase(f, n),
-    list: (p) => st.list(f, p),
-    free: () => st.stats(f).freeBytes,
-    compact: () => st.compact(f, hooks),
-  };
-}
+const Cut = ModelCut;
+const hooks = modelHooks;
 
 const REC = 12;
 const rec = (id: number, v: number) => String.fromCharCode(0, 0, id >> 8, id & 255) + String.fromCharCode(v & 255).repeat(REC - 4);

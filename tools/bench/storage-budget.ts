@@ -33,3 +33,41 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
   return { storageBytes: board.storageBytes, code, keysAtCapacity: keys, keyCapacity: board.keyCapacity, log, logEntries: board.logSegments * board.logPerSegment,
     smallFiles: small, reserve, left, moreKeysThatWouldFit: Math.max(0, Math.floor(left / (2 * RECORD_SIZE))) };
 }
+
+/**
+ * The Storage layout that survives a power cut at any step of a compaction (design, shown on the
+ * flash model by test/evidence/compaction-layout.test.ts; the firmware does not use it yet):
+ * - permanent files first, in the order provisioning writes them, never erased: the site, the
+ *   settings as a slot file (CONFIG_SLOT_BYTES records, CONFIG_SLOTS of them) and the key table as
+ *   a slot file (firmware/slotfile.ts: 32-byte records + check and kill bytes), then the bundle;
+ * - a pad file from the bundle's end to the next page boundary;
+ * - then every file that is ever erased (log segments, clock generations) as a tile: header and
+ *   data together exactly `tile` bytes, a divisor of the page, so that every page of that region
+ *   starts with a header and no file there crosses a page. A compaction starts at the first page
+ *   holding trash, which is in that region, so it never moves the files before it.
+ * `keySlots` is what the rest holds (each change of a key uses one slot; a slot file whose slots
+ * are all used needs a rebuild by the provisioning tool). `short` > 0: the layout does not fit
+ * (bytes missing).
+ */
+export const CONFIG_SLOT_BYTES = 128;
+export const CONFIG_SLOTS = 4;
+export function tiledLayout(board: BoardConfig, bundleBytes: number) {
+  const page = 4096;
+  const big = board.storageBytes > 1 << 20;
+  const tile = big ? 2048 : 512;
+  const tilePages = big ? 8 : 1;
+  const tiles = (tilePages * page) / tile;
+  // Two clock generations, two spare tiles (a clock save and a log rotation in one session), two failure-ring segments; the rest is the main ring.
+  const mainTiles = tiles - 6;
+  const perTile = Math.floor((tile - 32) / ENTRY_SIZE);
+  const tiledStart = board.storageBytes - tilePages * page;
+  const site = fileCost(GEN_HEADER + SITE_BYTES + SETUP_CODE_DIGITS);
+  const config = fileCost(8 + CONFIG_SLOTS * (CONFIG_SLOT_BYTES + 2));
+  const bundle = fileCost(bundleBytes);
+  // The pad file is at least a header and 4 bytes (else the bundle must end exactly on the page boundary).
+  const room = tiledStart - bundle - 36 - site - config - fileCost(8);
+  const slots = Math.floor(room / (RECORD_SIZE + 2));
+  const keySlots = Math.max(0, Math.min(big ? board.keyCapacity * 2 : 65535, slots));
+  return { page, tile, tilePages, tiles, tiledStart, mainTiles, perTile, logEntries: (mainTiles + 2) * perTile, site, config, bundle,
+    keySlots, short: Math.max(0, board.keyCapacity * (RECORD_SIZE + 2) - room) };
+}
