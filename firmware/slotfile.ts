@@ -98,13 +98,14 @@ export function slotFind(sf: SlotFile, key: string, from?: number): number {
 /**
  * Opens the slot file `name`, or creates it (empty) if absent. `keyLen`: records whose first
  * `keyLen` bytes are equal are one record's versions (0: the file holds one record, the last live
- * slot). Returns undefined when the file is absent and cannot be created, or has another shape.
+ * slot). A new file takes `size` bytes (default: just the slots; more pads it, e.g. to end on a
+ * page boundary). Returns undefined when the file is absent and cannot be created, or has another shape.
  */
-export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: number, keyLen: number): SlotFile | undefined {
+export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: number, keyLen: number, size?: number): SlotFile | undefined {
   let s = storage.read(name, 0, SLOT_HEADER);
   const head = MAGIC + str16(rec) + str16(cap);
   if (!s) {
-    if (!storage.write(name, head, 0, slotFileSize(rec, cap))) return undefined;
+    if (!storage.write(name, head, 0, Math.max(size || 0, slotFileSize(rec, cap)))) return undefined;
     s = storage.read(name, 0, SLOT_HEADER);
   }
   if (s !== head) return undefined;

@@ -39,15 +39,18 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
  * flash model by test/evidence/compaction-layout.test.ts; the firmware does not use it yet):
  * - permanent files first, in the order provisioning writes them, never erased: the site, the
  *   settings as a slot file (CONFIG_SLOT_BYTES records, CONFIG_SLOTS of them) and the key table as
- *   a slot file (firmware/slotfile.ts: 32-byte records + check and kill bytes), then the bundle;
- * - a pad file from the bundle's end to the next page boundary;
+ *   a slot file (firmware/slotfile.ts: 32-byte records + check and kill bytes) sized to end
+ *   exactly on a page boundary (`permanentPages`);
+ * - the bundle, from that page boundary (so a firmware update that erases it, and everything
+ *   after it, compacts nothing that lives: see the test), then a pad file to the next page
+ *   boundary;
  * - then every file that is ever erased (log segments, clock generations) as a tile: header and
  *   data together exactly `tile` bytes, a divisor of the page, so that every page of that region
  *   starts with a header and no file there crosses a page. A compaction starts at the first page
  *   holding trash, which is in that region, so it never moves the files before it.
- * `keySlots` is what the rest holds (each change of a key uses one slot; a slot file whose slots
- * are all used needs a rebuild by the provisioning tool). `short` > 0: the layout does not fit
- * (bytes missing).
+ * `keySlots`: slots in the key file (each key change uses one; a file whose slots are all used
+ * needs a rebuild by the provisioning tool); `keysFileBytes` its data size. `short` > 0: the
+ * layout does not fit: bytes the bundle would have to lose for the board's key capacity.
  */
 export const CONFIG_SLOT_BYTES = 128;
 export const CONFIG_SLOTS = 4;
@@ -64,10 +67,21 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const site = fileCost(GEN_HEADER + SITE_BYTES + SETUP_CODE_DIGITS);
   const config = fileCost(8 + CONFIG_SLOTS * (CONFIG_SLOT_BYTES + 2));
   const bundle = fileCost(bundleBytes);
-  // The pad file is at least a header and 4 bytes (else the bundle must end exactly on the page boundary).
-  const room = tiledStart - bundle - 36 - site - config - fileCost(8);
-  const slots = Math.floor(room / (RECORD_SIZE + 2));
-  const keySlots = Math.max(0, Math.min(big ? board.keyCapacity * 2 : 65535, slots));
+  // The bundle and its pad (at least a header and 4 bytes) take whole pages before the tiles.
+  let permanentPages = Math.floor((tiledStart - bundle - 36) / page);
+  const keysStart = site + config;
+  let keysFileBytes = permanentPages * page - keysStart - 32;
+  let slots = Math.floor((keysFileBytes - 8) / (RECORD_SIZE + 2));
+  if (big && slots > board.keyCapacity * 2) {
+    // Twice the board's keys are plenty; the key file still ends on a page boundary.
+    slots = board.keyCapacity * 2;
+    permanentPages = Math.ceil((keysStart + 32 + 8 + slots * (RECORD_SIZE + 2)) / page);
+    keysFileBytes = permanentPages * page - keysStart - 32;
+  }
+  const keySlots = Math.max(0, slots);
+  // Bytes the bundle would have to lose for the board's key capacity to fit (0: it fits).
+  const neededPages = Math.ceil((keysStart + 32 + 8 + board.keyCapacity * (RECORD_SIZE + 2)) / page);
+  const short = slots >= board.keyCapacity ? 0 : bundle + 36 - (tiledStart - neededPages * page);
   return { page, tile, tilePages, tiles, tiledStart, mainTiles, perTile, logEntries: (mainTiles + 2) * perTile, site, config, bundle,
-    keySlots, short: Math.max(0, board.keyCapacity * (RECORD_SIZE + 2) - room) };
+    permanentPages, keysFileBytes, keySlots, short };
 }
