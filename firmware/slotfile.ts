@@ -7,6 +7,8 @@
  * 0xFF, and retired later by writing that one byte:
  * - add: write the next blank slot (one flash write);
  * - remove: write the slot's kill byte (one flash write of one byte);
+ * - mark: a slot may carry one-shot mark bytes, each set once in place (e.g. "revoked" or
+ *   "confirmed" on a key), so such a change uses no slot;
  * - replace: add the new record, then kill the old one. A power cut between the two leaves both
  *   live; slotOpen resolves it: the later slot wins and the earlier one is killed then (only the
  *   last written slot can have such a twin, so this costs one lookup, not a scan per slot).
@@ -18,13 +20,14 @@
  * Lookups use the string's native indexOf over the flash-backed file (no RAM per record); a match
  * counts only at a slot boundary, in a live slot.
  *
- * File: 'CKS1' | record size u16 | capacity u16 | slots. Slot: record | check u8 | kill u8.
+ * File: 'CKS' | '0' + marks | record size u16 | capacity u16 | slots.
+ * Slot: record | check u8 | kill u8 | marks (u8 each, 0xFF until set).
  */
 import type { FlashStorage } from '../hal/ports';
 import { str16, u16, u8 } from './binstr';
 
 export const SLOT_HEADER = 8;
-const MAGIC = 'CKS1';
+const MAGIC = 'CKS';
 
 export interface SlotFile {
   storage: FlashStorage;
@@ -32,6 +35,8 @@ export interface SlotFile {
   /** Record bytes (without check and kill bytes), and slots in the file. */
   rec: number;
   cap: number;
+  /** One-shot mark bytes after the kill byte (slotMark): flags a record gains once, without a new slot. */
+  marks: number;
   /** Slots used (written or torn): the next record goes in slot `used`. */
   used: number;
   /** Live slots. */
@@ -45,14 +50,14 @@ export function slotCheck(data: string): number {
   return c === 255 ? 0 : c;
 }
 
-/** File bytes for `cap` slots of `rec`-byte records. */
-export function slotFileSize(rec: number, cap: number): number {
-  return SLOT_HEADER + cap * (rec + 2);
+/** File bytes for `cap` slots of `rec`-byte records with `marks` mark bytes each. */
+export function slotFileSize(rec: number, cap: number, marks?: number): number {
+  return SLOT_HEADER + cap * (rec + 2 + (marks || 0));
 }
 
 /** Offset of slot `i` in the file. */
 export function slotAt(sf: SlotFile, i: number): number {
-  return SLOT_HEADER + i * (sf.rec + 2);
+  return SLOT_HEADER + i * (sf.rec + 2 + sf.marks);
 }
 
 /** The whole file as a flash-backed string ('' if it is gone). */
@@ -85,7 +90,7 @@ export function slotNext(sf: SlotFile, from: number): number {
 /** The live slot whose record starts with `key`, or -1 (the first such slot; there is at most one after slotOpen). */
 export function slotFind(sf: SlotFile, key: string, from?: number): number {
   const s = slotData(sf);
-  const step = sf.rec + 2;
+  const step = sf.rec + 2 + sf.marks;
   let at = s.indexOf(key, SLOT_HEADER + (from || 0) * step);
   while (at >= 0) {
     const off = at - SLOT_HEADER;
@@ -98,20 +103,22 @@ export function slotFind(sf: SlotFile, key: string, from?: number): number {
 /**
  * Opens the slot file `name`, or creates it (empty) if absent. `keyLen`: records whose first
  * `keyLen` bytes are equal are one record's versions (0: the file holds one record, the last live
- * slot). A new file takes `size` bytes (default: just the slots; more pads it, e.g. to end on a
- * page boundary). Returns undefined when the file is absent and cannot be created, or has another shape.
+ * slot). `marks`: one-shot mark bytes per slot (slotMark). A new file takes `size` bytes (default:
+ * just the slots; more pads it, e.g. to end on a page boundary). Returns undefined when the file
+ * is absent and cannot be created, or has another shape.
  */
-export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: number, keyLen: number, size?: number): SlotFile | undefined {
+export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: number, keyLen: number, size?: number, marks?: number): SlotFile | undefined {
+  marks = marks || 0;
   let s = storage.read(name, 0, SLOT_HEADER);
-  const head = MAGIC + str16(rec) + str16(cap);
+  const head = MAGIC + String.fromCharCode(48 + marks) + str16(rec) + str16(cap);
   if (!s) {
-    if (!storage.write(name, head, 0, Math.max(size || 0, slotFileSize(rec, cap)))) return undefined;
+    if (!storage.write(name, head, 0, Math.max(size || 0, slotFileSize(rec, cap, marks)))) return undefined;
     s = storage.read(name, 0, SLOT_HEADER);
   }
   if (s !== head) return undefined;
-  const sf: SlotFile = { storage, name, rec, cap, used: 0, live: 0 };
+  const sf: SlotFile = { storage, name, rec, cap, marks, used: 0, live: 0 };
   const all = slotData(sf);
-  const step = rec + 2;
+  const step = rec + 2 + marks;
   // Used slots: up to the last one with any byte written (a cut that kept nothing leaves a slot blank).
   let used = cap;
   while (used > 0 && blank(all, SLOT_HEADER + (used - 1) * step, step)) used--;
@@ -163,7 +170,20 @@ export function slotReplace(sf: SlotFile, i: number, data: string): number {
   return -1;
 }
 
-/** Records of the header's shape: record size and capacity as stored (for tools reading an image). */
-export function slotShape(s: string): { rec: number; cap: number } | undefined {
-  return s.substr(0, 4) === MAGIC ? { rec: u16(s, 4), cap: u16(s, 6) } : undefined;
+/** Sets mark `k` (0 .. marks-1) of live slot `i`, once and for good. True once it reads back set. */
+export function slotMark(sf: SlotFile, i: number, k: number): boolean {
+  if (k < 0 || k >= sf.marks || !slotLive(sf, slotData(sf), i)) return false;
+  const at = slotAt(sf, i) + sf.rec + 2 + k;
+  if (!slotMarked(sf, slotData(sf), i, k)) sf.storage.write(sf.name, '\0', at);
+  return slotMarked(sf, slotData(sf), i, k);
+}
+
+/** Whether mark `k` of slot `i` is set. `s` is slotData(sf). */
+export function slotMarked(sf: SlotFile, s: string, i: number, k: number): boolean {
+  return u8(s, slotAt(sf, i) + sf.rec + 2 + k) !== 255;
+}
+
+/** The header's shape: record size, capacity and marks as stored (for tools reading an image). */
+export function slotShape(s: string): { rec: number; cap: number; marks: number } | undefined {
+  return s.substr(0, 3) === MAGIC ? { rec: u16(s, 4), cap: u16(s, 6), marks: s.charCodeAt(3) - 48 } : undefined;
 }

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import * as st from '../../sim/engine/storage';
 import { ModelCut, modelHooks, modelPort } from '../support/model-port';
-import { type SlotFile, slotAppend, slotData, slotFind, slotKill, slotLive, slotNext, slotOpen, slotRecord, slotReplace } from '../../firmware/slotfile';
+import { type SlotFile, slotAppend, slotData, slotFind, slotKill, slotLive, slotMark, slotMarked, slotNext, slotOpen, slotRecord, slotReplace, slotShape } from '../../firmware/slotfile';
 
 const Cut = ModelCut;
 const hooks = modelHooks;
@@ -17,26 +17,34 @@ const REC = 12;
 const rec = (id: number, v: number) => String.fromCharCode(0, 0, id >> 8, id & 255) + String.fromCharCode(v & 255).repeat(REC - 4);
 const key = (id: number) => rec(id, 0).substr(0, 4);
 
-/** The live records as id -> value byte, in slot order. */
+/** The live records as id=value+marks, sorted. */
 function contents(sf: SlotFile): string {
   const out: string[] = [];
-  for (let i = slotNext(sf, 0); i >= 0; i = slotNext(sf, i + 1)) { const r = slotRecord(sf, i); out.push(((r.charCodeAt(2) << 8) | r.charCodeAt(3)) + '=' + r.charCodeAt(4)); }
+  const s = slotData(sf);
+  for (let i = slotNext(sf, 0); i >= 0; i = slotNext(sf, i + 1)) {
+    const r = slotRecord(sf, i);
+    let m = '';
+    for (let k = 0; k < sf.marks; k++) if (slotMarked(sf, s, i, k)) m += 'm' + k;
+    out.push(((r.charCodeAt(2) << 8) | r.charCodeAt(3)) + '=' + r.charCodeAt(4) + m);
+  }
   return out.sort().join(',');
 }
 
-type Op = ['add', number, number] | ['set', number, number] | ['del', number];
+type Op = ['add', number, number] | ['set', number, number] | ['del', number] | ['mark', number, number];
 function apply(sf: SlotFile, op: Op): void {
   if (op[0] === 'add') assert.ok(slotAppend(sf, rec(op[1], op[2])) >= 0);
   else if (op[0] === 'set') assert.ok(slotReplace(sf, slotFind(sf, key(op[1])), rec(op[1], op[2])) >= 0);
+  else if (op[0] === 'mark') assert.ok(slotMark(sf, slotFind(sf, key(op[1])), op[2]));
   else assert.ok(slotKill(sf, slotFind(sf, key(op[1]))));
 }
 
-const OPS: Op[] = [['add', 1, 10], ['add', 2, 20], ['add', 3, 30], ['set', 2, 21], ['del', 1], ['set', 3, 31], ['add', 4, 40], ['set', 4, 41], ['del', 4], ['set', 2, 22]];
+const OPS: Op[] = [['add', 1, 10], ['add', 2, 20], ['mark', 2, 1], ['add', 3, 30], ['set', 2, 21], ['del', 1], ['set', 3, 31], ['add', 4, 40],
+  ['mark', 4, 0], ['set', 4, 41], ['del', 4], ['set', 2, 22], ['mark', 3, 0], ['mark', 3, 1]];
 
 function fresh(): { f: st.Flash; sf: SlotFile } {
   const f = st.createFlash(40960);
   st.write(f, hooks, 'before', 'b'.repeat(100));
-  const sf = slotOpen(modelPort(f), 'slots', REC, 16, 4)!;
+  const sf = slotOpen(modelPort(f), 'slots', REC, 16, 4, 0, 2)!;
   st.write(f, hooks, 'after', 'a'.repeat(100));
   return { f, sf };
 }
@@ -45,10 +53,11 @@ describe('slot files: records changed in place, no trash (firmware/slotfile.ts)'
   it('adds, replaces and removes without erasing a file: Storage never holds trash', () => {
     const { f, sf } = fresh();
     for (const op of OPS) { apply(sf, op); assert.equal(st.stats(f).trashBytes, 0, op.join(' ')); }
-    assert.equal(contents(sf), '2=22,3=31');
+    assert.equal(contents(sf), '2=22,3=31m0m1');
     assert.equal(sf.live, 2);
-    const again = slotOpen(modelPort(f), 'slots', REC, 16, 4)!;
-    assert.equal(contents(again), '2=22,3=31');
+    assert.deepEqual(slotShape(slotData(sf)), { rec: REC, cap: 16, marks: 2 });
+    const again = slotOpen(modelPort(f), 'slots', REC, 16, 4, 0, 2)!;
+    assert.equal(contents(again), '2=22,3=31m0m1');
     assert.equal(again.used, sf.used);
     assert.equal(again.live, 2);
     assert.equal(st.read(f, 'after'), 'a'.repeat(100), 'files after it untouched');
@@ -97,7 +106,7 @@ describe('slot files: records changed in place, no trash (firmware/slotfile.ts)'
     linkUp = false;
     sf.storage = port;
     // Both slots are still live in flash: the next open keeps the later one, as a cut between the two would.
-    assert.equal(contents(slotOpen(modelPort(f), 'slots', REC, 16, 4)!), '1=11');
+    assert.equal(contents(slotOpen(modelPort(f), 'slots', REC, 16, 4, 0, 2)!), '1=11');
   });
 
   it('a power cut at every flash write of every operation (keeping 0, half, all): the records as before or after it', () => {
@@ -106,7 +115,7 @@ describe('slot files: records changed in place, no trash (firmware/slotfile.ts)'
     const writes: number[] = [];
     { const { f, sf } = fresh(); states.push(contents(sf)); for (const op of OPS) { const w = f.writes; apply(sf, op); writes.push(f.writes - w); states.push(contents(sf)); } }
     const total = writes.reduce((a, b) => a + b, 0);
-    assert.ok(total >= OPS.length + 4, 'adds take one write, replaces two: ' + total);
+    assert.equal(total, OPS.length + OPS.filter((o) => o[0] === 'set').length, 'adds, marks and removes take one write, replaces two');
     let cuts = 0;
     for (let n = 1; n <= total; n++) {
       for (const keep of [0, 0.5, 1]) {
@@ -117,7 +126,7 @@ describe('slot files: records changed in place, no trash (firmware/slotfile.ts)'
         cuts++;
         const where = `cut at write ${n}/${total} keeping ${keep * 100}% during ${OPS[done].join(' ')}`;
         assert.equal(st.checkAtBoot(f, () => undefined), false, where + ': Storage valid');
-        const back = slotOpen(modelPort(f), 'slots', REC, 16, 4)!;
+        const back = slotOpen(modelPort(f), 'slots', REC, 16, 4, 0, 2)!;
         const got = contents(back);
         assert.ok(got === states[done] || got === states[done + 1], `${where}: ${got} is neither ${states[done]} nor ${states[done + 1]}`);
         assert.equal(st.stats(f).trashBytes, 0, where + ': no trash');

@@ -19,8 +19,8 @@ import path from 'node:path';
 import { boardById } from '../../hal/boards/index';
 import * as st from '../../sim/engine/storage';
 import { ModelCut, modelHooks, modelPort } from '../support/model-port';
-import { slotAppend, slotData, slotOpen, slotReplace } from '../../firmware/slotfile';
-import { CONFIG_SLOTS, CONFIG_SLOT_BYTES, tiledLayout } from '../../tools/bench/storage-budget';
+import { slotAppend, slotData, slotMark, slotOpen, slotReplace } from '../../firmware/slotfile';
+import { CONFIG_SLOTS, CONFIG_SLOT_BYTES, KEY_MARKS, tiledLayout } from '../../tools/bench/storage-budget';
 import { ENTRY_SIZE } from '../../firmware/auditlog';
 
 const hooks = modelHooks;
@@ -50,12 +50,13 @@ function build(board: string) {
   st.write(f, hooks, 'ck.site.a', fill('site', plan.site - 32));
   const conf = slotOpen(port, 'ck.cfg', CONFIG_SLOT_BYTES, CONFIG_SLOTS, 0)!;
   slotAppend(conf, fill('config', CONFIG_SLOT_BYTES));
-  const keys = slotOpen(port, 'ck.keys', 32, plan.keySlots, 4, plan.keysFileBytes)!;
+  const keys = slotOpen(port, 'ck.keys', 32, plan.keySlots, 4, plan.keysFileBytes, KEY_MARKS)!;
   assert.equal(st.find(f, 'ck.keys')!.addr + plan.keysFileBytes, plan.permanentPages * plan.page, 'the key file ends on a page boundary');
   const rec = (id: number, v: number) => String.fromCharCode(id >>> 24, (id >> 16) & 255, (id >> 8) & 255, id & 255) + fill('k' + id + '.' + v, 28);
   const changed = Math.min(20, plan.keySlots >> 3);
   for (let i = 0; i < plan.keySlots - changed; i++) slotAppend(keys, rec(i * 97 + 1, 0));
   for (let i = 0; i < changed; i++) slotReplace(keys, i, rec(i * 97 + 1, 1));
+  slotMark(keys, changed + 1, 0); // a revoked key: a mark, no slot
   assert.equal(keys.used, plan.keySlots, 'every key slot used');
   // Flashing: the bundle.
   st.write(f, hooks, '.bootcde', bundle);
@@ -135,7 +136,7 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
             assert.equal(file!.addr, before.get(name)!.addr, where + ': ' + name + ' unmoved');
             assert.ok(st.read(f, name) === before.get(name)!.data, where + ': ' + name + ' intact');
           }
-          const keys = slotOpen(modelPort(f), 'ck.keys', 32, plan.keySlots, 4)!;
+          const keys = slotOpen(modelPort(f), 'ck.keys', 32, plan.keySlots, 4, 0, KEY_MARKS)!;
           assert.equal(slotData(keys), before.get('ck.keys')!.data, where + ': the key table opens unchanged');
           let hidden = 0, partial = 0, entries = 0;
           for (const [name, was] of before) {

@@ -39,7 +39,7 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
  * flash model by test/evidence/compaction-layout.test.ts; the firmware does not use it yet):
  * - permanent files first, in the order provisioning writes them, never erased: the site, the
  *   settings as a slot file (CONFIG_SLOT_BYTES records, CONFIG_SLOTS of them) and the key table as
- *   a slot file (firmware/slotfile.ts: 32-byte records + check and kill bytes) sized to end
+ *   a slot file (firmware/slotfile.ts: 32-byte records + check, kill and KEY_MARKS mark bytes) sized to end
  *   exactly on a page boundary (`permanentPages`);
  * - the bundle, from that page boundary (so a firmware update that erases it, and everything
  *   after it, compacts nothing that lives: see the test), then a pad file to the next page
@@ -54,6 +54,9 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
  */
 export const CONFIG_SLOT_BYTES = 128;
 export const CONFIG_SLOTS = 4;
+/** One-shot marks per key slot (firmware/slotfile.ts slotMark): revoked, confirmed. */
+export const KEY_MARKS = 2;
+const KEY_SLOT = RECORD_SIZE + 2 + KEY_MARKS;
 export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const page = 4096;
   const big = board.storageBytes > 1 << 20;
@@ -71,16 +74,16 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   let permanentPages = Math.floor((tiledStart - bundle - 36) / page);
   const keysStart = site + config;
   let keysFileBytes = permanentPages * page - keysStart - 32;
-  let slots = Math.floor((keysFileBytes - 8) / (RECORD_SIZE + 2));
+  let slots = Math.floor((keysFileBytes - 8) / KEY_SLOT);
   if (big && slots > board.keyCapacity * 2) {
     // Twice the board's keys are plenty; the key file still ends on a page boundary.
     slots = board.keyCapacity * 2;
-    permanentPages = Math.ceil((keysStart + 32 + 8 + slots * (RECORD_SIZE + 2)) / page);
+    permanentPages = Math.ceil((keysStart + 32 + 8 + slots * KEY_SLOT) / page);
     keysFileBytes = permanentPages * page - keysStart - 32;
   }
   const keySlots = Math.max(0, slots);
   // Bytes the bundle would have to lose for the board's key capacity to fit (0: it fits).
-  const neededPages = Math.ceil((keysStart + 32 + 8 + board.keyCapacity * (RECORD_SIZE + 2)) / page);
+  const neededPages = Math.ceil((keysStart + 32 + 8 + board.keyCapacity * KEY_SLOT) / page);
   const short = slots >= board.keyCapacity ? 0 : bundle + 36 - (tiledStart - neededPages * page);
   return { page, tile, tilePages, tiles, tiledStart, mainTiles, perTile, logEntries: (mainTiles + 2) * perTile, site, config, bundle,
     permanentPages, keysFileBytes, keySlots, short };
