@@ -69,7 +69,7 @@ describe('the key table on a slot file (firmware/keyslots.ts)', () => {
         st.cutPowerAtWrite(f, n, keep);
         let done = 0;
         try { for (const [, op] of OPS) { op(sf); done++; } assert.fail('no cut'); } catch (e) { if (!(e instanceof ModelCut)) throw e; }
-        const where = `cut at write ${n}/${total} keeping ${keep * 100}% during ${OPS[done][0]}`;
+        const where: string = `cut at write ${n}/${total} keeping ${keep * 100}% during ${OPS[done][0]}`;
         assert.equal(st.checkAtBoot(f, () => undefined), false, where);
         const got = table(kslOpen(modelPort(f), 20)!);
         assert.ok(got === states[done] || got === states[done + 1], `${where}: ${got} | ${states[done]} | ${states[done + 1]}`);
