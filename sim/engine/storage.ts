@@ -244,7 +244,7 @@ function erasePage(flash: Flash, hooks: FlashHooks, at: number): void {
 }
 
 /**
- * require('Flash').erasePage(addr) (jswrap_flash.c): erases the page holding `addr` under Storage's
+ * Espruino's Flash module, erasePage(addr) (jswrap_flash.c): erases the page holding `addr` under Storage's
  * feet, a counted step. Host side only here (a tool over the console), not a board global.
  */
 export function erasePageAt(flash: Flash, hooks: FlashHooks, addr: number): void {
