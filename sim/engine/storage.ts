@@ -243,6 +243,14 @@ function erasePage(flash: Flash, hooks: FlashHooks, at: number): void {
   if (cut) throw hooks.powerCut();
 }
 
+/**
+ * Espruino's Flash module, erasePage(addr) (jswrap_flash.c): erases the page holding `addr` under Storage's
+ * feet, a counted step. Host side only here (a tool over the console), not a board global.
+ */
+export function erasePageAt(flash: Flash, hooks: FlashHooks, addr: number): void {
+  erasePage(flash, hooks, addr - (addr % PAGE_BYTES));
+}
+
 // ---- compaction (jsfBankCompact, jsfCompactInternal, jsfCompactWriteBuffer) ----------------------
 
 /** Storage.compact(): true if it freed something. Page by page, through a RAM buffer, as Espruino does. */
