@@ -8,7 +8,7 @@
  * - mark 1 set: confirmed (FLAG_UNCONFIRMED in the record no longer counts).
  * Any other change writes a new slot and kills the old (slotReplace). Not used by the firmware yet.
  */
-import type { FlashStorage } from '../hal/ports';
+import type { FlashStorage } from './ports';
 import { str32 } from './binstr';
 import { FLAG_REVOKED, FLAG_UNCONFIRMED, type KeyRecord, RECORD_SIZE, decodeRecord, encodeRecord } from './keystore';
 import { type SlotFile, slotAppend, slotAt, slotData, slotFind, slotKill, slotMark, slotMarked, slotNext, slotOpen, slotReplace } from './slotfile';

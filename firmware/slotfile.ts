@@ -23,7 +23,7 @@
  * File: 'CKS' | '0' + marks | record size u16 | capacity u16 | slots.
  * Slot: record | check u8 | kill u8 | marks (u8 each, 0xFF until set).
  */
-import type { FlashStorage } from '../hal/ports';
+import type { FlashStorage } from './ports';
 import { str16, u16, u8 } from './binstr';
 
 export const SLOT_HEADER = 8;

@@ -1,5 +1,5 @@
 /**
- * The Storage layout of tools/bench/storage-budget.ts `tiledLayout`, on the page-level flash model
+ * The Storage layout of tools/benchmarks/storage-budget.ts `tiledLayout`, on the page-level flash model
  * (sim/engine/storage.ts, which follows src/jsflash.c), for every board: the site, the settings and
  * the key table as slot files (firmware/slotfile.ts), the bundle, a pad to the page boundary, then
  * the log segments and clock generations as 512- or 2048-byte tiles. Full: every key slot used,
@@ -20,7 +20,7 @@ import { boardById } from '../../hal/boards/index';
 import * as st from '../../sim/engine/storage';
 import { ModelCut, modelHooks, modelPort } from '../support/model-port';
 import { slotAppend, slotData, slotMark, slotOpen, slotReplace } from '../../firmware/slotfile';
-import { CONFIG_SLOTS, CONFIG_SLOT_BYTES, KEY_MARKS, tiledLayout } from '../../tools/bench/storage-budget';
+import { CONFIG_SLOTS, CONFIG_SLOT_BYTES, KEY_MARKS, tiledLayout } from '../../tools/benchmarks/storage-budget';
 import { ENTRY_SIZE } from '../../firmware/auditlog';
 
 const hooks = modelHooks;

@@ -10,7 +10,8 @@ import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { espruinoBinary, startInterpreter } from '../../tools/espruino/interpreter';
+import { startInterpreter } from '../../tools/espruino/interpreter';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 import * as st from '../../sim/engine/storage';
 
 const SCRIPT = [

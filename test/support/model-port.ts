@@ -4,7 +4,7 @@
  * false, as on the board; a power cut (the model's `cutPowerAtWrite`) throws `ModelCut`.
  */
 import * as st from '../../sim/engine/storage';
-import type { FlashStorage } from '../../hal/ports';
+import type { FlashStorage } from '../../firmware/ports';
 
 export class ModelCut extends Error {}
 export const modelHooks = { error: (m: string) => new Error(m), powerCut: () => new ModelCut('power cut') };
