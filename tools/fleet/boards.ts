@@ -13,6 +13,8 @@ import { type TicketFields, type TravelKey, boardSecretsFor, makeList, makeTicke
 import { newSetupCode } from '../provision/sitefile';
 import type { PhoneKeyFile } from '../phonekey/protocol';
 import { CliError } from '../cli-error';
+import type { KeyRecord } from '../../firmware/keystore';
+import * as C from '../../firmware/codes';
 import type { Registry } from './registry';
 
 export interface BoardRow {
@@ -173,8 +175,8 @@ export function ownerTravelKey(r: Registry, boards?: BoardRow[]): TravelKey {
   return { keyId: row.key_id, label: 'owner', boards: phoneKeyParts(r.site.secret, on.map((b) => Buffer.from(b.board_id, 'hex')), row.key_id, row.salt), list: newestList(r)?.bytes };
 }
 
-const PERM_BITS: Record<string, number> = { unlock: 1, lock: 2, drive: 4 };
-const ROLE_NUM: Record<string, number> = { owner: 1, driver: 2, guest: 3 };
+const PERM_BITS: Record<string, number> = { unlock: C.PERM_UNLOCK, lock: C.PERM_LOCK, drive: C.PERM_DRIVE };
+const ROLE_NUM: Record<string, number> = { owner: C.ROLE_OWNER, driver: C.ROLE_DRIVER, guest: C.ROLE_GUEST };
 export const permsBits = (p: string) => p.split(',').reduce((m, x) => m | (PERM_BITS[x] || 0), 0);
 
 export interface ShareRequest { boards: BoardRow[]; role: 'driver' | 'guest'; perms: string; notBefore: number; notAfter: number; label: string }
@@ -231,4 +233,17 @@ export function revoke(r: Registry, keyId: number, at = nowS()): { boards: numbe
     return { boards: n, list };
   });
   return run();
+}
+
+const KIND_NUM: Record<string, number> = { phone: C.KIND_PHONE, card: C.KIND_CARD, 'uid-card': C.KIND_UID_CARD };
+
+/**
+ * The key records provisioning writes into board b's flash (firmware/keystore.ts format): its
+ * active phone and card keys (tickets are not records: a board records a ticket on first use).
+ */
+export function boardRecords(r: Registry, b: BoardRow): KeyRecord[] {
+  return listKeys(r, b, 'active').filter((k) => k.kind !== 'ticket').map((k) => ({
+    id: k.key_id >>> 0, kind: KIND_NUM[k.kind], flags: 0, role: ROLE_NUM[k.role], perms: permsBits(k.perms), weekdays: 0,
+    notBefore: k.not_before >>> 0, notAfter: k.not_after >>> 0, winStart: 0, winEnd: 0, salt: k.salt >>> 0, label: k.label.slice(0, 6),
+  }));
 }
