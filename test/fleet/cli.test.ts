@@ -18,7 +18,7 @@ import { issueKey } from '../../tools/provision/keys';
 import { ownSite } from '../../sim/own-site';
 import { type SimServer, startServer } from '../../sim/server';
 import { openRegistry } from '../../tools/fleet/registry';
-import { FAST_KDF } from './three-cars.test';
+import { FAST_KDF } from './support';
 
 const TSX = require.resolve('tsx/cjs');
 const PASS = 'fleet cli passphrase';

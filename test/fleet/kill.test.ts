@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRegistry, openRegistry } from '../../tools/fleet/registry';
 import { addBoard, addKey } from '../../tools/fleet/boards';
-import { FAST_KDF } from './three-cars.test';
+import { FAST_KDF } from './support';
 
 const PASS = 'kill test passphrase';
 

@@ -17,9 +17,8 @@ import { queryLog, storeEntries } from '../../tools/fleet/logstore';
 import { logCsv } from '../../tools/fleet/csv';
 import { listParse } from '../../firmware/revlist';
 import * as C from '../../firmware/codes';
+import { FAST_KDF } from './support';
 
-/** Test KDF: the weakest the site file accepts, to keep the test quick. */
-export const FAST_KDF = { name: 'scrypt' as const, N: 1 << 14, r: 8, p: 1 };
 
 describe('fleet: three cars end to end through the registry', function () {
   this.timeout(120000);

@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_KDF, type KdfParams, checkKdf } from '../provision/sitefile';
 import { CliError } from '../cli-error';
+import { checkWritableDir } from '../cli-files';
 import { type Sealer, sealerFor } from './seal';
 
 export type Db = Database.Database;
@@ -101,10 +102,20 @@ function migrate(db: Db): void {
   })();
 }
 
-function connect(file: string): Db {
+/** Opens the file; `ours`: it must already be a registry (checked before anything is changed in it). */
+function connect(file: string, ours: boolean): Db {
   let db: Db;
-  try { db = new Database(file, { fileMustExist: false }); } catch (e) { throw new CliError('cannot open the registry ' + file + ': ' + (e as Error).message); }
-  db.pragma('journal_mode = WAL');
+  try { db = new Database(file, { fileMustExist: ours }); } catch (e) { throw new CliError('cannot open the registry ' + file + ': ' + (e as Error).message); }
+  try {
+    if (ours) {
+      const fmt = meta(db, 'format');
+      if (!fmt || fmt.toString() !== FORMAT) throw new Error('no format');
+    }
+    db.pragma('journal_mode = WAL');
+  } catch (e) {
+    db.close();
+    throw new CliError(file + ' is not a fleet registry');
+  }
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -120,12 +131,13 @@ const meta = (db: Db, name: string): Buffer | undefined => (db.prepare('SELECT v
 export function createRegistry(file: string, passphrase: string, site: { secret: Uint8Array; cardMaster: Uint8Array }, kdf: KdfParams = DEFAULT_KDF): Registry {
   if (fs.existsSync(file)) throw new CliError('the registry ' + file + ' exists; choose another name');
   if (!passphrase || passphrase.length < 8) throw new CliError('the passphrase must have at least 8 characters');
+  checkWritableDir(file, 'registry');
   const tmp = file + '.' + process.pid + '.new';
   const params = checkKdf(kdf);
   const salt = randomBytes(16);
   const sealer = sealerFor(passphrase, salt, params);
   try {
-    const db = connect(tmp);
+    const db = connect(tmp, false);
     migrate(db);
     const put = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
     db.transaction(() => {
@@ -152,11 +164,8 @@ export function createRegistry(file: string, passphrase: string, site: { secret:
 /** Opens an existing registry; a wrong passphrase or a file that is not a registry is one clear error. */
 export function openRegistry(file: string, passphrase: string): Registry {
   if (!fs.existsSync(file)) throw new CliError('no registry ' + file + ' (create one with: npm run fleet -- init --registry ' + file + ')');
-  const db = connect(file);
+  const db = connect(file, true);
   try {
-    let fmt: Buffer | undefined;
-    try { fmt = meta(db, 'format'); } catch { fmt = undefined; }
-    if (!fmt || fmt.toString() !== FORMAT) throw new CliError(file + ' is not a fleet registry');
     migrate(db);
     let kdf: KdfParams;
     try { kdf = checkKdf(JSON.parse(meta(db, 'kdf')!.toString())); } catch (e) { throw e instanceof CliError ? e : new CliError('the registry ' + file + ' is damaged (kdf)'); }
