@@ -93,6 +93,15 @@ describe('npm run fleet (spawned as the user runs it)', function () {
     const port = (s.address() as net.AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
     oneLineError(await fleet(['collect', '--registry', reg, '--board', 'my-car', '--sim', 'ws://127.0.0.1:' + port + '/ws/radio']), /cannot reach the simulator/, 1);
+    oneLineError(await fleet(['serve', '--registry', reg, '--port', '70000']), /--port must be from 0 to 65535/, 2);
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    try {
+      oneLineError(await fleet(['serve', '--registry', reg, '--port', String((busy.address() as net.AddressInfo).port)]), /is in use/, 1);
+    } finally { busy.close(); }
+    const text = await fleet(['log', '--registry', reg, '--board', 'my-car']);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /my-car {2}\d+ .* (granted|boot|clock set|key added)/);
   });
 
   it('a share whose file cannot be written records no ticket', async () => {

@@ -24,9 +24,11 @@ import { importSite } from './import';
 import { collectBoard } from './collect';
 import { queryLog, type LogFilter } from './logstore';
 import { logCsv } from './csv';
+import { startAdmin } from './server';
 import { CarSession } from '../phonekey/cli';
 import { bluetoothLink, simulatorLink } from '../phonekey/links';
 import { OP, be32 } from '../phonekey/protocol';
+import { eventName, reasonName } from '../../sim/names';
 
 const COMMANDS = 'init | import <file.site> | boards | board-add | keys | key-add | share | revoke <keyId> | list | collect | log | serve';
 
@@ -229,7 +231,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
           if (outFile) { writeFileSafe(outFile, text, 'CSV file'); out(rows.length + ' entries written to ' + outFile); } else process.stdout.write(text);
         } else {
           const name = new Map(boards.map((b) => [b.id, b.label]));
-          for (const e of rows) out([name.get(e.board), e.seq, iso(e.time) + (e.trusted ? '' : ' (board time)'), 'event ' + e.event, 'result ' + e.result, 'reason ' + e.reason, 'key ' + e.key_id].join('  '));
+          for (const e of rows) out([name.get(e.board), e.seq, e.trusted ? iso(e.time) : e.time + ' s after boot', eventName(e.event), e.reason ? reasonName(e.reason) : '-', 'key ' + e.key_id].join('  '));
         }
         return 0;
       });
@@ -237,7 +239,6 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     case 'serve': {
       oneArg(false);
       const port = int(str(v, 'port'), '--port', { min: 0, max: 65535, def: 8090 });
-      const { startAdmin } = await import('./server');
       const r = openRegistry(file, await getPassphrase());
       const srv = await startAdmin(r, port);
       out('fleet admin page: ' + srv.url + ' (this computer only; Ctrl-C to stop)');
