@@ -15,7 +15,7 @@ import { createRegistry, type Registry } from '../../tools/fleet/registry';
 import { addBoard, addKey, listKeys } from '../../tools/fleet/boards';
 import { storeEntries } from '../../tools/fleet/logstore';
 import { type AdminServer, startAdmin } from '../../tools/fleet/server';
-import { FAST_KDF } from '../fleet/three-cars.test';
+import { FAST_KDF } from '../fleet/support';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => { http.get(url, { headers }, (res) => { res.resume(); resolve(res.statusCode || 0); }).on('error', reject); });
@@ -57,8 +57,8 @@ describe('fleet admin page in headless Chromium', function () {
       await page.waitForSelector('#keys tbody tr', WAIT);
       assert.equal(await page.locator('#keys tbody tr').count(), 2);
       await page.locator('button[data-key="' + driverId + '"]').click();
-      await page.waitForFunction("/revoked/.test(document.getElementById('msg').textContent)", undefined, WAIT);
-      await page.waitForFunction("/^version 1/.test(document.getElementById('list').textContent)", undefined, WAIT);
+      await page.waitForFunction(() => /revoked/.test(document.getElementById('msg')!.textContent || ''), undefined, WAIT);
+      await page.waitForFunction(() => /^version 1/.test(document.getElementById('list')!.textContent || ''), undefined, WAIT);
       assert.match(await page.textContent('#list') || '', new RegExp('version 1.*' + driverId));
       assert.equal(listKeys(r, { id: 2 } as never).find((k) => k.key_id === driverId)!.state, 'revoked');
       // Share a ticket for van-1 and garage.
@@ -66,13 +66,13 @@ describe('fleet admin page in headless Chromium', function () {
       await page.locator('#share-boards input[value="garage"]').check();
       await page.fill('#share-label', 'Sam');
       await page.click('#share button');
-      await page.waitForFunction("/^#v=2&k=/.test(document.getElementById('share-link').textContent)", undefined, WAIT);
+      await page.waitForFunction(() => /^#v=2&k=/.test(document.getElementById('share-link')!.textContent || ''), undefined, WAIT);
       // Filter: van-1, denials only.
       await page.selectOption('#f-board', 'van-1');
       await page.fill('#f-event', '20');
       await page.click('#filter button');
-      await page.waitForFunction("document.getElementById('log').dataset.rows === '5'", undefined, WAIT);
-      const csv = await page.evaluate("fetch(document.getElementById('csv').href).then((r) => r.text())") as string;
+      await page.waitForFunction(() => document.getElementById('log')!.dataset.rows === '5', undefined, WAIT);
+      const csv = await page.evaluate(async () => (await fetch((document.getElementById('csv') as HTMLAnchorElement).href)).text());
       assert.equal(csv.trimEnd().split('\r\n').length, 6);
       fs.mkdirSync(OUT, { recursive: true });
       await page.screenshot({ path: path.join(OUT, 'fleet-admin.png'), fullPage: true });
