@@ -61,11 +61,11 @@ function aad(f: Pick<SealedFile, 'format' | 'version' | 'kdf' | 'salt' | 'cipher
   return Buffer.from(JSON.stringify([f.format, f.version, f.kdf.name, f.kdf.N, f.kdf.r, f.kdf.p, f.salt, f.cipher]), 'utf8');
 }
 
-function deriveKey(passphrase: string, salt: Buffer, kdf: KdfParams): Buffer {
+export function deriveKey(passphrase: string, salt: Buffer, kdf: KdfParams): Buffer {
   return scryptSync(passphrase.normalize('NFC'), salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + (1 << 20) });
 }
 
-function checkKdf(kdf: unknown): KdfParams {
+export function checkKdf(kdf: unknown): KdfParams {
   const k = kdf as KdfParams;
   const ok = !!k && k.name === 'scrypt' && Number.isInteger(k.N) && k.N >= MIN_N && k.N <= MAX_N && (k.N & (k.N - 1)) === 0
     && Number.isInteger(k.r) && k.r >= 1 && k.r <= 32 && Number.isInteger(k.p) && k.p >= 1 && k.p <= 16;
