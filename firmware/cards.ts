@@ -22,8 +22,8 @@ const CARD_ENROL_MS = 30000;
 /** A card still on the reader is reported at every poll: one decision per tap, not per poll. */
 const SAME_TAP_MS = 2000;
 /** Our application on the card (wire order) and the AN10922 system identifier. */
-export const CARD_AID = new Uint8Array([0x31, 0x4b, 0x43]);
-export const CARD_SYSTEM_ID = new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
+export const CARD_AID = /* @__PURE__ */ new Uint8Array([0x31, 0x4b, 0x43]);
+export const CARD_SYSTEM_ID = /* @__PURE__ */ new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
 const SAK_ISO14443_4 = 0x20;
 
 /** Turns a blank card into one of ours (DESFire personalisation), when the build has it. */
