@@ -12,7 +12,7 @@
 import type { CardReader } from './ports';
 import type { BlockCipher } from './cmac';
 import * as C from './codes';
-import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';
+import { type Core, audit, STATE_BITS, coreConfig, coreKeys, coreStatus, manageKey, openEnrolWindow, request, safely } from './core';
 import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
 import { type KeyRecord, ksLookup } from './keystore';
 import { CARD_WINDOW_ROLE, isActiveOwner } from './access';
@@ -88,10 +88,10 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   cards.lastId = id;
   cards.lastSeen = now;
   if (same) { cards.reader.release(); return; }
-  let rec = ksLookup(core.ks, id);
+  let rec = ksLookup(coreKeys(core), id);
   const desfire = (sak & SAK_ISO14443_4) !== 0;
   if (!rec && cards.enrol && now < cards.enrolUntil) { enrolCard(cards, id, uid, sak, desfire); return; }
-  const perm = core.state === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
+  const perm = (coreStatus(core) & STATE_BITS) === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
   if (rec && rec.kind === C.KIND_UID_CARD) {
     // Nothing to prove: the core refuses it unless cloneable cards are allowed, and logs each use.
     request(core, id, perm, () => C.R_OK);
@@ -149,7 +149,7 @@ function enrolCard(cards: Cards, id: number, uid: Uint8Array, sak: number, desfi
   };
   if (!desfire) {
     // A UID-only card can be enrolled only where the owner accepted cloneable cards.
-    finish(C.KIND_UID_CARD, core.config.insecureUidCards, C.R_INSECURE_CARD);
+    finish(C.KIND_UID_CARD, coreConfig(core).insecureUidCards, C.R_INSECURE_CARD);
     return;
   }
   cards.busy = true;

@@ -28,7 +28,7 @@
  */
 import type { Radio } from './ports';
 import { S_ENROLLING } from './codes';
-import { type Core, safely } from './core';
+import { type Core, STATE_BITS, coreStatus, safely } from './core';
 
 export const FIRST_MS = 2000;
 /** The first-message deadline while the budget is spent (under attack): still twice a cached phone's setup. */
@@ -80,7 +80,7 @@ export function guardLink(g: LinkGuard): number {
 /** When the current link must next have done something, or be dropped. */
 function due(g: LinkGuard): number {
   const s = g.s, cap = s[AT] + HOLD_MS;
-  const t = s[PROVED] >= 0 ? s[PROVED] + IDLE_MS : g.k.state === S_ENROLLING ? cap : s[AT] + (s[HEARD] ? PROVE_MS : s[TOKENS] > 0 ? FIRST_MS : FIRST_SPENT_MS);
+  const t = s[PROVED] >= 0 ? s[PROVED] + IDLE_MS : (coreStatus(g.k) & STATE_BITS) === S_ENROLLING ? cap : s[AT] + (s[HEARD] ? PROVE_MS : s[TOKENS] > 0 ? FIRST_MS : FIRST_SPENT_MS);
   return t < cap ? t : cap;
 }
 

@@ -16,7 +16,7 @@ import type { Radio } from './ports';
 import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, authenticate, enrolKey, newKeyId, request, safely } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, authenticate, coreStatus, enrolKey, newKeyId, request, safely, setLinked } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -71,8 +71,8 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
   radio.protect(site.setupCode);
   radio.start(
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
-    (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; core.linked = true; guardConnect(pk.guard, addr || ''); }),
-    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; }),
+    (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; setLinked(core, true); guardConnect(pk.guard, addr || ''); }),
+    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); setLinked(core, false); pk.nonce = undefined; pk.out = undefined; }),
     (packet) => onPacket(pk, packet),
   );
   return pk;
@@ -101,7 +101,8 @@ function sendChallenge(pk: PhoneKey): void {
   const m = new Uint8Array(2 + NONCE_BYTES);
   m[0] = M_CHALLENGE;
   m.set(freshNonce(pk), 1);
-  m[1 + NONCE_BYTES] = (pk.core.tc.trusted ? 1 : 0) | (pk.core.state === C.S_ENROLLING ? 2 : 0);
+  const status = coreStatus(pk.core);
+  m[1 + NONCE_BYTES] = (status & TIME_TRUSTED ? 1 : 0) | ((status & STATE_BITS) === C.S_ENROLLING ? 2 : 0);
   send(pk, m);
 }
 
@@ -269,7 +270,7 @@ function wrapNewKey(pk: PhoneKey, r: OwnerAnswer, pads: HmacPads, nonce: Uint8Ar
  */
 function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const core = pk.core;
-  if (core.state !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
+  if ((coreStatus(core) & STATE_BITS) !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
   if (!pk.radio.linkProtected()) { unproven(pk, C.R_NOT_PERMITTED); return; }
   const rec: KeyRecord = { id: newKeyId(core), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: ENROL_PERMS,
     weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label: strOf(msg.subarray(1, 7), true) };
