@@ -118,6 +118,11 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
 export const STATE_BITS = 3;
 export const TIME_TRUSTED = 4;
 
+/** The ports the core was started on (clock, random, crypto, timers, console, storage). */
+export function corePorts(core: Core): Ports {
+  return core.p;
+}
+
 /** The state and whether the time is trusted, in one number (one function, not two: each costs the board variables). */
 export function coreStatus(core: Core): number {
   return core.state | (core.tc.trusted ? TIME_TRUSTED : 0);

@@ -10,6 +10,7 @@
  * key), or hold a decoded record across a key-table write (an owner's revoke is the deepest call
  * chain the firmware has: docs/PERFORMANCE.md).
  */
+import type { Ports } from './ports';
 import { readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_ENROL_CARD, OP_LIST_KEYS, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS } from './codes';
@@ -23,13 +24,13 @@ import { FIRMWARE_VERSION } from './version';
 export interface OwnerAnswer { reason: number; data?: Uint8Array; added?: KeyRecord }
 
 /** Carries out `op` with arguments `a` for the key the last authenticate() admitted (the core's actor). */
-export function ownerCommand(core: Core, cards: Cards | undefined, op: number, a: Uint8Array): OwnerAnswer {
+export function ownerCommand(core: Core, p: Ports, cards: Cards | undefined, op: number, a: Uint8Array): OwnerAnswer {
   const actor = coreActor(core)!;
   const ks = coreKeys(core);
   if (op === OP_ADD_KEY) {
     // args: role | perms | weekdays | notBefore u32 | notAfter u32 | winStart u16 | winEnd u16 | kind | label 6
     if (a.length < 23) return { reason: C.R_BAD_INPUT };
-    const rec = recordFromArgs(a, newKeyId(core), readU32(core.p.random.bytes(4), 0));
+    const rec = recordFromArgs(a, newKeyId(core), readU32(p.random.bytes(4), 0));
     const reason = manageKey(core, actor, 'add', rec);
     return reason === C.R_OK ? { reason, added: rec } : { reason };
   }
@@ -88,7 +89,7 @@ export function ownerCommand(core: Core, cards: Cards | undefined, op: number, a
     out[1] = status & TIME_TRUSTED ? 1 : 0;
     writeU32(out, 2, Math.max(0, realTime(core)));
     writeU16(out, 6, ksCount(ks));
-    writeU32(out, 8, core.p.storage.free());
+    writeU32(out, 8, p.storage.free());
     return { reason: C.R_OK, data: out };
   }
   return { reason: C.R_BAD_INPUT };
