@@ -9,10 +9,10 @@
  *
  * Must not: unlock on anything but core.request's verdict, or keep the reader's field on.
  */
-import type { CardReader } from './ports';
+import type { CardReader, Ports } from './ports';
 import type { BlockCipher } from './cmac';
 import * as C from './codes';
-import { type Core, audit, manageKey, openEnrolWindow, request, safely } from './core';
+import { type Core, audit, STATE_BITS, coreConfig, coreKeys, corePorts, coreStatus, manageKey, openEnrolWindow, request, safely } from './core';
 import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
 import { type KeyRecord, ksLookup } from './keystore';
 import { CARD_WINDOW_ROLE, isActiveOwner } from './access';
@@ -22,8 +22,8 @@ const CARD_ENROL_MS = 30000;
 /** A card still on the reader is reported at every poll: one decision per tap, not per poll. */
 const SAME_TAP_MS = 2000;
 /** Our application on the card (wire order) and the AN10922 system identifier. */
-export const CARD_AID = new Uint8Array([0x31, 0x4b, 0x43]);
-export const CARD_SYSTEM_ID = new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
+export const CARD_AID = /* @__PURE__ */ new Uint8Array([0x31, 0x4b, 0x43]);
+export const CARD_SYSTEM_ID = /* @__PURE__ */ new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
 const SAK_ISO14443_4 = 0x20;
 
 /** Turns a blank card into one of ours (DESFire personalisation), when the build has it. */
@@ -31,6 +31,8 @@ export type Personalise = (cfg: DesfireConfig, reader: CardReader, uid: Uint8Arr
 
 export interface Cards {
   core: Core;
+  /** The core's ports (corePorts), read once at start. */
+  p: Ports;
   reader: CardReader;
   cfg: DesfireConfig;
   personalise: Personalise | undefined;
@@ -48,12 +50,12 @@ export interface Cards {
 
 export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: BlockCipher, personalise?: Personalise): Cards {
   const cards: Cards = {
-    core, reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
-    cfg: { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher, random: core.p.random },
+    core, p: corePorts(core), reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
+    cfg: { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher, random: corePorts(core).random },
   };
   reader.start(
     (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
-    (reason) => safely(core, () => { cards.faults++; core.p.console.log('reader: ' + reason); }),
+    (reason) => safely(core, () => { cards.faults++; cards.p.console.log('reader: ' + reason); }),
   );
   return cards;
 }
@@ -69,7 +71,7 @@ export function expectCard(cards: Cards, actor: KeyRecord, rec: KeyRecord): numb
   if (!isActiveOwner(actor)) return C.R_NOT_PERMITTED;
   cards.enrol = rec;
   cards.enrolActor = actor;
-  cards.enrolUntil = cards.core.p.clock.uptimeMs() + CARD_ENROL_MS;
+  cards.enrolUntil = cards.p.clock.uptimeMs() + CARD_ENROL_MS;
   return C.R_OK;
 }
 
@@ -82,16 +84,16 @@ function done(cards: Cards): void {
 function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   if (cards.busy) return;
   const core = cards.core;
-  const id = cardKeyId(core.p.crypto.sha256, uid);
-  const now = core.p.clock.uptimeMs();
+  const id = cardKeyId(cards.p.crypto.sha256, uid);
+  const now = cards.p.clock.uptimeMs();
   const same = id === cards.lastId && now - cards.lastSeen < SAME_TAP_MS;
   cards.lastId = id;
   cards.lastSeen = now;
   if (same) { cards.reader.release(); return; }
-  let rec = ksLookup(core.ks, id);
+  let rec = ksLookup(coreKeys(core), id);
   const desfire = (sak & SAK_ISO14443_4) !== 0;
   if (!rec && cards.enrol && now < cards.enrolUntil) { enrolCard(cards, id, uid, sak, desfire); return; }
-  const perm = core.state === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
+  const perm = (coreStatus(core) & STATE_BITS) === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
   if (rec && rec.kind === C.KIND_UID_CARD) {
     // Nothing to prove: the core refuses it unless cloneable cards are allowed, and logs each use.
     request(core, id, perm, () => C.R_OK);
@@ -101,7 +103,7 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   if (!rec || rec.kind !== C.KIND_CARD || !desfire) {
     // Unknown card, a phone key's id, or not a DESFire card: refused without card I/O. Said on
     // the console, as every refused tap is: failures reach the log only as bursts (failures.ts).
-    core.p.console.log('card ' + id + ': ' + (rec ? 'not a card key' : 'unknown key'));
+    cards.p.console.log('card ' + id + ': ' + (rec ? 'not a card key' : 'unknown key'));
     request(core, id, perm, () => C.R_BAD_MAC);
     done(cards);
     return;
@@ -114,10 +116,10 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
     // Decide on a fresh stack: the authentication's call frames and buffers are gone by then,
     // so they do not sit under the decision's flash writes (every frame costs variables).
-    core.p.timers.after(0, () => {
+    cards.p.timers.after(0, () => {
       safely(core, () => {
-        if (!ok) core.p.console.log('card ' + id + ': ' + reason);
-        const button = core.p.button;
+        if (!ok) cards.p.console.log('card ' + id + ': ' + reason);
+        const button = cards.p.button;
         if (ok && owner && button && button.read()) {
           // Owner card + button held: the physical act that opens the phone-key enrolment window.
           openEnrolWindow(core, CARD_WINDOW_ROLE);
@@ -149,7 +151,7 @@ function enrolCard(cards: Cards, id: number, uid: Uint8Array, sak: number, desfi
   };
   if (!desfire) {
     // A UID-only card can be enrolled only where the owner accepted cloneable cards.
-    finish(C.KIND_UID_CARD, core.config.insecureUidCards, C.R_INSECURE_CARD);
+    finish(C.KIND_UID_CARD, coreConfig(core).insecureUidCards, C.R_INSECURE_CARD);
     return;
   }
   cards.busy = true;

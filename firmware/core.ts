@@ -108,6 +108,56 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   return core;
 }
 
+/*
+ * What the protocols (phone key, owner operations, cards, link guard) read of the core: through
+ * these functions, never its fields, so the core's layout stays its own. A store is read with its
+ * own module's functions (keystore.ts, auditlog.ts); every change goes through the core.
+ */
+
+/** coreStatus: the state machine's state (S_*) is `status & STATE_BITS`; TIME_TRUSTED is set while the board's time is trusted. */
+export const STATE_BITS = 3;
+export const TIME_TRUSTED = 4;
+
+/** The ports the core was started on (clock, random, crypto, timers, console, storage). */
+export function corePorts(core: Core): Ports {
+  return core.p;
+}
+
+/** The state and whether the time is trusted, in one number (one function, not two: each costs the board variables). */
+export function coreStatus(core: Core): number {
+  return core.state | (core.tc.trusted ? TIME_TRUSTED : 0);
+}
+
+/** Real time in seconds, or -1 while the board's time is not trusted. */
+export function realTime(core: Core): number {
+  return clockNow(core.tc);
+}
+
+/** The key table, to read with firmware/keystore.ts. */
+export function coreKeys(core: Core): KeyStore {
+  return core.ks;
+}
+
+/** The audit log, to read with firmware/auditlog.ts. */
+export function coreLog(core: Core): AuditLog {
+  return core.log;
+}
+
+/** The key the last successful authenticate() admitted, for the command it authorised. */
+export function coreActor(core: Core): KeyRecord | undefined {
+  return core.actor;
+}
+
+/** The settings in force (firmware/config.ts). */
+export function coreConfig(core: Core): Config {
+  return core.config;
+}
+
+/** A central connected (true) or left (false): the main loop does not compact while one is. */
+export function setLinked(core: Core, on: boolean): void {
+  core.linked = on;
+}
+
 /** Runs `fn`; an exception turns the outputs off and enters FAULT instead of escaping. */
 export function safely<T>(core: Core, fn: () => T): T | undefined {
   try {

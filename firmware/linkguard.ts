@@ -26,9 +26,9 @@
  * boot. Memory (a Puck.js has 2630 variables): the numbers live in one typed array (slots below),
  * the address as its CRC, and the timer's callback is the only closure.
  */
-import type { Radio } from './ports';
+import type { Ports, Radio } from './ports';
 import { S_ENROLLING } from './codes';
-import { type Core, safely } from './core';
+import { type Core, STATE_BITS, coreStatus, safely } from './core';
 
 export const FIRST_MS = 2000;
 /** The first-message deadline while the budget is spent (under attack): still twice a cached phone's setup. */
@@ -55,8 +55,10 @@ const BAD = 9; // CRC-32 of the address whose link last ended unproven
 const BAD_UNTIL = 10; // until when that address is dropped at once
 
 export interface LinkGuard {
-  /** The core: its ports, and its state (the deadlines stretch while the enrolment window is open). */
+  /** The core, for its state (the deadlines stretch while the enrolment window is open) and `safely`. */
   k: Core;
+  /** The core's ports (firmware/core.ts corePorts), handed over at start. */
+  p: Ports;
   radio: Radio;
   /** The timer's callback, made once. */
   f: () => void;
@@ -64,11 +66,11 @@ export interface LinkGuard {
   s: Float64Array;
 }
 
-export function guardStart(k: Core, radio: Radio): LinkGuard {
-  const g: LinkGuard = { k, radio, f: () => undefined, t: undefined, s: new Float64Array(11) };
+export function guardStart(k: Core, p: Ports, radio: Radio): LinkGuard {
+  const g: LinkGuard = { k, p, radio, f: () => undefined, t: undefined, s: new Float64Array(11) };
   g.s[TOKENS] = BUDGET;
-  g.s[TOKENS_AT] = k.p.clock.uptimeMs();
-  g.f = () => safely(g.k, () => { g.t = undefined; if (g.s[UP]) { if (g.k.p.clock.uptimeMs() < due(g)) arm(g); else end(g); } });
+  g.s[TOKENS_AT] = p.clock.uptimeMs();
+  g.f = () => safely(g.k, () => { g.t = undefined; if (g.s[UP]) { if (g.p.clock.uptimeMs() < due(g)) arm(g); else end(g); } });
   return g;
 }
 
@@ -80,19 +82,19 @@ export function guardLink(g: LinkGuard): number {
 /** When the current link must next have done something, or be dropped. */
 function due(g: LinkGuard): number {
   const s = g.s, cap = s[AT] + HOLD_MS;
-  const t = s[PROVED] >= 0 ? s[PROVED] + IDLE_MS : g.k.state === S_ENROLLING ? cap : s[AT] + (s[HEARD] ? PROVE_MS : s[TOKENS] > 0 ? FIRST_MS : FIRST_SPENT_MS);
+  const t = s[PROVED] >= 0 ? s[PROVED] + IDLE_MS : (coreStatus(g.k) & STATE_BITS) === S_ENROLLING ? cap : s[AT] + (s[HEARD] ? PROVE_MS : s[TOKENS] > 0 ? FIRST_MS : FIRST_SPENT_MS);
   return t < cap ? t : cap;
 }
 
 function arm(g: LinkGuard): void {
-  const timers = g.k.p.timers, now = g.k.p.clock.uptimeMs(), at = due(g);
+  const timers = g.p.timers, now = g.p.clock.uptimeMs(), at = due(g);
   timers.cancel(g.t);
   g.t = timers.after(at > now ? at - now : 0, g.f);
 }
 
 /** The budget topped up for the time passed, less `spend`; returns what is left before spending. */
 function budget(g: LinkGuard, spend: number): number {
-  const s = g.s, now = g.k.p.clock.uptimeMs();
+  const s = g.s, now = g.p.clock.uptimeMs();
   const n = Math.floor((now - s[TOKENS_AT]) / REFILL_MS);
   if (n > 0) { s[TOKENS] = Math.min(BUDGET, s[TOKENS] + n); s[TOKENS_AT] += n * REFILL_MS; }
   if (s[TOKENS] >= BUDGET) s[TOKENS_AT] = now;
@@ -104,15 +106,15 @@ function budget(g: LinkGuard, spend: number): number {
 /** Ends the link now; one that never proved a key costs the budget and marks its address. */
 function end(g: LinkGuard): void {
   const s = g.s;
-  if (s[PROVED] < 0) { budget(g, 1); s[BAD] = s[ADDR]; s[BAD_UNTIL] = g.k.p.clock.uptimeMs() + PENALTY_MS; }
+  if (s[PROVED] < 0) { budget(g, 1); s[BAD] = s[ADDR]; s[BAD_UNTIL] = g.p.clock.uptimeMs() + PENALTY_MS; }
   guardDisconnect(g);
   g.radio.disconnect();
 }
 
 /** A central connected from `addr`. False when it was dropped at once (its address failed just now). */
 export function guardConnect(g: LinkGuard, addr: string): boolean {
-  const s = g.s, now = g.k.p.clock.uptimeMs();
-  s[UP] = 1; s[LINK]++; s[AT] = now; s[HEARD] = 0; s[PROVED] = -1; s[UNPROVEN] = 0; s[ADDR] = g.k.p.crypto.crc32(addr);
+  const s = g.s, now = g.p.clock.uptimeMs();
+  s[UP] = 1; s[LINK]++; s[AT] = now; s[HEARD] = 0; s[PROVED] = -1; s[UNPROVEN] = 0; s[ADDR] = g.p.crypto.crc32(addr);
   budget(g, 0);
   if (s[ADDR] === s[BAD] && now < s[BAD_UNTIL]) { s[PROVED] = 0; end(g); return false; }
   arm(g);
@@ -121,7 +123,7 @@ export function guardConnect(g: LinkGuard, addr: string): boolean {
 
 export function guardDisconnect(g: LinkGuard): void {
   g.s[UP] = 0;
-  g.k.p.timers.cancel(g.t);
+  g.p.timers.cancel(g.t);
   g.t = undefined;
 }
 
@@ -130,7 +132,7 @@ export function guardHeard(g: LinkGuard, proof: boolean): void {
   const s = g.s;
   if (!s[UP] || (!proof && s[HEARD])) return;
   s[HEARD] = 1;
-  if (proof) s[PROVED] = g.k.p.clock.uptimeMs();
+  if (proof) s[PROVED] = g.p.clock.uptimeMs();
   arm(g);
 }
 

@@ -10,13 +10,13 @@
  * key), or hold a decoded record across a key-table write (an owner's revoke is the deepest call
  * chain the firmware has: docs/PERFORMANCE.md).
  */
+import type { Ports } from './ports';
 import { readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_ENROL_CARD, OP_LIST_KEYS, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS } from './codes';
 import { ENTRY_SIZE, logRead } from './auditlog';
-import { type Core, manageKey, newKeyId, retireKey, setConfig, setTime } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, coreActor, coreKeys, coreLog, coreStatus, manageKey, newKeyId, realTime, retireKey, setConfig, setTime } from './core';
 import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } from './keystore';
-import { clockNow } from './trusted-clock';
 import { type Cards, expectCard } from './cards';
 import { FIRMWARE_VERSION } from './version';
 
@@ -24,12 +24,13 @@ import { FIRMWARE_VERSION } from './version';
 export interface OwnerAnswer { reason: number; data?: Uint8Array; added?: KeyRecord }
 
 /** Carries out `op` with arguments `a` for the key the last authenticate() admitted (the core's actor). */
-export function ownerCommand(core: Core, cards: Cards | undefined, op: number, a: Uint8Array): OwnerAnswer {
-  const actor = core.actor!;
+export function ownerCommand(core: Core, p: Ports, cards: Cards | undefined, op: number, a: Uint8Array): OwnerAnswer {
+  const actor = coreActor(core)!;
+  const ks = coreKeys(core);
   if (op === OP_ADD_KEY) {
     // args: role | perms | weekdays | notBefore u32 | notAfter u32 | winStart u16 | winEnd u16 | kind | label 6
     if (a.length < 23) return { reason: C.R_BAD_INPUT };
-    const rec = recordFromArgs(a, newKeyId(core), readU32(core.p.random.bytes(4), 0));
+    const rec = recordFromArgs(a, newKeyId(core), readU32(p.random.bytes(4), 0));
     const reason = manageKey(core, actor, 'add', rec);
     return reason === C.R_OK ? { reason, added: rec } : { reason };
   }
@@ -41,18 +42,18 @@ export function ownerCommand(core: Core, cards: Cards | undefined, op: number, a
   if (op === OP_REVOKE || op === OP_REMOVE) {
     if (a.length < 4) return { reason: C.R_BAD_INPUT };
     const id = readU32(a, 0);
-    if (ksFind(core.ks, id) < 0) return { reason: C.R_UNKNOWN_KEY };
+    if (ksFind(ks, id) < 0) return { reason: C.R_UNKNOWN_KEY };
     return { reason: retireKey(core, actor, id, op === OP_REMOVE) };
   }
   if (op === OP_LIST_KEYS) {
     // args: first index u16 -> total u16 | up to 4 records
     const from = a.length >= 2 ? readU16(a, 0) : 0;
-    const total = ksCount(core.ks);
+    const total = ksCount(ks);
     const n = Math.max(0, Math.min(4, total - from));
     const out = new Uint8Array(2 + n * RECORD_SIZE);
     writeU16(out, 0, total);
     for (let i = 0; i < n; i++) {
-      const s = encodeRecord(ksGet(core.ks, from + i));
+      const s = encodeRecord(ksGet(ks, from + i));
       for (let j = 0; j < RECORD_SIZE; j++) out[2 + i * RECORD_SIZE + j] = s.charCodeAt(j);
     }
     return { reason: C.R_OK, data: out };
@@ -61,7 +62,7 @@ export function ownerCommand(core: Core, cards: Cards | undefined, op: number, a
     // args: from seq u32 -> up to 8 entries of 16 bytes (seq | time | event | result | reason | 0 | key id)
     const out = new Uint8Array(8 * ENTRY_SIZE);
     let at = 0;
-    logRead(core.log, a.length >= 4 ? readU32(a, 0) : 0, 8, (e) => {
+    logRead(coreLog(core), a.length >= 4 ? readU32(a, 0) : 0, 8, (e) => {
       writeU32(out, at, e.seq); writeU32(out, at + 4, e.time);
       out[at + 8] = e.event | (e.trusted ? 128 : 0); out[at + 9] = e.result; out[at + 10] = e.reason;
       writeU32(out, at + 12, e.keyId);
@@ -83,11 +84,12 @@ export function ownerCommand(core: Core, cards: Cards | undefined, op: number, a
     // state | time trusted | time u32 | keys u16 | free storage u32 | firmware version (ASCII)
     const out = new Uint8Array(12 + FIRMWARE_VERSION.length);
     for (let i = 0; i < FIRMWARE_VERSION.length; i++) out[12 + i] = FIRMWARE_VERSION.charCodeAt(i) & 127;
-    out[0] = core.state;
-    out[1] = core.tc.trusted ? 1 : 0;
-    writeU32(out, 2, Math.max(0, clockNow(core.tc)));
-    writeU16(out, 6, ksCount(core.ks));
-    writeU32(out, 8, core.p.storage.free());
+    const status = coreStatus(core);
+    out[0] = status & STATE_BITS;
+    out[1] = status & TIME_TRUSTED ? 1 : 0;
+    writeU32(out, 2, Math.max(0, realTime(core)));
+    writeU16(out, 6, ksCount(ks));
+    writeU32(out, 8, p.storage.free());
     return { reason: C.R_OK, data: out };
   }
   return { reason: C.R_BAD_INPUT };

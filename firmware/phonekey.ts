@@ -12,11 +12,11 @@
  * exists). A new key's secret leaves the board only wrapped under the owner's key, or — for the
  * one key the enrolment window admits — over a link paired with the board's setup code.
  */
-import type { Radio } from './ports';
+import type { Ports, Radio } from './ports';
 import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, authenticate, enrolKey, newKeyId, request, safely } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, authenticate, corePorts, coreStatus, enrolKey, newKeyId, request, safely, setLinked } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -49,6 +49,8 @@ const CMD_HEAD = 8; // type | key id u32 | op | valid ms u16
 
 export interface PhoneKey {
   core: Core;
+  /** The core's ports (corePorts), read once at start. */
+  p: Ports;
   radio: Radio;
   site: Site;
   reasm: Reassembler;
@@ -66,13 +68,15 @@ export interface PhoneKey {
 }
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
-  const pk: PhoneKey = { core, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
-    guard: guardStart(core, radio) };
+  const pk: PhoneKey = { core, p: corePorts(core), radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
+    guard: undefined as unknown as LinkGuard };
+  // Not a local: the radio callbacks below keep this scope for good (a variable each).
+  pk.guard = guardStart(core, pk.p, radio);
   radio.protect(site.setupCode);
   radio.start(
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
-    (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; core.linked = true; guardConnect(pk.guard, addr || ''); }),
-    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); core.linked = false; pk.nonce = undefined; pk.out = undefined; }),
+    (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; setLinked(core, true); guardConnect(pk.guard, addr || ''); }),
+    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); setLinked(core, false); pk.nonce = undefined; pk.out = undefined; }),
     (packet) => onPacket(pk, packet),
   );
   return pk;
@@ -80,8 +84,8 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
 
 function freshNonce(pk: PhoneKey): Uint8Array {
   if (pk.nonce) pk.spent = pk.nonce;
-  pk.nonce = pk.core.p.random.bytes(NONCE_BYTES);
-  pk.nonceAt = pk.core.p.clock.uptimeMs();
+  pk.nonce = pk.p.random.bytes(NONCE_BYTES);
+  pk.nonceAt = pk.p.clock.uptimeMs();
   return pk.nonce;
 }
 
@@ -101,7 +105,8 @@ function sendChallenge(pk: PhoneKey): void {
   const m = new Uint8Array(2 + NONCE_BYTES);
   m[0] = M_CHALLENGE;
   m.set(freshNonce(pk), 1);
-  m[1 + NONCE_BYTES] = (pk.core.tc.trusted ? 1 : 0) | (pk.core.state === C.S_ENROLLING ? 2 : 0);
+  const status = coreStatus(pk.core);
+  m[1 + NONCE_BYTES] = (status & TIME_TRUSTED ? 1 : 0) | ((status & STATE_BITS) === C.S_ENROLLING ? 2 : 0);
   send(pk, m);
 }
 
@@ -127,7 +132,7 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     else unproven(pk, C.R_BAD_INPUT);
   } catch (e) {
     try {
-      pk.core.p.console.log('phonekey: ' + e);
+      pk.p.console.log('phonekey: ' + e);
       unproven(pk, C.R_ERROR, true);
     } catch (e2) { /* console or radio gone */ }
   }
@@ -139,7 +144,7 @@ function macOf(pk: PhoneKey, pads: HmacPads, domain: number, nonce: Uint8Array, 
   m.set([67, 75, 49, domain]); // 'CK1' + domain
   m.set(nonce, 4);
   m.set(body, 4 + NONCE_BYTES);
-  return hmacWithPads(pk.core.p.crypto.sha256, pads, m).subarray(0, TAG_BYTES);
+  return hmacWithPads(pk.p.crypto.sha256, pads, m).subarray(0, TAG_BYTES);
 }
 
 const DOMAIN_COMMAND = 67; // 'C'
@@ -164,7 +169,7 @@ function unproven(pk: PhoneKey, reason: number, drop?: boolean): void {
   if (!drop) drop = guardFailure(g);
   // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
   // could read why (a phone with a revoked key must hear it, not retry in the dark).
-  if (drop) pk.core.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
+  if (drop) pk.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
   refuse(pk, reason, 0);
 }
 
@@ -177,15 +182,14 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const nonce = pk.nonce;
   if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { unproven(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND); return; }
   const op = msg[5];
-  const proof = prove(pk, msg, nonce, op);
+  // Unlock, lock and drive-enable are done in `prove`; anything else is an owner operation. (A
+  // boolean here, not a function: every resident function costs the board variables.)
+  const isRequest = op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
+  const proof = prove(pk, msg, nonce, op, isRequest);
   if (!proof) return;
   let r: OwnerAnswer = proof;
-  if (proof.reason === C.R_OK && !isRequest(op)) r = wrapNewKey(pk, ownerCommand(pk.core, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
+  if (proof.reason === C.R_OK && !isRequest) r = wrapNewKey(pk, ownerCommand(pk.core, pk.p, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
   respond(pk, proof.pads, nonce, op, r.reason, r.data);
-}
-
-function isRequest(op: number): boolean {
-  return op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
 }
 
 /**
@@ -193,19 +197,19 @@ function isRequest(op: number): boolean {
  * drive-enable. Returns the reason and the key's HMAC pads for the answer, or undefined when nothing
  * was proven (the peer has then been refused).
  */
-function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { reason: number; pads: HmacPads } | undefined {
+function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number, isRequest: boolean): { reason: number; pads: HmacPads } | undefined {
   const core = pk.core;
   const keyId = readU32(msg, 1);
   const validMs = readU16(msg, 6);
   const body = msg.subarray(0, msg.length - TAG_BYTES);
   const tag = msg.subarray(msg.length - TAG_BYTES);
-  const age = core.p.clock.uptimeMs() - pk.nonceAt;
+  const age = pk.p.clock.uptimeMs() - pk.nonceAt;
   const spent = pk.spent;
   freshNonce(pk); // this command consumes the nonce, whatever happens next
   let pads: HmacPads | undefined;
   const verify = (rec: KeyRecord) => {
     // The key's HMAC pads, made once for the command's MAC, the replay check and the answer's MAC.
-    pads = hmacPads(keySecret(core.p.crypto, pk.site, rec.id, rec.salt));
+    pads = hmacPads(keySecret(pk.p.crypto, pk.site, rec.id, rec.salt));
     if (equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, nonce, body), tag)) {
       return age > (validMs < MAX_VALID_MS ? validMs : MAX_VALID_MS) ? C.R_EXPIRED_COMMAND : C.R_OK;
     }
@@ -214,7 +218,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number): { 
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
-  const reason = isRequest(op) ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
+  const reason = isRequest ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
@@ -256,7 +260,7 @@ function wrapNewKey(pk: PhoneKey, r: OwnerAnswer, pads: HmacPads, nonce: Uint8Ar
   const out = new Uint8Array(20);
   writeU32(out, 0, rec.id);
   const pad = macOf(pk, pads, DOMAIN_WRAP, nonce, out.subarray(0, 4));
-  const s = keySecret(pk.core.p.crypto, pk.site, rec.id, rec.salt);
+  const s = keySecret(pk.p.crypto, pk.site, rec.id, rec.salt);
   for (let i = 0; i < 16; i++) out[4 + i] = s[i] ^ pad[i];
   return { reason: r.reason, data: out };
 }
@@ -269,10 +273,10 @@ function wrapNewKey(pk: PhoneKey, r: OwnerAnswer, pads: HmacPads, nonce: Uint8Ar
  */
 function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const core = pk.core;
-  if (core.state !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
+  if ((coreStatus(core) & STATE_BITS) !== C.S_ENROLLING) { unproven(pk, C.R_NO_WINDOW); return; }
   if (!pk.radio.linkProtected()) { unproven(pk, C.R_NOT_PERMITTED); return; }
   const rec: KeyRecord = { id: newKeyId(core), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: ENROL_PERMS,
-    weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(core.p.random.bytes(4), 0), label: strOf(msg.subarray(1, 7), true) };
+    weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(pk.p.random.bytes(4), 0), label: strOf(msg.subarray(1, 7), true) };
   const reason = enrolKey(core, rec); // the window sets the role
   if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
   guardHeard(pk.guard, true);
@@ -280,6 +284,6 @@ function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   out[0] = M_ENROLLED;
   out[1] = C.R_OK;
   writeU32(out, 2, rec.id);
-  out.set(keySecret(core.p.crypto, pk.site, rec.id, rec.salt), 6);
+  out.set(keySecret(pk.p.crypto, pk.site, rec.id, rec.salt), 6);
   send(pk, out);
 }

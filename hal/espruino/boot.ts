@@ -8,12 +8,12 @@
 import type { BoardConfig } from '../boards/types';
 import type { Ports } from '../../firmware/ports';
 import { espruinoOutput, espruinoInput } from './gpio';
-import { espruinoTimers } from './timers';
-import { espruinoClock } from './clock';
-import { espruinoRandom } from './random';
+import { timers as timersPort } from './timers';
+import { clock as clockPort } from './clock';
+import { random as randomPort } from './random';
 import { espruinoCrypto } from './crypto';
-import { espruinoStorage } from './storage';
-import { espruinoWatchdog } from './watchdog';
+import { storage as storagePort } from './storage';
+import { watchdog as watchdogPort } from './watchdog';
 import { espruinoRadio } from './radio';
 import { createPn532, pn532Reader } from '../pn532';
 import { espruinoI2C } from './i2c';
@@ -31,19 +31,19 @@ export function boot(board: BootBoard): Ports {
   let drive = p.drive === undefined ? undefined : espruinoOutput(p.drive, board.relayActiveHigh);
   if (__DEV__) { relay = benchOutput(relay, 0); if (drive) drive = benchOutput(drive, 1); }
   const led = (pin: number | undefined) => (pin === undefined ? undefined : espruinoOutput(pin, true));
-  const timers = espruinoTimers();
+  const timers = timersPort;
   const ports: Ports = {
     timers,
-    clock: espruinoClock(),
-    random: espruinoRandom(),
+    clock: clockPort,
+    random: randomPort,
     crypto: espruinoCrypto(board.crypto.aes),
-    storage: espruinoStorage(),
+    storage: storagePort,
     relay,
     drive,
     leds: { red: led(p.ledRed), green: led(p.ledGreen), blue: led(p.ledBlue) },
     door: p.door === undefined ? undefined : espruinoInput(p.door, true, 'input_pullup'),
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
-    watchdog: espruinoWatchdog(),
+    watchdog: watchdogPort,
     console: consolePort,
     radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
   };

@@ -3,7 +3,7 @@ import type { Clock } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array. `boot` is when the bundle ran.
 const boot = getTime();
-const clock: Clock = { uptimeMs: () => (getTime() - boot) * 1000 };
+export const clock: Clock = { uptimeMs: () => (getTime() - boot) * 1000 };
 
 export function espruinoClock(): Clock {
   return clock;

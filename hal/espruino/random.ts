@@ -2,7 +2,7 @@
 import type { Random } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
-const random: Random = {
+export const random: Random = {
   // One hardware word per byte (a Uint8Array keeps its low 8 bits): one short interpreted loop
   // instead of a nested one (a nonce is on the phone path), and no view over a word buffer,
   // which cost 8 more resident variables for the site's secrets.

@@ -3,7 +3,7 @@ import type { FlashStorage } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
 const S = require('Storage');
-const storage: FlashStorage = {
+export const storage: FlashStorage = {
   read: (name, offset, length) => S.read(name, offset, length),
   write: (name, data, offset, size) => {
     try {

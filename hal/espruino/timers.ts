@@ -3,7 +3,7 @@ import type { Timers } from '../../firmware/ports';
 
 // A module-level object: closures made at the bundle's top level carry no scope-chain array
 // (3 variables each on Espruino), unlike closures made inside a function such as boot().
-const timers: Timers = {
+export const timers: Timers = {
   after: (ms, fn) => setTimeout(fn, ms),
   every: (ms, fn) => setInterval(fn, ms),
   // clearTimeout(undefined) throws and clearTimeout() cancels every timer: never pass either.

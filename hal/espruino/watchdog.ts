@@ -2,7 +2,7 @@
 import type { Watchdog } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
-const watchdog: Watchdog = {
+export const watchdog: Watchdog = {
   start: (seconds) => E.enableWatchdog(seconds, false),
   kick: () => E.kickWatchdog(),
 };

@@ -93,7 +93,10 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     ecma: 5, // never introduce syntax; keep what the input has
     // inline: false — terser's inlining turns parameters into `var`s declared after their first
     // use, which is fine where `var` is hoisted and clobbers outer names on Espruino, where it is not.
-    compress: { hoist_funs: true, passes: 2, unsafe: false, keep_fargs: true, inline: false },
+    // passes: 5 — each pass substitutes more single-use functions (start functions, the owner
+    // operations' core calls) at their call site, so they stop being resident functions; it
+    // converges at 5 (puckjs: 2 passes 27 470 B and 1538 variables after boot, 5 passes 27 383 B and 1522).
+    compress: { hoist_funs: true, passes: 5, unsafe: false, keep_fargs: true, inline: false },
     mangle: true,
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
