@@ -1,17 +1,17 @@
 /**
  * The host's crypto behind the firmware's ports: SHA-256 and CRC-32 (the `Crypto` port) and AES-128
- * block encryption (firmware/cmac's `BlockCipher`) from Node's crypto, for everything on the host
+ * block encryption (firmware/cmac's `BlockCipher`) from Node's crypto (CRC-32: tools/host/bytes.ts), for everything on the host
  * that runs firmware code or writes its formats: provisioning, the simulator's peripherals,
  * benches and tests. Node only (the web pages use WebCrypto).
  */
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
-import * as zlib from 'node:zlib';
+import { crc32 } from './bytes';
 import type { Crypto } from '../../firmware/ports';
 import type { BlockCipher } from '../../firmware/cmac';
 
 export const hostCrypto: Crypto = {
   sha256: (d) => new Uint8Array(createHash('sha256').update(d).digest()),
-  crc32: (s) => zlib.crc32(Buffer.from(s, 'latin1')) >>> 0,
+  crc32: (s) => crc32(s), // the one CRC-32 (tools/host/bytes.ts), as E.CRC32
 };
 
 export const hostCipher: BlockCipher = {
