@@ -19,6 +19,7 @@ import { SimDesfireCard } from './cards/desfire';
 import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, keyRecord, newSite, writeSite, CARD_AID } from '../tools/host/provision/site';
 import { hostCrypto } from '../tools/host/crypto';
+import { rng } from '../tools/host/random';
 import { flashOf } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
 import type { KeyRecord } from '../firmware/keystore';
@@ -100,8 +101,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const config = boardById(opts.board || 'puckjs');
   if (!config) throw new Error(unknownBoardMessage(opts.board));
   const seed = opts.seed ?? 1;
-  let s = seed >>> 0 || 1;
-  const rnd = (n: number) => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; o[i] = s & 255; } return o; };
+  const rnd = rng(seed).bytes;
   const site = opts.site ? opts.site.secrets : newSite(rnd);
   const bundle = await firmwareFor(config, opts.dev);
   // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.

@@ -14,18 +14,47 @@ export interface EspruinoBoardInfo {
   flash: number;
   /** The largest ATT MTU its SoftDevice is set up for (boards/<BOARD>.py; a central gets no more). */
   maxMtu: number;
+  /**
+   * The name a bare Espruino of this board advertises, before its address: boards/<BOARD>.py
+   * BLUETOOTH_NAME_PREFIX (libs/bluetooth/bluetooth_utils.c; "Espruino" where a board sets none).
+   */
+  bleName: string;
 }
 
 const BY_ID: Record<string, EspruinoBoardInfo> = {
-  puckjs: { board: 'PUCKJS', ram: 65536, flash: 524288, maxMtu: 53 },
-  'puckjs-nfc': { board: 'PUCKJS', ram: 65536, flash: 524288, maxMtu: 53 },
-  mdbt42q: { board: 'MDBT42Q', ram: 65536, flash: 524288, maxMtu: 53 },
-  xiaoble: { board: 'XIAOBLE', ram: 262144, flash: 1048576, maxMtu: 131 },
+  puckjs: { board: 'PUCKJS', ram: 65536, flash: 524288, maxMtu: 53, bleName: 'Puck.js' },
+  'puckjs-nfc': { board: 'PUCKJS', ram: 65536, flash: 524288, maxMtu: 53, bleName: 'Puck.js' },
+  mdbt42q: { board: 'MDBT42Q', ram: 65536, flash: 524288, maxMtu: 53, bleName: 'MDBT42Q' },
+  xiaoble: { board: 'XIAOBLE', ram: 262144, flash: 1048576, maxMtu: 131, bleName: 'XIAOBLE' },
 };
+
+/** The name an Espruino board without BLUETOOTH_NAME_PREFIX advertises (libs/bluetooth/bluetooth_utils.c). */
+export const DEFAULT_BLE_NAME = 'Espruino';
+
+/**
+ * Espruino boards whose facts are kept though we build for none of them, to show why not (the
+ * nRF52840 DK's build has no `crypto` and 40 KB of Storage): in hal/boards/espruino-facts.json,
+ * with no tools/boards/<BOARD>.json for the CLI.
+ */
+export const REFERENCE_ONLY_BOARDS = ['NRF52840DK'];
 
 /** Espruino's board for one of our board ids; an unknown id maps to its upper-case self. */
 export function espruinoBoard(id: string): EspruinoBoardInfo {
-  return BY_ID[id] || { board: id.toUpperCase().replace(/[^A-Z0-9]/g, ''), ram: 65536, flash: 524288, maxMtu: 23 };
+  return BY_ID[id] || { board: id.toUpperCase().replace(/[^A-Z0-9]/g, ''), ram: 65536, flash: 524288, maxMtu: 23, bleName: DEFAULT_BLE_NAME };
+}
+
+function unique(list: string[]): string[] {
+  return list.filter((x, i) => list.indexOf(x) === i);
+}
+
+/** The Espruino boards our builds run on, once each, in our boards' order. */
+export function espruinoBoardNames(): string[] {
+  return unique(Object.keys(BY_ID).map((id) => BY_ID[id].board));
+}
+
+/** The names a bare Espruino of one of our boards advertises, and Espruino's default: for a Bluetooth picker. */
+export function espruinoBleNames(): string[] {
+  return unique(Object.keys(BY_ID).map((id) => BY_ID[id].bleName).concat([DEFAULT_BLE_NAME]));
 }
 
 /**

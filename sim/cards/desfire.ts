@@ -15,7 +15,7 @@
  * factory card. Commands are atomic: each is applied entirely or not at all. Host-only.
  */
 import * as crypto from 'node:crypto';
-import * as zlib from 'node:zlib';
+import { crc32 } from '../../tools/host/bytes';
 import type { SimCard } from '../pn532/pn532';
 
 export interface SimDesfireApp {
@@ -68,7 +68,7 @@ export function simCmacIv(key: Uint8Array, iv: Uint8Array, msg: Uint8Array): Uin
 
 /** DESFire CRC32: IEEE CRC-32 with initial 0xFFFFFFFF and no final inversion, little-endian. */
 export function simCrc32(data: Uint8Array): Uint8Array {
-  const c = (~zlib.crc32(Buffer.from(data))) >>> 0;
+  const c = (~crc32(data)) >>> 0;
   return new Uint8Array([c & 255, (c >>> 8) & 255, (c >>> 16) & 255, c >>> 24]);
 }
 

@@ -26,6 +26,7 @@
  * Not here: pins, timers, storage (globals.ts); how board callbacks are run (the `call` it is given).
  */
 import { toBytes } from './storage';
+import { prng } from '../../tools/host/random';
 import type { Realm } from './realm';
 import { type RadioModel, DEFAULT_RADIO, EVENT_SLACK, writeEventBytes } from './radio-model';
 
@@ -275,11 +276,10 @@ export function createNrf(address: string, now: () => number, opts: NrfOptions =
   const centrals: SimCentralImpl[] = [];
   let holder: SimCentralImpl | undefined;
   const race = { hostileWins: 0.75, seed: 1, ms: 10 };
-  let rs = 0, rseed = -1;
+  let rs = prng(1), rseed = -1;
   const rand = () => {
-    if (rseed !== race.seed) { rseed = race.seed; rs = race.seed >>> 0 || 1; }
-    rs ^= rs << 13; rs >>>= 0; rs ^= rs >>> 17; rs ^= rs << 5; rs >>>= 0;
-    return rs / 4294967296;
+    if (rseed !== race.seed) { rseed = race.seed; rs = prng(race.seed); }
+    return rs() / 4294967296;
   };
   const alive = () => !!state.boot && state.boot.alive();
   /** The link ended: tell its central, and let the waiting ones race for the next. */

@@ -8,6 +8,7 @@
  * Not here: what the lines say (relay-bench-session.ts). The Espruino console is a full REPL: only dev
  * builds keep it (production builds remove it), and this page only sends the bench hook's calls.
  */
+import { espruinoBleNames } from '../../hal/boards/espruino';
 import { SERVICE_UUID } from '../../hal/radio-uuids';
 import type { ConsoleLink } from './relay-bench-session';
 import { streamLink } from '../../tools/host/console-link';
@@ -51,9 +52,9 @@ export function simulatorConsole(url: string): Promise<ConsoleLink> {
 export async function bluetoothConsole(): Promise<ConsoleLink> {
   const bt = navigator.bluetooth;
   if (!bt) throw new Error('this browser has no Web Bluetooth (try Chrome, on https:// or localhost)');
-  // Our boards advertise the phone-key service; a bare Espruino its name (and often the UART).
+  // Our boards advertise the phone-key service; a bare Espruino its name (hal/boards/espruino.ts; often the UART too).
   const device = await bt.requestDevice({
-    filters: [{ services: [SERVICE_UUID] }, { services: [NUS_SERVICE] }, { namePrefix: 'Puck.js' }, { namePrefix: 'MDBT42Q' }, { namePrefix: 'Espruino' }],
+    filters: [{ services: [SERVICE_UUID] }, { services: [NUS_SERVICE] }, ...espruinoBleNames().map((namePrefix) => ({ namePrefix }))],
     optionalServices: [NUS_SERVICE],
   });
   const gatt = await device.gatt!.connect();

@@ -6,6 +6,7 @@
  */
 import type { Clock, Crypto, Input, Output, Ports, Random, Timers, Watchdog } from '../../firmware/ports';
 import { hostCrypto, hostCryptoWithAes } from '../../tools/host/crypto';
+import { rng } from '../../tools/host/random';
 import { timerQueue } from '../../tools/host/timer-queue';
 import { type MemoryFlash, PowerCut, memoryFlash } from '../../tools/host/flash';
 
@@ -59,15 +60,10 @@ export function scriptedInput(initial = false): ScriptedInput {
   return i;
 }
 
+/** The Random port over the host's one seeded generator (tools/host/random.ts): the same bytes for a seed. */
 export function seededRandom(seed = 1): Random {
-  let s = seed >>> 0 || 1;
-  return {
-    bytes: (n) => {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; out[i] = s & 255; }
-      return out;
-    },
-  };
+  const r = rng(seed);
+  return { bytes: (n) => r.bytes(n) };
 }
 
 export interface FakeBoard {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { boards, boardById, unknownBoardMessage } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
 import { boardBuildErrors, factsFor, loadFacts } from '../../tools/host/build/board-facts';
-import { espruinoBoard } from '../../hal/boards/espruino';
+import { DEFAULT_BLE_NAME, REFERENCE_ONLY_BOARDS, espruinoBleNames, espruinoBoard, espruinoBoardNames } from '../../hal/boards/espruino';
 import { cliBoardJson, readFacts } from '../../tools/espruino/board-facts';
 import { BoardError, refuseUnbuildable } from '../../tools/host/build/bundle';
 
@@ -82,5 +82,23 @@ describe('board facts from Espruino\'s board files', () => {
     const fresh = readFacts(src);
     if (fresh.source.commit !== facts.source.commit) return this.skip(); // another Espruino revision: regenerate to compare
     assert.deepEqual(JSON.parse(JSON.stringify(fresh)), facts);
+  });
+
+  it('the facts cover exactly our Espruino boards and the reference ones, all named in hal/boards/espruino.ts', () => {
+    assert.deepEqual(espruinoBoardNames(), ['PUCKJS', 'MDBT42Q', 'XIAOBLE']);
+    assert.deepEqual(Object.keys(facts.boards).sort(), espruinoBoardNames().concat(REFERENCE_ONLY_BOARDS).sort());
+    for (const b of espruinoBoardNames()) assert.ok(fs.existsSync(path.join(ROOT, 'tools', 'boards', b + '.json')), b);
+    for (const b of REFERENCE_ONLY_BOARDS) assert.ok(!fs.existsSync(path.join(ROOT, 'tools', 'boards', b + '.json')), b);
+    assert.deepEqual(espruinoBleNames(), ['Puck.js', 'MDBT42Q', 'XIAOBLE', DEFAULT_BLE_NAME]);
+  });
+
+  it('each board\'s advertised name is its BLUETOOTH_NAME_PREFIX in Espruino\'s board file', function () {
+    if (!fs.existsSync(path.join(src, 'boards', 'PUCKJS.py'))) return this.skip(); // no Espruino source here (ESPRUINO_SRC)
+    for (const b of boards) {
+      const esp = espruinoBoard(b.id);
+      const py = fs.readFileSync(path.join(src, 'boards', esp.board + '.py'), 'utf8');
+      const m = /BLUETOOTH_NAME_PREFIX=\\?"([^"\\]+)/.exec(py.replace(/\s+/g, ''));
+      assert.equal(esp.bleName, m ? m[1] : DEFAULT_BLE_NAME, b.id);
+    }
   });
 });

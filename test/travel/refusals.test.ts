@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { boardSlot, cardAidForSlot, cardKeyNoForSlot, inBoards } from '../../firmware/boardkeys';
 import { diversifyAes128 } from '../../firmware/desfire';
 import { keySecret } from '../../firmware/site';
-import { hostCipherForTest } from './cipher';
+import { hostCipher } from '../../tools/host/crypto';
 import { type Ticket, ticketAdmit, ticketEncode, ticketParse, ticketTag } from '../../firmware/ticket';
 import { LIST_MAX_BYTES, listAdmit, listEncodeBody, listParse, listTag } from '../../firmware/revlist';
 import { MAX_TICKETS, bookAdmit, bookCount, bookLive, bookRevoke } from '../../firmware/ticketbook';
@@ -56,7 +56,7 @@ describe('protocol v2: per-board secrets', () => {
   it("everything board 1 holds derives no phone key secret, card key or list that board 3 or 5 accepts", () => {
     const b1 = siteOf(boards[0]);
     const uid = h('04a1b2c3d4e5f6');
-    const cardKey = (master: Uint8Array, slot: number) => hex(diversifyAes128(hostCipherForTest, master, uid, cardAidForSlot(slot), new TextEncoder().encode('carkey')));
+    const cardKey = (master: Uint8Array, slot: number) => hex(diversifyAes128(hostCipher, master, uid, cardAidForSlot(slot), new TextEncoder().encode('carkey')));
     for (const target of [boards[1], boards[2]]) {
       const t = siteOf(target);
       // Any key (id, salt) board 1 could derive differs from that key's secret on the target.

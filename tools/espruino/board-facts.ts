@@ -15,12 +15,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { REFERENCE_ONLY_BOARDS, espruinoBoardNames } from '../../hal/boards/espruino';
 import type { BoardFacts, FactsFile } from '../host/build/board-facts';
 
-/** The Espruino boards our builds run on (hal/boards/espruino.ts maps our ids to these). */
-const FACT_BOARDS = ['PUCKJS', 'MDBT42Q', 'XIAOBLE', 'NRF52840DK'];
-/** Kept in the facts only to show why we do not build for it (no CRYPTO, 40 KB Storage): no CLI file. */
-const REFERENCE_ONLY = ['NRF52840DK'];
+/** The Espruino boards our builds run on, then those kept for reference (hal/boards/espruino.ts). */
+const FACT_BOARDS = espruinoBoardNames().concat(REFERENCE_ONLY_BOARDS);
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -147,7 +146,7 @@ function main(): void {
   fs.writeFileSync(out, JSON.stringify(facts, null, 2) + '\n');
   console.log('wrote ' + path.relative(ROOT, out));
   for (const b of FACT_BOARDS) {
-    if (REFERENCE_ONLY.indexOf(b) >= 0) continue;
+    if (REFERENCE_ONLY_BOARDS.indexOf(b) >= 0) continue;
     const file = path.join(ROOT, 'tools', 'boards', b + '.json');
     fs.writeFileSync(file, JSON.stringify(cliBoardJson(facts.boards[b]), null, 2) + '\n');
     console.log('wrote ' + path.relative(ROOT, file));

@@ -6,9 +6,10 @@
  * there is one implementation of each format; tests check them against node:crypto's HMAC too.
  * Host layer: imports only itself, hal/ and firmware/. Throws TravelError with one clear line.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
-import * as zlib from 'node:zlib';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Crypto } from '../../firmware/ports';
+import { hostCrypto } from './crypto';
+import { reasonName } from './names';
 import { BOARD_ID_BYTES, MAX_SLOT, boardCardMaster, boardSecret, boardSlot } from '../../firmware/boardkeys';
 import { type Site, keySecret } from '../../firmware/site';
 import { type Ticket, TICKET_BODY, TICKET_TAG, ticketEncode, ticketGuestSecret, ticketParse, ticketTag } from '../../firmware/ticket';
@@ -17,13 +18,8 @@ import { LIST_MAX_BOARDS, LIST_MAX_IDS, LIST_TAG, listEncodeBody, listParse, lis
 
 export class TravelError extends Error {}
 
-/** The refusals ticketParse and listParse give. */
-const REASON_NAMES: Record<number, string> = { 10: 'not permitted', 19: 'bad input' };
-
-export const travelCrypto: Crypto = {
-  sha256: (d) => new Uint8Array(createHash('sha256').update(d).digest()),
-  crc32: (s) => zlib.crc32(Buffer.from(s, 'latin1')) >>> 0,
-};
+/** The host's Crypto port (tools/host/crypto.ts), under the name the v2 tests use. */
+export const travelCrypto: Crypto = hostCrypto;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 function unhex(s: string, what: string, bytes?: number): Uint8Array {
@@ -91,7 +87,7 @@ export function makeTicket(owner: TravelKey, fields: TicketFields, boardIds?: Ui
   if (!/^[\x20-\x7e]{0,6}$/.test(t.label)) throw new TravelError('ticket label: at most 6 printable ASCII characters');
   const body = ticketEncode(t);
   const checked = ticketParse(body);
-  if (typeof checked === 'number') throw new TravelError('a board would refuse this ticket: ' + (REASON_NAMES[checked] || checked) + ' (role driver or guest, permissions unlock/lock/drive, an end after its start and its making)');
+  if (typeof checked === 'number') throw new TravelError('a board would refuse this ticket: ' + reasonName(checked) + ' (role driver or guest, permissions unlock/lock/drive, an end after its start and its making)');
   return {
     keyId: t.id, label: t.label || undefined, ticket: body, list: owner.list,
     boards: parts.map((p) => ({ boardId: p.boardId, tag: ticketTag(travelCrypto, p.secret, body), secret: ticketGuestSecret(travelCrypto, p.secret, body) })),
@@ -120,7 +116,7 @@ export function makeList(owner: TravelKey, version: number, madeAt: number, ids:
   out.set(body);
   parts.forEach((p, i) => out.set(listTag(travelCrypto, p.secret, body), body.length + LIST_TAG * i));
   const checked = listParse(out);
-  if (typeof checked === 'number') throw new TravelError('a board would refuse this list: ' + (REASON_NAMES[checked] || checked) + ' (version >= 1, a made-at time)');
+  if (typeof checked === 'number') throw new TravelError('a board would refuse this list: ' + reasonName(checked) + ' (version >= 1, a made-at time)');
   return out;
 }
 
