@@ -17,7 +17,7 @@ import { espruinoBinary } from '../tools/host/espruino-binary';
 import { SimPn532, type SimCard } from './pn532/pn532';
 import { SimDesfireCard } from './cards/desfire';
 import { SimUidOnlyCard } from './cards/uid-only';
-import { type SiteSecrets, addKey, cardKeyIdOf, cardKeyOf, keyRecord, newSite, writeSite, CARD_AID } from '../tools/host/provision/site';
+import { type SiteSecrets, addKey, boardSite, cardKeyIdOf, cardKeyOf, keyRecord, newSite, writeSite, CARD_AID } from '../tools/host/provision/site';
 import { hostCrypto } from '../tools/host/crypto';
 import { rng } from '../tools/host/random';
 import { flashOf } from './provision';
@@ -52,6 +52,13 @@ export interface CarOptions {
    */
   site?: { secrets: SiteSecrets; records: KeyRecord[] };
   /**
+   * This car is board `boardId` (8 bytes: slot 1..32, then 7 random ones; tools/host/travel.ts
+   * newBoardId) of the site (`site`, else the seed's): its flash gets that board's own secrets
+   * (boardSecretsFor), never the site secret, so reading it out opens no other board. Key files for
+   * it are `phoneKeyParts(siteSecret, [boardId], keyId, salt)`; `car.site` is what its flash holds.
+   */
+  boardId?: Uint8Array;
+  /**
    * What runs the bundle: 'vm' (default, a Node VM with Espruino's surface) or 'espruino' (the real
    * interpreter named by ESPRUINO_BIN, peripherals still simulated here: sim/espruino/).
    */
@@ -73,7 +80,10 @@ function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm
 export interface SimCar {
   board: SimBoard;
   config: BoardConfig;
+  /** The secrets in its flash: the site's, or with `boardId` that board's own. */
   site: SiteSecrets;
+  /** The board identity given to createCar, if any. */
+  boardId: Uint8Array | undefined;
   pn532: SimPn532 | undefined;
   keys: Record<string, PhoneKeyFile>;
   cards: Record<string, SimCard>;
@@ -102,7 +112,8 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   if (!config) throw new Error(unknownBoardMessage(opts.board));
   const seed = opts.seed ?? 1;
   const rnd = rng(seed).bytes;
-  const site = opts.site ? opts.site.secrets : newSite(rnd);
+  const siteSecrets = opts.site ? opts.site.secrets : newSite(rnd);
+  const site = opts.boardId ? boardSite(siteSecrets, opts.boardId) : siteSecrets;
   const bundle = await firmwareFor(config, opts.dev);
   // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
   const board = boardFor(config, bundle, seed, opts.engine || 'vm', opts.variables, opts.memoryProbe);
@@ -133,7 +144,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
     });
   }
   const car: SimCar = {
-    board, config, site, pn532, keys, cards,
+    board, config, site, boardId: opts.boardId, pn532, keys, cards,
     relayOn: () => board.pins.output(p.relay) === (config.relayActiveHigh ? 1 : 0),
     driveOn: () => p.drive !== undefined && board.pins.output(p.drive) === (config.relayActiveHigh ? 1 : 0),
     led: (color) => {

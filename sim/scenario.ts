@@ -12,6 +12,8 @@ import { keyNamer } from './vehicle';
 
 export interface Story {
   car: SimCar;
+  /** Every car of the story: `car` first, then one per `Scenario.others`, on the same engine. */
+  cars: SimCar[];
   /** Adds a line to the timeline. */
   say(text: string): void;
   /** A promise the car must keep; a broken one ends the scenario with a failure. */
@@ -24,11 +26,13 @@ export interface Scenario {
   name: string;
   title: string;
   options: CarOptions;
+  /** More cars in the same story (a fleet), made with these options after the first. */
+  others?: CarOptions[];
   body: (s: Story) => void;
 }
 
-export function scenario(name: string, title: string, options: CarOptions, body: (s: Story) => void): Scenario {
-  return { name, title, options, body };
+export function scenario(name: string, title: string, options: CarOptions, body: (s: Story) => void, others?: CarOptions[]): Scenario {
+  return { name, title, options, body, others };
 }
 
 export interface Outcome {
@@ -67,15 +71,18 @@ function stamp(ms: number): string {
  * there with `variables` instead of the board's budget when given.
  */
 export async function runScenario(sc: Scenario, engine: 'vm' | 'espruino' = 'vm', variables?: number, memoryProbe?: string): Promise<Outcome> {
-  const car = await createCar({ ...sc.options, engine, variables, memoryProbe });
+  const cars: SimCar[] = [];
   try {
-    return runStory(sc, car);
+    cars.push(await createCar({ ...sc.options, engine, variables, memoryProbe }));
+    for (const o of sc.others || []) cars.push(await createCar({ ...o, engine, variables }));
+    return runStory(sc, cars);
   } finally {
-    car.board.close();
+    for (const c of cars) c.board.close();
   }
 }
 
-function runStory(sc: Scenario, car: SimCar): Outcome {
+function runStory(sc: Scenario, cars: SimCar[]): Outcome {
+  const car = cars[0];
   const engine = car.board.engine;
   const timeline: string[] = [];
   const at = () => stamp(car.board.clock.now());
@@ -87,7 +94,7 @@ function runStory(sc: Scenario, car: SimCar): Outcome {
     logged = all.length;
   };
   const story: Story = {
-    car,
+    car, cars,
     say: (text) => { flushLog(); timeline.push(`${at()}  ${text}`); },
     expect: (ok, what) => {
       flushLog();
@@ -100,7 +107,7 @@ function runStory(sc: Scenario, car: SimCar): Outcome {
   try {
     sc.body(story);
     flushLog();
-    if (car.board.uncaught.length) throw new Broken('uncaught errors on the board: ' + car.board.uncaught.join('; '));
+    for (const c of cars) if (c.board.uncaught.length) throw new Broken('uncaught errors on the board: ' + c.board.uncaught.join('; '));
     const memory = memoryOf(car, timeline);
     return { name: sc.name, ok: true, timeline, engine, memory };
   } catch (e) {

@@ -7,6 +7,7 @@ import powerCutDuringUpdate from './power-cut-during-update';
 import lostCardRevoked from './lost-card-revoked';
 import realRadio from './real-radio';
 import hostileCarPark from './hostile-car-park';
+import threeCarsOneExtracted from './three-cars-one-extracted';
 import type { Scenario } from '../scenario';
 
-export const scenarios: Scenario[] = [enrolFirstOwner, guestKeyExpires, bruteForce, replayAttack, powerCutDuringUpdate, lostCardRevoked, realRadio, hostileCarPark];
+export const scenarios: Scenario[] = [enrolFirstOwner, guestKeyExpires, bruteForce, replayAttack, powerCutDuringUpdate, lostCardRevoked, realRadio, hostileCarPark, threeCarsOneExtracted];

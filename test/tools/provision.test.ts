@@ -28,6 +28,7 @@ import { simConsoleLink } from '../../sim/console-line';
 import { showBoard, writeImage } from '../../tools/provision/upload';
 import { type Io, runProvision } from '../../tools/provision/cli';
 import { ROOT } from '../../tools/host/build/bundle';
+import { boardSecretsFor, phoneKeyParts } from '../../tools/host/travel';
 
 /** Cheap KDF parameters so tests run fast (the CLI's default is 2^17). */
 const FAST: KdfParams = { name: 'scrypt', N: 1 << 14, r: 8, p: 1 };
@@ -290,6 +291,36 @@ describe('provisioning tool', function () {
       assert.equal(m.config.holdMs, 30000);
       assert.deepEqual(m.files.map((f: { name: string }) => f.name), ['ck.cfg.a', 'ck.site.a']);
       assert.equal(await runProvision(['board-image', '--site', s, '--board', 'nope', '--out', dir], capture().ioObj), 1);
+    });
+
+    it('CLI --board-id: the image holds the board\'s own secrets, the key file its secret there; bad ids are one line', async () => {
+      const dir = tmpdir();
+      const s = path.join(dir, 'site.json');
+      await runProvision(['init', '--site', s], capture().ioObj);
+      const c = capture();
+      assert.equal(await runProvision(['board-image', '--site', s, '--board', 'puckjs', '--out', path.join(dir, 'img'), '--board-id', 'new:2'], c.ioObj), 0);
+      const id = /board id ([0-9a-f]{16}) \(slot 2\)/.exec(c.io.stdout)![1];
+      const k = capture();
+      const out = path.join(dir, 'o.key.json');
+      assert.equal(await runProvision(['issue', '--site', s, '--role', 'owner', '--label', 'o', '--out', out, '--board-id', id], k.ioObj), 0, k.io.stderr);
+      const data = readSiteFile(s, PASS).data;
+      const boardId = new Uint8Array(Buffer.from(id, 'hex'));
+      const mine = boardSecretsFor(data.secret, boardId);
+      const siteFile = fs.readFileSync(path.join(dir, 'img', 'ck.site.a'));
+      assert.ok(siteFile.includes(Buffer.from(mine.secret)) && siteFile.includes(Buffer.from(mine.cardMaster)));
+      assert.ok(!siteFile.includes(Buffer.from(data.secret)) && !siteFile.includes(Buffer.from(data.cardMaster)), 'no site secret on the board');
+      const key = JSON.parse(fs.readFileSync(out, 'utf8'));
+      const rec = data.keys.find((x) => x.id === key.keyId)!;
+      assert.equal(key.secret, hex(phoneKeyParts(data.secret, [boardId], rec.id, rec.salt)[0].secret));
+      for (const [cmd, bad] of [['board-image', 'zz'], ['board-image', 'new:33'], ['board-image', '21' + '00'.repeat(7)], ['issue', 'new:1']]) {
+        const e = capture();
+        const args = cmd === 'issue' ? ['issue', '--site', s, '--role', 'guest', '--label', 'g', '--out', path.join(dir, 'g.key.json')] : ['board-image', '--site', s, '--board', 'puckjs', '--out', path.join(dir, 'img2')];
+        assert.equal(await runProvision([...args, '--board-id', bad], e.ioObj), 1, bad);
+        assert.match(e.io.stderr, /--board-id/);
+        assert.equal(e.io.stderr.trim().split('\n').length, 1, e.io.stderr);
+        assert.ok(!fs.existsSync(path.join(dir, 'img2')) && !fs.existsSync(path.join(dir, 'g.key.json')), 'nothing written');
+      }
+      assert.equal(readSiteFile(s, PASS).data.keys.length, 1, 'no key recorded by a refused issue');
     });
   });
 

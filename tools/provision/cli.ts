@@ -4,12 +4,13 @@
  *   init        --site site.json [--force]
  *   issue       --site site.json --role owner|driver|guest --label NAME [--perms unlock,lock,drive]
  *               [--not-before ISO] [--not-after ISO] [--out FILE.key.json] [--card-uid HEX]
- *               [--link-base URL] [--show-secret] [--link-file FILE] [--qr-file FILE.svg|.png]
+ *               [--link-base URL] [--show-secret] [--link-file FILE] [--qr-file FILE.svg|.png] [--board-id HEX]
  *   list        --site site.json
  *   export      --site site.json --out keys.json
  *   import      --site site.json --in keys.json
- *   board-image --site site.json --board ID --out DIR [--config config.json]
+ *   board-image --site site.json --board ID --out DIR [--config config.json] [--board-id HEX|new:SLOT]
  *   write       --site site.json --board ID --port SERIAL|tcp://host:port [--config config.json] [--no-load]
+ *               [--board-id HEX|new:SLOT]
  *   show        --board ID --port SERIAL|tcp://host:port [--site site.json]
  *
  * The passphrase comes from CARKEY_PASSPHRASE or a prompt without echo. No secret is printed
@@ -23,7 +24,10 @@ import type { BoardConfig } from '../../hal/boards/types';
 import { DEFAULTS, sanitizeConfig } from '../../firmware/config';
 import { type IssuedKey, exportTable, importTable, issueKey, keyFileOf, keyLink, parsePerms, parseRole, parseTime, LABEL_BYTES } from '../host/provision/keys';
 import { roleName } from '../host/names';
-import { type KdfParams, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, writeSiteFile } from '../host/provision/sitefile';
+import { type KdfParams, type SiteData, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, writeSiteFile } from '../host/provision/sitefile';
+import { boardSite } from '../host/provision/site';
+import { TravelError, newBoardId } from '../host/travel';
+import { MAX_SLOT, boardSlot } from '../../firmware/boardkeys';
 import { getNewPassphrase, getPassphrase } from '../host/provision/passphrase';
 import { boardImage, writeImageDir } from './image';
 import { type ConsoleLink, openEspruinoLink } from './link';
@@ -51,6 +55,7 @@ const SITE: Opt = { type: 'string', arg: 'FILE', help: 'the site file (required)
 const BOARD: Opt = { type: 'string', arg: 'ID', help: 'the board: ' + boards.map((b) => b.id).join(', ') + ' (required)' };
 const PORT: Opt = { type: 'string', arg: 'PORT', help: "the board's console: a serial port, a Bluetooth address or tcp://host:port (required)" };
 const CONFIG: Opt = { type: 'string', arg: 'FILE', help: 'settings as JSON (firmware/config.ts); unknown or out-of-range ones are reported' };
+const BOARD_ID: Opt = { type: 'string', arg: 'HEX', help: "this board's identity, 16 hex digits (slot 01..20, then 7 bytes), or new:SLOT to draw one: the board gets its own secrets, never the site secret (docs/KEYS-THAT-TRAVEL.md); issue its keys with the same --board-id" };
 const TIMEOUT: Opt = { type: 'string', arg: 'DURATION', help: 'longest wait for the board to answer one step: 30, 30s, 2m (plain number: seconds; default 30s)' };
 
 /** Every command, its options and what they mean: `<command> --help` prints one, `help` all. */
@@ -71,13 +76,14 @@ const COMMANDS_SPEC: Record<string, { what: string; options: Record<string, Opt>
       'show-secret': { type: 'boolean', help: 'print the link and its QR code (they hold the secret)' },
       'link-file': { type: 'string', arg: 'FILE', help: 'write the link (holds the secret) to FILE' },
       'qr-file': { type: 'string', arg: 'FILE', help: 'write the QR code of the link to FILE.svg or FILE.png' },
+      'board-id': { ...BOARD_ID, help: 'the key file holds its secret on this board only (16 hex digits, as given to write/board-image)' },
     },
   },
   list: { what: "list the site's keys", options: { site: SITE } },
   export: { what: 'write the key table without secrets', options: { site: SITE, out: { type: 'string', arg: 'FILE', help: 'the table to write (required)' } } },
   import: { what: 'merge a key table into the site', options: { site: SITE, in: { type: 'string', arg: 'FILE', help: 'the table to read (required)' } } },
-  'board-image': { what: "write a board's Storage files to a directory", options: { site: SITE, board: BOARD, out: { type: 'string', arg: 'DIR', help: 'the directory (required; made if missing)' }, config: CONFIG } },
-  write: { what: "write the site's secrets, keys and settings to a board through its console", options: { site: SITE, board: BOARD, port: PORT, config: CONFIG, 'no-load': { type: 'boolean', help: 'do not reboot the board afterwards' }, timeout: TIMEOUT } },
+  'board-image': { what: "write a board's Storage files to a directory", options: { site: SITE, board: BOARD, out: { type: 'string', arg: 'DIR', help: 'the directory (required; made if missing)' }, config: CONFIG, 'board-id': BOARD_ID } },
+  write: { what: "write the site's secrets, keys and settings to a board through its console", options: { site: SITE, board: BOARD, port: PORT, config: CONFIG, 'no-load': { type: 'boolean', help: 'do not reboot the board afterwards' }, timeout: TIMEOUT, 'board-id': BOARD_ID } },
   show: { what: "show what a board holds (and whether it is this site's)", options: { board: BOARD, port: PORT, site: { type: 'string', arg: 'FILE', help: 'compare with this site file' }, timeout: TIMEOUT } },
 };
 
@@ -105,6 +111,35 @@ function boardOf(f: Flags): BoardConfig {
   const b = boardById(id);
   if (!b) throw new ProvisionError('unknown board ' + id + ' (known: ' + boards.map((x) => x.id).join(', ') + ')');
   return b;
+}
+
+/** --board-id: an existing identity (hex), or with `allowNew` new:SLOT; undefined when not given. */
+function boardIdOf(f: Flags, allowNew: boolean): Uint8Array | undefined {
+  const v = f['board-id'];
+  if (v === undefined) return undefined;
+  const s = String(v).trim();
+  const fresh = /^new:(\d+)$/i.exec(s);
+  try {
+    if (fresh && allowNew) return newBoardId(Number(fresh[1]));
+  } catch (e) {
+    if (e instanceof TravelError) throw new ProvisionError('--board-id: ' + e.message);
+    throw e;
+  }
+  if (fresh) throw new ProvisionError('--board-id: give the identity the board was written with (16 hex digits), not new:SLOT');
+  const id = /^[0-9a-f]{16}$/i.test(s) ? new Uint8Array(Buffer.from(s, 'hex')) : undefined;
+  if (!id || !boardSlot(id)) throw new ProvisionError('--board-id: expected 16 hex digits starting with the slot 01..' + MAX_SLOT.toString(16) + (allowNew ? ', or new:SLOT' : '') + ', got ' + JSON.stringify(s.slice(0, 40)));
+  return id;
+}
+
+/** The site as board `boardId` holds it (its own secrets), or the site itself without one. */
+function siteForBoard(data: SiteData, boardId: Uint8Array | undefined): SiteData {
+  return boardId ? { ...data, ...boardSite(data, boardId) } : data;
+}
+
+function boardIdNote(boardId: Uint8Array | undefined): string {
+  if (!boardId) return '';
+  const h = Buffer.from(boardId).toString('hex');
+  return 'board id ' + h + ' (slot ' + boardSlot(boardId) + '): this board holds its own secrets, not the site secret; issue its keys with --board-id ' + h + '\n';
 }
 
 function when(sec: number): string {
@@ -193,13 +228,14 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
       if (typeof f[flag] === 'string') checkWritableDir(f[flag] as string, what);
     }
     if (keyPath && fs.existsSync(keyPath)) throw new ProvisionError(keyPath + ' exists; choose another --out');
+    const boardId = boardIdOf(f, false);
     const site = await openSite(f, io);
     const key = issueKey(site.data, { role, label, perms, notBefore, notAfter, cardUid });
     const keyFilePath = cardUid ? undefined : keyPath || userPath(slug(label) + '-' + key.id + '.key.json', io.env);
     // The key file first, whole or not at all and never over another; then the site records the
     // key. If the site cannot be written, the key file goes again: no key exists that the site
     // does not know, and nothing is recorded that was not handed out.
-    if (keyFilePath) writeFileSafe(keyFilePath, JSON.stringify(keyFileOf(site.data, key), null, 2) + '\n', 'key file', { mode: 0o600, exclusive: true });
+    if (keyFilePath) writeFileSafe(keyFilePath, JSON.stringify(keyFileOf(siteForBoard(site.data, boardId), key), null, 2) + '\n', 'key file', { mode: 0o600, exclusive: true });
     try {
       writeSiteFile(site.file, site.data, site.pass, site.kdf);
     } catch (e) {
@@ -210,10 +246,11 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     if (notBefore || notAfter) io.out('(a time-bounded key opens only once an owner has set the board clock from a phone: the board fails closed without it)\n');
     if (label.length > LABEL_BYTES) io.out('(the board keeps the first ' + LABEL_BYTES + ' characters of the label: ' + JSON.stringify(label.slice(0, LABEL_BYTES)) + ')\n');
     if (!keyFilePath) {
-      io.out('card UID ' + key.cardUid + ': write it to the board (write/board-image); the card itself is personalised with the site card master key\n');
+      io.out('card UID ' + key.cardUid + ': write it to the board (write/board-image); the card itself is personalised with the ' + (boardId ? "board's" : 'site') + ' card master key\n');
       return;
     }
-    const keyFile = keyFileOf(site.data, key);
+    const keyFile = keyFileOf(siteForBoard(site.data, boardId), key);
+    if (boardId) io.out('this key file opens board ' + Buffer.from(boardId).toString('hex') + ' only (its secret there)\n');
     io.out('phone key file: ' + keyFilePath + ' (it holds the secret: hand it over privately)\n');
     const link = keyLink(typeof f['link-base'] === 'string' ? f['link-base'] : DEFAULT_LINK_BASE, keyFile);
     if (typeof f['link-file'] === 'string') {
@@ -258,25 +295,29 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     const board = boardOf(f);
     const out = need(f, 'out');
     const config = configOf(f, io);
+    const boardId = boardIdOf(f, true);
     const site = await openSite(f, io);
-    const img = boardImage(site.data, board, config);
+    const img = boardImage(siteForBoard(site.data, boardId), board, config);
     writeImageDir(out, img);
     io.out('board image for ' + board.id + ' in ' + out + ': ' + img.keys + ' of ' + board.keyCapacity + ' keys\n');
     for (const file of img.files) io.out('  ' + file.name + '  ' + file.data.length + ' bytes  crc32 ' + file.crc32 + '\n');
-    io.out('(' + path.join(out, 'ck.site.a') + ' holds the site secrets)\n');
+    io.out('(' + path.join(out, 'ck.site.a') + (boardId ? " holds this board's secrets)\n" : ' holds the site secrets)\n'));
+    io.out(boardIdNote(boardId));
   },
 
   async write(f, io) {
     const board = boardOf(f);
     const config = configOf(f, io);
+    const boardId = boardIdOf(f, true);
     const to = await portOf(f, io);
     const port = to.port;
     const site = await openSite(f, io);
-    const img = boardImage(site.data, board, config);
+    const img = boardImage(siteForBoard(site.data, boardId), board, config);
     const report = await withLink(io, to, (link) => writeImage(link, img, { load: !f['no-load'], progress: (s) => io.err(s + '\n') }));
     io.out('wrote ' + img.keys + ' keys, site ' + siteFingerprint(site.data.secret) + ' and settings to the ' + board.name + ' on ' + port + '\n');
     for (const file of report.files) io.out('  ' + file.name + '  ' + file.bytes + ' bytes  crc32 ' + file.crc32 + ' verified\n');
     if (f['no-load']) io.out('not rebooted (--no-load): the firmware reads them at its next boot\n');
+    io.out(boardIdNote(boardId));
   },
 
   async show(f, io) {

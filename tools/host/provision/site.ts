@@ -15,6 +15,7 @@ import { type Site, keySecret, siteSave } from '../../../firmware/site';
 import * as C from '../../../firmware/codes';
 import type { PhoneKeyFile } from '../protocol';
 import { newSetupCode } from './sitefile';
+import { boardSecretsFor } from '../travel';
 
 export interface SiteSecrets {
   secret: Uint8Array;
@@ -25,6 +26,15 @@ export interface SiteSecrets {
 
 export function newSite(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): SiteSecrets {
   return { secret: random(32), cardMaster: random(16), setupCode: newSetupCode(random) };
+}
+
+/**
+ * What board `boardId` of `site` keeps in its flash (docs/KEYS-THAT-TRAVEL.md "Per-board secrets"):
+ * its own board secret where v1 kept the site secret, its own card master, the site's setup code.
+ * The firmware derives keys and checks MACs from them unchanged; the site secret stays off the board.
+ */
+export function boardSite(site: SiteSecrets, boardId: Uint8Array): SiteSecrets {
+  return { ...boardSecretsFor(site.secret, boardId), setupCode: site.setupCode };
 }
 
 /** Writes the site secrets into the board's flash. */
