@@ -42,11 +42,16 @@ export function boardCount(mask: number): number {
   return n;
 }
 
+/** 'CK2' | domain | bytes: the input of every v2 derivation and tag (the domain byte keeps them apart). */
+export function ck2Input(domain: number, bytes: Uint8Array): Uint8Array {
+  const m = new Uint8Array(4 + bytes.length);
+  m[0] = 67; m[1] = 75; m[2] = 50; m[3] = domain; // 'CK2' + domain
+  m.set(bytes, 4);
+  return m;
+}
+
 function derive(crypto: Crypto, siteSecret: Uint8Array, domain: number, boardId: Uint8Array): Uint8Array {
-  const msg = new Uint8Array(4 + BOARD_ID_BYTES);
-  msg[0] = 67; msg[1] = 75; msg[2] = 50; msg[3] = domain; // 'CK2' + domain
-  msg.set(boardId.subarray(0, BOARD_ID_BYTES), 4);
-  return hmacSha256(crypto.sha256, siteSecret, msg);
+  return hmacSha256(crypto.sha256, siteSecret, ck2Input(domain, boardId.subarray(0, BOARD_ID_BYTES)));
 }
 
 /** The 32-byte secret board `boardId` holds in place of the site secret. */

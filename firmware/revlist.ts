@@ -15,7 +15,7 @@
 import type { Crypto } from './ports';
 import { u32 } from './binstr';
 import { readU32, writeU32 } from './bytes';
-import { boardCount, boardSlot, inBoards } from './boardkeys';
+import { boardCount, boardSlot, ck2Input, inBoards } from './boardkeys';
 import { KIND_PHONE, R_BAD_INPUT, R_BAD_MAC, R_EXISTS, R_NOT_PERMITTED, R_OK, R_WRONG_BOARD } from './codes';
 import { hmacSha256, hmacVerify } from './hmac';
 import { type KeyRecord, isActiveOwner } from './keystore';
@@ -76,10 +76,7 @@ export function listTagOffset(l: RevList, slot: number): number {
 }
 
 function tagInput(body: Uint8Array): Uint8Array {
-  const m = new Uint8Array(4 + body.length);
-  m[0] = 67; m[1] = 75; m[2] = 50; m[3] = 76; // 'CK2L'
-  m.set(body, 4);
-  return m;
+  return ck2Input(76, body); // 'CK2L'
 }
 
 /** tag_b over the list's body (header and ids) under the signer's secret on board b. */

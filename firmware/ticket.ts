@@ -20,7 +20,7 @@
  */
 import type { Crypto } from './ports';
 import { readU16, readU32, writeU16, writeU32 } from './bytes';
-import { boardSlot, inBoards } from './boardkeys';
+import { boardSlot, ck2Input, inBoards } from './boardkeys';
 import { KIND_PHONE, PERM_DRIVE, PERM_LOCK, PERM_UNLOCK, R_BAD_INPUT, R_BAD_MAC, R_NOT_PERMITTED, R_OK, R_WRONG_BOARD, ROLE_DRIVER, ROLE_GUEST } from './codes';
 import { hmacSha256, hmacVerify } from './hmac';
 import { type KeyRecord, isActiveOwner } from './keystore';
@@ -90,10 +90,7 @@ export function ticketParse(b: Uint8Array): Ticket | number {
 }
 
 function ticketMac(crypto: Crypto, ownerSecret: Uint8Array, domain: number, body: Uint8Array): Uint8Array {
-  const m = new Uint8Array(4 + TICKET_BODY);
-  m[0] = 67; m[1] = 75; m[2] = 50; m[3] = domain; // 'CK2' + domain
-  m.set(body.subarray(0, TICKET_BODY), 4);
-  return hmacSha256(crypto.sha256, ownerSecret, m);
+  return hmacSha256(crypto.sha256, ownerSecret, ck2Input(domain, body.subarray(0, TICKET_BODY)));
 }
 
 /** tag_b: the first 16 bytes of HMAC(ownerSecret_b, 'CK2T' | body). */
@@ -109,10 +106,7 @@ export function ticketGuestSecret(crypto: Crypto, ownerSecret: Uint8Array, body:
 /** True when bytes 38..54 of `t` are tag_b of its body, compared in constant time. */
 export function ticketVerify(crypto: Crypto, ownerSecret: Uint8Array, t: Uint8Array): boolean {
   if (t.length < TICKET_BYTES) return false;
-  const m = new Uint8Array(4 + TICKET_BODY);
-  m[0] = 67; m[1] = 75; m[2] = 50; m[3] = 84;
-  m.set(t.subarray(0, TICKET_BODY), 4);
-  return hmacVerify(crypto.sha256, ownerSecret, m, t.subarray(TICKET_BODY, TICKET_BYTES));
+  return hmacVerify(crypto.sha256, ownerSecret, ck2Input(84, t.subarray(0, TICKET_BODY)), t.subarray(TICKET_BODY, TICKET_BYTES)); // 'T'
 }
 
 export interface TicketAdmission {
