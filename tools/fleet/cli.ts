@@ -28,7 +28,7 @@ import { startAdmin } from './server';
 import { CarSession } from '../phonekey/cli';
 import { bluetoothLink, simulatorLink } from '../phonekey/links';
 import { OP, be32 } from '../host/protocol';
-import { eventName, reasonName } from '../../tools/host/names';
+import { eventName, reasonName } from '../host/names';
 
 const COMMANDS = 'init | import <file.site> | boards | board-add | keys | key-add | share | revoke <keyId> | list | collect | log | serve';
 

@@ -13,7 +13,7 @@
  * Not here: the schema, the key's secret (boards.ts ownerKeyOf derives it in memory).
  */
 import { type Answer, OP, be32, statusVersion } from '../host/protocol';
-import { decodeLogAnswer } from '../../tools/host/logdecode';
+import { decodeLogAnswer } from '../host/logdecode';
 import { CliError } from '../host/cli-error';
 import type { Registry } from './registry';
 import type { BoardRow } from './boards';

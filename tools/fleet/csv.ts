@@ -3,7 +3,7 @@
  * comma, quote or line break quoted with its quotes doubled). One header line, then one line per
  * entry, in the order given; event and reason also in words (sim/names.ts, the one log decoder).
  */
-import { eventName, reasonName } from '../../tools/host/names';
+import { eventName, reasonName } from '../host/names';
 import type { LogRow } from './logstore';
 
 export const CSV_HEADER = ['board', 'board_id', 'seq', 'time', 'time_utc', 'trusted', 'event', 'event_name', 'result', 'reason', 'reason_name', 'key_id', 'collected_utc'];

@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createLocalGuard } from '../../sim/local-guard';
-import { eventName, reasonName } from '../../tools/host/names';
+import { eventName, reasonName } from '../host/names';
 import { CliError } from '../host/cli-error';
 import type { Registry } from './registry';
 import { boardByName, listBoards, listKeys, newestList, revoke, shareTicket } from './boards';
