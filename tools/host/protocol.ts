@@ -9,14 +9,23 @@ import { M_CHALLENGE, M_COMMAND, M_ENROL, M_ENROLLED, M_HELLO, M_REFUSED, M_RESP
 import {
   OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK,
 } from '../../firmware/codes';
+import { M_LIST, M_LISTED, M_TICKET_COMMAND, OP_GET_LIST } from '../../firmware/travelmsg';
 import { reasonName } from './names';
 
 export { PULL_RETRIES, PULL_RETRY_MS, createAnswerReader, type AnswerReader } from '../../firmware/frames';
 
 /** Message types and operations: the firmware's own constants (firmware/phonekey.ts, firmware/codes.ts), by name. */
-export const M = { HELLO: M_HELLO, COMMAND: M_COMMAND, ENROL: M_ENROL, CHALLENGE: M_CHALLENGE, RESPONSE: M_RESPONSE, REFUSED: M_REFUSED, ENROLLED: M_ENROLLED } as const;
+export const M = { HELLO: M_HELLO, COMMAND: M_COMMAND, ENROL: M_ENROL, CHALLENGE: M_CHALLENGE, RESPONSE: M_RESPONSE, REFUSED: M_REFUSED, ENROLLED: M_ENROLLED,
+  LIST: M_LIST, TICKET_COMMAND: M_TICKET_COMMAND, LISTED: M_LISTED } as const;
 export const OP = { UNLOCK: OP_UNLOCK, LOCK: OP_LOCK, DRIVE: OP_DRIVE, ADD_KEY: OP_ADD_KEY, REVOKE: OP_REVOKE, LIST_KEYS: OP_LIST_KEYS, READ_LOG: OP_READ_LOG,
-  SET_TIME: OP_SET_TIME, SET_CONFIG: OP_SET_CONFIG, STATUS: OP_STATUS, REMOVE: OP_REMOVE, ENROL_CARD: OP_ENROL_CARD } as const;
+  SET_TIME: OP_SET_TIME, SET_CONFIG: OP_SET_CONFIG, STATUS: OP_STATUS, REMOVE: OP_REMOVE, ENROL_CARD: OP_ENROL_CARD, GET_LIST: OP_GET_LIST } as const;
+/** The highest protocol version these clients speak (docs/PROTOCOL.md "Protocol versions"). */
+export const CLIENT_VERSION = 2;
+
+/** HELLO saying the highest version this phone speaks: `01 02` (a bare `01` is a v1 phone). */
+export function hello(version = CLIENT_VERSION): Uint8Array {
+  return new Uint8Array([M_HELLO, version]);
+}
 
 export type Mac = (key: Uint8Array, data: Uint8Array) => Uint8Array;
 export const nodeMac: Mac = (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest());
@@ -45,6 +54,34 @@ export function be32(v: number): number[] {
   return [(v >>> 24) & 255, (v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
 
+/**
+ * A TICKET COMMAND answering `nonce`: 05 | ticket body 38 | tag_b 16 | op | validMs u16 | args |
+ * tag, the tag being the COMMAND's MAC ("CK1C" | nonce | message without tag) under the guest's
+ * secret on this board (docs/PROTOCOL.md "Protocol v2").
+ */
+export function ticketCommandWith(mac: Mac, ticket: Uint8Array, ticketTag: Uint8Array, secret: Uint8Array, nonce: Uint8Array, op: number, args: Uint8Array = new Uint8Array(0), validMs = 5000): Uint8Array {
+  const body = new Uint8Array(58 + args.length);
+  body[0] = M_TICKET_COMMAND;
+  body.set(ticket.subarray(0, 38), 1);
+  body.set(ticketTag.subarray(0, 16), 39);
+  body[55] = op;
+  body[56] = (validMs >> 8) & 255;
+  body[57] = validMs & 255;
+  body.set(args, 58);
+  const out = new Uint8Array(body.length + 16);
+  out.set(body);
+  out.set(macOf(mac, secret, DOMAIN.C, nonce, body), body.length);
+  return out;
+}
+
+/** LIST: 04 | a revocation list (docs/PROTOCOL.md "Protocol v2"). */
+export function listMessage(list: Uint8Array): Uint8Array {
+  const m = new Uint8Array(1 + list.length);
+  m[0] = M_LIST;
+  m.set(list, 1);
+  return m;
+}
+
 /** A signed COMMAND answering `nonce`. */
 export function command(mac: Mac, key: PhoneKeyFile, nonce: Uint8Array, op: number, args: Uint8Array = new Uint8Array(0), validMs = 5000): Uint8Array {
   const body = new Uint8Array(8 + args.length);
@@ -61,7 +98,7 @@ export function command(mac: Mac, key: PhoneKeyFile, nonce: Uint8Array, op: numb
 }
 
 export interface Answer {
-  type: 'challenge' | 'response' | 'refused' | 'enrolled' | 'unknown';
+  type: 'challenge' | 'response' | 'refused' | 'enrolled' | 'listed' | 'unknown';
   /** The nonce for the next command. */
   nonce?: Uint8Array;
   status?: number;
@@ -74,15 +111,31 @@ export interface Answer {
   retrySeconds?: number;
   keyId?: number;
   secret?: Uint8Array;
+  /** CHALLENGE: the protocol version the board speaks with us (1 for an 18-byte CHALLENGE). */
+  version?: number;
+  /** CHALLENGE v2: the board's identity (slot, serial). */
+  boardId?: Uint8Array;
+  /** CHALLENGE v2, LISTED: the version of the board's revocation list (0: none). */
+  listVersion?: number;
+  /** REFUSED `version mismatch` (24): the lowest and highest version the board speaks. */
+  versions?: [number, number];
 }
 
 /** Parses a message from the board; `sentNonce` is the nonce our last command answered. */
 export function parseAnswer(mac: Mac, key: PhoneKeyFile | undefined, msg: Uint8Array, sentNonce?: Uint8Array): Answer {
   const t = msg[0];
-  if (t === M.CHALLENGE && msg.length >= 18) return { type: 'challenge', nonce: msg.slice(1, 17), flags: msg[17] };
-  if (t === M.REFUSED && msg.length >= 20) {
-    return { type: 'refused', status: msg[1], reason: reasonName(msg[1]), nonce: msg.slice(2, 18), retrySeconds: (msg[18] << 8) | msg[19] };
+  if (t === M.CHALLENGE && msg.length >= 18) {
+    const c: Answer = { type: 'challenge', nonce: msg.slice(1, 17), flags: msg[17], version: 1 };
+    // v2 (31 bytes): version, board id, list version. Clients ignore bytes they do not know.
+    if (msg.length >= 31) { c.version = msg[18]; c.boardId = msg.slice(19, 27); c.listVersion = u32(msg, 27); }
+    return c;
   }
+  if (t === M.REFUSED && msg.length >= 20) {
+    const a: Answer = { type: 'refused', status: msg[1], reason: reasonName(msg[1]), nonce: msg.slice(2, 18), retrySeconds: (msg[18] << 8) | msg[19] };
+    if (msg.length >= 22) a.versions = [msg[20], msg[21]];
+    return a;
+  }
+  if (t === M.LISTED && msg.length >= 6) return { type: 'listed', status: msg[1], reason: reasonName(msg[1]), listVersion: u32(msg, 2) };
   if (t === M.RESPONSE && msg.length >= 35) {
     const body = msg.subarray(0, msg.length - 16);
     const tag = msg.subarray(msg.length - 16);
