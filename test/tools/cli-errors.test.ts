@@ -118,9 +118,21 @@ describe('command-line tools fail loudly on bad input (spawned like npm run does
       ['nothing listening', () => run(K, ['unlock', '--key', keyFile, '--sim', `ws://127.0.0.1:${port}/ws/radio`]), (r) => oneLineError(r, /cannot reach the simulator/, 1)],
       ['help', () => run(K, ['--help']), (r) => {
         assert.equal(r.code, 0, r.stderr);
-        for (const o of ['--key', '--sim', '--ble', '--name', '--role', '--label', '--hours', '--out']) assert.ok(r.stdout.includes(o), o);
+        for (const o of ['--key', '--sim', '--ble', '--name', '--role', '--label', '--hours', '--out', '--perms', '--boards', '--link-base', '--qr', '--travel']) assert.ok(r.stdout.includes(o), o);
       }],
     ]);
+  });
+
+  it('phonekey v2 commands: share with a bad number or a v1 key, revoke --travel with a v1 key, and nothing written', async () => {
+    const K = 'tools/phonekey/cli.ts';
+    const before = fs.readdirSync(dir).sort();
+    await each([
+      ['share bad --hours', () => run(K, ['share', '--key', keyFile, '--hours', '3x']), (r) => oneLineError(r, /--hours needs a duration/, 2)],
+      ['share wrong role', () => run(K, ['share', '--key', keyFile, '--hours', '2h', '--role', 'owner']), (r) => oneLineError(r, /--role must be driver or guest/, 2)],
+      ['share v1 key', () => run(K, ['share', '--key', keyFile, '--hours', '2h', '--out', path.join(dir, 't.json')]), (r) => oneLineError(r, /is a v1 key file/, 1)],
+      ['revoke --travel v1 key', () => run(K, ['revoke', '5', '--travel', '--key', keyFile]), (r) => oneLineError(r, /is a v1 key file/, 1)],
+    ]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), before, 'nothing written');
   });
 
   it('flash: wrong flag, bad number, missing file, nothing listening; --help', async () => {
