@@ -24,6 +24,7 @@ import { flashOf } from './provision';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
 import type { KeyRecord } from '../firmware/keystore';
 import type { PhoneKeyFile } from '../tools/host/protocol';
+import type { TravelKey } from '../tools/host/travelkey';
 import { type PhoneOptions, type SimPhone, simPhone } from './phone';
 import * as C from '../firmware/codes';
 
@@ -96,8 +97,12 @@ export interface SimCar {
   holdButton(ms: number): void;
   /** Puts a card on the reader for `ms` (default 1500), then takes it away. */
   tap(card: SimCard, ms?: number): void;
-  /** A phone (its own central, with its own address) holding `key`; see PhoneOptions for its timing. */
-  phone(key?: PhoneKeyFile, opts?: PhoneOptions): SimPhone;
+  /**
+   * A phone (its own central, with its own address) holding `key`: a v1 key file, or a v2 key
+   * (tools/host/travelkey.ts TravelKey: a secret per board, or a ticket made by `makeTicket`);
+   * see PhoneOptions for its timing.
+   */
+  phone(key?: PhoneKeyFile | TravelKey, opts?: PhoneOptions): SimPhone;
   auditLog(fromSeq?: number): LogEntry[];
   powerCut(): void;
   powerOn(): void;

@@ -2,10 +2,16 @@
  * A simulated phone holding a phone key: it races other centrals for the board's radio link,
  * takes the protocol's steps (docs/PROTOCOL.md: link, MTU, notifications, HELLO, paced answers)
  * and retries as an app does. `car.phone(key)` (sim/car.ts) makes one; this file is its behaviour.
- * Not here: the radio steps themselves (central.ts), the protocol's bytes (tools/host/protocol.ts).
+ * It speaks protocol v2 (docs/PROTOCOL.md "Protocol v2"): HELLO `01 02`; a v2 key (TravelKey: a
+ * secret per board, or a ticket) proves itself with its secret for the board the CHALLENGE names,
+ * and after each command hands over or takes the newer revocation list. A v1 key file works as ever.
+ * Not here: the radio steps themselves (central.ts), the protocol's bytes (tools/host/protocol.ts),
+ * the v2 decisions shared with every client (tools/host/visit.ts).
  */
 import type { SimBoard } from './engine/board';
-import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/host/protocol';
+import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, hello, listMessage, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/host/protocol';
+import { type ClientKey, type TravelKey, isTravelKey } from '../tools/host/travelkey';
+import { credentialFor, listSync, requestFor, takeBoardList, versionMismatch } from '../tools/host/visit';
 import { type LinkOptions, central, linkSteps } from './central';
 import * as C from '../firmware/codes';
 
@@ -26,7 +32,14 @@ export interface PhoneOptions {
 }
 
 export interface SimPhone {
+  /** The key its COMMANDs are MACed with: a v1 key file, or a v2 key's credential at the board it last connected to. */
   key: PhoneKeyFile | undefined;
+  /** The v2 key it holds (a secret per board, or a ticket), with the newest revocation list it knows. */
+  travel: TravelKey | undefined;
+  /** The board's last CHALLENGE (v2: its version, board id and list version). */
+  challenge: Answer | undefined;
+  /** What the last list exchange did: 'sent' (LIST answered LISTED), 'taken' (a newer list kept), or undefined. */
+  lastSync: { did: 'sent' | 'taken' | 'refused'; answer: Answer } | undefined;
   connected(): boolean;
   /**
    * Connects as a phone does: the link, then (with `mtu`) an MTU exchange, then notifications on,
@@ -42,8 +55,13 @@ export interface SimPhone {
   pair(passkey?: string): number;
   /** Virtual ms from the start of the last run() or connect() until it had its answer (or link). */
   lastMs: number;
-  /** Runs one operation in one round trip (connecting first if needed). */
+  /**
+   * Runs one operation in one round trip (connecting first if needed); then, for a v2 key at a v2
+   * board, the revocation-list exchange (LIST or GET LIST) on the same link.
+   */
   run(op: number, args?: Uint8Array): Answer;
+  /** The revocation-list exchange alone (connecting first if needed); undefined when there is nothing to exchange. */
+  syncList(): Answer | undefined;
   unlock(): Answer;
   lock(): Answer;
   drive(): Answer;
@@ -74,7 +92,7 @@ let phoneCount = 0;
  * comes it connects again and retries, until `timeoutMs`. A phone the user stops using (another
  * phone of ours needs the car) leaves the link.
  */
-export function simPhone(car: PhoneCar, key?: PhoneKeyFile, opts: PhoneOptions = {}): SimPhone {
+export function simPhone(car: PhoneCar, key?: ClientKey, opts: PhoneOptions = {}): SimPhone {
   const nrf = car.board.nrf;
   const air = nrf.central(opts.address || 'phone-' + (++phoneCount) + ' random');
   const timeoutMs = opts.timeoutMs ?? 30000;
@@ -112,16 +130,48 @@ export function simPhone(car: PhoneCar, key?: PhoneKeyFile, opts: PhoneOptions =
     while (now() < deadline) {
       if (!link(deadline)) return undefined;
       if (!linkSteps(car.board, lastOpts, mine)) continue;
-      try { send(new Uint8Array([M.HELLO])); } catch (e) { if (mine()) throw e; continue; }
+      try { send(hello()); } catch (e) { if (mine()) throw e; continue; }
       const a = take();
-      if (a && a.type === 'challenge') return a;
+      if (a && a.type === 'challenge') {
+        phone.challenge = a;
+        // A v2 key: its credential for the board that answered (throws one clear line when none).
+        if (phone.travel) phone.key = credentialFor(phone.travel, a);
+        return a;
+      }
+      const mismatch = a && versionMismatch(a);
+      if (mismatch) throw new Error(mismatch);
       // Dropped, or no challenge: try again.
       if (mine()) air.disconnect();
     }
     return undefined;
   };
+  /** One signed request and its answer on the current link (undefined: dropped or no answer). */
+  const ask = (op: number, args?: Uint8Array): Answer | undefined => {
+    const nonce = phone.nonce!;
+    lastSent = nonce;
+    try { send(requestFor(nodeMac, phone.key!, nonce, op, args)); } catch (e) { if (mine()) throw e; return undefined; }
+    return take(nonce);
+  };
+  /** The list exchange on the current link, after a command (tools/host/visit.ts listSync). */
+  const exchange = (): Answer | undefined => {
+    const what = listSync(phone.travel, phone.challenge);
+    if (!what || !mine() || !phone.nonce) return undefined;
+    const t = phone.travel!;
+    let a: Answer | undefined;
+    if (what === 'send') {
+      try { send(listMessage(t.list!)); } catch (e) { if (mine()) throw e; return undefined; }
+      a = take();
+      if (a && a.type === 'listed') phone.challenge = { ...phone.challenge!, listVersion: a.listVersion };
+      phone.lastSync = a ? { did: a.type === 'listed' && a.status === 0 ? 'sent' : 'refused', answer: a } : undefined;
+    } else {
+      a = ask(OP.GET_LIST);
+      if (a && takeBoardList(t, a)) phone.lastSync = { did: 'taken', answer: a };
+      else phone.lastSync = a ? { did: 'refused', answer: a } : undefined;
+    }
+    return a;
+  };
   const phone: SimPhone = {
-    key, nonce: undefined, lastMs: 0,
+    key: isTravelKey(key) ? undefined : key, travel: isTravelKey(key) ? key : undefined, challenge: undefined, lastSync: undefined, nonce: undefined, lastMs: 0,
     connected: () => mine(),
     connect: (o) => {
       lastOpts = o || lastOpts;
@@ -135,17 +185,14 @@ export function simPhone(car: PhoneCar, key?: PhoneKeyFile, opts: PhoneOptions =
     disconnect: () => air.disconnect(),
     pair: (passkey) => nrf.pair(passkey === undefined ? car.site.setupCode : passkey),
     run: (op, args) => {
-      if (!phone.key) throw new Error('this phone holds no key');
+      if (!phone.key && !phone.travel) throw new Error('this phone holds no key');
       const t0 = now(), deadline = t0 + timeoutMs;
       let resynced = false;
       for (;;) {
         if (!mine() || !phone.nonce) {
           if (!connectBy(deadline)) throw new Error('no answer from the board');
         }
-        const nonce = phone.nonce!;
-        lastSent = nonce;
-        try { send(command(nodeMac, phone.key, nonce, op, args)); } catch (e) { if (mine()) throw e; continue; }
-        const a = take(nonce);
+        const a = ask(op, args);
         if (!a) {
           // Dropped before the answer, or none came: a real app connects again and retries.
           if (now() >= deadline) throw new Error('no answer from the board');
@@ -155,8 +202,14 @@ export function simPhone(car: PhoneCar, key?: PhoneKeyFile, opts: PhoneOptions =
         // A nonce that went stale while we were idle: resync with the fresh one, once, as a phone app does.
         if (a.status === C.R_EXPIRED_COMMAND && !resynced) { resynced = true; continue; }
         phone.lastMs = now() - t0;
+        // The person's command came first (the owner gets in at once); then the lists, on a proven link.
+        if (a.type === 'response' && a.authentic) exchange();
         return a;
       }
+    },
+    syncList: () => {
+      if (!mine() || !phone.nonce) phone.connect();
+      return exchange();
     },
     unlock: () => phone.run(OP.UNLOCK),
     lock: () => phone.run(OP.LOCK),
