@@ -6,6 +6,9 @@
  * a version mismatch, and revocation lists carried from board to board by another driver's key.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fragment } from '../../firmware/frames';
 import * as C from '../../firmware/codes';
 import { listVersionOf } from '../../firmware/revlist';
 import { type Answer, OP, hello, listMessage, nodeMac, parseAnswer } from '../../tools/host/protocol';
@@ -53,6 +56,17 @@ describe('protocol v2 clients (tools/host/visit.ts) against a stand-in v2 board'
     assert.equal(Buffer.from(requestFor(nodeMac, cred, c.nonce!, OP.UNLOCK)).toString('hex'), V.ticketCommand);
     assert.deepEqual(parseAnswer(nodeMac, undefined, h(V.listed)), { type: 'listed', status: 0, reason: 'ok', listVersion: 7 });
     assert.deepEqual(Array.from(hello()), [1, 2]);
+  });
+
+  it('docs/PROTOCOL.md states every v2 vector, the HELLO packet and the version-mismatch layout', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../../docs/PROTOCOL.md'), 'utf8');
+    for (const [name, v] of Object.entries(V)) if (typeof v === 'string' && name !== 'site') assert.ok(doc.includes(v), name + ' ' + v);
+    assert.ok(doc.includes('`c000020102`'));
+    assert.deepEqual(fragment(hello(), 20).map((p) => Buffer.from(p).toString('hex')), ['c000020102']);
+    const refused = board(1, { versions: [3, 4] }).handle(hello());
+    assert.equal(refused.length, 22);
+    assert.equal(Buffer.from(refused.subarray(0, 2)).toString('hex') + '…' + Buffer.from(refused.subarray(18)).toString('hex'), '8318…00000304');
+    assert.ok(doc.includes('`8318` nonce(16) `0000` `0304`'));
   });
 
   it('an owner key with a secret per board opens each board with that board\'s secret', () => {
