@@ -6,6 +6,7 @@
  * Runs in browsers and in Node (tests); no DOM, no storage here.
  */
 import { M, type Answer, command, parseAnswer } from '../../tools/host/protocol';
+import { requestFor } from '../../tools/host/visit';
 
 const TAG = 16;
 /** Our byte arrays are never over a SharedArrayBuffer, which is all WebCrypto's typing guards against. */
@@ -29,6 +30,22 @@ export async function signedCommand(key: CryptoKey, keyId: number, nonce: Uint8A
   let signed: Uint8Array | undefined;
   const msg = command((_secret, data) => { signed = data.slice(); return new Uint8Array(32); }, { keyId, secret: new Uint8Array(0) }, nonce, op, args, validMs);
   msg.set(await hmac16(key, signed!), msg.length - TAG);
+  return msg;
+}
+
+/** What a key proves itself with at one board (tools/host/visit.ts Credential, the secret as a CryptoKey). */
+export interface WebCredential {
+  keyId: number;
+  key: CryptoKey;
+  ticket?: Uint8Array;
+  tag?: Uint8Array;
+}
+
+/** A signed COMMAND, or for a ticket a TICKET COMMAND: the bytes tools/host/visit.ts requestFor makes with this secret. */
+export async function signedRequest(cred: WebCredential, nonce: Uint8Array, op: number, args?: Uint8Array, validMs?: number): Promise<Uint8Array> {
+  let signed: Uint8Array | undefined;
+  const msg = requestFor((_secret, data) => { signed = data.slice(); return new Uint8Array(32); }, { keyId: cred.keyId, secret: new Uint8Array(0), ticket: cred.ticket, tag: cred.tag }, nonce, op, args, validMs);
+  msg.set(await hmac16(cred.key, signed!), msg.length - TAG);
   return msg;
 }
 

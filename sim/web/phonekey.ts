@@ -1,16 +1,20 @@
 /**
- * The web phone key page (/phonekey): imports a key once into a non-extractable WebCrypto key,
- * connects to a car over Web Bluetooth or the simulator's radio bridge, and sends signed COMMANDs
- * (unlock, lock, drive, status), showing the car's answer and whether it was authentic.
- * One command at a time; the nonce of each answer is kept for the next command.
- * Not here: bytes and MACs (keycrypto.ts), packets (transport.ts), storage (keystore.ts).
+ * The web phone key page (/phonekey): imports a key once into non-extractable WebCrypto keys (a v1
+ * key, or a v2 key or ticket from a `#v=2` link: one per board), connects to a car over Web
+ * Bluetooth or the simulator's radio bridge, says HELLO with protocol version 2, picks the secret
+ * for the board the CHALLENGE names, and sends signed COMMANDs or TICKET COMMANDs (unlock, lock,
+ * drive, status), showing the car's answer and whether it was authentic; then exchanges revocation
+ * lists with the car (v2). One command at a time; the nonce of each answer is kept for the next.
+ * Not here: bytes and MACs (keycrypto.ts), v2 decisions (travel.ts), packets (transport.ts), storage (keystore.ts).
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
-import { M, OP, type Answer, statusVersion, u32 } from '../../tools/host/protocol';
+import { M, OP, type Answer, hello, parseAnswer, statusVersion, u32 } from '../../tools/host/protocol';
+import { versionMismatch } from '../../tools/host/visit';
 import { permNames, roleName, stateName } from '../../tools/host/names';
-import { readAnswer, signedCommand } from './keycrypto';
+import { type WebCredential, readAnswer, signedRequest } from './keycrypto';
+import { exchangeLists, webCredential } from './travel';
 import { demoKeyLinks, importKeyText } from './keyimport';
-import { type StoredKey, forgetKey, loadKey } from './keystore';
+import { type StoredKey, forgetKey, loadKey, saveKey } from './keystore';
 import { type Link, bluetoothLink, simulatorLink } from './transport';
 import { simUrl } from './sim-token';
 
@@ -20,6 +24,11 @@ const ANSWER_MS = 5000;
 let stored: StoredKey | undefined;
 let link: Link | undefined;
 let nonce: Uint8Array | undefined;
+/** The board's CHALLENGE on this link (v2: its board id and list version), and our credential for that board. */
+let challenge: Answer | undefined;
+let cred: WebCredential | undefined;
+/** Why the car refused our HELLO (a version mismatch), for the wait below. */
+let helloRefused: string | undefined;
 let busy = false;
 let onChallenge: (() => void) | undefined;
 let onAnswer: ((m: Uint8Array | Error) => void) | undefined;
@@ -53,7 +62,9 @@ function renderKey(): void {
     $('key-id').textContent = '#' + stored.keyId + (stored.label ? ' \u201c' + stored.label + '\u201d' : '');
     $('key-role').textContent = stored.role === undefined ? 'not in the key file' : roleName(stored.role) + (stored.perms !== undefined ? ' (' + permNames(stored.perms) + ')' : '');
     $('validity').textContent = validityText(stored) + ' (as the key file says; the car decides)';
-    $('key-secret').textContent = stored.key.extractable ? 'EXTRACTABLE (should not happen)' : 'held by the browser, not extractable';
+    const keys = stored.boards ? stored.boards.map((b) => b.key) : [stored.key];
+    $('key-secret').textContent = (keys.some((k) => k.extractable) ? 'EXTRACTABLE (should not happen)' : 'held by the browser, not extractable')
+      + (stored.boards ? ' \u2014 ' + (stored.ticket ? 'a ticket for ' : 'a secret for each of ') + stored.boards.length + ' car' + (stored.boards.length > 1 ? 's' : '') : '');
   }
   setButtons();
 }
@@ -110,7 +121,7 @@ function setButtons(): void {
 
 function waitChallenge(ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    if (nonce) { resolve(true); return; }
+    if (nonce || helloRefused) { resolve(!!nonce); return; }
     const t = setTimeout(() => { onChallenge = undefined; resolve(false); }, ms);
     onChallenge = () => { clearTimeout(t); resolve(true); };
   });
@@ -129,10 +140,15 @@ async function connect(): Promise<Link> {
   const l = sim ? await simulatorLink(simUrl('/ws/radio')) : await bluetoothLink();
   link = l;
   nonce = undefined;
+  challenge = undefined;
+  helloRefused = undefined;
   l.listen((m) => {
     if (m[0] === M.CHALLENGE && m.length >= 18) {
-      nonce = m.slice(1, 17);
+      challenge = parseAnswer(() => new Uint8Array(32), undefined, m);
+      nonce = challenge.nonce;
       const w = onChallenge; onChallenge = undefined; if (w) w();
+    } else if (onChallenge && (helloRefused = versionMismatch(parseAnswer(() => new Uint8Array(32), undefined, m)))) {
+      const w = onChallenge; onChallenge = undefined; w();
     } else {
       const w = onAnswer; onAnswer = undefined; if (w) w(m);
     }
@@ -141,9 +157,17 @@ async function connect(): Promise<Link> {
     const w = onAnswer; onAnswer = undefined; if (w) w(new Error(why));
   });
   // Notifications are on (the link subscribed): ask for a CHALLENGE; the car sends nothing unasked.
-  await l.send(new Uint8Array([M.HELLO]));
-  if (!(await waitChallenge(ANSWER_MS))) { l.close(); link = undefined; throw new Error('the car sent no challenge'); }
-  setLinkStatus('connected to ' + l.name);
+  await l.send(hello());
+  if (!(await waitChallenge(ANSWER_MS))) { l.close(); link = undefined; throw new Error(helloRefused || 'the car sent no challenge'); }
+  try {
+    // The secret for the board that answered (a v2 key); one clear line when this key has none for it.
+    cred = webCredential(stored!, challenge!);
+  } catch (e) {
+    l.close(); link = undefined; nonce = undefined;
+    setLinkStatus('not connected');
+    throw e;
+  }
+  setLinkStatus('connected to ' + l.name + (challenge!.boardId ? ' (board slot ' + challenge!.boardId[0] + ')' : ''));
   return l;
 }
 
@@ -166,7 +190,7 @@ async function press(name: string): Promise<void> {
     for (let attempt = 0, drops = 0; ; attempt++) {
       const sent = nonce!;
       nonce = undefined; // every command consumes the nonce; the answer brings the next one
-      const msg = await signedCommand(stored.key, stored.keyId, sent, o.op);
+      const msg = await signedRequest(cred!, sent, o.op);
       const answer = waitAnswer(ANSWER_MS);
       answer.catch(() => undefined); // handled below; a send that throws leaves it pending
       let got: Uint8Array;
@@ -180,11 +204,12 @@ async function press(name: string): Promise<void> {
         l = await connect();
         continue;
       }
-      const a = await readAnswer(stored.key, got, sent);
+      const a = await readAnswer(cred!.key, got, sent);
       if (a.nonce) nonce = a.nonce;
       // A challenge that went stale while we were idle: once more with the fresh nonce.
       if (a.type === 'response' && a.status === R_EXPIRED_COMMAND && attempt === 0 && nonce) continue;
       report(o, a);
+      if (a.type === 'response' && a.authentic) await syncLists(l).catch((e) => remember('revocation list exchange: ' + (e as Error).message));
       break;
     }
   } catch (e) {
@@ -194,6 +219,19 @@ async function press(name: string): Promise<void> {
     busy = false;
     setButtons();
   }
+}
+
+/** After the person's command: the revocation-list exchange with the car (v2 keys at v2 cars). */
+async function syncLists(l: Link): Promise<void> {
+  if (!stored || !stored.boards || !challenge || !nonce || !cred) return;
+  const sent = nonce;
+  nonce = undefined;
+  const r = await exchangeLists(stored, challenge, cred, sent, async (m) => { const w = waitAnswer(ANSWER_MS); w.catch(() => undefined); await l.send(m); return w; });
+  nonce = r.nonce;
+  // Once per link: the next command here does not exchange again.
+  challenge = { ...challenge, listVersion: undefined };
+  if (r.changed) await saveKey(stored);
+  if (r.said) remember(r.said);
 }
 
 // ---- answers --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  */
 import { hex } from './bytes';
 import { type Answer, type Mac, type PhoneKeyFile, CLIENT_VERSION, OP, command, ticketCommandWith } from './protocol';
-import { type ClientKey, type TravelKey, TravelError, isTravelKey } from './travelkey';
+import { type ClientKey, TravelError, isTravelKey } from './travelkey';
 import { listParse } from '../../firmware/revlist';
 import { R_VERSION } from '../../firmware/codes';
 
@@ -25,20 +25,29 @@ export interface Credential extends PhoneKeyFile {
 export const V1_BOARD = "this car's board speaks protocol version 1; tickets and revocation lists need version 2: update its firmware";
 
 /**
- * The credential of `k` at the board whose CHALLENGE is `c`. A v1 key file: its one secret. A v2
- * key at a v2 board: the secret for the board id the CHALLENGE names. A v2 key at a v1 board (no
- * board id): a single-board key's one secret (its COMMAND is a v1 COMMAND); a ticket or a key for
- * several boards stops with one clear line. Throws TravelError.
+ * The part of a key's `parts` (one per board) for the board whose CHALLENGE is `c`. At a v2 board:
+ * the part for the board id it names. At a v1 board (no board id): the one part of a single-board
+ * key (its COMMAND is a v1 COMMAND); a ticket or a key for several boards stops with V1_BOARD.
+ * Throws TravelError. Generic so the web phone key picks among CryptoKeys with the same rule.
+ */
+export function pickBoard<P extends { boardId: Uint8Array }>(parts: P[], ticket: boolean, c: Answer): P {
+  if ((c.version || 1) < 2 || !c.boardId) {
+    if (ticket || parts.length !== 1) throw new TravelError(V1_BOARD);
+    return parts[0];
+  }
+  const id = hex(c.boardId);
+  const p = parts.find((b) => hex(b.boardId) === id);
+  if (!p) throw new TravelError('this key does not open this car (board ' + id + ')');
+  return p;
+}
+
+/**
+ * The credential of `k` at the board whose CHALLENGE is `c`: a v1 key file's one secret, or a v2
+ * key's secret (and ticket tag) for that board (pickBoard). Throws TravelError.
  */
 export function credentialFor(k: ClientKey, c: Answer): Credential {
   if (!isTravelKey(k)) return k;
-  if ((c.version || 1) < 2 || !c.boardId) {
-    if (k.ticket || k.boards.length !== 1) throw new TravelError(V1_BOARD);
-    return { keyId: k.keyId, secret: k.boards[0].secret, label: k.label, boardId: k.boards[0].boardId };
-  }
-  const id = hex(c.boardId);
-  const p = k.boards.find((b) => hex(b.boardId) === id);
-  if (!p) throw new TravelError('this key does not open this car (board ' + id + ')');
+  const p = pickBoard(k.boards, !!k.ticket, c);
   return { keyId: k.keyId, secret: p.secret, label: k.label, boardId: p.boardId, ticket: k.ticket, tag: p.tag };
 }
 
@@ -67,8 +76,13 @@ export function listVersion(list: Uint8Array | undefined): number {
  * (the same version, or a v1 board, or a v1 key).
  */
 export function listSync(k: ClientKey | undefined, c: Answer | undefined): 'send' | 'get' | undefined {
-  if (!isTravelKey(k) || !c || c.listVersion === undefined || (c.version || 1) < 2) return undefined;
-  const mine = listVersion(k.list);
+  return isTravelKey(k) ? listAction(k.list, c) : undefined;
+}
+
+/** listSync for a v2 key holding `list` (undefined: none). */
+export function listAction(list: Uint8Array | undefined, c: Answer | undefined): 'send' | 'get' | undefined {
+  if (!c || c.listVersion === undefined || (c.version || 1) < 2) return undefined;
+  const mine = listVersion(list);
   if (mine > c.listVersion) return 'send';
   if (c.listVersion > mine) return 'get';
   return undefined;
@@ -78,7 +92,7 @@ export function listSync(k: ClientKey | undefined, c: Answer | undefined): 'send
  * Takes the board's list from an authentic GET LIST RESPONSE into `k` when it is well formed and
  * newer than the key's own. Returns true when the key's list changed (the caller saves the key).
  */
-export function takeBoardList(k: TravelKey, a: Answer): boolean {
+export function takeBoardList(k: { list?: Uint8Array }, a: Answer): boolean {
   if (a.type !== 'response' || !a.authentic || a.status !== 0 || a.op !== OP.GET_LIST || !a.data || !a.data.length) return false;
   if (listVersion(a.data) <= listVersion(k.list)) return false;
   k.list = a.data.slice();
