@@ -5,30 +5,8 @@
  * Not here: parsing key files (tools/host/keyfile.ts), crypto (keycrypto.ts).
  */
 
-/** One board's part of a v2 key: the board, the key's secret there as a non-extractable CryptoKey, and a ticket's tag there. */
-export interface StoredBoard {
-  boardId: Uint8Array;
-  key: CryptoKey;
-  tag?: Uint8Array;
-}
-
-export interface StoredKey {
-  keyId: number;
-  /** The key's secret (a v2 key: its first board's, shown on the page; `boards` holds them all). */
-  key: CryptoKey;
-  /** A v2 key (docs/PROTOCOL.md "Key files and links"): one secret per board. */
-  boards?: StoredBoard[];
-  /** A ticket's 38-byte body. */
-  ticket?: Uint8Array;
-  /** The newest revocation list this key knows (it hands it to cars, and takes newer ones from them). */
-  list?: Uint8Array;
-  label?: string;
-  role?: number;
-  perms?: number;
-  notBefore?: number;
-  notAfter?: number;
-  importedAt: number;
-}
+export type { StoredBoard, StoredKey } from './storedkey';
+import type { StoredKey } from './storedkey';
 
 const DB = 'carkey-phonekey';
 const STORE = 'keys';

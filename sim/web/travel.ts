@@ -11,7 +11,7 @@ import type { TravelKey } from '../../tools/host/travelkey';
 import { listAction, listVersion, pickBoard, takeBoardList } from '../../tools/host/visit';
 import { ticketParse } from '../../firmware/ticket';
 import { type WebCredential, importSecret, readAnswer, signedRequest } from './keycrypto';
-import type { StoredKey } from './keystore';
+import type { StoredKey } from './storedkey';
 
 /** A v2 key as the page keeps it: each board's secret imported non-extractable (and wiped), a ticket's limits read from its body. */
 export async function importTravelKey(k: TravelKey): Promise<StoredKey> {

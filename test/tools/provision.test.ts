@@ -29,6 +29,7 @@ import { showBoard, writeImage } from '../../tools/provision/upload';
 import { type Io, runProvision } from '../../tools/provision/cli';
 import { ROOT } from '../../tools/host/build/bundle';
 import { boardSecretsFor, phoneKeyParts } from '../../tools/host/travel';
+import { type TravelKey, parseClientKey } from '../../tools/host/travelkey';
 
 /** Cheap KDF parameters so tests run fast (the CLI's default is 2^17). */
 const FAST: KdfParams = { name: 'scrypt', N: 1 << 14, r: 8, p: 1 };
@@ -311,7 +312,8 @@ describe('provisioning tool', function () {
       assert.ok(!siteFile.includes(Buffer.from(data.secret)) && !siteFile.includes(Buffer.from(data.cardMaster)), 'no site secret on the board');
       const key = JSON.parse(fs.readFileSync(out, 'utf8'));
       const rec = data.keys.find((x) => x.id === key.keyId)!;
-      assert.equal(key.secret, hex(phoneKeyParts(data.secret, [boardId], rec.id, rec.salt)[0].secret));
+      assert.deepEqual([key.format, key.version, key.boards.length, key.boards[0].boardId], ['carkey-phonekey', 2, 1, id]);
+      assert.equal(key.boards[0].secret, hex(phoneKeyParts(data.secret, [boardId], rec.id, rec.salt)[0].secret));
       for (const [cmd, bad] of [['board-image', 'zz'], ['board-image', 'new:33'], ['board-image', '21' + '00'.repeat(7)], ['issue', 'new:1']]) {
         const e = capture();
         const args = cmd === 'issue' ? ['issue', '--site', s, '--role', 'guest', '--label', 'g', '--out', path.join(dir, 'g.key.json')] : ['board-image', '--site', s, '--board', 'puckjs', '--out', path.join(dir, 'img2')];
@@ -321,6 +323,64 @@ describe('provisioning tool', function () {
         assert.ok(!fs.existsSync(path.join(dir, 'img2')) && !fs.existsSync(path.join(dir, 'g.key.json')), 'nothing written');
       }
       assert.equal(readSiteFile(s, PASS).data.keys.length, 1, 'no key recorded by a refused issue');
+    });
+  });
+
+  describe('the site\'s board list (protocol v2)', () => {
+    it('boards written with their own identity are listed; issue gives a key a secret on each; a key file opens each car from its image', async () => {
+      const dir = tmpdir();
+      const s = path.join(dir, 'site.json');
+      await runProvision(['init', '--site', s], capture().ioObj);
+      const ids: string[] = [];
+      for (const slot of [1, 2]) {
+        const c = capture();
+        assert.equal(await runProvision(['board-image', '--site', s, '--board', 'puckjs', '--out', path.join(dir, 'img' + slot), '--board-id', 'new:' + slot, '--board-label', 'car ' + slot], c.ioObj), 0, c.io.stderr);
+        ids.push(new RegExp('board id ([0-9a-f]{16}) \\(slot ' + slot + '\\)').exec(c.io.stdout)![1]);
+      }
+      const l = capture();
+      assert.equal(await runProvision(['list', '--site', s], l.ioObj), 0);
+      assert.match(l.io.stdout, /2 boards with their own secrets/);
+      assert.match(l.io.stdout, new RegExp('board ' + ids[0] + ' {2}slot 1 {2}"car 1"\\nboard ' + ids[1] + ' {2}slot 2 {2}"car 2"'));
+      const out = path.join(dir, 'alice.json'), linkFile = path.join(dir, 'alice.link');
+      const k = capture();
+      assert.equal(await runProvision(['issue', '--site', s, '--role', 'owner', '--label', 'Alice', '--out', out, '--link-file', linkFile], k.ioObj), 0, k.io.stderr);
+      assert.match(k.io.stdout, /a secret for each of the site's 2 board\(s\): slot 1, 2/);
+      const key = parseClientKey(fs.readFileSync(out, 'utf8')) as TravelKey;
+      assert.deepEqual(parseClientKey(fs.readFileSync(linkFile, 'utf8')), key, 'the link is the same v2 key');
+      assert.match(fs.readFileSync(linkFile, 'utf8'), /^http:\/\/localhost:8080\/phonekey#v=2&k=/);
+      assert.deepEqual(key.boards.map((b) => hex(b.boardId)), ids);
+      // Each car, flashed from its image, opens with the key's part for it and not with the other's.
+      // (The key was issued after the images: write its record as the images' next write would.)
+      for (const [i, id] of ids.entries()) {
+        const img = capture();
+        assert.equal(await runProvision(['board-image', '--site', s, '--board', 'puckjs', '--out', path.join(dir, 'again' + i), '--board-id', id], img.ioObj), 0, img.io.stderr);
+        const board = createSimBoard({ board: puck, bundle: await firmwareFor(puck) });
+        for (const name of fs.readdirSync(path.join(dir, 'again' + i)).filter((n) => n.startsWith('ck.'))) assert.ok(board.storage.write(name, new Uint8Array(fs.readFileSync(path.join(dir, 'again' + i, name)))));
+        board.reset();
+        board.clock.advance(100);
+        assert.notEqual(phoneRun(board, { keyId: key.keyId, secret: key.boards[1 - i].secret }, OP.UNLOCK).status, 0, 'the other board\'s secret');
+        assert.equal(phoneRun(board, { keyId: key.keyId, secret: key.boards[i].secret }, OP.UNLOCK).status, 0, 'its own secret');
+      }
+      assert.equal(readSiteFile(s, PASS).data.boards.length, 2, 'writing a listed board again lists nothing new');
+      // A board replaced in slot 2 gets a new identity and replaces the old entry, with a word on it.
+      const r = capture();
+      assert.equal(await runProvision(['board-image', '--site', s, '--board', 'puckjs', '--out', path.join(dir, 'img2b'), '--board-id', 'new:2'], r.ioObj), 0);
+      assert.match(r.io.stdout, new RegExp('it replaces board ' + ids[1] + ' \\(car 2\\) in slot 2'));
+      const boards = readSiteFile(s, PASS).data.boards;
+      assert.deepEqual([boards.length, boards[0].boardId === ids[0], boards[1].boardId !== ids[1], boards[1].label], [2, true, true, 'slot 2']);
+      // --board-label alone is an error, and nothing is written.
+      const e = capture();
+      assert.equal(await runProvision(['board-image', '--site', s, '--board', 'puckjs', '--out', path.join(dir, 'img9'), '--board-label', 'x'], e.ioObj), 1);
+      assert.match(e.io.stderr, /--board-label goes with --board-id/);
+      assert.ok(!fs.existsSync(path.join(dir, 'img9')));
+    });
+
+    it('a site file without a board list (older) reads as none; a damaged list is refused', () => {
+      const site = newSiteData();
+      const sealed = sealSite({ ...site, boards: [] }, PASS, FAST);
+      assert.deepEqual(openSite(sealed, PASS).data.boards, []);
+      const bad = sealSite({ ...site, boards: [{ boardId: '00' + 'ab'.repeat(7), label: 'x' }] }, PASS, FAST);
+      assert.throws(() => openSite(bad, PASS), /damaged \(boards\)/);
     });
   });
 

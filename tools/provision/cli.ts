@@ -8,9 +8,13 @@
  *   list        --site site.json
  *   export      --site site.json --out keys.json
  *   import      --site site.json --in keys.json
- *   board-image --site site.json --board ID --out DIR [--config config.json] [--board-id HEX|new:SLOT]
+ *   board-image --site site.json --board ID --out DIR [--config config.json] [--board-id HEX|new:SLOT] [--board-label NAME]
  *   write       --site site.json --board ID --port SERIAL|tcp://host:port [--config config.json] [--no-load]
- *               [--board-id HEX|new:SLOT]
+ *               [--board-id HEX|new:SLOT] [--board-label NAME]
+ *
+ * With --board-id a board gets its own secrets (protocol v2) and the site file lists it (slot,
+ * serial, label); `issue` then writes v2 key files holding the key's secret on every listed board
+ * (or on the one --board-id names).
  *   show        --board ID --port SERIAL|tcp://host:port [--site site.json]
  *
  * The passphrase comes from CARKEY_PASSPHRASE or a prompt without echo. No secret is printed
@@ -24,9 +28,10 @@ import type { BoardConfig } from '../../hal/boards/types';
 import { DEFAULTS, sanitizeConfig } from '../../firmware/config';
 import { type IssuedKey, exportTable, importTable, issueKey, keyFileOf, keyLink, parsePerms, parseRole, parseTime, LABEL_BYTES } from '../host/provision/keys';
 import { roleName } from '../host/names';
-import { type KdfParams, type SiteData, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, writeSiteFile } from '../host/provision/sitefile';
+import { type KdfParams, type SiteData, DEFAULT_KDF, ProvisionError, newSiteData, readSiteFile, recordBoard, writeSiteFile } from '../host/provision/sitefile';
 import { boardSite } from '../host/provision/site';
-import { TravelError, newBoardId } from '../host/travel';
+import { TravelError, newBoardId, phoneKeyParts } from '../host/travel';
+import { type TravelKey, travelFragment, travelKeyJson } from '../host/travelkey';
 import { MAX_SLOT, boardSlot } from '../../firmware/boardkeys';
 import { getNewPassphrase, getPassphrase } from '../host/provision/passphrase';
 import { boardImage, writeImageDir } from './image';
@@ -56,6 +61,7 @@ const BOARD: Opt = { type: 'string', arg: 'ID', help: 'the board: ' + boards.map
 const PORT: Opt = { type: 'string', arg: 'PORT', help: "the board's console: a serial port, a Bluetooth address or tcp://host:port (required)" };
 const CONFIG: Opt = { type: 'string', arg: 'FILE', help: 'settings as JSON (firmware/config.ts); unknown or out-of-range ones are reported' };
 const BOARD_ID: Opt = { type: 'string', arg: 'HEX', help: "this board's identity, 16 hex digits (slot 01..20, then 7 bytes), or new:SLOT to draw one: the board gets its own secrets, never the site secret (docs/KEYS-THAT-TRAVEL.md); issue its keys with the same --board-id" };
+const BOARD_LABEL: Opt = { type: 'string', arg: 'NAME', help: "with --board-id: the board's name in the site file's board list (default: slot N)" };
 const TIMEOUT: Opt = { type: 'string', arg: 'DURATION', help: 'longest wait for the board to answer one step: 30, 30s, 2m (plain number: seconds; default 30s)' };
 
 /** Every command, its options and what they mean: `<command> --help` prints one, `help` all. */
@@ -76,14 +82,14 @@ const COMMANDS_SPEC: Record<string, { what: string; options: Record<string, Opt>
       'show-secret': { type: 'boolean', help: 'print the link and its QR code (they hold the secret)' },
       'link-file': { type: 'string', arg: 'FILE', help: 'write the link (holds the secret) to FILE' },
       'qr-file': { type: 'string', arg: 'FILE', help: 'write the QR code of the link to FILE.svg or FILE.png' },
-      'board-id': { ...BOARD_ID, help: 'the key file holds its secret on this board only (16 hex digits, as given to write/board-image)' },
+      'board-id': { ...BOARD_ID, help: "the key file holds its secret on this board only (16 hex digits, as given to write/board-image); default: a secret for every board in the site's list (a v2 key file), or the site's (v1) when it lists none" },
     },
   },
-  list: { what: "list the site's keys", options: { site: SITE } },
+  list: { what: "list the site's boards and keys", options: { site: SITE } },
   export: { what: 'write the key table without secrets', options: { site: SITE, out: { type: 'string', arg: 'FILE', help: 'the table to write (required)' } } },
   import: { what: 'merge a key table into the site', options: { site: SITE, in: { type: 'string', arg: 'FILE', help: 'the table to read (required)' } } },
-  'board-image': { what: "write a board's Storage files to a directory", options: { site: SITE, board: BOARD, out: { type: 'string', arg: 'DIR', help: 'the directory (required; made if missing)' }, config: CONFIG, 'board-id': BOARD_ID } },
-  write: { what: "write the site's secrets, keys and settings to a board through its console", options: { site: SITE, board: BOARD, port: PORT, config: CONFIG, 'no-load': { type: 'boolean', help: 'do not reboot the board afterwards' }, timeout: TIMEOUT, 'board-id': BOARD_ID } },
+  'board-image': { what: "write a board's Storage files to a directory", options: { site: SITE, board: BOARD, out: { type: 'string', arg: 'DIR', help: 'the directory (required; made if missing)' }, config: CONFIG, 'board-id': BOARD_ID, 'board-label': BOARD_LABEL } },
+  write: { what: "write the site's secrets, keys and settings to a board through its console", options: { site: SITE, board: BOARD, port: PORT, config: CONFIG, 'no-load': { type: 'boolean', help: 'do not reboot the board afterwards' }, timeout: TIMEOUT, 'board-id': BOARD_ID, 'board-label': BOARD_LABEL } },
   show: { what: "show what a board holds (and whether it is this site's)", options: { board: BOARD, port: PORT, site: { type: 'string', arg: 'FILE', help: 'compare with this site file' }, timeout: TIMEOUT } },
 };
 
@@ -139,7 +145,40 @@ function siteForBoard(data: SiteData, boardId: Uint8Array | undefined): SiteData
 function boardIdNote(boardId: Uint8Array | undefined): string {
   if (!boardId) return '';
   const h = Buffer.from(boardId).toString('hex');
-  return 'board id ' + h + ' (slot ' + boardSlot(boardId) + '): this board holds its own secrets, not the site secret; issue its keys with --board-id ' + h + '\n';
+  return 'board id ' + h + ' (slot ' + boardSlot(boardId) + '): this board holds its own secrets, not the site secret; the site file lists it, and `issue` gives keys a secret on it\n';
+}
+
+/** --board-label, checked before anything is written. */
+function boardLabelOf(f: Flags): string {
+  const l = f['board-label'];
+  if (l === undefined) return '';
+  if (f['board-id'] === undefined) throw new ProvisionError('--board-label goes with --board-id');
+  if (typeof l !== 'string' || !/^[\x20-\x7e]{1,32}$/.test(l)) throw new ProvisionError('--board-label: 1 to 32 printable ASCII characters');
+  return l;
+}
+
+/**
+ * After a board was written with its own identity: the site file lists it (replacing the board
+ * that held its slot). A site file that cannot be written is one line saying how to list it again.
+ */
+function listBoard(site: { file: string; pass: string; data: SiteData; kdf: KdfParams }, boardId: Uint8Array | undefined, label: string, io: Io): void {
+  if (!boardId) return;
+  const h = Buffer.from(boardId).toString('hex');
+  const known = site.data.boards.find((b) => b.boardId === h);
+  if (known && (!label || known.label === label)) return;
+  const old = recordBoard(site.data, h, label);
+  try {
+    writeSiteFile(site.file, site.data, site.pass, site.kdf);
+  } catch (e) {
+    throw new ProvisionError('the board was written with id ' + h + ' but the site file could not list it (' + (e as Error).message + '); list it again with --board-id ' + h);
+  }
+  if (old) io.out('it replaces board ' + old.boardId + ' (' + old.label + ') in slot ' + boardSlot(boardId) + ': keys issued from now open this one; re-issue the keys of the old one\n');
+}
+
+/** The boards `issue` gives a key a secret on: --board-id's, else every listed board (none: a v1 key file). */
+function issueBoards(data: SiteData, boardId: Uint8Array | undefined): Uint8Array[] {
+  if (boardId) return [boardId];
+  return data.boards.map((b) => new Uint8Array(Buffer.from(b.boardId, 'hex')));
 }
 
 function when(sec: number): string {
@@ -232,10 +271,13 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     const site = await openSite(f, io);
     const key = issueKey(site.data, { role, label, perms, notBefore, notAfter, cardUid });
     const keyFilePath = cardUid ? undefined : keyPath || userPath(slug(label) + '-' + key.id + '.key.json', io.env);
+    const onBoards = cardUid ? [] : issueBoards(site.data, boardId);
+    // A v2 key file: the key's secret on each board (docs/PROTOCOL.md "Key files and links").
+    const travel: TravelKey | undefined = onBoards.length ? { keyId: key.id, label, boards: phoneKeyParts(site.data.secret, onBoards, key.id, key.salt) } : undefined;
     // The key file first, whole or not at all and never over another; then the site records the
     // key. If the site cannot be written, the key file goes again: no key exists that the site
     // does not know, and nothing is recorded that was not handed out.
-    if (keyFilePath) writeFileSafe(keyFilePath, JSON.stringify(keyFileOf(siteForBoard(site.data, boardId), key), null, 2) + '\n', 'key file', { mode: 0o600, exclusive: true });
+    if (keyFilePath) writeFileSafe(keyFilePath, travel ? travelKeyJson(travel) : JSON.stringify(keyFileOf(site.data, key), null, 2) + '\n', 'key file', { mode: 0o600, exclusive: true });
     try {
       writeSiteFile(site.file, site.data, site.pass, site.kdf);
     } catch (e) {
@@ -249,10 +291,11 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
       io.out('card UID ' + key.cardUid + ': write it to the board (write/board-image); the card itself is personalised with the ' + (boardId ? "board's" : 'site') + ' card master key\n');
       return;
     }
-    const keyFile = keyFileOf(siteForBoard(site.data, boardId), key);
     if (boardId) io.out('this key file opens board ' + Buffer.from(boardId).toString('hex') + ' only (its secret there)\n');
+    else if (travel) io.out('this key file holds a secret for each of the site\'s ' + onBoards.length + ' board(s): slot ' + onBoards.map((b) => boardSlot(b)).join(', ') + '\n');
     io.out('phone key file: ' + keyFilePath + ' (it holds the secret: hand it over privately)\n');
-    const link = keyLink(typeof f['link-base'] === 'string' ? f['link-base'] : DEFAULT_LINK_BASE, keyFile);
+    const base = typeof f['link-base'] === 'string' ? f['link-base'] : DEFAULT_LINK_BASE;
+    const link = travel ? base.replace(/#.*$/, '') + travelFragment(travel) : keyLink(base, keyFileOf(site.data, key));
     if (typeof f['link-file'] === 'string') {
       writeFileSafe(f['link-file'], link + '\n', 'link file', { mode: 0o600 });
       io.out('web phone key link written to ' + f['link-file'] + '\n');
@@ -271,7 +314,8 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
 
   async list(f, io) {
     const site = await openSite(f, io);
-    io.out('site ' + site.file + ' (fingerprint ' + siteFingerprint(site.data.secret) + '), ' + site.data.keys.length + ' keys\n');
+    io.out('site ' + site.file + ' (fingerprint ' + siteFingerprint(site.data.secret) + '), ' + site.data.boards.length + ' boards with their own secrets, ' + site.data.keys.length + ' keys\n');
+    for (const b of site.data.boards) io.out('board ' + b.boardId + '  slot ' + parseInt(b.boardId.slice(0, 2), 16) + '  ' + JSON.stringify(b.label) + '\n');
     for (const k of site.data.keys) io.out(describe(k) + '\n');
   },
 
@@ -296,9 +340,11 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     const out = need(f, 'out');
     const config = configOf(f, io);
     const boardId = boardIdOf(f, true);
+    const boardLabel = boardLabelOf(f);
     const site = await openSite(f, io);
     const img = boardImage(siteForBoard(site.data, boardId), board, config);
     writeImageDir(out, img);
+    listBoard(site, boardId, boardLabel, io);
     io.out('board image for ' + board.id + ' in ' + out + ': ' + img.keys + ' of ' + board.keyCapacity + ' keys\n');
     for (const file of img.files) io.out('  ' + file.name + '  ' + file.data.length + ' bytes  crc32 ' + file.crc32 + '\n');
     io.out('(' + path.join(out, 'ck.site.a') + (boardId ? " holds this board's secrets)\n" : ' holds the site secrets)\n'));
@@ -309,11 +355,13 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     const board = boardOf(f);
     const config = configOf(f, io);
     const boardId = boardIdOf(f, true);
+    const boardLabel = boardLabelOf(f);
     const to = await portOf(f, io);
     const port = to.port;
     const site = await openSite(f, io);
     const img = boardImage(siteForBoard(site.data, boardId), board, config);
     const report = await withLink(io, to, (link) => writeImage(link, img, { load: !f['no-load'], progress: (s) => io.err(s + '\n') }));
+    listBoard(site, boardId, boardLabel, io);
     io.out('wrote ' + img.keys + ' keys, site ' + siteFingerprint(site.data.secret) + ' and settings to the ' + board.name + ' on ' + port + '\n');
     for (const file of report.files) io.out('  ' + file.name + '  ' + file.bytes + ' bytes  crc32 ' + file.crc32 + ' verified\n');
     if (f['no-load']) io.out('not rebooted (--no-load): the firmware reads them at its next boot\n');

@@ -41,6 +41,42 @@ export interface SiteData {
   setupCode: string;
   keys: IssuedKey[];
   created: string;
+  /**
+   * The site's boards provisioned with their own secrets (protocol v2, docs/KEYS-THAT-TRAVEL.md
+   * section 2): identity (slot, serial) and a label, one per slot. Key files are issued with one
+   * secret per listed board. Empty in a site file made before the list existed (and for v1 boards).
+   */
+  boards: SiteBoard[];
+}
+
+/** A board of the site: its 8-byte identity in hex (slot first) and a label. */
+export interface SiteBoard {
+  boardId: string;
+  label: string;
+}
+
+/** Checks a board list read from a file; throws on a damaged one. */
+function boardsOf(v: unknown): SiteBoard[] {
+  if (v === undefined) return [];
+  const ok = Array.isArray(v) && v.every((b) => b && typeof b.boardId === 'string' && /^[0-9a-f]{16}$/.test(b.boardId)
+    && parseInt(b.boardId.slice(0, 2), 16) >= 1 && parseInt(b.boardId.slice(0, 2), 16) <= 32 && typeof b.label === 'string');
+  if (!ok) throw new ProvisionError('the site file is damaged (boards)');
+  return (v as SiteBoard[]).map((b) => ({ boardId: b.boardId, label: b.label }));
+}
+
+/**
+ * Puts board `boardId` (hex) in the site's list, in place of whatever board held its slot: a board
+ * re-provisioned or replaced in a slot gets a new identity. Returns the board it replaced, if any.
+ */
+export function recordBoard(data: SiteData, boardId: string, label: string): SiteBoard | undefined {
+  const slot = boardId.slice(0, 2);
+  const at = data.boards.findIndex((b) => b.boardId.slice(0, 2) === slot);
+  const old = at >= 0 ? data.boards[at] : undefined;
+  if (old && old.boardId === boardId && !label) return undefined;
+  const entry = { boardId, label: label || (old && old.boardId === boardId ? old.label : 'slot ' + parseInt(slot, 16)) };
+  if (at >= 0) data.boards[at] = entry; else data.boards.push(entry);
+  data.boards.sort((a, b) => a.boardId.localeCompare(b.boardId));
+  return old && old.boardId !== boardId ? old : undefined;
 }
 
 export { ProvisionError };
@@ -85,6 +121,7 @@ export function sealSite(data: SiteData, passphrase: string, kdf: KdfParams = DE
   c.setAAD(aad(head));
   const plain = Buffer.from(JSON.stringify({
     secret: Buffer.from(data.secret).toString('hex'), cardMaster: Buffer.from(data.cardMaster).toString('hex'), setupCode: data.setupCode, keys: data.keys, created: data.created,
+    boards: data.boards || [],
   }), 'utf8');
   const ct = Buffer.concat([c.update(plain), c.final()]);
   plain.fill(0);
@@ -127,13 +164,13 @@ export function openSite(text: string, passphrase: string): { data: SiteData; kd
   const data: SiteData = {
     secret: new Uint8Array(hexField(j.secret, 32, 'secret')), cardMaster: new Uint8Array(hexField(j.cardMaster, 16, 'card master key')),
     setupCode: typeof j.setupCode === 'string' && /^[0-9]{6}$/.test(j.setupCode) ? j.setupCode : '',
-    keys: Array.isArray(j.keys) ? j.keys : [], created: String(j.created || ''),
+    keys: Array.isArray(j.keys) ? j.keys : [], created: String(j.created || ''), boards: boardsOf(j.boards),
   };
   return { data, kdf };
 }
 
 export function newSiteData(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): SiteData {
-  return { secret: random(32), cardMaster: random(16), setupCode: newSetupCode(random), keys: [], created: new Date().toISOString() };
+  return { secret: random(32), cardMaster: random(16), setupCode: newSetupCode(random), keys: [], created: new Date().toISOString(), boards: [] };
 }
 
 /** Six decimal digits, uniform (rejection sampling over 20 random bits). */
