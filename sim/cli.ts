@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import { boards } from '../hal/boards/index';
-import { scenarios } from './scenarios/index';
+import { scenarios, v2Scenarios } from './scenarios/index';
 import { runScenario } from './scenario';
 import { startRepl } from './repl';
 import { startConsole } from './console-cli';
@@ -64,11 +64,12 @@ async function main(argv: string[]): Promise<number | undefined> {
   const seed = int(str(v, 'seed'), '--seed', { min: 0, max: 0xffffffff, def: 1 });
   if (cmd === 'list') {
     for (const s of scenarios) console.log(`${s.name.padEnd(26)} ${s.title}`);
+    for (const s of v2Scenarios) console.log(`${s.name.padEnd(26)} ${s.title} (protocol v2: needs a build that speaks it)`);
     return 0;
   }
   if (cmd === 'run') {
     const name = a.positionals[0];
-    const chosen = name === 'all' ? scenarios : scenarios.filter((s) => s.name === name);
+    const chosen = name === 'all' ? scenarios : [...scenarios, ...v2Scenarios].filter((s) => s.name === name);
     if (!chosen.length) throw new UsageError(`no scenario "${name}"; try: npm run sim -- list`);
     const engine = str(v, 'engine') || 'vm';
     if (engine !== 'vm' && engine !== 'espruino') throw new UsageError('--engine is vm or espruino');
