@@ -43,6 +43,8 @@ export interface ServerOptions {
   dev?: boolean;
   /** Your own site (sim/own-site.ts) instead of the demo car's made-up keys. */
   site?: CarOptions['site'];
+  /** The car is this board of its site, with its own secrets (createCar's `boardId`; protocol v2). */
+  boardId?: Uint8Array;
 }
 
 export interface SimServer {
@@ -74,7 +76,7 @@ export function demoKeys(vehicle: Vehicle): (KeyFile & { name: string; link: str
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<SimServer> {
-  const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: !opts.site, site: opts.site, dev: opts.dev }), bundleWeb()]);
+  const [car, scripts] = await Promise.all([createCar({ board: opts.board || 'puckjs-nfc', seed: opts.seed, demo: !opts.site, site: opts.site, dev: opts.dev, boardId: opts.boardId }), bundleWeb()]);
   const vehicle = createVehicle(car, { startEpochMs: opts.startEpochMs });
 
   let guard: LocalGuard | undefined; // made once the port is known

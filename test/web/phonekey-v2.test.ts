@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { makeTicket, newBoardId } from '../../tools/host/travel';
+import { makeList, makeTicket, newBoardId } from '../../tools/host/travel';
 import { type TravelKey, travelFragment } from '../../tools/host/travelkey';
 import { V1_BOARD } from '../../tools/host/visit';
 import { WAIT, withBrowser } from './browser';
@@ -48,5 +48,50 @@ describe('web phone key: v2 links in Chromium', function () {
     await page.locator('#answer', { hasText: 'Lock: ' + V1_BOARD }).waitFor(WAIT);
     assert.equal(car.relayOn(), true, 'nothing reached the board');
     assert.equal(car.auditLog().filter((e) => e.event === C.EV_LOCK).length, car.auditLog().slice(0, before).filter((e) => e.event === C.EV_LOCK).length);
+  });
+});
+
+describe('web phone key: a ticket and a revocation list at a board that speaks v2, in Chromium', function () {
+  this.timeout(180000);
+  const boardId = newBoardId(1);
+  const START = Date.UTC(2027, 0, 15, 9, 0, 0) / 1000;
+  const rig = withBrowser({ port: 0, realtime: false, startEpochMs: START * 1000, board: 'xiaoble', boardId }, { width: 420, height: 900 });
+
+  it('the guest opens the ticket link and unlocks; the owner\'s link hands the car a list revoking it; the ticket is then refused', async function () {
+    const car = rig.server!.vehicle.car;
+    const probe = car.phone();
+    const version = probe.connect().version || 1;
+    probe.disconnect();
+    if (version < 2) {
+      console.log('    (skipped: the xiaoble firmware answers a v2 HELLO with a v1 CHALLENGE: the board side of protocol v2 is not in this build; docs/KEYS-THAT-TRAVEL.md section 14)');
+      this.skip();
+    }
+    const owner: TravelKey = { keyId: car.keys.owner.keyId, label: 'owner', boards: [{ boardId, secret: car.keys.owner.secret.slice() }] };
+    const ticket = makeTicket(owner, { id: 0x7e570202, role: C.ROLE_GUEST, perms: C.PERM_UNLOCK | C.PERM_LOCK, weekdays: 0, notBefore: START, notAfter: START + 86400, winStart: 0, winEnd: 0, madeAt: START, label: 'ann' });
+    const page = await rig.context!.newPage();
+    const open = async (k: TravelKey) => {
+      await page.goto('about:blank');
+      await page.goto(rig.server!.url + 'phonekey' + travelFragment(k));
+      await page.locator('body[data-ready="1"]').waitFor(WAIT);
+      await page.locator('#key-id', { hasText: '#' + k.keyId }).waitFor(WAIT);
+    };
+    await open(ticket);
+    await page.click('#unlock');
+    await page.locator('#answer', { hasText: /^Unlocked \(ok\)$/ }).waitFor(WAIT);
+    await page.locator('#answer-auth.auth-good').waitFor(WAIT);
+    assert.equal(car.relayOn(), true);
+    await page.locator('#link-status', { hasText: 'board slot 1' }).waitFor(WAIT);
+
+    await open({ ...owner, list: makeList(owner, 1, START + 60, [ticket.keyId]) });
+    await page.click('#lock');
+    await page.locator('#answer', { hasText: /^Locked \(ok\)$/ }).waitFor(WAIT);
+    await page.locator('#history li', { hasText: 'revocation list version 1 handed to the car: adopted' }).waitFor(WAIT);
+
+    await open(ticket);
+    await page.click('#unlock');
+    await page.locator('#answer', { hasText: 'Unlock refused: revoked' }).waitFor(WAIT);
+    assert.equal(car.relayOn(), false);
+    // A revoked key is not handed the car's list either (GET LIST is refused `revoked` too).
+    await page.locator('#history li', { hasText: 'revocation list: the car\u2019s was not taken (revoked)' }).waitFor(WAIT);
   });
 });
