@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as C from '../../firmware/codes';
 import { listVersionOf } from '../../firmware/revlist';
 import { main } from '../../tools/phonekey/cli';
+import { type SimServer, startServer } from '../../sim/server';
 import { type TravelKey, newBoardId, phoneKeyParts } from '../../tools/host/travel';
 import { parseClientKey, travelKeyJson } from '../../tools/host/travelkey';
 import { V1_BOARD } from '../../tools/host/visit';
@@ -144,5 +145,45 @@ describe('command-line phone key, protocol v2 (against a stand-in v2 board)', fu
     assert.equal((await run(['unlock', '--key', one], v1car)).code, 0);
     const future = standInBoard({ siteSecret: SITE, boardId: ids[0], keys: [{ ...OWNER }], versions: [3, 4] });
     await assert.rejects(run(['unlock', '--key', one], future), /the board speaks protocol versions 3\.\.4, this phone key speaks 2/);
+  });
+});
+
+describe('command-line phone key, protocol v2, against the simulator (skipped until the firmware speaks v2)', function () {
+  this.timeout(180000);
+  let srv: SimServer | undefined;
+  let dir: string;
+  const boardId = newBoardId(1);
+  before(async () => {
+    srv = await startServer({ port: 0, realtime: true, tickMs: 20, board: 'xiaoble', boardId });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phonekey-v2-sim-'));
+  });
+  after(async () => { if (srv) await srv.close(); if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('share, unlock with the ticket, revoke --travel, the owner hands the list over, the ticket is refused', async function () {
+    const car = srv!.vehicle.car;
+    const probe = car.phone();
+    const version = probe.connect().version || 1;
+    probe.disconnect();
+    if (version < 2) {
+      console.log('    (skipped: the xiaoble firmware answers a v2 HELLO with a v1 CHALLENGE: the board side of protocol v2 is not in this build; docs/KEYS-THAT-TRAVEL.md section 14)');
+      this.skip();
+    }
+    const ws = srv!.url.replace(/^http/, 'ws').replace(/\/$/, '') + '/ws/radio';
+    const owner = path.join(dir, 'owner.json');
+    fs.writeFileSync(owner, travelKeyJson({ keyId: car.keys.owner.keyId, label: 'owner', boards: [{ boardId, secret: car.keys.owner.secret }] }));
+    const run = async (argv: string[]) => { const lines: string[] = []; const code = await main(argv, (s) => lines.push(s)); return { code, text: lines.join('\n') }; };
+    assert.equal((await run(['settime', '--key', owner, '--sim', ws])).code, 0);
+    const guest = path.join(dir, 'guest.json');
+    assert.equal((await run(['share', '--key', owner, '--hours', '2h', '--label', 'Ann', '--out', guest])).code, 0);
+    const u = await run(['unlock', '--key', guest, '--sim', ws]);
+    assert.equal(u.code, 0, u.text);
+    assert.equal(car.relayOn(), true);
+    const id = (parseClientKey(fs.readFileSync(guest, 'utf8')) as TravelKey).keyId;
+    assert.equal((await run(['revoke', String(id), '--travel', '--key', owner])).code, 0);
+    const s = await run(['sync', '--key', owner, '--sim', ws]);
+    assert.match(s.text, /revocation list version 1 handed to the car: adopted/);
+    const r = await run(['lock', '--key', guest, '--sim', ws]);
+    assert.equal(r.code, 1);
+    assert.match(r.text, /lock: revoked/);
   });
 });

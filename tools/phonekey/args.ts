@@ -35,7 +35,7 @@ export const SPEC: Spec = {
     name: { type: 'string', arg: 'NAME', help: 'with --ble: the car advertising this name' },
     role: { type: 'string', arg: 'ROLE', help: 'add: owner, driver or guest (default guest); share: driver or guest (default guest)' },
     label: { type: 'string', arg: 'NAME', help: 'add, share: who gets the new key (share: at most 6 characters)' },
-    hours: { type: 'string', arg: 'DURATION', help: 'add: valid from now for 24, 24h, 90m, 1d, 2w (plain number: hours); default no end. share: required (every ticket ends)' },
+    hours: { type: 'string', arg: 'DURATION', help: 'add: valid from now for 24, 24h, 90m, 1d, 2w (plain number: hours); default no end. share: required (every ticket ends; it starts 5 minutes before now, for clocks that differ)' },
     out: { type: 'string', arg: 'FILE', help: 'add, share: where the new key file goes (default key-<id>.json / ticket-<id>.json; never overwritten)' },
     perms: { type: 'string', arg: 'LIST', help: "share: comma-separated unlock,lock,drive (default: the role's: a driver all three, a guest unlock,lock)" },
     boards: { type: 'string', arg: 'HEX,..', help: 'share: the board ids the ticket opens (default every board of your key)' },

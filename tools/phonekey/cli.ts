@@ -148,6 +148,9 @@ export class CarSession {
   }
 }
 
+/** How far back a shared ticket's validity starts: the clocks of the owner's phone and the car differ. */
+export const SHARE_SKEW_S = 300;
+
 function fmtTime(s: number): string {
   return new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 }
@@ -164,18 +167,21 @@ async function share(a: PhonekeyArgs, key: ClientKey, out: (s: string) => void):
   const s = a.share!;
   const owner = ownerTravelKey(key, a.keyPath, 'sharing');
   const now = Math.floor(Date.now() / 1000);
+  // Valid from a few minutes ago: a car whose clock runs a little behind the phone's must not
+  // refuse a ticket made this minute as "not yet valid".
+  const from = now - SHARE_SKEW_S;
   let id = 0;
   while (!id || id === owner.keyId) id = randomBytes(4).readUInt32BE(0);
   let guest: TravelKey;
   try {
-    guest = makeTicket(owner, { id, role: s.role, perms: s.perms, weekdays: 0, notBefore: now, notAfter: now + Math.max(1, Math.round(s.validForMs / 1000)), winStart: 0, winEnd: 0, madeAt: now, label: s.label }, s.boards);
+    guest = makeTicket(owner, { id, role: s.role, perms: s.perms, weekdays: 0, notBefore: from, notAfter: now + Math.max(1, Math.round(s.validForMs / 1000)), winStart: 0, winEnd: 0, madeAt: now, label: s.label }, s.boards);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
   const file = s.out || userPath(`ticket-${id}.json`);
   writeFileSafe(file, travelKeyJson(guest), 'ticket file', { mode: 0o600, exclusive: true });
   const t = listParse(guest.list || new Uint8Array(0));
-  out(`ticket ${id}${s.label ? ' "' + s.label + '"' : ''}: ${s.role === 1 ? 'driver' : 'guest'}, ${['unlock', 'lock', 'drive'].filter((_, i) => s.perms & (1 << i)).join(',')}, valid ${fmtTime(now)} .. ${fmtTime(now + Math.round(s.validForMs / 1000))}, boards ${guest.boards.map((b) => 'slot ' + boardSlot(b.boardId)).join(', ')}${typeof t !== 'number' ? ', with revocation list version ' + t.version : ''}`);
+  out(`ticket ${id}${s.label ? ' "' + s.label + '"' : ''}: ${s.role === 1 ? 'driver' : 'guest'}, ${['unlock', 'lock', 'drive'].filter((_, i) => s.perms & (1 << i)).join(',')}, valid ${fmtTime(from)} .. ${fmtTime(now + Math.round(s.validForMs / 1000))}, boards ${guest.boards.map((b) => 'slot ' + boardSlot(b.boardId)).join(', ')}${typeof t !== 'number' ? ', with revocation list version ' + t.version : ''}`);
   out(`ticket file: ${file} (it holds the guest's secrets: hand it over privately; it cannot make tickets)`);
   const link = s.linkBase + travelFragment(guest);
   out('web phone key link (holds the guest\'s secrets):');
