@@ -1,0 +1,63 @@
+/**
+ * The transport of a relayout (tools/host/relayout.ts) over a board's JavaScript console (the one
+ * ConsoleLink: the espruino package for `npm run flash`, Web Bluetooth or the simulator's socket for
+ * the browser flasher, the simulated board in process for tests):
+ * - the header chain, walked on the board with require("Flash").read from
+ *   process.memory().flash_code_start (where Storage starts), as src/jsflash.c walks it;
+ * - a page erase: require("Flash").erasePage(address), one line per page;
+ * - a file write: console-upload.ts writePlainFile (pre-sized, in chunks, CRC32 read back).
+ * `stopFirmware` first: reset() stops the running firmware (it must not write a log tile while
+ * its pages are erased, nor run from a bundle being erased); load() boots the new one after.
+ * Browser-safe: nothing here imports Node.
+ */
+import type { ConsoleLink } from './console-link';
+import { readRemoteFile, remoteCrc, writePlainFile } from './console-upload';
+import { RelayoutError, type BoardStorage, type LayoutTarget, type Step } from './relayout';
+
+/** Board-side walk of the header chain: prints {start, total, chain: [[at, size, name|""], ...]}. */
+export const CHAIN_EXPR = '(function(){var F=require("Flash"),b=process.memory().flash_code_start,T=require("Storage").getStats().totalBytes,o=[],a=0,h,w,s,i,m;'
+  + 'function hd(x){if(x+32>T)return 0;h=F.read(32,b+x);w=h[0]|h[1]<<8|h[2]<<16|h[3]<<24;return w!=-1&&w!=0&&x+32+(w&16777215)<=T;}'
+  + 'if(hd(0))for(;;){s=w&16777215;m="";for(i=4;i<32&&h[i];i++)m+=String.fromCharCode(h[i]);o.push([a,s,(h[4]|h[5]|h[6]|h[7])?m:""]);'
+  + 'a=(a+32+s+3)&~3;if(!hd(a)){a=a-a%4096+4096;if(a>=T||!hd(a))break;}}'
+  + 'print(JSON.stringify({start:b,total:T,chain:o}));})()';
+
+export interface ConsoleLayoutTarget extends LayoutTarget {
+  /** Where Storage starts in the board's address space (known after storage()). */
+  start?: number;
+}
+
+export function consoleLayoutTarget(link: ConsoleLink): ConsoleLayoutTarget {
+  const t: ConsoleLayoutTarget = {
+    async storage(): Promise<BoardStorage> {
+      const out = (await link.run(CHAIN_EXPR)).trim();
+      let v: { start: number; total: number; chain: [number, number, string][] };
+      try { v = JSON.parse(out); } catch (e) { throw new RelayoutError('the board did not list its Storage (no require("Flash")?): ' + JSON.stringify(out.slice(0, 200))); }
+      if (typeof v.start !== 'number' || typeof v.total !== 'number') throw new RelayoutError('the board did not say where its Storage is: ' + JSON.stringify(out.slice(0, 200)));
+      t.start = v.start;
+      return { total: v.total, chain: v.chain.map(([at, size, name]) => ({ at, size, name })) };
+    },
+    read: (name, length) => readRemoteFile(link, name, length),
+    crc: (name) => remoteCrc(link, name),
+    async run(steps: Step[], progress?: (done: number, total: number) => void): Promise<void> {
+      if (t.start === undefined) await t.storage();
+      let done = 0;
+      for (const s of steps) {
+        if (s.op === 'erase') {
+          const out = (await link.run(`require("Flash").erasePage(${t.start! + s.page});print("ok")`)).trim();
+          if (out !== 'ok') throw new RelayoutError('erasing the page at ' + s.page + ' failed on the board: ' + JSON.stringify(out.slice(0, 200)));
+        } else {
+          await writePlainFile(link, s.file.name, s.file.data);
+        }
+        if (progress) progress(++done, steps.length);
+      }
+    },
+  };
+  return t;
+}
+
+/** Stops the running firmware (reset(): Espruino without the saved code) so nothing writes Storage meanwhile. */
+export async function stopFirmware(link: ConsoleLink): Promise<void> {
+  await link.run('reset()');
+  const out = (await link.run('print("ok")')).trim();
+  if (out !== 'ok') throw new RelayoutError('the board did not come back after reset(): ' + JSON.stringify(out.slice(0, 200)));
+}
