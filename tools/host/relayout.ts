@@ -21,8 +21,8 @@
  */
 import type { BoardConfig } from '../../hal/boards/types';
 import { fileCost } from '../../firmware/flashroom';
-import { kslAdd, kslGet, kslNext, kslOpen } from '../../firmware/keyslots';
-import { slotShape } from '../../firmware/slotfile';
+import { kslGet, kslNext, kslOpen } from '../../firmware/keyslots';
+import { slotAppend, slotRecord, slotShape } from '../../firmware/slotfile';
 import { CliError } from './cli-error';
 import { crc32 } from './bytes';
 import { memoryFlash } from './flash';
@@ -139,6 +139,9 @@ export function mergeSaved(fromBoard: FileData[], saved: FileData[] | undefined)
   return out;
 }
 
+/** The same file, or its copy cut short by an interrupted run. */
+const sameOrCut = (got: string, want: string) => got === want || cutShort(got, want);
+
 /** True when `got` is `want` with an erased (0xFF) tail: a copy whose write was cut. */
 export function cutShort(got: string, want: string): boolean {
   if (got.length !== want.length || got === want) return false;
@@ -216,7 +219,9 @@ export function rebuildKeyFile(board: BoardConfig, old: string, bundleBytes: num
   const to = kslOpen(dst, lay.keySlots, lay.keysFileBytes)!;
   let kept = 0;
   for (let i = kslNext(from, 0); i >= 0; i = kslNext(from, i + 1)) {
-    if (kslAdd(to, kslGet(from, i)) < 0) throw new RelayoutError(`the live keys do not fit a fresh key file of ${lay.keySlots} slots`, 2);
+    // The record's bytes as they are, its flags byte (5: firmware/keystore.ts) as the marks make it.
+    const rec = slotRecord(from, i);
+    if (slotAppend(to, rec.substr(0, 5) + String.fromCharCode(kslGet(from, i).flags & 255) + rec.substr(6)) < 0) throw new RelayoutError(`the live keys do not fit a fresh key file of ${lay.keySlots} slots`, 2);
     kept++;
   }
   return { data: dst.read(KEYS_FILE)!, kept, slots: lay.keySlots };
@@ -253,7 +258,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     const site = live(s).find((f) => f.name === SITE_FILE);
     const mine = (job.install || []).find((f) => f.name === SITE_FILE);
     if (!job.install || !mine) throw new RelayoutError('an install needs the site, settings and key files', 2);
-    if (site && (await target.read(SITE_FILE, site.size)) !== mine.data) {
+    if (site && !sameOrCut(await target.read(SITE_FILE, site.size), mine.data)) {
       throw new RelayoutError('refused: the board already holds another site; an install would erase its keys (update it, or factory-reset it first)', 2);
     }
     floor = 0;
@@ -263,7 +268,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     if (mode !== 'rebuild' || !PERMANENT.every(savedHas)) throw new RelayoutError(`refused: the board's Storage is not in the layout: ${check.problem}`, 2);
     const site = live(s).find((f) => f.name === SITE_FILE);
     const mine = job.saved!.files.find((f) => f.name === SITE_FILE)!;
-    if (site && (await target.read(SITE_FILE, site.size)) !== mine.data) throw new RelayoutError('refused: the board holds another site than the saved rebuild', 2);
+    if (site && !sameOrCut(await target.read(SITE_FILE, site.size), mine.data)) throw new RelayoutError('refused: the board holds another site than the saved rebuild', 2);
     floor = 0;
     permanent = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) >= 0);
     tiles = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) < 0);
