@@ -55,7 +55,7 @@ import { ProvisionError } from './host/provision/errors';
 import { CliError, type Spec, duration, help, parse, runMain, str } from './host/cli-args';
 import { userPath } from './host/cli-files';
 import { checkPort, isBle, isTcp } from './host/ports';
-import { consoleLayoutTarget, stopFirmware } from './host/console-layout';
+import { consoleLayoutTarget, keySlotsOnBoard, stopFirmware } from './host/console-layout';
 import { type Mode, type RelayoutReport, type Saved, layoutCheck, relayout } from './host/relayout';
 import { installFiles } from './host/layout-image';
 import { openEspruinoLink, type ConsoleLink as OpenLink } from './provision/link';
@@ -110,7 +110,7 @@ export interface FlashResult {
   bootLines: string[];
   warnings: string[];
   /** What the layout procedure did, when it ran (pages erased, files written, time). */
-  relayout?: RelayoutReport & { ms: number };
+  relayout?: RelayoutReport & { ms: number; keySlotsUsed?: number };
 }
 
 interface CliRun { stdout: string; stderr: string; board: string[]; timedOut: boolean }
@@ -415,7 +415,12 @@ async function runRelayout(opts: FlashOptions, mode: Mode, board: BoardConfig, c
       onSaved: (s) => { kept = writeState(stateFile, s); },
       progress: (done, total) => { const pc = Math.floor((done * 10) / total); if (pc !== last) { last = pc; log(`      ${done}/${total} steps`); } },
     });
-    return { ...report, ms: Date.now() - t0 };
+    const slots = await keySlotsOnBoard(link);
+    if (slots) {
+      log(`      key file: ${slots.used} of ${slots.cap} slots used`);
+      if (slots.used >= slots.cap) log('warning: every key slot is used: the board refuses key changes until npm run flash -- --rebuild-keys');
+    }
+    return { ...report, ms: Date.now() - t0, keySlotsUsed: slots && slots.used };
   } catch (e) {
     if (!kept || !(e instanceof Error)) throw e;
     throw new FlashError(`${e.message}; what the board held is kept in ${stateFile}: run the same command again to finish`, e instanceof CliError ? e.exitCode : 1);

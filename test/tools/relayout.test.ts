@@ -17,7 +17,7 @@ import { boardById } from '../../hal/boards/index';
 import * as st from '../../sim/engine/storage';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import { simConsoleLink } from '../../sim/console-line';
-import { consoleLayoutTarget, stopFirmware } from '../../tools/host/console-layout';
+import { consoleLayoutTarget, keySlotsOnBoard, stopFirmware } from '../../tools/host/console-layout';
 import { type RelayoutJob, type Saved, cutShort, keySlotsUsed, layoutCheck, mergeSaved, pagesToErase, relayout } from '../../tools/host/relayout';
 import { KEYS_FILE, PAGE, SITE_FILE, tiledLayout } from '../../tools/host/layout';
 import { installFiles } from '../../tools/host/layout-image';
@@ -142,6 +142,7 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     const keysBefore = liveKeys(ref.f);
     const site = st.read(ref.f, SITE_FILE), conf = st.read(ref.f, 'ck.cfg');
     assert.deepEqual(keySlotsUsed(st.read(ref.f, KEYS_FILE)!), { cap: ref.plan.keySlots, used: ref.plan.keySlots }, 'every slot used');
+    assert.deepEqual(await keySlotsOnBoard(simConsoleLink(boardOver(ref.f))), { cap: ref.plan.keySlots, used: ref.plan.keySlots }, 'counted on the board too');
     const tiles = tilesOf(ref.f);
     const probe = st.createFlash(puck.storageBytes);
     probe.mem.set(ref.mem);
@@ -152,6 +153,7 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     assert.equal(rep.keysKept, keysBefore.length);
     const used = keySlotsUsed(st.read(probe, KEYS_FILE)!)!;
     assert.equal(used.used, keysBefore.length, 'only the live keys take slots');
+    assert.deepEqual(await keySlotsOnBoard(simConsoleLink(boardOver(probe))), used, 'counted on the board too');
     assert.equal(st.read(probe, SITE_FILE), site);
     assert.equal(st.read(probe, 'ck.cfg'), conf);
     assert.deepEqual(tilesOf(probe), tiles);

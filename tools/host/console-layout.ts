@@ -55,6 +55,19 @@ export function consoleLayoutTarget(link: ConsoleLink): ConsoleLayoutTarget {
   return t;
 }
 
+/** Board-side: the key slot file's capacity and slots used (firmware/slotfile.ts slotOpen's count), {} when absent. */
+const KEY_SLOTS_EXPR = '(function(){var s=require("Storage").read("ck.keys"),r,c,m,t,u;if(!s||s.substr(0,3)!="CKS"){print("{}");return;}'
+  + 'm=s.charCodeAt(3)-48;r=s.charCodeAt(4)<<8|s.charCodeAt(5);c=s.charCodeAt(6)<<8|s.charCodeAt(7);t=r+2+m;u=c;'
+  + 'while(u>0&&/^\\xff*$/.test(s.substr(8+(u-1)*t,t)))u--;print(JSON.stringify({cap:c,used:u}));})()';
+
+/** The board's key slots (capacity, used), counted on the board; undefined when it has no key slot file. */
+export async function keySlotsOnBoard(link: ConsoleLink): Promise<{ cap: number; used: number } | undefined> {
+  const out = (await link.run(KEY_SLOTS_EXPR)).trim();
+  let v: { cap?: number; used?: number };
+  try { v = JSON.parse(out); } catch (e) { throw new RelayoutError('unexpected answer counting key slots: ' + JSON.stringify(out.slice(0, 200))); }
+  return typeof v.cap === 'number' && typeof v.used === 'number' ? { cap: v.cap, used: v.used } : undefined;
+}
+
 /** Stops the running firmware (reset(): Espruino without the saved code) so nothing writes Storage meanwhile. */
 export async function stopFirmware(link: ConsoleLink): Promise<void> {
   await link.run('reset()');
