@@ -212,7 +212,9 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     // A bundle too big for the room before the tiles: refused before anything is erased.
     const big = layoutBoard('puckjs');
     const bigMem = big.f.mem.slice();
-    await assert.rejects(run(big.f, { mode: 'update', bundle: bundle + ' '.repeat(8192) }), /does not fit between the key file .*\(--rebuild-keys\) makes room/);
+    let kept = false;
+    await assert.rejects(run(big.f, { mode: 'update', bundle: bundle + ' '.repeat(8192), onSaved: () => { kept = true; } }), /does not fit between the key file .*\(--rebuild-keys\) makes room/);
+    assert.equal(kept, false, 'refused before anything is kept');
     assert.deepEqual(big.f.mem, bigMem);
   });
 });

@@ -287,12 +287,13 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     keysKept = fresh.kept;
     writePermanent = permanent.map((f) => (f.name === KEYS_FILE ? { name: KEYS_FILE, data: fresh.data } : f));
   }
+  // The plan first: a refusal (the bundle does not fit) comes before anything is kept or erased.
+  const blank = await padBlank(target, s, crc32);
+  const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, tiles);
   if (mode !== 'install') {
     const save: Saved = { board: board.id, mode, files: (mode === 'rebuild' ? permanent : []).concat(tiles) };
     if (job.onSaved) await job.onSaved(save);
   }
-  const blank = await padBlank(target, s, crc32);
-  const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, tiles);
   const erases = steps.filter((x) => x.op === 'erase').length;
   log(`erasing ${erases} pages from the last down to ${floor}, then writing ${steps.length - erases} files`);
   await target.run(steps, job.progress);
