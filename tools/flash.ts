@@ -380,7 +380,7 @@ function imageFiles(dir: string, board: BoardConfig, bundleBytes: number): Retur
   const read = (n: string) => (fs.existsSync(file(n)) ? fs.readFileSync(file(n)).toString('latin1') : undefined);
   const site = read('ck.site.a');
   if (!site) throw new FlashError(`the board image in ${dir} has no ck.site.a`, 2);
-  return installFiles(board, bundleBytes, site, read('ck.keys.a'));
+  return installFiles(board, bundleBytes, site, read('ck.keys') ?? read('ck.keys.a'));
 }
 
 function openLink(opts: FlashOptions): Promise<OpenLink> {

@@ -18,7 +18,7 @@ import * as st from '../../sim/engine/storage';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import { simConsoleLink } from '../../sim/console-line';
 import { consoleLayoutTarget, keySlotsOnBoard, stopFirmware } from '../../tools/host/console-layout';
-import { type RelayoutJob, type Saved, cutShort, keySlotsUsed, layoutCheck, mergeSaved, pagesToErase, relayout } from '../../tools/host/relayout';
+import { type RelayoutJob, type Saved, cutShort, keySlotsUsed, liveRecords, layoutCheck, mergeSaved, pagesToErase, relayout } from '../../tools/host/relayout';
 import { KEYS_FILE, PAGE, SITE_FILE, tiledLayout } from '../../tools/host/layout';
 import { installFiles } from '../../tools/host/layout-image';
 import { kslGet, kslNext, kslOpen } from '../../firmware/keyslots';
@@ -194,6 +194,11 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     const lay = tiledLayout(puck, bundle.length);
     assert.equal(st.find(f, '.bootcde')!.addr - 32, lay.permanentPages * PAGE, 'the key file ends on the page the bundle starts');
     assert.equal(liveKeys(f).length, 2);
+    // An image whose keys come as a key slot file (what provisioning writes with the slot store): the live records, in order.
+    const slotKeys = st.read(layoutBoard('puckjs').f, KEYS_FILE)!;
+    const fromSlots = installFiles(puck, bundle.length, file('ck.site.a'), slotKeys).find((x) => x.name === KEYS_FILE)!.data;
+    assert.deepEqual(liveRecords(fromSlots), liveRecords(slotKeys));
+    assert.equal(fromSlots.length, lay.keysFileBytes);
     // Again with another site: refused, nothing written.
     const other = newSiteData();
     const otherFiles = installFiles(puck, bundle.length, boardImage(other, puck).files.find((x) => x.name === 'ck.site.a')!.data);

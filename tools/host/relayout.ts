@@ -206,25 +206,37 @@ export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number,
   return steps;
 }
 
+/** The live records of a key slot file's bytes, in slot order: each record's bytes as they are, its flags byte (5: firmware/keystore.ts) as the marks make it. */
+export function liveRecords(keys: string): string[] {
+  const shape = slotShape(keys);
+  if (!shape) throw new RelayoutError(`${KEYS_FILE} is not a key slot file`, 2);
+  const src = memoryFlash(keys.length + 4096);
+  src.write(KEYS_FILE, keys, 0, keys.length);
+  const from = kslOpen(src, shape.cap);
+  if (!from) throw new RelayoutError(`${KEYS_FILE} has another shape than a key slot file`, 2);
+  const out: string[] = [];
+  for (let i = kslNext(from, 0); i >= 0; i = kslNext(from, i + 1)) {
+    const rec = slotRecord(from, i);
+    out.push(rec.substr(0, 5) + String.fromCharCode(kslGet(from, i).flags & 255) + rec.substr(6));
+  }
+  return out;
+}
+
+/** A key slot file of the layout's size for `bundleBytes` (ending on the page the bundle starts), holding `records` in order. */
+export function freshKeyFile(board: BoardConfig, bundleBytes: number, records: string[]): { data: string; slots: number } {
+  const lay = tiledLayout(board, bundleBytes);
+  if (records.length > lay.keySlots) throw new RelayoutError(`${records.length} keys do not fit a fresh key file of ${lay.keySlots} slots`, 2);
+  const dst = memoryFlash(lay.keysFileBytes + 4096);
+  const to = kslOpen(dst, lay.keySlots, lay.keysFileBytes);
+  if (!to) throw new RelayoutError('could not build the key file', 2);
+  for (const r of records) if (slotAppend(to, r) < 0) throw new RelayoutError('could not build the key file', 2);
+  return { data: dst.read(KEYS_FILE)!, slots: lay.keySlots };
+}
+
 /** A fresh key file of the layout's size for `bundleBytes`, holding the live keys of `old` (a key slot file's bytes), marks folded in. */
 export function rebuildKeyFile(board: BoardConfig, old: string, bundleBytes: number): { data: string; kept: number; slots: number } {
-  const shape = slotShape(old);
-  if (!shape) throw new RelayoutError(`${KEYS_FILE} on the board is not a key slot file`, 2);
-  const src = memoryFlash(old.length + 4096);
-  src.write(KEYS_FILE, old, 0, old.length);
-  const from = kslOpen(src, shape.cap);
-  if (!from) throw new RelayoutError(`${KEYS_FILE} on the board has another shape`, 2);
-  const lay = tiledLayout(board, bundleBytes);
-  const dst = memoryFlash(lay.keysFileBytes + 4096);
-  const to = kslOpen(dst, lay.keySlots, lay.keysFileBytes)!;
-  let kept = 0;
-  for (let i = kslNext(from, 0); i >= 0; i = kslNext(from, i + 1)) {
-    // The record's bytes as they are, its flags byte (5: firmware/keystore.ts) as the marks make it.
-    const rec = slotRecord(from, i);
-    if (slotAppend(to, rec.substr(0, 5) + String.fromCharCode(kslGet(from, i).flags & 255) + rec.substr(6)) < 0) throw new RelayoutError(`the live keys do not fit a fresh key file of ${lay.keySlots} slots`, 2);
-    kept++;
-  }
-  return { data: dst.read(KEYS_FILE)!, kept, slots: lay.keySlots };
+  const records = liveRecords(old);
+  return { ...freshKeyFile(board, bundleBytes, records), kept: records.length };
 }
 
 /** The key file's slots: capacity and used (a full file needs a rebuild). */
