@@ -137,6 +137,27 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     console.log(`      puckjs: update cut at ${tried} of ${steps * 3} (step, fraction) points: permanent files intact every time, the re-run finished every time`);
   });
 
+  it('stopping the firmware hands its watchdog to Espruino\'s auto-kick: an update slower than the watchdog is not cut by it', async () => {
+    const sim = createSimBoard({ board: puck, bundle });
+    const wd = sim.watchdog;
+    assert.equal(wd.enabled && !wd.auto, true, 'the firmware runs its watchdog and kicks it itself');
+    const link = simConsoleLink(sim);
+    const slowLines = async () => {
+      // A console line every 5 s for a minute, as a slow serial or Bluetooth console carries an update.
+      for (let i = 0; i < 12; i++) { sim.clock.advance(5000); assert.equal((await link.run('print("ok")')).trim(), 'ok', 'line ' + i); }
+    };
+    await stopFirmware(link);
+    assert.equal(sim.watchdog.auto, true);
+    await slowLines();
+    assert.doesNotMatch(sim.log.map((l) => l.text).join('\n'), /watchdog reset/);
+    assert.deepEqual(sim.resets.filter((r) => /watchdog/.test(r.reason)), []);
+    // Without the hand-over (reset() alone), the same minute ends in a watchdog reset.
+    const bare = createSimBoard({ board: puck, bundle });
+    await simConsoleLink(bare).run('reset()');
+    for (let i = 0; i < 12; i++) { bare.clock.advance(5000); await simConsoleLink(bare).run('print("ok")'); }
+    assert.match(bare.log.map((l) => l.text).join('\n'), /watchdog reset/);
+  });
+
   it('a rebuild of a full key file keeps the live keys, frees every slot; cut anywhere (page 0 too), the re-run from what it saved restores it', async () => {
     const ref = layoutBoard('puckjs');
     const keysBefore = liveKeys(ref.f);

@@ -68,9 +68,17 @@ export async function keySlotsOnBoard(link: ConsoleLink): Promise<{ cap: number;
   return typeof v.cap === 'number' && typeof v.used === 'number' ? { cap: v.cap, used: v.used } : undefined;
 }
 
-/** Stops the running firmware (reset(): Espruino without the saved code) so nothing writes Storage meanwhile. */
+/**
+ * Stops the running firmware (reset(): Espruino without the saved code) so nothing writes Storage
+ * meanwhile. The firmware's hardware watchdog keeps counting through reset() and nothing would kick
+ * it any more (the firmware kicks it itself, E.enableWatchdog(s, false)): a watchdog reset would cut
+ * every update after its first seconds. E.enableWatchdog(60, true) turns on Espruino's auto-kick
+ * from its idle loop; on a running nRF52 watchdog that is all it changes (its timeout is locked until
+ * a power-on), and on a board without one it starts one with the longest timeout the firmware allows.
+ */
 export async function stopFirmware(link: ConsoleLink): Promise<void> {
   await link.run('reset()');
+  await link.run('E.enableWatchdog(60,true)');
   const out = (await link.run('print("ok")')).trim();
   if (out !== 'ok') throw new RelayoutError('the board did not come back after reset(): ' + JSON.stringify(out.slice(0, 200)));
 }
