@@ -18,6 +18,7 @@ import { writeBundle } from '../../tools/build';
 import { flash, FlashError, checkBundle, runEspruinoCli, type FlashResult } from '../../tools/flash';
 import { startConsoleServer, type ConsoleServer } from '../../sim/console-server';
 import { simConsoleLink } from '../../sim/console-line';
+import { liveRecords } from '../../tools/host/relayout';
 import { release } from '../../tools/host/build/release';
 import * as st from '../../sim/engine/storage';
 import { boardImage, writeImageDir } from '../../tools/provision/image';
@@ -149,11 +150,11 @@ describe('tools/flash through the espruino CLI to a simulated board', function (
   });
 });
 
-describe('tools/flash: the compaction-safe layout (install, update) through the console', function () {
-  this.timeout(120000);
+describe('tools/flash: the compaction-safe layout (install, update, a cut update resumed, rebuild) through the console', function () {
+  this.timeout(300000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carkey-flash-'));
 
-  it('--install --image writes the layout on an empty board; a second flash updates it in place, keeping site, settings and keys; measured', async () => {
+  it('--install --image writes the layout on an empty board; a second flash updates it in place, keeping site, settings and keys; a cut one is finished by the same command; --rebuild-keys keeps the keys', async () => {
     const site = newSiteData();
     issueKey(site, { role: 'owner', label: 'Me' });
     const imgDir = path.join(dir, 'img');
@@ -178,6 +179,34 @@ describe('tools/flash: the compaction-safe layout (install, update) through the 
       assert.equal(fs.existsSync(state), false, 'the state file is gone once done');
       const r = second.relayout!;
       console.log(`      puckjs update: ${r.pagesErased} page erases, ${r.filesWritten} files, ${r.bytesWritten} bytes, ${r.ms} ms (simulated board, in process)`);
+      // Cut midway through an update: one line that says where the state is; the same command finishes it.
+      const tiles = () => st.list(f).filter((n) => !['ck.site.a', 'ck.cfg', 'ck.keys', '.bootcde', 'ck.pad'].includes(n)).map((n) => [n, st.read(f, n)]);
+      const tilesBefore = tiles();
+      server.board.storage.cutPowerAtWrite(20, 0.5);
+      await assert.rejects(flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: quiet }),
+        (e: FlashError) => /kept in .*state\.json: run the same command again to finish/.test(e.message) && !/\n/.test(e.message));
+      assert.ok(fs.existsSync(state), 'the state file is kept');
+      assert.equal((fs.statSync(state).mode & 0o777).toString(8), '600');
+      server.board.powerOn();
+      const resumed: string[] = [];
+      const third = await flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: (l) => resumed.push(l) });
+      assert.match(resumed.join('\n'), /resuming an interrupted update from .*state\.json/);
+      assert.equal(third.relayout!.mode, 'update');
+      assert.deepEqual(['ck.site.a', 'ck.cfg', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), permanent);
+      // Every log entry read before is there: the firmware booted between the cut and the re-run and
+      // may have appended to a tile (its boot entry), which the re-run keeps as the newer copy.
+      const now = new Map(tiles() as [string, string][]);
+      for (const [n, was] of tilesBefore as [string, string][]) {
+        const used = was.replace(/\xff+$/, '');
+        assert.equal(now.get(n)!.slice(0, used.length), used, n + ': the entries read before are kept');
+      }
+      assert.equal(fs.existsSync(state), false);
+      // A rebuild of the key file through the same command: the keys stay.
+      const keysBefore = liveRecords(st.read(f, 'ck.keys')!);
+      const rebuilt = await flash({ board: 'puckjs', port: server.url, layout: 'rebuild', stateFile: state, openLink, log: quiet });
+      assert.equal(rebuilt.relayout!.keysKept, keysBefore.length);
+      assert.deepEqual(liveRecords(st.read(f, 'ck.keys')!), keysBefore);
+      assert.equal(st.read(f, 'ck.site.a'), permanent[0][1]);
     } finally {
       await server.close();
     }
