@@ -167,8 +167,8 @@ export const STORAGE_ADDRESS: Record<string, number> = { PUCKJS: 0x6c000, MDBT42
 
 /**
  * require("Flash") (src/jswrap_flash.c) over the Storage area only, as the tools use it over the
- * console: read(length, addr), getPage(addr), erasePage(addr) (a counted flash step of the model,
- * where a power cut can fall). Addresses outside Storage are not modelled and refused, so a tool
+ * console: read(length, addr), getPage(addr), erasePage(addr) and write(data, addr) (counted flash
+ * steps of the model, where a power cut can fall; a write only clears bits, as flash does). Addresses outside Storage are not modelled and refused, so a tool
  * that would erase Espruino itself fails here instead.
  */
 function flashModule(h: Host, gate: <F extends (...a: any[]) => any>(f: F) => F) {
@@ -191,6 +191,11 @@ function flashModule(h: Host, gate: <F extends (...a: any[]) => any>(f: F) => F)
       return h.realm.plain({ addr: start + at - (at % st.PAGE_BYTES), length: st.PAGE_BYTES });
     }),
     erasePage: gate((addr: unknown) => { st.erasePageAt(h.flash, hooks, inStorage(addr)); }),
+    write: gate((data: unknown, addr: number) => {
+      const at = inStorage(addr);
+      if (data === undefined) throw h.realm.error('Data is not defined');
+      st.programAt(h.flash, hooks, at, st.toBytes(data));
+    }),
   });
 }
 

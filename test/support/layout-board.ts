@@ -1,8 +1,8 @@
 /**
  * A board's Storage in the compaction-safe layout (tools/host/layout.ts), on the page-level flash
  * model (sim/engine/storage.ts), as provisioning, flashing and the firmware would leave it: the
- * site, the settings and the key table as slot files (every key slot used, some keys changed, one
- * revoked), the bundle of `npm run build`, the pad, every log tile and a clock tile full, and trash
+ * site, the key table as a slot file (every key slot used, some keys changed, one revoked), the
+ * bundle of `npm run build`, the pad, every log tile, a clock and a settings tile full, and trash
  * from a clock save and a log rotation. For the evidence tests and the tools' relayout tests.
  */
 import { strict as assert } from 'node:assert';
@@ -12,10 +12,10 @@ import { boardById } from '../../hal/boards/index';
 import * as st from '../../sim/engine/storage';
 import { modelHooks as hooks, modelPort } from './model-port';
 import { slotAppend, slotMark, slotOpen, slotReplace } from '../../firmware/slotfile';
-import { CONFIG_FILE, CONFIG_SLOTS, CONFIG_SLOT_BYTES, KEY_MARKS, KEYS_FILE, PAD_FILE, SITE_FILE, tiledLayout } from '../../tools/host/layout';
+import { KEY_MARKS, KEYS_FILE, PAD_FILE, SITE_FILE, tiledLayout } from '../../tools/host/layout';
 
 /** The layout's permanent files and the bundle and pad, in flash order. */
-export const LAYOUT_FIXED = [SITE_FILE, CONFIG_FILE, KEYS_FILE, '.bootcde', PAD_FILE];
+export const LAYOUT_FIXED = [SITE_FILE, KEYS_FILE, '.bootcde', PAD_FILE];
 
 /** Deterministic bytes, never 0xFF, different per name. */
 export function fill(name: string, len: number): string {
@@ -43,10 +43,8 @@ export function layoutBoard(board: string, opts: { keysUsed?: number; bundle?: s
   const f = st.createFlash(cfg.storageBytes);
   const port = modelPort(f);
   st.write(f, hooks, SITE_FILE, fill('site', plan.site - 32));
-  const conf = slotOpen(port, CONFIG_FILE, CONFIG_SLOT_BYTES, CONFIG_SLOTS, 0)!;
-  slotAppend(conf, fill('config', CONFIG_SLOT_BYTES));
   const keys = slotOpen(port, KEYS_FILE, 32, plan.keySlots, 4, plan.keysFileBytes, KEY_MARKS)!;
-  assert.equal(st.find(f, KEYS_FILE)!.addr + plan.keysFileBytes, plan.permanentPages * plan.page, 'the key file ends on a page boundary');
+  if (plan.aligned) assert.equal(st.find(f, KEYS_FILE)!.addr + plan.keysFileBytes, plan.permanentPages * plan.page, 'the key file ends on a page boundary');
   const used = opts.keysUsed === undefined ? plan.keySlots : opts.keysUsed;
   const changed = Math.min(20, used >> 3);
   for (let i = 0; i < used - changed; i++) slotAppend(keys, keyRecord(i * 97 + 1, 0));
@@ -54,13 +52,13 @@ export function layoutBoard(board: string, opts: { keysUsed?: number; bundle?: s
   if (used > changed + 1) slotMark(keys, changed + 1, 0); // a revoked key: a mark, no slot
   assert.equal(keys.used, used);
   st.write(f, hooks, '.bootcde', bundle);
-  assert.equal(st.find(f, '.bootcde')!.addr - 32, plan.permanentPages * plan.page, 'the bundle starts on a page boundary');
+  if (plan.aligned) assert.equal(st.find(f, '.bootcde')!.addr - 32, plan.permanentPages * plan.page, 'the bundle starts on a page boundary');
   const end = cfg.storageBytes - st.stats(f).freeBytes;
   assert.ok(plan.tiledStart - end >= 36, 'room for the pad');
   st.write(f, hooks, PAD_FILE, '\0', 0, plan.tiledStart - end - 32);
   const tile = (name: string, v: number) => { st.write(f, hooks, name, fill(name + v, plan.tile - 32)); assert.equal(st.find(f, name)!.addr % plan.tile, 32, name + ' on its tile'); };
   for (let i = 0; i < plan.mainTiles; i++) tile('ck.log.' + i, 0);
-  tile('ck.log.f0', 0); tile('ck.log.f1', 0); tile('ck.clk.a', 0);
+  tile('ck.log.f0', 0); tile('ck.log.f1', 0); tile('ck.clk.a', 0); tile('ck.cfg.a', 0);
   // Trash: a clock save (b written, a erased) and a log rotation (the oldest segment erased and made again).
   tile('ck.clk.b', 0); st.erase(f, 'ck.clk.a');
   st.erase(f, 'ck.log.0'); tile('ck.log.0', 1);

@@ -169,18 +169,18 @@ describe('tools/flash: the compaction-safe layout (install, update, a cut update
       const openLink = async () => ({ ...simConsoleLink(server.board), close: async () => undefined });
       const first = await flash({ board: 'puckjs', port: server.url, layout: 'install', image: imgDir, stateFile: state, openLink, log: (l) => lines.push(l) });
       assert.equal(first.relayout!.mode, 'install');
-      assert.deepEqual(st.list(f).slice(0, 5), ['ck.site.a', 'ck.cfg', 'ck.keys', '.bootcde', 'ck.pad'], lines.join('\n'));
+      assert.deepEqual(st.list(f).slice(0, 4), ['ck.site.a', 'ck.keys', '.bootcde', 'ck.pad'], lines.join('\n'));
       assert.equal(st.find(f, '.bootcde')!.addr % 4096, 32, 'the bundle starts on a page');
-      const permanent = ['ck.site.a', 'ck.cfg', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]);
+      const permanent = ['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]);
       // The second flash finds the layout and updates it (no flag).
       const second = await flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: quiet });
       assert.equal(second.relayout!.mode, 'update');
-      assert.deepEqual(['ck.site.a', 'ck.cfg', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), permanent);
+      assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), permanent);
       assert.equal(fs.existsSync(state), false, 'the state file is gone once done');
       const r = second.relayout!;
       console.log(`      puckjs update: ${r.pagesErased} page erases, ${r.filesWritten} files, ${r.bytesWritten} bytes, ${r.ms} ms (simulated board, in process)`);
       // Cut midway through an update: one line that says where the state is; the same command finishes it.
-      const tiles = () => st.list(f).filter((n) => !['ck.site.a', 'ck.cfg', 'ck.keys', '.bootcde', 'ck.pad'].includes(n)).map((n) => [n, st.read(f, n)]);
+      const tiles = () => st.list(f).filter((n) => !['ck.site.a', 'ck.keys', '.bootcde', 'ck.pad'].includes(n)).map((n) => [n, st.read(f, n)]);
       const tilesBefore = tiles();
       server.board.storage.cutPowerAtWrite(20, 0.5);
       await assert.rejects(flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: quiet }),
@@ -192,7 +192,7 @@ describe('tools/flash: the compaction-safe layout (install, update, a cut update
       const third = await flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: (l) => resumed.push(l) });
       assert.match(resumed.join('\n'), /resuming an interrupted update from .*state\.json/);
       assert.equal(third.relayout!.mode, 'update');
-      assert.deepEqual(['ck.site.a', 'ck.cfg', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), permanent);
+      assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), permanent);
       // Every log entry read before is there: the firmware booted between the cut and the re-run and
       // may have appended to a tile (its boot entry), which the re-run keeps as the newer copy.
       const now = new Map(tiles() as [string, string][]);

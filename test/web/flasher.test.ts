@@ -125,7 +125,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     const ref = layoutBoard('puckjs');
     const f = ref.f;
     const board = createSimBoard({ board: ref.cfg, flash: f, bundle: '' }); // stock Espruino over a layout Storage: console open
-    const keep = ['ck.site.a', 'ck.cfg', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]);
+    const keep = ['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]);
     const tiles = st.list(f).filter((n) => !LAYOUT_FIXED.includes(n)).map((n) => [n, st.read(f, n)]);
     const bundlePath = path.join(tmp, 'firmware-v2.js'); // a new release: the built bundle, a little longer
     fs.writeFileSync(bundlePath, '/*v2*/' + ref.bundle, 'latin1');
@@ -141,7 +141,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     await answer(page, /Stopped: /, 60000);
     assert.match((await page.locator('#steps li').allTextContents()).join('\n'), /stopped midway through the update: what the board held is kept in this page/);
     assert.equal(st.checkAtBoot(f, () => undefined), false, 'Storage valid at boot');
-    assert.deepEqual(['ck.site.a', 'ck.cfg', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), keep);
+    assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), keep);
     board.powerOn();
     await page.click('#flash');
     await answer(page, 'Flashed and provisioned.', 120000);
@@ -149,7 +149,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     assert.match(steps, /resuming the update of puckjs/);
     assert.match(steps, /updated: \d+ pages erased \(last first\), \d+ files written and verified/);
     assert.deepEqual(Buffer.from(board.storage.bytes('.bootcde')!), fs.readFileSync(bundlePath));
-    assert.deepEqual(['ck.site.a', 'ck.cfg', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), keep, 'site, settings, keys untouched');
+    assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), keep, 'site, settings, keys untouched');
     assert.deepEqual(st.list(f).filter((n) => !LAYOUT_FIXED.includes(n)).map((n) => [n, st.read(f, n)]), tiles, 'the tiles written back');
   });
 

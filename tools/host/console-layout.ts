@@ -5,13 +5,15 @@
  * - the header chain, walked on the board with require("Flash").read from
  *   process.memory().flash_code_start (where Storage starts), as src/jsflash.c walks it;
  * - a page erase: require("Flash").erasePage(address), one line per page;
- * - a file write: console-upload.ts writePlainFile (pre-sized, in chunks, CRC32 read back).
+ * - a file write: console-upload.ts writePlainFile (pre-sized, in chunks, CRC32 read back);
+ * - raw bytes back at an address: require("Flash").write in chunks, CRC32 read back.
  * `stopFirmware` first: reset() stops the running firmware (it must not write a log tile while
  * its pages are erased, nor run from a bundle being erased); load() boots the new one after.
  * Browser-safe: nothing here imports Node.
  */
 import type { ConsoleLink } from './console-link';
-import { readRemoteFile, remoteCrc, writePlainFile } from './console-upload';
+import { READ_CHUNK, WRITE_CHUNK, byteLiteral, readRemoteFile, remoteCrc, writePlainFile } from './console-upload';
+import { crc32 } from './bytes';
 import { RelayoutError, type BoardStorage, type LayoutTarget, type Step } from './relayout';
 
 /** Board-side walk of the header chain: prints {start, total, chain: [[at, size, name|""], ...]}. */
@@ -37,6 +39,17 @@ export function consoleLayoutTarget(link: ConsoleLink): ConsoleLayoutTarget {
       return { total: v.total, chain: v.chain.map(([at, size, name]) => ({ at, size, name })) };
     },
     read: (name, length) => readRemoteFile(link, name, length),
+    async readRaw(at: number, length: number): Promise<string> {
+      if (t.start === undefined) await t.storage();
+      let out = '';
+      for (let off = 0; off < length; off += READ_CHUNK) {
+        const b64 = (await link.run(`print(btoa(require("Flash").read(${Math.min(READ_CHUNK, length - off)},${t.start! + at + off})))`)).trim();
+        if (!/^[A-Za-z0-9+/=]*$/.test(b64)) throw new RelayoutError('unexpected answer reading flash at ' + (at + off) + ': ' + JSON.stringify(b64.slice(0, 200)));
+        out += atob(b64);
+      }
+      if (out.length !== length) throw new RelayoutError('read ' + out.length + ' bytes of flash at ' + at + ', expected ' + length);
+      return out;
+    },
     crc: (name) => remoteCrc(link, name),
     async run(steps: Step[], progress?: (done: number, total: number) => void): Promise<void> {
       if (t.start === undefined) await t.storage();
@@ -45,6 +58,8 @@ export function consoleLayoutTarget(link: ConsoleLink): ConsoleLayoutTarget {
         if (s.op === 'erase') {
           const out = (await link.run(`require("Flash").erasePage(${t.start! + s.page});print("ok")`)).trim();
           if (out !== 'ok') throw new RelayoutError('erasing the page at ' + s.page + ' failed on the board: ' + JSON.stringify(out.slice(0, 200)));
+        } else if (s.op === 'program') {
+          await programRaw(link, t.start! + s.at, s.data);
         } else {
           await writePlainFile(link, s.file.name, s.file.data);
         }
@@ -53,6 +68,18 @@ export function consoleLayoutTarget(link: ConsoleLink): ConsoleLayoutTarget {
     },
   };
   return t;
+}
+
+/** Programs raw bytes at a flash address (require("Flash").write), chunks of nothing but 0xFF skipped; verified by CRC32 read back. */
+async function programRaw(link: ConsoleLink, addr: number, data: string): Promise<void> {
+  for (let off = 0; off < data.length; off += WRITE_CHUNK) {
+    const raw = data.slice(off, off + WRITE_CHUNK);
+    if (/^\xff*$/.test(raw)) continue;
+    const out = (await link.run(`require("Flash").write(${byteLiteral(raw)},${addr + off});print("ok")`)).trim();
+    if (out !== 'ok') throw new RelayoutError('programming flash at ' + (addr + off) + ' failed on the board: ' + JSON.stringify(out.slice(0, 200)));
+  }
+  const back = (await link.run(`print(E.CRC32(require("Flash").read(${data.length},${addr})))`)).trim();
+  if ((Number(back) >>> 0) !== crc32(data)) throw new RelayoutError('the flash at ' + addr + ' reads back wrong after programming (CRC ' + back + ', expected ' + crc32(data) + ')');
 }
 
 /** Board-side: the key slot file's capacity and slots used (firmware/slotfile.ts slotOpen's count), {} when absent. */

@@ -1,21 +1,9 @@
 /**
  * The compaction-safe Storage layout (docs/ESPRUINO.md "Flash"): where each file of a board goes,
  * and the names the firmware, the simulator's provisioning and the tools agree on. Used by the
- * firmware-update and install tools (tools/host/relayout.ts), the evidence tests and the Storage
- * budget bench (tools/benchmarks/storage-budget.ts re-exports it).
- *
- * In flash order:
- * - permanent files, never erased by the firmware: the site (`ck.site.a`, a generation file), the
- *   settings as a slot file (`ck.cfg`: CONFIG_SLOTS records of CONFIG_SLOT_BYTES) and the key table
- *   as a slot file (`ck.keys`, firmware/keyslots.ts: 32-byte records + check, kill and KEY_MARKS
- *   mark bytes) sized to end exactly on a page boundary (`permanentPages`);
- * - the bundle (`.bootcde`) from that page boundary, then a pad file (`ck.pad`) to the next page
- *   boundary (`tiledStart`);
- * - every file that is ever erased (log segments, clock generations) as a tile: header and data
- *   together exactly `tile` bytes, so every page there starts with a header and no file crosses a page.
- * `keySlots`: slots in the key file (each key change uses one; a full file needs a rebuild by the
- * tool); `keysFileBytes` its data size. `short` > 0: the layout does not fit: bytes the bundle
- * would have to lose for the board's key capacity.
+ * firmware-update, rebuild and install tools (tools/host/relayout.ts), the evidence tests and the
+ * Storage budget bench (tools/benchmarks/storage-budget.ts re-exports it). `tiledLayout` is the one
+ * of the slot-store branch (wp-slots), with the tools' file names beside it.
  * Not here: moving a board's Storage into or within the layout (relayout.ts).
  */
 import type { BoardConfig } from '../../hal/boards/types';
@@ -25,73 +13,97 @@ import { fileCost } from '../../firmware/flashroom';
 import { KEY_SLOTS_FILE } from '../../firmware/keyslots';
 import { RECORD_SIZE } from '../../firmware/keystore';
 import { SETUP_CODE_DIGITS, SITE_BYTES } from '../../firmware/site';
-import { slotFileSize } from '../../firmware/slotfile';
 
 export const PAGE = 4096;
 export const HEADER = 32;
+
+/**
+ * The layout's file names, in flash order: the site (a generation file, one generation), the key
+ * slot file, the bundle, the pad to the page boundary; every other file after the pad is a tile
+ * (log segments, clock and settings generations: the firmware makes them at run time).
+ */
+export const SITE_FILE = 'ck.site.a';
+export const KEYS_FILE = KEY_SLOTS_FILE;
+export const BUNDLE_FILE = '.bootcde';
+export const PAD_FILE = 'ck.pad';
+/** Files before the bundle: never erased except by a rebuild of the key file. */
+export const PERMANENT = [SITE_FILE, KEYS_FILE];
+
+export type Layout = ReturnType<typeof tiledLayout>;
+
+/** The pad's data size after a bundle of `bundleBytes` starting (header) at `bundleStart`. */
+export function padBytes(layout: Pick<Layout, 'tiledStart'>, bundleStart: number, bundleBytes: number): number {
+  return layout.tiledStart - bundleStart - fileCost(bundleBytes) - HEADER;
+}
+
+/**
+ * The Storage layout that survives a power cut at any step of a compaction (docs/ESPRUINO.md
+ * "Flash"; test/evidence/compaction-layout.test.ts on the model, test/evidence/compaction-cuts.test.ts
+ * through the firmware):
+ * - permanent files first, in the order provisioning writes them, never erased by the firmware:
+ *   the site (two-generation file, one generation) and the key table as a slot file
+ *   (firmware/keyslots.ts: 32-byte records + check, kill and KEY_MARKS mark bytes), sized so that
+ *   it ends exactly on a page boundary when the bundle leaves a whole page for it (`aligned`),
+ *   else up to the bundle (then a firmware update has to rewrite the key file's last page too);
+ * - the bundle, then a pad file to the next page boundary (`tiledStart`);
+ * - then every file the firmware makes at run time, each one tile (board.tile bytes, header
+ *   included, a divisor of the page; firmware/flashroom.ts fileSize): the log's segments (the
+ *   board's logSegments - 1 main-ring tiles and two failure-ring tiles of (tile - 32) / 16
+ *   entries), a clock and a settings generation, and two tiles for the next writes (a new
+ *   generation or segment is written before the old one is erased). So every page of that
+ *   region starts with a header and no file there crosses a page; a compaction starts at the first
+ *   page holding trash, which is in that region, and never moves the files before it.
+ * Settings are tiles, not a slot file: losing them to a cut (below) leaves the safe defaults
+ * (firmware/config.ts), and puckjs-nfc, which keeps its older layout, would pay the slot code.
+ * `keySlots`: slots in the key file (each key change but a revoke or a first use takes one; a file
+ * whose slots are all used is rebuilt by the USB tool); `keysFileBytes` its data size. `short` > 0:
+ * the board's key capacity does not fit: the bytes the bundle would have to lose.
+ */
 export const CONFIG_SLOT_BYTES = 128;
 export const CONFIG_SLOTS = 4;
 /** One-shot marks per key slot (firmware/slotfile.ts slotMark): revoked, confirmed. */
 export const KEY_MARKS = 2;
 const KEY_SLOT = RECORD_SIZE + 2 + KEY_MARKS;
-
-/** The layout's file names, in flash order. Tiles (log, clock) are every other file after the pad. */
-export const SITE_FILE = 'ck.site.a';
-export const CONFIG_FILE = 'ck.cfg';
-export const KEYS_FILE = KEY_SLOTS_FILE;
-export const BUNDLE_FILE = '.bootcde';
-export const PAD_FILE = 'ck.pad';
-/** Files before the bundle: never erased except by a rebuild of the key file. */
-export const PERMANENT = [SITE_FILE, CONFIG_FILE, KEYS_FILE];
-
-export type Layout = ReturnType<typeof tiledLayout>;
-
 export function tiledLayout(board: BoardConfig, bundleBytes: number) {
-  const page = PAGE;
+  const page = 4096;
   const big = board.storageBytes > 1 << 20;
-  const tile = big ? 2048 : 512;
-  const tilePages = big ? 8 : 1;
+  // board.tile (hal/boards on the slot-store branch) where the board file gives it.
+  const tile = (board as { tile?: number }).tile || (big ? 2048 : 512);
+  // Tiles: the main ring, two failure segments, a clock and a settings generation, and two for the
+  // next writes (a new generation or segment is written before the old one is erased).
+  const mainTiles = Math.max(2, board.logSegments - 1);
+  const tilePages = Math.ceil(((mainTiles + 6) * tile) / page);
   const tiles = (tilePages * page) / tile;
-  // Two clock generations, two spare tiles (a clock save and a log rotation in one session), two failure-ring segments; the rest is the main ring.
-  const mainTiles = tiles - 6;
   const perTile = Math.floor((tile - 32) / ENTRY_SIZE);
   const tiledStart = board.storageBytes - tilePages * page;
   const site = fileCost(GEN_HEADER + SITE_BYTES + SETUP_CODE_DIGITS);
-  const config = fileCost(configFileBytes());
+  const config = 0;
   const bundle = fileCost(bundleBytes);
-  // The bundle and its pad (at least a header and 4 bytes) take whole pages before the tiles.
-  let permanentPages = Math.floor((tiledStart - bundle - 36) / page);
   const keysStart = site + config;
+  // Page-aligned: the bundle and its pad (at least a header and 4 bytes) take whole pages before the tiles.
+  let permanentPages = Math.floor((tiledStart - bundle - 36) / page);
   let keysFileBytes = permanentPages * page - keysStart - 32;
   let slots = Math.floor((keysFileBytes - 8) / KEY_SLOT);
+  let aligned = true;
   if (big && slots > board.keyCapacity * 2) {
     // Twice the board's keys are plenty; the key file still ends on a page boundary.
     slots = board.keyCapacity * 2;
     permanentPages = Math.ceil((keysStart + 32 + 8 + slots * KEY_SLOT) / page);
     keysFileBytes = permanentPages * page - keysStart - 32;
   }
+  if (slots < board.keyCapacity) {
+    // Not aligned: the key file takes what the bundle and a minimal pad leave.
+    aligned = false;
+    keysFileBytes = (tiledStart - 36 - bundle - keysStart - 32) & ~3;
+    slots = Math.floor((keysFileBytes - 8) / KEY_SLOT);
+    permanentPages = 0;
+  }
   const keySlots = Math.max(0, slots);
-  // Bytes the bundle would have to lose for the board's key capacity to fit (0: it fits).
+  // Bytes the bundle would have to lose for the board's key capacity to fit at all (0: it fits).
+  const short = slots >= board.keyCapacity ? 0 : board.keyCapacity * KEY_SLOT - (keysFileBytes - 8);
+  // Bytes the bundle would have to lose for the key file to end on a page boundary (0: it does).
   const neededPages = Math.ceil((keysStart + 32 + 8 + board.keyCapacity * KEY_SLOT) / page);
-  const short = slots >= board.keyCapacity ? 0 : bundle + 36 - (tiledStart - neededPages * page);
+  const shortOfAligned = aligned ? 0 : bundle + 36 - (tiledStart - neededPages * page);
   return { page, tile, tilePages, tiles, tiledStart, mainTiles, perTile, logEntries: (mainTiles + 2) * perTile, site, config, bundle,
-    permanentPages, keysFileBytes, keySlots, short };
-}
-
-/** Data bytes of the settings slot file. */
-export function configFileBytes(): number {
-  return slotFileSize(CONFIG_SLOT_BYTES, CONFIG_SLOTS, 0);
-}
-
-/**
- * The largest bundle that fits a board whose key file ends at `bundleStart` (the pad needs a
- * header and 4 bytes before `tiledStart`).
- */
-export function bundleRoom(layout: Pick<Layout, 'tiledStart'>, bundleStart: number): number {
-  return layout.tiledStart - bundleStart - HEADER - 36;
-}
-
-/** The pad's data size after a bundle of `bundleBytes` starting (header) at `bundleStart`. */
-export function padBytes(layout: Pick<Layout, 'tiledStart'>, bundleStart: number, bundleBytes: number): number {
-  return layout.tiledStart - bundleStart - fileCost(bundleBytes) - HEADER;
+    permanentPages, aligned, keysFileBytes, keySlots, short, shortOfAligned };
 }

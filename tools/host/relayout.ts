@@ -40,7 +40,15 @@ export interface BoardStorage { total: number; chain: ChainFile[] }
 /** A whole file to write; `data` is all of it, 0xFF where bytes are left unwritten (blank slots). */
 export interface FileData { name: string; data: string }
 
-export type Step = { op: 'erase'; page: number } | { op: 'write'; file: FileData };
+/**
+ * erase: a page (offset from Storage's start); write: a whole file through Storage; program: raw
+ * bytes back at an offset with require("Flash").write (the key file's last bytes that share the
+ * bundle's first page, when the key file does not end on a page boundary).
+ */
+export type Step = { op: 'erase'; page: number } | { op: 'write'; file: FileData } | { op: 'program'; at: number; data: string };
+
+/** The saved name of the raw bytes between the bundle's first page boundary and the bundle (see Step). */
+export const RAW = '@raw';
 
 /** A board's Storage as a transport reaches it. */
 export interface LayoutTarget {
@@ -50,6 +58,8 @@ export interface LayoutTarget {
   read(name: string, length: number): Promise<string>;
   /** A file's CRC32 (E.CRC32) and length as the board reads it, or undefined when absent. */
   crc(name: string): Promise<{ crc: number; length: number } | undefined>;
+  /** Raw bytes of Storage from offset `at` (require("Flash").read). */
+  readRaw(at: number, length: number): Promise<string>;
   /** Executes the steps in order; each write is verified (read back) before the next step. */
   run(steps: Step[], progress?: (done: number, total: number) => void): Promise<void>;
 }
@@ -89,9 +99,9 @@ const live = (s: BoardStorage) => s.chain.filter((f) => f.name !== '');
 const end = (f: ChainFile) => f.at + fileCost(f.size);
 
 /**
- * Where the bundle starts (the page boundary the key file ends on) if the board's Storage is in
- * the layout, else a sentence saying why not. After a cut update the bundle and tiles may be
- * missing or cut short; the site, settings and keys must be there, first, in order.
+ * Where the bundle starts (where the key file ends: a page boundary when the layout is aligned)
+ * if the board's Storage is in the layout, else a sentence saying why not. After a cut update the
+ * bundle and tiles may be missing or cut short; the site and keys must be there, first, in order.
  */
 export function layoutCheck(board: BoardConfig, s: BoardStorage): { bundleStart: number } | { problem: string } {
   if (s.total !== board.storageBytes) return { problem: `its Storage is ${s.total} bytes, ${board.id} has ${board.storageBytes}` };
@@ -101,9 +111,8 @@ export function layoutCheck(board: BoardConfig, s: BoardStorage): { bundleStart:
       return { problem: `it does not hold the layout's ${PERMANENT.join(', ')} first (found ${c.slice(0, 4).map((f) => f.name || '(erased)').join(', ') || 'nothing'})` };
     }
   }
-  const keysEnd = end(c[2]);
-  if (keysEnd % PAGE !== 0) return { problem: `its key file ends at ${keysEnd}, not on a page boundary` };
-  const after = c.slice(3);
+  const keysEnd = end(c[PERMANENT.length - 1]);
+  const after = c.slice(PERMANENT.length);
   if (after.length && after[0].at !== keysEnd) return { problem: 'something lies between the key file and the bundle' };
   if (after.length && after[0].name !== BUNDLE_FILE && after[0].name !== '') {
     // A cut update may have erased the bundle's pages and left tiles; anything else is foreign.
@@ -132,7 +141,7 @@ export function mergeSaved(fromBoard: FileData[], saved: FileData[] | undefined)
   const board = new Map(fromBoard.map((f) => [f.name, f.data] as [string, string]));
   for (const f of saved) {
     const b = board.get(f.name);
-    out.push(b === undefined || PERMANENT.indexOf(f.name) >= 0 || cutShort(b, f.data) ? f : { name: f.name, data: b });
+    out.push(b === undefined || PERMANENT.indexOf(f.name) >= 0 || f.name === RAW || cutShort(b, f.data) ? f : { name: f.name, data: b });
     board.delete(f.name);
   }
   for (const f of fromBoard) if (board.has(f.name)) out.push(f);
@@ -180,16 +189,17 @@ async function padBlank(target: LayoutTarget, s: BoardStorage, crc32: (d: string
 }
 
 /**
- * The steps that put the layout on a board: erase pages last first down to `floor` (the bundle's
- * page for an update, 0 for a rebuild or install), then write `permanent` (rebuild, install), the
- * bundle, the pad and the tiles. Refuses (nothing touched) when the bundle does not fit.
+ * The steps that put the layout on a board: erase pages last first down to `floor` (the page the
+ * bundle starts in for an update, 0 for a rebuild or install), program `raw` back (update: the
+ * key file's bytes in the bundle's first page when it does not start on a boundary), then write
+ * `permanent` (rebuild, install), the bundle, the pad and the tiles. Refuses (nothing touched)
+ * when the bundle does not fit.
  */
-export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number, blank: [number, number][], bundle: string, permanent: FileData[], tiles: FileData[]): Step[] {
+export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number, blank: [number, number][], bundle: string, permanent: FileData[], tiles: FileData[], raw?: string): Step[] {
   const total = s.total;
   const lay = tiledLayout(board, bundle.length);
-  let at = floor;
+  let at = floor + (raw ? raw.length : 0);
   for (const f of permanent) at += fileCost(f.data.length);
-  if (at % PAGE !== 0) throw new RelayoutError(`the key file would end at ${at}, not on a page boundary`, 2);
   const pad = padBytes(lay, at, bundle.length);
   if (pad < 4) {
     throw new RelayoutError(`the bundle (${bundle.length} bytes) does not fit between the key file (ending at ${at}) and the tiles (at ${lay.tiledStart}): `
@@ -199,6 +209,7 @@ export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number,
   for (const t of tiles) tileBytes += fileCost(t.data.length);
   if (lay.tiledStart + tileBytes > total) throw new RelayoutError(`the tiles read from the board (${tileBytes} bytes) do not fit after ${lay.tiledStart}`, 2);
   const steps: Step[] = pagesToErase(s, floor, blank).map((page) => ({ op: 'erase', page }) as Step);
+  if (raw && raw.replace(/\xff+$/, '')) steps.push({ op: 'program', at: floor, data: raw });
   for (const f of permanent) steps.push({ op: 'write', file: f });
   steps.push({ op: 'write', file: { name: BUNDLE_FILE, data: bundle } });
   steps.push({ op: 'write', file: { name: PAD_FILE, data: padData(pad) } });
@@ -265,7 +276,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
   const s = await target.storage();
   const check = layoutCheck(board, s);
   const savedHas = (n: string) => !!job.saved && job.saved.files.some((f) => f.name === n);
-  let floor: number, permanent: FileData[] = [], tiles: FileData[] = [], keysKept: number | undefined;
+  let floor: number, permanent: FileData[] = [], tiles: FileData[] = [], keysKept: number | undefined, raw: string | undefined;
   if (mode === 'install') {
     const site = live(s).find((f) => f.name === SITE_FILE);
     const mine = (job.install || []).find((f) => f.name === SITE_FILE);
@@ -285,12 +296,16 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     permanent = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) >= 0);
     tiles = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) < 0);
   } else {
-    floor = mode === 'update' ? check.bundleStart : 0;
+    floor = mode === 'update' ? check.bundleStart - (check.bundleStart % PAGE) : 0;
     const fromBoard = await readAll(target, tilesOf(s, check.bundleStart));
-    if (mode === 'rebuild') fromBoard.unshift(...(await readAll(target, s.chain.slice(0, 3))));
+    if (mode === 'rebuild') fromBoard.unshift(...(await readAll(target, s.chain.slice(0, PERMANENT.length))));
+    // The key file's last bytes share the bundle's first page (a layout that is not aligned): kept raw, programmed back.
+    if (mode === 'update' && floor < check.bundleStart) fromBoard.unshift({ name: RAW, data: await target.readRaw(floor, check.bundleStart - floor) });
     const merged = mergeSaved(fromBoard, job.saved && job.saved.files);
+    const rawFile = merged.find((f) => f.name === RAW);
+    raw = rawFile && rawFile.data;
     permanent = merged.filter((f) => PERMANENT.indexOf(f.name) >= 0);
-    tiles = merged.filter((f) => PERMANENT.indexOf(f.name) < 0);
+    tiles = merged.filter((f) => PERMANENT.indexOf(f.name) < 0 && f.name !== RAW);
   }
   let writePermanent = permanent;
   if (mode === 'rebuild') {
@@ -301,13 +316,14 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
   }
   // The plan first: a refusal (the bundle does not fit) comes before anything is kept or erased.
   const blank = await padBlank(target, s, crc32);
-  const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, tiles);
+  const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, tiles, raw);
   if (mode !== 'install') {
-    const save: Saved = { board: board.id, mode, files: (mode === 'rebuild' ? permanent : []).concat(tiles) };
+    const save: Saved = { board: board.id, mode, files: (raw === undefined ? [] : [{ name: RAW, data: raw }]).concat(mode === 'rebuild' ? permanent : [], tiles) };
     if (job.onSaved) await job.onSaved(save);
   }
   const erases = steps.filter((x) => x.op === 'erase').length;
-  log(`erasing ${erases} pages from the last down to ${floor}, then writing ${steps.length - erases} files`);
+  const programs = steps.filter((x) => x.op === 'program').length;
+  log(`erasing ${erases} pages from the last down to ${floor}, ${programs ? 'programming back the key file\'s bytes in the bundle\'s first page, ' : ''}then writing ${steps.length - erases - programs} files`);
   await target.run(steps, job.progress);
   const after = await target.storage();
   const ok = layoutCheck(board, after);
@@ -320,7 +336,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
   for (const x of steps) if (x.op === 'write') bytes += x.file.name === PAD_FILE ? 1 : x.file.data.length;
   const keys = writePermanent.find((f) => f.name === KEYS_FILE);
   return {
-    mode, pagesErased: erases, filesWritten: steps.length - erases, bytesWritten: bytes, tiles: tiles.map((t) => t.name),
+    mode, pagesErased: erases, filesWritten: steps.length - erases - programs, bytesWritten: bytes, tiles: tiles.map((t) => t.name),
     keySlots: keys ? slotShape(keys.data)!.cap : lay.keySlots, keysKept,
   };
 }
