@@ -439,7 +439,7 @@ const SPEC: Spec = {
     timeout: { type: 'string', arg: 'DURATION', help: 'longest wait for one step: 30, 30s, 2m (plain number: seconds; default 30s)' },
     update: { type: 'boolean', help: 'the layout update (default for a board in the layout): refuse a board that is not in it' },
     'rebuild-keys': { type: 'boolean', help: 'rewrite the layout with a fresh key file holding the live keys (when every key slot is used)' },
-    install: { type: 'boolean', help: 'a fresh install of the layout (site, settings, keys, bundle, pad) from --image; refuses a board holding another site' },
+    install: { type: 'boolean', help: 'a fresh install of the layout (site, keys, bundle, pad) from --image; refuses a board holding another site' },
     image: { type: 'string', arg: 'DIR', help: 'the board image for --install (npm run provision -- board-image)' },
     state: { type: 'string', arg: 'FILE', help: 'where a layout run keeps what it read until done (default carkey-relayout-<board>-<serial>.json)' },
   },

@@ -9,12 +9,14 @@
  *   down to the bundle's first with require("Flash").erasePage, last page first (so the header
  *   chain ends on erased bytes or runs through whole files at every moment: a cut never leaves a
  *   Storage the boot check erases), then write the new bundle, the pad and the saved tiles. The
- *   site, settings and key files are never touched.
- * - rebuild: the same from page 0, with the site and settings as they were and a fresh key file
+ *   site and key files are never touched (where the key file ends inside the bundle's first page,
+ *   its bytes there are kept and programmed back raw after the erase).
+ * - rebuild: the same from page 0, with the site as it was and a fresh key file
  *   holding the live keys (their marks folded into the records): for a key file whose slots are all
  *   used. What is read first is handed to `onSaved` before anything is erased: the caller keeps it
  *   (the CLI in a file) so that a re-run after a cut writes it back.
- * - install: erase every page, last first, and write site, settings, key file, bundle and pad.
+ * - install: erase every page, last first, and write site, key file, bundle and pad (settings are
+ *   tiles the firmware writes).
  * A re-run after a cut at any step finishes the job: `saved` (what the first run read) is merged
  * with what the board still holds.
  * Browser-safe: nothing here imports Node.
@@ -74,7 +76,7 @@ export interface RelayoutJob {
   mode: Mode;
   /** The new bundle. */
   bundle: string;
-  /** install: the site, settings and key files to write (makeInstallFiles). */
+  /** install: the site and key files to write (layout-image.ts installFiles). */
   install?: FileData[];
   /** What an interrupted run of the same job saved. */
   saved?: Saved;
@@ -280,7 +282,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
   if (mode === 'install') {
     const site = live(s).find((f) => f.name === SITE_FILE);
     const mine = (job.install || []).find((f) => f.name === SITE_FILE);
-    if (!job.install || !mine) throw new RelayoutError('an install needs the site, settings and key files', 2);
+    if (!job.install || !mine) throw new RelayoutError('an install needs the site and key files', 2);
     if (site && !sameOrCut(await target.read(SITE_FILE, site.size), mine.data)) {
       throw new RelayoutError('refused: the board already holds another site; an install would erase its keys (update it, or factory-reset it first)', 2);
     }
