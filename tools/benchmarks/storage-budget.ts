@@ -34,9 +34,5 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
     smallFiles: small, reserve, left, moreKeysThatWouldFit: Math.max(0, Math.floor(left / (2 * RECORD_SIZE))) };
 }
 
-/**
- * The Storage layout that survives a power cut at any step of a compaction: tools/host/layout.ts
- * (shown on the flash model by test/evidence/compaction-layout.test.ts), re-exported here beside
- * the budget it replaces.
- */
+// The tiled layout lives in tools/host/layout.ts (the simulator's provisioning uses it too).
 export { CONFIG_SLOTS, CONFIG_SLOT_BYTES, KEY_MARKS, tiledLayout } from '../host/layout';

@@ -1,40 +1,16 @@
 /**
- * The compaction-safe Storage layout (docs/ESPRUINO.md "Flash"): where each file of a board goes,
- * and the names the firmware, the simulator's provisioning and the tools agree on. Used by the
- * firmware-update, rebuild and install tools (tools/host/relayout.ts), the evidence tests and the
- * Storage budget bench (tools/benchmarks/storage-budget.ts re-exports it). `tiledLayout` is the one
- * of the slot-store branch (wp-slots), with the tools' file names beside it.
- * Not here: moving a board's Storage into or within the layout (relayout.ts).
+ * The tiled Storage layout of a board (docs/ESPRUINO.md "Flash"): where provisioning puts the
+ * permanent files, the bundle, the pad and the tiles, and what that leaves for keys and the log.
+ * Used by the simulator's provisioning (sim/provision.ts provisionLayout), the USB tools, the
+ * budget (tools/benchmarks/storage-budget.ts re-exports it) and the evidence tests.
+ * The tools' file names and the pad's size: at the end (tools/host/relayout.ts uses them).
  */
 import type { BoardConfig } from '../../hal/boards/types';
 import { ENTRY_SIZE } from '../../firmware/auditlog';
 import { GEN_HEADER } from '../../firmware/genfile';
 import { fileCost } from '../../firmware/flashroom';
-import { KEY_SLOTS_FILE } from '../../firmware/keyslots';
 import { RECORD_SIZE } from '../../firmware/keystore';
 import { SETUP_CODE_DIGITS, SITE_BYTES } from '../../firmware/site';
-
-export const PAGE = 4096;
-export const HEADER = 32;
-
-/**
- * The layout's file names, in flash order: the site (a generation file, one generation), the key
- * slot file, the bundle, the pad to the page boundary; every other file after the pad is a tile
- * (log segments, clock and settings generations: the firmware makes them at run time).
- */
-export const SITE_FILE = 'ck.site.a';
-export const KEYS_FILE = KEY_SLOTS_FILE;
-export const BUNDLE_FILE = '.bootcde';
-export const PAD_FILE = 'ck.pad';
-/** Files before the bundle: never erased except by a rebuild of the key file. */
-export const PERMANENT = [SITE_FILE, KEYS_FILE];
-
-export type Layout = ReturnType<typeof tiledLayout>;
-
-/** The pad's data size after a bundle of `bundleBytes` starting (header) at `bundleStart`. */
-export function padBytes(layout: Pick<Layout, 'tiledStart'>, bundleStart: number, bundleBytes: number): number {
-  return layout.tiledStart - bundleStart - fileCost(bundleBytes) - HEADER;
-}
 
 /**
  * The Storage layout that survives a power cut at any step of a compaction (docs/ESPRUINO.md
@@ -67,8 +43,7 @@ const KEY_SLOT = RECORD_SIZE + 2 + KEY_MARKS;
 export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const page = 4096;
   const big = board.storageBytes > 1 << 20;
-  // board.tile (hal/boards on the slot-store branch) where the board file gives it.
-  const tile = (board as { tile?: number }).tile || (big ? 2048 : 512);
+  const tile = (board as { tile?: number }).tile || (big ? 2048 : 512); // board.tile: hal/boards on wp-slots
   // Tiles: the main ring, two failure segments, a clock and a settings generation, and two for the
   // next writes (a new generation or segment is written before the old one is erased).
   const mainTiles = Math.max(2, board.logSegments - 1);
@@ -106,4 +81,30 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const shortOfAligned = aligned ? 0 : bundle + 36 - (tiledStart - neededPages * page);
   return { page, tile, tilePages, tiles, tiledStart, mainTiles, perTile, logEntries: (mainTiles + 2) * perTile, site, config, bundle,
     permanentPages, aligned, keysFileBytes, keySlots, short, shortOfAligned };
+}
+
+// ---- the tools' names (tools/host/relayout.ts, layout-image.ts, the browser flasher) ----------------
+
+import { KEY_SLOTS_FILE } from '../../firmware/keyslots';
+
+export const PAGE = 4096;
+export const HEADER = 32;
+
+/**
+ * The layout's file names, in flash order: the site (a generation file, one generation), the key
+ * slot file, the bundle, the pad to the page boundary; every other file after the pad is a tile
+ * (log segments, clock and settings generations: the firmware makes them at run time).
+ */
+export const SITE_FILE = 'ck.site.a';
+export const KEYS_FILE = KEY_SLOTS_FILE;
+export const BUNDLE_FILE = '.bootcde';
+export const PAD_FILE = 'ck.pad';
+/** Files before the bundle: never erased except by a rebuild of the key file. */
+export const PERMANENT = [SITE_FILE, KEYS_FILE];
+
+export type Layout = ReturnType<typeof tiledLayout>;
+
+/** The pad's data size after a bundle of `bundleBytes` starting (header) at `bundleStart`. */
+export function padBytes(layout: Pick<Layout, 'tiledStart'>, bundleStart: number, bundleBytes: number): number {
+  return layout.tiledStart - bundleStart - fileCost(bundleBytes) - HEADER;
 }
