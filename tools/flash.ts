@@ -10,10 +10,18 @@
  *               must not be open on a car. (The minified text cannot be grepped for `uart:!1`: the
  *               flag reaches setServices as a parameter.) Any bundle that throws at boot is refused.
  *   4. board    process.env: the board must be the Espruino board this build is for, with room in Storage
- *   5. upload   the bundle to Storage as .bootcde (the CLI's Storage upload), then read back on the
- *               board with the verified uploader's checks (host/console-upload.ts remoteCrc,
- *               remoteSha256): length, E.CRC32 and SHA-256 must equal the built file's (a corrupt
- *               copy is erased)
+ *   5. upload   a board in the compaction-safe layout (tools/host/layout.ts; docs/ESPRUINO.md
+ *               "Flash"), or with --update/--rebuild-keys/--install: the layout procedure
+ *               (tools/host/relayout.ts over the console, console-layout.ts): reset() stops the
+ *               firmware, the log and clock tiles are read (and kept in --state FILE until the
+ *               end, so a re-run after a cut finishes the job), the pages are erased with
+ *               require("Flash").erasePage from the last one down to the bundle's first (page 0
+ *               for a rebuild or install), never Storage.compact, then bundle, pad and tiles are
+ *               written, each read back. A board holding none of it (stock Espruino, or the
+ *               earlier generation-file format): the bundle to Storage as .bootcde (the CLI's
+ *               Storage upload). Either way it is then read back on the board with the verified
+ *               uploader's checks (host/console-upload.ts remoteCrc, remoteSha256): length,
+ *               E.CRC32 and SHA-256 must equal the built file's (a corrupt copy is erased)
  *   6. reboot   load(): the board boots the new code; its boot lines are shown, an uncaught error fails
  *   7. report   our firmware's version (printed at boot, recorded in build.json with the commit),
  *               the board's Espruino version (process.env.VERSION) and process.memory() after boot
@@ -47,6 +55,11 @@ import { ProvisionError } from './host/provision/errors';
 import { CliError, type Spec, duration, help, parse, runMain, str } from './host/cli-args';
 import { userPath } from './host/cli-files';
 import { checkPort, isBle, isTcp } from './host/ports';
+import { consoleLayoutTarget, keySlotsOnBoard, stopFirmware } from './host/console-layout';
+import { type Mode, type RelayoutReport, type Saved, layoutCheck, relayout } from './host/relayout';
+import { installFiles } from './host/layout-image';
+import { openEspruinoLink, type ConsoleLink as OpenLink } from './provision/link';
+import { writeFileSafe } from './host/cli-files';
 
 const BOARD_JSON_DIR = path.join(__dirname, 'boards');
 const CLI = require.resolve('espruino/bin/espruino-cli.js');
@@ -62,6 +75,19 @@ export interface FlashOptions {
   file?: string;
   /** Longest wait for one CLI step (the upload gets this plus time per KB). Default 30 s. */
   stepTimeoutMs?: number;
+  /**
+   * The layout procedure (tools/host/relayout.ts): 'update' (refuses a board not in the layout),
+   * 'rebuild' (a fresh key file; a full one refuses further key changes), 'install' (a board
+   * without a site: `image` gives its site and keys). Unset: 'update' if the board is in the
+   * layout, else the plain .bootcde upload.
+   */
+  layout?: Mode;
+  /** install: a board-image directory (npm run provision -- board-image). */
+  image?: string;
+  /** Where a relayout keeps what it read until it is done (default: carkey-relayout-<board>-<serial>.json here). */
+  stateFile?: string;
+  /** Opens the console link the layout procedure runs over (default: the espruino package). */
+  openLink?: (port: string) => Promise<OpenLink>;
   log?: (line: string) => void;
 }
 
@@ -83,6 +109,8 @@ export interface FlashResult {
   /** What the board printed while booting the new code. */
   bootLines: string[];
   warnings: string[];
+  /** What the layout procedure did, when it ran (pages erased, files written, time). */
+  relayout?: RelayoutReport & { ms: number; keySlotsUsed?: number };
 }
 
 interface CliRun { stdout: string; stderr: string; board: string[]; timedOut: boolean }
@@ -166,7 +194,7 @@ async function readBack(link: ConsoleLink): Promise<{ missing?: number; len?: nu
 }
 
 const ID_EXPR = '(function(){var S=require("Storage"),t=S.getStats(),b=S.read(".bootcde");'
-  + printJson('ID', '{board:process.env.BOARD,version:process.env.VERSION,total:t.totalBytes,used:t.fileBytes,old:b===undefined?-1:b.length}') + ';})()';
+  + printJson('ID', '{board:process.env.BOARD,version:process.env.VERSION,serial:process.env.SERIAL,total:t.totalBytes,used:t.fileBytes,old:b===undefined?-1:b.length,site:S.list("ck.site.").length}') + ';})()';
 
 const INFO_EXPR = printJson('INFO', '{version:process.env.VERSION,memory:process.memory(),len:(require("Storage").read(".bootcde")||"").length}');
 
@@ -200,6 +228,8 @@ export function checkBundle(board: BoardConfig, code: string, record: BuildRecor
   if (production && sim.nrf.uartExposed) throw new FlashError('refused: this bundle leaves the Bluetooth console (Nordic UART) enabled: NRF.setServices was not given {uart:false}', 2);
   if (production && /DEV BUILD/.test(sim.consoleText())) throw new FlashError('refused: this bundle announces itself as a DEV BUILD', 2);
 }
+
+export { flashOptions };
 
 export async function flash(opts: FlashOptions): Promise<FlashResult> {
   const log = opts.log || ((l: string) => console.log(l));
@@ -242,19 +272,30 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
   checkBundle(board, code, record, !dev);
 
   log(`[4/7] asking the board who it is`);
-  const id = (await ask<{ board: string; version: string; total: number; used: number; old: number }>(opts.port, 'ID', 'identifying the board', ID_EXPR, stepMs)).value;
+  const id = (await ask<{ board: string; version: string; serial?: string; total: number; used: number; old: number; site: number }>(opts.port, 'ID', 'identifying the board', ID_EXPR, stepMs)).value;
   if (id.board !== eb.board) throw new FlashError(`refused: the board on ${opts.port} is a ${id.board}, but ${board.id} firmware is for a ${eb.board}`, 2);
+  log(`      ${id.board}, Espruino ${id.version}, Storage ${id.used}/${id.total} bytes used`);
+  let relaid: FlashResult['relayout'];
+  const uncaught: string[] = [];
+  const stateFile = opts.stateFile || `carkey-relayout-${board.id}-${String(id.serial || 'board').replace(/[^A-Za-z0-9_-]/g, '')}.json`;
+  const savedState = readState(stateFile, board.id);
+  const mode: Mode | undefined = opts.layout || (savedState ? savedState.mode : undefined) || (id.site && (await inLayout(opts, board)) ? 'update' : undefined);
+  if (mode) {
+    log(`[5/7] writing the layout (${mode}) over the console`);
+    relaid = await runRelayout(opts, mode, board, code, stateFile, savedState, log);
+  } else {
+    if (id.site) log('      its Storage is not in the compaction-safe layout: .bootcde is replaced through Storage, as before');
   const oldCost = id.old >= 0 ? 32 + ((id.old + 3) & ~3) : 0;
   const room = id.total - id.used + oldCost;
   const need = 32 + ((bytes + 3) & ~3);
   if (need > room) throw new FlashError(`refused: the board's Storage has room for ${room} bytes, the bundle needs ${need}`, 2);
-  log(`      ${id.board}, Espruino ${id.version}, Storage ${id.used}/${id.total} bytes used`);
 
   log(`[5/7] writing ${bytes} bytes to .bootcde and reading them back`);
   const uploadMs = stepMs + bytes * (isTcp(opts.port) ? 1 : 20);
   const up = await runEspruinoCli(opts.port, ['--storage', '.bootcde:' + file, '-e', 'print("@@UPLOADED .bootcde@@")'], uploadMs);
   if (!up.board.some((l) => l.indexOf('@@UPLOADED .bootcde@@') >= 0)) throw cliFailure(opts.port, 'writing .bootcde', up, uploadMs);
-  const uncaught = up.board.filter((l) => /Uncaught|ERROR/.test(l));
+  uncaught.push(...up.board.filter((l) => /Uncaught|ERROR/.test(l)));
+  }
   const v = await readBack(cliLink(opts.port, stepMs, 'reading .bootcde back'));
   const problems: string[] = [];
   if (v.missing) problems.push('.bootcde is missing on the board');
@@ -308,7 +349,84 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
   log(`done: ${board.name} (${eb.board}) runs ${path.relative(ROOT, file)} (${dev ? 'dev' : 'production'}): firmware ${firmwareVersion} (commit ${commit.slice(0, 12)}) on Espruino ${version}`
     + (memory ? `, memory ${memory.free} of ${memory.total} variables free` : ''));
   for (const w of warnings) log('warning: ' + w);
-  return { board: board.id, espruinoBoard: eb.board, dev, file, bytes, sha256: sha, version, firmwareVersion, commit, memory, bootLines, warnings };
+  if (relaid) {
+    try { fs.unlinkSync(stateFile); } catch { /* none kept */ }
+  }
+  return { board: board.id, espruinoBoard: eb.board, dev, file, bytes, sha256: sha, version, firmwareVersion, commit, memory, bootLines, warnings, relayout: relaid };
+}
+
+/** Keeps what a relayout read (0600: a rebuild's copy holds the site file); true once written whole. */
+function writeState(file: string, s: Saved): boolean {
+  const files = s.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'latin1').toString('base64') }));
+  writeFileSafe(file, JSON.stringify({ board: s.board, mode: s.mode, files }), 'the relayout state', { mode: 0o600 });
+  return true;
+}
+
+/** What an interrupted relayout of this board kept (undefined when none). */
+function readState(file: string, board: string): Saved | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let v: { board: string; mode: Mode; files: { name: string; data: string }[] };
+  try { v = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new FlashError(`${file} is not a relayout state file (${(e as Error).message}); move it away to start over`, 2); }
+  if (v.board !== board || !Array.isArray(v.files)) throw new FlashError(`${file} is a relayout state of ${v.board}, not ${board}`, 2);
+  return { board: v.board, mode: v.mode, files: v.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64').toString('latin1') })) };
+}
+
+/** The install files from a board image directory: its site file and keys, settings left at their defaults. */
+function imageFiles(dir: string, board: BoardConfig, bundleBytes: number): ReturnType<typeof installFiles> {
+  const file = (n: string) => path.join(dir, n);
+  if (!fs.existsSync(file('manifest.json'))) throw new FlashError(`no board image in ${dir} (no manifest.json): make one with npm run provision -- board-image`, 2);
+  const manifest = JSON.parse(fs.readFileSync(file('manifest.json'), 'utf8')) as { board: string };
+  if (manifest.board !== board.id) throw new FlashError(`the board image in ${dir} is for ${manifest.board}, not ${board.id}`, 2);
+  const read = (n: string) => (fs.existsSync(file(n)) ? fs.readFileSync(file(n)).toString('latin1') : undefined);
+  const site = read('ck.site.a');
+  if (!site) throw new FlashError(`the board image in ${dir} has no ck.site.a`, 2);
+  return installFiles(board, bundleBytes, site, read('ck.keys') ?? read('ck.keys.a'));
+}
+
+function openLink(opts: FlashOptions): Promise<OpenLink> {
+  return (opts.openLink || ((p: string) => openEspruinoLink(p, { timeoutS: Math.ceil((opts.stepTimeoutMs || 30000) / 1000) })))(opts.port);
+}
+
+/** Whether the board's Storage is in the compaction-safe layout (read only: its header chain). */
+async function inLayout(opts: FlashOptions, board: BoardConfig): Promise<boolean> {
+  const link = await openLink(opts);
+  try {
+    return !('problem' in layoutCheck(board, await consoleLayoutTarget(link).storage()));
+  } catch (e) {
+    if (e instanceof CliError) return false; // no require("Flash"): not a board this procedure can serve
+    throw e;
+  } finally {
+    await link.close();
+  }
+}
+
+/** Step 5 in the layout: the relayout over an in-process console link, its state kept in `stateFile` until done. */
+async function runRelayout(opts: FlashOptions, mode: Mode, board: BoardConfig, code: string, stateFile: string, saved: Saved | undefined, log: (l: string) => void): Promise<FlashResult['relayout']> {
+  const install = mode === 'install' ? imageFiles(path.resolve(opts.image || ''), board, code.length) : undefined;
+  if (saved) log(`      resuming an interrupted ${saved.mode} from ${stateFile}`);
+  const link = await openLink(opts);
+  const t0 = Date.now();
+  let last = -1, kept = !!saved;
+  try {
+    await stopFirmware(link);
+    const target = consoleLayoutTarget(link);
+    const report = await relayout(target, {
+      board, mode, bundle: code, install, saved, log: (l) => log('      ' + l),
+      onSaved: (s) => { kept = writeState(stateFile, s); },
+      progress: (done, total) => { const pc = Math.floor((done * 10) / total); if (pc !== last) { last = pc; log(`      ${done}/${total} steps`); } },
+    });
+    const slots = await keySlotsOnBoard(link);
+    if (slots) {
+      log(`      key file: ${slots.used} of ${slots.cap} slots used`);
+      if (slots.used >= slots.cap) log('warning: every key slot is used: the board refuses key changes until npm run flash -- --rebuild-keys');
+    }
+    return { ...report, ms: Date.now() - t0, keySlotsUsed: slots && slots.used };
+  } catch (e) {
+    if (!kept || !(e instanceof Error)) throw e;
+    throw new FlashError(`${e.message}; what the board held is kept in ${stateFile}: run the same command again to finish`, e instanceof CliError ? e.exitCode : 1);
+  } finally {
+    await link.close();
+  }
 }
 
 const SPEC: Spec = {
@@ -319,6 +437,11 @@ const SPEC: Spec = {
     dev: { type: 'boolean', help: 'flash the dev build (Bluetooth console stays open: never in a car)' },
     file: { type: 'string', arg: 'FILE', help: 'flash this built file (dist/<board>/build.json must record it) instead of building' },
     timeout: { type: 'string', arg: 'DURATION', help: 'longest wait for one step: 30, 30s, 2m (plain number: seconds; default 30s)' },
+    update: { type: 'boolean', help: 'the layout update (default for a board in the layout): refuse a board that is not in it' },
+    'rebuild-keys': { type: 'boolean', help: 'rewrite the layout with a fresh key file holding the live keys (when every key slot is used)' },
+    install: { type: 'boolean', help: 'a fresh install of the layout (site, keys, bundle, pad) from --image; refuses a board holding another site' },
+    image: { type: 'string', arg: 'DIR', help: 'the board image for --install (npm run provision -- board-image)' },
+    state: { type: 'string', arg: 'FILE', help: 'where a layout run keeps what it read until done (default carkey-relayout-<board>-<serial>.json)' },
   },
   notes: 'Exit 0 flashed and verified, 1 failed, 2 refused or bad arguments. Reports our firmware version, its commit and the board\'s Espruino version.',
 };
@@ -330,9 +453,17 @@ function flashOptions(argv: string[]): FlashOptions | undefined {
   const board = str(v, 'board');
   if (!board) throw new FlashError(`--board is required (${boards.map((b) => b.id).join(', ')})`, 2);
   const file = str(v, 'file');
+  const modes = (['update', 'rebuild-keys', 'install'] as const).filter((m) => v[m]);
+  if (modes.length > 1) throw new FlashError(`--${modes.join(' and --')} do not go together`, 2);
+  const layout: Mode | undefined = modes[0] === 'rebuild-keys' ? 'rebuild' : modes[0];
+  const image = str(v, 'image'), state = str(v, 'state');
+  if (image !== undefined && layout !== 'install') throw new FlashError('--image goes with --install', 2);
+  if (layout === 'install' && image === undefined) throw new FlashError('--install needs --image DIR (npm run provision -- board-image)', 2);
+  if (image !== undefined && !fs.existsSync(path.join(userPath(image), 'manifest.json'))) throw new FlashError(`no board image in ${image} (no manifest.json)`, 2);
   return {
     board, port: str(v, 'port') || '', dev: !!v.dev, file: file === undefined ? undefined : userPath(file),
     stepTimeoutMs: duration(str(v, 'timeout'), '--timeout', { unit: 's', maxMs: 3600000, defMs: 30000 }),
+    layout, image: image === undefined ? undefined : userPath(image), stateFile: state === undefined ? undefined : userPath(state),
   };
 }
 

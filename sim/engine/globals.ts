@@ -1,6 +1,6 @@
 /**
  * The Espruino API the bundle sees (hal/espruino.d.ts declares what the board code uses): E, require
- * ('Storage', 'crypto'), pins and watches, timers with Espruino's quirks, getTime/setTime, print,
+ * ('Storage', 'Flash', 'crypto'), pins and watches, timers with Espruino's quirks, getTime/setTime, print,
  * console, process, I2C1, D0..D47, LED1..3/BTN from the board file. NRF comes from nrf.ts.
  * Every function is gated: once the boot is stopped (power cut, reboot) a call does nothing and throws.
  * Here: the board-side surface. Not here: the host's view (board.ts) or the flash model (storage.ts).
@@ -158,6 +158,47 @@ function storageModule(h: Host, gate: <F extends (...a: any[]) => any>(f: F) => 
   });
 }
 
+/**
+ * Where Storage starts in each board's address space (boards/<BOARD>.py saved_code.address:
+ * internal flash on the nRF52832 boards, the external SPI flash mapped at 0x60000000 on the XIAO
+ * BLE); checked against hal/boards/espruino-facts.json by test/sim/flash-module.test.ts.
+ */
+export const STORAGE_ADDRESS: Record<string, number> = { PUCKJS: 0x6c000, MDBT42Q: 0x6c000, XIAOBLE: 0x60000000 };
+
+/**
+ * require("Flash") (src/jswrap_flash.c) over the Storage area only, as the tools use it over the
+ * console: read(length, addr), getPage(addr), erasePage(addr) and write(data, addr) (counted flash
+ * steps of the model, where a power cut can fall; a write only clears bits, as flash does). Addresses outside Storage are not modelled and refused, so a tool
+ * that would erase Espruino itself fails here instead.
+ */
+function flashModule(h: Host, gate: <F extends (...a: any[]) => any>(f: F) => F) {
+  const hooks: st.FlashHooks = { error: (m) => h.realm.error(m), powerCut: () => h.powerCut() };
+  const start = STORAGE_ADDRESS[espruinoBoard(h.board.id).board] || 0;
+  const inStorage = (addr: unknown) => {
+    if (typeof addr !== 'number' || Math.floor(addr) !== addr) throw h.realm.error('Address should be an integer, got ' + typeof addr);
+    if (addr < start || addr >= start + h.flash.capacity) throw h.realm.error('Flash address 0x' + addr.toString(16) + ' is outside Storage: not simulated');
+    return addr - start;
+  };
+  return h.realm.plain({
+    read: gate((length: number, addr: number) => {
+      const at = inStorage(addr);
+      const out = new Array(Math.max(0, length | 0)).fill(255);
+      for (let i = 0; i < out.length && at + i < h.flash.capacity; i++) out[i] = h.flash.mem[at + i];
+      return h.realm.uint8(out);
+    }),
+    getPage: gate((addr: number) => {
+      const at = inStorage(addr);
+      return h.realm.plain({ addr: start + at - (at % st.PAGE_BYTES), length: st.PAGE_BYTES });
+    }),
+    erasePage: gate((addr: unknown) => { st.erasePageAt(h.flash, hooks, inStorage(addr)); }),
+    write: gate((data: unknown, addr: number) => {
+      const at = inStorage(addr);
+      if (data === undefined) throw h.realm.error('Data is not defined');
+      st.programAt(h.flash, hooks, at, st.toBytes(data));
+    }),
+  });
+}
+
 /** Puts the Espruino surface on the sandbox's global object. */
 export function installGlobals(h: Host, nrf: object): void {
   const g = h.realm.global;
@@ -183,9 +224,10 @@ export function installGlobals(h: Host, nrf: object): void {
   });
 
   const storage = storageModule(h, gate);
-  let crypto: object | undefined;
+  let crypto: object | undefined, flashMod: object | undefined;
   g.require = gate((name: string) => {
     if (name === 'Storage') return storage;
+    if (name === 'Flash') return flashMod || (flashMod = flashModule(h, gate));
     if (name === 'crypto') return crypto || (crypto = cryptoModule(h.realm, h.board.crypto.aes, (l) => h.print(l), h.heap));
     throw h.realm.error('Module ' + name + ' not found');
   });
@@ -249,12 +291,13 @@ export function installGlobals(h: Host, nrf: object): void {
   const eb = espruinoBoard(h.board.id);
   g.process = h.realm.plain({
     // Not a measurement: the sim cannot count Espruino variables. total is the board's budget.
-    memory: gate(() => h.realm.plain({ free: h.board.variables, usage: 0, total: h.board.variables, history: 0 })),
+    // flash_code_start: where Storage starts (jswrap_process.c, FLASH_SAVED_CODE_START).
+    memory: gate(() => h.realm.plain({ free: h.board.variables, usage: 0, total: h.board.variables, history: 0, flash_code_start: STORAGE_ADDRESS[eb.board] || 0 })),
     // What the espruino CLI asks on connect. CONSOLE 'Serial1': the sim's TCP console acts as a board on a
     // serial adapter (the CLI 0.1.67 never finishes short -e commands on 'USB'/'Bluetooth'/'Telnet' consoles).
     env: h.realm.plain({
       VERSION: SIM_ESPRUINO_VERSION, GIT_COMMIT: 'simulator', BOARD: eb.board, RAM: eb.ram, FLASH: eb.flash,
-      STORAGE: h.board.storageBytes, SERIAL: 'sim-' + h.board.id, CONSOLE: 'Serial1', MODULES: 'Storage,crypto', EXPTR: 0,
+      STORAGE: h.board.storageBytes, SERIAL: 'sim-' + h.board.id, CONSOLE: 'Serial1', MODULES: 'Storage,Flash,crypto', EXPTR: 0,
     }),
     version: SIM_ESPRUINO_VERSION,
   });

@@ -251,6 +251,14 @@ export function erasePageAt(flash: Flash, hooks: FlashHooks, addr: number): void
   erasePage(flash, hooks, addr - (addr % PAGE_BYTES));
 }
 
+/**
+ * Espruino's Flash module, write(data, addr) (jswrap_flash.c): programs bytes under Storage's feet
+ * (flash only clears bits), a counted step where a power cut can fall. Host side only here.
+ */
+export function programAt(flash: Flash, hooks: FlashHooks, addr: number, bytes: Uint8Array): void {
+  program(flash, hooks, addr, bytes, true);
+}
+
 // ---- compaction (jsfBankCompact, jsfCompactInternal, jsfCompactWriteBuffer) ----------------------
 
 /** Storage.compact(): true if it freed something. Page by page, through a RAM buffer, as Espruino does. */

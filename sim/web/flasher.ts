@@ -5,11 +5,19 @@
  * reading back (CRC-32; the bundle also by SHA-256 against this browser's own hash), and only then
  * load() boots the production firmware, which removes the Bluetooth console: last, because after
  * it nothing more can be written over the air.
+ * A board already in the compaction-safe layout (tools/host/layout.ts) gets the firmware update of
+ * tools/host/relayout.ts instead (no image needed): reset(), its log and clock tiles read, pages
+ * erased last first with require("Flash").erasePage (never Storage.compact), bundle, pad and tiles
+ * written and verified. What it read stays in this page until it is done: if the link drops
+ * midway, pressing the button again finishes the update.
  * Not here: the console transport (console-link.ts), writing and verifying (tools/host/console-upload.ts).
  */
 import { espruinoBoard } from '../../hal/boards/espruino';
 import { remoteSha256, replaceImageFiles, writePlainFile } from '../../tools/host/console-upload';
 import { crc32 } from '../../tools/host/bytes';
+import { boardById, boards } from '../../hal/boards/index';
+import { consoleLayoutTarget, stopFirmware } from '../../tools/host/console-layout';
+import { layoutCheck, relayout, type Saved } from '../../tools/host/relayout';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
 import { simUrl } from './sim-token';
 
@@ -19,6 +27,8 @@ interface Manifest { board: string; keys: number; files: { name: string; bytes: 
 interface Chosen { firmware?: { name: string; text: string }; image?: { manifest: Manifest; files: Record<string, string> } }
 const chosen: Chosen = {};
 let busy = false;
+/** What an interrupted layout update read from the board: a second press writes it back. */
+let pending: Saved | undefined;
 
 function latin1(buf: ArrayBuffer): string {
   const b = new Uint8Array(buf);
@@ -68,12 +78,31 @@ function showChosen(announce = true): void {
   if (chosen.firmware) parts.push('firmware ' + chosen.firmware.name + ' (' + chosen.firmware.text.length + ' bytes)');
   if (chosen.image) parts.push('image for ' + chosen.image.manifest.board + ' with ' + chosen.image.manifest.keys + ' keys');
   $('chosen').textContent = parts.length ? parts.join('; ') : 'Nothing chosen yet.';
-  ($('flash') as HTMLButtonElement).disabled = busy || !chosen.firmware || !chosen.image;
+  ($('flash') as HTMLButtonElement).disabled = busy || !chosen.firmware;
   if (announce && chosen.firmware && chosen.image) say('Ready: connect and flash.');
+  else if (announce && chosen.firmware) say('Ready to update a board already in the layout (choose a board image to provision a new one).');
+}
+
+/** The firmware update of a board in the layout (tools/host/relayout.ts); true if the board is in it. */
+async function layoutUpdate(link: ConsoleLink, espBoard: string, fw: { text: string }): Promise<boolean> {
+  const target = consoleLayoutTarget(link);
+  const ids = boards.filter((b) => espruinoBoard(b.id).board === espBoard && !/-nfc$/.test(b.id)).map((b) => b.id);
+  const storage = await target.storage().catch(() => undefined);
+  const board = ids.map((id) => boardById(id)!).find((b) => storage && (pending ? pending.board === b.id : !('problem' in layoutCheck(b, storage))));
+  if (!board) return false;
+  step((pending ? 'resuming the update of ' : 'in the layout: updating ') + board.id);
+  await stopFirmware(link);
+  const rep = await relayout(target, {
+    board, mode: 'update', bundle: fw.text, saved: pending, onSaved: (s) => { pending = s; },
+    progress: (done, total) => say('Update: step ' + done + ' of ' + total),
+  });
+  pending = undefined;
+  step('updated: ' + rep.pagesErased + ' pages erased (last first), ' + rep.filesWritten + ' files written and verified, tiles kept: ' + rep.tiles.join(' '));
+  return true;
 }
 
 async function flash(): Promise<void> {
-  const fw = chosen.firmware!, img = chosen.image!;
+  const fw = chosen.firmware!, img = chosen.image;
   busy = true;
   showChosen(false);
   $('steps').replaceChildren();
@@ -83,14 +112,17 @@ async function flash(): Promise<void> {
     const sim = ($('transport-sim') as HTMLInputElement).checked;
     link = sim ? await simulatorConsole(simUrl('/ws/console')) : await bluetoothConsole();
     step('connected to ' + link.name);
-    const want = espruinoBoard(img.manifest.board).board;
     const is = (await link.run('print(process.env.BOARD+" "+process.env.VERSION)')).trim();
-    if (is.split(' ')[0] !== want) throw new Error('this board says it is ' + JSON.stringify(is) + '; the image is for ' + img.manifest.board + ' (' + want + ')');
-    step('board ' + is);
-    say('Writing the site\u2026');
-    await replaceImageFiles(link, img.manifest.files.map((m) => ({ name: m.name, data: img.files[m.name] })),
-      (name, bytes) => step(name + ': ' + bytes + ' bytes written and verified'));
-    await writePlainFile(link, '.bootcde', fw.text, (done, total) => say('Firmware: ' + done + ' of ' + total + ' bytes'));
+    if (!(await layoutUpdate(link, is.split(' ')[0], fw))) {
+      if (!img) throw new Error('this board (' + is + ') is not in the layout: choose its board image to provision it');
+      const want = espruinoBoard(img.manifest.board).board;
+      if (is.split(' ')[0] !== want) throw new Error('this board says it is ' + JSON.stringify(is) + '; the image is for ' + img.manifest.board + ' (' + want + ')');
+      step('board ' + is);
+      say('Writing the site\u2026');
+      await replaceImageFiles(link, img.manifest.files.map((m) => ({ name: m.name, data: img.files[m.name] })),
+        (name, bytes) => step(name + ': ' + bytes + ' bytes written and verified'));
+      await writePlainFile(link, '.bootcde', fw.text, (done, total) => say('Firmware: ' + done + ' of ' + total + ' bytes'));
+    }
     const [mine, theirs] = await Promise.all([sha256Hex(fw.text), remoteSha256(link, '.bootcde')]);
     if (mine !== theirs) throw new Error('the firmware reads back with SHA-256 ' + theirs + ', expected ' + mine + ': not booted; flash again');
     step('firmware: ' + fw.text.length + ' bytes, SHA-256 ' + mine.slice(0, 16) + '\u2026 verified on the board');
@@ -102,7 +134,8 @@ async function flash(): Promise<void> {
     say('Flashed and provisioned.', 'good');
   } catch (e) {
     say('Stopped: ' + (e as Error).message, 'bad');
-    step('stopped: nothing was booted; fix it and flash again (what was written stays harmless until load())');
+    step(pending ? 'stopped midway through the update: what the board held is kept in this page; press Flash again to finish it'
+      : 'stopped: nothing was booted; fix it and flash again (what was written stays harmless until load())');
   } finally {
     if (link) try { link.close(); } catch (e) { /* closed by the board */ }
     busy = false;

@@ -11,6 +11,8 @@
  * - each log or clock tile reads back whole, or as a prefix of itself with the rest erased (its
  *   copy was being written), or not at all (its page was erased and not yet rewritten, which ends
  *   the header chain there): never foreign bytes. The worst loss is printed and bounded.
+ * A firmware update by the tool's own procedure (tools/host/relayout.ts), cut at every flash step:
+ * the site, settings and keys stay, and running it again finishes it.
  * (The firmware does not use this layout yet: docs/ESPRUINO.md "Flash".)
  */
 import { strict as assert } from 'node:assert';
@@ -18,84 +20,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { boardById } from '../../hal/boards/index';
 import * as st from '../../sim/engine/storage';
-import { ModelCut, modelHooks, modelPort } from '../support/model-port';
-import { slotAppend, slotData, slotMark, slotOpen, slotReplace } from '../../firmware/slotfile';
-import { CONFIG_SLOTS, CONFIG_SLOT_BYTES, KEY_MARKS, tiledLayout } from '../../tools/benchmarks/storage-budget';
+import { ModelCut, modelHooks as hooks, modelPort } from '../support/model-port';
+import { slotData, slotOpen } from '../../firmware/slotfile';
+import { KEY_MARKS, tiledLayout } from '../../tools/benchmarks/storage-budget';
 import { ENTRY_SIZE } from '../../firmware/auditlog';
-
-const hooks = modelHooks;
-
-/** Deterministic bytes, never 0xFF, different per name. */
-function fill(name: string, len: number): string {
-  let seed = 0;
-  for (let i = 0; i < name.length; i++) seed = (seed * 31 + name.charCodeAt(i)) & 0xffff;
-  let s = '';
-  for (let i = 0; i < len; i++) s += String.fromCharCode((seed + i * 7) % 251);
-  return s;
-}
-
-function bundleOf(board: string): string {
-  const file = path.join(__dirname, '..', '..', 'dist', board, 'firmware.js');
-  return fs.readFileSync(file, 'latin1');
-}
-
-/** The board's Storage as provisioning, flashing and the firmware would leave it, plus trash in the tiled region. */
-function build(board: string) {
-  const cfg = boardById(board)!;
-  const bundle = bundleOf(board);
-  const plan = tiledLayout(cfg, bundle.length);
-  const f = st.createFlash(cfg.storageBytes);
-  const port = modelPort(f);
-  // Provisioning: site, settings, keys (every slot used; some keys changed, so some slots dead).
-  st.write(f, hooks, 'ck.site.a', fill('site', plan.site - 32));
-  const conf = slotOpen(port, 'ck.cfg', CONFIG_SLOT_BYTES, CONFIG_SLOTS, 0)!;
-  slotAppend(conf, fill('config', CONFIG_SLOT_BYTES));
-  const keys = slotOpen(port, 'ck.keys', 32, plan.keySlots, 4, plan.keysFileBytes, KEY_MARKS)!;
-  assert.equal(st.find(f, 'ck.keys')!.addr + plan.keysFileBytes, plan.permanentPages * plan.page, 'the key file ends on a page boundary');
-  const rec = (id: number, v: number) => String.fromCharCode(id >>> 24, (id >> 16) & 255, (id >> 8) & 255, id & 255) + fill('k' + id + '.' + v, 28);
-  const changed = Math.min(20, plan.keySlots >> 3);
-  for (let i = 0; i < plan.keySlots - changed; i++) slotAppend(keys, rec(i * 97 + 1, 0));
-  for (let i = 0; i < changed; i++) slotReplace(keys, i, rec(i * 97 + 1, 1));
-  slotMark(keys, changed + 1, 0); // a revoked key: a mark, no slot
-  assert.equal(keys.used, plan.keySlots, 'every key slot used');
-  // Flashing: the bundle.
-  st.write(f, hooks, '.bootcde', bundle);
-  assert.equal(st.find(f, '.bootcde')!.addr - 32, plan.permanentPages * plan.page, 'the bundle starts on a page boundary');
-  // The firmware's first boot: the pad to the page boundary, then its tiles.
-  const end = cfg.storageBytes - st.stats(f).freeBytes;
-  assert.ok(plan.tiledStart - end >= 36, 'room for the pad');
-  st.write(f, hooks, 'ck.pad', '\0', 0, plan.tiledStart - end - 32);
-  const tile = (name: string, v: number) => { st.write(f, hooks, name, fill(name + v, plan.tile - 32)); assert.equal(st.find(f, name)!.addr % (plan.tile), 32, name + ' on its tile'); };
-  for (let i = 0; i < plan.mainTiles; i++) tile('ck.log.' + i, 0);
-  tile('ck.log.f0', 0); tile('ck.log.f1', 0); tile('ck.clk.a', 0);
-  // Trash: a clock save (b written, a erased) and a log rotation (the oldest segment erased and made again).
-  tile('ck.clk.b', 0); st.erase(f, 'ck.clk.a');
-  st.erase(f, 'ck.log.0'); tile('ck.log.0', 1);
-  assert.ok(st.stats(f).trashCount === 2);
-  return { cfg, plan, f, mem: f.mem.slice(), bundle };
-}
+import { relayout, type Saved } from '../../tools/host/relayout';
+import { LAYOUT_FIXED as PERMANENT, bundleOf, layoutBoard as build } from '../support/layout-board';
+import { modelLayoutTarget } from '../support/model-layout';
 
 /**
- * A firmware update as the provisioning tool would do it over the console (design): read the log
- * and clock tiles, then erase the pages from the last one down to the bundle's first page with
- * require('Flash').erasePage, last page first, so that at every moment the header chain ends on
- * erased bytes or runs through whole files (Storage.compact would erase them first page first,
- * and a cut between two of those erases leaves an erased page before the middle of the old
- * bundle: the boot check erases everything). Then write the new bundle, the pad and the tiles back.
- * Returns the tiles it read.
+ * A firmware update by the tool's own procedure (tools/host/relayout.ts, the one `npm run flash`
+ * and the browser flasher run over the console), here over the flash model: it reads the log and
+ * clock tiles, erases the pages from the last one down to the bundle's first with
+ * require('Flash').erasePage, last page first (so at every moment the header chain ends on erased
+ * bytes or runs through whole files: Storage.compact would erase them first page first, and a cut
+ * between two of those erases leaves an erased page before the middle of the old bundle, which the
+ * boot check answers by erasing everything), then writes the new bundle, the pad and the tiles.
+ * `saved`: what an earlier, cut run read (a re-run finishes the job with it). Returns what it saved.
  */
-function update(f: st.Flash, plan: ReturnType<typeof tiledLayout>, newBundle: string, saved?: Map<string, string>): Map<string, string> {
-  const tiles = saved || new Map<string, string>();
-  if (!saved) for (const n of st.list(f)) if (!PERMANENT.includes(n)) tiles.set(n, st.read(f, n)!);
-  for (let a = f.capacity - plan.page; a >= plan.permanentPages * plan.page; a -= plan.page) st.erasePageAt(f, hooks, a);
-  st.write(f, hooks, '.bootcde', newBundle);
-  const end = f.capacity - st.stats(f).freeBytes;
-  st.write(f, hooks, 'ck.pad', '\0', 0, plan.tiledStart - end - 32);
-  for (const [n, d] of tiles) st.write(f, hooks, n, d);
-  return tiles;
+async function update(f: st.Flash, board: string, newBundle: string, saved?: Saved): Promise<Saved> {
+  let kept: Saved | undefined = saved;
+  await relayout(modelLayoutTarget(f), { board: boardById(board)!, mode: 'update', bundle: newBundle, saved, onSaved: (s) => { kept = s; } });
+  return kept!;
 }
-
-const PERMANENT = ['ck.site.a', 'ck.cfg', 'ck.keys', '.bootcde', 'ck.pad'];
 
 describe('evidence: the tiled layout survives a power cut at every step of a compaction, on every board', function () {
   this.timeout(600000);
@@ -162,35 +109,39 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
       assert.ok(worstHidden <= tiles);
     });
 
-    it(`${board}: a firmware update by the tool, cut at every flash step: the site, settings and keys stay; the tool redoes it`, () => {
+    it(`${board}: a firmware update by the tool, cut at every flash step: the site, settings and keys stay; the tool redoes it`, async () => {
       const ref = build(board);
       const { plan } = ref;
-      const keep = new Map(PERMANENT.slice(0, 3).map((n) => [n, { addr: st.find(ref.f, n)!.addr, data: st.read(ref.f, n)! }] as [string, { addr: number; data: string }]));
+      const keep = new Map(PERMANENT.slice(0, 2).map((n) => [n, { addr: st.find(ref.f, n)!.addr, data: st.read(ref.f, n)! }] as [string, { addr: number; data: string }]));
+      const tilesBefore = new Map(st.list(ref.f).filter((n) => !PERMANENT.includes(n)).map((n) => [n, st.read(ref.f, n)!] as [string, string]));
       // A new bundle as long as the page-aligned room allows (a release may grow).
       const room = plan.tiledStart - plan.permanentPages * plan.page - 36 - 32;
       const newBundle = ref.bundle.replace(/^/, '/*v2*/').slice(0, room);
       const w0 = ref.f.writes;
-      const tiles = update(ref.f, plan, newBundle);
+      const saved = await update(ref.f, board, newBundle);
       const steps = ref.f.writes - w0;
       assert.equal(st.read(ref.f, '.bootcde'), newBundle);
-      for (const [n, d] of tiles) assert.equal(st.read(ref.f, n), d, n + ' written back');
+      assert.deepEqual(saved.files.map((x) => x.name), [...tilesBefore.keys()]);
+      for (const [n, d] of tilesBefore) assert.equal(st.read(ref.f, n), d, n + ' written back');
+      assert.equal(st.stats(ref.f).trashCount, 0, 'the update leaves no trash');
       for (let n = 1; n <= steps; n++) {
         for (const k of [0, 0.5, 1]) {
           const where = `${board}: update cut at step ${n}/${steps} keeping ${k * 100}%`;
           const f = st.createFlash(ref.cfg.storageBytes);
           f.mem.set(ref.mem);
           st.cutPowerAtWrite(f, n, k);
-          assert.throws(() => update(f, plan, newBundle), ModelCut, where);
+          let got: Saved | undefined;
+          await assert.rejects(relayout(modelLayoutTarget(f), { board: ref.cfg, mode: 'update', bundle: newBundle, onSaved: (x) => { got = x; } }), ModelCut, where);
           assert.equal(st.checkAtBoot(f, () => undefined), false, where + ': Storage valid at boot');
           for (const [name, was] of keep) {
             assert.equal(st.find(f, name)!.addr, was.addr, where + ': ' + name + ' unmoved');
             assert.ok(st.read(f, name) === was.data, where + ': ' + name + ' intact');
           }
-          // The tool still holds the tiles it read: it runs the update again and all is as planned.
-          update(f, plan, newBundle, tiles);
+          // The tool kept what it read (the CLI in a file): it runs the update again and all is as planned.
+          await update(f, board, newBundle, got);
           assert.equal(st.checkAtBoot(f, () => undefined), false, where + ': valid after the retry');
           assert.equal(st.read(f, '.bootcde'), newBundle, where + ': the new bundle');
-          for (const [nm, d] of tiles) assert.equal(st.read(f, nm), d, where + ': ' + nm);
+          for (const [nm, d] of tilesBefore) assert.equal(st.read(f, nm), d, where + ': ' + nm);
           for (const file of st.files(f)) if (file.addr >= plan.tiledStart) assert.equal((file.addr - 32) % plan.tile, 0, where + ': ' + file.name + ' on a tile');
         }
       }
@@ -198,7 +149,7 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
       // The same erase done the Storage way (erase the files, Storage.compact: pages erased first
       // page first) leaves a Storage the boot check erases whole at some cuts.
       const viaCompact = (f: st.Flash) => {
-        for (const n of st.list(f)) if (!PERMANENT.slice(0, 3).includes(n)) st.erase(f, n);
+        for (const n of st.list(f)) if (!PERMANENT.slice(0, 2).includes(n)) st.erase(f, n);
         st.compact(f, hooks);
       };
       let wiped = 0;

@@ -2,20 +2,28 @@
  * tools/flash.ts against simulated boards served on TCP by sim/console-server.ts, through the real
  * `espruino` CLI: the CLI talks to the simulator; a flash uploads, verifies and boots the bundle;
  * a missing port, a board that corrupts what it is sent, the wrong board, and a production flash of
- * a dev bundle all fail with a message and a non-zero code. Real time (the CLI is another process).
+ * a dev bundle all fail with a message and a non-zero code. The compaction-safe layout: an install
+ * from a board image, then an update in place; a board not in the layout and bad flags refused
+ * with one line. Real time (the CLI is another process).
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { boardById } from '../../hal/boards/index';
 import { bundleFirmware, ROOT } from '../../tools/host/build/bundle';
 import { writeBundle } from '../../tools/build';
 import { flash, FlashError, checkBundle, runEspruinoCli, type FlashResult } from '../../tools/flash';
 import { startConsoleServer, type ConsoleServer } from '../../sim/console-server';
+import { simConsoleLink } from '../../sim/console-line';
+import { liveRecords } from '../../tools/host/relayout';
 import { release } from '../../tools/host/build/release';
 import * as st from '../../sim/engine/storage';
+import { boardImage, writeImageDir } from '../../tools/provision/image';
+import { issueKey } from '../../tools/host/provision/keys';
+import { newSiteData } from '../../tools/host/provision/sitefile';
 
 const puck = boardById('puckjs')!;
 const quiet = () => { /* progress not needed in tests */ };
@@ -138,6 +146,98 @@ describe('tools/flash through the espruino CLI to a simulated board', function (
       assert.deepEqual(other.board.storage.list(), []);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('tools/flash: the compaction-safe layout (install, update, a cut update resumed, rebuild) through the console', function () {
+  this.timeout(300000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carkey-flash-'));
+
+  it('--install --image writes the layout on an empty board; a second flash updates it in place, keeping site, settings and keys; a cut one is finished by the same command; --rebuild-keys keeps the keys', async () => {
+    const site = newSiteData();
+    issueKey(site, { role: 'owner', label: 'Me' });
+    const imgDir = path.join(dir, 'img');
+    writeImageDir(imgDir, boardImage(site, puck));
+    const f = st.createFlash(puck.storageBytes);
+    const server = await startConsoleServer({ board: puck, flash: f });
+    const state = path.join(dir, 'state.json');
+    try {
+      const lines: string[] = [];
+      // The layout's lines go to the board in process (the espruino package's link over TCP takes
+      // about 200 ms a line: 58 s for this update, measured once); the CLI steps go through the CLI.
+      const openLink = async () => ({ ...simConsoleLink(server.board), close: async () => undefined });
+      const first = await flash({ board: 'puckjs', port: server.url, layout: 'install', image: imgDir, stateFile: state, openLink, log: (l) => lines.push(l) });
+      assert.equal(first.relayout!.mode, 'install');
+      assert.deepEqual(st.list(f).slice(0, 4), ['ck.site.a', 'ck.keys', '.bootcde', 'ck.pad'], lines.join('\n'));
+      assert.equal(st.find(f, '.bootcde')!.addr % 4096, 32, 'the bundle starts on a page');
+      const permanent = ['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]);
+      // The second flash finds the layout and updates it (no flag).
+      const second = await flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: quiet });
+      assert.equal(second.relayout!.mode, 'update');
+      assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), permanent);
+      assert.equal(fs.existsSync(state), false, 'the state file is gone once done');
+      const r = second.relayout!;
+      console.log(`      puckjs update: ${r.pagesErased} page erases, ${r.filesWritten} files, ${r.bytesWritten} bytes, ${r.ms} ms (simulated board, in process)`);
+      // Cut midway through an update: one line that says where the state is; the same command finishes it.
+      const tiles = () => st.list(f).filter((n) => !['ck.site.a', 'ck.keys', '.bootcde', 'ck.pad'].includes(n)).map((n) => [n, st.read(f, n)]);
+      const tilesBefore = tiles();
+      server.board.storage.cutPowerAtWrite(20, 0.5);
+      await assert.rejects(flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: quiet }),
+        (e: FlashError) => /kept in .*state\.json: run the same command again to finish/.test(e.message) && !/\n/.test(e.message));
+      assert.ok(fs.existsSync(state), 'the state file is kept');
+      assert.equal((fs.statSync(state).mode & 0o777).toString(8), '600');
+      server.board.powerOn();
+      const resumed: string[] = [];
+      const third = await flash({ board: 'puckjs', port: server.url, stateFile: state, openLink, log: (l) => resumed.push(l) });
+      assert.match(resumed.join('\n'), /resuming an interrupted update from .*state\.json/);
+      assert.equal(third.relayout!.mode, 'update');
+      assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), permanent);
+      // Every log entry read before is there: the firmware booted between the cut and the re-run and
+      // may have appended to a tile (its boot entry), which the re-run keeps as the newer copy.
+      const now = new Map(tiles() as [string, string][]);
+      for (const [n, was] of tilesBefore as [string, string][]) {
+        const used = was.replace(/\xff+$/, '');
+        assert.equal(now.get(n)!.slice(0, used.length), used, n + ': the entries read before are kept');
+      }
+      assert.equal(fs.existsSync(state), false);
+      // A rebuild of the key file through the same command: the keys stay.
+      const keysBefore = liveRecords(st.read(f, 'ck.keys')!);
+      const rebuilt = await flash({ board: 'puckjs', port: server.url, layout: 'rebuild', stateFile: state, openLink, log: quiet });
+      assert.equal(rebuilt.relayout!.keysKept, keysBefore.length);
+      assert.deepEqual(liveRecords(st.read(f, 'ck.keys')!), keysBefore);
+      assert.equal(st.read(f, 'ck.site.a'), permanent[0][1]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('--update on a board that is not in the layout: exit 2, one line, nothing written', async () => {
+    const f = st.createFlash(puck.storageBytes);
+    st.write(f, { error: (m) => new Error(m), powerCut: () => new Error('cut') }, 'ck.site.a', 'an older site file');
+    const server = await startConsoleServer({ board: puck, flash: f });
+    const mem = f.mem.slice();
+    try {
+      await assert.rejects(flash({ board: 'puckjs', port: server.url, layout: 'update', stateFile: path.join(dir, 's2.json'), log: quiet }),
+        (e: FlashError) => e.exitCode === 2 && /refused: the board's Storage is not in the layout/.test(e.message) && !/\n/.test(e.message));
+      assert.deepEqual(f.mem, mem, 'nothing written');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('bad flags: one line and exit 2 before anything is opened', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--board', 'puckjs', '--port', 'tcp://127.0.0.1:1', '--update', '--install', '--image', dir], /--update and --install do not go together/],
+      [['--board', 'puckjs', '--port', 'tcp://127.0.0.1:1', '--install'], /--install needs --image DIR/],
+      [['--board', 'puckjs', '--port', 'tcp://127.0.0.1:1', '--image', dir], /--image goes with --install/],
+      [['--board', 'puckjs', '--port', 'tcp://127.0.0.1:1', '--install', '--image', path.join(dir, 'nope')], /no board image in .*nope \(no manifest\.json\)/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runNode([TSX, 'tools/flash.ts', ...args], 30000);
+      assert.equal(r.code, 2, args.join(' ') + ': ' + r.stdout + r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, 'one line: ' + r.stderr);
     }
   });
 });

@@ -3,7 +3,9 @@
  * stand-in's Nordic UART console: a simulated Puck.js with nothing on it (as unboxed) gets a
  * site's board image and the production bundle, each verified by reading back, then boots it;
  * afterwards its Bluetooth console is closed and the site's owner key unlocks it. A board image for
- * another board is refused before anything is written. Skips without /usr/bin/chromium.
+ * another board is refused before anything is written. A board already in the compaction-safe
+ * layout is updated without an image, and an update cut midway is finished by a second press.
+ * Skips without /usr/bin/chromium.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -22,6 +24,8 @@ import { boardImage, writeImageDir } from '../../tools/provision/image';
 import { issueKey, keyFileOf } from '../../tools/host/provision/keys';
 import { newSiteData } from '../../tools/host/provision/sitefile';
 import { ARGS, CHROMIUM, OUT, WAIT } from './browser';
+import * as st from '../../sim/engine/storage';
+import { LAYOUT_FIXED, layoutBoard } from '../support/layout-board';
 
 /** Waits for the flasher's answer; on a timeout, says what the page showed. */
 async function answer(page: import('playwright-core').Page, text: string | RegExp, timeout: number): Promise<void> {
@@ -115,6 +119,38 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     const a = phoneCommand(board, { keyId: kf.keyId, secret: Buffer.from(kf.secret, 'hex') }, OP.UNLOCK);
     assert.equal(a.type === 'response' && a.status, R_OK);
     assert.equal(board.pins.output(boardById('puckjs')!.pins.relay), 1, 'the relay is energised');
+  });
+
+  it('updates a board in the layout without an image; cut midway, a second press finishes it; site, settings and keys untouched', async () => {
+    const ref = layoutBoard('puckjs');
+    const f = ref.f;
+    const board = createSimBoard({ board: ref.cfg, flash: f, bundle: '' }); // stock Espruino over a layout Storage: console open
+    const keep = ['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]);
+    const tiles = st.list(f).filter((n) => !LAYOUT_FIXED.includes(n)).map((n) => [n, st.read(f, n)]);
+    const bundlePath = path.join(tmp, 'firmware-v2.js'); // a new release: the built bundle, a little longer
+    fs.writeFileSync(bundlePath, '/*v2*/' + ref.bundle, 'latin1');
+    const page = await context!.newPage();
+    await attachWebBluetooth(page, { board });
+    await page.goto(pages!.url);
+    await page.locator('body[data-ready="1"]').waitFor(WAIT);
+    await page.setInputFiles('#firmware-file', bundlePath);
+    await page.locator('#answer', { hasText: 'Ready to update a board already in the layout' }).waitFor(WAIT);
+    await page.check('#transport-ble');
+    st.cutPowerAtWrite(f, 30, 0.5); // inside the bundle's write, after the tiles' pages were erased
+    await page.click('#flash');
+    await answer(page, /Stopped: /, 60000);
+    assert.match((await page.locator('#steps li').allTextContents()).join('\n'), /stopped midway through the update: what the board held is kept in this page/);
+    assert.equal(st.checkAtBoot(f, () => undefined), false, 'Storage valid at boot');
+    assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), keep);
+    board.powerOn();
+    await page.click('#flash');
+    await answer(page, 'Flashed and provisioned.', 120000);
+    const steps = (await page.locator('#steps li').allTextContents()).join('\n');
+    assert.match(steps, /resuming the update of puckjs/);
+    assert.match(steps, /updated: \d+ pages erased \(last first\), \d+ files written and verified/);
+    assert.deepEqual(Buffer.from(board.storage.bytes('.bootcde')!), fs.readFileSync(bundlePath));
+    assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), keep, 'site, settings, keys untouched');
+    assert.deepEqual(st.list(f).filter((n) => !LAYOUT_FIXED.includes(n)).map((n) => [n, st.read(f, n)]), tiles, 'the tiles written back');
   });
 
   it('refuses an image made for another board before writing anything', async () => {

@@ -5,6 +5,7 @@
  *   - writeGenFile: a power-cut-safe generation file (firmware/genfile.ts): header first with its
  *     CRC left unwritten, the data, the CRC last — a cut link leaves a file the firmware rejects.
  *   - writePlainFile: any file (the bundle as .bootcde): pre-sized, filled in chunks.
+ *   - readRemoteFile: a file's bytes back, in base64 chunks.
  * Browser-safe: nothing here imports Node. Not here: what to write (image.ts, the flasher page).
  */
 import { GEN_HEADER } from '../../firmware/genfile';
@@ -58,6 +59,21 @@ export async function remoteSha256(link: ConsoleLink, name: string): Promise<str
   return hex;
 }
 
+/** Raw bytes per read line (base64 on the way back, so nothing large is built in the board's RAM). */
+export const READ_CHUNK = 192;
+
+/** Reads `length` bytes of a Storage file through the console, in base64 chunks. */
+export async function readRemoteFile(link: ConsoleLink, name: string, length: number): Promise<string> {
+  let out = '';
+  for (let off = 0; off < length; off += READ_CHUNK) {
+    const b64 = (await link.run(`print(btoa(${S}.read(${JSON.stringify(name)},${off},${Math.min(READ_CHUNK, length - off)})))`)).trim();
+    if (!/^[A-Za-z0-9+/=]*$/.test(b64)) throw new ProvisionError('unexpected answer reading ' + name + ': ' + JSON.stringify(b64.slice(0, 200)));
+    out += atob(b64);
+  }
+  if (out.length !== length) throw new ProvisionError(name + ': read ' + out.length + ' bytes, expected ' + length);
+  return out;
+}
+
 /** Checks that `name` on the board has exactly `data`'s length and CRC32. */
 async function verifyCrc(link: ConsoleLink, name: string, data: string): Promise<void> {
   const back = await remoteCrc(link, name);
@@ -79,12 +95,17 @@ async function writeGenFile(link: ConsoleLink, name: string, data: string): Prom
   await verifyCrc(link, name, data);
 }
 
-/** Writes any file: erased, pre-sized, filled in chunks; then verified by length and CRC32. */
+/**
+ * Writes any file: erased, pre-sized, filled in chunks (a chunk of nothing but 0xFF after the first
+ * is left unwritten, so a slot file's blank slots stay writable); then verified by length and CRC32.
+ */
 export async function writePlainFile(link: ConsoleLink, name: string, data: string, progress?: (done: number, total: number) => void): Promise<void> {
   const n = JSON.stringify(name);
   await link.run(`${S}.erase(${n});print("ok")`);
   for (let off = 0; off < data.length; off += WRITE_CHUNK) {
-    const chunk = byteLiteral(data.slice(off, off + WRITE_CHUNK));
+    const raw = data.slice(off, off + WRITE_CHUNK);
+    if (off > 0 && /^\xff*$/.test(raw)) continue;
+    const chunk = byteLiteral(raw);
     await expectOk(link, off === 0 ? `${S}.write(${n},${chunk},0,${data.length})` : `${S}.write(${n},${chunk},${off})`, 'writing ' + name + ' at ' + off);
     if (progress) progress(Math.min(data.length, off + WRITE_CHUNK), data.length);
   }

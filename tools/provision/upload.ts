@@ -13,13 +13,12 @@ import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore'
 import { type Config, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
 import { hostCrypto } from '../host/crypto';
-import { replaceImageFiles } from '../host/console-upload';
+import { readRemoteFile as readRemote, replaceImageFiles } from '../host/console-upload';
 import type { BoardImage } from './image';
 import { memoryFlash } from '../host/flash';
 import type { ConsoleLink } from './link';
 import { ProvisionError } from '../host/provision/sitefile';
 
-const READ_CHUNK = 192;
 const S = 'require("Storage")';
 
 export interface WriteReport {
@@ -45,18 +44,6 @@ export async function writeImage(link: ConsoleLink, img: BoardImage, opts: { loa
     await link.run('load();print("ok")');
   }
   return { files, erased };
-}
-
-/** Reads a Storage file through the console, in base64 chunks. */
-async function readRemote(link: ConsoleLink, name: string, length: number): Promise<string> {
-  let out = '';
-  for (let off = 0; off < length; off += READ_CHUNK) {
-    const b64 = (await link.run(`print(btoa(${S}.read(${JSON.stringify(name)},${off},${Math.min(READ_CHUNK, length - off)})))`)).trim();
-    if (!/^[A-Za-z0-9+/=]*$/.test(b64)) throw new ProvisionError('unexpected answer reading ' + name + ': ' + JSON.stringify(b64.slice(0, 200)));
-    out += Buffer.from(b64, 'base64').toString('latin1');
-  }
-  if (out.length !== length) throw new ProvisionError(name + ': read ' + out.length + ' bytes, expected ' + length);
-  return out;
 }
 
 export interface BoardContents {

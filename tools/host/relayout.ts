@@ -1,0 +1,344 @@
+/**
+ * Writing a board's Storage into the compaction-safe layout (tools/host/layout.ts,
+ * docs/ESPRUINO.md "Flash") without ever going through Storage.compact: the one procedure behind a
+ * firmware update, a fresh install and a key-file rebuild, in `npm run flash` and the browser
+ * flasher. It plans flash steps (pure, `planRelayout`) and hands them to a transport that executes
+ * them on a board (`LayoutTarget`: the console, tools/host/console-layout.ts; the flash model in tests).
+ *
+ * - update: read the tiles (log segments, clock generations), erase the pages from the last one
+ *   down to the bundle's first with require("Flash").erasePage, last page first (so the header
+ *   chain ends on erased bytes or runs through whole files at every moment: a cut never leaves a
+ *   Storage the boot check erases), then write the new bundle, the pad and the saved tiles. The
+ *   site and key files are never touched (where the key file ends inside the bundle's first page,
+ *   its bytes there are kept and programmed back raw after the erase).
+ * - rebuild: the same from page 0, with the site as it was and a fresh key file
+ *   holding the live keys (their marks folded into the records): for a key file whose slots are all
+ *   used. What is read first is handed to `onSaved` before anything is erased: the caller keeps it
+ *   (the CLI in a file) so that a re-run after a cut writes it back.
+ * - install: erase every page, last first, and write site, key file, bundle and pad (settings are
+ *   tiles the firmware writes).
+ * A re-run after a cut at any step finishes the job: `saved` (what the first run read) is merged
+ * with what the board still holds.
+ * Browser-safe: nothing here imports Node.
+ */
+import type { BoardConfig } from '../../hal/boards/types';
+import { fileCost } from '../../firmware/flashroom';
+import { kslGet, kslNext, kslOpen } from '../../firmware/keyslots';
+import { slotAppend, slotRecord, slotShape } from '../../firmware/slotfile';
+import { CliError } from './cli-error';
+import { crc32 } from './bytes';
+import { memoryFlash } from './flash';
+import { BUNDLE_FILE, HEADER, KEYS_FILE, PAD_FILE, PAGE, PERMANENT, SITE_FILE, type Layout, padBytes, tiledLayout } from './layout';
+
+/** A refusal or a failure of a relayout: one line; exit code 2 when nothing was touched. */
+export class RelayoutError extends CliError {}
+
+/** One file in a board's Storage chain: header offset from Storage's start, data size, '' when erased (trash). */
+export interface ChainFile { at: number; size: number; name: string }
+
+/** What a board's Storage holds, as its header chain. */
+export interface BoardStorage { total: number; chain: ChainFile[] }
+
+/** A whole file to write; `data` is all of it, 0xFF where bytes are left unwritten (blank slots). */
+export interface FileData { name: string; data: string }
+
+/**
+ * erase: a page (offset from Storage's start); write: a whole file through Storage; program: raw
+ * bytes back at an offset with require("Flash").write (the key file's last bytes that share the
+ * bundle's first page, when the key file does not end on a page boundary).
+ */
+export type Step = { op: 'erase'; page: number } | { op: 'write'; file: FileData } | { op: 'program'; at: number; data: string };
+
+/** The saved name of the raw bytes between the bundle's first page boundary and the bundle (see Step). */
+export const RAW = '@raw';
+
+/** A board's Storage as a transport reaches it. */
+export interface LayoutTarget {
+  /** The header chain. */
+  storage(): Promise<BoardStorage>;
+  /** A file's bytes (length as the chain says). */
+  read(name: string, length: number): Promise<string>;
+  /** A file's CRC32 (E.CRC32) and length as the board reads it, or undefined when absent. */
+  crc(name: string): Promise<{ crc: number; length: number } | undefined>;
+  /** Raw bytes of Storage from offset `at` (require("Flash").read). */
+  readRaw(at: number, length: number): Promise<string>;
+  /** Executes the steps in order; each write is verified (read back) before the next step. */
+  run(steps: Step[], progress?: (done: number, total: number) => void): Promise<void>;
+}
+
+export type Mode = 'update' | 'rebuild' | 'install';
+
+/** What a run read before erasing anything: what a re-run needs if this one is cut. */
+export interface Saved { board: string; mode: Mode; files: FileData[] }
+
+export interface RelayoutJob {
+  board: BoardConfig;
+  mode: Mode;
+  /** The new bundle. */
+  bundle: string;
+  /** install: the site and key files to write (layout-image.ts installFiles). */
+  install?: FileData[];
+  /** What an interrupted run of the same job saved. */
+  saved?: Saved;
+  /** Called with what was read, before the first erase; a throw stops the run with nothing erased. */
+  onSaved?: (s: Saved) => void | Promise<void>;
+  log?: (line: string) => void;
+  progress?: (done: number, total: number) => void;
+}
+
+export interface RelayoutReport {
+  mode: Mode;
+  pagesErased: number;
+  filesWritten: number;
+  bytesWritten: number;
+  /** Tiles (log, clock) written back. */
+  tiles: string[];
+  keySlots: number;
+  keysKept?: number;
+}
+
+const live = (s: BoardStorage) => s.chain.filter((f) => f.name !== '');
+const end = (f: ChainFile) => f.at + fileCost(f.size);
+
+/**
+ * Where the bundle starts (where the key file ends: a page boundary when the layout is aligned)
+ * if the board's Storage is in the layout, else a sentence saying why not. After a cut update the
+ * bundle and tiles may be missing or cut short; the site and keys must be there, first, in order.
+ */
+export function layoutCheck(board: BoardConfig, s: BoardStorage): { bundleStart: number } | { problem: string } {
+  if (s.total !== board.storageBytes) return { problem: `its Storage is ${s.total} bytes, ${board.id} has ${board.storageBytes}` };
+  const c = s.chain;
+  for (let i = 0; i < PERMANENT.length; i++) {
+    if (!c[i] || c[i].name !== PERMANENT[i]) {
+      return { problem: `it does not hold the layout's ${PERMANENT.join(', ')} first (found ${c.slice(0, 4).map((f) => f.name || '(erased)').join(', ') || 'nothing'})` };
+    }
+  }
+  const keysEnd = end(c[PERMANENT.length - 1]);
+  const after = c.slice(PERMANENT.length);
+  if (after.length && after[0].at !== keysEnd) return { problem: 'something lies between the key file and the bundle' };
+  if (after.length && after[0].name !== BUNDLE_FILE && after[0].name !== '') {
+    // A cut update may have erased the bundle's pages and left tiles; anything else is foreign.
+    if (after[0].at < tiledStartOf(board, s)) return { problem: `${after[0].name} lies where the bundle goes` };
+  }
+  return { bundleStart: keysEnd };
+}
+
+function tiledStartOf(board: BoardConfig, s: BoardStorage): number {
+  return tiledLayout(board, 0).tiledStart + (s.total - board.storageBytes);
+}
+
+/** The live files after the bundle and pad: the tiles to carry over, in chain order. */
+export function tilesOf(s: BoardStorage, bundleStart: number): ChainFile[] {
+  return live(s).filter((f) => f.at >= bundleStart && f.name !== BUNDLE_FILE && f.name !== PAD_FILE);
+}
+
+/**
+ * Per name, what to write back: the board's copy, unless the saved copy (an earlier run's) is
+ * there and the board's is missing or cut short (the saved bytes with an erased tail); permanent
+ * files always from `saved` when it has them (a cut rebuild may have erased part of them).
+ */
+export function mergeSaved(fromBoard: FileData[], saved: FileData[] | undefined): FileData[] {
+  if (!saved) return fromBoard;
+  const out: FileData[] = [];
+  const board = new Map(fromBoard.map((f) => [f.name, f.data] as [string, string]));
+  for (const f of saved) {
+    const b = board.get(f.name);
+    out.push(b === undefined || PERMANENT.indexOf(f.name) >= 0 || f.name === RAW || cutShort(b, f.data) ? f : { name: f.name, data: b });
+    board.delete(f.name);
+  }
+  for (const f of fromBoard) if (board.has(f.name)) out.push(f);
+  return out;
+}
+
+/** The same file, or its copy cut short by an interrupted run. */
+const sameOrCut = (got: string, want: string) => got === want || cutShort(got, want);
+
+/** True when `got` is `want` with an erased (0xFF) tail: a copy whose write was cut. */
+export function cutShort(got: string, want: string): boolean {
+  if (got.length !== want.length || got === want) return false;
+  let k = 0;
+  while (k < got.length && got.charCodeAt(k) === want.charCodeAt(k)) k++;
+  return /^\xff*$/.test(got.slice(k));
+}
+
+/**
+ * The pages to erase, last first, down to `floor` (a page boundary): from the last page holding
+ * any byte of a file in the chain (trash included; Storage keeps what follows its last file
+ * erased), skipping pages wholly inside a `blank` range [from, to) known to be erased already (a
+ * pad's unwritten data). Skipping a blank page leaves every intermediate state as erasing it would.
+ */
+export function pagesToErase(s: BoardStorage, floor: number, blank: [number, number][] = []): number[] {
+  let last = 0;
+  for (const f of s.chain) last = Math.max(last, end(f));
+  const out: number[] = [];
+  for (let a = Math.ceil(last / PAGE) * PAGE - PAGE; a >= floor; a -= PAGE) {
+    if (!blank.some(([from, to]) => a >= from && a + PAGE <= to)) out.push(a);
+  }
+  return out;
+}
+
+/** The pad's data: one written byte, the rest left erased (so it costs one write and stays blank). */
+export function padData(bytes: number): string {
+  return '\0' + '\xff'.repeat(bytes - 1);
+}
+
+/** Where the board's pad is known blank: its data after the first byte, if its CRC says so. */
+async function padBlank(target: LayoutTarget, s: BoardStorage, crc32: (d: string) => number): Promise<[number, number][]> {
+  const pad = live(s).find((f) => f.name === PAD_FILE);
+  if (!pad || pad.size < 2) return [];
+  const got = await target.crc(PAD_FILE);
+  return got && got.length === pad.size && got.crc === crc32(padData(pad.size)) ? [[pad.at + HEADER + 1, pad.at + HEADER + pad.size]] : [];
+}
+
+/**
+ * The steps that put the layout on a board: erase pages last first down to `floor` (the page the
+ * bundle starts in for an update, 0 for a rebuild or install), program `raw` back (update: the
+ * key file's bytes in the bundle's first page when it does not start on a boundary), then write
+ * `permanent` (rebuild, install), the bundle, the pad and the tiles. Refuses (nothing touched)
+ * when the bundle does not fit.
+ */
+export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number, blank: [number, number][], bundle: string, permanent: FileData[], tiles: FileData[], raw?: string): Step[] {
+  const total = s.total;
+  const lay = tiledLayout(board, bundle.length);
+  let at = floor + (raw ? raw.length : 0);
+  for (const f of permanent) at += fileCost(f.data.length);
+  const pad = padBytes(lay, at, bundle.length);
+  if (pad < 4) {
+    throw new RelayoutError(`the bundle (${bundle.length} bytes) does not fit between the key file (ending at ${at}) and the tiles (at ${lay.tiledStart}): `
+      + `${4 - pad} bytes too many; a rebuild with a smaller key file (--rebuild-keys) makes room`, 2);
+  }
+  let tileBytes = 0;
+  for (const t of tiles) tileBytes += fileCost(t.data.length);
+  if (lay.tiledStart + tileBytes > total) throw new RelayoutError(`the tiles read from the board (${tileBytes} bytes) do not fit after ${lay.tiledStart}`, 2);
+  const steps: Step[] = pagesToErase(s, floor, blank).map((page) => ({ op: 'erase', page }) as Step);
+  if (raw && raw.replace(/\xff+$/, '')) steps.push({ op: 'program', at: floor, data: raw });
+  for (const f of permanent) steps.push({ op: 'write', file: f });
+  steps.push({ op: 'write', file: { name: BUNDLE_FILE, data: bundle } });
+  steps.push({ op: 'write', file: { name: PAD_FILE, data: padData(pad) } });
+  for (const t of tiles) steps.push({ op: 'write', file: t });
+  return steps;
+}
+
+/** The live records of a key slot file's bytes, in slot order: each record's bytes as they are, its flags byte (5: firmware/keystore.ts) as the marks make it. */
+export function liveRecords(keys: string): string[] {
+  const shape = slotShape(keys);
+  if (!shape) throw new RelayoutError(`${KEYS_FILE} is not a key slot file`, 2);
+  const src = memoryFlash(keys.length + 4096);
+  src.write(KEYS_FILE, keys, 0, keys.length);
+  const from = kslOpen(src, shape.cap);
+  if (!from) throw new RelayoutError(`${KEYS_FILE} has another shape than a key slot file`, 2);
+  const out: string[] = [];
+  for (let i = kslNext(from, 0); i >= 0; i = kslNext(from, i + 1)) {
+    const rec = slotRecord(from, i);
+    out.push(rec.substr(0, 5) + String.fromCharCode(kslGet(from, i).flags & 255) + rec.substr(6));
+  }
+  return out;
+}
+
+/** A key slot file of the layout's size for `bundleBytes` (ending on the page the bundle starts), holding `records` in order. */
+export function freshKeyFile(board: BoardConfig, bundleBytes: number, records: string[]): { data: string; slots: number } {
+  const lay = tiledLayout(board, bundleBytes);
+  if (records.length > lay.keySlots) throw new RelayoutError(`${records.length} keys do not fit a fresh key file of ${lay.keySlots} slots`, 2);
+  const dst = memoryFlash(lay.keysFileBytes + 4096);
+  const to = kslOpen(dst, lay.keySlots, lay.keysFileBytes);
+  if (!to) throw new RelayoutError('could not build the key file', 2);
+  for (const r of records) if (slotAppend(to, r) < 0) throw new RelayoutError('could not build the key file', 2);
+  return { data: dst.read(KEYS_FILE)!, slots: lay.keySlots };
+}
+
+/** A fresh key file of the layout's size for `bundleBytes`, holding the live keys of `old` (a key slot file's bytes), marks folded in. */
+export function rebuildKeyFile(board: BoardConfig, old: string, bundleBytes: number): { data: string; kept: number; slots: number } {
+  const records = liveRecords(old);
+  return { ...freshKeyFile(board, bundleBytes, records), kept: records.length };
+}
+
+/** The key file's slots: capacity and used (a full file needs a rebuild). */
+export function keySlotsUsed(keys: string): { cap: number; used: number } | undefined {
+  const shape = slotShape(keys);
+  if (!shape) return undefined;
+  const src = memoryFlash(keys.length + 4096);
+  src.write(KEYS_FILE, keys, 0, keys.length);
+  const sf = kslOpen(src, shape.cap);
+  return sf ? { cap: sf.cap, used: sf.used } : undefined;
+}
+
+async function readAll(target: LayoutTarget, files: ChainFile[]): Promise<FileData[]> {
+  const out: FileData[] = [];
+  for (const f of files) out.push({ name: f.name, data: await target.read(f.name, f.size) });
+  return out;
+}
+
+/** Runs a relayout job on a board; see the header. */
+export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<RelayoutReport> {
+  const log = job.log || (() => undefined);
+  const { board, mode } = job;
+  if (job.saved && (job.saved.board !== board.id || job.saved.mode !== mode)) {
+    throw new RelayoutError(`the saved state is from a ${job.saved.mode} of ${job.saved.board}, not a ${mode} of ${board.id}`, 2);
+  }
+  const s = await target.storage();
+  const check = layoutCheck(board, s);
+  const savedHas = (n: string) => !!job.saved && job.saved.files.some((f) => f.name === n);
+  let floor: number, permanent: FileData[] = [], tiles: FileData[] = [], keysKept: number | undefined, raw: string | undefined;
+  if (mode === 'install') {
+    const site = live(s).find((f) => f.name === SITE_FILE);
+    const mine = (job.install || []).find((f) => f.name === SITE_FILE);
+    if (!job.install || !mine) throw new RelayoutError('an install needs the site and key files', 2);
+    if (site && !sameOrCut(await target.read(SITE_FILE, site.size), mine.data)) {
+      throw new RelayoutError('refused: the board already holds another site; an install would erase its keys (update it, or factory-reset it first)', 2);
+    }
+    floor = 0;
+    permanent = job.install;
+  } else if ('problem' in check) {
+    // A rebuild cut after page 0 was erased: the board lost its permanent files, the saved state has them.
+    if (mode !== 'rebuild' || !PERMANENT.every(savedHas)) throw new RelayoutError(`refused: the board's Storage is not in the layout: ${check.problem}`, 2);
+    const site = live(s).find((f) => f.name === SITE_FILE);
+    const mine = job.saved!.files.find((f) => f.name === SITE_FILE)!;
+    if (site && !sameOrCut(await target.read(SITE_FILE, site.size), mine.data)) throw new RelayoutError('refused: the board holds another site than the saved rebuild', 2);
+    floor = 0;
+    permanent = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) >= 0);
+    tiles = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) < 0);
+  } else {
+    floor = mode === 'update' ? check.bundleStart - (check.bundleStart % PAGE) : 0;
+    const fromBoard = await readAll(target, tilesOf(s, check.bundleStart));
+    if (mode === 'rebuild') fromBoard.unshift(...(await readAll(target, s.chain.slice(0, PERMANENT.length))));
+    // The key file's last bytes share the bundle's first page (a layout that is not aligned): kept raw, programmed back.
+    if (mode === 'update' && floor < check.bundleStart) fromBoard.unshift({ name: RAW, data: await target.readRaw(floor, check.bundleStart - floor) });
+    const merged = mergeSaved(fromBoard, job.saved && job.saved.files);
+    const rawFile = merged.find((f) => f.name === RAW);
+    raw = rawFile && rawFile.data;
+    permanent = merged.filter((f) => PERMANENT.indexOf(f.name) >= 0);
+    tiles = merged.filter((f) => PERMANENT.indexOf(f.name) < 0 && f.name !== RAW);
+  }
+  let writePermanent = permanent;
+  if (mode === 'rebuild') {
+    const keys = permanent.find((f) => f.name === KEYS_FILE)!;
+    const fresh = rebuildKeyFile(board, keys.data, job.bundle.length);
+    keysKept = fresh.kept;
+    writePermanent = permanent.map((f) => (f.name === KEYS_FILE ? { name: KEYS_FILE, data: fresh.data } : f));
+  }
+  // The plan first: a refusal (the bundle does not fit) comes before anything is kept or erased.
+  const blank = await padBlank(target, s, crc32);
+  const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, tiles, raw);
+  if (mode !== 'install') {
+    const save: Saved = { board: board.id, mode, files: (raw === undefined ? [] : [{ name: RAW, data: raw }]).concat(mode === 'rebuild' ? permanent : [], tiles) };
+    if (job.onSaved) await job.onSaved(save);
+  }
+  const erases = steps.filter((x) => x.op === 'erase').length;
+  const programs = steps.filter((x) => x.op === 'program').length;
+  log(`erasing ${erases} pages from the last down to ${floor}, ${programs ? 'programming back the key file\'s bytes in the bundle\'s first page, ' : ''}then writing ${steps.length - erases - programs} files`);
+  await target.run(steps, job.progress);
+  const after = await target.storage();
+  const ok = layoutCheck(board, after);
+  if ('problem' in ok) throw new RelayoutError('after writing, the board is not in the layout: ' + ok.problem);
+  const lay: Layout = tiledLayout(board, job.bundle.length);
+  for (const f of live(after)) {
+    if (f.at >= lay.tiledStart && (f.at % lay.tile !== 0)) log(`warning: ${f.name} is not on a tile boundary`);
+  }
+  let bytes = 0;
+  for (const x of steps) if (x.op === 'write') bytes += x.file.name === PAD_FILE ? 1 : x.file.data.length;
+  const keys = writePermanent.find((f) => f.name === KEYS_FILE);
+  return {
+    mode, pagesErased: erases, filesWritten: steps.length - erases - programs, bytesWritten: bytes, tiles: tiles.map((t) => t.name),
+    keySlots: keys ? slotShape(keys.data)!.cap : lay.keySlots, keysKept,
+  };
+}
