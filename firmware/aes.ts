@@ -1,7 +1,7 @@
 /**
- * AES-128 of one 16-byte block (ECB), in plain JavaScript: the fallback for boards whose Espruino
- * build has no AES (MDBT42Q). Same shape as the Crypto port's aesEncryptBlock/aesDecryptBlock, so
- * `crypto.aesEncryptBlock || aesEncryptBlock` picks native AES when there is one.
+ * AES-128-CBC over whole blocks (one block with no IV = ECB), in plain JavaScript: the fallback for
+ * boards whose Espruino build has no AES (MDBT42Q). Same shape as the Crypto port's
+ * aesEncryptBlock/aesDecryptBlock (firmware/cmac.ts BlockCipher), so either serves the card code.
  *
  * Table-light: S-box, inverse S-box and xtime (3 x 256 bytes) are computed on first use; each
  * round does SubBytes+ShiftRows+MixColumns+AddRoundKey in one pass per column (Espruino interprets
@@ -64,61 +64,77 @@ function expand(key: Uint8Array): void {
   LK = new Uint8Array(key);
 }
 
-/** AES-128 encryption of one 16-byte block. Returns a new array. State is column-major: st[4*col+row]. */
-export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+/**
+ * AES-128-CBC encryption of whole 16-byte blocks (`iv` absent = zero: one block is ECB), as the
+ * BlockCipher of firmware/cmac.ts. Returns a new array. The chaining XOR is folded into the first
+ * AddRoundKey. State is column-major: st[4*col+row].
+ */
+export function aesEncryptBlock(key: Uint8Array, data: Uint8Array, iv?: Uint8Array): Uint8Array {
   expand(key);
   const S = SB as Uint8Array;
-  let s = new Uint8Array(16);
-  let d = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) s[i] = block[i] ^ RK[i];
-  for (let k = 16; k < 176; k += 16) {
-    for (let c = 0; c < 16; c += 4) {
-      // SubBytes + ShiftRows: row j of column c/4 comes from column c/4 + j.
-      const a0 = S[s[c]], a1 = S[s[(c + 5) & 15]], a2 = S[s[(c + 10) & 15]], a3 = S[s[(c + 15) & 15]];
-      if (k < 160) {
-        const t = a0 ^ a1 ^ a2 ^ a3;
-        d[c] = a0 ^ t ^ X[a0 ^ a1] ^ RK[k + c];
-        d[c + 1] = a1 ^ t ^ X[a1 ^ a2] ^ RK[k + c + 1];
-        d[c + 2] = a2 ^ t ^ X[a2 ^ a3] ^ RK[k + c + 2];
-        d[c + 3] = a3 ^ t ^ X[a3 ^ a0] ^ RK[k + c + 3];
-      } else {
-        d[c] = a0 ^ RK[k + c]; d[c + 1] = a1 ^ RK[k + c + 1]; d[c + 2] = a2 ^ RK[k + c + 2]; d[c + 3] = a3 ^ RK[k + c + 3];
+  const out = new Uint8Array(data.length);
+  let x = iv;
+  for (let o = 0; o < data.length; o += 16) {
+    let s = new Uint8Array(16);
+    let d = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) s[i] = data[o + i] ^ RK[i] ^ (x ? x[i] : 0);
+    for (let k = 16; k < 176; k += 16) {
+      for (let c = 0; c < 16; c += 4) {
+        // SubBytes + ShiftRows: row j of column c/4 comes from column c/4 + j.
+        const a0 = S[s[c]], a1 = S[s[(c + 5) & 15]], a2 = S[s[(c + 10) & 15]], a3 = S[s[(c + 15) & 15]];
+        if (k < 160) {
+          const t = a0 ^ a1 ^ a2 ^ a3;
+          d[c] = a0 ^ t ^ X[a0 ^ a1] ^ RK[k + c];
+          d[c + 1] = a1 ^ t ^ X[a1 ^ a2] ^ RK[k + c + 1];
+          d[c + 2] = a2 ^ t ^ X[a2 ^ a3] ^ RK[k + c + 2];
+          d[c + 3] = a3 ^ t ^ X[a3 ^ a0] ^ RK[k + c + 3];
+        } else {
+          d[c] = a0 ^ RK[k + c]; d[c + 1] = a1 ^ RK[k + c + 1]; d[c + 2] = a2 ^ RK[k + c + 2]; d[c + 3] = a3 ^ RK[k + c + 3];
+        }
       }
+      const t = s;
+      s = d;
+      d = t;
     }
-    const t = s;
-    s = d;
-    d = t;
+    out.set(s, o);
+    x = s;
   }
-  return s;
+  return out;
 }
 
-/** AES-128 decryption of one 16-byte block. Returns a new array. */
-export function aesDecryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+/** AES-128-CBC decryption of whole 16-byte blocks (`iv` absent = zero). Returns a new array. */
+export function aesDecryptBlock(key: Uint8Array, data: Uint8Array, iv?: Uint8Array): Uint8Array {
   expand(key);
-  let s = new Uint8Array(16);
-  let d = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) s[i] = block[i] ^ RK[160 + i];
-  for (let k = 144; k >= 0; k -= 16) {
-    for (let c = 0; c < 16; c += 4) {
-      // InvShiftRows + InvSubBytes + AddRoundKey: row j of column c/4 comes from column c/4 - j.
-      let a0 = SI[s[c]] ^ RK[k + c], a1 = SI[s[(c + 13) & 15]] ^ RK[k + c + 1];
-      let a2 = SI[s[(c + 10) & 15]] ^ RK[k + c + 2], a3 = SI[s[(c + 7) & 15]] ^ RK[k + c + 3];
-      if (k) {
-        // InvMixColumns = MixColumns after multiplying rows 0/2 and 1/3 by x^2 (u, v).
-        const u = X[X[a0 ^ a2]], v = X[X[a1 ^ a3]];
-        a0 ^= u; a1 ^= v; a2 ^= u; a3 ^= v;
-        const t = a0 ^ a1 ^ a2 ^ a3;
-        d[c] = a0 ^ t ^ X[a0 ^ a1];
-        d[c + 1] = a1 ^ t ^ X[a1 ^ a2];
-        d[c + 2] = a2 ^ t ^ X[a2 ^ a3];
-        d[c + 3] = a3 ^ t ^ X[a3 ^ a0];
-      } else {
-        d[c] = a0; d[c + 1] = a1; d[c + 2] = a2; d[c + 3] = a3;
+  const out = new Uint8Array(data.length);
+  for (let o = 0; o < data.length; o += 16) {
+    let s = new Uint8Array(16);
+    let d = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) s[i] = data[o + i] ^ RK[160 + i];
+    for (let k = 144; k >= 0; k -= 16) {
+      for (let c = 0; c < 16; c += 4) {
+        // InvShiftRows + InvSubBytes + AddRoundKey: row j of column c/4 comes from column c/4 - j.
+        let a0 = SI[s[c]] ^ RK[k + c], a1 = SI[s[(c + 13) & 15]] ^ RK[k + c + 1];
+        let a2 = SI[s[(c + 10) & 15]] ^ RK[k + c + 2], a3 = SI[s[(c + 7) & 15]] ^ RK[k + c + 3];
+        if (k) {
+          // InvMixColumns = MixColumns after multiplying rows 0/2 and 1/3 by x^2 (u, v).
+          const u = X[X[a0 ^ a2]], v = X[X[a1 ^ a3]];
+          a0 ^= u; a1 ^= v; a2 ^= u; a3 ^= v;
+          const t = a0 ^ a1 ^ a2 ^ a3;
+          d[c] = a0 ^ t ^ X[a0 ^ a1];
+          d[c + 1] = a1 ^ t ^ X[a1 ^ a2];
+          d[c + 2] = a2 ^ t ^ X[a2 ^ a3];
+          d[c + 3] = a3 ^ t ^ X[a3 ^ a0];
+        } else {
+          // The chaining XOR: the previous ciphertext block (or the IV).
+          const p = o ? data.subarray(o - 16, o) : iv;
+          d[c] = a0 ^ (p ? p[c] : 0); d[c + 1] = a1 ^ (p ? p[c + 1] : 0); d[c + 2] = a2 ^ (p ? p[c + 2] : 0); d[c + 3] = a3 ^ (p ? p[c + 3] : 0);
+        }
       }
+      const t = s;
+      s = d;
+      d = t;
     }
-    const t = s;
-    s = d;
-    d = t;
+    out.set(s, o);
   }
-  return s;
+  return out;
 }

@@ -107,8 +107,8 @@ const ports: Ports = {
   crypto: {
     sha256: (d) => { const t0 = pre(); const r = c0.sha256(d); post('sha', t0); return r; },
     crc32: c0.crc32,
-    aesEncryptBlock: (k, b) => { const t0 = pre(); const r = c0.aesEncryptBlock!(k, b); post('aes', t0); return r; },
-    aesDecryptBlock: (k, b) => { const t0 = pre(); const r = c0.aesDecryptBlock!(k, b); post('aes', t0); return r; },
+    aesEncryptBlock: (k, b, v) => { const t0 = pre(); const r = c0.aesEncryptBlock!(k, b, v); post('aes', t0); return r; },
+    aesDecryptBlock: (k, b, v) => { const t0 = pre(); const r = c0.aesDecryptBlock!(k, b, v); post('aes', t0); return r; },
   },
   storage: {
     read: (n, o, z) => { const t0 = pre(); const r = s0.read(n, o, z); post('read', t0); return r; },
