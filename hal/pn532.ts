@@ -142,7 +142,8 @@ function safe(fn: () => void): void {
 }
 
 function schedule(r: Pn532, ms: number, fn: (r: Pn532) => void): void {
-  r.timers.cancel(r.timer);
+  // From a tick (most calls) no timer is pending: skip the port call.
+  if (r.timer) r.timers.cancel(r.timer);
   r.due = fn;
   r.timer = r.timers.after(ms, r.tick);
 }
