@@ -105,12 +105,16 @@ export const PHASE_WHAT: Record<string, string> = {
   'after relay': 'after the relay, same callback (log)',
 };
 
-/** Boots the tap `runs` times with native or JavaScript AES; the best run (least disturbed by load). */
-export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'javascript', runs = 3): Promise<CardTap> {
+/**
+ * Boots the tap `runs` times with native or JavaScript AES. This host is shared and load only ever
+ * adds time, so each figure is its least disturbed run: every phase and part its minimum, the
+ * reference loops their minimum (the ratio from it), the native calls those of the fastest run.
+ */
+export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'javascript', runs = 5): Promise<CardTap> {
   const nfc = boardById('puckjs-nfc') as BoardConfig;
   const board = aes === 'native' ? nfc : { ...nfc, crypto: { ...nfc.crypto, aes: false } };
   const bundle = (await bundleFirmware(board, { entry: ENTRY })).code;
-  let best: CardTap | undefined;
+  const raws: { phases: Record<string, number>; native: Record<string, [number, number]>; parts: Record<string, number>; ref: number; refStorage: number }[] = [];
   for (let k = 0; k < runs; k++) {
     const s = await bootImage(bin, rec.image, bundle);
     try {
@@ -121,27 +125,37 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
       const ref0 = await referenceMs(s);
       const out = (await s.eval(`print(cardTap(${JSON.stringify(TAP_FILE)},${rec.tap}))`, 120000)).trim().split('\n').pop()!;
       const raw = JSON.parse(out);
-      const parts = JSON.parse((await s.eval(`print(cardParts(${JSON.stringify(Buffer.from(UID).toString('hex'))},8))`, 120000)).trim().split('\n').pop()!);
-      const ratio = ratioOf((ref0 + await referenceMs(s)) / 2);
-      const refStorage = Number((await s.eval('print(refFromStorage())', 60000)).trim().split('\n').pop());
       if (!raw.relay) throw new Error('the replayed tap did not switch the relay: ' + out);
       if (raw.mismatches) throw new Error('the firmware wrote other frames than the recording: ' + out);
-      // Phases are interpreted time (native calls taken out); natives are added at their board cost.
-      const phases: CardPhase[] = ORDER.filter((p) => raw.phases[p] !== undefined).map((p) => ({ phase: p, hostMs: raw.phases[p], boardMs: raw.phases[p] * ratio }));
-      const native: Record<string, [number, number]> = raw.native;
-      const nativeBoard = Object.entries(native).reduce((a, [kind, [n]]) => a + n * (BOARD_MS[kind] ?? 0), 0); // 'after relay: x' has no entry: not counted
-      const toRelay = phases.filter((p) => p.phase !== 'after relay');
-      const hostMs = toRelay.reduce((a, p) => a + p.hostMs, 0);
-      const run: CardTap = { aes, ratio, referenceMs: [ref0, refStorage], phases, parts, native, hostMs, boardMs: toRelay.reduce((a, p) => a + p.boardMs, 0) + nativeBoard, runs };
-      if (!best || run.hostMs < best.hostMs) best = run;
+      const parts = JSON.parse((await s.eval(`print(cardParts(${JSON.stringify(Buffer.from(UID).toString('hex'))},8))`, 120000)).trim().split('\n').pop()!);
+      const ref = Math.min(ref0, await referenceMs(s));
+      const refStorage = Number((await s.eval('print(refFromStorage())', 60000)).trim().split('\n').pop());
+      raws.push({ phases: raw.phases, native: raw.native, parts, ref, refStorage });
     } finally { await s.quit(); }
   }
-  return best!;
+  const min = (f: (r: typeof raws[0]) => number) => Math.min(...raws.map(f));
+  const ref = min((r) => r.ref);
+  const ratio = ratioOf(ref);
+  // Phases are interpreted time (native calls taken out); natives are added at their board cost.
+  const phases: CardPhase[] = ORDER.filter((p) => raws[0].phases[p] !== undefined).map((p) => {
+    const hostMs = min((r) => r.phases[p]);
+    return { phase: p, hostMs, boardMs: hostMs * ratio };
+  });
+  const total = (r: typeof raws[0]) => Object.entries(r.phases).reduce((a, [p, ms]) => (p === 'after relay' ? a : a + ms), 0);
+  const native = raws.reduce((a, b) => (total(b) < total(a) ? b : a)).native;
+  const nativeBoard = Object.entries(native).reduce((a, [kind, [n]]) => a + n * (BOARD_MS[kind] ?? 0), 0); // 'after relay: x' has no entry: not counted
+  const toRelay = phases.filter((p) => p.phase !== 'after relay');
+  const parts: Record<string, number> = {};
+  for (const k of Object.keys(raws[0].parts)) parts[k] = min((r) => r.parts[k]);
+  return {
+    aes, ratio, referenceMs: [ref, min((r) => r.refStorage)], phases, parts, native, runs,
+    hostMs: toRelay.reduce((a, p) => a + p.hostMs, 0), boardMs: toRelay.reduce((a, p) => a + p.boardMs, 0) + nativeBoard,
+  };
 }
 
 export function describeTap(t: CardTap): string[] {
   const nat = Object.entries(t.native).map(([k, [n, ms]]) => `${n} ${k} (${ms.toFixed(2)} ms host, ~${(n * (BOARD_MS[k.split(' ').pop()!] ?? 0)).toFixed(1)} ms board)`).join(', ');
-  const out = [`card tap -> relay, ${t.aes} AES (ratio ${t.ratio.toFixed(0)}, best of ${t.runs}): ${t.hostMs.toFixed(2)} ms host interpreted -> ~${Math.round(t.boardMs)} ms on an nRF52 with natives, without the card's and reader's own time`];
+  const out = [`card tap -> relay, ${t.aes} AES (ratio ${t.ratio.toFixed(0)}, least disturbed of ${t.runs} boots): ${t.hostMs.toFixed(2)} ms host interpreted -> ~${Math.round(t.boardMs)} ms on an nRF52 with natives, without the card's and reader's own time`];
   for (const p of t.phases) out.push(`  ${PHASE_WHAT[p.phase]}: ${p.hostMs.toFixed(2)} ms host x ${t.ratio.toFixed(0)} = ~${Math.round(p.boardMs)} ms`);
   out.push(`  native calls: ${nat || 'none'}`);
   // The Linux build reads Storage through stdio (targets/linux/jshardware.c: jshFlashRead is
