@@ -9,8 +9,9 @@
  *
  * Crypto per the EV1 AES scheme: CBC with the IV chained over the whole exchange (IV starts at 0;
  * each step's IV is the last ciphertext block sent or received), one CBC call per step (native AES,
- * Crypto port, does the blocks and the chaining in C; firmware/aes.ts alike in JavaScript). The card's RndA' is checked in constant
- * time. Session key = RndA[0..3] RndB[0..3] RndA[12..15] RndB[12..15].
+ * Crypto port, does the blocks and the chaining in C; firmware/aes.ts alike in JavaScript). The
+ * card's RndA' is checked in constant time, as ciphertext. Session key = RndA[0..3] RndB[0..3]
+ * RndA[12..15] RndB[12..15].
  *
  * `authenticateAes` is the same exchange with any AID/key number/key (personalisation uses it with
  * the default all-zero AES key); blank-card personalisation itself lives in desfire-personalise.ts.
