@@ -10,7 +10,7 @@
  * Must not: unlock on anything but core.request's verdict, or keep the reader's field on.
  */
 import type { CardReader, Ports } from './ports';
-import { type BlockCipher, cmacSubkeys } from './cmac';
+import type { BlockCipher } from './cmac';
 import * as C from './codes';
 import { type Core, audit, STATE_BITS, coreConfig, coreKeys, corePorts, coreStatus, manageKey, openEnrolWindow, request, safely } from './core';
 import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
@@ -53,8 +53,6 @@ export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: B
     core, p: corePorts(core), reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
     cfg: { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher, random: corePorts(core).random },
   };
-  // The site key's CMAC subkeys (and, with the JavaScript AES, its tables) made now, not at the first tap.
-  try { cmacSubkeys(cipher, site.cardMaster); } catch (e) { /* the first tap makes them */ }
   reader.start(
     (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
     (reason) => safely(core, () => { cards.faults++; cards.p.console.log('reader: ' + reason); }),
