@@ -10,6 +10,7 @@ import { siteLoad } from './site';
 import { type Cards, cardsStart } from './cards';
 import { phoneKeyStart } from './phonekey';
 import { aesDecryptBlock, aesEncryptBlock } from './aes';
+import { cmacSubkeys } from './cmac';
 import { personaliseDesfire } from './desfire-personalise';
 
 import { FIRMWARE_VERSION } from './version';
@@ -45,6 +46,10 @@ export function startFirmware(ports: Ports, board: FirmwareBoard): Core | undefi
     cards = cardsStart(core, ports.reader!, site, cipher, __PERSONALISE__
       ? (cfg, r, uid, sak, cb) => personaliseDesfire(cfg, r.transceive, uid, sak, cb)
       : undefined);
+    // The JavaScript AES's tables and the site key's CMAC subkeys made now: seconds of interpreted
+    // work on an nRF52 that the first tap would otherwise wait for. Native AES makes them in
+    // microseconds at that tap, and keeps ~10 variables free until then.
+    if (!__HAS_AES__) try { cmacSubkeys(cipher, site.cardMaster); } catch (e) { /* the first tap makes them */ }
   }
   phoneKeyStart(core, ports.radio!, site, cards);
   // The minifier substitutes this single-use function at its call site (tools/build.ts), and the

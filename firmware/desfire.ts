@@ -8,9 +8,10 @@
  * unchanged, and the SW makes a short or cut answer detectable.
  *
  * Crypto per the EV1 AES scheme: CBC with the IV chained over the whole exchange (IV starts at 0;
- * each step's IV is the last ciphertext block sent or received), built here from one-block ECB so
- * native AES (Crypto port) and firmware/aes.ts work alike. The card's RndA' is checked in constant
- * time. Session key = RndA[0..3] RndB[0..3] RndA[12..15] RndB[12..15].
+ * each step's IV is the last ciphertext block sent or received), one CBC call per step (native AES,
+ * Crypto port, does the blocks and the chaining in C; firmware/aes.ts alike in JavaScript). The
+ * card's RndA' is checked in constant time, as ciphertext. Session key = RndA[0..3] RndB[0..3]
+ * RndA[12..15] RndB[12..15].
  *
  * `authenticateAes` is the same exchange with any AID/key number/key (personalisation uses it with
  * the default all-zero AES key); blank-card personalisation itself lives in desfire-personalise.ts.
@@ -19,7 +20,7 @@
  * (it reports ok/reason; the state machine decides). Reading files under CMAC is not done here.
  */
 import type { Random } from './ports';
-import { cmac, type BlockCipher } from './cmac';
+import { cmacPadded, type BlockCipher } from './cmac';
 import { equalConstantTime } from './bytes';
 
 /** Sends one APDU to the card in the field; calls back with its answer, or undefined and a reason. */
@@ -52,14 +53,16 @@ export type AuthCallback = (ok: boolean, reason: string, sessionKey?: Uint8Array
  * (0x80 00..) to 32 bytes with subkey K2 when shorter, K1 when exactly 32. Throws on a bad length.
  */
 export function diversifyAes128(c: BlockCipher, master: Uint8Array, uid: Uint8Array, aid: Uint8Array, systemId: Uint8Array): Uint8Array {
-  const m = uid.length + aid.length + systemId.length;
-  if (m < 1 || m > 31) throw new Error('div-input');
-  const d = new Uint8Array(1 + m);
+  const m = 1 + uid.length + aid.length + systemId.length;
+  if (m < 2 || m > 32) throw new Error('div-input');
+  // Built padded in place: 0x01 || UID || AID || systemId || 0x80 00.. (32 bytes).
+  const d = new Uint8Array(32);
   d[0] = 1;
   d.set(uid, 1);
   d.set(aid, 1 + uid.length);
-  d.set(systemId, 1 + uid.length + aid.length);
-  return cmac(c, master, d, 2);
+  d.set(systemId, m - systemId.length);
+  if (m < 32) d[m] = 0x80;
+  return cmacPadded(c, master, d, m === 32);
 }
 
 interface AuthState {
@@ -86,15 +89,11 @@ export function apdu(cmd: number, data: Uint8Array): Uint8Array {
   return a;
 }
 
+/** `b` rotated left by one byte (RndA', RndB'). */
 function rotl1(b: Uint8Array): Uint8Array {
   const o = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) o[i] = b[(i + 1) & 15];
-  return o;
-}
-
-function xor16(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const o = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) o[i] = a[i] ^ b[i];
+  o.set(b.subarray(1));
+  o[15] = b[0];
   return o;
 }
 
@@ -129,29 +128,33 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
     s.step = 1;
     send(s, 0xaa, new Uint8Array([s.kn]));
   } else if (s.step === 1) {
-    // ek(RndB) with IV 0; answer E(RndA || RndB<<8) chained on it.
+    // ek(RndB) with IV 0; answer E(RndA || RndB') CBC-chained on ek: one CBC call over both blocks.
     if (sw !== 0xaf || n !== 18) { finish(s, false, sw !== 0xaf ? statusReason(sw) : 'protocol'); return; }
     const ek = resp.subarray(0, 16);
-    s.rb = c.decrypt(s.key, ek);
+    const rb = c.decrypt(s.key, ek);
     const ra = s.cfg.random.bytes(16);
+    const p = new Uint8Array(32);
+    p.set(ra);
+    p.set(rb.subarray(1), 16);
+    p[31] = rb[0];
+    const out = c.encrypt(s.key, p, ek);
+    s.rb = rb;
     s.ra = ra;
-    const b1 = c.encrypt(s.key, xor16(ra, ek));
-    const b2 = c.encrypt(s.key, xor16(rotl1(s.rb), b1));
-    s.iv = b2;
-    const out = new Uint8Array(32);
-    out.set(b1, 0);
-    out.set(b2, 16);
+    s.iv = out.subarray(16);
     s.step = 2;
     send(s, 0xaf, out);
   } else {
+    // E(RndA') chained on the last block sent: checked by encrypting the expected RndA' the same
+    // way and comparing ciphertexts (AES is a permutation), an encryption being the cheaper block
+    // in firmware/aes.ts.
     if (sw !== 0 || n !== 18) { finish(s, false, sw ? statusReason(sw) : 'protocol'); return; }
-    const raP = xor16(c.decrypt(s.key, resp.subarray(0, 16)), s.iv);
-    if (!equalConstantTime(raP, rotl1(s.ra))) { finish(s, false, 'auth-failed'); return; }
     const ra = s.ra, rb = s.rb;
+    if (!equalConstantTime(c.encrypt(s.key, rotl1(ra), s.iv), resp.subarray(0, 16))) { finish(s, false, 'auth-failed'); return; }
     const sk = new Uint8Array(16);
-    for (let i = 0; i < 4; i++) {
-      sk[i] = ra[i]; sk[4 + i] = rb[i]; sk[8 + i] = ra[12 + i]; sk[12 + i] = rb[12 + i];
-    }
+    sk.set(ra.subarray(0, 4));
+    sk.set(rb.subarray(0, 4), 4);
+    sk.set(ra.subarray(12), 8);
+    sk.set(rb.subarray(12), 12);
     finish(s, true, 'ok', sk);
   }
 }
@@ -175,6 +178,15 @@ export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Ar
 }
 
 /**
+ * The last card's diversified key, by its UID and the configuration (site key, AID, system id) it
+ * came from: the same card tapped again skips the CMAC (two to three AES blocks; seconds with the
+ * JavaScript AES). The key is a function of the UID and the site key the board holds anyway.
+ */
+let divUid = '';
+let divCfg: DesfireConfig | undefined;
+let divKey: Uint8Array | undefined;
+
+/**
  * Selects the application and runs AuthenticateAES with the card's diversified key.
  * `sak` is the card's SAK from the reader: cards that do not speak ISO 14443-4 (bit 0x20 clear,
  * e.g. MIFARE Classic, Ultralight, UID-only tags) are refused with 'not-desfire' before any exchange.
@@ -185,8 +197,15 @@ export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uin
   let why = (sak & 0x20) === 0 ? 'not-desfire' : cfg.aid.length !== 3 || cfg.keyNo < 0 || cfg.keyNo > 13 || m < 1 || m > 31 ? 'config' : '';
   let key: Uint8Array | undefined;
   if (!why) {
-    // The lengths were checked above: a throw here is the board's crypto.
-    try { key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId); } catch (e) { why = INTERNAL; }
+    const u = String.fromCharCode.apply(null, uid as unknown as number[]);
+    if (u === divUid && cfg === divCfg) key = divKey;
+    else {
+      // The lengths were checked above: a throw here is the board's crypto.
+      try { key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId); } catch (e) { why = INTERNAL; }
+      divUid = key ? u : '';
+      divCfg = cfg;
+      divKey = key;
+    }
   }
   if (why || !key) {
     try { cb(false, why); } catch (e) { /* a caller's throw must not unwind into the reader */ }

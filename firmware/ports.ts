@@ -30,9 +30,12 @@ export interface Crypto {
   sha256(data: Uint8Array): Uint8Array;
   /** CRC-32 (IEEE) of a string of bytes, e.g. a flash-backed string from FlashStorage.read. Integrity, not security. */
   crc32(data: string): number;
-  /** AES-128 of one 16-byte block; absent on boards whose firmware has no AES (MDBT42Q). */
-  aesEncryptBlock?: (key: Uint8Array, block: Uint8Array) => Uint8Array;
-  aesDecryptBlock?: (key: Uint8Array, block: Uint8Array) => Uint8Array;
+  /**
+   * AES-128-CBC over whole 16-byte blocks, `iv` absent = zero (one block: ECB); absent on boards
+   * whose firmware has no AES (MDBT42Q).
+   */
+  aesEncryptBlock?: (key: Uint8Array, data: Uint8Array, iv?: Uint8Array) => Uint8Array;
+  aesDecryptBlock?: (key: Uint8Array, data: Uint8Array, iv?: Uint8Array) => Uint8Array;
 }
 
 /**

@@ -6,8 +6,8 @@
  * byte (bit 0 = ready) followed by an ACK (`00 00 FF 00 FF 00`) or a normal information frame
  * `00 00 FF LEN LCS D5 cmd+1 data DCS 00`, validated strictly (preamble, LEN/LCS, DCS, postamble,
  * TFI, response code; error frame 0x7F; extended frames refused).
- * Flow: callback-driven, one command at a time, one timer at a time. Readiness is polled with short
- * 1-byte reads every `stepMs`; nothing busy-waits. Between polls the RF field is switched off and
+ * Flow: callback-driven, one command at a time, one timer at a time. Readiness is polled every
+ * `stepMs` with reads of the status byte and the ACK or answer behind it; nothing busy-waits. Between polls the RF field is switched off and
  * the chip is put into PowerDown (wake on I2C). When the chip stops answering it is reset (reset
  * output pulsed, GetFirmwareVersion + SAMConfiguration + MaxRetries again); after `maxResets` failed
  * attempts 'reader-fault' is reported and retries continue on a doubling back-off.
@@ -109,8 +109,9 @@ export function pn532Frame(code: number, params: Uint8Array): Uint8Array {
   f[4] = (256 - len) & 255;
   f[5] = 0xd4;
   f[6] = code;
+  f.set(params, 7);
   let sum = 0xd4 + code;
-  for (let i = 0; i < n; i++) { f[7 + i] = params[i]; sum += params[i]; }
+  for (let i = 0; i < n; i++) sum += params[i];
   f[7 + n] = (256 - (sum & 255)) & 255;
   return f;
 }
@@ -141,7 +142,8 @@ function safe(fn: () => void): void {
 }
 
 function schedule(r: Pn532, ms: number, fn: (r: Pn532) => void): void {
-  r.timers.cancel(r.timer);
+  // From a tick (most calls) no timer is pending: skip the port call.
+  if (r.timer) r.timers.cancel(r.timer);
   r.due = fn;
   r.timer = r.timers.after(ms, r.tick);
 }
@@ -186,25 +188,18 @@ function fail(r: Pn532, reason: string): void {
 }
 
 function poll(r: Pn532): void {
-  const a = opt(r.o.address, 0x24);
-  let st = 0;
-  try { st = r.bus.readFrom(a, 1)[0]; } catch (e) { st = 0; }
-  if ((st & 1) === 0) {
+  // One read per poll: the status byte and, when it says ready, the ACK or the answer behind it
+  // (as Seeed's PN532_I2C does). A poll is interpreted code on the board, a few more bytes on the
+  // bus are not: this halves the polls of each command. A NACK counts as not ready yet.
+  let buf: Uint8Array | undefined;
+  try { buf = r.bus.readFrom(opt(r.o.address, 0x24), r.phase === 0 ? 7 : opt(r.o.maxFrame, 64) + 1); } catch (e) { buf = undefined; }
+  if (!buf || (buf[0] & 1) === 0) {
     if (--r.polls <= 0) fail(r, 'timeout');
     else schedule(r, opt(r.o.stepMs, 5), poll);
     return;
   }
-  let buf: Uint8Array;
-  try {
-    buf = r.bus.readFrom(a, r.phase === 0 ? 7 : opt(r.o.maxFrame, 64) + 1);
-  } catch (e) {
-    fail(r, 'bus');
-    return;
-  }
   if (r.phase === 0) {
-    for (let i = 0; i < 6; i++) {
-      if (buf[i + 1] !== ACK[i]) { fail(r, 'protocol'); return; }
-    }
+    if (buf[1] | buf[2] | buf[4] | buf[6] || buf[3] !== 0xff || buf[5] !== 0xff) { fail(r, 'protocol'); return; }
     r.phase = 1;
     schedule(r, opt(r.o.stepMs, 5), poll);
     return;

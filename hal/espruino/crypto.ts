@@ -1,4 +1,4 @@
-/** Crypto port on Espruino: crypto.SHA256 everywhere; AES-128-ECB only where the board's build has it. */
+/** Crypto port on Espruino: crypto.SHA256 everywhere; AES-128-CBC only where the board's build has it. */
 import type { Crypto } from '../../firmware/ports';
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
@@ -17,10 +17,12 @@ function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(r);
 }
 
-function aesBlock(encrypt: boolean, key: Uint8Array, block: Uint8Array): Uint8Array {
+function aesBlock(encrypt: boolean, key: Uint8Array, data: Uint8Array, iv?: Uint8Array): Uint8Array {
   const aes = CR.AES!;
-  let r = encrypt ? aes.encrypt(block, key, { mode: 'ECB' }) : aes.decrypt(block, key, { mode: 'ECB' });
-  if (!r) { E.defrag(); r = encrypt ? aes.encrypt(block, key, { mode: 'ECB' }) : aes.decrypt(block, key, { mode: 'ECB' }); }
+  // CBC is the build's default mode, with a zero IV when none is given.
+  const o = iv ? { iv: iv } : undefined;
+  let r = encrypt ? aes.encrypt(data, key, o) : aes.decrypt(data, key, o);
+  if (!r) { E.defrag(); r = encrypt ? aes.encrypt(data, key, o) : aes.decrypt(data, key, o); }
   // Also a bad length: the build prints an error and returns undefined (no throw) for that too.
   if (!r) throw new Error('AES');
   return new Uint8Array(r);
@@ -31,12 +33,12 @@ const port: Crypto = {
   crc32: (s) => E.CRC32(s),
 };
 
-function aesEncrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
-  return aesBlock(true, key, block);
+function aesEncrypt(key: Uint8Array, data: Uint8Array, iv?: Uint8Array): Uint8Array {
+  return aesBlock(true, key, data, iv);
 }
 
-function aesDecrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
-  return aesBlock(false, key, block);
+function aesDecrypt(key: Uint8Array, data: Uint8Array, iv?: Uint8Array): Uint8Array {
+  return aesBlock(false, key, data, iv);
 }
 
 /** The crypto port; AES only where the board's build has it, and only in builds with keycards (its only user). */

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
-import { cmac, type BlockCipher } from '../../firmware/cmac';
+import { cmac, cmacSubkeys, type BlockCipher } from '../../firmware/cmac';
 import { diversifyAes128 } from '../../firmware/desfire';
 
 const h = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s/g, ''), 'hex'));
@@ -36,6 +36,35 @@ describe('nfc: AES-128 fallback (firmware/aes.ts)', () => {
   });
 });
 
+describe('nfc: AES-128-CBC over whole blocks (NIST SP 800-38A F.2.1/F.2.2)', () => {
+  const key = h('2b7e151628aed2a6abf7158809cf4f3c');
+  const iv = h('000102030405060708090a0b0c0d0e0f');
+  const plain = h(`6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
+                   30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710`);
+  const cipher = h(`7649abac8119b246cee98e9b12e9197d 5086cb9b507219ee95db113a917678b2
+                    73bed6b8e3c1743b7116e69e22229516 3ff1caa1681fac09120eca307586e1a7`);
+  for (const [name, c] of [['fallback AES', soft], ['node AES', native]] as Array<[string, BlockCipher]>) {
+    it(`encrypts and decrypts the 4-block example with its IV, and any prefix of it, with ${name}`, () => {
+      for (let n = 16; n <= 64; n += 16) {
+        assert.equal(hex(c.encrypt(key, plain.subarray(0, n), iv)), hex(cipher.subarray(0, n)), 'encrypt ' + n);
+        assert.equal(hex(c.decrypt(key, cipher.subarray(0, n), iv)), hex(plain.subarray(0, n)), 'decrypt ' + n);
+      }
+    });
+    it(`continues the chain from any block given as the IV, and takes no IV as zero (ECB of one block), with ${name}`, () => {
+      assert.equal(hex(c.encrypt(key, plain.subarray(32), cipher.subarray(16, 32))), hex(cipher.subarray(32)));
+      assert.equal(hex(c.decrypt(key, cipher.subarray(48), cipher.subarray(32, 48))), hex(plain.subarray(48)));
+      assert.equal(hex(c.encrypt(key, h('00112233445566778899aabbccddeeff'))), hex(ecb(true, key, h('00112233445566778899aabbccddeeff'))));
+    });
+    it(`leaves its inputs untouched with ${name}`, () => {
+      const p = plain.slice(), v = iv.slice();
+      c.encrypt(key, p, v);
+      c.decrypt(key, p, v);
+      assert.equal(hex(p), hex(plain));
+      assert.equal(hex(v), hex(iv));
+    });
+  }
+});
+
 describe('nfc: AES-CMAC (RFC 4493)', () => {
   const key = h('2b7e151628aed2a6abf7158809cf4f3c');
   const msg = h(`6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
@@ -52,6 +81,17 @@ describe('nfc: AES-CMAC (RFC 4493)', () => {
         assert.equal(hex(cmac(c, key, msg.subarray(0, len))), mac);
       });
     }
+    it(`derives the RFC 4493 subkeys, and keeps them per key, not across keys, with ${name}`, () => {
+      assert.equal(hex(cmacSubkeys(c, key)), 'fbeed618357133667c85e08f7236a8de' + 'f7ddac306ae266ccf90bc11ee46d513b');
+      const other = h('000102030405060708090a0b0c0d0e0f');
+      const want = hex(cmac(c, other, msg.subarray(0, 40)));
+      // Alternating keys: each MAC is right whatever the cache held before.
+      for (let i = 0; i < 3; i++) {
+        assert.equal(hex(cmac(c, key, msg.subarray(0, 40))), 'dfa66747de9ae63030ca32611497c827');
+        assert.equal(hex(cmac(c, other, msg.subarray(0, 40))), want);
+      }
+      assert.notEqual(want, 'dfa66747de9ae63030ca32611497c827');
+    });
   }
 
 });

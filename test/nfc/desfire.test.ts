@@ -84,6 +84,36 @@ describe('nfc: DESFire AES authentication through the PN532', () => {
     assert.deepEqual([out[0].ok, out[0].reason], [false, 'auth-failed']);
   });
 
+  it('the same card tapped again reuses its diversified key (no CMAC); another card or configuration derives its own', () => {
+    let calls = 0;
+    const counting: BlockCipher = { encrypt: (k, d, iv) => { calls++; return native.encrypt(k, d, iv); }, decrypt: (k, d, iv) => { calls++; return native.decrypt(k, d, iv); } };
+    const c = cfg(counting);
+    const k = rig();
+    const out = run(k, c);
+    const tap = (card: SimDesfireCard) => {
+      const n = out.length, before = calls;
+      k.sim.card = card;
+      assert.ok(k.t.until(() => out.length > n, 3000));
+      k.sim.card = undefined;
+      k.t.tick(300);
+      return { ok: out[n].ok, reason: out[n].reason, aes: calls - before };
+    };
+    const a = issued(h('04a1b2c3d4e5f6')), b = issued(h('04a1b2c3d4e5f7'));
+    const first = tap(a);
+    const again = tap(a);
+    assert.deepEqual([first.ok, again.ok], [true, true]);
+    assert.equal(again.aes, 3, 'the three AuthenticateAES blocks only');
+    assert.ok(first.aes > again.aes, 'the first tap derived the key');
+    assert.deepEqual(tap(b), { ok: true, reason: 'ok', aes: 4 });
+    assert.deepEqual(tap(a), { ok: true, reason: 'ok', aes: 4 });
+    // Another configuration (another site's key) never gets the key derived under the first.
+    const other = rig();
+    const out2 = run(other, cfg(counting, { siteKey: h('00000000000000000000000000000001') }));
+    other.sim.card = issued(h('04a1b2c3d4e5f6'));
+    assert.ok(other.t.until(() => out2.length > 0, 3000));
+    assert.deepEqual([out2[0].ok, out2[0].reason], [false, 'auth-failed']);
+  });
+
   it('ten cards with random UIDs each authenticate with their own diversified key', () => {
     const k = rig();
     const out = run(k, cfg());

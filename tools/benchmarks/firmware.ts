@@ -6,7 +6,8 @@
  *   espruino    (ESPRUINO_BIN only) variables at idle for 0/200/1000 keys (production bundle booted
  *               from Storage), idle and peak during a phone-key session plus the interpreter time of
  *               an unlock decision (bench bundle, tools/benchmarks/board.ts), DESFire auth time with the
- *               JS and the native AES on a pre-recorded transcript, and the key-store bench
+ *               JS and the native AES on a pre-recorded transcript, the card tap -> relay phase by
+ *               phase (tools/benchmarks/card.ts), and the key-store bench
  *               (tools/benchmarks/keystore.ts) for 10..1000 keys
  *
  * docs/PERFORMANCE.md explains each figure. Host-only.
@@ -28,6 +29,7 @@ import { type Spec, UsageError, help, parse, runMain } from '../host/cli-args';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage, referenceMs } from './board';
 import { type PathEstimate, bestRun, describePath, ratioOf, splitPath } from './timeline';
 import { proofPhases } from './phases';
+import { cardTap, describeTap, recordTap } from './card';
 import type { PhoneKeyFile } from '../host/protocol';
 
 async function sizes() {
@@ -198,6 +200,14 @@ async function main(argv: string[]): Promise<number> {
       for (const p of report.proofPhases.phases) console.log(`  ${p.phase}: ${p.hostMs.toFixed(3)} ms host x ${report.proofPhases.ratio.toFixed(0)}${p.sha ? ' + ' + p.sha + ' SHA-256' : ''} = ~${p.boardMs.toFixed(0)} ms`);
     }
     if (want('card')) report.card = await cardDecision(bin);
+    if (want('card')) {
+      const rec = recordTap();
+      report.cardTap = [];
+      for (const aes of ['native', 'javascript'] as const) {
+        try { report.cardTap.push(await cardTap(bin, rec, aes)); } catch (e) { report.cardTap.push({ aes, error: String((e as Error).message).split('\n')[0] }); }
+      }
+      for (const t of report.cardTap) for (const line of t.error ? [`card tap -> relay, ${t.aes} AES: not measured (${t.error})`] : describeTap(t)) console.log(line);
+    }
     if (report.card) console.log(`card decision: JS AES ${report.card.jsAes.ms.toFixed(1)} ms host x ${report.card.ratio.toFixed(0)} = ~${report.card.jsAes.boardMs} ms, native AES ${report.card.nativeAes.ms.toFixed(1)} ms host = ~${report.card.nativeAes.boardMs} ms on an nRF52, per authentication without the card's radio time (ok ${report.card.jsAes.ok}/${report.card.jsAes.rounds})`);
     if (want('keystore')) report.keystore = keystoreBench();
     for (const r of (report.keystore && report.keystore.results) || []) console.log(`keystore ${r.keys} keys: ${r.espruino ? r.espruino.usPerLookup.toFixed(1) + ' us/lookup on espruino, store ' + r.espruino.openVars + ' vars' : r.nodeUsPerLookup + ' us/lookup on node'}`);

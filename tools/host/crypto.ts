@@ -15,12 +15,13 @@ export const hostCrypto: Crypto = {
   crc32: (s) => zlib.crc32(Buffer.from(s, 'latin1')) >>> 0,
 };
 
+/** AES-128-CBC over whole blocks, zero IV by default (firmware/cmac.ts BlockCipher). */
 export const hostCipher: BlockCipher = {
-  encrypt: (k, b) => { const c = createCipheriv('aes-128-ecb', k, null); c.setAutoPadding(false); return new Uint8Array(Buffer.concat([c.update(b), c.final()])); },
-  decrypt: (k, b) => { const c = createDecipheriv('aes-128-ecb', k, null); c.setAutoPadding(false); return new Uint8Array(Buffer.concat([c.update(b), c.final()])); },
+  encrypt: (k, b, iv) => { const c = createCipheriv('aes-128-cbc', k, iv || new Uint8Array(16)); c.setAutoPadding(false); return new Uint8Array(Buffer.concat([c.update(b), c.final()])); },
+  decrypt: (k, b, iv) => { const c = createDecipheriv('aes-128-cbc', k, iv || new Uint8Array(16)); c.setAutoPadding(false); return new Uint8Array(Buffer.concat([c.update(b), c.final()])); },
 };
 
-/** The Crypto port with the host's AES-128 blocks too, as a board whose Espruino build has AES offers it. */
+/** The Crypto port with the host's AES-128-CBC too, as a board whose Espruino build has AES offers it. */
 export function hostCryptoWithAes(): Crypto {
   return { ...hostCrypto, aesEncryptBlock: hostCipher.encrypt, aesDecryptBlock: hostCipher.decrypt };
 }
