@@ -10,10 +10,11 @@ export const board: BoardConfig = {
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: false },
   personaliseCards: false,
+  travel: true,
   nfc: false,
   storageBytes: 40960,
-  // As the Puck.js: docs/PERFORMANCE.md (was 200).
-  keyCapacity: 163,
+  // As the Puck.js: docs/PERFORMANCE.md (was 200, then 163 until protocol v2).
+  keyCapacity: 48,
   logSegments: 3,
   logPerSegment: 32,
   variables: 2950,

@@ -14,6 +14,7 @@ export const board: BoardConfig = {
   buttonActiveHigh: puckjs.buttonActiveHigh,
   crypto: puckjs.crypto,
   personaliseCards: false,
+  travel: false,
   nfc: true,
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,

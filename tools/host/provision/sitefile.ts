@@ -41,6 +41,8 @@ export interface SiteData {
   setupCode: string;
   keys: IssuedKey[];
   created: string;
+  /** Only on the copy made for one board (tools/provision/cli.ts siteForBoard): its identity, written into its v2 site file; never in the site file. */
+  boardId?: Uint8Array;
 }
 
 export { ProvisionError };
