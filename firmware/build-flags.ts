@@ -7,6 +7,6 @@
 
 /**
  * Protocol v2 (docs/KEYS-THAT-TRAVEL.md: board id in the CHALLENGE, tickets, revocation lists,
- * the time lower bound). Off only on boards whose Storage cannot hold its code (hal/boards `travel`).
+ * the time lower bound). Off on boards whose Storage cannot hold its code (hal/boards `travel`: the 40 KB nRF52832 boards).
  */
 export const TRAVEL: boolean = typeof __TRAVEL__ === 'undefined' || __TRAVEL__;

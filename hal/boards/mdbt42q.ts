@@ -10,11 +10,12 @@ export const board: BoardConfig = {
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: false },
   personaliseCards: false,
-  travel: true,
+  // As the Puck.js: protocol v2 does not fit its 40 KB Storage beside the keys (docs/KEYS-THAT-TRAVEL.md section 10).
+  travel: false,
   nfc: false,
   storageBytes: 40960,
-  // As the Puck.js: docs/PERFORMANCE.md (was 200, then 163 until protocol v2).
-  keyCapacity: 48,
+  // As the Puck.js: docs/PERFORMANCE.md (was 200).
+  keyCapacity: 163,
   logSegments: 3,
   logPerSegment: 32,
   variables: 2950,

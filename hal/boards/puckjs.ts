@@ -10,13 +10,14 @@ export const board: BoardConfig = {
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: true },
   personaliseCards: false,
-  travel: true,
+  // Protocol v2 adds 6.9 KB of code (34 192 B): 48 keys in today's budget, and no room at all in the
+  // page-aligned layout of docs/ESPRUINO.md "Flash" (1 492 B short): v1 only (docs/KEYS-THAT-TRAVEL.md section 10).
+  travel: false,
   nfc: false,
   storageBytes: 40960,
   // With the code, the log and the reserve that keeps updates from compacting, about 100 bytes to
-  // spare: tools/benchmarks/storage-budget.ts, docs/PERFORMANCE.md (200 before 2026-12-04; 163
-  // until protocol v2, whose 6.9 KB of code and 540 bytes of files and reserve cost 115 keys).
-  keyCapacity: 48,
+  // spare: tools/benchmarks/storage-budget.ts, docs/PERFORMANCE.md (200 before 2026-12-04).
+  keyCapacity: 163,
   logSegments: 3,
   logPerSegment: 32,
   variables: 2630,

@@ -1,6 +1,6 @@
 /**
  * Protocol v2 on the board, through the simulated car running the built bundle (createCar, the
- * puckjs build, whose board file has `travel`): HELLO negotiation and the v2 CHALLENGE, tickets
+ * xiaoble build, whose board file has `travel`; the 40 KB nRF52832 builds are v1-only): HELLO negotiation and the v2 CHALLENGE, tickets
  * checked on first use and recorded, revocation lists adopted and handed on, every kind of key
  * refused when listed, the time lower bound, the settings, the v1-only build (puckjs-nfc), and
  * power cuts at every flash write of ticket recording and list adoption.
@@ -13,6 +13,7 @@ import { ask } from '../../sim/central';
 import { OP } from '../../tools/host/protocol';
 import { type TravelKey, makeList, makeTicket, newBoardId, partForChallenge, ticketCommand, travelCrypto } from '../../tools/host/travel';
 import { listEncodeBody, listTag } from '../../firmware/revlist';
+import { cardKeyIdOf } from '../../tools/host/provision/site';
 import { challenge, commandAsk, listAsk, sayHello, ticketAsk, travelKeyOf } from '../support/v2client';
 
 const T0 = 1800000000;
@@ -21,7 +22,7 @@ const DAY = { notBefore: T0 - 3600, notAfter: T0 + 86400, madeAt: T0 }; // start
 const u32 = (n: number) => new Uint8Array([(n >>> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255]);
 const json = (o: unknown) => new Uint8Array(Buffer.from(JSON.stringify(o)));
 
-async function v2car(slot = 3, board = 'puckjs'): Promise<SimCar> {
+async function v2car(slot = 3, board = 'xiaoble'): Promise<SimCar> {
   return createCar({ board, demo: true, boardId: newBoardId(slot, seq(slot)) });
 }
 
@@ -52,20 +53,23 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
   });
 
   it('a board with a v1 site speaks v1: v1 CHALLENGE to a v2 HELLO, v2 messages refused "version mismatch" 1..1', async () => {
-    const car = await createCar({ board: 'puckjs', demo: true });
+    const car = await createCar({ board: 'xiaoble', demo: true });
     assert.equal(sayHello(car, 2).length, 18);
     const owner = { keyId: car.keys.owner.keyId, boards: [{ boardId: newBoardId(1), secret: car.keys.owner.secret }] };
     const r = ask(car.board, new Uint8Array([0x04, ...makeList(owner, 1, T0, [5])]))!;
     assert.deepEqual([r[0], r[1], r[20], r[21]], [0x83, C.R_VERSION, 1, 1]);
   });
 
-  it('puckjs-nfc is v1-only (no room for v2): a v2 HELLO gets the v1 CHALLENGE, a v2 site still loads', async () => {
-    const car = await v2car(2, 'puckjs-nfc');
-    assert.equal(sayHello(car, 2).length, 18);
-    assert.equal(commandAsk(car, car.keys.owner, OP.UNLOCK).status, C.R_OK, 'its v1 keys (per-board secrets) open it');
-    const r = ask(car.board, new Uint8Array([0x05, ...new Uint8Array(80)]))!;
-    assert.deepEqual([r[0], r[1]], [0x83, C.R_BAD_INPUT]);
-  });
+  for (const board of ['puckjs', 'puckjs-nfc', 'mdbt42q']) {
+    it(`${board} is v1-only (no room for v2): a v2 HELLO gets the v1 CHALLENGE, a v2 site still loads, v2 messages are bad input`, async () => {
+      const car = await v2car(2, board);
+      assert.equal(sayHello(car, 2).length, 18);
+      assert.equal(sayHello(car, 0).length, 18, 'a v1 board answers every HELLO alike');
+      assert.equal(commandAsk(car, car.keys.owner, OP.UNLOCK).status, C.R_OK, 'its v1 keys (per-board secrets) open it');
+      const r = ask(car.board, new Uint8Array([0x05, ...new Uint8Array(80)]))!;
+      assert.deepEqual([r[0], r[1]], [0x83, C.R_BAD_INPUT]);
+    });
+  }
 
   it('a ticket opens at first use (recorded), is MACed both ways, cannot be replayed, and cannot manage', async () => {
     const car = await v2car();
@@ -148,8 +152,9 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
     const got = commandAsk(car, car.keys.guest, C.OP_GET_LIST);
     assert.deepEqual([got.status, got.authentic, Buffer.from(got.data!).toString('hex')], [C.R_OK, true, Buffer.from(list).toString('hex')], 'any valid key gets the board\'s list, MACed');
     // The last-owner rule: a list naming every active owner of the board (its own signer too,
-    // which the owner's tools never make) is refused, as REVOKE of the last owner is.
-    const body = listEncodeBody(10, T0, owner.keyId, 1 << 2, [car.keys.owner.keyId]);
+    // which the owner's tools never make, and the owner's card) is refused, as REVOKE of the last owner is.
+    const ownerIds = [car.keys.owner.keyId, cardKeyIdOf(car.cards['owner-card'].uid)].sort((a, b) => a - b);
+    const body = listEncodeBody(10, T0, owner.keyId, 1 << 2, ownerIds);
     const selfRevoke = new Uint8Array([...body, ...listTag(travelCrypto, owner.boards[0].secret, body)]);
     assert.equal(listAsk(car, selfRevoke).status, C.R_LAST_OWNER);
     assert.equal(commandAsk(car, car.keys.owner, OP.UNLOCK).status, C.R_OK, 'the owner still gets in');
@@ -190,7 +195,7 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
   });
 
   it('a listed card is refused (every kind of key)', async function () {
-    const car = await createCar({ board: 'xiaoble', demo: true, boardId: newBoardId(2, seq(2)) });
+    const car = await v2car(2);
     const card = car.cards['owner-card'];
     if (!card) this.skip();
     car.tap(card);

@@ -1,6 +1,6 @@
 /**
  * The car the protocol v2 targets (list, ticket) fuzz: a demo car in slot 3 of a site, running the
- * puckjs bundle (protocol v2), its outputs and log watched as radio-rig.ts watches them, and the
+ * xiaoble bundle (protocol v2; the 40 KB boards are v1-only), its outputs and log watched as radio-rig.ts watches them, and the
  * owner's v2 key (its secret on this board). An independent check of what the board adopted: the
  * list in its flash must carry a tag for this board that node:crypto's HMAC verifies under the
  * owner's secret (never the firmware's own functions).
@@ -27,7 +27,7 @@ export interface TravelRig extends RadioRig {
 
 export async function travelRig(seed: number): Promise<TravelRig> {
   const boardId = newBoardId(SLOT, (n) => new Uint8Array(n).fill(seed & 255));
-  const car = await createCar({ board: 'puckjs', demo: true, seed, boardId });
+  const car = await createCar({ board: 'xiaoble', demo: true, seed, boardId });
   const out = watchOutputs(car);
   const log = logMirror(car);
   const phone = car.phone(car.keys.owner);
