@@ -222,9 +222,9 @@ function onList(pk: PhoneKey, msg: Uint8Array): void {
 /**
  * TICKET COMMAND: type | ticket (body 38 | tag 16) | op | valid ms u16 | args | tag 16 under the
  * guest's secret. The ticket is checked first (ticket.ts ticketAdmit: shape, this board, an active
- * owner's tag); its made-at time, an owner's word, raises the time bound; then the command is
- * proven as a COMMAND is, by the ticket's record (travelboard.ts ticketRecord), which the core
- * checks against the list, the time and the ticket book.
+ * owner's tag); then the command is proven as a COMMAND is, by the ticket's record
+ * (travelboard.ts ticketRecord); once its MAC holds, the ticket's made-at time (an owner's word)
+ * raises the time bound, and the core checks the record against the list, the time and the book.
  */
 function onTicketCommand(pk: PhoneKey, msg: Uint8Array): void {
   const nonce = pk.nonce, core = pk.core;
@@ -233,10 +233,9 @@ function onTicketCommand(pk: PhoneKey, msg: Uint8Array): void {
   const a = ticketAdmit(pk.p.crypto, pk.site, pk.site.boardId!, t, ksLookup(coreKeys(core), readU32(t, 5)));
   if (!a.secret) { unproven(pk, a.reason); return; }
   const tk = a.ticket!;
-  timeAtLeast(core, tk.madeAt);
   const op = msg[TCMD_OP];
   const isRequest = op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
-  const proof = prove(pk, msg, nonce, tk.id, op, readU16(msg, TCMD_OP + 1), isRequest, ticketRecord(tk), a.secret);
+  const proof = prove(pk, msg, nonce, tk.id, op, readU16(msg, TCMD_OP + 1), isRequest, ticketRecord(tk), a.secret, tk.madeAt);
   if (!proof) return;
   let r: OwnerAnswer = proof;
   // Only what any valid key may ask passes the core's check (status, get list): a ticket never manages.
@@ -267,10 +266,11 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
  * Consumes the nonce and checks the command's MAC and the key's rights; does an unlock, lock or
  * drive-enable. Returns the reason and the key's HMAC pads for the answer, or undefined when nothing
  * was proven (the peer has then been refused). `ticket` and `secret` (TICKET COMMAND): the
- * ticket's record and the guest's secret, in place of a table record and its derived secret.
+ * ticket's record and the guest's secret, in place of a table record and its derived secret;
+ * `madeAt`: the ticket's made-at time, learnt as a time lower bound once the command's MAC holds.
  */
 function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, op: number, validMs: number, isRequest: boolean,
-  ticket?: KeyRecord, secret?: Uint8Array): { reason: number; pads: HmacPads } | undefined {
+  ticket?: KeyRecord, secret?: Uint8Array, madeAt?: number): { reason: number; pads: HmacPads } | undefined {
   const core = pk.core;
   const body = msg.subarray(0, msg.length - TAG_BYTES);
   const tag = msg.subarray(msg.length - TAG_BYTES);
@@ -282,6 +282,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     // The key's HMAC pads, made once for the command's MAC, the replay check and the answer's MAC.
     pads = hmacPads(secret || keySecret(pk.p.crypto, pk.site, rec.id, rec.salt));
     if (equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, nonce, body), tag)) {
+      if (TRAVEL && madeAt) timeAtLeast(core, madeAt);
       return age > (validMs < MAX_VALID_MS ? validMs : MAX_VALID_MS) ? C.R_EXPIRED_COMMAND : C.R_OK;
     }
     if (spent && equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, spent, body), tag)) return C.R_REPLAY;

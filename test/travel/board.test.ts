@@ -180,9 +180,13 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
     assert.equal(ticketAsk(car, later, OP.UNLOCK).status, C.R_TIME_UNKNOWN, 'may not have started: never a yes');
     const hours = ticketFor(car, 0x4004, { notBefore: T0 - 3600, winStart: 480, winEnd: 1080 });
     assert.equal(ticketAsk(car, hours, OP.UNLOCK).status, C.R_TIME_UNKNOWN, 'hours need the time of day');
-    // A guest's command says nothing about time: a bad MAC teaches nothing.
+    // Only a proven command teaches: an owner's genuine ticket made "in 30 days" (a wrong clock),
+    // sent with a bad command MAC or a broken tag, moves nothing; so the day ticket still opens.
     const future = ticketFor(car, 0x4005, { notBefore: T0, notAfter: T0 + 40 * 86400, madeAt: T0 + 30 * 86400 });
+    assert.equal(ticketAsk(car, future, OP.UNLOCK, undefined, (m) => { m[m.length - 1] ^= 1; }).status, C.R_BAD_MAC);
     assert.equal(ticketAsk(car, future, OP.UNLOCK, undefined, (m) => { m[20] ^= 1; }).status, C.R_BAD_MAC);
+    assert.equal(ticketAsk(car, t, OP.UNLOCK).status, C.R_OK, 'the bound did not move');
+    lock(car);
     assert.equal(ticketAsk(car, old, OP.UNLOCK).status, C.R_EXPIRED);
     // Saved once raised an hour past the saved time, so a reset keeps it.
     car.advance(2000);
