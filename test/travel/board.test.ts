@@ -14,6 +14,7 @@ import { OP } from '../../tools/host/protocol';
 import { type TravelKey, makeList, makeTicket, newBoardId, partForChallenge, ticketCommand, travelCrypto } from '../../tools/host/travel';
 import { listEncodeBody, listTag } from '../../firmware/revlist';
 import { cardKeyIdOf } from '../../tools/host/provision/site';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
 import { challenge, commandAsk, listAsk, sayHello, ticketAsk, travelKeyOf } from '../support/v2client';
 
 const T0 = 1800000000;
@@ -267,5 +268,40 @@ describe('protocol v2: power cuts at every flash write (simulated car)', functio
     }
     console.log(`      list adoption: power cut at each of its ${cuts} flash writes`);
     assert.ok(cuts >= 3, 'the adoption took several writes, each cut: ' + cuts);
+  });
+});
+
+describe('protocol v2 on a real Espruino interpreter (ESPRUINO_BIN)', function () {
+  this.timeout(300000);
+  before(function () {
+    if (!espruinoBinary()) {
+      console.log('      skipped: set ESPRUINO_BIN to an Espruino interpreter built for Linux (docs/ESPRUINO.md)');
+      this.skip();
+    }
+  });
+
+  it('HELLO v2, a ticket\'s first use, LIST, GET LIST, a listed driver: the same answers and log as the VM engine', async () => {
+    const story = async (engine: 'vm' | 'espruino') => {
+      const car = await createCar({ board: 'xiaoble', demo: true, boardId: newBoardId(3, seq(3)), engine });
+      try {
+        const owner = travelKeyOf(car, car.keys.owner);
+        const c = challenge(car);
+        car.board.nrf.disconnect();
+        const t = ticketFor(car, 0x6001);
+        const out: unknown[] = [c.version, c.listVersion, sayHello(car, 0)[1]];
+        out.push(ticketAsk(car, t, OP.UNLOCK).status, car.relayOn());
+        lock(car);
+        const list = makeList(owner, 3, T0 + 100, [car.keys.driver.keyId]);
+        out.push(listAsk(car, list).status, commandAsk(car, car.keys.driver, OP.UNLOCK).status);
+        const got = commandAsk(car, car.keys.guest, C.OP_GET_LIST);
+        out.push(got.status, got.authentic, Buffer.from(got.data!).toString('hex') === Buffer.from(list).toString('hex'));
+        out.push(ticketAsk(car, t, OP.UNLOCK).status);
+        assert.deepEqual(car.board.uncaught, []);
+        return { out, log: car.auditLog().map((e) => [e.event, e.result, e.reason, e.keyId]) };
+      } finally { car.board.close(); }
+    };
+    const real = await story('espruino');
+    assert.deepEqual(real.out, [2, 0, C.R_VERSION, C.R_OK, true, C.R_OK, C.R_REVOKED, C.R_OK, true, true, C.R_OK]);
+    assert.deepEqual(real, await story('vm'));
   });
 });
