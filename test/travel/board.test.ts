@@ -15,6 +15,8 @@ import { type TravelKey, makeList, makeTicket, newBoardId, partForChallenge, tic
 import { listEncodeBody, listTag } from '../../firmware/revlist';
 import { cardKeyIdOf } from '../../tools/host/provision/site';
 import { espruinoBinary } from '../../tools/host/espruino-binary';
+import { siteLoad } from '../../firmware/site';
+import { flashOf } from '../../sim/provision';
 import { challenge, commandAsk, listAsk, sayHello, ticketAsk, travelKeyOf } from '../support/v2client';
 
 const T0 = 1800000000;
@@ -71,6 +73,18 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
       assert.deepEqual([r[0], r[1]], [0x83, C.R_BAD_INPUT]);
     });
   }
+
+  it('a factory-fresh v2 board makes its own identity at first boot (slot 1, random serial) and says it', async () => {
+    const car = await createCar({ board: 'xiaoble', demo: false, seed: 5 });
+    for (const n of car.board.storage.list()) if (n.startsWith('ck.')) car.board.storage.erase(n);
+    car.reset();
+    const site = siteLoad(flashOf(car.board), travelCrypto, { bytes: () => { throw new Error('no new secrets'); } })!;
+    assert.equal(site.gen!.length, 62, 'a v2 site file');
+    assert.equal(site.boardId![0], 1, 'slot 1');
+    assert.ok(site.boardId!.subarray(1).some((b) => b !== 0), 'a serial');
+    assert.equal(Buffer.from(challenge(car).boardId!).toString('hex'), Buffer.from(site.boardId!).toString('hex'));
+    assert.equal(car.board.storage.read('ck.site.a')!.length, 16 + 62, 'as section 2 says: 62 bytes behind the generation header');
+  });
 
   it('a ticket opens at first use (recorded), is MACed both ways, cannot be replayed, and cannot manage', async () => {
     const car = await v2car();
@@ -165,6 +179,8 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
     car.reset();
     assert.equal(listAsk(car, makeList(travelKeyOf(car, second), 11, T0, [car.keys.owner.keyId])).status, C.R_OK, 'one owner may list another');
     assert.equal(commandAsk(car, car.keys.owner, OP.UNLOCK).status, C.R_REVOKED);
+    assert.equal(ticketAsk(car, ticketFor(car, 0x3002), OP.UNLOCK).status, C.R_REVOKED, 'a ticket whose issuer is listed');
+    assert.equal(car.relayOn(), false);
     assert.equal(listAsk(car, makeList(owner, 12, T0, [second.keyId])).status, C.R_NOT_PERMITTED, 'a listed signer signs nothing');
     assert.equal(challenge(car).listVersion, 11);
   });
@@ -197,6 +213,14 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
     assert.equal(ticketAsk(car, t, OP.UNLOCK).status, C.R_TIME_UNKNOWN, 'strictTime: waits for trusted time');
     assert.equal(commandAsk(car, car.keys.owner, OP.SET_TIME, u32(T0 + 60)).status, C.R_OK);
     assert.equal(ticketAsk(car, t, OP.UNLOCK).status, C.R_OK, 'trusted time: the ticket is within its validity');
+  });
+
+  it('an adopted list teaches the time lower bound too', async () => {
+    const car = await v2car();
+    const t = ticketFor(car, 0x4101, { notAfter: T0 + 86400 });
+    assert.equal(listAsk(car, makeList(travelKeyOf(car, car.keys.owner), 1, T0 + 2 * 86400, [])).status, C.R_OK);
+    assert.equal(ticketAsk(car, t, OP.UNLOCK).status, C.R_EXPIRED, 'ended a day before the list was made');
+    assert.equal(commandAsk(car, car.keys.driver, OP.UNLOCK).status, C.R_OK, 'keys without bounds are untouched');
   });
 
   it('a listed card is refused (every kind of key)', async function () {
