@@ -185,6 +185,19 @@ describe('protocol v2 on the board (simulated car, built bundle)', function () {
     assert.equal(challenge(car).listVersion, 11);
   });
 
+  it('full flash: a list that finds no room is refused "storage error", the old list stays, nothing compacts; the owner still gets in', async () => {
+    const car = await v2car();
+    const owner = travelKeyOf(car, car.keys.owner);
+    assert.equal(listAsk(car, makeList(owner, 1, T0, [car.keys.guest.keyId])).status, C.R_OK);
+    const free = car.board.storage.stats().freeBytes;
+    car.board.storage.write('junk', 'x'.repeat(free - 32 - 64)); // 64 bytes left: less than a list's generation
+    const compactions = car.board.storage.flash.compactions;
+    assert.deepEqual(listAsk(car, makeList(owner, 2, T0, [car.keys.driver.keyId])), { type: 0x85, status: C.R_STORAGE, version: 1 });
+    assert.equal(car.board.storage.flash.compactions, compactions, 'no update compacts Storage');
+    assert.equal(commandAsk(car, car.keys.guest, OP.UNLOCK).status, C.R_REVOKED, 'the old list is in force');
+    assert.equal(commandAsk(car, car.keys.owner, OP.UNLOCK).status, C.R_OK);
+  });
+
   it('the time lower bound: an owner-made ticket teaches it, a ticket ended before it is expired, strictTime waits for trusted time, and it survives a reset', async () => {
     const car = await v2car();
     // No trusted time on this board: a ticket that started by its making is accepted (strictTime off).
