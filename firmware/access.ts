@@ -9,10 +9,12 @@
  * Pure: no state, no I/O. Authentication is checked by the caller (firmware/core.ts) around it;
  * the key store (firmware/keystore.ts) and the core apply these rules, no caller can bypass them.
  */
-import { FLAG_DISABLED, FLAG_REVOKED, KIND_UID_CARD, OP_DRIVE, OP_LOCK, OP_STATUS, OP_UNLOCK, PERM_DRIVE, PERM_LOCK, PERM_MANAGE,
+import { FLAG_DISABLED, FLAG_REVOKED, KIND_UID_CARD, OP_DRIVE, OP_GET_LIST, OP_LOCK, OP_STATUS, OP_UNLOCK, PERM_DRIVE, PERM_LOCK, PERM_MANAGE,
   PERM_UNLOCK, R_DISABLED, R_EXPIRED, R_INSECURE_CARD, R_NOT_PERMITTED, R_NOT_YET_VALID, R_OK, R_OUTSIDE_WINDOW, R_REVOKED,
   R_TIME_UNKNOWN, R_UNKNOWN_KEY, ROLE_DRIVER, ROLE_OWNER } from './codes';
 import type { KeyRecord } from './keystore';
+import { verdictOnBound } from './timebound';
+import { TRAVEL } from './build-flags';
 
 export const ALL_PERMS = PERM_UNLOCK | PERM_LOCK | PERM_DRIVE | PERM_MANAGE;
 
@@ -24,8 +26,11 @@ export function isTimeBounded(r: KeyRecord): boolean {
 /**
  * R_OK if `r` may perform `perm` (0: merely be a valid key now) at real time `now` (seconds; -1 when the board does not know it),
  * else the reason it may not. `tzOffsetMin` places weekday and time-of-day windows in local time.
+ * Without trusted time (protocol v2 builds): `lower`, the board's lower bound on the time (0 =
+ * none), refuses what provably expired and admits what provably started unless `strict` (the
+ * owner's strictTime setting) keeps every bounded key waiting (firmware/timebound.ts verdictOnBound).
  */
-export function checkAccess(r: KeyRecord | undefined, perm: number, now: number, tzOffsetMin: number, insecureUidCards: boolean): number {
+export function checkAccess(r: KeyRecord | undefined, perm: number, now: number, tzOffsetMin: number, insecureUidCards: boolean, lower?: number, strict?: boolean): number {
   if (!r) return R_UNKNOWN_KEY;
   if (r.flags & FLAG_REVOKED) return R_REVOKED;
   if (r.flags & FLAG_DISABLED) return R_DISABLED;
@@ -33,7 +38,8 @@ export function checkAccess(r: KeyRecord | undefined, perm: number, now: number,
   const perms = r.role === ROLE_OWNER ? ALL_PERMS : r.perms & ~PERM_MANAGE;
   if ((perms & perm) !== perm) return R_NOT_PERMITTED;
   if (!isTimeBounded(r)) return R_OK;
-  if (now < 0) return R_TIME_UNKNOWN; // fail closed: a time-bounded key needs trusted time
+  // Fail closed: a time-bounded key needs trusted time, or (v2) a lower bound that settles it.
+  if (now < 0) return TRAVEL ? verdictOnBound(lower || 0, r.notBefore, r.notAfter, r.weekdays !== 0 || r.winStart !== r.winEnd, !!strict) : R_TIME_UNKNOWN;
   if (r.notBefore && now < r.notBefore) return R_NOT_YET_VALID;
   if (r.notAfter && now > r.notAfter) return R_EXPIRED;
   const local = now + tzOffsetMin * 60;
@@ -49,12 +55,12 @@ export function checkAccess(r: KeyRecord | undefined, perm: number, now: number,
 }
 
 /**
- * The permission a phone-key operation needs: unlock, lock and drive their own; status only a
- * valid key (0); every other operation (keys, log, time, settings, card enrolment) PERM_MANAGE,
+ * The permission a phone-key operation needs: unlock, lock and drive their own; status and (v2)
+ * get list only a valid key (0); every other operation (keys, log, time, settings, card enrolment) PERM_MANAGE,
  * which only an owner holds (checkAccess).
  */
 export function opPermission(op: number): number {
-  return op === OP_UNLOCK ? PERM_UNLOCK : op === OP_LOCK ? PERM_LOCK : op === OP_DRIVE ? PERM_DRIVE : op === OP_STATUS ? 0 : PERM_MANAGE;
+  return op === OP_UNLOCK ? PERM_UNLOCK : op === OP_LOCK ? PERM_LOCK : op === OP_DRIVE ? PERM_DRIVE : op === OP_STATUS || op === OP_GET_LIST ? 0 : PERM_MANAGE;
 }
 
 /** An owner that can still act: present, enabled, not revoked. */

@@ -35,6 +35,8 @@ export const OP_SET_CONFIG = 9;
 export const OP_STATUS = 10;
 export const OP_REMOVE = 11;
 export const OP_ENROL_CARD = 12;
+/** Protocol v2: the board's revocation list (docs/KEYS-THAT-TRAVEL.md section 7). */
+export const OP_GET_LIST = 13;
 
 // Key kinds
 export const KIND_PHONE = 0;
@@ -110,7 +112,7 @@ export const R_INSECURE_CARD = 20;
 export const R_TIMEOUT = 21;
 export const R_ERROR = 22;
 export const R_NO_WINDOW = 23;
-// Protocol v2 (docs/KEYS-THAT-TRAVEL.md; not yet sent by this firmware)
+// Protocol v2 (docs/KEYS-THAT-TRAVEL.md)
 /** The peer speaks no protocol version the board does. */
 export const R_VERSION = 24;
 /** A ticket or revocation list that does not name this board. */

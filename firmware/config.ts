@@ -5,6 +5,7 @@
  */
 import type { Crypto, FlashStorage } from './ports';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
+import { TRAVEL } from './build-flags';
 
 /** The relay is never energised longer than this, whatever the settings say. */
 export const HARD_MAX_HOLD_MS = 30000;
@@ -30,6 +31,10 @@ export interface Config {
   /** Accept UID-only cards (cloneable). Off by default, logged on every use. */
   insecureUidCards: boolean;
   watchdogSeconds: number;
+  /** Protocol v2: live tickets this board accepts (firmware/ticketbook.ts; 0 = none, at most MAX_TICKETS). */
+  maxTickets: number;
+  /** Protocol v2: without trusted time, every time-bounded key waits for it, even one the lower bound admits (firmware/timebound.ts). */
+  strictTime: boolean;
 }
 
 /** Defaults overridden by whatever in `input` is a known setting of the right type, clamped to its limits. */
@@ -49,7 +54,12 @@ export function sanitizeConfig(input: any): Config {
     tzOffsetMin: [0, -840, 840],
     insecureUidCards: [false],
     watchdogSeconds: [10, 5, 60],
-  };
+  } as any;
+  // Protocol v2's settings, only in builds with it (firmware/build-flags.ts).
+  if (TRAVEL) {
+    SETTINGS.maxTickets = [4, 0, 8];
+    SETTINGS.strictTime = [false];
+  }
   const out: any = {};
   for (const k in SETTINGS) {
     const row = (SETTINGS as any)[k];

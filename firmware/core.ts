@@ -21,7 +21,7 @@ import { failureSeen, failuresDue } from './failures';
 import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_ENROL_TIMEOUT, EV_ERROR, EV_FAULT_RECOVER,
   EV_LOCK, EV_RELOCK_TIMER, EV_UNLOCK, KIND_UID_CARD, LOG_CLOCK_SET, LOG_CONFIG, LOG_DENIED, LOG_DRIVE_ON, LOG_FAILURES, LOG_GRANTED,
   LOG_INSECURE_CARD, LOG_KEY_ADDED, LOG_KEY_CHANGED, LOG_KEY_REVOKED, LOG_OUTPUT_GUARD, LOG_RELAY_REST, PERM_DRIVE, PERM_LOCK,
-  PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_IGNORED, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_TIMEOUT, R_UNKNOWN_KEY,
+  PERM_UNLOCK, R_BAD_INPUT, R_ERROR, R_IGNORED, R_NO_WINDOW, R_NOT_PERMITTED, R_OK, R_REVOKED, R_TIMEOUT, R_UNKNOWN_KEY,
   ROLE_DRIVER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
@@ -29,7 +29,10 @@ import { watchDebounced, watchHold } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksAdd, ksFind, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
-import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
+import { type TrustedClock, clockLearn, clockLower, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
+import { type TravelFiles, travelOpen } from './travelfiles';
+import { ticketUse, travelRevoked } from './travelboard';
+import { TRAVEL } from './build-flags';
 
 export const TICK_MS = 1000;
 const FAULT_RECOVER_MS = 2000;
@@ -46,6 +49,8 @@ const OLD_LOCKOUT_FILES = 'ck.lck.';
 
 export interface CoreOptions {
   keyCapacity: number;
+  /** Protocol v2 in this build (hal/boards `travel`): the reserve holds a ticket book too. */
+  travel?: boolean;
   logSegments: number;
   logPerSegment: number;
 }
@@ -73,15 +78,19 @@ export interface Core {
   compactAt: number;
   /** A central is connected (set by the phone-key protocol). */
   linked: boolean;
+  /** Protocol v2 builds: the ticket book and the adopted revocation list (firmware/travelfiles.ts). */
+  tf?: TravelFiles;
 }
 
 /**
  * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost): a
  * whole key table (32 + 16 + 32 per key), and beside it a log segment (32 + 16 per entry) and a
- * small record (32 + 16 + 128: the hourly clock save), which can fall in the same link session.
+ * small record (32 + 16 + 128: the hourly clock save), which can fall in the same link session;
+ * with protocol v2 (`travel`) also a ticket book (32 + 16 + 72), so that a ticket's first use can
+ * always be recorded (a list adoption that finds no room waits for the next compaction).
  */
-export function storageReserve(opts: { keyCapacity: number; logPerSegment: number }): number {
-  return (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256;
+export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; travel?: boolean }): number {
+  return (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 + (opts.travel ? 120 : 0);
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */
@@ -97,6 +106,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
     enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
+  if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
   const old = p.storage.list(OLD_LOCKOUT_FILES);
   for (let i = 0; i < old.length; i++) p.storage.erase(old[i]);
@@ -151,6 +161,22 @@ export function coreActor(core: Core): KeyRecord | undefined {
 /** The settings in force (firmware/config.ts). */
 export function coreConfig(core: Core): Config {
   return core.config;
+}
+
+/** Protocol v2: the ticket book and revocation list (firmware/travelfiles.ts); undefined in a v1 build. */
+export function coreTravel(core: Core): TravelFiles | undefined {
+  return core.tf;
+}
+
+/**
+ * Real time in seconds; without trusted time (v2) the lower bound on it; 0 when neither is known.
+ * `learn`: first raise the bound to that made-at time of a datum an owner made (its tag checked by
+ * the caller): the trusted clock keeps and saves it (firmware/trusted-clock.ts).
+ */
+export function timeAtLeast(core: Core, learn?: number): number {
+  if (learn) clockLearn(core.tc, learn);
+  const t = clockNow(core.tc);
+  return t >= 0 ? t : clockLower(core.tc);
 }
 
 /** A central connected (true) or left (false): the main loop does not compact while one is. */
@@ -286,13 +312,23 @@ function tick(core: Core): void {
  * Logs the decision. Nothing is counted against a key: a failure proves nothing about who sent
  * it, and a valid proof is honoured whatever came before. On R_OK `core.actor` is the key.
  * `grantLater`: the caller logs the grant itself, after the relay switched (`request`).
+ * Protocol v2: an id in the board's revocation list is revoked whatever kind of key it is; without
+ * trusted time the lower bound decides what it can (access.ts checkAccess); `ticket` is a checked
+ * ticket's record (firmware/travelboard.ts ticketRecord), used in place of a table record, whose
+ * issuer must not be listed either and whose first use is recorded in the ticket book.
  */
-export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean): number {
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord): number {
   core.actor = undefined;
-  const rec = ksLookup(core.ks, keyId);
+  const rec = ticket || ksLookup(core.ks, keyId);
   let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
   const proven = reason === R_OK;
-  if (proven) reason = checkAccess(rec, perm, clockNow(core.tc), core.config.tzOffsetMin, core.config.insecureUidCards);
+  const cfg = core.config;
+  if (proven) {
+    reason = TRAVEL && travelRevoked(core.tf!, keyId, ticket) ? R_REVOKED
+      : TRAVEL ? checkAccess(rec, perm, clockNow(core.tc), cfg.tzOffsetMin, cfg.insecureUidCards, clockLower(core.tc), cfg.strictTime)
+      : checkAccess(rec, perm, clockNow(core.tc), cfg.tzOffsetMin, cfg.insecureUidCards);
+  }
+  if (TRAVEL && ticket && reason === R_OK) reason = ticketUse(core.tf!, ticket, timeAtLeast(core), cfg.maxTickets);
   if (reason !== R_OK) {
     // What proved nothing is counted into a burst, not written per attempt (firmware/failures.ts).
     if (proven || failureSeen(core.log, core.p.clock.uptimeMs(), reason)) audit(core, LOG_DENIED, perm, reason, keyId);
@@ -309,11 +345,11 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
   return R_OK;
 }
 
-/** Authenticates and performs unlock, lock or drive-enable. Returns R_OK or the reason it did not. */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number): number {
+/** Authenticates and performs unlock, lock or drive-enable. Returns R_OK or the reason it did not. `ticket`: as for authenticate. */
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord): number {
   const r = safely(core, () => {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
-    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE);
+    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
     core.actor = undefined;
     if (reason !== R_OK) return reason;

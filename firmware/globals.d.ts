@@ -9,3 +9,5 @@ declare const __HAS_AES__: boolean;
 declare const __NFC__: boolean;
 /** The build can turn blank DESFire cards into ours (hal/boards/*.ts `personaliseCards`). */
 declare const __PERSONALISE__: boolean;
+/** Protocol v2 is in this build (hal/boards/*.ts `travel`); firmware reads it as build-flags.ts TRAVEL. */
+declare const __TRAVEL__: boolean;

@@ -1,7 +1,9 @@
 /**
  * Owner operations over the phone key: what a proven key asks for beyond unlock, lock and drive
  * (docs/PROTOCOL.md "Operations"): add, revoke, remove and list keys, enrol a card, read the log,
- * set the time, change the settings, and the status (which any valid key may read). The phone-key
+ * set the time, change the settings, and the status and (protocol v2) the board's revocation list,
+ * which any valid key may read. A REVOKE naming an id that is not in the key table marks that
+ * ticket in the ticket book (firmware/travelboard.ts ticketRevoke; v2 builds). The phone-key
  * protocol (firmware/phonekey.ts) has checked the command's MAC and the key's right to the
  * operation (firmware/access.ts opPermission) before it calls here; the core applies the owner
  * rules again on every change.
@@ -13,12 +15,15 @@
 import type { Ports } from './ports';
 import { readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
-import { OP_ADD_KEY, OP_ENROL_CARD, OP_LIST_KEYS, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS } from './codes';
+import { OP_ADD_KEY, OP_ENROL_CARD, OP_GET_LIST, OP_LIST_KEYS, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS } from './codes';
 import { ENTRY_SIZE, logRead } from './auditlog';
-import { type Core, STATE_BITS, TIME_TRUSTED, coreActor, coreKeys, coreLog, coreStatus, manageKey, newKeyId, realTime, retireKey, setConfig, setTime } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, audit, coreActor, coreKeys, coreLog, coreStatus, coreTravel, manageKey, newKeyId, realTime, retireKey, setConfig, setTime, timeAtLeast } from './core';
 import { type KeyRecord, RECORD_SIZE, encodeRecord, ksCount, ksFind, ksGet } from './keystore';
 import { type Cards, expectCard } from './cards';
 import { FIRMWARE_VERSION } from './version';
+import { TRAVEL } from './build-flags';
+import { storedList } from './travelfiles';
+import { ticketRevoke } from './travelboard';
 
 /** An owner operation's outcome: the reason, the answer's data, and the key ADD_KEY made (its secret goes back wrapped). */
 export interface OwnerAnswer { reason: number; data?: Uint8Array; added?: KeyRecord }
@@ -42,7 +47,12 @@ export function ownerCommand(core: Core, p: Ports, cards: Cards | undefined, op:
   if (op === OP_REVOKE || op === OP_REMOVE) {
     if (a.length < 4) return { reason: C.R_BAD_INPUT };
     const id = readU32(a, 0);
-    if (ksFind(ks, id) < 0) return { reason: C.R_UNKNOWN_KEY };
+    if (ksFind(ks, id) < 0) {
+      if (!TRAVEL || op === OP_REMOVE || !id) return { reason: C.R_UNKNOWN_KEY };
+      const reason = ticketRevoke(coreTravel(core)!, id, timeAtLeast(core));
+      audit(core, C.LOG_KEY_REVOKED, 255, reason, id); // 255: role not known here, as for a removed key
+      return { reason };
+    }
     return { reason: retireKey(core, actor, id, op === OP_REMOVE) };
   }
   if (op === OP_LIST_KEYS) {
@@ -90,6 +100,12 @@ export function ownerCommand(core: Core, p: Ports, cards: Cards | undefined, op:
     writeU32(out, 2, Math.max(0, realTime(core)));
     writeU16(out, 6, ksCount(ks));
     writeU32(out, 8, p.storage.free());
+    return { reason: C.R_OK, data: out };
+  }
+  if (TRAVEL && op === OP_GET_LIST) {
+    const l = storedList(coreTravel(core)!);
+    const out = new Uint8Array(l.length);
+    for (let i = 0; i < l.length; i++) out[i] = l.charCodeAt(i);
     return { reason: C.R_OK, data: out };
   }
   return { reason: C.R_BAD_INPUT };

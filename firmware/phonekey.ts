@@ -11,20 +11,34 @@
  * MACed too; a peer that proved nothing learns only "unauthenticated" (never whether a key id
  * exists). A new key's secret leaves the board only wrapped under the owner's key, or — for the
  * one key the enrolment window admits — over a link paired with the board's setup code.
+ *
+ * Protocol v2 (docs/KEYS-THAT-TRAVEL.md section 7; builds with firmware/build-flags.ts TRAVEL and
+ * a site with a board id): HELLO says the phone's highest version; a v2 phone gets a CHALLENGE
+ * with the board id and the list version; LIST hands the board a revocation list, which proves
+ * itself (LISTED answers, unMACed); TICKET COMMAND is a COMMAND by a ticket, checked on first use
+ * and MACed under the guest secret the board derives from it (answered by a RESPONSE under it).
+ * A v1 phone, a v1 site (no board id) and a v1-only build speak v1 exactly as before.
  */
 import type { Ports, Radio } from './ports';
 import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, STATE_BITS, TIME_TRUSTED, authenticate, corePorts, coreStatus, enrolKey, newKeyId, request, safely, setLinked } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, authenticate, coreKeys, corePorts, coreStatus, coreTravel, enrolKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
-import type { KeyRecord } from './keystore';
+import { type KeyRecord, ksLookup } from './keystore';
 import { type Site, keySecret } from './site';
 import type { Cards } from './cards';
 import { type OwnerAnswer, ownerCommand } from './owner-ops';
 import { type LinkGuard, guardConnect, guardDisconnect, guardDrop, guardFailure, guardHeard, guardLink, guardStart } from './linkguard';
+import { TRAVEL } from './build-flags';
+import { PROTOCOL_VERSION } from './boardkeys';
+import { M_LIST, M_TICKET_COMMAND, MIN_VERSION, TCMD_OP, challengeV2, helloVersion, listedAnswer, negotiate, ticketCommandShaped } from './travelmsg';
+import { TICKET_BYTES, ticketAdmit } from './ticket';
+import { listVersionOf } from './revlist';
+import { storedList } from './travelfiles';
+import { listAdopt, ticketRecord } from './travelboard';
 
 // Message types
 export const M_HELLO = 0x01;
@@ -101,13 +115,23 @@ function sendFragment(pk: PhoneKey, index: number): void {
   if (p) pk.radio.send(p);
 }
 
-function sendChallenge(pk: PhoneKey): void {
+/** CHALLENGE: v1 (18 bytes), or with `v2` the 31-byte one with the board id and the list version (travelmsg.ts challengeV2). */
+function sendChallenge(pk: PhoneKey, v2?: boolean): void {
   const m = new Uint8Array(2 + NONCE_BYTES);
   m[0] = M_CHALLENGE;
   m.set(freshNonce(pk), 1);
   const status = coreStatus(pk.core);
   m[1 + NONCE_BYTES] = (status & TIME_TRUSTED ? 1 : 0) | ((status & STATE_BITS) === C.S_ENROLLING ? 2 : 0);
-  send(pk, m);
+  send(pk, TRAVEL && v2 ? challengeV2(pk.nonce!, m[1 + NONCE_BYTES], pk.site.boardId!, listVersionOf(storedList(coreTravel(pk.core)!))) : m);
+}
+
+/**
+ * HELLO (v2 builds): the version to speak is the lower of the phone's and the board's highest (2
+ * with a board id, else 1); a phone below the lowest gets REFUSED `version mismatch` with the range.
+ */
+function onHello(pk: PhoneKey, msg: Uint8Array): void {
+  const v = negotiate(helloVersion(msg), pk.site.boardId ? PROTOCOL_VERSION : MIN_VERSION);
+  if (v) sendChallenge(pk, v > 1); else refuse(pk, C.R_VERSION, 0, true);
 }
 
 /**
@@ -126,9 +150,15 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     msg = r.message;
     if (!msg) return;
     guardHeard(pk.guard, false);
-    if (msg[0] === M_HELLO) sendChallenge(pk);
+    if (msg[0] === M_HELLO) { if (TRAVEL) onHello(pk, msg); else sendChallenge(pk); }
     else if (msg[0] === M_COMMAND) onCommand(pk, msg);
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
+    else if (TRAVEL && (msg[0] === M_LIST || msg[0] === M_TICKET_COMMAND)) {
+      // A board without an identity (a v1 site) speaks v1 only.
+      if (!pk.site.boardId) refuse(pk, C.R_VERSION, 0, true);
+      else if (msg[0] === M_LIST) onList(pk, msg);
+      else onTicketCommand(pk, msg);
+    }
     else unproven(pk, C.R_BAD_INPUT);
   } catch (e) {
     try {
@@ -151,12 +181,14 @@ const DOMAIN_COMMAND = 67; // 'C'
 const DOMAIN_RESPONSE = 82; // 'R'
 const DOMAIN_WRAP = 87; // 'W'
 
-function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
-  const m = new Uint8Array(4 + NONCE_BYTES);
+/** REFUSED: type | reason | next nonce 16 | retry s u16, and with `range` (version mismatch) the lowest and highest version this board speaks. */
+function refuse(pk: PhoneKey, reason: number, retrySeconds: number, range?: boolean): void {
+  const m = new Uint8Array(4 + NONCE_BYTES + (TRAVEL && range ? 2 : 0));
   m[0] = M_REFUSED;
   m[1] = reason;
   m.set(freshNonce(pk), 2);
   writeU16(m, 2 + NONCE_BYTES, retrySeconds > 65535 ? 65535 : retrySeconds);
+  if (TRAVEL && range) { m[4 + NONCE_BYTES] = MIN_VERSION; m[5 + NONCE_BYTES] = pk.site.boardId ? PROTOCOL_VERSION : MIN_VERSION; }
   send(pk, m);
 }
 
@@ -164,13 +196,51 @@ function refuse(pk: PhoneKey, reason: number, retrySeconds: number): void {
  * An unproven attempt: refused, at a cost to its link (firmware/linkguard.ts): dropped after its
  * answer when its time is up, or always with `drop` (an exception in onPacket: the peer pays).
  */
-function unproven(pk: PhoneKey, reason: number, drop?: boolean): void {
+function unproven(pk: PhoneKey, reason: number, drop?: boolean, answer?: Uint8Array): void {
   const g = pk.guard, link = guardLink(g);
   if (!drop) drop = guardFailure(g);
   // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
   // could read why (a phone with a revoked key must hear it, not retry in the dark).
   if (drop) pk.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
-  refuse(pk, reason, 0);
+  if (TRAVEL && answer) send(pk, answer); else refuse(pk, reason, 0);
+}
+
+/**
+ * LIST: type | list (firmware/revlist.ts). Adopted when newer and valid here (travelboard.ts
+ * listAdopt), then its made-at time raises the time bound. LISTED says the outcome and the board's
+ * list version (a phone with an older list then asks GET LIST). A bad tag or a malformed list
+ * proved nothing: it costs the peer's link as any unproven attempt.
+ */
+function onList(pk: PhoneKey, msg: Uint8Array): void {
+  const core = pk.core, tf = coreTravel(core)!, list = msg.subarray(1);
+  const r = listAdopt(pk.p.crypto, tf, coreKeys(core), pk.site, list);
+  if (r === C.R_OK) timeAtLeast(core, readU32(list, 5));
+  const answer = listedAnswer(r, listVersionOf(storedList(tf)));
+  if (r === C.R_BAD_MAC || r === C.R_BAD_INPUT) unproven(pk, r, false, answer); else send(pk, answer);
+}
+
+/**
+ * TICKET COMMAND: type | ticket (body 38 | tag 16) | op | valid ms u16 | args | tag 16 under the
+ * guest's secret. The ticket is checked first (ticket.ts ticketAdmit: shape, this board, an active
+ * owner's tag); then the command is proven as a COMMAND is, by the ticket's record
+ * (travelboard.ts ticketRecord); once its MAC holds, the ticket's made-at time (an owner's word)
+ * raises the time bound, and the core checks the record against the list, the time and the book.
+ */
+function onTicketCommand(pk: PhoneKey, msg: Uint8Array): void {
+  const nonce = pk.nonce, core = pk.core;
+  if (!nonce || !ticketCommandShaped(msg)) { unproven(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND); return; }
+  const t = msg.subarray(1, 1 + TICKET_BYTES);
+  const a = ticketAdmit(pk.p.crypto, pk.site, pk.site.boardId!, t, ksLookup(coreKeys(core), readU32(t, 5)));
+  if (!a.secret) { unproven(pk, a.reason); return; }
+  const tk = a.ticket!;
+  const op = msg[TCMD_OP];
+  const isRequest = op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
+  const proof = prove(pk, msg, nonce, tk.id, op, readU16(msg, TCMD_OP + 1), isRequest, ticketRecord(tk), a.secret, tk.madeAt);
+  if (!proof) return;
+  let r: OwnerAnswer = proof;
+  // Only what any valid key may ask passes the core's check (status, get list): a ticket never manages.
+  if (proof.reason === C.R_OK && !isRequest) r = ownerCommand(core, pk.p, pk.cards, op, msg.subarray(TCMD_OP + 3, msg.length - TAG_BYTES));
+  respond(pk, proof.pads, nonce, op, r.reason, r.data);
 }
 
 /**
@@ -185,7 +255,7 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   // Unlock, lock and drive-enable are done in `prove`; anything else is an owner operation. (A
   // boolean here, not a function: every resident function costs the board variables.)
   const isRequest = op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
-  const proof = prove(pk, msg, nonce, op, isRequest);
+  const proof = prove(pk, msg, nonce, readU32(msg, 1), op, readU16(msg, 6), isRequest);
   if (!proof) return;
   let r: OwnerAnswer = proof;
   if (proof.reason === C.R_OK && !isRequest) r = wrapNewKey(pk, ownerCommand(pk.core, pk.p, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
@@ -195,12 +265,13 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
 /**
  * Consumes the nonce and checks the command's MAC and the key's rights; does an unlock, lock or
  * drive-enable. Returns the reason and the key's HMAC pads for the answer, or undefined when nothing
- * was proven (the peer has then been refused).
+ * was proven (the peer has then been refused). `ticket` and `secret` (TICKET COMMAND): the
+ * ticket's record and the guest's secret, in place of a table record and its derived secret;
+ * `madeAt`: the ticket's made-at time, learnt as a time lower bound once the command's MAC holds.
  */
-function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number, isRequest: boolean): { reason: number; pads: HmacPads } | undefined {
+function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, op: number, validMs: number, isRequest: boolean,
+  ticket?: KeyRecord, secret?: Uint8Array, madeAt?: number): { reason: number; pads: HmacPads } | undefined {
   const core = pk.core;
-  const keyId = readU32(msg, 1);
-  const validMs = readU16(msg, 6);
   const body = msg.subarray(0, msg.length - TAG_BYTES);
   const tag = msg.subarray(msg.length - TAG_BYTES);
   const age = pk.p.clock.uptimeMs() - pk.nonceAt;
@@ -209,8 +280,9 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number, isR
   let pads: HmacPads | undefined;
   const verify = (rec: KeyRecord) => {
     // The key's HMAC pads, made once for the command's MAC, the replay check and the answer's MAC.
-    pads = hmacPads(keySecret(pk.p.crypto, pk.site, rec.id, rec.salt));
+    pads = hmacPads(secret || keySecret(pk.p.crypto, pk.site, rec.id, rec.salt));
     if (equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, nonce, body), tag)) {
+      if (TRAVEL && madeAt) timeAtLeast(core, madeAt);
       return age > (validMs < MAX_VALID_MS ? validMs : MAX_VALID_MS) ? C.R_EXPIRED_COMMAND : C.R_OK;
     }
     if (spent && equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, spent, body), tag)) return C.R_REPLAY;
@@ -218,7 +290,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, op: number, isR
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
-  const reason = isRequest ? request(core, keyId, perm, verify) : authenticate(core, keyId, perm, verify);
+  const reason = isRequest ? request(core, keyId, perm, verify, ticket) : authenticate(core, keyId, perm, verify, false, ticket);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {

@@ -13,7 +13,7 @@ import { TICKET_BYTES } from './ticket';
 export const M_LIST = 0x04;
 export const M_TICKET_COMMAND = 0x05;
 export const M_LISTED = 0x85;
-export const OP_GET_LIST = 13;
+export { OP_GET_LIST } from './codes';
 /** The lowest version this firmware speaks. */
 export const MIN_VERSION = 1;
 export const CHALLENGE_V2_BYTES = 31;
@@ -27,10 +27,14 @@ export function helloVersion(hello: Uint8Array): number {
   return hello.length >= 2 ? hello[1] : 1;
 }
 
-/** The version to speak with a phone that speaks up to `phone`: 0 when none (REFUSED R_VERSION). */
-export function negotiate(phone: number): number {
+/**
+ * The version to speak with a phone that speaks up to `phone`, on a board that speaks up to
+ * `highest` (PROTOCOL_VERSION; 1 on a board with a v1 site): 0 when none (REFUSED R_VERSION).
+ */
+export function negotiate(phone: number, highest?: number): number {
+  if (!highest) highest = PROTOCOL_VERSION;
   if (phone < MIN_VERSION) return 0;
-  return phone < PROTOCOL_VERSION ? phone : PROTOCOL_VERSION;
+  return phone < highest ? phone : highest;
 }
 
 /** CHALLENGE for a v2 phone: 81 | nonce 16 | flags | version | board id 8 | list version u32. */

@@ -4,10 +4,18 @@
  * (fail closed) while keys without bounds keep working. The last known time is saved on every set
  * and hourly while Storage has room above its reserve (firmware/flashroom.ts), as a floor for
  * diagnostics and for the log.
+ *
+ * Protocol v2 (firmware/timebound.ts, docs/KEYS-THAT-TRAVEL.md "Time"): while the time is not
+ * trusted the board keeps a LOWER BOUND on it, from the last saved time and from the made-at time
+ * of any ticket or list an owner made that this board verified (clockLearn; the caller checked
+ * the owner's tag). The bound is saved in the same file, like the hourly save, once it is an hour
+ * or more past the last saved time, so it outlives a reset. SET_TIME (the owner's word) replaces it.
  */
 import type { Clock, Crypto, FlashStorage } from './ports';
 import { str32, u32 } from './binstr';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
+import { type TimeBound, tbLearn, tbNow } from './timebound';
+import { TRAVEL } from './build-flags';
 
 const CLOCK_FILE = 'ck.clk.';
 const CLOCK_SAVE_MS = 3600000;
@@ -24,12 +32,27 @@ export interface TrustedClock {
   /** Last real time saved before this boot (0 if never). */
   lastSaved: number;
   savedAtUptime: number;
+  /** Protocol v2 builds: real time is at least this (from the last save and owners' data); undefined in v1 builds. */
+  bound?: TimeBound;
 }
 
 export function clockOpen(clock: Clock, storage: FlashStorage, crypto: Crypto): TrustedClock {
   const gen = genLoad(storage, crypto, CLOCK_FILE);
   const data = gen ? genData(storage, gen) : '';
-  return { clock, storage, crypto, gen, baseSeconds: 0, baseUptime: 0, trusted: false, lastSaved: data.length >= 4 ? u32(data, 0) : 0, savedAtUptime: 0 };
+  const lastSaved = data.length >= 4 ? u32(data, 0) : 0;
+  const tc: TrustedClock = { clock, storage, crypto, gen, baseSeconds: 0, baseUptime: 0, trusted: false, lastSaved, savedAtUptime: 0 };
+  if (TRAVEL) tc.bound = { seconds: lastSaved, atMs: clock.uptimeMs() };
+  return tc;
+}
+
+/** The lower bound on real time (seconds) while it is not trusted; 0 when nothing is known (or a v1 build). */
+export function clockLower(tc: TrustedClock): number {
+  return TRAVEL && tc.bound ? tbNow(tc.bound, tc.clock.uptimeMs()) : 0;
+}
+
+/** Raises the lower bound to `seconds`, the made-at time of a datum an owner made (checked by the caller). */
+export function clockLearn(tc: TrustedClock, seconds: number): void {
+  if (TRAVEL && tc.bound) tbLearn(tc.bound, seconds, tc.clock.uptimeMs());
 }
 
 /** Real time in whole seconds, or -1 when it is not known. */
@@ -44,13 +67,13 @@ export function clockSet(tc: TrustedClock, seconds: number): boolean {
   tc.baseSeconds = Math.floor(seconds);
   tc.baseUptime = tc.clock.uptimeMs();
   tc.trusted = true;
-  clockSave(tc);
+  // The owner's word replaces the bound (a wrong clock on an owner's phone may have raised it too high).
+  if (TRAVEL && tc.bound) { tc.bound.seconds = tc.baseSeconds; tc.bound.atMs = tc.baseUptime; }
+  clockSave(tc, tc.baseSeconds);
   return true;
 }
 
-function clockSave(tc: TrustedClock): void {
-  const now = clockNow(tc);
-  if (now < 0) return;
+function clockSave(tc: TrustedClock, now: number): void {
   const gen = genWriteSmall(tc.storage, tc.crypto, CLOCK_FILE, tc.gen, str32(now));
   if (gen) { tc.gen = gen; tc.lastSaved = now; }
   tc.savedAtUptime = tc.clock.uptimeMs();
@@ -64,7 +87,9 @@ function clockSave(tc: TrustedClock): void {
  */
 export function clockTick(tc: TrustedClock, minFree: number): void {
   const up = tc.clock.uptimeMs();
-  if (!tc.trusted || up - tc.savedAtUptime < CLOCK_SAVE_MS) return;
-  if (tc.storage.free() >= minFree) clockSave(tc);
+  // Untrusted: the lower bound is saved once it is an hour past the saved time, on the same terms.
+  const lower = TRAVEL && !tc.trusted ? clockLower(tc) : 0;
+  if (tc.trusted ? up - tc.savedAtUptime < CLOCK_SAVE_MS : !TRAVEL || lower - tc.lastSaved < CLOCK_SAVE_MS / 1000) return;
+  if (tc.storage.free() >= minFree) clockSave(tc, tc.trusted ? clockNow(tc) : lower);
   else tc.savedAtUptime = up; // no room above the reserve: try again in an hour
 }

@@ -57,6 +57,9 @@ export interface CarOptions {
    * newBoardId) of the site (`site`, else the seed's): its flash gets that board's own secrets
    * (boardSecretsFor), never the site secret, so reading it out opens no other board. Key files for
    * it are `phoneKeyParts(siteSecret, [boardId], keyId, salt)`; `car.site` is what its flash holds.
+   * Its site file is the v2 layout with the id (firmware/site.ts): a build with protocol v2
+   * (hal/boards `travel`: xiaoble) says the id in its CHALLENGE and takes tickets and lists; the
+   * others read it as a v1 site (docs/KEYS-THAT-TRAVEL.md).
    */
   boardId?: Uint8Array;
   /**

@@ -10,6 +10,8 @@ export const board: BoardConfig = {
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: false },
   personaliseCards: false,
+  // As the Puck.js: protocol v2 does not fit its 40 KB Storage beside the keys (docs/KEYS-THAT-TRAVEL.md section 10).
+  travel: false,
   nfc: false,
   storageBytes: 40960,
   // As the Puck.js: docs/PERFORMANCE.md (was 200).

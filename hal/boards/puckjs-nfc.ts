@@ -14,6 +14,8 @@ export const board: BoardConfig = {
   buttonActiveHigh: puckjs.buttonActiveHigh,
   crypto: puckjs.crypto,
   personaliseCards: false,
+  // Protocol v2 (6.9 KB of code) does not fit beside the card code: v1 only (docs/KEYS-THAT-TRAVEL.md section 10).
+  travel: false,
   nfc: true,
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,

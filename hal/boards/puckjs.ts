@@ -10,6 +10,9 @@ export const board: BoardConfig = {
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: true },
   personaliseCards: false,
+  // Protocol v2 adds 6.9 KB of code (34 192 B): 48 keys in today's budget, and no room at all in the
+  // page-aligned layout of docs/ESPRUINO.md "Flash" (1 492 B short): v1 only (docs/KEYS-THAT-TRAVEL.md section 10).
+  travel: false,
   nfc: false,
   storageBytes: 40960,
   // With the code, the log and the reserve that keeps updates from compacting, about 100 bytes to

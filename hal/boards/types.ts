@@ -32,6 +32,12 @@ export interface BoardConfig {
    * nRF52832 boards, which then hold fewer keys: see docs/PERFORMANCE.md.
    */
   nfc: boolean;
+  /**
+   * Protocol v2 in this build (docs/KEYS-THAT-TRAVEL.md: board id, tickets, revocation lists, the
+   * time lower bound): about 6 KB of code, so off where Storage cannot hold it beside the keys;
+   * such a board answers every HELLO with a v1 CHALLENGE (docs/PERFORMANCE.md).
+   */
+  travel: boolean;
   /** With keycards: can personalise a blank DESFire card at enrolment (about 5 KB more code). */
   personaliseCards: boolean;
   /** Bytes of Storage (flash file system) on the board. */

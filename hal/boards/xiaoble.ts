@@ -18,6 +18,7 @@ export const board: BoardConfig = {
   buttonActiveHigh: true,
   crypto: { sha256: true, aes: false },
   personaliseCards: true,
+  travel: true,
   nfc: true,
   storageBytes: 2097152,
   // 2 MB holds far more; 1000 is what test/sim/capacity.test.ts fills and checks.

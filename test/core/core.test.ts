@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { type Core, TICK_MS, authenticate, buttonHeld, coreStart, enrolKey, manageKey, request, retireKey, setConfig, setTime } from '../../firmware/core';
+import { type Core, TICK_MS, authenticate, buttonHeld, coreStart, enrolKey, realTime, manageKey, request, retireKey, setConfig, setTime } from '../../firmware/core';
 import { logAppend, logOpen, logRead, type LogEntry } from '../../firmware/auditlog';
 import { FLAG_UNCONFIRMED, ksLookup } from '../../firmware/keystore';
 import { HARD_MAX_HOLD_MS } from '../../firmware/config';
@@ -148,15 +148,26 @@ describe('access core', () => {
     assert.equal(request(core, 14, C.PERM_UNLOCK, OK), C.R_OK, '10:00 is inside');
   });
 
-  it('after a reboot the time is unknown again (fail closed)', () => {
+  it('after a reboot the time is unknown again: only the saved time\'s lower bound settles a bounded key (fail closed otherwise)', () => {
     const { b, core } = withOwner();
     const owner = ksLookup(core.ks, 1)!;
     manageKey(core, owner, 'add', key(10, C.ROLE_GUEST, { notAfter: NOW + 3600 }));
+    manageKey(core, owner, 'add', key(11, C.ROLE_GUEST, { notAfter: NOW - 60 }));
+    manageKey(core, owner, 'add', key(12, C.ROLE_GUEST, { winStart: 0, winEnd: 1439 }));
+    manageKey(core, owner, 'add', key(13, C.ROLE_GUEST, { notBefore: NOW + 60, notAfter: NOW + 7200 }));
     setTime(core, owner, NOW);
     assert.equal(request(core, 10, C.PERM_UNLOCK, OK), C.R_OK);
     const again = boot(b.flash);
-    assert.equal(request(again.core, 10, C.PERM_UNLOCK, OK), C.R_TIME_UNKNOWN);
     assert.equal(again.core.tc.lastSaved, NOW, 'the last known time was saved');
+    assert.equal(realTime(again.core), -1, 'no trusted time after a reboot');
+    // The board knows it is no earlier than NOW (docs/KEYS-THAT-TRAVEL.md "Time"), nothing more.
+    assert.equal(request(again.core, 10, C.PERM_UNLOCK, OK), C.R_OK, 'started and not provably ended: accepted (strictTime off)');
+    assert.equal(request(again.core, 11, C.PERM_UNLOCK, OK), C.R_EXPIRED, 'ended before the saved time: expired for certain');
+    assert.equal(request(again.core, 12, C.PERM_UNLOCK, OK), C.R_TIME_UNKNOWN, 'hours need the time of day');
+    assert.equal(request(again.core, 13, C.PERM_UNLOCK, OK), C.R_TIME_UNKNOWN, 'may not have started yet');
+    assert.equal(setConfig(again.core, undefined, { strictTime: true }), C.R_OK);
+    assert.equal(request(again.core, 10, C.PERM_UNLOCK, OK), C.R_TIME_UNKNOWN, 'strictTime: every bounded key waits for trusted time');
+    assert.equal(request(again.core, 11, C.PERM_UNLOCK, OK), C.R_EXPIRED);
   });
 
   it('no lockout: a key\'s valid proof is honoured after any number of failures under its id, also after a reboot', () => {

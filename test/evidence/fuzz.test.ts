@@ -41,6 +41,19 @@ describe('evidence: fuzzing (CI size; `npx tsx tools/evidence/fuzz.ts --cases N`
     assert.ok(r.stats.unlocks > 10);
   });
 
+  it('LIST (protocol v2): owner\'s, mutated, a driver\'s and random lists: only a newer list whose tag verifies is adopted, nothing unlocks, the board stays up', async () => {
+    const r = await run('list', 300);
+    assert.ok(r.stats.legit > 10 && r.stats.adopted >= r.stats.legit, 'valid newer lists were adopted: ' + JSON.stringify(r.stats));
+    assert.ok(r.stats.badMac > 10 && r.stats.badInput > 50 && r.stats.exists > 0 && r.stats.wrongBoard > 0, 'and the refusals were reached');
+    assert.equal(r.stats.privileged, 0, 'a list is no credential');
+  });
+
+  it('TICKET COMMAND (protocol v2): mutated or foreign tickets never unlock; intact owner tickets still work', async () => {
+    const r = await run('ticket', 400);
+    assert.ok(r.stats.legit > 10 && r.stats.ok > 5 && r.stats.unlocks > 0, 'intact tickets were accepted: ' + JSON.stringify(r.stats));
+    assert.ok(r.stats.refused > 200, 'mutated ones were refused');
+  });
+
   it('sanitizeConfig: random values (NaN, Infinity, strings, nesting, __proto__) give a complete, clamped, idempotent config that survives flash', async () => {
     const r = await run('config', 3000);
     assert.ok(r.stats.roundTrips > 100);

@@ -22,7 +22,7 @@ const OLD_DK: BoardConfig = {
   id: 'nrf52840dk', name: 'nRF52840 DK',
   pins: { relay: 3, drive: 4, door: 28, button: 11, ledRed: 13, i2cSda: 26, i2cScl: 27 },
   relayActiveHigh: true, buttonActiveHigh: false, crypto: { sha256: true, aes: true },
-  personaliseCards: true, nfc: true, storageBytes: 262144, keyCapacity: 1000, logSegments: 8, logPerSegment: 128, variables: 12500,
+  personaliseCards: true, travel: true, nfc: true, storageBytes: 262144, keyCapacity: 1000, logSegments: 8, logPerSegment: 128, variables: 12500,
 };
 
 describe('board facts from Espruino\'s board files', () => {

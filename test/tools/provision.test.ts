@@ -28,8 +28,9 @@ import { simConsoleLink } from '../../sim/console-line';
 import { showBoard, writeImage } from '../../tools/provision/upload';
 import { type Io, runProvision } from '../../tools/provision/cli';
 import { ROOT } from '../../tools/host/build/bundle';
-import { boardSecretsFor, phoneKeyParts } from '../../tools/host/travel';
+import { boardSecretsFor, newBoardId, phoneKeyParts } from '../../tools/host/travel';
 import { type TravelKey, parseClientKey } from '../../tools/host/travelkey';
+import { boardSite } from '../../tools/host/provision/site';
 
 /** Cheap KDF parameters so tests run fast (the CLI's default is 2^17). */
 const FAST: KdfParams = { name: 'scrypt', N: 1 << 14, r: 8, p: 1 };
@@ -408,6 +409,18 @@ describe('provisioning tool', function () {
       assert.deepEqual(shown.keys.map((k) => [k.id, k.role, k.label, k.notAfter]), site.keys.map((k) => [k.id, k.role === 'owner' ? 0 : 2, k.label.slice(0, 6), k.notAfter]).sort((x, y) => (x[0] as number) - (y[0] as number)));
       assert.equal(shown.site.present, true);
       assert.equal(shown.configStored, true);
+    });
+
+    it('show decodes a v2 site file (written with a board id): present, its setup code and board id', async () => {
+      const site = newSiteData();
+      issueKey(site, { role: 'owner', label: 'Alice' });
+      const boardId = newBoardId(2);
+      const board = createSimBoard({ board: puck, bundle: await firmwareFor(puck) });
+      board.clock.advance(100);
+      await writeImage(fakeLink(board), boardImage({ ...site, ...boardSite(site, boardId) }, puck, {}));
+      const shown = await showBoard(fakeLink(board), puck);
+      assert.deepEqual([shown.site.present, shown.site.setupCode, shown.site.boardId], [true, site.setupCode, hex(boardId)]);
+      assert.equal(shown.keys.length, 1);
     });
 
     it('a file that reads back wrong fails the write', async () => {

@@ -101,7 +101,9 @@ describe('protocol v2 test vectors (docs/KEYS-THAT-TRAVEL.md)', () => {
     assert.equal(hex(listedAnswer(C.R_OK, 7)), V.listed);
     assert.equal(helloVersion(hello()), 2);
     assert.equal(helloVersion(h('01')), 1);
-    assert.deepEqual([0, 1, 2, 3, 255].map(negotiate), [0, 1, 2, 2, 2]);
+    assert.deepEqual([0, 1, 2, 3, 255].map((v) => negotiate(v)), [0, 1, 2, 2, 2]);
+    // A board with a v1 site (no board id) speaks up to version 1.
+    assert.deepEqual([0, 1, 2, 3].map((v) => negotiate(v, 1)), [0, 1, 1, 1]);
     const c = parseChallenge(h(V.challenge));
     assert.deepEqual({ ...c, nonce: hex(c.nonce), boardId: hex(c.boardId!) }, { nonce: hex(seq(0x10, 16)), flags: 1, version: 2, boardId: hex(V.boardId), listVersion: 7 });
     const t = makeTicket(owner(), TICKET_FIELDS);

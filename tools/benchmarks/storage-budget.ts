@@ -9,7 +9,9 @@ import { storageReserve } from '../../firmware/core';
 import { GEN_HEADER } from '../../firmware/genfile';
 import { fileCost } from '../../firmware/flashroom';
 import { RECORD_SIZE } from '../../firmware/keystore';
-import { SETUP_CODE_DIGITS, SITE_BYTES } from '../../firmware/site';
+import { SETUP_CODE_DIGITS, SITE_BYTES, SITE_V2_BYTES } from '../../firmware/site';
+import { MAX_TICKETS, TICKET_RECORD } from '../../firmware/ticketbook';
+import { LIST_MAX_BYTES } from '../../firmware/revlist';
 
 /** One committed generation of a file. */
 const oneGen = (data: number) => fileCost(GEN_HEADER + data);
@@ -27,11 +29,13 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
   // The main ring (all segments but one) and the failure ring (two half segments): firmware/auditlog.ts.
   const log = Math.max(2, board.logSegments - 1) * fileCost(board.logPerSegment * ENTRY_SIZE) + 2 * fileCost((board.logPerSegment >> 1) * ENTRY_SIZE);
   const small = oneGen(SITE_BYTES + SETUP_CODE_DIGITS) + oneGen(JSON.stringify(DEFAULTS).length + 40) + oneGen(4); // site (with the setup code), config, clock
+  // Protocol v2 (hal/boards `travel`): the site's board id, a full ticket book and a full revocation list (docs/KEYS-THAT-TRAVEL.md section 10).
+  const travel = board.travel ? oneGen(SITE_V2_BYTES) - oneGen(SITE_BYTES + SETUP_CODE_DIGITS) + oneGen(MAX_TICKETS * TICKET_RECORD) + oneGen(LIST_MAX_BYTES) : 0;
   const reserve = storageReserve(board);
-  const left = board.storageBytes - code - keys - log - small - reserve;
+  const left = board.storageBytes - code - keys - log - small - travel - reserve;
   // How many more keys the rest would hold (each in the table and in the reserve).
   return { storageBytes: board.storageBytes, code, keysAtCapacity: keys, keyCapacity: board.keyCapacity, log, logEntries: board.logSegments * board.logPerSegment,
-    smallFiles: small, reserve, left, moreKeysThatWouldFit: Math.max(0, Math.floor(left / (2 * RECORD_SIZE))) };
+    smallFiles: small, travelFiles: travel, reserve, left, moreKeysThatWouldFit: Math.max(0, Math.floor(left / (2 * RECORD_SIZE))) };
 }
 
 // The tiled layout lives in tools/host/layout.ts (the simulator's provisioning uses it too).

@@ -9,11 +9,13 @@
  *   pn532-driver the PN532 driver against a simulated PN532 whose I2C reads are mutated
  *   desfire      authenticateDesfire against a simulated card whose APDU answers are mutated
  *   cards        mutated card answers through the car's reader (puckjs-nfc bundle)
+ *   list         protocol v2 LIST: owner's lists (newer, older), mutated, a driver's, random, into the car
+ *   ticket       protocol v2 TICKET COMMAND: owner's and driver's tickets, mutated, random, into the car
  *
  * Invariants, per case: no unlock (relay edge, GRANTED/UNLOCK log entry) without a valid
  * credential, no uncaught error on the board, no reset, no output on past its limit, the radio
  * answers exactly the messages it completed; at the end the reader/radio still works (a valid
- * unlock succeeds). Violations are collected, never thrown, so a run reports all of them.
+ * unlock succeeds); for `list`, the board adopts only a newer list whose tag verifies. Violations are collected, never thrown, so a run reports all of them.
  *
  *   npx tsx tools/evidence/fuzz.ts --cases 1000000 [--targets frames,commands|all] [--seed 1]
  *
@@ -31,12 +33,14 @@ import { fuzzPn532Parse } from './fuzz/pn532-parse';
 import { fuzzPn532Driver } from './fuzz/pn532-driver';
 import { fuzzDesfire } from './fuzz/desfire';
 import { fuzzCards } from './fuzz/cards';
+import { fuzzList } from './fuzz/list';
+import { fuzzTicket } from './fuzz/ticket';
 
 export type { FuzzResult } from './fuzz/result';
 export { configLimits, configProblems } from './fuzz/set-config';
 export { referenceParse } from './fuzz/pn532-parse';
 
-const TARGETS = ['frames', 'commands', 'set-config', 'config', 'pn532-parse', 'pn532-driver', 'desfire', 'cards'] as const;
+const TARGETS = ['frames', 'commands', 'set-config', 'config', 'pn532-parse', 'pn532-driver', 'desfire', 'cards', 'list', 'ticket'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export async function runTarget(target: Target, cases: number, seed = 1): Promise<FuzzResult> {
@@ -49,6 +53,8 @@ export async function runTarget(target: Target, cases: number, seed = 1): Promis
     case 'pn532-driver': return fuzzPn532Driver(cases, seed);
     case 'desfire': return fuzzDesfire(cases, seed);
     case 'cards': return fuzzCards(cases, seed);
+    case 'list': return fuzzList(cases, seed);
+    case 'ticket': return fuzzTicket(cases, seed);
   }
 }
 

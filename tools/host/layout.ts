@@ -10,7 +10,7 @@ import { ENTRY_SIZE } from '../../firmware/auditlog';
 import { GEN_HEADER } from '../../firmware/genfile';
 import { fileCost } from '../../firmware/flashroom';
 import { RECORD_SIZE } from '../../firmware/keystore';
-import { SETUP_CODE_DIGITS, SITE_BYTES } from '../../firmware/site';
+import { SETUP_CODE_DIGITS, SITE_BYTES, SITE_V2_BYTES } from '../../firmware/site';
 
 /**
  * The Storage layout that survives a power cut at any step of a compaction (docs/ESPRUINO.md
@@ -51,7 +51,7 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const tiles = (tilePages * page) / tile;
   const perTile = Math.floor((tile - 32) / ENTRY_SIZE);
   const tiledStart = board.storageBytes - tilePages * page;
-  const site = fileCost(GEN_HEADER + SITE_BYTES + SETUP_CODE_DIGITS);
+  const site = fileCost(GEN_HEADER + (board.travel ? SITE_V2_BYTES : SITE_BYTES + SETUP_CODE_DIGITS));
   const config = 0;
   const bundle = fileCost(bundleBytes);
   const keysStart = site + config;

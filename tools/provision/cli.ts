@@ -379,6 +379,7 @@ const COMMANDS: Record<string, (f: Flags, io: Io) => Promise<void>> = {
     io.out('site: ' + (c.site.present ? 'fingerprint ' + c.site.fingerprint : 'none (the firmware makes a random one at boot)'));
     if (mine) io.out(c.site.fingerprint === siteFingerprint(mine.data.secret) ? ' = ' + mine.file : ' (NOT ' + mine.file + ')');
     if (c.site.present) io.out(c.site.setupCode ? ', setup code ' + c.site.setupCode : ', no setup code (no enrolment over the air: write the site again with this tool)');
+    if (c.site.boardId) io.out(', board id ' + c.site.boardId + ' (its own secrets: the fingerprint is of its board secret)');
     io.out('\nkeys: ' + c.keys.length + ' of ' + board.keyCapacity + (c.keysFile ? ' in ' + c.keysFile : '') + '\n');
     const KIND = ['phone', 'card', 'uid-card'];
     for (const r of c.keys) {

@@ -44,7 +44,7 @@ export function boardImage(site: SiteData, board: BoardConfig, configInput?: unk
     throw new ProvisionError(count + ' keys do not fit ' + board.name + ' (' + board.id + '), which holds ' + board.keyCapacity + '; remove keys or use a bigger board');
   }
   const flash = memoryFlash(IMAGE_FLASH_BYTES);
-  if (!siteSave(flash, hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: site.setupCode, gen: undefined })) throw new ProvisionError('could not build the site file');
+  if (!siteSave(flash, hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: site.setupCode, boardId: site.boardId, gen: undefined })) throw new ProvisionError('could not build the site file');
   // The key store checks and sorts the records (in a scratch flash: each add writes a generation);
   // the board gets the final table as one first generation, ck.keys.a.
   const scratch = memoryFlash(IMAGE_FLASH_BYTES);

@@ -12,6 +12,7 @@ import type { BoardConfig } from '../../hal/boards/types';
 import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore';
 import { type Config, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
+import { SITE_V2_BYTES } from '../../firmware/site';
 import { hostCrypto } from '../host/crypto';
 import { readRemoteFile as readRemote, replaceImageFiles } from '../host/console-upload';
 import type { BoardImage } from './image';
@@ -49,7 +50,7 @@ export async function writeImage(link: ConsoleLink, img: BoardImage, opts: { loa
 export interface BoardContents {
   files: { name: string; bytes: number }[];
   /** Site secrets present, and their fingerprint (never the secrets). */
-  site: { present: boolean; fingerprint?: string; setupCode?: string };
+  site: { present: boolean; fingerprint?: string; setupCode?: string; boardId?: string };
   keys: KeyRecord[];
   /** Which generation holds the table. */
   keysFile?: string;
@@ -73,12 +74,14 @@ export async function showBoard(link: ConsoleLink, board: BoardConfig): Promise<
     flash.write(name, await readRemote(link, name, len), 0, len);
   }
   const siteGen = genLoad(flash, hostCrypto, 'ck.site.');
-  // 48 bytes of secrets, then the 6-digit setup code (absent from sites written before it existed).
-  const site: BoardContents['site'] = { present: !!siteGen && (siteGen.length === 48 || siteGen.length === 54) };
+  // 48 bytes of secrets, then the 6-digit setup code (absent from sites written before it existed;
+  // NUL bytes in a v2 site without one), then in a v2 site the 8-byte board id (firmware/site.ts).
+  const site: BoardContents['site'] = { present: !!siteGen && (siteGen.length === 48 || siteGen.length === 54 || siteGen.length === SITE_V2_BYTES) };
   if (site.present) {
     const data = genData(flash, siteGen!);
     site.fingerprint = siteFingerprint(Buffer.from(data.slice(0, 32), 'latin1'));
-    site.setupCode = data.length === 54 ? data.slice(48) : '';
+    site.setupCode = /^[0-9]{6}$/.test(data.slice(48, 54)) ? data.slice(48, 54) : '';
+    if (data.length === SITE_V2_BYTES) site.boardId = Buffer.from(data.slice(54, 62), 'latin1').toString('hex');
   }
   const ks = ksOpen(flash, hostCrypto, board.keyCapacity);
   const keys: KeyRecord[] = [];

@@ -22,6 +22,8 @@ export interface SiteSecrets {
   cardMaster: Uint8Array;
   /** The board setup code: the 6-digit passkey for MITM-protected pairing (enrolment), printed for a label. */
   setupCode: string;
+  /** The board's identity (protocol v2): written with the secrets as a v2 site file (firmware/site.ts). */
+  boardId?: Uint8Array;
 }
 
 export function newSite(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): SiteSecrets {
@@ -30,16 +32,18 @@ export function newSite(random: (n: number) => Uint8Array = (n) => new Uint8Arra
 
 /**
  * What board `boardId` of `site` keeps in its flash (docs/KEYS-THAT-TRAVEL.md "Per-board secrets"):
- * its own board secret where v1 kept the site secret, its own card master, the site's setup code.
- * The firmware derives keys and checks MACs from them unchanged; the site secret stays off the board.
+ * its own board secret where v1 kept the site secret, its own card master, the site's setup code,
+ * and its board id (a v2 site file: the board says it in its CHALLENGE and checks tickets and lists
+ * against its slot). The firmware derives keys and checks MACs from them unchanged; the site
+ * secret stays off the board.
  */
 export function boardSite(site: SiteSecrets, boardId: Uint8Array): SiteSecrets {
-  return { ...boardSecretsFor(site.secret, boardId), setupCode: site.setupCode };
+  return { ...boardSecretsFor(site.secret, boardId), setupCode: site.setupCode, boardId };
 }
 
 /** Writes the site secrets into the board's flash. */
 export function writeSite(flash: FlashStorage, site: SiteSecrets): void {
-  const s: Site = { secret: site.secret, cardMaster: site.cardMaster, setupCode: site.setupCode, gen: undefined };
+  const s: Site = { secret: site.secret, cardMaster: site.cardMaster, setupCode: site.setupCode, boardId: site.boardId, gen: undefined };
   if (!siteSave(flash, hostCrypto, s)) throw new Error('could not write the site secrets');
 }
 

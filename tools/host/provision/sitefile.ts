@@ -47,6 +47,8 @@ export interface SiteData {
    * secret per listed board. Empty in a site file made before the list existed (and for v1 boards).
    */
   boards: SiteBoard[];
+  /** Only on the copy made for one board (tools/provision/cli.ts siteForBoard): its identity, written into its v2 site file; never in the site file. */
+  boardId?: Uint8Array;
 }
 
 /** A board of the site: its 8-byte identity in hex (slot first) and a label. */
