@@ -8,7 +8,7 @@ import { type TravelKey, makeList, newBoardId, newerList, phoneKeyParts } from '
  * home; driver Ben's phone learns the new list from the owner's phone; car 2, which the owner
  * never visits, refuses Ann right after Ben has visited it. Car 1, which no key has visited since,
  * still opens for Ann until a key carries the list there (lists travel as fast as keys visit).
- * Needs boards that speak v2 (test/sim/scenarios-v2.test.ts skips it until the firmware does).
+ * Needs boards that speak v2 (the xiaoble build; the 40 KB boards stay v1).
  */
 let x = 0x7265766b;
 const random = (n: number) => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; o[i] = x & 255; } return o; };

@@ -9,7 +9,7 @@ import { OP, addKeyArgs } from '../../tools/host/protocol';
  * Protocol v2 (docs/KEYS-THAT-TRAVEL.md "Tickets"): the owner, nowhere near the car, makes a
  * 24-hour driver ticket on the phone and sends it as a link; the guest opens it and unlocks; it
  * cannot be shared on nor used for an owner's operation; it stops at its end. Needs a board that
- * speaks v2 (test/sim/scenarios-v2.test.ts skips it until the firmware does). Fixed bytes.
+ * speaks v2 (the xiaoble build; the 40 KB boards stay v1). Fixed bytes.
  */
 let x = 0x73686172;
 const random = (n: number) => { const o = new Uint8Array(n); for (let i = 0; i < n; i++) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; o[i] = x & 255; } return o; };

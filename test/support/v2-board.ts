@@ -1,6 +1,6 @@
 /**
  * A test-only stand-in for a protocol v2 board (docs/PROTOCOL.md "Protocol v2"), for testing the
- * clients before the firmware speaks v2: it answers whole messages with the board's own v2
+ * clients apart from the firmware (and on v2 features the 40 KB builds lack): it answers whole messages with the board's own v2
  * functions (firmware/travelmsg.ts negotiate/challengeV2/listedAnswer/ticketCommandMacOk,
  * ticket.ts ticketAdmit, revlist.ts listAdmit/listHasId, site.ts keySecret) and the v1 COMMAND and
  * RESPONSE layouts. It keeps its key table, its adopted list and a clock in plain fields; no flash,
