@@ -46,6 +46,8 @@ const OLD_LOCKOUT_FILES = 'ck.lck.';
 
 export interface CoreOptions {
   keyCapacity: number;
+  /** The build keeps the two-generation key table (firmware/keystore-gen.ts): its reserve holds a second table. */
+  genKeys?: boolean;
   logSegments: number;
   logPerSegment: number;
 }
@@ -76,12 +78,15 @@ export interface Core {
 }
 
 /**
- * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost): a
- * whole key table (32 + 16 + 32 per key), and beside it a log segment (32 + 16 per entry) and a
- * small record (32 + 16 + 128: the hourly clock save), which can fall in the same link session.
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost): a log
+ * segment (32 + 16 per entry) and two small records (a settings save and the hourly clock save,
+ * 32 + 16 + 224 each at most), which can fall in the same link session. A key change needs none:
+ * it writes into the key slot file in place (firmware/keystore.ts). On a build that keeps the
+ * two-generation table (`genKeys`, firmware/keystore-gen.ts) a whole second table (32 + 16 + 32 per
+ * key) instead, beside a log segment and one small record.
  */
-export function storageReserve(opts: { keyCapacity: number; logPerSegment: number }): number {
-  return (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256;
+export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; genKeys?: boolean }): number {
+  return opts.genKeys ? (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 : opts.logPerSegment * 16 + 576;
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */

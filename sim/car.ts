@@ -21,6 +21,7 @@ import { type SiteSecrets, addKey, boardSite, cardKeyIdOf, cardKeyOf, keyRecord,
 import { hostCrypto } from '../tools/host/crypto';
 import { rng } from '../tools/host/random';
 import { flashOf } from './provision';
+import { prepareKeyTable } from '../tools/host/provision/keystores';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
 import type { KeyRecord } from '../firmware/keystore';
 import type { PhoneKeyFile } from '../tools/host/protocol';
@@ -121,6 +122,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   if (config.pins.door !== undefined) board.pins.setInput(config.pins.door, 0);
   const flash = flashOf(board);
   writeSite(flash, site);
+  prepareKeyTable(flash, config);
   if (opts.site) for (const rec of opts.site.records) addKey(flash, site, config.keyCapacity, rec);
   const keys: Record<string, PhoneKeyFile> = {};
   const cards: Record<string, SimCard> = {};

@@ -20,7 +20,8 @@ import { OP, command, nodeMac } from '../tools/host/protocol';
 import { CARD_AID, CARD_SYSTEM_ID } from '../tools/host/provision/site';
 import { diversifyAes128 } from '../firmware/desfire';
 import { type Site, keySecret, siteLoad } from '../firmware/site';
-import { FLAG_DISABLED, FLAG_REVOKED, ksCount, ksGet, ksOpen } from '../firmware/keystore';
+import { FLAG_DISABLED, FLAG_REVOKED } from '../firmware/keystore';
+import { keyStoreOf } from '../tools/host/provision/keystores';
 import * as C from '../firmware/codes';
 
 /** What reading a board's flash gives: each file by name, plus `(raw flash)` where the engine has it. */
@@ -59,10 +60,11 @@ function flashSecrets(car: SimCar): { site: Site; keys: { id: number; salt: numb
   const flash = flashOf(car.board);
   const site = siteLoad(flash, hostCrypto, noRandom);
   if (!site) throw new Error('no readable site file on ' + car.config.id);
-  const ks = ksOpen(flash, hostCrypto, car.config.keyCapacity);
+  const m = keyStoreOf(flash);
+  const ks = m.ksOpen(flash, hostCrypto, car.config.keyCapacity);
   const keys = [];
-  for (let i = 0; i < ksCount(ks); i++) {
-    const r = ksGet(ks, i);
+  for (let i = 0; i < m.ksCount(ks); i++) {
+    const r = m.ksGet(ks, i);
     keys.push({ id: r.id, salt: r.salt, kind: r.kind, active: !(r.flags & (FLAG_DISABLED | FLAG_REVOKED)) });
   }
   return { site, keys };

@@ -19,6 +19,7 @@ import { firmwareFor } from '../../sim/car';
 import { addKey, keyRecord, writeSite } from '../../tools/host/provision/site';
 import { hostCrypto } from '../../tools/host/crypto';
 import { flashOf } from '../../sim/provision';
+import { keyTableOf } from '../../tools/host/provision/keystores';
 import { genData, genLoad } from '../../firmware/genfile';
 import { type LogEntry, logOpen, logRead } from '../../firmware/auditlog';
 import * as C from '../../firmware/codes';
@@ -41,7 +42,11 @@ function setTime(board: SimBoard, seconds: number): void {
   assert.equal(a.status, C.R_OK);
 }
 
-/** A full Puck.js as it leaves the USB tools: code first, then the site and a full key table; trash from an update. */
+/**
+ * A full Puck.js in the layout tools wrote before the tiled one: code first, then the site, a
+ * file since erased (trash, as a settings or clock generation leaves) and a full key table.
+ * (A key change itself makes no trash now: the key table is a slot file, firmware/keystore.ts.)
+ */
 function fullBoard(bundle: string): SimBoard {
   const flash = st.createFlash(cfg.storageBytes);
   const hooks = { error: (m: string) => new Error(m), powerCut: () => new Error('power cut') };
@@ -49,23 +54,25 @@ function fullBoard(bundle: string): SimBoard {
   const board = createSimBoard({ board: cfg, bundle, flash });
   const fs = flashOf(board);
   writeSite(fs, SITE);
-  for (let i = 1; i < cfg.keyCapacity; i++) {
+  assert.ok(fs.write('ck.old', 'x', 0, 1200));
+  for (let i = 1; i <= cfg.keyCapacity; i++) {
     const k = addKey(fs, SITE, cfg.keyCapacity, keyRecord(i * 97, i === 1 ? C.ROLE_OWNER : C.ROLE_GUEST));
     if (i === 1) owners.set(board, k);
   }
   board.reset();
-  // One more key rewrites the table: the old generation becomes trash and free space drops below the reserve.
-  addKey(fs, SITE, cfg.keyCapacity, keyRecord(cfg.keyCapacity * 97, C.ROLE_GUEST));
+  // The rest of Storage used (the log, settings), then the early file erased: trash, and free space below the reserve.
+  assert.ok(fs.write('ck.fill', 'f', 0, board.storage.stats().freeBytes - 32 - 900)); // below the reserve, above the urgent mark
+  fs.erase('ck.old');
   return board;
 }
 
 function snapshot(board: SimBoard) {
   const fs = flashOf(board);
-  const keys = genLoad(fs, hostCrypto, 'ck.keys.');
+  const keys = keyTableOf(fs);
   const site = genLoad(fs, hostCrypto, 'ck.site.');
   const log: LogEntry[] = [];
   logRead(logOpen(fs, hostCrypto, cfg.logSegments, cfg.logPerSegment), 0, 100000, (e) => log.push(e));
-  return { keys: keys ? genData(fs, keys) : undefined, site: site ? genData(fs, site) : undefined, log };
+  return { keys: keys || undefined, site: site ? genData(fs, site) : undefined, log };
 }
 
 describe('evidence: a power cut at every step of a compaction on a full Puck.js', function () {

@@ -17,6 +17,8 @@ export type { ConsoleLink };
 
 /** The files a board image replaces, by base name: both generations (a, b) of each are erased first. */
 export const IMAGE_BASES = ['ck.site.', 'ck.keys.', 'ck.cfg.'];
+/** Slot files (firmware/slotfile.ts) a board image replaces, erased first as well. */
+export const IMAGE_SLOT_FILES = ['ck.keys', 'ck.cfg'];
 
 /** Raw bytes per Storage.write line (up to 4x that once escaped). */
 export const WRITE_CHUNK = 128;
@@ -79,6 +81,22 @@ async function writeGenFile(link: ConsoleLink, name: string, data: string): Prom
   await verifyCrc(link, name, data);
 }
 
+/**
+ * Writes a slot file (firmware/slotfile.ts): pre-sized, its header and used slots written, its
+ * blank slots left erased (0xFF, as the firmware fills them in place); then verified by length and
+ * CRC32. A cut link leaves a file whose slots were written in order: a torn slot is dead, never wrong.
+ */
+async function writeSlotFile(link: ConsoleLink, name: string, data: string): Promise<void> {
+  let end = data.length;
+  while (end > 0 && data.charCodeAt(end - 1) === 255) end--;
+  const n = JSON.stringify(name);
+  for (let off = 0; off < Math.max(end, 1); off += WRITE_CHUNK) {
+    const chunk = byteLiteral(data.slice(off, Math.min(end, off + WRITE_CHUNK)) || data.slice(0, 1));
+    await expectOk(link, off === 0 ? `${S}.write(${n},${chunk},0,${data.length})` : `${S}.write(${n},${chunk},${off})`, 'writing ' + name + ' at ' + off);
+  }
+  await verifyCrc(link, name, data);
+}
+
 /** Writes any file: erased, pre-sized, filled in chunks; then verified by length and CRC32. */
 export async function writePlainFile(link: ConsoleLink, name: string, data: string, progress?: (done: number, total: number) => void): Promise<void> {
   const n = JSON.stringify(name);
@@ -104,8 +122,13 @@ export async function replaceImageFiles(link: ConsoleLink, files: { name: string
       erased.push(base + g);
     }
   }
+  for (const name of IMAGE_SLOT_FILES) {
+    await link.run(`${S}.erase(${JSON.stringify(name)});print("ok")`);
+    erased.push(name);
+  }
   for (const f of files) {
-    await writeGenFile(link, f.name, f.data);
+    if (IMAGE_SLOT_FILES.includes(f.name)) await writeSlotFile(link, f.name, f.data);
+    else await writeGenFile(link, f.name, f.data);
     if (wrote) wrote(f.name, f.data.length);
   }
   return erased;
