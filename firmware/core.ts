@@ -28,6 +28,7 @@ import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksAdd, ksFind, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
+import { padToPage } from './flashroom';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
 import { type TrustedClock, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
 
@@ -50,6 +51,12 @@ export interface CoreOptions {
   genKeys?: boolean;
   logSegments: number;
   logPerSegment: number;
+  /**
+   * Bytes of a tile in the board's tiled Storage layout (docs/ESPRUINO.md "Flash"; 512, 2048 on the
+   * XIAO BLE): the pad is written at the first boot and every file made at run time (log segments,
+   * clock and other generation files) is whole tiles. 0 or absent: the older layout.
+   */
+  tile?: number;
 }
 
 export interface Core {
@@ -83,10 +90,13 @@ export interface Core {
  * 32 + 16 + 224 each at most), which can fall in the same link session. A key change needs none:
  * it writes into the key slot file in place (firmware/keystore.ts). On a build that keeps the
  * two-generation table (`genKeys`, firmware/keystore-gen.ts) a whole second table (32 + 16 + 32 per
- * key) instead, beside a log segment and one small record.
+ * key) instead, beside a log segment and one small record. In the tiled layout (`tile`): room for
+ * two tiles less 64 bytes, so the main loop compacts, once quiet, when at most one tile is free,
+ * and the hourly clock save (which wants reserve + 64: two tiles) always leaves a tile for a log
+ * segment; below one tile (`urgent`) it compacts at the first idle second.
  */
-export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; genKeys?: boolean }): number {
-  return opts.genKeys ? (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 : opts.logPerSegment * 16 + 576;
+export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; genKeys?: boolean; tile?: number }): number {
+  return (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile ? 2 * opts.tile - 64 : opts.genKeys ? (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 : opts.logPerSegment * 16 + 576;
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */
@@ -94,13 +104,19 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   const out = outputsInit(p.relay, p.drive, p.timers, p.clock);
   const loaded = loadConfig(p.storage, p.crypto);
   const config = loaded.config;
+  const ks = ksOpen(p.storage, p.crypto, opts.keyCapacity);
+  // Tiled layout: after the key file (made above if absent), the pad, then only tiles.
+  const tile = (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile || 0;
+  if (tile) {
+    p.storage.tile = tile;
+    padToPage(p.storage);
+  }
   const core: Core = {
-    p, config, configGen: loaded.gen, out,
-    ks: ksOpen(p.storage, p.crypto, opts.keyCapacity),
-    log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment),
+    p, config, configGen: loaded.gen, out, ks,
+    log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0),
     tc: clockOpen(p.clock, p.storage, p.crypto),
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
+    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
   const old = p.storage.list(OLD_LOCKOUT_FILES);

@@ -23,18 +23,26 @@ import { type Site, keySecret, siteLoad } from '../firmware/site';
 import { FLAG_DISABLED, FLAG_REVOKED } from '../firmware/keystore';
 import { keyStoreOf } from '../tools/host/provision/keystores';
 import * as C from '../firmware/codes';
+import * as st from './engine/storage';
 
 /** What reading a board's flash gives: each file by name, plus `(raw flash)` where the engine has it. */
 export type ReadOut = Map<string, Uint8Array>;
 
 export function readOut(car: SimCar): ReadOut {
   const out: ReadOut = new Map();
+  // The bundle (.bootcde) is the same public code on every board: no secret in it, so its bytes are
+  // left out of the search (they would only slow it down).
   for (const name of car.board.storage.list()) {
-    const b = car.board.storage.bytes(name);
+    const b = name === '.bootcde' ? undefined : car.board.storage.bytes(name);
     if (b) out.set(name, b);
   }
   // The VM engine models the flash itself (erased generations included); the real interpreter keeps it in its file.
-  if (car.board.engine === 'vm') out.set('(raw flash)', new Uint8Array(car.board.storage.flash.mem));
+  if (car.board.engine === 'vm') {
+    const raw = new Uint8Array(car.board.storage.flash.mem);
+    const code = st.find(car.board.storage.flash, '.bootcde');
+    if (code) raw.fill(0xff, code.addr, code.addr + code.data.length);
+    out.set('(raw flash)', raw);
+  }
   return out;
 }
 

@@ -71,7 +71,7 @@ function snapshot(board: SimBoard) {
   const keys = keyTableOf(fs);
   const site = genLoad(fs, hostCrypto, 'ck.site.');
   const log: LogEntry[] = [];
-  logRead(logOpen(fs, hostCrypto, cfg.logSegments, cfg.logPerSegment), 0, 100000, (e) => log.push(e));
+  logRead(logOpen(fs, hostCrypto, cfg.logSegments, cfg.logPerSegment, !!cfg.tile), 0, 100000, (e) => log.push(e));
   return { keys: keys || undefined, site: site ? genData(fs, site) : undefined, log };
 }
 

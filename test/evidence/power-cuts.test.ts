@@ -86,7 +86,7 @@ function enrolAndUnlock(car: SimCar): boolean {
 
 /** The main ring's segment and slot (failures have their own ring: firmware/auditlog.ts). */
 function logState(car: SimCar): { seg: number; slot: number; segments: number } {
-  const l = logOpen(flashOf(car.board), hostCrypto, car.config.logSegments, car.config.logPerSegment);
+  const l = logOpen(flashOf(car.board), hostCrypto, car.config.logSegments, car.config.logPerSegment, !!car.config.tile);
   return { seg: l.main.seg, slot: l.main.slot, segments: l.main.segs };
 }
 

@@ -15,7 +15,7 @@ import { prepareKeyTable } from '../../tools/host/provision/keystores';
 import { type PhoneKeyFile, M, OP, addKeyArgs, command, nodeMac, parseAnswer } from '../../tools/host/protocol';
 import { ask } from '../../sim/central';
 import * as C from '../../firmware/codes';
-import { storageBudget } from '../../tools/benchmarks/storage-budget';
+import { storageBudget, tiledLayout } from '../../tools/benchmarks/storage-budget';
 
 async function fullBoard(id: string) {
   const cfg = boardById(id)!;
@@ -52,10 +52,16 @@ function ownerCommand(board: ReturnType<typeof createSimBoard>, owner: PhoneKeyF
 
 describe('key capacity within the Storage budget', function () {
   this.timeout(120000);
-  it('every board\'s layout leaves the reserve free after a compaction (tools/benchmarks/storage-budget.ts)', async () => {
+  it('every board\'s layout holds its keys: the tiled layout its key capacity in slots, the older one the reserve free after a compaction', async () => {
     for (const id of ['puckjs', 'puckjs-nfc', 'mdbt42q', 'xiaoble']) {
       const cfg = boardById(id)!;
-      const b = storageBudget(cfg, Buffer.byteLength(await firmwareFor(cfg), 'latin1'));
+      const bytes = Buffer.byteLength(await firmwareFor(cfg), 'latin1');
+      if (cfg.tile) {
+        const t = tiledLayout(cfg, bytes);
+        assert.ok(t.short === 0 && t.keySlots >= cfg.keyCapacity, `${id}: ${JSON.stringify(t)}`);
+        continue;
+      }
+      const b = storageBudget(cfg, bytes);
       assert.ok(b.left >= 0, `${id}: ${JSON.stringify(b)}`);
     }
   });

@@ -1,0 +1,83 @@
+/**
+ * The tiled Storage layout of a board (docs/ESPRUINO.md "Flash"): where provisioning puts the
+ * permanent files, the bundle, the pad and the tiles, and what that leaves for keys and the log.
+ * Used by the simulator's provisioning (sim/provision.ts provisionLayout), the USB tools, the
+ * budget (tools/benchmarks/storage-budget.ts re-exports it) and the evidence tests.
+ */
+import type { BoardConfig } from '../../hal/boards/types';
+import { ENTRY_SIZE } from '../../firmware/auditlog';
+import { GEN_HEADER } from '../../firmware/genfile';
+import { fileCost } from '../../firmware/flashroom';
+import { RECORD_SIZE } from '../../firmware/keystore';
+import { SETUP_CODE_DIGITS, SITE_BYTES } from '../../firmware/site';
+
+/**
+ * The Storage layout that survives a power cut at any step of a compaction (docs/ESPRUINO.md
+ * "Flash"; test/evidence/compaction-layout.test.ts on the model, test/evidence/compaction-cuts.test.ts
+ * through the firmware):
+ * - permanent files first, in the order provisioning writes them, never erased by the firmware:
+ *   the site (two-generation file, one generation) and the key table as a slot file
+ *   (firmware/keyslots.ts: 32-byte records + check, kill and KEY_MARKS mark bytes), sized so that
+ *   it ends exactly on a page boundary when the bundle leaves a whole page for it (`aligned`),
+ *   else up to the bundle (then a firmware update has to rewrite the key file's last page too);
+ * - the bundle, then a pad file to the next page boundary (`tiledStart`);
+ * - then every file the firmware makes at run time, each one tile (board.tile bytes, header
+ *   included, a divisor of the page; firmware/flashroom.ts fileSize): the log's segments (the
+ *   board's logSegments - 1 main-ring tiles and two failure-ring tiles of (tile - 32) / 16
+ *   entries), a clock and a settings generation, and two tiles for the next writes (a new
+ *   generation or segment is written before the old one is erased). So every page of that
+ *   region starts with a header and no file there crosses a page; a compaction starts at the first
+ *   page holding trash, which is in that region, and never moves the files before it.
+ * Settings are tiles, not a slot file: losing them to a cut (below) leaves the safe defaults
+ * (firmware/config.ts), and puckjs-nfc, which keeps its older layout, would pay the slot code.
+ * `keySlots`: slots in the key file (each key change but a revoke or a first use takes one; a file
+ * whose slots are all used is rebuilt by the USB tool); `keysFileBytes` its data size. `short` > 0:
+ * the board's key capacity does not fit: the bytes the bundle would have to lose.
+ */
+export const CONFIG_SLOT_BYTES = 128;
+export const CONFIG_SLOTS = 4;
+/** One-shot marks per key slot (firmware/slotfile.ts slotMark): revoked, confirmed. */
+export const KEY_MARKS = 2;
+const KEY_SLOT = RECORD_SIZE + 2 + KEY_MARKS;
+export function tiledLayout(board: BoardConfig, bundleBytes: number) {
+  const page = 4096;
+  const big = board.storageBytes > 1 << 20;
+  const tile = board.tile || (big ? 2048 : 512);
+  // Tiles: the main ring, two failure segments, a clock and a settings generation, and two for the
+  // next writes (a new generation or segment is written before the old one is erased).
+  const mainTiles = Math.max(2, board.logSegments - 1);
+  const tilePages = Math.ceil(((mainTiles + 6) * tile) / page);
+  const tiles = (tilePages * page) / tile;
+  const perTile = Math.floor((tile - 32) / ENTRY_SIZE);
+  const tiledStart = board.storageBytes - tilePages * page;
+  const site = fileCost(GEN_HEADER + SITE_BYTES + SETUP_CODE_DIGITS);
+  const config = 0;
+  const bundle = fileCost(bundleBytes);
+  const keysStart = site + config;
+  // Page-aligned: the bundle and its pad (at least a header and 4 bytes) take whole pages before the tiles.
+  let permanentPages = Math.floor((tiledStart - bundle - 36) / page);
+  let keysFileBytes = permanentPages * page - keysStart - 32;
+  let slots = Math.floor((keysFileBytes - 8) / KEY_SLOT);
+  let aligned = true;
+  if (big && slots > board.keyCapacity * 2) {
+    // Twice the board's keys are plenty; the key file still ends on a page boundary.
+    slots = board.keyCapacity * 2;
+    permanentPages = Math.ceil((keysStart + 32 + 8 + slots * KEY_SLOT) / page);
+    keysFileBytes = permanentPages * page - keysStart - 32;
+  }
+  if (slots < board.keyCapacity) {
+    // Not aligned: the key file takes what the bundle and a minimal pad leave.
+    aligned = false;
+    keysFileBytes = (tiledStart - 36 - bundle - keysStart - 32) & ~3;
+    slots = Math.floor((keysFileBytes - 8) / KEY_SLOT);
+    permanentPages = 0;
+  }
+  const keySlots = Math.max(0, slots);
+  // Bytes the bundle would have to lose for the board's key capacity to fit at all (0: it fits).
+  const short = slots >= board.keyCapacity ? 0 : board.keyCapacity * KEY_SLOT - (keysFileBytes - 8);
+  // Bytes the bundle would have to lose for the key file to end on a page boundary (0: it does).
+  const neededPages = Math.ceil((keysStart + 32 + 8 + board.keyCapacity * KEY_SLOT) / page);
+  const shortOfAligned = aligned ? 0 : bundle + 36 - (tiledStart - neededPages * page);
+  return { page, tile, tilePages, tiles, tiledStart, mainTiles, perTile, logEntries: (mainTiles + 2) * perTile, site, config, bundle,
+    permanentPages, aligned, keysFileBytes, keySlots, short, shortOfAligned };
+}
