@@ -47,8 +47,6 @@ const OLD_LOCKOUT_FILES = 'ck.lck.';
 
 export interface CoreOptions {
   keyCapacity: number;
-  /** The build keeps the two-generation key table (firmware/keystore-gen.ts): its reserve holds a second table. */
-  genKeys?: boolean;
   logSegments: number;
   logPerSegment: number;
   /**
@@ -85,18 +83,17 @@ export interface Core {
 }
 
 /**
- * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost): a log
- * segment (32 + 16 per entry) and two small records (a settings save and the hourly clock save,
- * 32 + 16 + 224 each at most), which can fall in the same link session. A key change needs none:
- * it writes into the key slot file in place (firmware/keystore.ts). On a build that keeps the
- * two-generation table (`genKeys`, firmware/keystore-gen.ts) a whole second table (32 + 16 + 32 per
- * key) instead, beside a log segment and one small record. In the tiled layout (`tile`): room for
- * two tiles less 64 bytes, so the main loop compacts, once quiet, when at most one tile is free,
- * and the hourly clock save (which wants reserve + 64: two tiles) always leaves a tile for a log
- * segment; below one tile (`urgent`) it compacts at the first idle second.
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost). In the
+ * tiled layout (`tile`): two tiles less 64 bytes, so the main loop compacts, once quiet, when at
+ * most one tile is free, and the hourly clock save (which wants reserve + 64: two tiles) always
+ * leaves a tile for a log segment; below one tile (`urgent`) it compacts at the first idle second.
+ * A key change needs no room there: it writes into the key slot file in place (keystore.ts).
+ * In the older layout (puckjs-nfc, whose two-generation key table, keystore-gen.ts, is rewritten
+ * whole): a second key table (32 + 16 + 32 per key), a log segment (32 + 16 per entry) and a small
+ * record (32 + 16 + 128: the hourly clock save).
  */
-export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; genKeys?: boolean; tile?: number }): number {
-  return (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile ? 2 * opts.tile - 64 : opts.genKeys ? (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 : opts.logPerSegment * 16 + 576;
+export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; tile?: number }): number {
+  return (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile ? 2 * opts.tile - 64 : (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256;
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */

@@ -31,7 +31,7 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
   // The main ring (all segments but one) and the failure ring (two half segments): firmware/auditlog.ts.
   const log = Math.max(2, board.logSegments - 1) * fileCost(board.logPerSegment * ENTRY_SIZE) + 2 * fileCost((board.logPerSegment >> 1) * ENTRY_SIZE);
   const small = oneGen(SITE_BYTES + SETUP_CODE_DIGITS) + oneGen(JSON.stringify(DEFAULTS).length + 40) + oneGen(4); // site (with the setup code), config, clock
-  const reserve = storageReserve({ ...board, genKeys });
+  const reserve = storageReserve(board);
   const left = board.storageBytes - code - keys - log - small - reserve;
   // How many more keys the rest would hold (each a slot and a quarter in the key file).
   return { storageBytes: board.storageBytes, code, keysAtCapacity: keys, keyCapacity: board.keyCapacity, log, logEntries: board.logSegments * board.logPerSegment,

@@ -58,7 +58,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   // The boot builds the ports (hal/), the firmware wires itself on them (firmware/app.ts): both are
   // called from here, above both layers, so the minifier substitutes each single-use start function
   // at its call site and none of their code stays resident (a named function kept about 40 variables).
-  const fw = { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment, ...(usesKeyGenerations(board) ? { genKeys: true } : {}), ...(board.tile ? { tile: board.tile } : {}) };
+  const fw = { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment, ...(board.tile ? { tile: board.tile } : {}) };
   const entry = opts.entry ?? [
     `import { boot } from './hal/espruino/boot';`,
     `import { startFirmware } from './firmware/app';`,
