@@ -282,12 +282,14 @@ function tick(core: Core): void {
     clockTick(core.tc, core.reserve + 64);
     const burst = failuresDue(core.log, core.p.clock.uptimeMs());
     if (burst) audit(core, LOG_FAILURES, core.log.bk, core.log.br, burst, core.p.clock.uptimeMs() - core.log.bf);
-    // Compact only here, with nothing pending: locked, relay off, no link (the SoftDevice may fail
-    // flash operations while one is up), and after a quiet spell, unless the log itself is about
-    // to run out of room (a busy board has no quiet spell, and a grant must be logged).
+    // Compact only here, with nothing pending: relay off, no link (the SoftDevice may fail flash
+    // operations while one is up), no enrolment window, and after a quiet spell, unless the log
+    // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
+    // logged). Locked or not: a board left unlocked (relockMs up to an hour) must still make room
+    // for its log, and the relay being off is what matters for power around use.
     const up = core.p.clock.uptimeMs();
     let free;
-    if (core.state !== S_LOCKED || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
+    if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
     else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt || free < core.urgent)) {
       if (core.p.storage.compact()) core.p.console.log('Storage compacted');
       else core.compactAt = up + COMPACT_QUIET_MS; // nothing gained (no trash, or no RAM): not every second

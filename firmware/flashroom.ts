@@ -7,9 +7,10 @@
  * - a new file is written only where it fits in the free space after the last file (`fits`),
  *   which is where Espruino puts it without compacting; otherwise the update fails cleanly and
  *   the previous data stays current;
- * - the main loop (firmware/core.ts tick) compacts only when nothing is pending (locked, relay
- *   off, no link) and the free space has dropped below a reserve (core.ts storageReserve: room
- *   for the largest update, a whole key table, plus a log segment and a small record).
+ * - the main loop (firmware/core.ts tick) compacts only when nothing is pending (relay off, no
+ *   link, no enrolment window) and the free space has dropped below a reserve (core.ts
+ *   storageReserve: in the tiled layout two tiles; in the older one a whole second key table, a
+ *   log segment and a small record).
  * Espruino's file header is 32 bytes and data is 4-byte aligned.
  *
  * In the tiled layout (docs/ESPRUINO.md "Flash": permanent files, the bundle, a pad to a page
@@ -35,14 +36,17 @@ export const PAD_FILE = 'ck.pad';
 
 /**
  * The first boot of a tiled board (nothing of the log written yet): a pad file from the end of the
- * last file to the next page boundary, unless it ends on one already or the pad is there. After
- * it, files are tiles.
+ * last file to the next page boundary, unless it ends on one already, the pad is there, or less
+ * than a page would be left after it (then there is no room for a tile region). After it, files
+ * are tiles.
  */
 export function padToPage(storage: FlashStorage): void {
-  let n = storage.free() % 4096;
+  const free = storage.free();
+  let n = free % 4096;
   if (!storage.tile || !n || storage.read(PAD_FILE, 0, 1) || storage.list('ck.log.').length) return;
   if (n < 36) n += 4096;
-  storage.write(PAD_FILE, '\0', 0, n - 32);
+  // Only with at least a page of tiles after it: else there is no tile region to pad for.
+  if (free - n >= 4096) storage.write(PAD_FILE, '\0', 0, n - 32);
 }
 
 /** True when a new file of `size` bytes goes in without a compaction. */
