@@ -73,6 +73,9 @@ export function boardImage(site: SiteData, board: BoardConfig, configInput?: unk
     if (!genWrite(flash, hostCrypto, OLD_KEYS_FILE, undefined, table.length, (off) => table.substr(off, 1024))) throw new ProvisionError('could not build the key file');
   }
   const config = sanitizeConfig(configInput);
+  // On a tiled board the settings are a tile (docs/ESPRUINO.md "Flash"): written after the pad,
+  // never before the bundle, where the firmware's next settings save would leave trash.
+  if (board.tile) flash.tile = board.tile;
   if (!saveConfig(flash, hostCrypto, undefined, config)) throw new ProvisionError('could not build the config file');
   const files = flash.list('ck.').sort().map((name) => {
     const data = flash.read(name)!;
