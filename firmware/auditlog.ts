@@ -94,10 +94,14 @@ function valid(s: string, at: number): boolean {
   return s.length >= at + ENTRY_SIZE && u32(s, at) !== 0xffffffff && u8(s, at + 11) === check(s, at);
 }
 
-/** Opens the log (the board's `segs` segments x `per` entries; at least 3 segments of 2). */
-export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, per: number): AuditLog {
+/**
+ * Opens the log (the board's `segs` segments x `per` entries; at least 3 segments of 2). `tiled`:
+ * the failure ring's two segments are whole segments too, each a tile (docs/ESPRUINO.md "Flash").
+ */
+export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, per: number, tiled?: boolean): AuditLog {
+  const fp = tiled ? per : per >> 1;
   const main: LogRing = { tag: '', segs: segs > 2 ? segs - 1 : 2, per, seg: 0, slot: per };
-  const fail: LogRing = { tag: 'f', segs: 2, per: per >> 1, seg: 0, slot: per >> 1 };
+  const fail: LogRing = { tag: 'f', segs: 2, per: fp, seg: 0, slot: fp };
   let bestSeq = 0;
   // Each ring: find its newest segment and that segment's first free slot (one loop, not a
   // function per ring: a function kept for the board's lifetime costs variables).

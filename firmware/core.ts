@@ -28,6 +28,7 @@ import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksAdd, ksFind, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
+import { padToPage } from './flashroom';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
 import { type TrustedClock, clockLearn, clockLower, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
 import { type TravelFiles, travelOpen } from './travelfiles';
@@ -53,6 +54,12 @@ export interface CoreOptions {
   travel?: boolean;
   logSegments: number;
   logPerSegment: number;
+  /**
+   * Bytes of a tile in the board's tiled Storage layout (docs/ESPRUINO.md "Flash"; 512, 2048 on the
+   * XIAO BLE): the pad is written at the first boot and every file made at run time (log segments,
+   * clock and other generation files) is whole tiles. 0 or absent: the older layout.
+   */
+  tile?: number;
 }
 
 export interface Core {
@@ -83,14 +90,20 @@ export interface Core {
 }
 
 /**
- * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost): a
- * whole key table (32 + 16 + 32 per key), and beside it a log segment (32 + 16 per entry) and a
- * small record (32 + 16 + 128: the hourly clock save), which can fall in the same link session;
- * with protocol v2 (`travel`) also a ticket book (32 + 16 + 72), so that a ticket's first use can
- * always be recorded (a list adoption that finds no room waits for the next compaction).
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost). In the
+ * tiled layout (`tile`): two tiles less 64 bytes, so the main loop compacts, once quiet, when at
+ * most one tile is free, and the hourly clock save (which wants reserve + 64: two tiles) always
+ * leaves a tile for a log segment; below one tile (`urgent`) it compacts at the first idle second.
+ * A key change needs no room there: it writes into the key slot file in place (keystore.ts).
+ * In the older layout (puckjs-nfc, whose two-generation key table, keystore-gen.ts, is rewritten
+ * whole): a second key table (32 + 16 + 32 per key), a log segment (32 + 16 per entry) and a small
+ * record (32 + 16 + 128: the hourly clock save).
+ * With protocol v2 (`travel`) also room for a ticket book (one more tile, or 32 + 16 + 72), so that
+ * a ticket's first use can always be recorded (a list adoption that finds no room waits for the
+ * next compaction).
  */
-export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; travel?: boolean }): number {
-  return (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 + (opts.travel ? 120 : 0);
+export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; tile?: number; travel?: boolean }): number {
+  return (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile ? (opts.travel ? 3 : 2) * opts.tile - 64 : (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 + (opts.travel ? 120 : 0);
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */
@@ -98,13 +111,19 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   const out = outputsInit(p.relay, p.drive, p.timers, p.clock);
   const loaded = loadConfig(p.storage, p.crypto);
   const config = loaded.config;
+  const ks = ksOpen(p.storage, p.crypto, opts.keyCapacity);
+  // Tiled layout: after the key file (made above if absent), the pad, then only tiles.
+  const tile = (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile || 0;
+  if (tile) {
+    p.storage.tile = tile;
+    padToPage(p.storage);
+  }
   const core: Core = {
-    p, config, configGen: loaded.gen, out,
-    ks: ksOpen(p.storage, p.crypto, opts.keyCapacity),
-    log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment),
+    p, config, configGen: loaded.gen, out, ks,
+    log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0),
     tc: clockOpen(p.clock, p.storage, p.crypto),
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
+    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
@@ -290,12 +309,14 @@ function tick(core: Core): void {
     clockTick(core.tc, core.reserve + 64);
     const burst = failuresDue(core.log, core.p.clock.uptimeMs());
     if (burst) audit(core, LOG_FAILURES, core.log.bk, core.log.br, burst, core.p.clock.uptimeMs() - core.log.bf);
-    // Compact only here, with nothing pending: locked, relay off, no link (the SoftDevice may fail
-    // flash operations while one is up), and after a quiet spell, unless the log itself is about
-    // to run out of room (a busy board has no quiet spell, and a grant must be logged).
+    // Compact only here, with nothing pending: relay off, no link (the SoftDevice may fail flash
+    // operations while one is up), no enrolment window, and after a quiet spell, unless the log
+    // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
+    // logged). Locked or not: a board left unlocked (relockMs up to an hour) must still make room
+    // for its log, and the relay being off is what matters for power around use.
     const up = core.p.clock.uptimeMs();
     let free;
-    if (core.state !== S_LOCKED || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
+    if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
     else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt || free < core.urgent)) {
       if (core.p.storage.compact()) core.p.console.log('Storage compacted');
       else core.compactAt = up + COMPACT_QUIET_MS; // nothing gained (no trash, or no RAM): not every second

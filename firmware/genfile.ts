@@ -9,7 +9,7 @@
  */
 import type { Crypto, FlashStorage } from './ports';
 import { str32, u32 } from './binstr';
-import { fits } from './flashroom';
+import { fileSize, fits } from './flashroom';
 
 export const GEN_HEADER = 16;
 const MAGIC = 'CKG1';
@@ -56,7 +56,7 @@ export function genWrite(storage: FlashStorage, crypto: Crypto, base: string, cu
   // The target is either absent or an older/broken generation: safe to erase.
   storage.erase(name);
   const head = MAGIC + str32(seq) + str32(length);
-  let ok = storage.write(name, head, 0, GEN_HEADER + length);
+  let ok = storage.write(name, head, 0, fileSize(storage, GEN_HEADER + length));
   // Declared here, not in the loop: on Espruino a block with its own let/const costs a scope
   // (about 3 variables), and this loop sits at the bottom of the firmware's deepest call chain.
   let off = 0, part: string;

@@ -1,24 +1,63 @@
 /**
- * The key table on a slot file (firmware/slotfile.ts), for the compaction-safe Storage layout
- * (docs/ESPRUINO.md "Flash"): the storage half of the key store, with no rules (who may change
- * what stays in firmware/keystore.ts). Records are firmware/keystore.ts's 32-byte records; the
- * flags FLAG_REVOKED and FLAG_UNCONFIRMED live partly in two one-shot marks so that a revoke and a
- * first use change a key in place, without using a slot:
+ * The key table on a slot file (firmware/slotfile.ts), the compaction-safe Storage layout's key
+ * file (docs/ESPRUINO.md "Flash"): the record format and the storage half of the key store, with
+ * no rules (who may change what stays in firmware/keystore.ts). The flags FLAG_REVOKED and
+ * FLAG_UNCONFIRMED live partly in two one-shot marks, so that a revoke and a first use change a
+ * key in place, without using a slot:
  * - mark 0 set: revoked (whatever the record's flags say);
  * - mark 1 set: confirmed (FLAG_UNCONFIRMED in the record no longer counts).
- * Any other change writes a new slot and kills the old (slotReplace). Not used by the firmware yet.
+ * A revoke through kslPut (not ksRetire) takes a new slot, as any other change: it writes a new slot and kills the old (slotReplace); a removal kills the slot.
+ * Nothing here ever erases the file: a file whose slots are all used is rebuilt by the USB tool.
+ *
+ * Record (32 bytes): id u32 | kind u8 | flags u8 (1 disabled, 2 revoked, 4 unconfirmed) | role u8
+ *         | perms u8 | weekdays u8 (bit0 Monday .. bit6 Sunday, 0 = every day) | 0 | notBefore u32
+ *         | notAfter u32 (seconds, 0 = unbounded) | window start u16 | window end u16 (minutes of the
+ *         day; equal = all day) | salt u32 (phone secret derivation) | label 6 bytes
  */
 import type { FlashStorage } from './ports';
-import { str32 } from './binstr';
-import { FLAG_REVOKED, FLAG_UNCONFIRMED, type KeyRecord, RECORD_SIZE, decodeRecord, encodeRecord } from './keystore';
+import { fixed, str16, str32, u16, u32, u8, unfixed } from './binstr';
+import { FLAG_REVOKED, FLAG_UNCONFIRMED } from './codes';
 import { type SlotFile, slotAppend, slotAt, slotData, slotFind, slotKill, slotMark, slotMarked, slotNext, slotOpen, slotReplace } from './slotfile';
 
+export const RECORD_SIZE = 32;
 export const KEY_SLOTS_FILE = 'ck.keys';
 export const KEY_MARKS = 2;
-const M_REVOKED = 0;
+export const M_REVOKED = 0;
 const M_CONFIRMED = 1;
 
-/** Opens (or creates, `size` bytes) the key slot file with room for `slots` records. */
+export interface KeyRecord {
+  id: number;
+  kind: number;
+  flags: number;
+  role: number;
+  perms: number;
+  weekdays: number;
+  notBefore: number;
+  notAfter: number;
+  winStart: number;
+  winEnd: number;
+  salt: number;
+  label: string;
+}
+
+export function decodeRecord(s: string, at: number): KeyRecord {
+  return {
+    id: u32(s, at), kind: u8(s, at + 4), flags: u8(s, at + 5), role: u8(s, at + 6), perms: u8(s, at + 7),
+    weekdays: u8(s, at + 8), notBefore: u32(s, at + 10), notAfter: u32(s, at + 14),
+    winStart: u16(s, at + 18), winEnd: u16(s, at + 20), salt: u32(s, at + 22), label: unfixed(s.substr(at + 26, 6)),
+  };
+}
+
+export function encodeRecord(r: KeyRecord): string {
+  return str32(r.id) + String.fromCharCode(r.kind & 255, r.flags & 255, r.role & 255, r.perms & 255, r.weekdays & 127, 0)
+    + str32(r.notBefore) + str32(r.notAfter) + str16(r.winStart) + str16(r.winEnd) + str32(r.salt) + fixed(r.label, 6);
+}
+
+/**
+ * Opens the key slot file, or creates it (`slots` slots; `size` bytes, e.g. to end on a page
+ * boundary). An existing file keeps the slot count it was made with (the tool may have made it
+ * larger). Undefined when it is absent and cannot be created, or is not a key slot file.
+ */
 export function kslOpen(storage: FlashStorage, slots: number, size?: number): SlotFile | undefined {
   return slotOpen(storage, KEY_SLOTS_FILE, RECORD_SIZE, slots, 4, size, KEY_MARKS);
 }
@@ -28,12 +67,19 @@ export function kslFind(sf: SlotFile, id: number): number {
   return slotFind(sf, str32(id));
 }
 
+/** The flags of slot `i` as its marks make them. `s` is slotData(sf). */
+export function kslFlags(sf: SlotFile, s: string, i: number): number {
+  let f = u8(s, slotAt(sf, i) + 5);
+  if (slotMarked(sf, s, i, M_REVOKED)) f |= FLAG_REVOKED;
+  if (slotMarked(sf, s, i, M_CONFIRMED)) f &= ~FLAG_UNCONFIRMED;
+  return f;
+}
+
 /** The record in slot `i`, its flags as the marks make them. */
 export function kslGet(sf: SlotFile, i: number): KeyRecord {
   const s = slotData(sf);
   const r = decodeRecord(s, slotAt(sf, i));
-  if (slotMarked(sf, s, i, M_REVOKED)) r.flags |= FLAG_REVOKED;
-  if (slotMarked(sf, s, i, M_CONFIRMED)) r.flags &= ~FLAG_UNCONFIRMED;
+  r.flags = kslFlags(sf, s, i);
   return r;
 }
 
@@ -48,19 +94,17 @@ export function kslAdd(sf: SlotFile, rec: KeyRecord): number {
 }
 
 /**
- * Makes slot `i` hold `rec` (same id). A revoke or a first use alone sets a mark in place; any
- * other change takes a new slot. Returns the record's slot, or -1 (then slot `i` is still current).
+ * Makes slot `i` hold `rec` (same id). A first use alone (the record as it was, but confirmed) sets
+ * the confirmed mark in place; any other change takes a new slot (a revoke sets its mark through
+ * ksRetire, firmware/keystore.ts). Returns the record's slot, or -1 (then slot `i` is still current).
  */
 export function kslPut(sf: SlotFile, i: number, rec: KeyRecord): number {
   const old = kslGet(sf, i);
-  const a = encodeRecord(old), b = encodeRecord(rec);
-  // Byte 5 is the flags byte (firmware/keystore.ts record layout).
-  const flagsOnly = a.substr(0, 5) + a.substr(6) === b.substr(0, 5) + b.substr(6);
-  const added = rec.flags & ~old.flags, dropped = old.flags & ~rec.flags;
-  if (a === b) return i;
-  if (flagsOnly && added === FLAG_REVOKED && !dropped) return slotMark(sf, i, M_REVOKED) ? i : -1;
-  if (flagsOnly && dropped === FLAG_UNCONFIRMED && !added) return slotMark(sf, i, M_CONFIRMED) ? i : -1;
-  return slotReplace(sf, i, b);
+  old.flags &= ~FLAG_UNCONFIRMED;
+  const b = encodeRecord(rec);
+  // A new slot holds the record's flags whole: a revoked key stays revoked (its mark is not copied).
+  if (encodeRecord(old) !== b) return slotReplace(sf, i, b);
+  return slotMark(sf, i, M_CONFIRMED) ? i : -1;
 }
 
 /** Deletes the record in slot `i` for good. */

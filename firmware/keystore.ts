@@ -1,109 +1,113 @@
 /**
- * The key store: phone keys and cards as fixed-size 32-byte records, sorted by id, in a
- * two-generation flash file (firmware/genfile.ts). Lookups binary-search the flash-backed string,
- * so RAM use does not grow with the number of keys. Every change rewrites the table record by
- * record into the other generation; a power cut leaves the old or the new table.
+ * The key store: phone keys and cards as 32-byte records (firmware/keyslots.ts) in a slot file
+ * (firmware/slotfile.ts) that is never erased or rewritten: an add writes one blank slot, a revoke
+ * or a first use sets a one-shot mark in place, any other change writes a new slot and then kills
+ * the old one, a removal kills its slot. So a key change makes no trash in Storage (nothing for a
+ * compaction to move) and a power cut leaves the table as it was before or after the change
+ * (slotfile.ts: a torn slot is dead, a replace cut in the middle is resolved at the next open).
+ * Lookups use the string's native indexOf over the flash-backed file: no RAM per key.
+ *
+ * The file has a fixed number of slots (made by the USB tool to end on a page boundary, or by the
+ * firmware when it finds none: `capacity` + a quarter). `capacity` bounds the live keys; when
+ * every slot is used (dead ones included) a change that needs one is refused with R_FULL and
+ * nothing is lost: the USB tool rebuilds the file (docs/ESPRUINO.md "Flash"). The firmware never
+ * does, as a new file would make trash before the bundle.
+ *
+ * A table left by earlier firmware (two generations `ck.keys.a|b`, firmware/genfile.ts) is copied
+ * into a new slot file at the first boot that finds no slot file; the old files are erased once
+ * every record is in.
  *
  * The rules no caller can bypass are applied here, as firmware/access.ts states them: only an
  * owner (or physical presence / USB provisioning, passed as actor `undefined` by the caller that
  * checked it) changes keys (mayManage); the last owner cannot be revoked, disabled or demoted
  * (leavesNoOwner).
  *
- * Record: id u32 | kind u8 | flags u8 (1 disabled, 2 revoked, 4 unconfirmed) | role u8 | perms u8 | weekdays u8
- *         (bit0 Monday .. bit6 Sunday, 0 = every day) | 0 | notBefore u32 | notAfter u32 (seconds,
- *         0 = unbounded) | window start u16 | window end u16 (minutes of the day; equal = all day)
- *         | salt u32 (phone secret derivation) | label 6 bytes
+ * Indexes: ksFind gives a key's slot (>= 0 when it exists); ksGet(ks, n) gives the n-th key in
+ * slot order (n < ksCount), as LIST_KEYS pages through them.
  */
 import type { Crypto, FlashStorage } from './ports';
-import { fixed, str16, str32, u16, u32, u8, unfixed } from './binstr';
-import { type Generation, genData, genLoad, genWrite } from './genfile';
+import { u8 } from './binstr';
+import { genData, genLoad } from './genfile';
 import { isActiveOwner, leavesNoOwner, mayManage } from './access';
 import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_GUEST, ROLE_OWNER } from './codes';
+import { type SlotFile, slotAppend, slotAt, slotData, slotFind, slotLive, slotMark } from './slotfile';
+import { type KeyRecord, KEY_SLOTS_FILE, M_REVOKED, RECORD_SIZE, decodeRecord, encodeRecord, kslAdd, kslFind, kslFlags, kslGet, kslOpen, kslPut, kslRemove } from './keyslots';
 
-export const RECORD_SIZE = 32;
-export const KEYS_FILE = 'ck.keys.';
-const CHUNK_RECORDS = 8;
-export { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, isActiveOwner };
-
-export interface KeyRecord {
-  id: number;
-  kind: number;
-  flags: number;
-  role: number;
-  perms: number;
-  weekdays: number;
-  notBefore: number;
-  notAfter: number;
-  winStart: number;
-  winEnd: number;
-  salt: number;
-  label: string;
-}
+/** Base name of the two-generation table of earlier firmware (read once, to move it). */
+export const OLD_KEYS_FILE = 'ck.keys.';
+export { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, KEY_SLOTS_FILE, RECORD_SIZE, decodeRecord, encodeRecord, isActiveOwner };
+export type { KeyRecord };
 
 export interface KeyStore {
   storage: FlashStorage;
   crypto: Crypto;
-  gen: Generation | undefined;
+  /** The slot file; undefined while it could not be opened or made (then every change is R_STORAGE). */
+  sf: SlotFile | undefined;
   capacity: number;
 }
 
+/** Slots the firmware gives a key file it has to make itself. */
+export function defaultKeySlots(capacity: number): number {
+  return capacity + (capacity >> 2);
+}
+
 export function ksOpen(storage: FlashStorage, crypto: Crypto, capacity: number): KeyStore {
-  return { storage, crypto, gen: genLoad(storage, crypto, KEYS_FILE), capacity };
+  const ks: KeyStore = { storage, crypto, sf: undefined, capacity };
+  file(ks);
+  return ks;
+}
+
+/** The slot file, opened (and made, and filled from an earlier firmware's table) when needed. */
+function file(ks: KeyStore): SlotFile | undefined {
+  if (ks.sf) return ks.sf;
+  const st = ks.storage;
+  const sf = kslOpen(st, defaultKeySlots(ks.capacity));
+  const old = sf && genLoad(st, ks.crypto, OLD_KEYS_FILE);
+  if (old) {
+    // Each record not yet in the slot file is added (so a copy cut short goes on at the next boot);
+    // only once all are in is the old table let go.
+    const t = genData(st, old);
+    for (let at = 0; at < t.length; at += RECORD_SIZE) if (slotFind(sf!, t.substr(at, 4)) < 0 && slotAppend(sf!, t.substr(at, RECORD_SIZE)) < 0) return undefined;
+    st.erase(OLD_KEYS_FILE + 'a');
+    st.erase(OLD_KEYS_FILE + 'b');
+  }
+  ks.sf = sf;
+  return sf;
 }
 
 export function ksCount(ks: KeyStore): number {
-  return ks.gen ? (ks.gen.length / RECORD_SIZE) | 0 : 0;
+  const sf = file(ks);
+  return sf ? sf.live : 0;
 }
 
-function table(ks: KeyStore): string {
-  return ks.gen ? genData(ks.storage, ks.gen) : '';
-}
-
-/** Index of the record with this id, or -1. Binary search over flash: no RAM per key. */
+/** The slot of the key with this id (>= 0), or -1. */
 export function ksFind(ks: KeyStore, id: number): number {
-  const t = table(ks);
-  let lo = 0, hi = ksCount(ks) - 1;
-  id = id >>> 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = u32(t, mid * RECORD_SIZE);
-    if (v === id) return mid;
-    if (v < id) lo = mid + 1; else hi = mid - 1;
-  }
-  return -1;
+  const sf = file(ks);
+  return sf ? kslFind(sf, id >>> 0) : -1;
 }
 
-export function ksGet(ks: KeyStore, index: number): KeyRecord {
-  return decodeRecord(table(ks), index * RECORD_SIZE);
+/** The n-th key in slot order (0 <= n < ksCount). */
+export function ksGet(ks: KeyStore, n: number): KeyRecord {
+  const sf = file(ks)!;
+  const s = slotData(sf);
+  let i = 0;
+  for (;; i++) if (slotLive(sf, s, i) && n-- === 0) break;
+  return kslGet(sf, i);
 }
 
 export function ksLookup(ks: KeyStore, id: number): KeyRecord | undefined {
   const i = ksFind(ks, id);
-  return i < 0 ? undefined : ksGet(ks, i);
-}
-
-export function decodeRecord(s: string, at: number): KeyRecord {
-  return {
-    id: u32(s, at), kind: u8(s, at + 4), flags: u8(s, at + 5), role: u8(s, at + 6), perms: u8(s, at + 7),
-    weekdays: u8(s, at + 8), notBefore: u32(s, at + 10), notAfter: u32(s, at + 14),
-    winStart: u16(s, at + 18), winEnd: u16(s, at + 20), salt: u32(s, at + 22), label: unfixed(s.substr(at + 26, 6)),
-  };
-}
-
-export function encodeRecord(r: KeyRecord): string {
-  return str32(r.id) + String.fromCharCode(r.kind & 255, r.flags & 255, r.role & 255, r.perms & 255, r.weekdays & 127, 0)
-    + str32(r.notBefore) + str32(r.notAfter) + str16(r.winStart) + str16(r.winEnd) + str32(r.salt) + fixed(r.label, 6);
+  return i < 0 ? undefined : kslGet(ks.sf!, i);
 }
 
 /** Owners that can act (optionally also without any of the flags in `exclude`). */
 export function ksActiveOwners(ks: KeyStore, exclude?: number): number {
-  const t = table(ks);
+  const sf = file(ks);
+  if (!sf) return 0;
+  const s = slotData(sf);
   const bad = FLAG_DISABLED | FLAG_REVOKED | (exclude || 0);
   let n = 0;
-  for (let i = 0, c = ksCount(ks); i < c; i++) {
-    const at = i * RECORD_SIZE;
-    if (u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & bad)) n++;
-  }
+  for (let i = 0; i < sf.used; i++) if (slotLive(sf, s, i) && u8(s, slotAt(sf, i) + 6) === ROLE_OWNER && !(kslFlags(sf, s, i) & bad)) n++;
   return n;
 }
 
@@ -112,65 +116,45 @@ function validRecord(r: KeyRecord): boolean {
     && r.winStart < 1440 && r.winEnd < 1440 && (r.notAfter === 0 || r.notAfter >= r.notBefore);
 }
 
+/** R_FULL when the file has no blank slot left (a rebuild by the USB tool), else R_STORAGE (a write failed). */
+function failed(sf: SlotFile): number {
+  return sf.used >= sf.cap ? R_FULL : R_STORAGE;
+}
+
 /** Adds a key. Returns a reason code (R_OK on success). */
 export function ksAdd(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
   if (!validRecord(rec)) return R_BAD_INPUT;
-  if (ksFind(ks, rec.id) >= 0) return R_EXISTS;
-  const count = ksCount(ks);
-  if (count >= ks.capacity) return R_FULL;
-  const t = table(ks);
-  // Position: first record with a larger id.
-  let pos = 0;
-  while (pos < count && u32(t, pos * RECORD_SIZE) < rec.id >>> 0) pos++;
-  const enc = encodeRecord(rec);
-  return rewrite(ks, count + 1, (old, i) => (i < pos ? old.substr(i * RECORD_SIZE, RECORD_SIZE) : i === pos ? enc : old.substr((i - 1) * RECORD_SIZE, RECORD_SIZE)));
+  const sf = file(ks);
+  if (!sf) return R_STORAGE;
+  if (kslFind(sf, rec.id >>> 0) >= 0) return R_EXISTS;
+  if (sf.live >= ks.capacity) return R_FULL;
+  return kslAdd(sf, rec) < 0 ? failed(sf) : R_OK;
 }
 
 /** Replaces a key's record (same id): validity, permissions, role, flags, label. */
 export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
   if (!validRecord(rec)) return R_BAD_INPUT;
-  const pos = ksFind(ks, rec.id);
-  if (pos < 0) return R_UNKNOWN_KEY;
-  const old = ksGet(ks, pos);
-  if (leavesNoOwner(isActiveOwner(old), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
-  const enc = encodeRecord(rec);
-  return rewrite(ks, ksCount(ks), (old, i) => (i === pos ? enc : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
+  const sf = file(ks);
+  const i = sf ? kslFind(sf, rec.id >>> 0) : -1;
+  if (i < 0) return R_UNKNOWN_KEY;
+  if (leavesNoOwner(isActiveOwner(kslGet(sf!, i)), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
+  return kslPut(sf!, i, rec) < 0 ? failed(sf!) : R_OK;
 }
 
 /**
- * Revokes a key (it stays in the table, so its id is never reused, but never opens again), or with
- * `remove` deletes its record for good (frees its slot). Same rules for both; the last active owner
- * can be neither. A revoke changes only the flags byte, copied from flash record by record: no
- * record is decoded, because an owner's revoke over the phone is the firmware's deepest call chain
- * and its tightest point for memory.
+ * Revokes a key (it stays in the table, so its id is never reused, but never opens again): a mark
+ * set in place; or with `remove` deletes its record for good (kills its slot). Same rules for
+ * both; the last active owner can be neither. No record is decoded: an owner's revoke over the
+ * phone is the firmware's deepest call chain and its tightest point for memory.
  */
 export function ksRetire(ks: KeyStore, actor: KeyRecord | undefined, id: number, remove: boolean): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
-  const pos = ksFind(ks, id);
-  if (pos < 0) return R_UNKNOWN_KEY;
-  const t = table(ks), at = pos * RECORD_SIZE;
-  if (leavesNoOwner(u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & (FLAG_DISABLED | FLAG_REVOKED)), false, ksActiveOwners, ks)) return R_LAST_OWNER;
-  if (remove) return rewrite(ks, ksCount(ks) - 1, (old, i) => old.substr((i < pos ? i : i + 1) * RECORD_SIZE, RECORD_SIZE));
-  return rewrite(ks, ksCount(ks), (old, i) => (i === pos
-    ? old.substr(at, 5) + String.fromCharCode(u8(old, at + 5) | FLAG_REVOKED) + old.substr(at + 6, RECORD_SIZE - 6)
-    : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
-}
-
-/**
- * Writes a new generation of `count` records produced by `record(oldTable, i)`, CHUNK_RECORDS per
- * flash write. The old table is read again for every chunk: creating the new file may compact
- * Storage, which moves files and leaves any flash-backed string read before it pointing at junk.
- */
-function rewrite(ks: KeyStore, count: number, record: (old: string, i: number) => string): number {
-  const gen = genWrite(ks.storage, ks.crypto, KEYS_FILE, ks.gen, count * RECORD_SIZE, (off) => {
-    const old = table(ks);
-    let s = '';
-    for (let i = off / RECORD_SIZE, n = 0; i < count && n < CHUNK_RECORDS; i++, n++) s += record(old, i);
-    return s;
-  });
-  if (!gen) return R_STORAGE;
-  ks.gen = gen;
-  return R_OK;
+  const sf = file(ks);
+  const i = sf ? kslFind(sf, id >>> 0) : -1;
+  if (i < 0) return R_UNKNOWN_KEY;
+  const s = slotData(sf!);
+  if (leavesNoOwner(u8(s, slotAt(sf!, i) + 6) === ROLE_OWNER && !(kslFlags(sf!, s, i) & (FLAG_DISABLED | FLAG_REVOKED)), false, ksActiveOwners, ks)) return R_LAST_OWNER;
+  return (remove ? kslRemove(sf!, i) : slotMark(sf!, i, M_REVOKED)) ? R_OK : R_STORAGE;
 }

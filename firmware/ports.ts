@@ -57,6 +57,12 @@ export interface FlashStorage {
    * the main loop when nothing is pending (firmware/flashroom.ts). True if free space grew.
    */
   compact(): boolean;
+  /**
+   * Set by the core on a board in the tiled layout (docs/ESPRUINO.md "Flash"): every file the
+   * firmware makes at run time takes a whole number of these bytes, header included
+   * (firmware/flashroom.ts fileSize), so no file after the pad crosses a page. 0 or absent: any size.
+   */
+  tile?: number;
 }
 
 /** A digital output: relay, drive-enable, LED. */

@@ -101,7 +101,8 @@ export function slotFind(sf: SlotFile, key: string, from?: number): number {
 }
 
 /**
- * Opens the slot file `name`, or creates it (empty) if absent. `keyLen`: records whose first
+ * Opens the slot file `name`, or creates it (empty, `cap` slots) if absent; an existing file keeps
+ * the slot count in its header. `keyLen`: records whose first
  * `keyLen` bytes are equal are one record's versions (0: the file holds one record, the last live
  * slot). `marks`: one-shot mark bytes per slot (slotMark). A new file takes `size` bytes (default:
  * just the slots; more pads it, e.g. to end on a page boundary). Returns undefined when the file
@@ -110,7 +111,15 @@ export function slotFind(sf: SlotFile, key: string, from?: number): number {
 export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: number, keyLen: number, size?: number, marks?: number): SlotFile | undefined {
   marks = marks || 0;
   let s = storage.read(name, 0, SLOT_HEADER);
+  // An existing file keeps the slots it was made with (the USB tool sizes it to its layout).
+  if (s && u16(s, 6) !== 0xffff) cap = u16(s, 6);
   const head = MAGIC + String.fromCharCode(48 + marks) + str16(rec) + str16(cap);
+  // A creation cut short left the header blank or in part (no slot is written before it): make it again.
+  if (s && s !== head) {
+    let torn = true;
+    for (let i = 0; i < SLOT_HEADER; i++) if (u8(s, i) !== 255 && s.charCodeAt(i) !== head.charCodeAt(i)) torn = false;
+    if (torn) { storage.erase(name); s = undefined; }
+  }
   if (!s) {
     if (!storage.write(name, head, 0, Math.max(size || 0, slotFileSize(rec, cap, marks)))) return undefined;
     s = storage.read(name, 0, SLOT_HEADER);
@@ -170,9 +179,9 @@ export function slotReplace(sf: SlotFile, i: number, data: string): number {
   return -1;
 }
 
-/** Sets mark `k` (0 .. marks-1) of live slot `i`, once and for good. True once it reads back set. */
+/** Sets mark `k` (0 .. marks-1, not checked) of live slot `i`, once and for good. True once it reads back set. */
 export function slotMark(sf: SlotFile, i: number, k: number): boolean {
-  if (k < 0 || k >= sf.marks || !slotLive(sf, slotData(sf), i)) return false;
+  if (!slotLive(sf, slotData(sf), i)) return false;
   const at = slotAt(sf, i) + sf.rec + 2 + k;
   if (!slotMarked(sf, slotData(sf), i, k)) sf.storage.write(sf.name, '\0', at);
   return slotMarked(sf, slotData(sf), i, k);

@@ -20,7 +20,9 @@ import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, boardSite, cardKeyIdOf, cardKeyOf, keyRecord, newSite, writeSite, CARD_AID } from '../tools/host/provision/site';
 import { hostCrypto } from '../tools/host/crypto';
 import { rng } from '../tools/host/random';
-import { flashOf } from './provision';
+import { flashOf, provisionLayout } from './provision';
+import * as st from './engine/storage';
+import { prepareKeyTable } from '../tools/host/provision/keystores';
 import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
 import type { KeyRecord } from '../firmware/keystore';
 import type { PhoneKeyFile } from '../tools/host/protocol';
@@ -74,8 +76,8 @@ export interface CarOptions {
 }
 
 /** The board for a car: the bundle on the engine asked for. */
-function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm' | 'espruino', variables?: number, memoryProbe?: string): SimBoard {
-  if (engine === 'vm') return createSimBoard({ board: config, bundle, seed });
+function boardFor(config: BoardConfig, bundle: string, seed: number, engine: 'vm' | 'espruino', variables?: number, memoryProbe?: string, flash?: st.Flash): SimBoard {
+  if (engine === 'vm') return createSimBoard({ board: config, bundle, seed, flash });
   const bin = espruinoBinary();
   if (!bin) throw new Error('the espruino engine needs ESPRUINO_BIN: an Espruino interpreter built for Linux (docs/ESPRUINO.md)');
   return createEspruinoBoard({ board: config, bundle, seed, bin, variables, memoryProbe });
@@ -123,12 +125,20 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const siteSecrets = opts.site ? opts.site.secrets : newSite(rnd);
   const site = opts.boardId ? boardSite(siteSecrets, opts.boardId) : siteSecrets;
   const bundle = await firmwareFor(config, opts.dev);
-  // The flash is provisioned before the first boot, as the USB tool does before a board goes in a car.
-  const board = boardFor(config, bundle, seed, opts.engine || 'vm', opts.variables, opts.memoryProbe);
+  // The flash is provisioned before the first boot, as the USB tool does before a board goes in a
+  // car: on the VM engine in the order of the tiled layout (site, key file, bundle, pad: sim/provision.ts
+  // provisionLayout), on the real interpreter's 256 KB Storage after it (no layout modelled there).
+  const vm = (opts.engine || 'vm') === 'vm';
+  const laid = vm ? st.createFlash(config.storageBytes) : undefined;
+  if (laid) provisionLayout(laid, config, bundle, site);
+  const board = boardFor(config, bundle, seed, opts.engine || 'vm', opts.variables, opts.memoryProbe, laid);
   // The door is shut when the story starts (its sensor reads high, "open", through the pull-up otherwise).
   if (config.pins.door !== undefined) board.pins.setInput(config.pins.door, 0);
   const flash = flashOf(board);
-  writeSite(flash, site);
+  if (!laid) {
+    writeSite(flash, site);
+    prepareKeyTable(flash, config);
+  }
   if (opts.site) for (const rec of opts.site.records) addKey(flash, site, config.keyCapacity, rec);
   const keys: Record<string, PhoneKeyFile> = {};
   const cards: Record<string, SimCard> = {};
@@ -173,7 +183,7 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
     phone: (key, popts) => simPhone(car, key, popts),
     auditLog: (fromSeq = 0) => {
       const out: LogEntry[] = [];
-      logRead(logOpen(flashOf(board), hostCrypto, config.logSegments, config.logPerSegment), fromSeq, 100000, (e) => out.push(e));
+      logRead(logOpen(flashOf(board), hostCrypto, config.logSegments, config.logPerSegment, !!config.tile), fromSeq, 100000, (e) => out.push(e));
       return out;
     },
     powerCut: () => board.powerCut(),

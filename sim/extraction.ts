@@ -20,20 +20,29 @@ import { OP, command, nodeMac } from '../tools/host/protocol';
 import { CARD_AID, CARD_SYSTEM_ID } from '../tools/host/provision/site';
 import { diversifyAes128 } from '../firmware/desfire';
 import { type Site, keySecret, siteLoad } from '../firmware/site';
-import { FLAG_DISABLED, FLAG_REVOKED, ksCount, ksGet, ksOpen } from '../firmware/keystore';
+import { FLAG_DISABLED, FLAG_REVOKED } from '../firmware/keystore';
+import { keyStoreOf } from '../tools/host/provision/keystores';
 import * as C from '../firmware/codes';
+import * as st from './engine/storage';
 
 /** What reading a board's flash gives: each file by name, plus `(raw flash)` where the engine has it. */
 export type ReadOut = Map<string, Uint8Array>;
 
 export function readOut(car: SimCar): ReadOut {
   const out: ReadOut = new Map();
+  // The bundle (.bootcde) is the same public code on every board: no secret in it, so its bytes are
+  // left out of the search (they would only slow it down).
   for (const name of car.board.storage.list()) {
-    const b = car.board.storage.bytes(name);
+    const b = name === '.bootcde' ? undefined : car.board.storage.bytes(name);
     if (b) out.set(name, b);
   }
   // The VM engine models the flash itself (erased generations included); the real interpreter keeps it in its file.
-  if (car.board.engine === 'vm') out.set('(raw flash)', new Uint8Array(car.board.storage.flash.mem));
+  if (car.board.engine === 'vm') {
+    const raw = new Uint8Array(car.board.storage.flash.mem);
+    const code = st.find(car.board.storage.flash, '.bootcde');
+    if (code) raw.fill(0xff, code.addr, code.addr + code.data.length);
+    out.set('(raw flash)', raw);
+  }
   return out;
 }
 
@@ -59,10 +68,11 @@ function flashSecrets(car: SimCar): { site: Site; keys: { id: number; salt: numb
   const flash = flashOf(car.board);
   const site = siteLoad(flash, hostCrypto, noRandom);
   if (!site) throw new Error('no readable site file on ' + car.config.id);
-  const ks = ksOpen(flash, hostCrypto, car.config.keyCapacity);
+  const m = keyStoreOf(flash);
+  const ks = m.ksOpen(flash, hostCrypto, car.config.keyCapacity);
   const keys = [];
-  for (let i = 0; i < ksCount(ks); i++) {
-    const r = ksGet(ks, i);
+  for (let i = 0; i < m.ksCount(ks); i++) {
+    const r = m.ksGet(ks, i);
     keys.push({ id: r.id, salt: r.salt, kind: r.kind, active: !(r.flags & (FLAG_DISABLED | FLAG_REVOKED)) });
   }
   return { site, keys };

@@ -1,10 +1,55 @@
 /**
  * A simulated board's flash as the firmware's FlashStorage port, written from outside (before it
  * boots or between steps): how the simulator provisions a board with tools/host/provision/site.ts,
- * and how tests read the files the board wrote.
+ * and how tests read the files the board wrote. `provisionLayout` writes a board's Storage in the
+ * order of the tiled layout (docs/ESPRUINO.md "Flash") before its first boot.
  */
 import type { FlashStorage } from '../firmware/ports';
 import type { SimBoard } from './engine/board';
+import type { BoardConfig } from '../hal/boards/types';
+import * as st from './engine/storage';
+import { kslOpen } from '../firmware/keyslots';
+import { PAD_FILE } from '../firmware/flashroom';
+import { tiledLayout } from '../tools/host/layout';
+import { prepareKeyTable } from '../tools/host/provision/keystores';
+import { type SiteSecrets, writeSite } from '../tools/host/provision/site';
+
+const OUTSIDE = { error: (m: string) => new Error(m), powerCut: () => new Error('power cut while provisioning') };
+
+/** The page-level flash model as the firmware's FlashStorage port, for writing it before a board boots. */
+export function flashPort(f: st.Flash): FlashStorage {
+  return {
+    read: (n, o, l) => st.read(f, n, o, l),
+    write: (n, d, o, size) => { try { return st.write(f, OUTSIDE, n, d, o, size); } catch (e) { return false; } },
+    erase: (n) => st.erase(f, n),
+    list: (p) => st.list(f).filter((n) => n.startsWith(p)),
+    free: () => st.stats(f).freeBytes,
+    compact: () => st.compact(f, OUTSIDE),
+  };
+}
+
+/**
+ * A fresh board's Storage as the USB tools leave it, in layout order: the site, the key file (a
+ * slot file sized by tools/host/layout.ts tiledLayout, or the two-generation table on boards
+ * without tiles), on tiled boards the bundle as .bootcde and the pad to the page
+ * boundary; the firmware makes its tiles (log, clock, settings) as it runs. Settings are left to
+ * their defaults (written as tiles by the firmware when the owner changes them).
+ */
+export function provisionLayout(f: st.Flash, board: BoardConfig, bundle: string, site: SiteSecrets): FlashStorage {
+  const port = flashPort(f);
+  writeSite(port, site);
+  if (board.tile) {
+    const plan = tiledLayout(board, bundle.length);
+    if (!kslOpen(port, Math.max(plan.keySlots, 1), plan.keysFileBytes)) throw new Error('no room for the key file of ' + board.id);
+  } else prepareKeyTable(port, board); // the two-generation table where the build keeps one
+  // The bundle in Storage, as on a board, where the layout depends on it. (puckjs-nfc keeps its
+  // older layout, where the simulator has always run the bundle from outside Storage: with it in,
+  // its 40 KB hold 36 bytes beyond its budget, and a busy car's log finds no room between compactions.)
+  if (board.tile && !port.write('.bootcde', bundle)) throw new Error('no room for the bundle of ' + board.id);
+  const n = st.stats(f).freeBytes % 4096;
+  if (board.tile && n && !port.write(PAD_FILE, '\0', 0, (n < 36 ? n + 4096 : n) - 32)) throw new Error('no room for the pad of ' + board.id);
+  return port;
+}
 
 /** The simulated board's flash as the firmware's FlashStorage port, written from outside. */
 export function flashOf(board: SimBoard): FlashStorage {

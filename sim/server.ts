@@ -17,7 +17,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ksLookup, ksOpen } from '../firmware/keystore';
+import { keyStoreOf } from '../tools/host/provision/keystores';
 import { createCar, type CarOptions } from './car';
 import { hostCrypto } from '../tools/host/crypto';
 import { flashOf } from './provision';
@@ -65,7 +65,9 @@ const MAX_LINE = 16384;
 /** The demo phones' key files, with what their records in the car's flash say about them. */
 export function demoKeys(vehicle: Vehicle): (KeyFile & { name: string; link: string })[] {
   const car = vehicle.car;
-  const ks = ksOpen(flashOf(car.board), hostCrypto, car.config.keyCapacity);
+  const flash = flashOf(car.board);
+  const { ksLookup, ksOpen } = keyStoreOf(flash);
+  const ks = ksOpen(flash, hostCrypto, car.config.keyCapacity);
   return Object.keys(car.keys).map((name) => {
     const k = car.keys[name];
     const rec = ksLookup(ks, k.keyId);

@@ -22,3 +22,12 @@ export function unknownBoardMessage(id: string | undefined): string {
   const old = id === undefined ? undefined : REPLACED[id];
   return 'unknown board ' + id + (old ? ' (replaced by ' + old + ')' : '') + '; known: ' + boards.map((b) => b.id).join(', ');
 }
+
+/**
+ * True for the builds that keep the two-generation key table (firmware/keystore-gen.ts) instead of
+ * the slot file (firmware/keystore.ts): keycards on a 40 KB Storage, where the slot store's code
+ * does not fit (docs/ESPRUINO.md "Flash"). tools/host/build/bundle.ts resolves './keystore' by it.
+ */
+export function usesKeyGenerations(board: { nfc: boolean; storageBytes: number }): boolean {
+  return board.nfc && board.storageBytes <= 40960;
+}

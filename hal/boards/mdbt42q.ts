@@ -17,6 +17,8 @@ export const board: BoardConfig = {
   // As the Puck.js: docs/PERFORMANCE.md (was 200).
   keyCapacity: 163,
   logSegments: 3,
-  logPerSegment: 32,
+  // Tiles of 512 bytes (docs/ESPRUINO.md "Flash"): 30 entries a segment, the failure ring's too.
+  logPerSegment: 30,
+  tile: 512,
   variables: 2950,
 };

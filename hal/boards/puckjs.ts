@@ -19,6 +19,8 @@ export const board: BoardConfig = {
   // spare: tools/benchmarks/storage-budget.ts, docs/PERFORMANCE.md (200 before 2026-12-04).
   keyCapacity: 163,
   logSegments: 3,
-  logPerSegment: 32,
+  // Tiles of 512 bytes (docs/ESPRUINO.md "Flash"): 30 entries a segment, the failure ring's too.
+  logPerSegment: 30,
+  tile: 512,
   variables: 2630,
 };

@@ -48,4 +48,10 @@ export interface BoardConfig {
   keyCapacity: number;
   logSegments: number;
   logPerSegment: number;
+  /**
+   * Bytes of a tile in the tiled Storage layout (docs/ESPRUINO.md "Flash"): log segments (then
+   * `logPerSegment` = (tile - 32) / 16 entries), the failure ring's two segments and clock
+   * generations are each a tile. Absent: the older layout (puckjs-nfc, whose bundle leaves no room).
+   */
+  tile?: number;
 }

@@ -24,6 +24,8 @@ export const board: BoardConfig = {
   // 2 MB holds far more; 1000 is what test/sim/capacity.test.ts fills and checks.
   keyCapacity: 1000,
   logSegments: 8,
-  logPerSegment: 128,
+  // Tiles of 2048 bytes (docs/ESPRUINO.md "Flash"): 126 entries a segment, the failure ring's too.
+  logPerSegment: 126,
+  tile: 2048,
   variables: 14000,
 };

@@ -12,6 +12,7 @@
  * A hang later in a boot costs one more watchdog reset at most; the next boot tries again.
  */
 import type { FlashStorage, I2CBus } from '../../firmware/ports';
+import { fileSize } from '../../firmware/flashroom';
 
 const MARK = 'ck.i2c';
 /** 0 before the first transfer of this boot, 1 after it (marker on flash), 3 marker gone, 2 bus left alone. */
@@ -21,7 +22,8 @@ let store: FlashStorage;
 function transfer(read: boolean, address: number, x: any): any {
   if (state === 2) throw new Error('I2C hung');
   // The marker covers the first transfer; the second one, which comes only if the first returned, clears it.
-  if (state === 0) { store.write(MARK, '1'); state = 1; } else if (state === 1) { store.erase(MARK); state = 3; }
+  // A whole tile in the tiled layout (docs/ESPRUINO.md "Flash"), so the files after it stay on tiles.
+  if (state === 0) { if (__TILED__) store.write(MARK, '1', 0, fileSize(store, 1)); else store.write(MARK, '1'); state = 1; } else if (state === 1) { store.erase(MARK); state = 3; }
   return read ? I2C1.readFrom(address, x) : I2C1.writeTo(address, x);
 }
 

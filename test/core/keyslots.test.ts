@@ -1,6 +1,6 @@
 /**
  * The key table on a slot file (firmware/keyslots.ts) on the page-level flash model: a revoke
- * and a first use change a key in place without a slot, other changes take one, nothing makes
+ * (its mark, as ksRetire sets it) and a first use change a key in place without a slot, other changes take one, nothing makes
  * trash, and a power cut at every flash write of every operation (keeping none, half or all)
  * leaves the table as it was just before or just after that operation.
  */
@@ -8,8 +8,8 @@ import { strict as assert } from 'node:assert';
 import * as st from '../../sim/engine/storage';
 import * as C from '../../firmware/codes';
 import { FLAG_REVOKED, FLAG_UNCONFIRMED, type KeyRecord } from '../../firmware/keystore';
-import { kslAdd, kslFind, kslGet, kslNext, kslOpen, kslPut, kslRemove } from '../../firmware/keyslots';
-import type { SlotFile } from '../../firmware/slotfile';
+import { M_REVOKED, kslAdd, kslFind, kslGet, kslNext, kslOpen, kslPut, kslRemove } from '../../firmware/keyslots';
+import { type SlotFile, slotMark } from '../../firmware/slotfile';
 import { ModelCut, modelPort } from '../support/model-port';
 import { key } from '../support/keys';
 
@@ -27,7 +27,7 @@ const OPS: Array<[string, Op]> = [
   ['add guest', (sf) => assert.ok(kslAdd(sf, key(3, C.ROLE_GUEST)) >= 0)],
   ['first use', change(2, (r) => ({ ...r, flags: r.flags & ~FLAG_UNCONFIRMED }))],
   ['relabel', change(3, (r) => ({ ...r, label: 'Bob' }))],
-  ['revoke', change(3, (r) => ({ ...r, flags: r.flags | FLAG_REVOKED }))],
+  ['revoke', (sf) => assert.ok(slotMark(sf, kslFind(sf, 3), M_REVOKED))],
   ['disable', change(2, (r) => ({ ...r, flags: r.flags | 1 }))],
   ['remove', (sf) => assert.ok(kslRemove(sf, kslFind(sf, 3)))],
 ];
@@ -52,10 +52,15 @@ describe('the key table on a slot file (firmware/keyslots.ts)', () => {
     OPS[5][1](sf);
     assert.equal(sf.used, 4, 'revoke: no slot');
     assert.ok(kslGet(sf, kslFind(sf, 3)).flags & FLAG_REVOKED);
+    // Any other change through kslPut takes a slot, and the new slot keeps the revocation.
+    assert.ok(kslPut(sf, kslFind(sf, 3), { ...kslGet(sf, kslFind(sf, 3)), label: 'R' }) >= 0);
+    assert.equal(sf.used, 5);
+    assert.ok(kslGet(sf, kslFind(sf, 3)).flags & FLAG_REVOKED, 'still revoked in its new slot');
     for (const [, op] of OPS.slice(6)) op(sf);
     assert.equal(st.stats(f).trashBytes, 0);
     assert.equal(table(sf), '1:0:k1 2:1:k2');
     assert.equal(table(kslOpen(modelPort(f), 20)!), '1:0:k1 2:1:k2', 'the same after a reboot');
+    assert.equal(table(kslOpen(modelPort(f), 99)!), '1:0:k1 2:1:k2', 'an existing file keeps its own slot count');
   });
 
   it('a power cut at every flash write of every operation: the table as before or after it', () => {

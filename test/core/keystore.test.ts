@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as C from '../../firmware/codes';
 import { FLAG_REVOKED, type KeyRecord, type KeyStore, RECORD_SIZE, decodeRecord, encodeRecord, isActiveOwner, ksActiveOwners,
   ksAdd, ksCount, ksFind, ksGet, ksLookup, ksOpen, ksRetire, ksUpdate } from '../../firmware/keystore';
-import { genData } from '../../firmware/genfile';
+import { genWrite } from '../../firmware/genfile';
 import { PowerCut, fakeFlash, nodeCrypto, type FakeFlash } from '../support/fake-ports';
 import { key } from '../support/keys';
 
@@ -20,8 +20,11 @@ function allIds(ks: KeyStore): number[] {
   return out;
 }
 
+/** The table as what it means: every live record, its flags as the marks make them, in id order. */
 function tableBytes(ks: KeyStore): string {
-  return ks.gen ? genData(ks.storage, ks.gen) : '';
+  const out: string[] = [];
+  for (let i = 0; i < ksCount(ks); i++) out.push(encodeRecord(ksGet(ks, i)));
+  return out.sort().join('');
 }
 
 describe('key store', () => {
@@ -33,14 +36,14 @@ describe('key store', () => {
     assert.deepEqual(decodeRecord(s, 0), r);
   });
 
-  it('keeps records sorted and finds each by binary search', () => {
+  it('finds each key by id, lists them all, refuses a duplicate', () => {
     const ks = open(fakeFlash());
     const ids = [50, 7, 300000, 1, 0xfffffff0, 42];
     assert.equal(ksAdd(ks, undefined, key(ids[0])), C.R_OK);
     const owner = ksLookup(ks, ids[0]);
     for (const id of ids.slice(1)) assert.equal(ksAdd(ks, owner, key(id, C.ROLE_DRIVER)), C.R_OK);
-    assert.deepEqual(allIds(ks), [...ids].sort((a, b) => a - b));
-    for (const id of ids) assert.equal(ksGet(ks, ksFind(ks, id)).id, id);
+    assert.deepEqual(allIds(ks), ids, 'in slot order: the order they were added');
+    for (const id of ids) assert.equal(ksLookup(ks, id)!.id, id);
     assert.equal(ksFind(ks, 8), -1);
     assert.equal(ksAdd(ks, owner, key(7)), C.R_EXISTS);
   });
@@ -60,6 +63,49 @@ describe('key store', () => {
     assert.equal(ksAdd(ks, o, key(2)), C.R_OK);
     assert.equal(ksAdd(ks, o, key(3)), C.R_OK);
     assert.equal(ksAdd(ks, o, key(4)), C.R_FULL);
+  });
+
+  it('a revoke and a first use take no slot; a change that finds every slot used is refused (R_FULL) and loses nothing', () => {
+    const flash = fakeFlash();
+    const ks = open(flash, 4); // 5 slots
+    ksAdd(ks, undefined, key(1));
+    const owner = ksLookup(ks, 1)!;
+    ksAdd(ks, owner, key(2, C.ROLE_GUEST, { flags: C.FLAG_UNCONFIRMED }));
+    ksAdd(ks, owner, key(3, C.ROLE_GUEST));
+    assert.equal(ksRetire(ks, owner, 3, false), C.R_OK);
+    assert.equal(ksUpdate(ks, undefined, { ...ksLookup(ks, 2)!, flags: 0 }), C.R_OK);
+    assert.equal(ks.sf!.used, 3, 'revoke and first use set marks');
+    assert.equal(ksLookup(ks, 3)!.flags & FLAG_REVOKED, FLAG_REVOKED);
+    assert.equal(ksLookup(ks, 2)!.flags & C.FLAG_UNCONFIRMED, 0);
+    assert.equal(ksUpdate(ks, owner, { ...ksLookup(ks, 2)!, label: 'two' }), C.R_OK);
+    assert.equal(ksRetire(ks, owner, 3, true), C.R_OK);
+    assert.equal(ksAdd(ks, owner, key(4, C.ROLE_GUEST)), C.R_OK);
+    assert.equal(ks.sf!.used, 5, 'every slot used');
+    const before = tableBytes(ks);
+    assert.equal(ksAdd(ks, owner, key(5, C.ROLE_GUEST)), C.R_FULL, 'no blank slot: the tool rebuilds the file');
+    assert.equal(ksUpdate(ks, owner, { ...ksLookup(ks, 4)!, label: 'four' }), C.R_FULL);
+    assert.equal(ksRetire(ks, owner, 4, false), C.R_OK, 'a revoke still works: a mark');
+    assert.equal(tableBytes(open(flash, 4)).replace(encodeRecord({ ...ksLookup(ks, 4)! }), ''), before.replace(encodeRecord(key(4, C.ROLE_GUEST)), ''), 'nothing lost');
+    assert.deepEqual(flash.list(''), ['ck.keys'], 'no other file, no trash');
+  });
+
+  it('moves the table of earlier firmware (ck.keys.a|b) into the slot file, then erases it', () => {
+    const flash = fakeFlash();
+    const recs = [key(9), key(3, C.ROLE_GUEST), key(70, C.ROLE_DRIVER, { flags: FLAG_REVOKED })];
+    const table = recs.map(encodeRecord).join('');
+    assert.ok(genWrite(flash, crypto, 'ck.keys.', undefined, table.length, (off) => table.substr(off)));
+    const ks = open(flash);
+    for (const r of recs) assert.deepEqual(ksLookup(ks, r.id), r);
+    assert.deepEqual(flash.list(''), ['ck.keys']);
+    // Cut while copying: the old table stays until every record is in, and the next boot finishes.
+    const f2 = fakeFlash();
+    assert.ok(genWrite(f2, crypto, 'ck.keys.', undefined, table.length, (off) => table.substr(off)));
+    f2.cutAtWrite(3, 0.5);
+    assert.throws(() => open(f2), PowerCut);
+    f2.dead = false;
+    const again = open(f2);
+    for (const r of recs) assert.deepEqual(ksLookup(again, r.id), r);
+    assert.deepEqual(f2.list(''), ['ck.keys']);
   });
 
   it('lets only an active owner manage keys: a guest or driver cannot add or raise a role', () => {
@@ -130,14 +176,14 @@ describe('key store', () => {
         }
         // Invariants after every operation.
         const ids = allIds(ks);
-        assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'sorted');
         assert.equal(new Set(ids).size, ids.length, 'unique');
         assert.ok(ids.length <= 16, 'within capacity');
-        assert.deepEqual(ids, [...model.keys()].sort((a, b) => a - b), 'matches the model');
+        assert.deepEqual([...ids].sort((a, b) => a - b), [...model.keys()].sort((a, b) => a - b), 'matches the model');
         for (const id of ids) assert.deepEqual(ksLookup(ks, id), model.get(id), 'every field of every record matches the model');
         assert.ok(ksActiveOwners(ks) >= 1, 'never without an owner');
         if (before >= 1) assert.ok(ksActiveOwners(ks) >= 1);
         assert.deepEqual(allIds(open(flash, 16)), ids, 'what is in flash is what we see');
+        assert.ok(flash.list('').every((n) => n === 'ck.keys'), 'one file, never a second');
       }
     }), { numRuns: 150 });
   });

@@ -93,6 +93,19 @@ describe('slot files: records changed in place, no trash (firmware/slotfile.ts)'
     assert.equal(slotOpen(modelPort(f), 'slots', REC + 4, 3, 4), undefined);
   });
 
+  it('a creation cut short (the header blank or in part) is made again; an existing file keeps its own slot count', () => {
+    for (const keep of [0, 0.5]) {
+      const f = st.createFlash(40960);
+      st.cutPowerAtWrite(f, 1, keep);
+      assert.throws(() => slotOpen(modelPort(f), 'slots', REC, 3, 4), Cut);
+      assert.ok(st.find(f, 'slots'), 'the torn file is there');
+      const sf = slotOpen(modelPort(f), 'slots', REC, 3, 4)!;
+      assert.ok(sf, 'opened: made again (keep ' + keep + ')');
+      assert.ok(slotAppend(sf, rec(1, 1)) >= 0);
+      assert.equal(slotOpen(modelPort(f), 'slots', REC, 9, 4)!.cap, 3, 'the slots it was made with');
+    }
+  });
+
   it('a kill the flash drops (link up): the replace is reported failed, the session keeps the old record, a reboot settles on the later one as after a cut', () => {
     const { f, sf } = fresh();
     apply(sf, ['add', 1, 10]);

@@ -1,12 +1,12 @@
 /**
  * The Storage layout of tools/benchmarks/storage-budget.ts `tiledLayout`, on the page-level flash model
- * (sim/engine/storage.ts, which follows src/jsflash.c), for every board: the site, the settings and
- * the key table as slot files (firmware/slotfile.ts), the bundle, a pad to the page boundary, then
- * the log segments and clock generations as 512- or 2048-byte tiles. Full: every key slot used,
+ * (sim/engine/storage.ts, which follows src/jsflash.c), for every board: the site, the key table as
+ * a slot file (firmware/slotfile.ts), the bundle, a pad to the page boundary, then the log
+ * segments, clock and settings generations as 512- or 2048-byte tiles. Full: every key slot used,
  * every log tile full; trash from a clock save and a log rotation. A power cut at every step of the
  * compaction (every page erase and page write), keeping none, half or all of it, then a boot:
  * - Espruino's boot check finds the Storage valid (never the erase-everything path);
- * - the site, the settings, the key table, the bundle and the pad are byte for byte what they were,
+ * - the site, the key table, the bundle and the pad are byte for byte what they were,
  *   at the same addresses (the compaction starts after them and never touches them);
  * - each log or clock tile reads back whole, or as a prefix of itself with the rest erased (its
  *   copy was being written), or not at all (its page was erased and not yet rewritten, which ends
@@ -14,6 +14,8 @@
  * A firmware update by the tool's own procedure (tools/host/relayout.ts), cut at every flash step:
  * the site, settings and keys stay, and running it again finishes it.
  * (The firmware does not use this layout yet: docs/ESPRUINO.md "Flash".)
+ * The firmware uses this layout (docs/ESPRUINO.md "Flash"); test/evidence/compaction-cuts.test.ts cuts
+ * the same way through the firmware itself.
  */
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
@@ -58,7 +60,7 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
   });
 
   for (const board of ['puckjs', 'mdbt42q', 'xiaoble']) {
-    it(`${board}: no wipe; site, settings, keys, bundle unmoved and intact; log tiles whole, a prefix, or hidden`, () => {
+    it(`${board}: no wipe; site, keys, bundle unmoved and intact; log tiles whole, a prefix, or hidden`, () => {
       const ref = build(board);
       const { plan } = ref;
       const before = new Map<string, { addr: number; data: string }>();
@@ -145,7 +147,7 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
           for (const file of st.files(f)) if (file.addr >= plan.tiledStart) assert.equal((file.addr - 32) % plan.tile, 0, where + ': ' + file.name + ' on a tile');
         }
       }
-      console.log(`      ${board}: update in ${steps} flash steps x 3 cuts: site, settings and keys intact every time`);
+      console.log(`      ${board}: update in ${steps} flash steps x 3 cuts: site and keys intact every time`);
       // The same erase done the Storage way (erase the files, Storage.compact: pages erased first
       // page first) leaves a Storage the boot check erases whole at some cuts.
       const viaCompact = (f: st.Flash) => {

@@ -37,7 +37,7 @@ function forger(car: SimCar, keyId: number): SimPhone {
 }
 const failRing = (car: SimCar) => car.auditLog().filter((e) => isFailureEvent(e.event)).length;
 /** Failure-ring entries per segment (half a log segment) and how many of them survive its rotation. */
-const failPer = (car: SimCar) => car.config.logPerSegment >> 1;
+const failPer = (car: SimCar) => (car.config.tile ? car.config.logPerSegment : car.config.logPerSegment >> 1);
 
 const PATHS: LogPath[] = [
   {

@@ -14,6 +14,7 @@ import { SETUP_CODE_DIGITS } from '../../firmware/site';
 import { createCar, type SimCar } from '../../sim/car';
 import { hostCrypto } from '../../tools/host/crypto';
 import { flashOf } from '../../sim/provision';
+import { keyTableOf } from '../../tools/host/provision/keystores';
 import { genLoad } from '../../firmware/genfile';
 import * as C from '../../firmware/codes';
 import * as st from '../../sim/engine/storage';
@@ -44,12 +45,12 @@ describe('evidence: a lost site file is refused, never replaced', function () {
 
   it('site files erased, keys and log still there: refuses (on main this made new secrets)', async () => {
     const car = await createCar({ board: 'puckjs', demo: true, seed: 3 });
-    const keysBefore = car.board.storage.read('ck.keys.a') || car.board.storage.read('ck.keys.b');
+    const keysBefore = keyTableOf(flashOf(car.board));
     car.board.storage.erase('ck.site.a');
     car.board.storage.erase('ck.site.b');
     car.reset();
     refusing(car);
-    assert.equal(car.board.storage.read('ck.keys.a') || car.board.storage.read('ck.keys.b'), keysBefore, 'the key table is untouched');
+    assert.equal(keyTableOf(flashOf(car.board)), keysBefore, 'the key table is untouched');
   });
 
   it('site file unreadable (its data changed): refuses', async () => {

@@ -86,7 +86,8 @@ describe('protocol: READ_LOG entries, bursts of failures and the two rings', fun
     const car = await createCar({ board: 'puckjs', demo: true, seed: 4 });
     const guest = car.phone(car.keys.guest);
     car.phone(car.keys.owner).unlock();
-    for (let i = 0; i < 40; i++) guest.drive(); // proven denials, one entry each, into the failure ring
+    // Proven denials, one entry each, into the failure ring: more than its two segments hold.
+    for (let i = 0; i < 2 * car.config.logPerSegment + 10; i++) guest.drive();
     car.phone(car.keys.owner).unlock();
     const air = readAll(car);
     const seqs = air.map((e) => e.seq);

@@ -65,7 +65,7 @@ describe('memory probe analysis (tools/benchmarks/memory.ts)', () => {
     const bundle = path.join(__dirname, '..', '..', 'dist', 'puckjs', 'firmware.js');
     if (!fs.existsSync(bundle)) this.skip();
     const names = new Set(sourceNames(bundle).values());
-    for (const n of ['genWrite', 'ksFind', 'macOf', 'audit']) assert.ok(names.has(n), n);
+    for (const n of ['genCheck', 'slotFind', 'ksFind', 'macOf', 'audit']) assert.ok(names.has(n), n);
   });
 
   it('the real interpreter\'s probe: points at every write, a dump at the highest, frames and names', async function () {

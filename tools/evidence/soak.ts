@@ -24,6 +24,8 @@ import { type Spec, UsageError, duration, help, int, parse, runMain, str } from 
 import { boards } from '../../hal/boards/index';
 import { espruinoBinary } from '../host/espruino-binary';
 import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage } from '../benchmarks/board';
+import { keyTableOf } from '../host/provision/keystores';
+import { flashOf } from '../../sim/provision';
 
 export interface SoakSample {
   hour: number;
@@ -75,11 +77,7 @@ export async function runSoak(opts: { hours: number; seed?: number; board?: stri
   let nextSample = start;
   let acceptedUnlocks = 0, unlockEntries = 0;
   const keysInTable = () => countKeys();
-  const countKeys = () => {
-    const a = car.board.storage.bytes('ck.keys.a'), b = car.board.storage.bytes('ck.keys.b');
-    const len = (x: Uint8Array | undefined) => (x && x.length >= 16 ? ((x[8] << 24) | (x[9] << 16) | (x[10] << 8) | x[11]) >>> 0 : 0);
-    return Math.max(len(a), len(b)) / 32;
-  };
+  const countKeys = () => keyTableOf(flashOf(car.board)).length / 64;
   const sample = () => {
     const st = car.board.storage.stats();
     samples.push({ hour: +((car.board.clock.now() - start) / 3600000).toFixed(3), pendingBoardTimers: car.board.clock.pendingBoardTimers(),

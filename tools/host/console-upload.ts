@@ -9,6 +9,7 @@
  * Browser-safe: nothing here imports Node. Not here: what to write (image.ts, the flasher page).
  */
 import { GEN_HEADER } from '../../firmware/genfile';
+import { SLOT_HEADER } from '../../firmware/slotfile';
 import { ProvisionError } from './provision/errors';
 import { crc32 } from './bytes';
 import type { ConsoleLink } from './console-link';
@@ -18,6 +19,8 @@ export type { ConsoleLink };
 
 /** The files a board image replaces, by base name: both generations (a, b) of each are erased first. */
 export const IMAGE_BASES = ['ck.site.', 'ck.keys.', 'ck.cfg.'];
+/** Slot files (firmware/slotfile.ts) a board image replaces, erased first as well. */
+export const IMAGE_SLOT_FILES = ['ck.keys', 'ck.cfg'];
 
 /** Raw bytes per Storage.write line (up to 4x that once escaped). */
 export const WRITE_CHUNK = 128;
@@ -96,6 +99,30 @@ async function writeGenFile(link: ConsoleLink, name: string, data: string): Prom
 }
 
 /**
+ * Writes a slot file (firmware/slotfile.ts): pre-sized, its header and used slots written, its
+ * blank slots left erased (0xFF, as the firmware fills them in place); then verified by length and
+ * CRC32. A file of the same shape with no slot used yet (what the firmware makes at its first boot,
+ * in its place in the layout) is filled in place: nothing erased, so no trash and no compaction
+ * under the running firmware. Otherwise it is erased and made again. A cut link leaves a file whose
+ * slots were written in order: a torn slot is dead, never wrong. Returns whether it erased a file.
+ */
+async function writeSlotFile(link: ConsoleLink, name: string, data: string): Promise<boolean> {
+  let end = data.length;
+  while (end > 0 && data.charCodeAt(end - 1) === 255) end--;
+  const n = JSON.stringify(name);
+  const back = await remoteCrc(link, name);
+  const blank = data.slice(0, SLOT_HEADER) + '\xff'.repeat(Math.max(0, data.length - SLOT_HEADER));
+  const inPlace = !!back && back.length === data.length && back.crc === crc32(blank);
+  if (!inPlace && back) await link.run(`${S}.erase(${n});print("ok")`);
+  for (let off = inPlace ? SLOT_HEADER : 0; off < Math.max(end, 1); off += WRITE_CHUNK) {
+    const chunk = byteLiteral(data.slice(off, Math.min(end, off + WRITE_CHUNK)) || data.slice(0, 1));
+    await expectOk(link, off === 0 ? `${S}.write(${n},${chunk},0,${data.length})` : `${S}.write(${n},${chunk},${off})`, 'writing ' + name + ' at ' + off);
+  }
+  await verifyCrc(link, name, data);
+  return !inPlace && !!back;
+}
+
+/**
  * Writes any file: erased, pre-sized, filled in chunks (a chunk of nothing but 0xFF after the first
  * is left unwritten, so a slot file's blank slots stay writable); then verified by length and CRC32.
  */
@@ -125,8 +152,15 @@ export async function replaceImageFiles(link: ConsoleLink, files: { name: string
       erased.push(base + g);
     }
   }
+  for (const name of IMAGE_SLOT_FILES) {
+    // A slot file the image brings is filled in place when the board's is still blank (writeSlotFile).
+    if (files.some((f) => f.name === name)) continue;
+    await link.run(`${S}.erase(${JSON.stringify(name)});print("ok")`);
+    erased.push(name);
+  }
   for (const f of files) {
-    await writeGenFile(link, f.name, f.data);
+    if (IMAGE_SLOT_FILES.includes(f.name)) { if (await writeSlotFile(link, f.name, f.data)) erased.push(f.name); }
+    else await writeGenFile(link, f.name, f.data);
     if (wrote) wrote(f.name, f.data.length);
   }
   return erased;

@@ -43,7 +43,7 @@ const KEY_SLOT = RECORD_SIZE + 2 + KEY_MARKS;
 export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const page = 4096;
   const big = board.storageBytes > 1 << 20;
-  const tile = (board as { tile?: number }).tile || (big ? 2048 : 512); // board.tile: hal/boards on wp-slots
+  const tile = board.tile || (big ? 2048 : 512);
   // Tiles: the main ring, two failure segments, a clock and a settings generation, and two for the
   // next writes (a new generation or segment is written before the old one is erased).
   const mainTiles = Math.max(2, board.logSegments - 1);
@@ -98,7 +98,7 @@ export const HEADER = 32;
 export const SITE_FILE = 'ck.site.a';
 export const KEYS_FILE = KEY_SLOTS_FILE;
 export const BUNDLE_FILE = '.bootcde';
-export const PAD_FILE = 'ck.pad';
+export { PAD_FILE } from '../../firmware/flashroom';
 /** Files before the bundle: never erased except by a rebuild of the key file. */
 export const PERMANENT = [SITE_FILE, KEYS_FILE];
 

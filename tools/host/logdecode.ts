@@ -60,17 +60,19 @@ const NO_CRYPTO: Crypto = {
  * never created reads as empty), entries per segment from a segment's pre-sized length.
  */
 export function readLogFiles(files: Record<string, string>): DecodedEntry[] {
-  let mainSegs = 0, per = 0;
+  let mainSegs = 0, per = 0, failPer = 0;
   for (const name of Object.keys(files)) {
     const m = /^ck\.log\.(f?)(\d+)$/.exec(name);
     if (!m) continue;
     const entries = Math.floor(files[name].length / ENTRY_SIZE);
-    if (m[1]) per = Math.max(per, entries * 2);
+    if (m[1]) failPer = Math.max(failPer, entries);
     else { mainSegs = Math.max(mainSegs, Number(m[2]) + 1); per = Math.max(per, entries); }
   }
+  if (!per) per = failPer * 2;
   if (!per) return [];
-  // logOpen gives the main ring all segments but one (at least 2) and the failure ring two halves.
-  const log = logOpen(readOnlyFlash(files), NO_CRYPTO, Math.max(mainSegs, 2) + 1, per);
+  // logOpen gives the main ring all segments but one (at least 2) and the failure ring two halves,
+  // or two whole segments in the tiled layout (firmware/auditlog.ts).
+  const log = logOpen(readOnlyFlash(files), NO_CRYPTO, Math.max(mainSegs, 2) + 1, per, failPer === per);
   const out: DecodedEntry[] = [];
   logRead(log, 0, Infinity, (e) => out.push(withBurst(e)));
   return out.reverse();

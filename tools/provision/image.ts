@@ -1,7 +1,7 @@
 /**
  * The board image: the exact Storage files a board needs for a site — ck.site.a (site secrets),
- * ck.keys.a (the key table), ck.cfg.a (settings) — produced by the firmware's own modules
- * (site.ts, keystore.ts, config.ts over genfile.ts) writing into the host's in-memory flash
+ * ck.keys (the key table, a slot file), ck.cfg.a (settings) — produced by the firmware's own modules
+ * (site.ts, keystore.ts, config.ts over genfile.ts and slotfile.ts) writing into the host's in-memory flash
  * (tools/host/flash.ts, Espruino's Storage semantics), so the
  * bytes are what the board itself would have written. Also writes/reads an image directory.
  *
@@ -10,8 +10,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
-import { KEYS_FILE, ksAdd, ksOpen } from '../../firmware/keystore';
-import { genData, genWrite } from '../../firmware/genfile';
+import { OLD_KEYS_FILE, defaultKeySlots } from '../../firmware/keystore';
+import { type Generation, genData, genWrite } from '../../firmware/genfile';
+import { usesKeyGenerations } from '../../hal/boards/index';
+import { keyStoreOf, prepareKeyTable } from '../host/provision/keystores';
+import { kslOpen } from '../../firmware/keyslots';
 import { siteSave } from '../../firmware/site';
 import { type Config, sanitizeConfig, saveConfig } from '../../firmware/config';
 import * as C from '../../firmware/codes';
@@ -38,26 +41,41 @@ export interface BoardImage {
 /** A scratch flash large enough for any image: only the firmware's own writes fill it. */
 const IMAGE_FLASH_BYTES = 1 << 20;
 
-export function boardImage(site: SiteData, board: BoardConfig, configInput?: unknown): BoardImage {
+/**
+ * `layout`: the key file's slots and data bytes in the planned Storage layout (tiledLayout's
+ * keySlots and keysFileBytes); without it the firmware's default (capacity + a quarter, no padding).
+ */
+export function boardImage(site: SiteData, board: BoardConfig, configInput?: unknown, layout?: { keySlots: number; keysFileBytes: number }): BoardImage {
   const count = site.keys.length;
   if (count > board.keyCapacity) {
     throw new ProvisionError(count + ' keys do not fit ' + board.name + ' (' + board.id + '), which holds ' + board.keyCapacity + '; remove keys or use a bigger board');
   }
   const flash = memoryFlash(IMAGE_FLASH_BYTES);
   if (!siteSave(flash, hostCrypto, { secret: site.secret, cardMaster: site.cardMaster, setupCode: site.setupCode, boardId: site.boardId, gen: undefined })) throw new ProvisionError('could not build the site file');
-  // The key store checks and sorts the records (in a scratch flash: each add writes a generation);
-  // the board gets the final table as one first generation, ck.keys.a.
-  const scratch = memoryFlash(IMAGE_FLASH_BYTES);
-  const ks = ksOpen(scratch, hostCrypto, board.keyCapacity);
+  // The key store checks the records and writes them into its slot file, one slot each. The file
+  // has `layout.keySlots` slots and `layout.keysFileBytes` bytes when the caller plans the Storage
+  // layout (tools/benchmarks/storage-budget.ts tiledLayout: the file ends on a page boundary).
+  // A board that keeps the two-generation table (tools/host/provision/keystores.ts) gets it as one
+  // first generation, ck.keys.a, built in a scratch flash (each add there writes a generation).
+  const gen = usesKeyGenerations(board);
+  const target = gen ? memoryFlash(IMAGE_FLASH_BYTES) : flash;
+  if (gen) prepareKeyTable(target, board);
+  else if (!kslOpen(flash, layout && layout.keySlots || defaultKeySlots(board.keyCapacity), layout && layout.keysFileBytes)) throw new ProvisionError('could not build the key file');
+  const m = keyStoreOf(target);
+  const ks = m.ksOpen(target, hostCrypto, board.keyCapacity);
   for (const k of site.keys) {
-    const r = ksAdd(ks, undefined, recordOf(k));
+    const r = m.ksAdd(ks, undefined, recordOf(k));
     if (r !== C.R_OK) throw new ProvisionError('key ' + k.id + ' (' + k.label + ') was refused by the key store: reason ' + r);
   }
-  if (ks.gen) {
-    const table = genData(scratch, ks.gen);
-    if (!genWrite(flash, hostCrypto, KEYS_FILE, undefined, table.length, (off) => table.substr(off, 1024))) throw new ProvisionError('could not build the key file');
+  const g = (ks as { gen?: Generation }).gen;
+  if (gen && g) {
+    const table = genData(target, g);
+    if (!genWrite(flash, hostCrypto, OLD_KEYS_FILE, undefined, table.length, (off) => table.substr(off, 1024))) throw new ProvisionError('could not build the key file');
   }
   const config = sanitizeConfig(configInput);
+  // On a tiled board the settings are a tile (docs/ESPRUINO.md "Flash"): written after the pad,
+  // never before the bundle, where the firmware's next settings save would leave trash.
+  if (board.tile) flash.tile = board.tile;
   if (!saveConfig(flash, hostCrypto, undefined, config)) throw new ProvisionError('could not build the config file');
   const files = flash.list('ck.').sort().map((name) => {
     const data = flash.read(name)!;

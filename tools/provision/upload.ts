@@ -9,7 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { BoardConfig } from '../../hal/boards/types';
-import { type KeyRecord, ksCount, ksGet, ksOpen } from '../../firmware/keystore';
+import { KEY_SLOTS_FILE, type KeyRecord } from '../../firmware/keystore';
+import { keyStoreOf } from '../host/provision/keystores';
 import { type Config, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
 import { SITE_V2_BYTES } from '../../firmware/site';
@@ -70,7 +71,7 @@ export async function showBoard(link: ConsoleLink, board: BoardConfig): Promise<
   try { entries = JSON.parse(listed); } catch (e) { throw new ProvisionError('unexpected answer listing Storage: ' + JSON.stringify(listed.slice(0, 200))); }
   const flash = memoryFlash(1 << 20);
   for (const [name, len] of entries) {
-    if (!/^ck\.(site|keys|cfg)\.[ab]$/.test(name)) continue;
+    if (!/^ck\.(site|keys|cfg)(\.[ab])?$/.test(name)) continue;
     flash.write(name, await readRemote(link, name, len), 0, len);
   }
   const siteGen = genLoad(flash, hostCrypto, 'ck.site.');
@@ -83,12 +84,14 @@ export async function showBoard(link: ConsoleLink, board: BoardConfig): Promise<
     site.setupCode = /^[0-9]{6}$/.test(data.slice(48, 54)) ? data.slice(48, 54) : '';
     if (data.length === SITE_V2_BYTES) site.boardId = Buffer.from(data.slice(54, 62), 'latin1').toString('hex');
   }
-  const ks = ksOpen(flash, hostCrypto, board.keyCapacity);
+  const m = keyStoreOf(flash);
+  const gens = flash.list('ck.keys.');
+  const ks = m.ksOpen(flash, hostCrypto, board.keyCapacity);
   const keys: KeyRecord[] = [];
-  for (let i = 0; i < ksCount(ks); i++) keys.push(ksGet(ks, i));
+  for (let i = 0; i < m.ksCount(ks); i++) keys.push(m.ksGet(ks, i));
   const cfg = loadConfig(flash, hostCrypto);
   return {
     files: entries.map(([name, bytes]) => ({ name, bytes })).sort((a, b) => (a.name < b.name ? -1 : 1)),
-    site, keys, keysFile: ks.gen ? ks.gen.name : undefined, config: cfg.config, configStored: !!cfg.gen,
+    site, keys, keysFile: gens.length ? (ks as { gen?: { name: string } }).gen?.name : ks.sf ? KEY_SLOTS_FILE : undefined, config: cfg.config, configStored: !!cfg.gen,
   };
 }

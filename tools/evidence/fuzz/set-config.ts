@@ -57,6 +57,15 @@ export async function fuzzSetConfig(cases: number, seed = 1): Promise<FuzzResult
     try { a = g.phone.run(OP.SET_CONFIG, args); } catch (e) { add(v, 'SET_CONFIG got no answer: ' + (e as Error).message); break; }
     stats.legit++;
     if (a.status === C.R_OK) stats.ok++; else if (a.status === C.R_BAD_INPUT) stats.badInput++; else stats.other++;
+    if (a.status === C.R_ERROR) {
+      // No free tile for the new settings generation (docs/ESPRUINO.md "Flash": each save writes a
+      // tile and erases the old one): the owner tries again once the board has had an idle second
+      // (no link, locked), in which it compacts. Counted; the next case comes after that second.
+      stats.noTile = (stats.noTile || 0) + 1;
+      g.phone.disconnect();
+      car.advance(2000);
+      g.phone.connect();
+    }
     if (a.type === 'response' && !a.authentic) add(v, 'SET_CONFIG answer not authentic');
     if (a.type !== 'response' && a.status !== C.R_LOCKED_OUT) add(v, `the owner's SET_CONFIG was refused: ${a.reason}`);
     if (a.status === C.R_LOCKED_OUT) stats.ownerLockedOut = (stats.ownerLockedOut || 0) + 1;

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import type { RawSourceMap } from 'source-map-js';
 import { boardBuildErrors, factsFor } from './board-facts';
 import type { BoardConfig } from '../../../hal/boards/types';
+import { usesKeyGenerations } from '../../../hal/boards/index';
 import { dialectErrors } from './dialect-report';
 import { release } from './release';
 
@@ -57,7 +58,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   // The boot builds the ports (hal/), the firmware wires itself on them (firmware/app.ts): both are
   // called from here, above both layers, so the minifier substitutes each single-use start function
   // at its call site and none of their code stays resident (a named function kept about 40 variables).
-  const fw = { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment, ...(board.travel ? { travel: true } : {}) };
+  const fw = { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment, ...(board.tile ? { tile: board.tile } : {}), ...(board.travel ? { travel: true } : {}) };
   const entry = opts.entry ?? [
     `import { boot } from './hal/espruino/boot';`,
     `import { startFirmware } from './firmware/app';`,
@@ -71,7 +72,13 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     platform: 'neutral',
     target: TARGET,
     external: ['Storage', 'crypto'],
-    define: { __VERSION__: JSON.stringify(release().version), __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false', __TRAVEL__: board.travel ? 'true' : 'false' },
+    // Boards whose Storage has no room for the slot-file key store's code keep the two-generation
+    // table: './keystore' resolves to firmware/keystore-gen.ts (tools/host/provision/keystores.ts).
+    plugins: usesKeyGenerations(board) ? [{
+      name: 'keystore-gen',
+      setup(b) { b.onResolve({ filter: /^\.\/keystore$/ }, (a) => (a.importer.endsWith('keystore-gen.ts') ? undefined : { path: path.join(path.dirname(a.importer), 'keystore-gen.ts') })); },
+    }] : [],
+    define: { __VERSION__: JSON.stringify(release().version), __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __TILED__: board.tile ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false', __TRAVEL__: board.travel ? 'true' : 'false' },
     charset: 'ascii',
     legalComments: 'none',
     sourcemap: 'external',

@@ -10,7 +10,8 @@ import type { FlashStorage } from '../../../firmware/ports';
 import { hostCipher, hostCrypto } from '../crypto';
 import { diversifyAes128 } from '../../../firmware/desfire';
 import { CARD_AID, CARD_SYSTEM_ID, cardKeyId } from '../../../firmware/cards';
-import { type KeyRecord, ksAdd, ksLookup, ksOpen } from '../../../firmware/keystore';
+import type { KeyRecord } from '../../../firmware/keystore';
+import { keyStoreOf } from './keystores';
 import { type Site, keySecret, siteSave } from '../../../firmware/site';
 import * as C from '../../../firmware/codes';
 import type { PhoneKeyFile } from '../protocol';
@@ -49,13 +50,15 @@ export function writeSite(flash: FlashStorage, site: SiteSecrets): void {
 
 /** Adds a key record (as USB provisioning does, no actor) and returns its phone key file. */
 export function addKey(flash: FlashStorage, site: SiteSecrets, capacity: number, rec: KeyRecord): PhoneKeyFile {
-  const ks = ksOpen(flash, hostCrypto, capacity);
-  const owners = ksLookup(ks, rec.id);
+  // The board's key store, as its flash holds it (tools/host/provision/keystores.ts).
+  const m = keyStoreOf(flash);
+  const ks = m.ksOpen(flash, hostCrypto, capacity);
+  const owners = m.ksLookup(ks, rec.id);
   if (owners) throw new Error('key ' + rec.id + ' exists');
-  let r = ksAdd(ks, undefined, rec);
+  let r = m.ksAdd(ks, undefined, rec);
   // The firmware never lets an update compact (firmware/flashroom.ts); provisioning, with nothing
   // pending and the owner at hand, compacts when it needs room, as the USB tool's Storage.write would.
-  if (r === C.R_STORAGE && flash.compact()) r = ksAdd(ks, undefined, rec);
+  if (r === C.R_STORAGE && flash.compact()) r = m.ksAdd(ks, undefined, rec);
   if (r !== C.R_OK) throw new Error('could not add key ' + rec.id + ': reason ' + r);
   return { keyId: rec.id, secret: phoneKeySecret(site, rec.id, rec.salt), label: rec.label };
 }
