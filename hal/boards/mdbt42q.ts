@@ -14,8 +14,8 @@ export const board: BoardConfig = {
   travel: false,
   nfc: false,
   storageBytes: 40960,
-  // As the Puck.js: docs/PERFORMANCE.md (was 200).
-  keyCapacity: 163,
+  // As the Puck.js (hal/boards/puckjs.ts): one page of key slots before the bundle (was 163).
+  keyCapacity: 87,
   logSegments: 3,
   // Tiles of 512 bytes (docs/ESPRUINO.md "Flash"): 30 entries a segment, the failure ring's too.
   logPerSegment: 30,

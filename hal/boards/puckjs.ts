@@ -15,9 +15,12 @@ export const board: BoardConfig = {
   travel: false,
   nfc: false,
   storageBytes: 40960,
-  // With the code, the log and the reserve that keeps updates from compacting, about 100 bytes to
-  // spare: tools/benchmarks/storage-budget.ts, docs/PERFORMANCE.md (200 before 2026-12-04).
-  keyCapacity: 163,
+  // The tiled layout (tools/host/layout.ts) gives the site and the key slot file one whole page
+  // before the bundle: 109 slots. 87 keys is that less a quarter for changes (keystore.ts
+  // defaultKeySlots), and keeps the key file ending on a page boundary with ~2.9 KB left for the
+  // bundle to grow, so a firmware update never erases a page holding keys (docs/ESPRUINO.md
+  // "Flash"). It was 163 in the older layout, where the key file ran into the bundle's page.
+  keyCapacity: 87,
   logSegments: 3,
   // Tiles of 512 bytes (docs/ESPRUINO.md "Flash"): 30 entries a segment, the failure ring's too.
   logPerSegment: 30,

@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { boardById } from '../../hal/boards/index';
+import type { BoardConfig } from '../../hal/boards/types';
 import * as st from '../../sim/engine/storage';
 import { modelHooks as hooks, modelPort } from './model-port';
 import { slotAppend, slotMark, slotOpen, slotReplace } from '../../firmware/slotfile';
@@ -36,8 +37,8 @@ export function keyRecord(id: number, v: number): string {
 }
 
 /** The board's Storage in the layout; `keysUsed` key slots written (default: all). */
-export function layoutBoard(board: string, opts: { keysUsed?: number; bundle?: string } = {}) {
-  const cfg = boardById(board)!;
+export function layoutBoard(board: string, opts: { keysUsed?: number; bundle?: string; cfg?: BoardConfig } = {}) {
+  const cfg = opts.cfg || boardById(board)!;
   const bundle = opts.bundle || bundleOf(board);
   const plan = tiledLayout(cfg, bundle.length);
   const f = st.createFlash(cfg.storageBytes);

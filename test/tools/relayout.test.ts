@@ -139,11 +139,15 @@ describe('tools: the layout procedure over the console (update, rebuild, install
   });
 
   it('a key file that does not end on a page boundary (a bundle too big for it): its bytes in the bundle\'s first page are programmed back; cut at every flash step, nothing of it is lost and the re-run finishes', async () => {
-    // The slot store's bundle (about 29.7 KB on wp-slots) leaves puckjs without an aligned key file.
-    const big = bundle + '/*' + 'x'.repeat(29704 - bundle.length - 4) + '*/';
-    const lay = tiledLayout(puck, big.length);
+    // A board whose key capacity (163, the older puckjs figure) leaves the bundle no page-aligned
+    // room: the key file runs into the bundle's first page (page 1, not the site's page 0).
+    const board = { ...puck, keyCapacity: 163 };
+    let len = bundle.length + 8;
+    while (tiledLayout(board, len).aligned) len += 64;
+    const big = bundle + '/*' + 'x'.repeat(len + 40 - bundle.length - 4) + '*/';
+    const lay = tiledLayout(board, big.length);
     assert.equal(lay.aligned, false);
-    const ref = layoutBoard('puckjs', { bundle: big, keysUsed: lay.keySlots - 3 });
+    const ref = layoutBoard('puckjs', { bundle: big, keysUsed: lay.keySlots - 3, cfg: board });
     const keysAt = st.find(ref.f, KEYS_FILE)!;
     assert.ok((keysAt.addr + keysAt.data.length) % PAGE !== 0, 'the key file ends inside a page');
     const keep = snapshot(ref.f, LAYOUT_FIXED.slice(0, 2));
@@ -153,7 +157,7 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     const probe = st.createFlash(puck.storageBytes);
     probe.mem.set(ref.mem);
     const w0 = probe.writes;
-    await relayout(modelLayoutTarget(probe), { board: puck, mode: 'update', bundle: next });
+    await relayout(modelLayoutTarget(probe), { board, mode: 'update', bundle: next });
     const steps = probe.writes - w0;
     assert.deepEqual(snapshot(probe, LAYOUT_FIXED.slice(0, 2)), keep);
     assert.equal(st.read(probe, '.bootcde'), next);
@@ -164,10 +168,10 @@ describe('tools: the layout procedure over the console (update, rebuild, install
         f.mem.set(ref.mem);
         st.cutPowerAtWrite(f, n, k);
         let saved: Saved | undefined;
-        await assert.rejects(relayout(modelLayoutTarget(f), { board: puck, mode: 'update', bundle: next, onSaved: (x) => { saved = x; } }), where);
+        await assert.rejects(relayout(modelLayoutTarget(f), { board, mode: 'update', bundle: next, onSaved: (x) => { saved = x; } }), where);
         assert.equal(st.checkAtBoot(f, () => undefined), false, where + ': Storage valid at boot');
         assert.equal(st.read(f, SITE_FILE), keep.get(SITE_FILE)!.data, where + ': site');
-        await relayout(modelLayoutTarget(f), { board: puck, mode: 'update', bundle: next, saved });
+        await relayout(modelLayoutTarget(f), { board, mode: 'update', bundle: next, saved });
         assert.deepEqual(snapshot(f, LAYOUT_FIXED.slice(0, 2)), keep, where + ': site and keys after the re-run');
         assert.deepEqual(liveKeys(f), keysBefore, where + ': keys');
         assert.equal(st.read(f, '.bootcde'), next, where);
@@ -186,10 +190,10 @@ describe('tools: the layout procedure over the console (update, rebuild, install
       let saved: Saved | undefined;
       if (cutAt) {
         st.cutPowerAtWrite(f, cutAt, 0.5);
-        await assert.rejects(relayout(consoleLayoutTarget(link), { board: puck, mode: 'update', bundle: next, onSaved: (x) => { saved = x; } }));
+        await assert.rejects(relayout(consoleLayoutTarget(link), { board, mode: 'update', bundle: next, onSaved: (x) => { saved = x; } }));
         if (liveKeys(f).length < keysBefore.length) lost++;
       }
-      await run(f, { mode: 'update', bundle: next, saved });
+      await run(f, { board, mode: 'update', bundle: next, saved });
       assert.deepEqual(snapshot(f, LAYOUT_FIXED.slice(0, 2)), keep, 'through the console, cut at ' + cutAt);
       assert.deepEqual(liveKeys(f), keysBefore);
       assert.equal(st.read(f, '.bootcde'), next);
@@ -259,13 +263,26 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     console.log(`      puckjs: rebuild (${keysBefore.length} live keys of ${ref.plan.keySlots} slots) in ${steps} flash steps; ${lostSite} of the cuts tried left no site on the board; the re-run restored all`);
   });
 
+  it('an update never erases the site\'s page: a board whose bundle starts there is refused, nothing written', async () => {
+    // puckjs's own key capacity with a bundle too big for a page-aligned key file: the bundle would start in page 0.
+    let len = bundle.length + 8;
+    while (tiledLayout(puck, len).aligned) len += 64;
+    const big = bundle + '/*' + 'x'.repeat(len + 40 - bundle.length - 4) + '*/';
+    const ref = layoutBoard('puckjs', { bundle: big, keysUsed: 10 });
+    assert.ok(st.find(ref.f, '.bootcde')!.addr < PAGE, 'the bundle starts in the site\'s page');
+    const mem = ref.f.mem.slice();
+    await assert.rejects(relayout(modelLayoutTarget(ref.f), { board: puck, mode: 'update', bundle: big }), /site's page/);
+    assert.deepEqual(ref.f.mem, mem, 'nothing written');
+  });
+
   it('an install writes the layout in order onto an empty board; refuses one with another site; an update refuses a board not in the layout', async () => {
     const siteData = newSiteData();
     issueKey(siteData, { role: 'owner', label: 'Me' });
     issueKey(siteData, { role: 'driver', label: 'Kid' });
     const img = boardImage(siteData, puck);
     const file = (n: string) => img.files.find((x) => x.name === n)!.data;
-    const files = installFiles(puck, bundle.length, file('ck.site.a'), file('ck.keys.a'));
+    // The image's keys: a key slot file (boards on the slot store) or a generation file.
+    const files = installFiles(puck, bundle.length, file('ck.site.a'), (img.files.find((x) => x.name === 'ck.keys') || img.files.find((x) => x.name === 'ck.keys.a'))!.data);
     const f = st.createFlash(puck.storageBytes);
     st.write(f, { error: (m) => new Error(m), powerCut: () => new Error('cut') }, '.bootcde', 'print("stock")');
     const rep = await run(f, { mode: 'install', bundle, install: files });
@@ -288,11 +305,11 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     // The same install again (a re-run after a cut) is allowed.
     await run(f, { mode: 'install', bundle, install: files });
     assert.equal(liveKeys(f).length, 2);
-    // An update of a board in the earlier format (generation files): refused, nothing written.
+    // An update of a board whose files are not in layout order (an image written file by file): refused, nothing written.
     const old = st.createFlash(puck.storageBytes);
     for (const x of img.files) st.write(old, { error: (m) => new Error(m), powerCut: () => new Error('cut') }, x.name, x.data);
     const oldMem = old.mem.slice();
-    await assert.rejects(run(old, { mode: 'update', bundle }), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /not in the layout: it does not hold the layout's ck\.site\.a, ck\.keys first \(found ck\.cfg\.a, ck\.keys\.a, ck\.site\.a\)/.test(e.message));
+    await assert.rejects(run(old, { mode: 'update', bundle }), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /not in the layout: it does not hold the layout's ck\.site\.a, ck\.keys first \(found ck\.cfg\.a, ck\.keys(\.a)?, ck\.site\.a\)/.test(e.message));
     assert.deepEqual(old.mem, oldMem, 'nothing written');
     // A bundle too big for the room before the tiles: refused before anything is erased.
     const big = layoutBoard('puckjs');

@@ -202,6 +202,9 @@ export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number,
   const lay = tiledLayout(board, bundle.length);
   let at = floor + (raw ? raw.length : 0);
   for (const f of permanent) at += fileCost(f.data.length);
+  // The bundle never starts in the site's page: every later update erases from the bundle's first
+  // page, and a cut there would leave the board without its secrets until a re-run.
+  if (at < PAGE) throw new RelayoutError(`refused: the bundle (${bundle.length} bytes) would start in the site's page (at ${at}); a smaller key file (--rebuild-keys) or bundle makes room`, 2);
   const pad = padBytes(lay, at, bundle.length);
   if (pad < 4) {
     throw new RelayoutError(`the bundle (${bundle.length} bytes) does not fit between the key file (ending at ${at}) and the tiles (at ${lay.tiledStart}): `
