@@ -15,7 +15,7 @@ import { listParse } from '../../firmware/revlist';
 import { ticketParse } from '../../firmware/ticket';
 import { boardSlot } from '../../firmware/boardkeys';
 import { type StoredKey, saveKey } from './keystore';
-import { carsOf, newTicketId, parseKeyId, shareRequest, webRevokeList, webTicket } from './share';
+import { carsOf, newTicketId, parseKeyId, rememberShared, shareRequest, webRevokeList, webTicket } from './share';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -57,6 +57,21 @@ export function renderSharePanels(k: StoredKey | undefined): void {
   $('revoke-list').textContent = k!.list
     ? 'Your revocation list: version ' + listVersion(k!.list) + ', ' + ids.length + ' id' + (ids.length === 1 ? '' : 's') + (ids.length ? ' (' + ids.join(', ') + ')' : '') + '.'
     : 'No revocation list yet.';
+  const made = $('shared-list');
+  made.replaceChildren();
+  for (const t of k!.shared || []) {
+    const li = document.createElement('li');
+    li.dataset.ticket = String(t.id);
+    li.append('ticket ' + t.id + (t.label ? ' \u201c' + t.label + '\u201d' : '') + ', ' + roleName(t.role) + ', until ' + fmtDate(t.notAfter) + ' ');
+    if (ids.includes(t.id)) li.append(Object.assign(document.createElement('span'), { className: 'muted', textContent: 'revoked' }));
+    else {
+      const b = Object.assign(document.createElement('button'), { className: 'quiet', textContent: 'Revoke' });
+      b.onclick = () => { ($('revoke-id') as HTMLInputElement).value = String(t.id); $('revoke-btn').click(); };
+      li.append(b);
+    }
+    made.append(li);
+  }
+  $('shared-none').hidden = !!(k!.shared && k!.shared.length);
 }
 
 function readForm() {
@@ -91,7 +106,15 @@ async function share(host: SharePanelHost): Promise<void> {
     $('share-qr').replaceChildren(document.importNode(doc.documentElement, true));
     $('share-out').hidden = false;
     $('share-out').dataset.ticket = String(id);
-    ($('revoke-id') as HTMLInputElement).placeholder = 'e.g. ' + id;
+    // Remembered (no secret) so the owner can revoke it from the list below.
+    const shared = rememberShared(k!.shared, { id, label: guest.label, role: t.role, notAfter: t.notAfter }, Math.floor(Date.now() / 1000));
+    try {
+      await saveKey({ ...k!, shared });
+      k!.shared = shared;
+    } catch (e) {
+      say('share-error', 'The ticket is made, but this device could not remember it (' + (e as Error).message + '): note its id ' + id + ' to revoke it.', 'bad');
+    }
+    renderSharePanels(k);
   } catch (e) {
     say('share-error', 'Nothing made: ' + (e as Error).message, 'bad');
   }

@@ -17,7 +17,7 @@ import { type TravelKey, TravelError } from '../../tools/host/travelkey';
 import { MAX_TICKET_S, type OwnerParts, checkedList, listIds, listMacInput, listPlan, sharedTicketFields, ticketMacInputs, ticketPlan } from '../../tools/host/travelmake';
 import { listVersion } from '../../tools/host/visit';
 import { hmac16 } from './keycrypto';
-import type { StoredBoard, StoredKey } from './storedkey';
+import type { SharedTicket, StoredBoard, StoredKey } from './storedkey';
 
 /** The share form as the page reads it: every field as typed or ticked. */
 export interface ShareForm {
@@ -130,4 +130,12 @@ export async function webRevokeList(owner: StoredKey, id: number, now: number): 
 /** The cars of a key as the share form lists them: slot and board id. */
 export function carsOf(k: StoredKey): { slot: number; boardId: string }[] {
   return (k.boards || []).map((b) => ({ slot: boardSlot(b.boardId), boardId: hex(b.boardId) })).sort((a, b) => a.slot - b.slot);
+}
+
+/** How many of the tickets it made an owner's key remembers on this device. */
+export const SHARED_KEPT = 20;
+
+/** `shared` with ticket `t` first, the ones ended before `now` dropped, at most SHARED_KEPT. */
+export function rememberShared(shared: SharedTicket[] | undefined, t: SharedTicket, now: number): SharedTicket[] {
+  return [t, ...(shared || []).filter((s) => s.id !== t.id && s.notAfter >= now)].slice(0, SHARED_KEPT);
 }

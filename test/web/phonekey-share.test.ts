@@ -7,11 +7,13 @@
  * ticket is then refused `revoked`. Skips when Chromium is missing.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { listIds } from '../../tools/host/travelmake';
 import { newBoardId } from '../../tools/host/travel';
 import { type TravelKey, parseTravelFragment, travelFragment } from '../../tools/host/travelkey';
-import { ARGS, CHROMIUM, WAIT, withBrowser } from './browser';
+import { ARGS, CHROMIUM, OUT, WAIT, withBrowser } from './browser';
 
 /** The owner key's stored list in this page's IndexedDB (hex), or '' for none. */
 const storedList = (p: Page) => p.evaluate(async () => {
@@ -25,7 +27,7 @@ describe('web phone key: an owner shares and revokes in the page, in Chromium (x
   const boardId = newBoardId(1);
   // The car's clock starts at the browser's: the page stamps tickets and lists with its own clock.
   const START = Math.floor(Date.now() / 1000);
-  const rig = withBrowser({ port: 0, realtime: false, startEpochMs: START * 1000, board: 'xiaoble', boardId }, { width: 420, height: 1400 });
+  const rig = withBrowser({ port: 0, realtime: false, startEpochMs: START * 1000, board: 'xiaoble', boardId }, { width: 360, height: 1400 });
   let guestBrowser: Browser | undefined;
   after(async () => { if (guestBrowser) await guestBrowser.close(); });
 
@@ -70,6 +72,15 @@ describe('web phone key: an owner shares and revokes in the page, in Chromium (x
     assert.deepEqual(guest.boards.map((b) => Buffer.from(b.boardId).toString('hex')), [Buffer.from(boardId).toString('hex')]);
     await page.locator('#share-what', { hasText: 'driver (unlock, lock, drive)' }).waitFor(WAIT);
     assert.ok(await page.locator('#share-qr svg path').count() > 0, 'a QR code is drawn');
+    // At phone width nothing is wider than the screen (the link, the board ids, the QR code).
+    const wide = await page.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      const el = Array.from(document.querySelectorAll('body *')).find((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > vw + 0.5; });
+      return { scroll: document.documentElement.scrollWidth, vw, widest: el ? el.tagName + '#' + el.id : '' };
+    });
+    assert.ok(wide.scroll <= wide.vw && !wide.widest, JSON.stringify(wide));
+    fs.mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: path.join(OUT, 'web-phonekey-share-360.png'), fullPage: true });
 
     // Another phone opens the link and unlocks.
     guestBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
@@ -86,14 +97,19 @@ describe('web phone key: an owner shares and revokes in the page, in Chromium (x
     await g.click('#disconnect');
 
     // The owner revokes it in the page: list version 1, kept in IndexedDB; the next visit hands it over.
-    await page.fill('#revoke-id', String(ticketId));
+    await page.fill('#revoke-id', 'ann');
     await page.click('#revoke-btn');
+    await page.locator('#revoke-out', { hasText: 'Nothing revoked: revoke: a key or ticket id' }).waitFor(WAIT);
+    assert.equal(await storedList(page), '', 'nothing stored');
+    // The tickets made here are listed (no secret); its Revoke button revokes it.
+    await page.click('#shared-list li[data-ticket="' + ticketId + '"] button');
     await page.locator('#revoke-out', { hasText: 'revocation list version 1 revokes 1 id(s), ' + ticketId + ' added' }).waitFor(WAIT);
     const kept = await storedList(page);
     assert.deepEqual(listIds(new Uint8Array(Buffer.from(kept, 'hex'))), [ticketId]);
     await page.reload();
     await page.locator('body[data-ready="1"]').waitFor(WAIT);
     await page.locator('#revoke-list', { hasText: 'version 1, 1 id (' + ticketId + ')' }).waitFor(WAIT);
+    await page.locator('#shared-list li[data-ticket="' + ticketId + '"]', { hasText: 'revoked' }).waitFor(WAIT);
     await page.click('#lock');
     await page.locator('#answer', { hasText: /^Locked \(ok\)$/ }).waitFor(WAIT);
     await page.locator('#history li', { hasText: 'revocation list version 1 handed to the car: adopted' }).waitFor(WAIT);

@@ -11,7 +11,7 @@ import { type TravelKey, TravelError, makeList, makeTicket, newBoardId, phoneKey
 import { listIds, sharedTicketFields, ticketMacInputs } from '../../tools/host/travelmake';
 import { hmac16, importSecret } from '../../sim/web/keycrypto';
 import { importTravelKey } from '../../sim/web/travel';
-import { type ShareForm, parseKeyId, shareRequest, webRevokeList, webTicket } from '../../sim/web/share';
+import { type ShareForm, SHARED_KEPT, parseKeyId, rememberShared, shareRequest, webRevokeList, webTicket } from '../../sim/web/share';
 import { TICKET_FIELDS, V } from '../travel/vectors.test';
 import { ticketEncode } from '../../firmware/ticket';
 
@@ -92,5 +92,14 @@ describe('web phone key: sharing and revoking as an owner (WebCrypto)', () => {
     assert.equal(parseKeyId(' 0x7E57CAFE '), 0x7e57cafe);
     assert.equal(parseKeyId('17'), 17);
     for (const t of ['0', '', 'x', '4294967296']) assert.throws(() => parseKeyId(t), /revoke: a key or ticket id/);
+  });
+
+  it('remembers the tickets it made, newest first, without the ended ones, at most SHARED_KEPT', () => {
+    let shared = rememberShared(undefined, { id: 1, role: C.ROLE_GUEST, notAfter: NOW - 1 }, NOW - 10);
+    shared = rememberShared(shared, { id: 2, role: C.ROLE_DRIVER, notAfter: NOW + 10, label: 'ann' }, NOW);
+    assert.deepEqual(shared.map((t) => t.id), [2], 'ticket 1 ended before now');
+    for (let i = 3; i < 40; i++) shared = rememberShared(shared, { id: i, role: C.ROLE_GUEST, notAfter: NOW + 10 }, NOW);
+    assert.equal(shared.length, SHARED_KEPT);
+    assert.equal(shared[0].id, 39);
   });
 });
