@@ -21,7 +21,8 @@ export async function importSecret(secret: Uint8Array): Promise<CryptoKey> {
   }
 }
 
-async function hmac16(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+/** The first 16 bytes of HMAC-SHA256(key, data): a tag, or a derived secret (tickets, sim/web/share.ts). */
+export async function hmac16(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, buf(data))).subarray(0, TAG);
 }
 

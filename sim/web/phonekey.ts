@@ -5,6 +5,7 @@
  * for the board the CHALLENGE names, and sends signed COMMANDs or TICKET COMMANDs (unlock, lock,
  * drive, status), showing the car's answer and whether it was authentic; then exchanges revocation
  * lists with the car (v2). One command at a time; the nonce of each answer is kept for the next.
+ * An owner's v2 key also shares tickets and revokes so that it travels (share-panel.ts).
  * Not here: bytes and MACs (keycrypto.ts), v2 decisions (travel.ts), packets (transport.ts), storage (keystore.ts).
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
@@ -17,6 +18,7 @@ import { demoKeyLinks, importKeyText } from './keyimport';
 import { type StoredKey, forgetKey, loadKey, saveKey } from './keystore';
 import { type Link, bluetoothLink, simulatorLink } from './transport';
 import { simUrl } from './sim-token';
+import { initSharePanels, renderSharePanels } from './share-panel';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const ANSWER_MS = 5000;
@@ -66,6 +68,7 @@ function renderKey(): void {
     $('key-secret').textContent = (keys.some((k) => k.extractable) ? 'EXTRACTABLE (should not happen)' : 'held by the browser, not extractable')
       + (stored.boards ? ' \u2014 ' + (stored.ticket ? 'a ticket for ' : 'a secret for each of ') + stored.boards.length + ' car' + (stored.boards.length > 1 ? 's' : '') : '');
   }
+  renderSharePanels(stored);
   setButtons();
 }
 
@@ -279,6 +282,11 @@ function report(o: { label: string; done: string }, a: Answer): void {
 
 async function start(): Promise<void> {
   for (const name of Object.keys(OPS)) $(name).onclick = () => press(name);
+  initSharePanels({
+    key: () => stored,
+    // A new list goes to each car at the next visit: drop this link, whose CHALLENGE named the old version.
+    listChanged: (said) => { if (link) { const l = link; link = undefined; nonce = undefined; l.close(); setLinkStatus('not connected'); } remember(said); },
+  });
   $('disconnect').onclick = () => { if (link) { const l = link; link = undefined; nonce = undefined; l.close(); setLinkStatus('not connected'); } };
   $('import-btn').onclick = () => importing(() => ($('import-text') as HTMLTextAreaElement).value);
   $('import-file').onchange = (ev) => { const f = (ev.target as HTMLInputElement).files?.[0]; if (f) importing(() => f.text()); };

@@ -11,6 +11,14 @@ export interface StoredBoard {
   tag?: Uint8Array;
 }
 
+/** A ticket an owner's key made on this device (what the page lists for revoking; no secret). */
+export interface SharedTicket {
+  id: number;
+  label?: string;
+  role: number;
+  notAfter: number;
+}
+
 export interface StoredKey {
   keyId: number;
   /** The key's secret (a v2 key: its first board's, shown on the page; `boards` holds them all). */
@@ -21,6 +29,8 @@ export interface StoredKey {
   ticket?: Uint8Array;
   /** The newest revocation list this key knows (it hands it to cars, and takes newer ones from them). */
   list?: Uint8Array;
+  /** An owner's key: the tickets it made on this device, newest first (sim/web/share-panel.ts). */
+  shared?: SharedTicket[];
   label?: string;
   role?: number;
   perms?: number;

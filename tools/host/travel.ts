@@ -9,14 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Crypto } from '../../firmware/ports';
 import { hostCrypto } from './crypto';
-import { reasonName } from './names';
 import { BOARD_ID_BYTES, MAX_SLOT, boardCardMaster, boardSecret, boardSlot } from '../../firmware/boardkeys';
 import { type Site, keySecret } from '../../firmware/site';
-import { type Ticket, ticketEncode, ticketGuestSecret, ticketParse, ticketTag } from '../../firmware/ticket';
+import { ticketGuestSecret, ticketTag } from '../../firmware/ticket';
+import { type TicketFields, checkedList, listPlan, ticketPlan } from './travelmake';
 import { type BoardPart, type TravelKey, TravelError } from './travelkey';
 import { nodeMac, parseAnswer, ticketCommandWith } from './protocol';
 import { V1_BOARD } from './visit';
-import { LIST_MAX_BOARDS, LIST_MAX_IDS, LIST_TAG, listEncodeBody, listParse, listTag } from '../../firmware/revlist';
+import { LIST_TAG, listParse, listTag } from '../../firmware/revlist';
 
 // The key formats live in travelkey.ts (browser-safe); their users have always imported them from here.
 export { type BoardPart, type ClientKey, type TravelKey, TravelError, isTravelKey, parseClientKey, parseTravelFragment, parseTravelKeyJson, travelFragment, travelKeyJson } from './travelkey';
@@ -48,62 +48,35 @@ export function phoneKeyParts(siteSecret: Uint8Array, boardIds: Uint8Array[], ke
   return boardIds.map((boardId) => ({ boardId, secret: keySecret(travelCrypto, siteOf(boardSecretsFor(siteSecret, boardId).secret), keyId, salt) }));
 }
 
-function slotsOf(parts: BoardPart[]): number {
-  let mask = 0;
-  for (const p of parts) mask = (mask | (1 << (boardSlot(p.boardId) - 1))) >>> 0;
-  return mask;
-}
-
-export type TicketFields = Omit<Ticket, 'issuer' | 'boards' | 'label'> & { label?: string };
+export type { TicketFields } from './travelmake';
 
 /**
  * A ticket made by `owner` (an owner's TravelKey, its secret on each board) for the boards of
  * `boardIds` (all of them when absent): the guest's TravelKey, carrying the body, and for each
- * board the tag and the guest's secret there. Refuses what a board would refuse.
+ * board the tag and the guest's secret there. Refuses what a board would refuse (travelmake.ts ticketPlan).
  */
 export function makeTicket(owner: TravelKey, fields: TicketFields, boardIds?: Uint8Array[]): TravelKey {
-  if (owner.ticket) throw new TravelError('a ticket cannot issue tickets');
-  const parts = boardIds ? boardIds.map((b) => partFor(owner, b)) : owner.boards;
-  if (!parts.length) throw new TravelError('a ticket must open at least one board');
-  const t: Ticket = { ...fields, issuer: owner.keyId, boards: slotsOf(parts), label: fields.label ?? '' };
-  if (!/^[\x20-\x7e]{0,6}$/.test(t.label)) throw new TravelError('ticket label: at most 6 printable ASCII characters');
-  const body = ticketEncode(t);
-  const checked = ticketParse(body);
-  if (typeof checked === 'number') throw new TravelError('a board would refuse this ticket: ' + reasonName(checked) + ' (role driver or guest, permissions unlock/lock/drive, an end after its start and its making)');
+  const { body, parts } = ticketPlan(owner, fields, boardIds);
   const guest: TravelKey = {
-    keyId: t.id, ticket: body,
+    keyId: fields.id, ticket: body,
     boards: parts.map((p) => ({ boardId: p.boardId, tag: ticketTag(travelCrypto, p.secret, body), secret: ticketGuestSecret(travelCrypto, p.secret, body) })),
   };
-  if (t.label) guest.label = t.label;
+  if (fields.label) guest.label = fields.label;
   // The guest carries the newest list its maker knows, to hand on (docs/KEYS-THAT-TRAVEL.md section 6).
   if (owner.list) guest.list = owner.list;
   return guest;
 }
 
-function partFor(key: TravelKey, boardId: Uint8Array): BoardPart {
-  const p = key.boards.find((b) => hex(b.boardId) === hex(boardId));
-  if (!p) throw new TravelError('key ' + key.keyId + ' has no secret for board ' + hex(boardId));
-  return p;
-}
-
 /**
  * A revocation list signed by `owner` for all its boards: version, made-at time (seconds), the
- * revoked key and ticket ids (sorted, duplicates dropped). Bounded: 24 ids, 8 boards.
+ * revoked key and ticket ids (sorted, duplicates dropped). Bounded: 24 ids, 8 boards (travelmake.ts listPlan).
  */
 export function makeList(owner: TravelKey, version: number, madeAt: number, ids: number[]): Uint8Array {
-  if (owner.ticket) throw new TravelError('only an owner key can sign a revocation list');
-  const sorted = [...new Set(ids.map((i) => i >>> 0))].sort((a, b) => a - b);
-  if (sorted.length > LIST_MAX_IDS) throw new TravelError(`a revocation list holds at most ${LIST_MAX_IDS} ids, got ${sorted.length}: drop expired tickets and keys removed from every board`);
-  if (sorted.includes(0) || sorted.includes(owner.keyId)) throw new TravelError('a revocation list cannot name id 0 or its own signer');
-  const parts = [...owner.boards].sort((a, b) => boardSlot(a.boardId) - boardSlot(b.boardId));
-  if (parts.length > LIST_MAX_BOARDS) throw new TravelError(`a revocation list covers at most ${LIST_MAX_BOARDS} boards, this key has ${parts.length}`);
-  const body = listEncodeBody(version, madeAt, owner.keyId, slotsOf(parts), sorted);
+  const { body, parts } = listPlan(owner, version, madeAt, ids);
   const out = new Uint8Array(body.length + LIST_TAG * parts.length);
   out.set(body);
   parts.forEach((p, i) => out.set(listTag(travelCrypto, p.secret, body), body.length + LIST_TAG * i));
-  const checked = listParse(out);
-  if (typeof checked === 'number') throw new TravelError('a board would refuse this list: ' + reasonName(checked) + ' (version >= 1, a made-at time)');
-  return out;
+  return checkedList(out);
 }
 
 /** The newer of two lists a phone holds (by version; undefined for none). */

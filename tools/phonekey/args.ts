@@ -8,13 +8,14 @@
  */
 import { type Spec, UsageError, duration, int, need, parse, str } from '../host/cli-args';
 import { checkWritableDir, userPath } from '../host/cli-files';
+import { MAX_TICKET_S } from '../host/travelmake';
 
 export const ROLES: Record<string, number> = { owner: 0, driver: 1, guest: 2 };
 export const COMMANDS = ['unlock', 'lock', 'drive', 'status', 'settime', 'add', 'revoke', 'log', 'share', 'sync'];
 /** The longest validity `add --hours` gives: ten years. */
 const MAX_VALIDITY_MS = 3650 * 86400000;
 /** The longest a ticket made by `share` lasts: a year (it cannot be taken back but by a list). */
-const MAX_TICKET_MS = 366 * 86400000;
+const MAX_TICKET_MS = MAX_TICKET_S * 1000;
 const PERMS: Record<string, number> = { unlock: 1, lock: 2, drive: 4 };
 /** Options that belong to one command (or a few). */
 const ONLY: Record<string, string[]> = {

@@ -23,8 +23,9 @@ import { describeEntryAt, stateName } from '../host/names';
 import { decodeLogAnswer } from '../host/logdecode';
 import { type ClientKey, type TravelKey, isTravelKey, parseClientKey, travelFragment, travelKeyJson } from '../host/travelkey';
 import { makeList, makeTicket } from '../host/travel';
+import { listIds, sharedTicketFields } from '../host/travelmake';
 import { type Credential, credentialFor, listSync, listVersion, requestFor, takeBoardList, versionMismatch } from '../host/visit';
-import { listParse, LIST_HEAD } from '../../firmware/revlist';
+import { listParse } from '../../firmware/revlist';
 import { boardSlot } from '../../firmware/boardkeys';
 import { qrTerminal } from '../provision/qr';
 
@@ -148,8 +149,7 @@ export class CarSession {
   }
 }
 
-/** How far back a shared ticket's validity starts: the clocks of the owner's phone and the car differ. */
-export const SHARE_SKEW_S = 300;
+export { SHARE_SKEW_S } from '../host/travelmake';
 
 function fmtTime(s: number): string {
   return new Date(s * 1000).toISOString().replace('.000Z', 'Z');
@@ -167,21 +167,20 @@ async function share(a: PhonekeyArgs, key: ClientKey, out: (s: string) => void):
   const s = a.share!;
   const owner = ownerTravelKey(key, a.keyPath, 'sharing');
   const now = Math.floor(Date.now() / 1000);
-  // Valid from a few minutes ago: a car whose clock runs a little behind the phone's must not
-  // refuse a ticket made this minute as "not yet valid".
-  const from = now - SHARE_SKEW_S;
+  const fields = sharedTicketFields(0, s.role, s.perms, s.validForMs / 1000, now, s.label);
+  const from = fields.notBefore;
   let id = 0;
   while (!id || id === owner.keyId) id = randomBytes(4).readUInt32BE(0);
   let guest: TravelKey;
   try {
-    guest = makeTicket(owner, { id, role: s.role, perms: s.perms, weekdays: 0, notBefore: from, notAfter: now + Math.max(1, Math.round(s.validForMs / 1000)), winStart: 0, winEnd: 0, madeAt: now, label: s.label }, s.boards);
+    guest = makeTicket(owner, { ...fields, id }, s.boards);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
   const file = s.out || userPath(`ticket-${id}.json`);
   writeFileSafe(file, travelKeyJson(guest), 'ticket file', { mode: 0o600, exclusive: true });
   const t = listParse(guest.list || new Uint8Array(0));
-  out(`ticket ${id}${s.label ? ' "' + s.label + '"' : ''}: ${s.role === 1 ? 'driver' : 'guest'}, ${['unlock', 'lock', 'drive'].filter((_, i) => s.perms & (1 << i)).join(',')}, valid ${fmtTime(from)} .. ${fmtTime(now + Math.round(s.validForMs / 1000))}, boards ${guest.boards.map((b) => 'slot ' + boardSlot(b.boardId)).join(', ')}${typeof t !== 'number' ? ', with revocation list version ' + t.version : ''}`);
+  out(`ticket ${id}${s.label ? ' "' + s.label + '"' : ''}: ${s.role === 1 ? 'driver' : 'guest'}, ${['unlock', 'lock', 'drive'].filter((_, i) => s.perms & (1 << i)).join(',')}, valid ${fmtTime(from)} .. ${fmtTime(fields.notAfter)}, boards ${guest.boards.map((b) => 'slot ' + boardSlot(b.boardId)).join(', ')}${typeof t !== 'number' ? ', with revocation list version ' + t.version : ''}`);
   out(`ticket file: ${file} (it holds the guest's secrets: hand it over privately; it cannot make tickets)`);
   const link = s.linkBase + travelFragment(guest);
   out('web phone key link (holds the guest\'s secrets):');
@@ -193,9 +192,7 @@ async function share(a: PhonekeyArgs, key: ClientKey, out: (s: string) => void):
 /** `revoke KEYID --travel`: a new version of the owner's list, with KEYID, saved in its key file. */
 function revokeTravel(a: PhonekeyArgs, key: ClientKey, out: (s: string) => void): number {
   const owner = ownerTravelKey(key, a.keyPath, 'signing a revocation list');
-  const old = owner.list ? listParse(owner.list) : undefined;
-  const ids: number[] = [];
-  if (old && typeof old !== 'number') for (let i = 0; i < old.count; i++) ids.push(Buffer.from(owner.list!.subarray(LIST_HEAD + 4 * i, LIST_HEAD + 4 * i + 4)).readUInt32BE(0));
+  const ids = listIds(owner.list);
   const version = listVersion(owner.list) + 1;
   if (ids.indexOf(a.number!) >= 0) { out(`key ${a.number} is already in your revocation list (version ${version - 1}); nothing changed`); return 0; }
   let list: Uint8Array;
