@@ -164,15 +164,35 @@ export function ownerKeyOf(r: Registry, b: BoardRow): PhoneKeyFile {
   return { keyId: k.key_id, secret: phoneSecret(r, b, k.key_id, k.salt), label: k.label || 'owner' };
 }
 
+/**
+ * Key `keyId`'s v2 key (tools/host/travelkey.ts TravelKey: its secret on each board with its own
+ * secrets where it is active, derived in memory) carrying the newest revocation list: what a phone
+ * client holds as a v2 key file or link. Tickets have theirs from shareTicket (the registry keeps no
+ * guest secret).
+ */
+export function travelKeyOf(r: Registry, keyId: number, boards?: BoardRow[]): TravelKey {
+  const rows = r.db.prepare(`SELECT b.${BOARD_COLS.split(', ').join(', b.')}, k.salt AS key_salt, k.label AS key_label, k.kind AS key_kind FROM keys k JOIN boards b ON b.id = k.board
+    WHERE k.key_id = ? AND k.state = 'active' AND b.secrets = 'board' ORDER BY b.slot`).all(keyId) as Array<BoardRow & { key_salt: number; key_label: string; key_kind: string }>;
+  const want = boards ? new Set(boards.map((b) => b.id)) : undefined;
+  const on = rows.filter((b) => !want || want.has(b.id));
+  if (!on.length) throw new CliError('key ' + keyId + ' is active on no board with its own secrets' + (boards ? ' among ' + boards.map((b) => b.label).join(', ') : '') + ' (v2 keys need them)');
+  if (on[0].key_kind === 'ticket') throw new CliError('key ' + keyId + ' is a ticket: its guest secrets went out with its link and are kept nowhere');
+  if (on[0].key_kind !== 'phone') throw new CliError('key ' + keyId + ' is a card, not a phone key');
+  const k: TravelKey = { keyId, boards: phoneKeyParts(r.site.secret, on.map((b) => new Uint8Array(Buffer.from(b.board_id, 'hex'))), keyId, on[0].key_salt) };
+  if (on[0].key_label) k.label = on[0].key_label;
+  const list = newestList(r);
+  if (list) k.list = new Uint8Array(list.bytes);
+  return k;
+}
+
 /** The site owner's v2 key over every per-board-secret board it is an owner on (tickets, lists). */
 export function ownerTravelKey(r: Registry, boards?: BoardRow[]): TravelKey {
   const all = (boards || (r.db.prepare(`SELECT ${BOARD_COLS} FROM boards WHERE secrets = 'board' ORDER BY slot`).all() as BoardRow[])).filter((b) => b.secrets === 'board');
   if (!all.length) throw new CliError('no board with its own secrets in the registry: tickets and revocation lists need them (npm run fleet -- board add)');
-  // The owner key is the one each board knows: the oldest active owner phone key common to them.
-  const row = r.db.prepare(`SELECT key_id, salt FROM keys WHERE role = 'owner' AND kind = 'phone' AND state = 'active' AND board = ? ORDER BY issued LIMIT 1`).get(all[0].id) as { key_id: number; salt: number } | undefined;
+  // The owner key is the one each board knows: the oldest active owner phone key of the first board.
+  const row = r.db.prepare(`SELECT key_id FROM keys WHERE role = 'owner' AND kind = 'phone' AND state = 'active' AND board = ? ORDER BY issued LIMIT 1`).get(all[0].id) as { key_id: number } | undefined;
   if (!row) throw new CliError('board ' + all[0].label + ' has no owner phone key');
-  const on = all.filter((b) => r.db.prepare(`SELECT 1 FROM keys WHERE board = ? AND key_id = ? AND state = 'active'`).get(b.id, row.key_id));
-  return { keyId: row.key_id, label: 'owner', boards: phoneKeyParts(r.site.secret, on.map((b) => Buffer.from(b.board_id, 'hex')), row.key_id, row.salt), list: newestList(r)?.bytes };
+  return { ...travelKeyOf(r, row.key_id, all), label: 'owner' };
 }
 
 const PERM_BITS: Record<string, number> = { unlock: C.PERM_UNLOCK, lock: C.PERM_LOCK, drive: C.PERM_DRIVE };
