@@ -7,7 +7,7 @@
  *
  *   init | import <file.site> | boards | board add | keys | key add | key-file <id> --out FILE | share
  *   | revoke <id> [--board X (--sim URL | --ble)] | list
- *   | collect --board X (--sim URL | --ble [--name N]) | log --board X [--csv] [--from --to --event --key]
+ *   | collect --board X (--sim URL | --ble [--name N] | --console PORT) | log --board X [--csv] [--from --to --event --key]
  *   | serve [--port N]
  * The passphrase comes from CARKEY_PASSPHRASE or a prompt (tools/host/provision/passphrase.ts).
  */
@@ -23,7 +23,8 @@ import { type Registry, createRegistry, openRegistry } from './registry';
 import { addBoard, addKey, boardByName, listBoards, listKeys, newestList, ownerKeyOf, ownerTravelKey, revoke, shareTicket, travelKeyOf } from './boards';
 import { travelKeyJson } from '../host/travelkey';
 import { importSite } from './import';
-import { collectBoard } from './collect';
+import { collectBoard, collectConsole } from './collect';
+import { openEspruinoLink } from '../provision/link';
 import { queryLog, type LogFilter } from './logstore';
 import { logCsv } from './csv';
 import { startAdmin } from './server';
@@ -51,6 +52,7 @@ export const SPEC: Spec = {
     sim: { type: 'string', arg: 'URL', help: 'collect, revoke: the simulator radio bridge (ws://127.0.0.1:8080/ws/radio)' },
     ble: { type: 'boolean', help: 'collect, revoke: over Bluetooth' },
     name: { type: 'string', arg: 'NAME', help: 'with --ble: the board\'s advertised name' },
+    console: { type: 'string', arg: 'PORT', help: 'collect: over the board\'s USB console (a serial port, or tcp://host:port for the simulator\'s console)' },
     csv: { type: 'boolean', help: 'log: CSV instead of lines' },
     from: { type: 'string', arg: 'DATE', help: 'log: from this date/time (ISO, UTC), inclusive' },
     to: { type: 'string', arg: 'DATE', help: 'log: until this date/time (ISO, UTC), exclusive' },
@@ -94,7 +96,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   const [cmd, arg] = a.positionals;
   const file = registryPath(v);
   const oneArg = (want: boolean) => { if (want !== (arg !== undefined)) throw new UsageError(want ? cmd + ' needs an argument (try --help)' : 'unexpected argument ' + JSON.stringify(arg) + ' (try --help)'); };
-  const linkWanted = () => { if (!!v.sim === !!v.ble) throw new UsageError(cmd + ' needs one of --sim URL or --ble'); };
+  const linkWanted = () => { if (!!v.sim === !!v.ble) throw new UsageError(cmd + ' needs one of --sim URL or --ble' + (cmd === 'collect' ? ' or --console PORT' : '')); };
   // Check every flag before anything is opened or asked.
   const type = str(v, 'type') || 'puckjs';
   if ((cmd === 'board-add' || cmd === 'import') && !boardById(type)) throw new UsageError('unknown board type ' + JSON.stringify(type) + ' (see hal/boards)');
@@ -228,6 +230,19 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     case 'collect': {
       oneArg(false);
       const board = need(v, 'board');
+      if (v.console !== undefined) {
+        if (v.sim || v.ble) throw new UsageError('collect takes one of --sim URL, --ble or --console PORT');
+        const port = need(v, 'console');
+        return withRegistry(file, async (r) => {
+          const b = boardByName(r, board);
+          const link = await openEspruinoLink(port);
+          try {
+            const res = await collectConsole(r, b, link);
+            out(b.label + ': read ' + res.read + ' entries over the console, ' + res.added + ' new');
+            return 0;
+          } finally { await link.close(); }
+        });
+      }
       linkWanted();
       return withRegistry(file, async (r) => {
         const l = await ownerLink(r, board, str(v, 'sim'), !!v.ble, str(v, 'name'));
