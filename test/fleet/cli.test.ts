@@ -93,6 +93,8 @@ describe('npm run fleet (spawned as the user runs it)', function () {
     const port = (s.address() as net.AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
     oneLineError(await fleet(['collect', '--registry', reg, '--board', 'my-car', '--sim', 'ws://127.0.0.1:' + port + '/ws/radio']), /cannot reach the simulator/, 1);
+    oneLineError(await fleet(['collect', '--registry', reg, '--board', 'my-car', '--console', 'tcp://127.0.0.1:' + port]), /nothing is listening at tcp:\/\/127\.0\.0\.1/, 1);
+    oneLineError(await fleet(['collect', '--registry', reg, '--board', 'my-car', '--console', 'tcp://127.0.0.1:' + port, '--sim', 'ws://127.0.0.1:1/']), /one of --sim URL, --ble or --console PORT/, 2);
     oneLineError(await fleet(['serve', '--registry', reg, '--port', '70000']), /--port must be from 0 to 65535/, 2);
     const busy = net.createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));

@@ -25,6 +25,7 @@ import { travelKeyJson } from '../host/travelkey';
 import { importSite } from './import';
 import { collectBoard, collectConsole } from './collect';
 import { openEspruinoLink } from '../provision/link';
+import { checkPort } from '../host/ports';
 import { queryLog, type LogFilter } from './logstore';
 import { logCsv } from './csv';
 import { startAdmin } from './server';
@@ -235,6 +236,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         const port = need(v, 'console');
         return withRegistry(file, async (r) => {
           const b = boardByName(r, board);
+          await checkPort(port);
           const link = await openEspruinoLink(port);
           try {
             const res = await collectConsole(r, b, link);
