@@ -11,10 +11,10 @@ import { MAX_SLOT } from '../../firmware/boardkeys';
 import { LIST_MAX_BOARDS } from '../../firmware/revlist';
 import { type TicketFields, type TravelKey, boardSecretsFor, makeList, makeTicket, newBoardId, phoneKeyParts, travelCrypto, travelFragment } from '../host/travel';
 import { newSetupCode } from '../host/provision/sitefile';
+import { type Kind, type Perm, KINDS, PERMS, ROLES } from '../host/provision/keys';
 import type { PhoneKeyFile } from '../host/protocol';
 import { CliError } from '../host/cli-error';
 import type { KeyRecord } from '../../firmware/keystore';
-import * as C from '../../firmware/codes';
 import type { Registry } from './registry';
 
 export interface BoardRow {
@@ -195,9 +195,8 @@ export function ownerTravelKey(r: Registry, boards?: BoardRow[]): TravelKey {
   return { ...travelKeyOf(r, row.key_id, all), label: 'owner' };
 }
 
-const PERM_BITS: Record<string, number> = { unlock: C.PERM_UNLOCK, lock: C.PERM_LOCK, drive: C.PERM_DRIVE };
-const ROLE_NUM: Record<string, number> = { owner: C.ROLE_OWNER, driver: C.ROLE_DRIVER, guest: C.ROLE_GUEST };
-export const permsBits = (p: string) => p.split(',').reduce((m, x) => m | (PERM_BITS[x] || 0), 0);
+// The words for roles, permissions and kinds are provisioning's (tools/host/provision/keys.ts), the numbers the firmware's.
+export const permsBits = (p: string) => p.split(',').reduce((m, x) => m | (PERMS[x as Perm] || 0), 0);
 
 export interface ShareRequest { boards: BoardRow[]; role: 'driver' | 'guest'; perms: string; notBefore: number; notAfter: number; label: string }
 
@@ -210,7 +209,7 @@ export function shareTicket(r: Registry, s: ShareRequest): { ticketId: number; f
   const owner = ownerTravelKey(r, s.boards);
   const ticketId = randomBytes(4).readUInt32BE(0) || 1;
   const fields: TicketFields = {
-    id: ticketId, role: ROLE_NUM[s.role], perms: permsBits(s.perms), weekdays: 0, notBefore: s.notBefore, notAfter: s.notAfter,
+    id: ticketId, role: ROLES[s.role], perms: permsBits(s.perms), weekdays: 0, notBefore: s.notBefore, notAfter: s.notAfter,
     winStart: 0, winEnd: 0, madeAt: nowS(), label: s.label.slice(0, 6),
   };
   const key = makeTicket(owner, fields, s.boards.map((b) => Buffer.from(b.board_id, 'hex')));
@@ -255,7 +254,6 @@ export function revoke(r: Registry, keyId: number, at = nowS()): { boards: numbe
   return run();
 }
 
-const KIND_NUM: Record<string, number> = { phone: C.KIND_PHONE, card: C.KIND_CARD, 'uid-card': C.KIND_UID_CARD };
 
 /**
  * The key records provisioning writes into board b's flash (firmware/keystore.ts format): its
@@ -263,7 +261,7 @@ const KIND_NUM: Record<string, number> = { phone: C.KIND_PHONE, card: C.KIND_CAR
  */
 export function boardRecords(r: Registry, b: BoardRow): KeyRecord[] {
   return listKeys(r, b, 'active').filter((k) => k.kind !== 'ticket').map((k) => ({
-    id: k.key_id >>> 0, kind: KIND_NUM[k.kind], flags: 0, role: ROLE_NUM[k.role], perms: permsBits(k.perms), weekdays: 0,
+    id: k.key_id >>> 0, kind: KINDS[k.kind as Kind], flags: 0, role: ROLES[k.role], perms: permsBits(k.perms), weekdays: 0,
     notBefore: k.not_before >>> 0, notAfter: k.not_after >>> 0, winStart: 0, winEnd: 0, salt: k.salt >>> 0, label: k.label.slice(0, 6),
   }));
 }
