@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { keySecret } from '../../firmware/site';
 import { MAX_SLOT } from '../../firmware/boardkeys';
-import { LIST_MAX_BOARDS } from '../../firmware/revlist';
+import { LIST_MAX_BOARDS, LIST_MAX_IDS } from '../../firmware/revlist';
 import { type TicketFields, type TravelKey, boardSecretsFor, makeList, makeTicket, newBoardId, phoneKeyParts, travelCrypto, travelFragment } from '../host/travel';
 import { newSetupCode } from '../host/provision/sitefile';
 import { type Kind, type Perm, KINDS, PERMS, ROLES } from '../host/provision/keys';
@@ -244,7 +244,7 @@ export function revoke(r: Registry, keyId: number, at = nowS()): { boards: numbe
       const ids = (r.db.prepare(`SELECT DISTINCT key_id FROM keys WHERE state = 'revoked' AND (not_after = 0 OR not_after > ?) ORDER BY revoked DESC`).all(at) as { key_id: number }[]).map((x) => x.key_id);
       const owner = ownerTravelKey(r, v2);
       const version = (newestList(r)?.version || 0) + 1;
-      const keep = ids.filter((i) => i !== owner.keyId).slice(0, 24);
+      const keep = ids.filter((i) => i !== owner.keyId).slice(0, LIST_MAX_IDS);
       const bytes = Buffer.from(makeList(owner, version, at, keep));
       r.db.prepare('INSERT INTO lists (version, made_at, ids, bytes) VALUES (?, ?, ?, ?)').run(version, at, JSON.stringify(keep), bytes);
       list = newestList(r);
