@@ -14,6 +14,7 @@ import { newSetupCode } from '../host/provision/sitefile';
 import { type Kind, type Perm, KINDS, PERMS, ROLES } from '../host/provision/keys';
 import type { PhoneKeyFile } from '../host/protocol';
 import { CliError } from '../host/cli-error';
+import { boardById } from '../../hal/boards/index';
 import type { KeyRecord } from '../../firmware/keystore';
 import type { Registry } from './registry';
 
@@ -206,6 +207,9 @@ export interface ShareRequest { boards: BoardRow[]; role: 'driver' | 'guest'; pe
  * (holds the guest's secrets: hand it over privately; the registry keeps no copy of them).
  */
 export function shareTicket(r: Registry, s: ShareRequest): { ticketId: number; fragment: string; key: TravelKey } {
+  // A ticket opens only a board whose firmware speaks protocol v2 (hal/boards `travel`): say so now, not at the car.
+  const v1 = s.boards.filter((b) => { const c = boardById(b.type); return !c || !c.travel || b.secrets !== 'board'; });
+  if (v1.length) throw new CliError('a ticket needs boards that speak protocol v2 with their own secrets (xiaoble); not: ' + v1.map((b) => b.label + ' (' + b.type + (b.secrets === 'site' ? ', site secret' : '') + ')').join(', '));
   const owner = ownerTravelKey(r, s.boards);
   const ticketId = randomBytes(4).readUInt32BE(0) || 1;
   const fields: TicketFields = {
