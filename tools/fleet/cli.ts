@@ -42,7 +42,7 @@ export const SPEC: Spec = {
   positionals: [1, 2],
   options: {
     registry: { type: 'string', arg: 'FILE', help: 'the registry file (default fleet.db in the directory you ran npm from)' },
-    board: { type: 'string', arg: 'NAME', help: 'a board by label or identity; share: comma-separated' },
+    board: { type: 'string', arg: 'NAME', help: 'a board by label or identity; key-add, key-file, share: comma-separated' },
     label: { type: 'string', arg: 'TEXT', help: 'board-add, key-add, share, import: a label' },
     type: { type: 'string', arg: 'BOARD', help: 'board-add, import: the board type (puckjs, mdbt42q, xiaoble, ...; default puckjs)' },
     'firmware-build': { type: 'string', arg: 'TEXT', help: 'board-add: the firmware build flashed (build.json commit)' },
