@@ -93,6 +93,8 @@ describe('npm run fleet (spawned as the user runs it)', function () {
     const port = (s.address() as net.AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
     oneLineError(await fleet(['collect', '--registry', reg, '--board', 'my-car', '--sim', 'ws://127.0.0.1:' + port + '/ws/radio']), /cannot reach the simulator/, 1);
+    oneLineError(await fleet(['collect', '--registry', reg, '--board', 'my-car', '--console', 'tcp://127.0.0.1:' + port]), /nothing is listening at tcp:\/\/127\.0\.0\.1/, 1);
+    oneLineError(await fleet(['collect', '--registry', reg, '--board', 'my-car', '--console', 'tcp://127.0.0.1:' + port, '--sim', 'ws://127.0.0.1:1/']), /one of --sim URL, --ble or --console PORT/, 2);
     oneLineError(await fleet(['serve', '--registry', reg, '--port', '70000']), /--port must be from 0 to 65535/, 2);
     const busy = net.createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
@@ -105,9 +107,12 @@ describe('npm run fleet (spawned as the user runs it)', function () {
   });
 
   it('a share whose file cannot be written records no ticket', async () => {
-    // A v1-only registry cannot make tickets at all; add a board with its own secrets and an owner first.
-    assert.equal((await fleet(['board-add', '--registry', reg, '--label', 'van'])).code, 0);
+    // A v1-only registry cannot make tickets at all; add a board that speaks v2 with its own secrets and an owner first.
+    assert.equal((await fleet(['board-add', '--registry', reg, '--label', 'van', '--type', 'xiaoble'])).code, 0);
     assert.equal((await fleet(['key-add', '--registry', reg, '--board', 'van', '--role', 'owner'])).code, 0);
+    // A board whose firmware speaks v1 (a 40 KB build; the imported site-secret board) takes no ticket: said at once, nothing written.
+    oneLineError(await fleet(['share', '--registry', reg, '--board', 'my-car', '--role', 'driver', '--hours', '1d', '--out', path.join(dir, 'v1.link.txt')]), /a ticket needs boards that speak protocol v2 .*not: my-car \(puckjs, site secret\)/, 1);
+    assert.ok(!fs.existsSync(path.join(dir, 'v1.link.txt')));
     oneLineError(await fleet(['share', '--registry', reg, '--board', 'van', '--role', 'driver', '--hours', '1d', '--out', path.join(dir, 'no-such-dir', 'x.link.txt')]), /does not exist/, 1);
     const r = openRegistry(reg, PASS);
     try { assert.equal((r.db.prepare("SELECT count(*) AS n FROM keys WHERE kind = 'ticket'").get() as { n: number }).n, 0); } finally { r.close(); }

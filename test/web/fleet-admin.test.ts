@@ -29,7 +29,7 @@ describe('fleet admin page in headless Chromium', function () {
     if (!fs.existsSync(CHROMIUM)) { console.log('    (skipped: ' + CHROMIUM + ' is missing; install it with apt-get install chromium)'); this.skip(); }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-page-'));
     r = createRegistry(path.join(dir, 'fleet.db'), 'page test passphrase', { secret: new Uint8Array(32).fill(5), cardMaster: new Uint8Array(16).fill(6) }, FAST_KDF);
-    const bs = ['van-1', 'van-2', 'garage'].map((label) => addBoard(r, { type: 'puckjs', label }));
+    const bs = ['van-1', 'van-2', 'garage'].map((label) => addBoard(r, { type: 'xiaoble', label }));
     const owner = addKey(r, bs, { role: 'owner', perms: 'unlock,lock,drive', label: 'owner' });
     driverId = addKey(r, bs, { role: 'driver', perms: 'unlock,lock,drive', label: 'Dana' }).keyId;
     bs.forEach((b, i) => storeEntries(r, b.id, Array.from({ length: 10 }, (_, s) => ({ seq: s + 1, time: 1764806400 + s * 3600 + i, trusted: true, event: s % 2 ? 21 : 20, result: 1, reason: s % 2 ? 0 : 2, keyId: s % 2 ? owner.keyId : driverId }))));

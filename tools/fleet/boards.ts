@@ -8,13 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { keySecret } from '../../firmware/site';
 import { MAX_SLOT } from '../../firmware/boardkeys';
-import { LIST_MAX_BOARDS } from '../../firmware/revlist';
+import { LIST_MAX_BOARDS, LIST_MAX_IDS } from '../../firmware/revlist';
 import { type TicketFields, type TravelKey, boardSecretsFor, makeList, makeTicket, newBoardId, phoneKeyParts, travelCrypto, travelFragment } from '../host/travel';
 import { newSetupCode } from '../host/provision/sitefile';
+import { type Kind, type Perm, KINDS, PERMS, ROLES } from '../host/provision/keys';
 import type { PhoneKeyFile } from '../host/protocol';
 import { CliError } from '../host/cli-error';
+import { boardById } from '../../hal/boards/index';
 import type { KeyRecord } from '../../firmware/keystore';
-import * as C from '../../firmware/codes';
 import type { Registry } from './registry';
 
 export interface BoardRow {
@@ -164,20 +165,39 @@ export function ownerKeyOf(r: Registry, b: BoardRow): PhoneKeyFile {
   return { keyId: k.key_id, secret: phoneSecret(r, b, k.key_id, k.salt), label: k.label || 'owner' };
 }
 
+/**
+ * Key `keyId`'s v2 key (tools/host/travelkey.ts TravelKey: its secret on each board with its own
+ * secrets where it is active, derived in memory) carrying the newest revocation list: what a phone
+ * client holds as a v2 key file or link. Tickets have theirs from shareTicket (the registry keeps no
+ * guest secret).
+ */
+export function travelKeyOf(r: Registry, keyId: number, boards?: BoardRow[]): TravelKey {
+  const rows = r.db.prepare(`SELECT b.${BOARD_COLS.split(', ').join(', b.')}, k.salt AS key_salt, k.label AS key_label, k.kind AS key_kind FROM keys k JOIN boards b ON b.id = k.board
+    WHERE k.key_id = ? AND k.state = 'active' AND b.secrets = 'board' ORDER BY b.slot`).all(keyId) as Array<BoardRow & { key_salt: number; key_label: string; key_kind: string }>;
+  const want = boards ? new Set(boards.map((b) => b.id)) : undefined;
+  const on = rows.filter((b) => !want || want.has(b.id));
+  if (!on.length) throw new CliError('key ' + keyId + ' is active on no board with its own secrets' + (boards ? ' among ' + boards.map((b) => b.label).join(', ') : '') + ' (v2 keys need them)');
+  if (on[0].key_kind === 'ticket') throw new CliError('key ' + keyId + ' is a ticket: its guest secrets went out with its link and are kept nowhere');
+  if (on[0].key_kind !== 'phone') throw new CliError('key ' + keyId + ' is a card, not a phone key');
+  const k: TravelKey = { keyId, boards: phoneKeyParts(r.site.secret, on.map((b) => new Uint8Array(Buffer.from(b.board_id, 'hex'))), keyId, on[0].key_salt) };
+  if (on[0].key_label) k.label = on[0].key_label;
+  const list = newestList(r);
+  if (list) k.list = new Uint8Array(list.bytes);
+  return k;
+}
+
 /** The site owner's v2 key over every per-board-secret board it is an owner on (tickets, lists). */
 export function ownerTravelKey(r: Registry, boards?: BoardRow[]): TravelKey {
   const all = (boards || (r.db.prepare(`SELECT ${BOARD_COLS} FROM boards WHERE secrets = 'board' ORDER BY slot`).all() as BoardRow[])).filter((b) => b.secrets === 'board');
   if (!all.length) throw new CliError('no board with its own secrets in the registry: tickets and revocation lists need them (npm run fleet -- board add)');
-  // The owner key is the one each board knows: the oldest active owner phone key common to them.
-  const row = r.db.prepare(`SELECT key_id, salt FROM keys WHERE role = 'owner' AND kind = 'phone' AND state = 'active' AND board = ? ORDER BY issued LIMIT 1`).get(all[0].id) as { key_id: number; salt: number } | undefined;
+  // The owner key is the one each board knows: the oldest active owner phone key of the first board.
+  const row = r.db.prepare(`SELECT key_id FROM keys WHERE role = 'owner' AND kind = 'phone' AND state = 'active' AND board = ? ORDER BY issued LIMIT 1`).get(all[0].id) as { key_id: number } | undefined;
   if (!row) throw new CliError('board ' + all[0].label + ' has no owner phone key');
-  const on = all.filter((b) => r.db.prepare(`SELECT 1 FROM keys WHERE board = ? AND key_id = ? AND state = 'active'`).get(b.id, row.key_id));
-  return { keyId: row.key_id, label: 'owner', boards: phoneKeyParts(r.site.secret, on.map((b) => Buffer.from(b.board_id, 'hex')), row.key_id, row.salt), list: newestList(r)?.bytes };
+  return { ...travelKeyOf(r, row.key_id, all), label: 'owner' };
 }
 
-const PERM_BITS: Record<string, number> = { unlock: C.PERM_UNLOCK, lock: C.PERM_LOCK, drive: C.PERM_DRIVE };
-const ROLE_NUM: Record<string, number> = { owner: C.ROLE_OWNER, driver: C.ROLE_DRIVER, guest: C.ROLE_GUEST };
-export const permsBits = (p: string) => p.split(',').reduce((m, x) => m | (PERM_BITS[x] || 0), 0);
+// The words for roles, permissions and kinds are provisioning's (tools/host/provision/keys.ts), the numbers the firmware's.
+export const permsBits = (p: string) => p.split(',').reduce((m, x) => m | (PERMS[x as Perm] || 0), 0);
 
 export interface ShareRequest { boards: BoardRow[]; role: 'driver' | 'guest'; perms: string; notBefore: number; notAfter: number; label: string }
 
@@ -187,10 +207,13 @@ export interface ShareRequest { boards: BoardRow[]; role: 'driver' | 'guest'; pe
  * (holds the guest's secrets: hand it over privately; the registry keeps no copy of them).
  */
 export function shareTicket(r: Registry, s: ShareRequest): { ticketId: number; fragment: string; key: TravelKey } {
+  // A ticket opens only a board whose firmware speaks protocol v2 (hal/boards `travel`): say so now, not at the car.
+  const v1 = s.boards.filter((b) => { const c = boardById(b.type); return !c || !c.travel || b.secrets !== 'board'; });
+  if (v1.length) throw new CliError('a ticket needs boards that speak protocol v2 with their own secrets (xiaoble); not: ' + v1.map((b) => b.label + ' (' + b.type + (b.secrets === 'site' ? ', site secret' : '') + ')').join(', '));
   const owner = ownerTravelKey(r, s.boards);
   const ticketId = randomBytes(4).readUInt32BE(0) || 1;
   const fields: TicketFields = {
-    id: ticketId, role: ROLE_NUM[s.role], perms: permsBits(s.perms), weekdays: 0, notBefore: s.notBefore, notAfter: s.notAfter,
+    id: ticketId, role: ROLES[s.role], perms: permsBits(s.perms), weekdays: 0, notBefore: s.notBefore, notAfter: s.notAfter,
     winStart: 0, winEnd: 0, madeAt: nowS(), label: s.label.slice(0, 6),
   };
   const key = makeTicket(owner, fields, s.boards.map((b) => Buffer.from(b.board_id, 'hex')));
@@ -225,7 +248,7 @@ export function revoke(r: Registry, keyId: number, at = nowS()): { boards: numbe
       const ids = (r.db.prepare(`SELECT DISTINCT key_id FROM keys WHERE state = 'revoked' AND (not_after = 0 OR not_after > ?) ORDER BY revoked DESC`).all(at) as { key_id: number }[]).map((x) => x.key_id);
       const owner = ownerTravelKey(r, v2);
       const version = (newestList(r)?.version || 0) + 1;
-      const keep = ids.filter((i) => i !== owner.keyId).slice(0, 24);
+      const keep = ids.filter((i) => i !== owner.keyId).slice(0, LIST_MAX_IDS);
       const bytes = Buffer.from(makeList(owner, version, at, keep));
       r.db.prepare('INSERT INTO lists (version, made_at, ids, bytes) VALUES (?, ?, ?, ?)').run(version, at, JSON.stringify(keep), bytes);
       list = newestList(r);
@@ -235,7 +258,6 @@ export function revoke(r: Registry, keyId: number, at = nowS()): { boards: numbe
   return run();
 }
 
-const KIND_NUM: Record<string, number> = { phone: C.KIND_PHONE, card: C.KIND_CARD, 'uid-card': C.KIND_UID_CARD };
 
 /**
  * The key records provisioning writes into board b's flash (firmware/keystore.ts format): its
@@ -243,7 +265,7 @@ const KIND_NUM: Record<string, number> = { phone: C.KIND_PHONE, card: C.KIND_CAR
  */
 export function boardRecords(r: Registry, b: BoardRow): KeyRecord[] {
   return listKeys(r, b, 'active').filter((k) => k.kind !== 'ticket').map((k) => ({
-    id: k.key_id >>> 0, kind: KIND_NUM[k.kind], flags: 0, role: ROLE_NUM[k.role], perms: permsBits(k.perms), weekdays: 0,
+    id: k.key_id >>> 0, kind: KINDS[k.kind as Kind], flags: 0, role: ROLES[k.role], perms: permsBits(k.perms), weekdays: 0,
     notBefore: k.not_before >>> 0, notAfter: k.not_after >>> 0, winStart: 0, winEnd: 0, salt: k.salt >>> 0, label: k.label.slice(0, 6),
   }));
 }

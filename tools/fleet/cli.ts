@@ -5,8 +5,9 @@
  * a non-zero exit; nothing half-written (registry changes are transactions, files are written
  * whole by cli-files.ts).
  *
- *   init | import <file.site> | boards | board add | keys | key add | share | revoke <id> | list
- *   | collect --board X (--sim URL | --ble [--name N]) | log --board X [--csv] [--from --to --event --key]
+ *   init | import <file.site> | boards | board add | keys | key add | key-file <id> --out FILE | share
+ *   | revoke <id> [--board X (--sim URL | --ble)] | list
+ *   | collect --board X (--sim URL | --ble [--name N] | --console PORT) | log --board X [--csv] [--from --to --event --key]
  *   | serve [--port N]
  * The passphrase comes from CARKEY_PASSPHRASE or a prompt (tools/host/provision/passphrase.ts).
  */
@@ -19,9 +20,12 @@ import { newSiteData } from '../host/provision/sitefile';
 import { parsePerms, parseRole, parseTime } from '../host/provision/keys';
 import { boardById } from '../../hal/boards/index';
 import { type Registry, createRegistry, openRegistry } from './registry';
-import { addBoard, addKey, boardByName, listBoards, listKeys, newestList, ownerKeyOf, revoke, shareTicket } from './boards';
+import { addBoard, addKey, boardByName, listBoards, listKeys, newestList, ownerKeyOf, ownerTravelKey, revoke, shareTicket, travelKeyOf } from './boards';
+import { travelKeyJson } from '../host/travelkey';
 import { importSite } from './import';
-import { collectBoard } from './collect';
+import { collectBoard, collectConsole } from './collect';
+import { openEspruinoLink } from '../provision/link';
+import { checkPort } from '../host/ports';
 import { queryLog, type LogFilter } from './logstore';
 import { logCsv } from './csv';
 import { startAdmin } from './server';
@@ -30,7 +34,7 @@ import { bluetoothLink, simulatorLink } from '../phonekey/links';
 import { OP, be32 } from '../host/protocol';
 import { eventName, reasonName } from '../host/names';
 
-const COMMANDS = 'init | import <file.site> | boards | board-add | keys | key-add | share | revoke <keyId> | list | collect | log | serve';
+const COMMANDS = 'init | import <file.site> | boards | board-add | keys | key-add | key-file <keyId> | share | revoke <keyId> | list | collect | log | serve';
 
 export const SPEC: Spec = {
   usage: 'npm run fleet --',
@@ -38,17 +42,18 @@ export const SPEC: Spec = {
   positionals: [1, 2],
   options: {
     registry: { type: 'string', arg: 'FILE', help: 'the registry file (default fleet.db in the directory you ran npm from)' },
-    board: { type: 'string', arg: 'NAME', help: 'a board by label or identity; share: comma-separated' },
+    board: { type: 'string', arg: 'NAME', help: 'a board by label or identity; key-add, key-file, share: comma-separated' },
     label: { type: 'string', arg: 'TEXT', help: 'board-add, key-add, share, import: a label' },
     type: { type: 'string', arg: 'BOARD', help: 'board-add, import: the board type (puckjs, mdbt42q, xiaoble, ...; default puckjs)' },
     'firmware-build': { type: 'string', arg: 'TEXT', help: 'board-add: the firmware build flashed (build.json commit)' },
     role: { type: 'string', arg: 'ROLE', help: 'key-add: owner | driver | guest; share: driver | guest' },
     perms: { type: 'string', arg: 'LIST', help: 'key-add, share: unlock,lock,drive (default by role)' },
     hours: { type: 'string', arg: 'DURATION', help: 'key-add, share: valid for (24h, 1d, 90m; share needs one)' },
-    out: { type: 'string', arg: 'FILE', help: 'share: write the guest link fragment here (mode 600); log --csv: write CSV here' },
+    out: { type: 'string', arg: 'FILE', help: 'share: write the guest link fragment here (mode 600); key-file: the v2 key file (mode 600); log --csv: write CSV here' },
     sim: { type: 'string', arg: 'URL', help: 'collect, revoke: the simulator radio bridge (ws://127.0.0.1:8080/ws/radio)' },
     ble: { type: 'boolean', help: 'collect, revoke: over Bluetooth' },
     name: { type: 'string', arg: 'NAME', help: 'with --ble: the board\'s advertised name' },
+    console: { type: 'string', arg: 'PORT', help: 'collect: over the board\'s USB console (a serial port, or tcp://host:port for the simulator\'s console)' },
     csv: { type: 'boolean', help: 'log: CSV instead of lines' },
     from: { type: 'string', arg: 'DATE', help: 'log: from this date/time (ISO, UTC), inclusive' },
     to: { type: 'string', arg: 'DATE', help: 'log: until this date/time (ISO, UTC), exclusive' },
@@ -72,13 +77,17 @@ async function withRegistry<T>(file: string, fn: (r: Registry) => Promise<T> | T
 
 const iso = (s: number | null) => (s ? new Date(s * 1000).toISOString().replace('.000Z', 'Z') : '-');
 
-/** Runs one signed operation with the board's owner key over the simulator bridge or Bluetooth. */
+/**
+ * The board's owner key on a link (the simulator bridge or Bluetooth): a board with its own secrets
+ * gets the owner's v2 key, which carries the registry's newest revocation list (`session.syncList()`
+ * hands it over); a v1 board (site secret) the owner's key file.
+ */
 export async function ownerLink(r: Registry, boardName: string, sim: string | undefined, ble: boolean, name?: string) {
   const b = boardByName(r, boardName);
-  const session = new CarSession(ownerKeyOf(r, b));
+  const session = new CarSession(b.secrets === 'board' ? ownerTravelKey(r, [b]) : ownerKeyOf(r, b));
   const link = ble ? await bluetoothLink(session.onPacket, name) : await simulatorLink(sim!, session.onPacket);
-  await session.open(link);
-  return { board: b, ask: async (op: number, args?: Uint8Array) => (await session.run(op, args)).answer, close: () => link.close() };
+  try { await session.open(link); } catch (e) { await link.close(); throw e; }
+  return { board: b, session, ask: async (op: number, args?: Uint8Array) => (await session.run(op, args)).answer, close: () => link.close() };
 }
 
 export async function main(argv: string[], out: (s: string) => void = console.log): Promise<number> {
@@ -88,7 +97,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   const [cmd, arg] = a.positionals;
   const file = registryPath(v);
   const oneArg = (want: boolean) => { if (want !== (arg !== undefined)) throw new UsageError(want ? cmd + ' needs an argument (try --help)' : 'unexpected argument ' + JSON.stringify(arg) + ' (try --help)'); };
-  const linkWanted = () => { if (!!v.sim === !!v.ble) throw new UsageError(cmd + ' needs one of --sim URL or --ble'); };
+  const linkWanted = () => { if (!!v.sim === !!v.ble) throw new UsageError(cmd + ' needs one of --sim URL or --ble' + (cmd === 'collect' ? ' or --console PORT' : '')); };
   // Check every flag before anything is opened or asked.
   const type = str(v, 'type') || 'puckjs';
   if ((cmd === 'board-add' || cmd === 'import') && !boardById(type)) throw new UsageError('unknown board type ' + JSON.stringify(type) + ' (see hal/boards)');
@@ -150,6 +159,19 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         return 0;
       });
     }
+    case 'key-file': {
+      oneArg(true);
+      const id = int(arg, 'key id', { min: 1, max: 0xffffffff });
+      const outFile = userPath(need(v, 'out'));
+      if (fs.existsSync(outFile)) throw new UsageError(outFile + ' exists; choose another --out');
+      return withRegistry(file, (r) => {
+        const k = travelKeyOf(r, id, v.board ? (v.board as string).split(',').map((n) => boardByName(r, n)) : undefined);
+        writeFileSafe(outFile, travelKeyJson(k), 'key file', { mode: 0o600, exclusive: true });
+        const l = newestList(r);
+        out('v2 key file of key ' + id + ' for ' + k.boards.length + ' board(s)' + (l ? ' with revocation list version ' + l.version : '') + ' written to ' + outFile + ' (holds its secrets: hand it over privately)');
+        return 0;
+      });
+    }
     case 'share': {
       oneArg(false);
       const board = need(v, 'board');
@@ -178,10 +200,17 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       if (v.sim || v.ble) { if (!v.board) throw new UsageError('revoke with --sim or --ble needs --board'); linkWanted(); }
       return withRegistry(file, async (r) => {
         const res = revoke(r, id);
-        out('revoked ' + id + ' on ' + res.boards + ' board(s)' + (res.list ? '; revocation list version ' + res.list.version + ' signed (it travels with every key once boards take v2)' : ''));
+        out('revoked ' + id + ' on ' + res.boards + ' board(s)' + (res.list ? '; revocation list version ' + res.list.version + ' signed (v2 boards take it from any key that carries it: key-file, share, revoke --board)' : ''));
         if (v.board && (v.sim || v.ble)) {
           const l = await ownerLink(r, v.board as string, str(v, 'sim'), !!v.ble, str(v, 'name'));
           try {
+            // A v2 board takes the signed list (LIST); a v1 board the owner's REVOKE.
+            const c = l.session.challenge;
+            if (res.list && c && (c.version || 1) >= 2) {
+              const s = await l.session.syncList();
+              out(l.board.label + ': ' + (s.said || 'already holds revocation list version ' + c.listVersion));
+              return /adopted/.test(s.said || '') || (!s.said && (c.listVersion || 0) >= res.list.version) ? 0 : 1;
+            }
             const ans = await l.ask(OP.REVOKE, new Uint8Array(be32(id)));
             out(l.board.label + ': ' + (ans.reason || ans.type));
             return ans.status === 0 ? 0 : 1;
@@ -202,12 +231,29 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     case 'collect': {
       oneArg(false);
       const board = need(v, 'board');
+      if (v.console !== undefined) {
+        if (v.sim || v.ble) throw new UsageError('collect takes one of --sim URL, --ble or --console PORT');
+        const port = need(v, 'console');
+        return withRegistry(file, async (r) => {
+          const b = boardByName(r, board);
+          await checkPort(port);
+          const link = await openEspruinoLink(port);
+          try {
+            const res = await collectConsole(r, b, link);
+            out(b.label + ': read ' + res.read + ' entries over the console, ' + res.added + ' new');
+            return 0;
+          } finally { await link.close(); }
+        });
+      }
       linkWanted();
       return withRegistry(file, async (r) => {
         const l = await ownerLink(r, board, str(v, 'sim'), !!v.ble, str(v, 'name'));
         try {
           const res = await collectBoard(r, l.board, l.ask);
           out(l.board.label + ': read ' + res.read + ' entries in ' + res.pages + ' pages, ' + res.added + ' new; firmware ' + (res.firmware || '?'));
+          // The owner's visit carries the newest list too (a v2 board; nothing to say when it holds it).
+          const sync = await l.session.syncList();
+          if (sync.said) out(l.board.label + ': ' + sync.said);
           return 0;
         } finally { await l.close(); }
       });

@@ -10,16 +10,21 @@
  * The board logs each READ LOG it answers, so its log always has one entry more than was read:
  * a short page (fewer than 8) ends the collection, and the last reads' own entries come with the
  * next collection.
+ * Over USB: `collectConsole` reads the board's log files through its JavaScript console
+ * (tools/host/logdecode.ts READ_LOG_LINE, decoded by the firmware's own reader) over the one
+ * console link (tools/host/console-link.ts: a serial port, or the simulator's TCP console). No key:
+ * the console is the board's owner's by physical access, as provisioning is. Every entry the board
+ * holds comes in one dump and is stored in one transaction; reading it logs nothing on the board.
  * Not here: the schema, the key's secret (boards.ts ownerKeyOf derives it in memory).
  */
 import { type Answer, OP, be32, statusVersion } from '../host/protocol';
-import { decodeLogAnswer } from '../host/logdecode';
+import { READ_LOG_LINE, decodeLogAnswer, decodeLogDump } from '../host/logdecode';
+import type { ConsoleLink } from '../host/console-link';
 import { CliError } from '../host/cli-error';
 import type { Registry } from './registry';
 import type { BoardRow } from './boards';
 import { lastSeq, storeEntries } from './logstore';
 
-/** Runs one signed operation with the owner's key and returns the board's answer. */
 /** Entries in a full READ LOG answer (docs/PROTOCOL.md op 7). */
 const PAGE = 8;
 
@@ -56,4 +61,18 @@ export async function collectBoard(r: Registry, b: BoardRow, ask: Ask, now = () 
   }
   r.db.prepare('UPDATE boards SET last_seen = ?, firmware_version = coalesce(?, firmware_version) WHERE id = ?').run(now(), firmware ?? null, b.id);
   return res;
+}
+
+/**
+ * Collection over the board's console (USB): one dump of its log files, every entry stored in one
+ * transaction (INSERT OR IGNORE: what an earlier collection, over the air or here, stored is not
+ * added twice). A console that prints no log file, or an error, stores nothing and says so.
+ */
+export async function collectConsole(r: Registry, b: BoardRow, link: ConsoleLink, now = () => Math.floor(Date.now() / 1000)): Promise<CollectResult> {
+  const printed = await link.run(READ_LOG_LINE);
+  if (!/(^|\s)ck\.log\.f?\d+:/.test(printed)) throw new CliError(b.label + ': the console printed no log files (is it this car\'s board, running the firmware?): ' + JSON.stringify(printed.slice(0, 120)));
+  const entries = decodeLogDump(printed);
+  const added = storeEntries(r, b.id, entries, now());
+  r.db.prepare('UPDATE boards SET last_seen = ? WHERE id = ?').run(now(), b.id);
+  return { read: entries.length, added, pages: 1 };
 }

@@ -32,9 +32,9 @@ export interface IssuedKey {
   issued: string;
 }
 
-const ROLES: Record<Role, number> = { owner: C.ROLE_OWNER, driver: C.ROLE_DRIVER, guest: C.ROLE_GUEST };
-const PERMS: Record<Perm, number> = { unlock: C.PERM_UNLOCK, lock: C.PERM_LOCK, drive: C.PERM_DRIVE };
-const KINDS: Record<Kind, number> = { phone: C.KIND_PHONE, card: C.KIND_CARD, 'uid-card': C.KIND_UID_CARD };
+export const ROLES: Record<Role, number> = { owner: C.ROLE_OWNER, driver: C.ROLE_DRIVER, guest: C.ROLE_GUEST };
+export const PERMS: Record<Perm, number> = { unlock: C.PERM_UNLOCK, lock: C.PERM_LOCK, drive: C.PERM_DRIVE };
+export const KINDS: Record<Kind, number> = { phone: C.KIND_PHONE, card: C.KIND_CARD, 'uid-card': C.KIND_UID_CARD };
 const DEFAULT_PERMS: Record<Role, Perm[]> = { owner: ['unlock', 'lock', 'drive'], driver: ['unlock', 'lock', 'drive'], guest: ['unlock', 'lock'] };
 /** The board keeps 6 bytes of label (firmware/keystore.ts); the site file keeps it whole. */
 export const LABEL_BYTES = 6;
