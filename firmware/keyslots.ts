@@ -17,7 +17,7 @@
 import type { FlashStorage } from './ports';
 import { fixed, str16, str32, u16, u32, u8, unfixed } from './binstr';
 import { FLAG_REVOKED, FLAG_UNCONFIRMED } from './codes';
-import { type SlotFile, slotAppend, slotAt, slotData, slotFind, slotKill, slotMark, slotMarked, slotNext, slotOpen, slotReplace } from './slotfile';
+import { KILL, type SlotFile, slotAppend, slotAt, slotData, slotFind, slotMark, slotMarked, slotNext, slotOpen, slotReplace } from './slotfile';
 
 export const RECORD_SIZE = 32;
 export const KEY_SLOTS_FILE = 'ck.keys';
@@ -109,5 +109,5 @@ export function kslPut(sf: SlotFile, i: number, rec: KeyRecord): number {
 
 /** Deletes the record in slot `i` for good. */
 export function kslRemove(sf: SlotFile, i: number): boolean {
-  return slotKill(sf, i);
+  return slotMark(sf, i, KILL);
 }
