@@ -118,12 +118,15 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     p.storage.tile = tile;
     padToPage(p.storage);
   }
+  // Opened before the object literal, not inside it: the minifier substitutes a single-use function
+  // at its call (so its code does not stay resident) only outside array and object literals.
+  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0);
+  const tc = clockOpen(p.clock, p.storage, p.crypto);
+  const reserve = storageReserve(opts);
   const core: Core = {
-    p, config, configGen: loaded.gen, out, ks,
-    log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0),
-    tc: clockOpen(p.clock, p.storage, p.crypto),
+    p, config, configGen: loaded.gen, out, ks, log, tc,
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
+    enrolRole: ROLE_DRIVER, actor: undefined, reserve, urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
