@@ -33,11 +33,15 @@ export function boot(board: BootBoard): Ports {
   if (__DEV__) { relay = benchOutput(relay, 0); if (drive) drive = benchOutput(drive, 1); }
   const led = (pin: number | undefined) => (pin === undefined ? undefined : espruinoOutput(pin, true));
   const timers = timersPort;
+  // Called outside the literal below: the minifier substitutes a single-use function at its call
+  // only outside object literals, so these factories do not stay resident functions.
+  const crypto = espruinoCrypto(board.crypto.aes);
+  const radio = __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false);
   const ports: Ports = {
     timers,
     clock: clockPort,
     random: randomPort,
-    crypto: espruinoCrypto(board.crypto.aes),
+    crypto,
     storage: storagePort,
     relay,
     drive,
@@ -46,7 +50,7 @@ export function boot(board: BootBoard): Ports {
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: watchdogPort,
     console: consolePort,
-    radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
+    radio,
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports.storage), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
