@@ -41,10 +41,12 @@ export interface KeyRecord {
 }
 
 export function decodeRecord(s: string, at: number): KeyRecord {
+  // Outside the literal, so the minifier substitutes unfixed here (not a resident function).
+  const label = unfixed(s.substr(at + 26, 6));
   return {
     id: u32(s, at), kind: u8(s, at + 4), flags: u8(s, at + 5), role: u8(s, at + 6), perms: u8(s, at + 7),
     weekdays: u8(s, at + 8), notBefore: u32(s, at + 10), notAfter: u32(s, at + 14),
-    winStart: u16(s, at + 18), winEnd: u16(s, at + 20), salt: u32(s, at + 22), label: unfixed(s.substr(at + 26, 6)),
+    winStart: u16(s, at + 18), winEnd: u16(s, at + 20), salt: u32(s, at + 22), label,
   };
 }
 
