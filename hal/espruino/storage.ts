@@ -1,7 +1,7 @@
 /** FlashStorage port on Espruino's Storage module. Turns its throws (full flash, bad rewrite) into false. */
 import type { FlashStorage } from '../../firmware/ports';
 
-// Module level, like hal/espruino/timers.ts: no scope-chain array per method. read and erase are
+// Module level, like hal/espruino/timers.ts: no scope-chain array per method. read, erase and free are
 // Storage's own functions (static methods in Espruino's jswrap_storage.c, `this` unused), not arrows
 // that forward: a stored native function costs the board 2 variables, an arrow about 8.
 const S = require('Storage');
@@ -21,7 +21,7 @@ export const storage: FlashStorage = {
     for (let i = 0; i < all.length; i++) if (all[i].indexOf(prefix) === 0) out.push(all[i]);
     return out;
   },
-  free: () => S.getFree(),
+  free: S.getFree,
   // Espruino compacts nothing when it finds no RAM for its buffer: report whether room was gained.
   compact: () => {
     const before = S.getFree();
