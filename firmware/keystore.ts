@@ -131,7 +131,7 @@ export function ksPut(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord
   if (!(rec.id > 0 && rec.id <= 0xffffffff && rec.role >= ROLE_OWNER && rec.role <= ROLE_GUEST && rec.kind >= 0 && rec.kind <= 2
     && rec.winStart < 1440 && rec.winEnd < 1440 && (rec.notAfter === 0 || rec.notAfter >= rec.notBefore))) return R_BAD_INPUT;
   const sf = file(ks);
-  const i = ksFind(ks, rec.id);
+  const i = sf ? slotFind(sf, str32(rec.id >>> 0)) : -1;
   if (add ? i >= 0 : i < 0) return add ? R_EXISTS : R_UNKNOWN_KEY;
   if (!sf) return R_STORAGE;
   let n: number;
