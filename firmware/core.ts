@@ -26,7 +26,7 @@ import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
-import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksAdd, ksFind, ksLookup, ksOpen, ksRetire, ksUpdate } from './keystore';
+import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { padToPage } from './flashroom';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
@@ -118,12 +118,15 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     p.storage.tile = tile;
     padToPage(p.storage);
   }
+  // Opened before the object literal, not inside it: the minifier substitutes a single-use function
+  // at its call (so its code does not stay resident) only outside array and object literals.
+  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0);
+  const tc = clockOpen(p.clock, p.storage, p.crypto);
+  const reserve = storageReserve(opts);
   const core: Core = {
-    p, config, configGen: loaded.gen, out, ks,
-    log: logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0),
-    tc: clockOpen(p.clock, p.storage, p.crypto),
+    p, config, configGen: loaded.gen, out, ks, log, tc,
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined, reserve: storageReserve(opts), urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
+    enrolRole: ROLE_DRIVER, actor: undefined, reserve, urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
@@ -358,7 +361,7 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
   if (rec!.flags & FLAG_UNCONFIRMED) {
     // First use of a key enrolled through the window: its holder has the secret after all.
     rec!.flags &= ~FLAG_UNCONFIRMED;
-    ksUpdate(core.ks, undefined, rec!);
+    ksPut(core.ks, undefined, rec!, false);
   }
   if (rec!.kind === KIND_UID_CARD) audit(core, LOG_INSECURE_CARD, perm, R_OK, keyId);
   if (!grantLater) audit(core, LOG_GRANTED, perm, R_OK, keyId);
@@ -418,7 +421,7 @@ export function enrolKey(core: Core, rec: KeyRecord): number {
     }
     rec.role = core.enrolRole;
     rec.flags |= FLAG_UNCONFIRMED;
-    const reason = ksAdd(core.ks, undefined, rec);
+    const reason = ksPut(core.ks, undefined, rec, true);
     audit(core, LOG_KEY_ADDED, rec.role, reason, rec.id);
     if (reason === R_OK) dispatch(core, EV_ENROL_DONE, R_OK, rec.id);
     return reason;
@@ -429,7 +432,7 @@ export function enrolKey(core: Core, rec: KeyRecord): number {
 /** Key management by an authenticated actor (core.actor after authenticate) or by USB provisioning (undefined). */
 export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 'update', rec: KeyRecord): number {
   const r = safely(core, () => {
-    const reason = op === 'add' ? ksAdd(core.ks, actor, rec) : ksUpdate(core.ks, actor, rec);
+    const reason = ksPut(core.ks, actor, rec, op === 'add');
     audit(core, op === 'add' ? LOG_KEY_ADDED : LOG_KEY_CHANGED, rec.role, reason, rec.id);
     return reason;
   });

@@ -17,7 +17,7 @@
 import type { FlashStorage } from './ports';
 import { fixed, str16, str32, u16, u32, u8, unfixed } from './binstr';
 import { FLAG_REVOKED, FLAG_UNCONFIRMED } from './codes';
-import { type SlotFile, slotAppend, slotAt, slotData, slotFind, slotKill, slotMark, slotMarked, slotNext, slotOpen, slotReplace } from './slotfile';
+import { KILL, type SlotFile, slotAppend, slotAt, slotData, slotFind, slotMark, slotMarked, slotNext, slotOpen, slotReplace } from './slotfile';
 
 export const RECORD_SIZE = 32;
 export const KEY_SLOTS_FILE = 'ck.keys';
@@ -41,10 +41,12 @@ export interface KeyRecord {
 }
 
 export function decodeRecord(s: string, at: number): KeyRecord {
+  // Outside the literal, so the minifier substitutes unfixed here (not a resident function).
+  const label = unfixed(s.substr(at + 26, 6));
   return {
     id: u32(s, at), kind: u8(s, at + 4), flags: u8(s, at + 5), role: u8(s, at + 6), perms: u8(s, at + 7),
     weekdays: u8(s, at + 8), notBefore: u32(s, at + 10), notAfter: u32(s, at + 14),
-    winStart: u16(s, at + 18), winEnd: u16(s, at + 20), salt: u32(s, at + 22), label: unfixed(s.substr(at + 26, 6)),
+    winStart: u16(s, at + 18), winEnd: u16(s, at + 20), salt: u32(s, at + 22), label,
   };
 }
 
@@ -109,5 +111,5 @@ export function kslPut(sf: SlotFile, i: number, rec: KeyRecord): number {
 
 /** Deletes the record in slot `i` for good. */
 export function kslRemove(sf: SlotFile, i: number): boolean {
-  return slotKill(sf, i);
+  return slotMark(sf, i, KILL);
 }

@@ -94,29 +94,32 @@ function validRecord(r: KeyRecord): boolean {
 
 /** Adds a key. Returns a reason code (R_OK on success). */
 export function ksAdd(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord): number {
-  if (!mayManage(actor)) return R_NOT_PERMITTED;
-  if (!validRecord(rec)) return R_BAD_INPUT;
-  if (ksFind(ks, rec.id) >= 0) return R_EXISTS;
-  const count = ksCount(ks);
-  if (count >= ks.capacity) return R_FULL;
-  const t = table(ks);
-  // Position: first record with a larger id.
-  let pos = 0;
-  while (pos < count && u32(t, pos * RECORD_SIZE) < rec.id >>> 0) pos++;
-  const enc = encodeRecord(rec);
-  return rewrite(ks, count + 1, (old, i) => (i < pos ? old.substr(i * RECORD_SIZE, RECORD_SIZE) : i === pos ? enc : old.substr((i - 1) * RECORD_SIZE, RECORD_SIZE)));
+  return ksPut(ks, actor, rec, true);
 }
 
 /** Replaces a key's record (same id): validity, permissions, role, flags, label. */
 export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord): number {
+  return ksPut(ks, actor, rec, false);
+}
+
+/** ksAdd (`add`) or ksUpdate in one function, the one the core calls, as in firmware/keystore.ts (one resident function, not two). */
+export function ksPut(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord, add: boolean): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
   if (!validRecord(rec)) return R_BAD_INPUT;
   const pos = ksFind(ks, rec.id);
-  if (pos < 0) return R_UNKNOWN_KEY;
-  const old = ksGet(ks, pos);
-  if (leavesNoOwner(isActiveOwner(old), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
+  if (add ? pos >= 0 : pos < 0) return add ? R_EXISTS : R_UNKNOWN_KEY;
+  const count = ksCount(ks);
   const enc = encodeRecord(rec);
-  return rewrite(ks, ksCount(ks), (old, i) => (i === pos ? enc : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
+  if (!add) {
+    if (leavesNoOwner(isActiveOwner(ksGet(ks, pos)), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
+    return rewrite(ks, count, (old, i) => (i === pos ? enc : old.substr(i * RECORD_SIZE, RECORD_SIZE)));
+  }
+  if (count >= ks.capacity) return R_FULL;
+  const t = table(ks);
+  // Position: first record with a larger id.
+  let at = 0;
+  while (at < count && u32(t, at * RECORD_SIZE) < rec.id >>> 0) at++;
+  return rewrite(ks, count + 1, (old, i) => (i < at ? old.substr(i * RECORD_SIZE, RECORD_SIZE) : i === at ? enc : old.substr((i - 1) * RECORD_SIZE, RECORD_SIZE)));
 }
 
 /**

@@ -26,12 +26,12 @@
  * slot order (n < ksCount), as LIST_KEYS pages through them.
  */
 import type { Crypto, FlashStorage } from './ports';
-import { u8 } from './binstr';
+import { str32, u8 } from './binstr';
 import { genData, genLoad } from './genfile';
 import { isActiveOwner, leavesNoOwner, mayManage } from './access';
 import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_GUEST, ROLE_OWNER } from './codes';
-import { type SlotFile, slotAppend, slotAt, slotData, slotFind, slotLive, slotMark } from './slotfile';
-import { type KeyRecord, KEY_SLOTS_FILE, M_REVOKED, RECORD_SIZE, decodeRecord, encodeRecord, kslAdd, kslFind, kslFlags, kslGet, kslOpen, kslPut, kslRemove } from './keyslots';
+import { KILL, type SlotFile, slotAppend, slotAt, slotData, slotFind, slotLive, slotMark } from './slotfile';
+import { type KeyRecord, KEY_SLOTS_FILE, M_REVOKED, RECORD_SIZE, decodeRecord, encodeRecord, kslAdd, kslFlags, kslGet, kslOpen, kslPut } from './keyslots';
 
 /** Base name of the two-generation table of earlier firmware (read once, to move it). */
 export const OLD_KEYS_FILE = 'ck.keys.';
@@ -83,7 +83,7 @@ export function ksCount(ks: KeyStore): number {
 /** The slot of the key with this id (>= 0), or -1. */
 export function ksFind(ks: KeyStore, id: number): number {
   const sf = file(ks);
-  return sf ? kslFind(sf, id >>> 0) : -1;
+  return sf ? slotFind(sf, str32(id >>> 0)) : -1;
 }
 
 /** The n-th key in slot order (0 <= n < ksCount). */
@@ -111,36 +111,38 @@ export function ksActiveOwners(ks: KeyStore, exclude?: number): number {
   return n;
 }
 
-function validRecord(r: KeyRecord): boolean {
-  return r.id > 0 && r.id <= 0xffffffff && r.role >= ROLE_OWNER && r.role <= ROLE_GUEST && r.kind >= 0 && r.kind <= 2
-    && r.winStart < 1440 && r.winEnd < 1440 && (r.notAfter === 0 || r.notAfter >= r.notBefore);
-}
-
-/** R_FULL when the file has no blank slot left (a rebuild by the USB tool), else R_STORAGE (a write failed). */
-function failed(sf: SlotFile): number {
-  return sf.used >= sf.cap ? R_FULL : R_STORAGE;
-}
-
 /** Adds a key. Returns a reason code (R_OK on success). */
 export function ksAdd(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord): number {
-  if (!mayManage(actor)) return R_NOT_PERMITTED;
-  if (!validRecord(rec)) return R_BAD_INPUT;
-  const sf = file(ks);
-  if (!sf) return R_STORAGE;
-  if (kslFind(sf, rec.id >>> 0) >= 0) return R_EXISTS;
-  if (sf.live >= ks.capacity) return R_FULL;
-  return kslAdd(sf, rec) < 0 ? failed(sf) : R_OK;
+  return ksPut(ks, actor, rec, true);
 }
 
 /** Replaces a key's record (same id): validity, permissions, role, flags, label. */
 export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord): number {
+  return ksPut(ks, actor, rec, false);
+}
+
+/**
+ * ksAdd (`add`) or ksUpdate, in one function: the firmware calls this one, so the board keeps one
+ * function for both, not four (docs/ARCHITECTURE.md "Memory rules"). A change that finds no blank
+ * slot is R_FULL (a rebuild by the USB tool), any other failed write R_STORAGE.
+ */
+export function ksPut(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord, add: boolean): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
-  if (!validRecord(rec)) return R_BAD_INPUT;
+  if (!(rec.id > 0 && rec.id <= 0xffffffff && rec.role >= ROLE_OWNER && rec.role <= ROLE_GUEST && rec.kind >= 0 && rec.kind <= 2
+    && rec.winStart < 1440 && rec.winEnd < 1440 && (rec.notAfter === 0 || rec.notAfter >= rec.notBefore))) return R_BAD_INPUT;
   const sf = file(ks);
-  const i = sf ? kslFind(sf, rec.id >>> 0) : -1;
-  if (i < 0) return R_UNKNOWN_KEY;
-  if (leavesNoOwner(isActiveOwner(kslGet(sf!, i)), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
-  return kslPut(sf!, i, rec) < 0 ? failed(sf!) : R_OK;
+  const i = sf ? slotFind(sf, str32(rec.id >>> 0)) : -1;
+  if (add ? i >= 0 : i < 0) return add ? R_EXISTS : R_UNKNOWN_KEY;
+  if (!sf) return R_STORAGE;
+  let n: number;
+  if (add) {
+    if (sf.live >= ks.capacity) return R_FULL;
+    n = kslAdd(sf, rec);
+  } else {
+    if (leavesNoOwner(isActiveOwner(kslGet(sf, i)), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
+    n = kslPut(sf, i, rec);
+  }
+  return n >= 0 ? R_OK : sf.used >= sf.cap ? R_FULL : R_STORAGE;
 }
 
 /**
@@ -151,10 +153,10 @@ export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRec
  */
 export function ksRetire(ks: KeyStore, actor: KeyRecord | undefined, id: number, remove: boolean): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
-  const sf = file(ks);
-  const i = sf ? kslFind(sf, id >>> 0) : -1;
+  const i = ksFind(ks, id);
   if (i < 0) return R_UNKNOWN_KEY;
-  const s = slotData(sf!);
-  if (leavesNoOwner(u8(s, slotAt(sf!, i) + 6) === ROLE_OWNER && !(kslFlags(sf!, s, i) & (FLAG_DISABLED | FLAG_REVOKED)), false, ksActiveOwners, ks)) return R_LAST_OWNER;
-  return (remove ? kslRemove(sf!, i) : slotMark(sf!, i, M_REVOKED)) ? R_OK : R_STORAGE;
+  const sf = ks.sf!;
+  const s = slotData(sf);
+  if (leavesNoOwner(u8(s, slotAt(sf, i) + 6) === ROLE_OWNER && !(kslFlags(sf, s, i) & (FLAG_DISABLED | FLAG_REVOKED)), false, ksActiveOwners, ks)) return R_LAST_OWNER;
+  return slotMark(sf, i, remove ? KILL : M_REVOKED) ? R_OK : R_STORAGE;
 }

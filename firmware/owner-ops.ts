@@ -42,7 +42,10 @@ export function ownerCommand(core: Core, p: Ports, cards: Cards | undefined, op:
   if (op === OP_ENROL_CARD) {
     // Same arguments as ADD_KEY; the key id comes from the card tapped within 30 s (see the log).
     if (a.length < 23 || !cards) return { reason: cards ? C.R_BAD_INPUT : C.R_NOT_PERMITTED };
-    return { reason: expectCard(cards, actor, recordFromArgs(a, 1, 0)) };
+    // Called outside the answer's literal: the minifier substitutes a single-use function at its
+    // call only outside object literals, so expectCard is not a resident function.
+    const reason = expectCard(cards, actor, recordFromArgs(a, 1, 0));
+    return { reason };
   }
   if (op === OP_REVOKE || op === OP_REMOVE) {
     if (a.length < 4) return { reason: C.R_BAD_INPUT };

@@ -82,7 +82,8 @@ export interface PhoneKey {
 }
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
-  const pk: PhoneKey = { core, p: corePorts(core), radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
+  const p = corePorts(core); // outside the literal, so the minifier substitutes it (not resident)
+  const pk: PhoneKey = { core, p, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
     guard: undefined as unknown as LinkGuard };
   // Not a local: the radio callbacks below keep this scope for good (a variable each).
   pk.guard = guardStart(core, pk.p, radio);

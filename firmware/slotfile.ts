@@ -28,6 +28,8 @@ import { str16, u16, u8 } from './binstr';
 
 export const SLOT_HEADER = 8;
 const MAGIC = 'CKS';
+/** The mark number of the kill byte (just before mark 0): slotMark(sf, i, KILL) retires slot `i`. */
+export const KILL = -1;
 
 export interface SlotFile {
   storage: FlashStorage;
@@ -130,21 +132,21 @@ export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: 
   const step = rec + 2 + marks;
   // Used slots: up to the last one with any byte written (a cut that kept nothing leaves a slot blank).
   let used = cap;
-  while (used > 0 && blank(all, SLOT_HEADER + (used - 1) * step, step)) used--;
+  let j = step; // bytes of slot `used - 1` found blank
+  while (used > 0 && j === step) {
+    j = 0;
+    while (j < step && u8(all, SLOT_HEADER + (used - 1) * step + j) === 255) j++;
+    if (j === step) used--;
+  }
   sf.used = used;
   for (let i = 0; i < used; i++) if (slotLive(sf, all, i)) sf.live++;
   // A replace cut between its add and its kill: the last slot's older twin is still live.
   const last = used - 1;
   if (last >= 0 && slotLive(sf, all, last)) {
     const twin = keyLen ? slotFind(sf, all.substr(slotAt(sf, last), keyLen)) : slotNext(sf, 0);
-    if (twin >= 0 && twin < last) slotKill(sf, twin);
+    if (twin >= 0 && twin < last) slotMark(sf, twin, KILL);
   }
   return sf;
-}
-
-function blank(s: string, at: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (u8(s, at + i) !== 255) return false;
-  return true;
 }
 
 /** Writes `data` (exactly `rec` bytes) into the next blank slot. Returns its index, or -1 (full, or the write failed). */
@@ -159,35 +161,36 @@ export function slotAppend(sf: SlotFile, data: string): number {
   return i;
 }
 
-/** Retires slot `i` for good (writes its kill byte). True once it reads back dead. */
+/** Retires slot `i` for good (writes its kill byte): slotMark(sf, i, KILL), named for tools and tests. */
 export function slotKill(sf: SlotFile, i: number): boolean {
-  const s = slotData(sf);
-  if (!slotLive(sf, s, i)) return true;
-  sf.storage.write(sf.name, '\0', slotAt(sf, i) + sf.rec + 1);
-  if (slotLive(sf, slotData(sf), i)) return false;
-  sf.live--;
-  return true;
+  return slotMark(sf, i, KILL);
 }
 
 /** Replaces the record in live slot `i` with `data`: the new slot's index, or -1 (then slot `i` is still current). */
 export function slotReplace(sf: SlotFile, i: number, data: string): number {
   const n = slotAppend(sf, data);
-  if (n < 0 || slotKill(sf, i)) return n;
+  if (n < 0 || slotMark(sf, i, KILL)) return n;
   // The old one would not die (the flash refused the write): take the new one back, so the old is
   // the one current, as the caller is told. (If that fails too, the next slotOpen keeps the new.)
-  slotKill(sf, n);
+  slotMark(sf, n, KILL);
   return -1;
 }
 
-/** Sets mark `k` (0 .. marks-1, not checked) of live slot `i`, once and for good. True once it reads back set. */
+/**
+ * Sets mark `k` (0 .. marks-1, not checked) of live slot `i`, once and for good: true once it reads
+ * back set. With k = KILL it retires the slot for good (writes its kill byte): true once the slot
+ * reads back dead, also when it was dead already. One function for both, as each function the
+ * firmware keeps costs the board variables (docs/ARCHITECTURE.md "Memory rules").
+ */
 export function slotMark(sf: SlotFile, i: number, k: number): boolean {
-  if (!slotLive(sf, slotData(sf), i)) return false;
-  const at = slotAt(sf, i) + sf.rec + 2 + k;
-  if (!slotMarked(sf, slotData(sf), i, k)) sf.storage.write(sf.name, '\0', at);
-  return slotMarked(sf, slotData(sf), i, k);
+  if (!slotLive(sf, slotData(sf), i)) return k === KILL;
+  if (!slotMarked(sf, slotData(sf), i, k)) sf.storage.write(sf.name, '\0', slotAt(sf, i) + sf.rec + 2 + k);
+  if (!slotMarked(sf, slotData(sf), i, k)) return false;
+  if (k === KILL) sf.live--;
+  return true;
 }
 
-/** Whether mark `k` of slot `i` is set. `s` is slotData(sf). */
+/** Whether mark `k` of slot `i` is set (KILL: the slot was retired). `s` is slotData(sf). */
 export function slotMarked(sf: SlotFile, s: string, i: number, k: number): boolean {
   return u8(s, slotAt(sf, i) + sf.rec + 2 + k) !== 255;
 }

@@ -20,7 +20,8 @@ import { espruinoI2C } from './i2c';
 import { benchOutput, benchRadio } from './relay-bench-hook';
 
 // Module level, like hal/espruino/timers.ts: a closure made in boot() would keep boot()'s scope.
-const consolePort = { log: (m: string) => console.log(m) };
+// console.log itself (a static method in Espruino): 2 variables where a forwarding arrow costs ~6.
+const consolePort = { log: console.log };
 
 /** The part of a board file the boot reads (tools/build.ts puts only this into the bundle). */
 export type BootBoard = Pick<BoardConfig, 'pins' | 'relayActiveHigh' | 'buttonActiveHigh'> & { crypto: { aes: boolean } };
@@ -32,11 +33,15 @@ export function boot(board: BootBoard): Ports {
   if (__DEV__) { relay = benchOutput(relay, 0); if (drive) drive = benchOutput(drive, 1); }
   const led = (pin: number | undefined) => (pin === undefined ? undefined : espruinoOutput(pin, true));
   const timers = timersPort;
+  // Called outside the literal below: the minifier substitutes a single-use function at its call
+  // only outside object literals, so these factories do not stay resident functions.
+  const crypto = espruinoCrypto(board.crypto.aes);
+  const radio = __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false);
   const ports: Ports = {
     timers,
     clock: clockPort,
     random: randomPort,
-    crypto: espruinoCrypto(board.crypto.aes),
+    crypto,
     storage: storagePort,
     relay,
     drive,
@@ -45,7 +50,7 @@ export function boot(board: BootBoard): Ports {
     button: p.button === undefined ? undefined : espruinoInput(p.button, board.buttonActiveHigh, board.buttonActiveHigh ? 'input_pulldown' : 'input_pullup'),
     watchdog: watchdogPort,
     console: consolePort,
-    radio: __DEV__ ? benchRadio(espruinoRadio(true), p.benchContact, p.door) : espruinoRadio(false),
+    radio,
   };
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports.storage), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');

@@ -65,7 +65,7 @@ const radio: Radio = {
     if (!dev) NRF.setSecurity(passkey ? { bond: true, lesc: true, mitm: true, display: true, pair: true, passkey: passkey }
       : { bond: true, lesc: true, mitm: true, display: true, pair: true });
   },
-  disconnect: () => NRF.disconnect(),
+  disconnect: NRF.disconnect, // NRF's own (a static method): 2 variables where a forwarding arrow costs ~6
 };
 
 /** The radio port; `devBuild` keeps the Nordic UART console (dev builds only). One radio per board. */

@@ -1,10 +1,12 @@
 /** FlashStorage port on Espruino's Storage module. Turns its throws (full flash, bad rewrite) into false. */
 import type { FlashStorage } from '../../firmware/ports';
 
-// Module level, like hal/espruino/timers.ts: no scope-chain array per method.
+// Module level, like hal/espruino/timers.ts: no scope-chain array per method. read, erase and free are
+// Storage's own functions (static methods in Espruino's jswrap_storage.c, `this` unused), not arrows
+// that forward: a stored native function costs the board 2 variables, an arrow about 8.
 const S = require('Storage');
 export const storage: FlashStorage = {
-  read: (name, offset, length) => S.read(name, offset, length),
+  read: S.read,
   write: (name, data, offset, size) => {
     try {
       return S.write(name, data, offset, size) !== false;
@@ -12,14 +14,14 @@ export const storage: FlashStorage = {
       return false;
     }
   },
-  erase: (name) => S.erase(name),
+  erase: S.erase,
   list: (prefix) => {
     const all = S.list();
     const out: string[] = [];
     for (let i = 0; i < all.length; i++) if (all[i].indexOf(prefix) === 0) out.push(all[i]);
     return out;
   },
-  free: () => S.getFree(),
+  free: S.getFree,
   // Espruino compacts nothing when it finds no RAM for its buffer: report whether room was gained.
   compact: () => {
     const before = S.getFree();
