@@ -122,11 +122,17 @@ export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: 
     for (let i = 0; i < SLOT_HEADER; i++) if (u8(s, i) !== 255 && s.charCodeAt(i) !== head.charCodeAt(i)) torn = false;
     if (torn) { storage.erase(name); s = undefined; }
   }
+  let made = false;
   if (!s) {
     if (!storage.write(name, head, 0, Math.max(size || 0, slotFileSize(rec, cap, marks)))) return undefined;
     s = storage.read(name, 0, SLOT_HEADER);
+    made = true;
   }
-  if (s !== head) return undefined;
+  if (s !== head) {
+    if (!made) return undefined;
+    storage.erase(name);
+    return slotOpen(storage, name, rec, cap, keyLen, size, marks);
+  }
   const sf: SlotFile = { storage, name, rec, cap, marks, used: 0, live: 0 };
   const all = slotData(sf);
   const step = rec + 2 + marks;
@@ -139,6 +145,13 @@ export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: 
     if (j === step) used--;
   }
   sf.used = used;
+  // Espruino makes a new file over whatever the flash holds after the last file (src/jsflash.c
+  // _jsfCreateFile checks nothing), and a compaction cut short can leave old bytes there: a file just
+  // made must read blank, else it is erased (trash) and made again after itself.
+  if (made && used) {
+    storage.erase(name);
+    return slotOpen(storage, name, rec, cap, keyLen, size, marks);
+  }
   for (let i = 0; i < used; i++) if (slotLive(sf, all, i)) sf.live++;
   // A replace cut between its add and its kill: the last slot's older twin is still live.
   const last = used - 1;

@@ -155,3 +155,21 @@ describe('slot files: records changed in place, no trash (firmware/slotfile.ts)'
     assert.equal(cuts, total * 3);
   });
 });
+
+describe('slot file made over old bytes (a compaction cut short leaves them after the last file)', () => {
+  it('a file just made that does not read blank is erased and made again after itself: no slot counts as used', () => {
+    const f = st.createFlash(16384);
+    const port = modelPort(f);
+    st.write(f, hooks, 'ck.site.a', 'S'.repeat(60));
+    const end = 16384 - st.stats(f).freeBytes;
+    // What Espruino's _jsfCreateFile never checks: old bytes (a stale file header and data) after the last file.
+    f.mem.set(Array.from('\x20\x00\x00\x00ck.log.1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0garbage-garbage-garbage', (c) => c.charCodeAt(0)), end + 100);
+    const sf = slotOpen(port, 'ck.keys', REC, 20, 4)!;
+    assert.ok(sf, 'opened');
+    assert.equal(sf.used, 0, 'no slot used');
+    assert.equal(sf.live, 0);
+    assert.ok(slotAppend(sf, rec(1, 1)) >= 0, 'the first add finds a blank slot');
+    assert.equal(contents(slotOpen(port, 'ck.keys', REC, 20, 4)!), '1=1');
+    assert.ok(st.stats(f).trashCount >= 1, 'the file made over old bytes is trash now');
+  });
+});
