@@ -16,7 +16,7 @@
  */
 import type { FlashStorage } from './ports';
 import { fixed, str16, str32, u16, u32, u8, unfixed } from './binstr';
-import { FLAG_REVOKED, FLAG_UNCONFIRMED } from './codes';
+import { FLAG_REVOKED, FLAG_UNCONFIRMED, ROLE_GUEST, ROLE_OWNER } from './codes';
 import { KILL, type SlotFile, slotAppend, slotAt, slotData, slotFind, slotMark, slotMarked, slotNext, slotOpen, slotReplace } from './slotfile';
 
 export const RECORD_SIZE = 32;
@@ -38,6 +38,12 @@ export interface KeyRecord {
   winEnd: number;
   salt: number;
   label: string;
+}
+
+/** Whether a record may be stored: an id, a known role and kind, windows within the day, an end not before its start. Both key stores check it. */
+export function validRecord(r: KeyRecord): boolean {
+  return r.id > 0 && r.id <= 0xffffffff && r.role >= ROLE_OWNER && r.role <= ROLE_GUEST && r.kind >= 0 && r.kind <= 2
+    && r.winStart < 1440 && r.winEnd < 1440 && (r.notAfter === 0 || r.notAfter >= r.notBefore);
 }
 
 export function decodeRecord(s: string, at: number): KeyRecord {

@@ -22,10 +22,10 @@
  */
 import type { Crypto, FlashStorage } from './ports';
 import { u32, u8 } from './binstr';
-import { type KeyRecord, RECORD_SIZE, decodeRecord, encodeRecord } from './keyslots';
+import { type KeyRecord, RECORD_SIZE, decodeRecord, encodeRecord, validRecord } from './keyslots';
 import { type Generation, genData, genLoad, genWrite } from './genfile';
 import { isActiveOwner, leavesNoOwner, mayManage } from './access';
-import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_GUEST, ROLE_OWNER } from './codes';
+import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_OWNER } from './codes';
 
 export const KEYS_FILE = 'ck.keys.';
 const CHUNK_RECORDS = 8;
@@ -85,11 +85,6 @@ export function ksActiveOwners(ks: KeyStore, exclude?: number): number {
     if (u8(t, at + 6) === ROLE_OWNER && !(u8(t, at + 5) & bad)) n++;
   }
   return n;
-}
-
-function validRecord(r: KeyRecord): boolean {
-  return r.id > 0 && r.id <= 0xffffffff && r.role >= ROLE_OWNER && r.role <= ROLE_GUEST && r.kind >= 0 && r.kind <= 2
-    && r.winStart < 1440 && r.winEnd < 1440 && (r.notAfter === 0 || r.notAfter >= r.notBefore);
 }
 
 /** Adds a key. Returns a reason code (R_OK on success). */

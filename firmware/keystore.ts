@@ -29,9 +29,9 @@ import type { Crypto, FlashStorage } from './ports';
 import { str32, u8 } from './binstr';
 import { genData, genLoad } from './genfile';
 import { isActiveOwner, leavesNoOwner, mayManage } from './access';
-import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_GUEST, ROLE_OWNER } from './codes';
+import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_OWNER } from './codes';
 import { KILL, type SlotFile, slotAppend, slotAt, slotData, slotFind, slotLive, slotMark } from './slotfile';
-import { type KeyRecord, KEY_SLOTS_FILE, M_REVOKED, RECORD_SIZE, decodeRecord, encodeRecord, kslAdd, kslFlags, kslGet, kslOpen, kslPut } from './keyslots';
+import { type KeyRecord, KEY_SLOTS_FILE, M_REVOKED, RECORD_SIZE, decodeRecord, encodeRecord, kslAdd, kslFlags, kslGet, kslOpen, kslPut, validRecord } from './keyslots';
 
 /** Base name of the two-generation table of earlier firmware (read once, to move it). */
 export const OLD_KEYS_FILE = 'ck.keys.';
@@ -128,8 +128,7 @@ export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRec
  */
 export function ksPut(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord, add: boolean): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
-  if (!(rec.id > 0 && rec.id <= 0xffffffff && rec.role >= ROLE_OWNER && rec.role <= ROLE_GUEST && rec.kind >= 0 && rec.kind <= 2
-    && rec.winStart < 1440 && rec.winEnd < 1440 && (rec.notAfter === 0 || rec.notAfter >= rec.notBefore))) return R_BAD_INPUT;
+  if (!validRecord(rec)) return R_BAD_INPUT;
   const sf = file(ks);
   const i = sf ? slotFind(sf, str32(rec.id >>> 0)) : -1;
   if (add ? i >= 0 : i < 0) return add ? R_EXISTS : R_UNKNOWN_KEY;
