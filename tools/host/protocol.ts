@@ -46,6 +46,14 @@ function macOf(mac: Mac, secret: Uint8Array, domain: number, nonce: Uint8Array, 
   return mac(secret, m).subarray(0, 16);
 }
 
+/** A COMMAND or TICKET COMMAND body followed by its MAC (domain C, bound to the board's nonce). */
+function commandMacd(mac: Mac, secret: Uint8Array, nonce: Uint8Array, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 16);
+  out.set(body);
+  out.set(macOf(mac, secret, DOMAIN.C, nonce, body), body.length);
+  return out;
+}
+
 export function u32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) >>> 0) + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
 }
@@ -68,10 +76,7 @@ export function ticketCommandWith(mac: Mac, ticket: Uint8Array, ticketTag: Uint8
   body[56] = (validMs >> 8) & 255;
   body[57] = validMs & 255;
   body.set(args, 58);
-  const out = new Uint8Array(body.length + 16);
-  out.set(body);
-  out.set(macOf(mac, secret, DOMAIN.C, nonce, body), body.length);
-  return out;
+  return commandMacd(mac, secret, nonce, body);
 }
 
 /** LIST: 04 | a revocation list (docs/PROTOCOL.md "Protocol v2"). */
@@ -91,10 +96,7 @@ export function command(mac: Mac, key: PhoneKeyFile, nonce: Uint8Array, op: numb
   body[6] = (validMs >> 8) & 255;
   body[7] = validMs & 255;
   body.set(args, 8);
-  const out = new Uint8Array(body.length + 16);
-  out.set(body);
-  out.set(macOf(mac, key.secret, DOMAIN.C, nonce, body), body.length);
-  return out;
+  return commandMacd(mac, key.secret, nonce, body);
 }
 
 export interface Answer {
