@@ -75,13 +75,14 @@ export function listTagOffset(l: RevList, slot: number): number {
   return l.bodyLength + LIST_TAG * before;
 }
 
-function tagInput(body: Uint8Array): Uint8Array {
+/** What a list's tag_b is the HMAC of, under the signer's secret on board b ('CK2L' | body). */
+export function listTagInput(body: Uint8Array): Uint8Array {
   return ck2Input(76, body); // 'CK2L'
 }
 
 /** tag_b over the list's body (header and ids) under the signer's secret on board b. */
 export function listTag(crypto: Crypto, signerSecret: Uint8Array, body: Uint8Array): Uint8Array {
-  return hmacSha256(crypto.sha256, signerSecret, tagInput(body)).subarray(0, LIST_TAG);
+  return hmacSha256(crypto.sha256, signerSecret, listTagInput(body)).subarray(0, LIST_TAG);
 }
 
 /** The version of a stored list (a flash-backed string), 0 for none. */
@@ -119,6 +120,6 @@ export function listAdmit(crypto: Crypto, site: Site, boardId: Uint8Array, b: Ui
   if (listHasId(stored, l.signer)) return R_NOT_PERMITTED;
   const owner = !!signer && signer.id === l.signer && signer.kind === KIND_PHONE && isActiveOwner(signer);
   const secret = keySecret(crypto, site, l.signer, owner ? signer!.salt : 0);
-  const ok = hmacVerify(crypto.sha256, secret, tagInput(b.subarray(0, l.bodyLength)), b.subarray(at, at + LIST_TAG));
+  const ok = hmacVerify(crypto.sha256, secret, listTagInput(b.subarray(0, l.bodyLength)), b.subarray(at, at + LIST_TAG));
   return ok && owner ? R_OK : R_BAD_MAC;
 }

@@ -27,6 +27,9 @@ import { type KeyRecord, isActiveOwner } from './keystore';
 import { type Site, keySecret } from './site';
 
 export const TICKET_TYPE = 0x54; // 'T'
+/** Domain bytes after 'CK2' (boardkeys.ts ck2Input): a ticket's tag_b ('T') and the guest's secret_b ('G'). */
+export const TICKET_TAG_DOMAIN = 84;
+export const TICKET_GUEST_DOMAIN = 71;
 export const TICKET_BODY = 38;
 export const TICKET_TAG = 16;
 export const TICKET_BYTES = TICKET_BODY + TICKET_TAG;
@@ -95,18 +98,18 @@ function ticketMac(crypto: Crypto, ownerSecret: Uint8Array, domain: number, body
 
 /** tag_b: the first 16 bytes of HMAC(ownerSecret_b, 'CK2T' | body). */
 export function ticketTag(crypto: Crypto, ownerSecret: Uint8Array, body: Uint8Array): Uint8Array {
-  return ticketMac(crypto, ownerSecret, 84, body).subarray(0, TICKET_TAG); // 'T'
+  return ticketMac(crypto, ownerSecret, TICKET_TAG_DOMAIN, body).subarray(0, TICKET_TAG); // 'T'
 }
 
 /** secret_b: the guest's 16-byte key secret on the board whose owner secret this is. */
 export function ticketGuestSecret(crypto: Crypto, ownerSecret: Uint8Array, body: Uint8Array): Uint8Array {
-  return ticketMac(crypto, ownerSecret, 71, body).subarray(0, 16); // 'G'
+  return ticketMac(crypto, ownerSecret, TICKET_GUEST_DOMAIN, body).subarray(0, 16); // 'G'
 }
 
 /** True when bytes 38..54 of `t` are tag_b of its body, compared in constant time. */
 export function ticketVerify(crypto: Crypto, ownerSecret: Uint8Array, t: Uint8Array): boolean {
   if (t.length < TICKET_BYTES) return false;
-  return hmacVerify(crypto.sha256, ownerSecret, ck2Input(84, t.subarray(0, TICKET_BODY)), t.subarray(TICKET_BODY, TICKET_BYTES)); // 'T'
+  return hmacVerify(crypto.sha256, ownerSecret, ck2Input(TICKET_TAG_DOMAIN, t.subarray(0, TICKET_BODY)), t.subarray(TICKET_BODY, TICKET_BYTES)); // 'T'
 }
 
 export interface TicketAdmission {

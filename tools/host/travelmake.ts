@@ -11,8 +11,8 @@
 import { hex } from './bytes';
 import { reasonName } from './names';
 import { boardSlot, ck2Input } from '../../firmware/boardkeys';
-import { type Ticket, TICKET_BODY, ticketEncode, ticketParse } from '../../firmware/ticket';
-import { LIST_HEAD, LIST_MAX_BOARDS, LIST_MAX_IDS, listEncodeBody, listParse } from '../../firmware/revlist';
+import { type Ticket, TICKET_BODY, TICKET_GUEST_DOMAIN, TICKET_TAG_DOMAIN, ticketEncode, ticketParse } from '../../firmware/ticket';
+import { LIST_HEAD, LIST_MAX_BOARDS, LIST_MAX_IDS, listEncodeBody, listParse, listTagInput } from '../../firmware/revlist';
 import { readU32 } from '../../firmware/bytes';
 import { TravelError } from './travelkey';
 
@@ -72,13 +72,11 @@ export function ticketPlan<P extends { boardId: Uint8Array }>(owner: OwnerParts<
 /** What tag_b and the guest's secret_b are the HMACs of, under the owner's secret on board b (firmware/ticket.ts). */
 export function ticketMacInputs(body: Uint8Array): { tag: Uint8Array; guest: Uint8Array } {
   const b = body.subarray(0, TICKET_BODY);
-  return { tag: ck2Input(84, b), guest: ck2Input(71, b) }; // 'CK2T', 'CK2G'
+  return { tag: ck2Input(TICKET_TAG_DOMAIN, b), guest: ck2Input(TICKET_GUEST_DOMAIN, b) };
 }
 
 /** What a list's tag_b is the HMAC of, under the signer's secret on board b (firmware/revlist.ts). */
-export function listMacInput(body: Uint8Array): Uint8Array {
-  return ck2Input(76, body); // 'CK2L'
-}
+export const listMacInput = listTagInput;
 
 /**
  * The body of a revocation list signed by `owner` for all its boards (version, made-at seconds,
