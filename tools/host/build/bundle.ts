@@ -21,6 +21,7 @@ import type { BoardConfig } from '../../../hal/boards/types';
 import { usesKeyGenerations } from '../../../hal/boards/index';
 import { dialectErrors } from './dialect-report';
 import { release } from './release';
+import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Espruino 2v19+ parses ES2020 syntax minus what the guard rejects; esbuild must not lower beyond that. */
@@ -74,10 +75,11 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     external: ['Storage', 'crypto'],
     // Boards whose Storage has no room for the slot-file key store's code keep the two-generation
     // table: './keystore' resolves to firmware/keystore-gen.ts (tools/host/provision/keystores.ts).
-    plugins: usesKeyGenerations(board) ? [{
+    // The owner unit (owner-unit.ts): ownerCommand marked so the minified bundle can load it on demand.
+    plugins: [markOwnerUnit(), ...(usesKeyGenerations(board) ? [{
       name: 'keystore-gen',
-      setup(b) { b.onResolve({ filter: /^\.\/keystore$/ }, (a) => (a.importer.endsWith('keystore-gen.ts') ? undefined : { path: path.join(path.dirname(a.importer), 'keystore-gen.ts') })); },
-    }] : [],
+      setup(b: esbuild.PluginBuild) { b.onResolve({ filter: /^\.\/keystore$/ }, (a) => (a.importer.endsWith('keystore-gen.ts') ? undefined : { path: path.join(path.dirname(a.importer), 'keystore-gen.ts') })); },
+    }] : [])],
     define: { __VERSION__: JSON.stringify(release().version), __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __TILED__: board.tile ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false', __TRAVEL__: board.travel ? 'true' : 'false' },
     charset: 'ascii',
     legalComments: 'none',
@@ -108,8 +110,10 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
   });
-  const code = min.code!;
-  const map = min.map as unknown as RawSourceMap;
+  // The guard reads the owner unit's code while it is still code, then the unit becomes a string.
+  const unitErrors = dialectErrors(min.code!, 'dist/' + board.id + '/firmware.js (before the owner unit split)', min.map as unknown as RawSourceMap, path.join(ROOT, 'dist', board.id));
+  if (unitErrors.length) throw new DialectError(unitErrors);
+  const { code, map } = splitOwnerUnit(min.code!, min.map as unknown as RawSourceMap);
   const errors = dialectErrors(code, 'dist/' + board.id + '/firmware.js', map, path.join(ROOT, 'dist', board.id));
   if (errors.length) {
     // Keep the rejected output for inspection; it is never a file a board would boot.

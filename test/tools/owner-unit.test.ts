@@ -1,0 +1,72 @@
+/**
+ * The owner unit (tools/host/build/owner-unit.ts): what only the owner's commands use leaves the
+ * bundle's resident code for a string evaluated per command, and behaves as before.
+ */
+import { strict as assert } from 'node:assert';
+import * as vm from 'node:vm';
+import { SourceMapConsumer, SourceMapGenerator, type RawSourceMap } from 'source-map-js';
+import { freeNames, splitOwnerUnit } from '../../tools/host/build/owner-unit';
+import { bundleFirmware } from '../../tools/host/build/bundle';
+import { boardById } from '../../hal/boards/index';
+import { sourceNames } from '../../tools/benchmarks/memory';
+import * as acorn from 'acorn';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** An identity source map for one-line `code`: column c maps to line 1, column c of "src.js". */
+function identityMap(code: string): RawSourceMap {
+  const g = new SourceMapGenerator({ file: 'out.js' });
+  for (let c = 0; c < code.length; c++) if (/[A-Za-z_$]/.test(code[c]) && !/[A-Za-z0-9_$]/.test(code[c - 1] || '')) g.addMapping({ generated: { line: 1, column: c }, original: { line: 1, column: c }, source: 'src.js' });
+  return JSON.parse(g.toString());
+}
+
+// A bundle as the minifier leaves it: top-level functions with short, reused names.
+// o: only the unit uses it; s: the unit and resident code; t: only o (so only the unit) uses it;
+// e: shadowed by a parameter named `e` in resident code, used for real only by the unit.
+const BUNDLE = '!function(){function t(n){return n+1}function o(e){return t(e)*2}function s(n){return n-1}function e(n){return"e\\"\'"+n}' +
+  'function r(e){return s(e)+e}const c=__OWNER_UNIT__(function(n,k){let t=0;return o(n)+s(k)+e(t)});g.res=r(5);g.own=c(3,4)}();';
+
+describe('owner unit: the owner-only code as a string evaluated per command', () => {
+  it('finds free names through parameters, var, let, const, catch and function names', () => {
+    const fn = (src: string) => [...freeNames((acorn.parse(src, { ecmaVersion: 2020 }) as any).body[0])].sort();
+    assert.deepEqual(fn('function f(a){var b=a;{let c=d}try{x}catch(e){e+y}return b+c+z}'), ['c', 'd', 'x', 'y', 'z']);
+    assert.deepEqual(fn('function f(){for(let i=0;i<n;i++)g(i);const h=function k(){return k+h};({a:b,[q]:1}).a}'), ['b', 'g', 'n', 'q']);
+  });
+
+  it('moves only what nothing resident refers to, and the result runs as before', () => {
+    const split = splitOwnerUnit(BUNDLE, identityMap(BUNDLE));
+    assert.deepEqual(split.moved.sort(), ['e', 'o', 't']);
+    assert.match(split.code, /const c=function\(\)\{return eval\(/);
+    assert.doesNotMatch(split.code.slice(0, split.code.indexOf('eval(')), /function o\(/);
+    for (const code of [BUNDLE, split.code]) {
+      const g: any = {};
+      vm.runInNewContext(code, { g, __OWNER_UNIT__: (f: unknown) => f });
+      assert.deepEqual([g.res, g.own], [9, 8 + 3 + 'e"\'0']);
+    }
+    // A name in moved code still maps to where it was: `o`'s body calls t at source column 37.
+    const m = new SourceMapConsumer(split.map);
+    const at = split.code.indexOf('return t(e)*2') + 7;
+    assert.equal(m.originalPositionFor({ line: 1, column: at }).column, BUNDLE.indexOf('return t(e)*2') + 7);
+  });
+
+  it('leaves a bundle without the marker as it is', () => {
+    const code = '!function(){function t(){}t()}();';
+    const map = identityMap(code);
+    assert.equal(splitOwnerUnit(code, map).code, code);
+  });
+
+  it('the puckjs bundle: key management, time and settings are no longer resident functions', async function () {
+    this.timeout(60000);
+    const b = await bundleFirmware(boardById('puckjs')!);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owner-unit-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'firmware.js'), b.code);
+      fs.writeFileSync(path.join(dir, 'firmware.js.map'), JSON.stringify(b.map));
+      const resident = new Set(sourceNames(path.join(dir, 'firmware.js')).values());
+      for (const name of ['retireKey', 'setTime', 'setConfig', 'recordFromArgs', 'ksCount', 'ksGet']) assert.ok(!resident.has(name), name + ' is still resident');
+      for (const name of ['authenticate', 'ksFind', 'audit']) assert.ok(resident.has(name), name + ' should be resident');
+      assert.equal(b.code.split('eval(').length, 2, 'one unit, evaluated in one place');
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+});

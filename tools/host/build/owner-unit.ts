@@ -1,0 +1,305 @@
+/**
+ * The owner unit: the code only an owner's command runs (firmware/owner-ops.ts `ownerCommand` and
+ * every top-level function that nothing else calls: key management, settings, time, log reading)
+ * leaves the board's RAM between commands. On Espruino each resident function costs about 7
+ * variables; this code is made when a command runs and is garbage after it.
+ *
+ *   1. `markOwnerUnit` (an esbuild plugin) turns `export function ownerCommand(...) {...}` in
+ *      firmware/owner-ops.ts into `export const ownerCommand = __OWNER_UNIT__(function (...) {...});`,
+ *      so the minifier keeps it one function expression it cannot substitute into its caller.
+ *   2. `splitOwnerUnit`, on the minified bundle: every top-level function only that function
+ *      expression (or another such function) refers to is moved with it into one string,
+ *        (function(){function A(..){..}function B(..){..}return function(t,e,..){..}})()
+ *      and the marker call becomes `function(){return eval("<that string>").apply(this,arguments)}`.
+ *      The stub has no parameter or local of its own, so the unit's code, evaluated in its scope
+ *      (Espruino's eval runs in the caller's scope: src/jswrap_functions.c jswrap_eval; V8's direct
+ *      eval too), sees exactly the bundle's top-level names it saw before. In a pretokenised bundle
+ *      the string is a raw string: Espruino keeps it in flash (src/jslex.c jslGetRawString) and the
+ *      functions made from it point their code into flash too (src/jsparse.c, native strings).
+ *
+ * Which references are to the bundle's top level is found with a scope walk (params, var, let,
+ * const, function names, catch parameters): where in doubt, a name counts as a top-level
+ * reference, which can only keep a function resident, never move one a resident caller needs.
+ * The source map is carried over: text moved into the string maps to where it came from.
+ *
+ * Not here: minifying (bundle.ts), tokenising (pretokenise.ts).
+ */
+import * as fs from 'node:fs';
+import * as acorn from 'acorn';
+import { SourceMapConsumer, SourceMapGenerator, type RawSourceMap } from 'source-map-js';
+import type { Plugin } from 'esbuild';
+
+const MARK = '__OWNER_UNIT__';
+const HEAD = 'export function ownerCommand(';
+
+/** esbuild plugin: the marker around ownerCommand (its closing brace: the first line that is exactly `}`). */
+export function markOwnerUnit(): Plugin {
+  return {
+    name: 'owner-unit',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]firmware[\\/]owner-ops\.ts$/ }, (a) => {
+        const src = fs.readFileSync(a.path, 'utf8');
+        const at = src.indexOf(HEAD);
+        const end = at < 0 ? -1 : src.indexOf('\n}\n', at);
+        if (end < 0) return { errors: [{ text: 'owner unit: no `' + HEAD + '...` ending in a line `}` in ' + a.path }] };
+        const contents = src.slice(0, at) + 'export const ownerCommand = ' + MARK + '(function (' +
+          src.slice(at + HEAD.length, end) + '\n});\n' + src.slice(end + 3);
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+type Node = any;
+
+/** Names a declaration pattern binds. */
+function bound(p: Node, out: string[]): string[] {
+  if (!p) return out;
+  if (p.type === 'Identifier') out.push(p.name);
+  else if (p.type === 'ObjectPattern') for (const q of p.properties) bound(q.type === 'RestElement' ? q.argument : q.value, out);
+  else if (p.type === 'ArrayPattern') for (const q of p.elements) bound(q, out);
+  else if (p.type === 'RestElement') bound(p.argument, out);
+  else if (p.type === 'AssignmentPattern') bound(p.left, out);
+  return out;
+}
+
+/** `var` names anywhere in a function body, not inside nested functions (they are function-scoped). */
+function varNames(n: Node, out: Set<string>): void {
+  if (!n || typeof n.type !== 'string') return;
+  if (/Function/.test(n.type)) return;
+  if (n.type === 'VariableDeclaration' && n.kind === 'var') for (const d of n.declarations) for (const x of bound(d.id, [])) out.add(x);
+  for (const k in n) {
+    const v = n[k];
+    if (Array.isArray(v)) for (const c of v) { if (c && typeof c.type === 'string') varNames(c, out); }
+    else if (v && typeof v.type === 'string') varNames(v, out);
+  }
+}
+
+/** Block-scoped declarations made directly in a list of statements. */
+function lexical(body: Node[], out: Set<string>): Set<string> {
+  for (const s of body) {
+    if (s.type === 'VariableDeclaration' && s.kind !== 'var') for (const d of s.declarations) for (const x of bound(d.id, [])) out.add(x);
+    if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id) out.add(s.id.name);
+  }
+  return out;
+}
+
+/** Free names `n` refers to (not declared between it and the top), skipping the subtree `skip`. */
+export function freeNames(n: Node, skip?: Node): Set<string> {
+  const out = new Set<string>();
+  const bindsIn = (scopes: Set<string>[], name: string) => scopes.some((s) => s.has(name));
+  const visit = (n: Node, scopes: Set<string>[]): void => {
+    if (!n || typeof n.type !== 'string' || n === skip) return;
+    switch (n.type) {
+      case 'Identifier':
+        if (!bindsIn(scopes, n.name)) out.add(n.name);
+        return;
+      case 'FunctionDeclaration': case 'FunctionExpression': case 'ArrowFunctionExpression': {
+        const s = new Set<string>();
+        for (const p of n.params) for (const x of bound(p, [])) s.add(x);
+        if (n.type === 'FunctionExpression' && n.id) s.add(n.id.name);
+        if (n.type !== 'ArrowFunctionExpression') s.add('arguments');
+        varNames(n.body, s);
+        if (n.body.type === 'BlockStatement') lexical(n.body.body, s);
+        const inner = [...scopes, s];
+        for (const p of n.params) visitPattern(p, inner);
+        if (n.body.type === 'BlockStatement') for (const st of n.body.body) visit(st, inner);
+        else visit(n.body, inner);
+        return;
+      }
+      case 'BlockStatement': case 'StaticBlock': {
+        const inner = [...scopes, lexical(n.body, new Set())];
+        for (const st of n.body) visit(st, inner);
+        return;
+      }
+      case 'SwitchStatement': {
+        visit(n.discriminant, scopes);
+        const s = new Set<string>();
+        for (const c of n.cases) lexical(c.consequent, s);
+        const inner = [...scopes, s];
+        for (const c of n.cases) { visit(c.test, inner); for (const st of c.consequent) visit(st, inner); }
+        return;
+      }
+      case 'ForStatement': case 'ForInStatement': case 'ForOfStatement': {
+        const decl = n.type === 'ForStatement' ? n.init : n.left;
+        const s = new Set<string>();
+        if (decl && decl.type === 'VariableDeclaration' && decl.kind !== 'var') for (const d of decl.declarations) for (const x of bound(d.id, [])) s.add(x);
+        const inner = [...scopes, s];
+        for (const k of ['init', 'test', 'update', 'left', 'right', 'body']) if (n[k]) visit(n[k], inner);
+        return;
+      }
+      case 'CatchClause': {
+        const inner = [...scopes, new Set(bound(n.param, []))];
+        if (n.param) visitPattern(n.param, inner);
+        visit(n.body, inner);
+        return;
+      }
+      case 'VariableDeclarator':
+        visitPattern(n.id, scopes);
+        visit(n.init, scopes);
+        return;
+      case 'MemberExpression':
+        visit(n.object, scopes);
+        if (n.computed) visit(n.property, scopes);
+        return;
+      case 'Property': case 'MethodDefinition': case 'PropertyDefinition':
+        if (n.computed) visit(n.key, scopes);
+        visit(n.value, scopes);
+        return;
+      case 'LabeledStatement': visit(n.body, scopes); return;
+      case 'BreakStatement': case 'ContinueStatement': return;
+      case 'ClassDeclaration': case 'ClassExpression': visit(n.superClass, scopes); visit(n.body, scopes); return;
+    }
+    for (const k in n) {
+      if (k === 'type' || k === 'start' || k === 'end' || k === 'loc') continue;
+      const v = n[k];
+      if (Array.isArray(v)) for (const c of v) visit(c, scopes);
+      else if (v && typeof v.type === 'string') visit(v, scopes);
+    }
+  };
+  // A pattern's names are declarations (handled by the scope), its defaults and computed keys are references.
+  const visitPattern = (p: Node, scopes: Set<string>[]): void => {
+    if (!p || p.type === 'Identifier') return;
+    if (p.type === 'ObjectPattern') for (const q of p.properties) { if (q.type === 'RestElement') visitPattern(q.argument, scopes); else { if (q.computed) visit(q.key, scopes); visitPattern(q.value, scopes); } }
+    else if (p.type === 'ArrayPattern') for (const q of p.elements) visitPattern(q, scopes);
+    else if (p.type === 'RestElement') visitPattern(p.argument, scopes);
+    else if (p.type === 'AssignmentPattern') { visitPattern(p.left, scopes); visit(p.right, scopes); }
+    else visit(p, scopes); // a member expression as an assignment target
+  };
+  visit(n, []);
+  return out;
+}
+
+/** A piece of the new text: old text copied (escaped for a string literal or not), or new text. */
+type Piece = { from: number; to: number; escape?: string } | { text: string };
+
+export interface Split {
+  code: string;
+  map: RawSourceMap;
+  /** The top-level functions moved into the unit (mangled names), the unit's length in characters. */
+  moved: string[];
+  unitChars: number;
+}
+
+/**
+ * Moves the owner unit out of the minified bundle's resident code (see the header). `code` is the
+ * minified bundle, `(function(){...})()` or `!function(){...}()`; without the marker it comes back as it is.
+ */
+export function splitOwnerUnit(code: string, map: RawSourceMap): Split {
+  if (code.indexOf(MARK + '(') < 0) return { code, map, moved: [], unitChars: 0 };
+  const ast = acorn.parse(code, { ecmaVersion: 2020 }) as Node;
+  let iife: Node;
+  const findFn = (n: Node) => { if (!iife && n && typeof n === 'object') { if (n.type === 'FunctionExpression') iife = n; else for (const k in n) findFn(n[k]); } };
+  findFn(ast.body[0]);
+  const top: Node[] = iife.body.body;
+  // The marker's call and the top-level statement holding it.
+  let call: Node, holder: Node;
+  const findCall = (n: Node, st: Node) => {
+    if (call || !n || typeof n !== 'object') return;
+    if (n.type === 'CallExpression' && n.callee.type === 'Identifier' && n.callee.name === MARK) { call = n; holder = st; return; }
+    for (const k in n) { const v = n[k]; if (Array.isArray(v)) v.forEach((c) => findCall(c, st)); else if (v && typeof v.type === 'string') findCall(v, st); }
+  };
+  for (const st of top) findCall(st, st);
+  if (!call || call.arguments.length !== 1 || call.arguments[0].type !== 'FunctionExpression') throw new Error('owner unit: ' + MARK + '(function ...) not found at the bundle\'s top level');
+  const entry = call.arguments[0];
+  // Who refers to which top-level function: each top-level function, the unit, and "resident" (everything else).
+  const fns = new Map<string, Node>();
+  for (const st of top) if (st.type === 'FunctionDeclaration') fns.set(st.id.name, st);
+  const users = new Map<string, Set<string>>(); // function name -> its users ('' = resident code, MARK = the unit's entry)
+  const use = (user: string, names: Set<string>) => { for (const x of names) if (fns.has(x) && x !== user) { if (!users.has(x)) users.set(x, new Set()); users.get(x)!.add(user); } };
+  for (const st of top) {
+    if (st.type === 'FunctionDeclaration') use(st.id.name, freeNames(st));
+    else use('', freeNames(st, st === holder ? entry : undefined));
+  }
+  use(MARK, freeNames(entry));
+  const unit = new Set<string>([MARK]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, us] of users) {
+      if (unit.has(name)) continue;
+      if ([...us].every((u) => unit.has(u))) { unit.add(name); grew = true; }
+    }
+  }
+  const moved = top.filter((st) => st.type === 'FunctionDeclaration' && unit.has(st.id.name));
+  // The new text: resident code with the moved functions cut out, and the stub holding the unit.
+  const q = count(code, entry.start, entry.end, '"') <= count(code, entry.start, entry.end, "'") ? '"' : "'";
+  const unitPieces: Piece[] = [{ text: '(function(){' }];
+  for (const st of moved) unitPieces.push({ from: st.start, to: st.end, escape: q });
+  unitPieces.push({ text: 'return ' }, { from: entry.start, to: entry.end, escape: q }, { text: '})()' });
+  const pieces: Piece[] = [];
+  let at = 0;
+  const cuts = [...moved.map((st) => ({ start: st.start, end: st.end, stub: false })), { start: call.start, end: call.end, stub: true }].sort((a, b) => a.start - b.start);
+  for (const c of cuts) {
+    pieces.push({ from: at, to: c.start });
+    if (c.stub) pieces.push({ text: 'function(){return eval(' + q }, ...unitPieces, { text: q + ').apply(this,arguments)}' });
+    at = c.end;
+  }
+  pieces.push({ from: at, to: code.length });
+  const out = assemble(code, pieces, map);
+  const unitChars = unitPieces.reduce((n, p) => n + ('text' in p ? p.text.length : p.to - p.from), 0);
+  // Self-check: the result parses, and no resident code refers to a function that moved.
+  const after = acorn.parse(out.code, { ecmaVersion: 2020 }) as Node;
+  let iife2: Node;
+  const find2 = (n: Node) => { if (!iife2 && n && typeof n === 'object') { if (n.type === 'FunctionExpression') iife2 = n; else for (const k in n) find2(n[k]); } };
+  find2(after.body[0]);
+  const left = new Set<string>();
+  for (const st of iife2.body.body) if (st.type === 'FunctionDeclaration') left.add(st.id.name);
+  for (const st of moved) if (left.has(st.id.name)) throw new Error('owner unit: ' + st.id.name + ' still declared after the split');
+  return { code: out.code, map: out.map, moved: moved.map((st) => st.id.name), unitChars };
+}
+
+function count(s: string, from: number, to: number, ch: string): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (s[i] === ch || s[i] === '\\') n++;
+  return n;
+}
+
+/** Joins the pieces and carries the source map over (offsets in `code` to offsets in the result). */
+function assemble(code: string, pieces: Piece[], map: RawSourceMap): { code: string; map: RawSourceMap } {
+  let out = '';
+  // For each copied range: its start in the old text, in the new, and where escapes were added.
+  const ranges: { from: number; to: number; at: number; extra: number[] }[] = [];
+  for (const p of pieces) {
+    if ('text' in p) { out += p.text; continue; }
+    const extra: number[] = [];
+    let s = '';
+    for (let i = p.from; i < p.to; i++) {
+      const c = code[i];
+      if (p.escape && (c === p.escape || c === '\\')) { s += '\\'; extra.push(i); }
+      else if (p.escape && (c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029')) throw new Error('owner unit: a line break in the unit\'s text');
+      s += c;
+    }
+    ranges.push({ from: p.from, to: p.to, at: out.length, extra });
+    out += s;
+  }
+  const oldLines = lineStarts(code), newLines = lineStarts(out);
+  const toOffset = (starts: number[], line: number, col: number) => starts[line - 1] + col;
+  const toPos = (starts: number[], off: number) => {
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= off) lo = mid; else hi = mid - 1; }
+    return { line: lo + 1, column: off - starts[lo] };
+  };
+  const consumer = new SourceMapConsumer(map);
+  const gen = new SourceMapGenerator({ file: map.file });
+  consumer.eachMapping((m) => {
+    const off = toOffset(oldLines, m.generatedLine, m.generatedColumn);
+    const r = ranges.find((x) => off >= x.from && off < x.to);
+    if (!r) return; // text that is no longer there (the marker's name)
+    let shift = 0;
+    for (const e of r.extra) if (e < off) shift++;
+    const pos = toPos(newLines, r.at + (off - r.from) + shift);
+    gen.addMapping({
+      generated: pos,
+      original: m.source == null ? (undefined as any) : { line: m.originalLine, column: m.originalColumn },
+      source: m.source as any,
+      name: m.name || undefined,
+    });
+  });
+  return { code: out, map: JSON.parse(gen.toString()) as RawSourceMap };
+}
+
+function lineStarts(s: string): number[] {
+  const out = [0];
+  for (let i = 0; i < s.length; i++) if (s[i] === '\n') out.push(i + 1);
+  return out;
+}
