@@ -25,7 +25,7 @@ import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_
   ROLE_DRIVER, S_ENROLLING, S_FAULT, S_LOCKED, S_UNLOCKED } from './codes';
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
-import { watchDebounced, watchHold } from './inputs';
+import { watchInput } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { padToPage } from './flashroom';
@@ -133,8 +133,8 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   const old = p.storage.list(OLD_LOCKOUT_FILES);
   for (let i = 0; i < old.length; i++) p.storage.erase(old[i]);
   dispatch(core, EV_BOOT, R_OK, 0);
-  if (p.door) watchDebounced(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
-  if (p.button) watchHold(p.button, p.timers, config.debounceMs, config.buttonHoldMs, () => safely(core, () => buttonHeld(core)));
+  if (p.door) watchInput(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
+  if (p.button) watchInput(p.button, p.timers, config.debounceMs, undefined, config.buttonHoldMs, () => safely(core, () => buttonHeld(core)));
   p.watchdog.start(config.watchdogSeconds);
   p.timers.every(TICK_MS, () => tick(core));
   return core;

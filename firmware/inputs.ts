@@ -1,29 +1,32 @@
 /**
- * Debounced inputs: the door sensor and the button. An edge is reported only once the level has
- * been stable for `debounceMs`. The button also reports a long hold (used to open the enrolment
- * window when that is allowed).
+ * Debounced inputs: the door sensor and the button. A change is reported only once the level has
+ * been stable for `debounceMs`; the button reports a long hold instead (it opens the enrolment
+ * window when that is allowed). One closure per input, over one scope: each closure made inside a
+ * function costs a Puck.js about ten variables and keeps that function's scope (docs/ARCHITECTURE.md
+ * "Memory rules"), and these stay for as long as the board runs.
  */
 import type { Input, Timers } from './ports';
 
-/** Calls `onChange(level)` when `input` settles at a new level. */
-export function watchDebounced(input: Input, timers: Timers, debounceMs: number, onChange: (level: boolean) => void): void {
+/**
+ * Calls `onChange(level)` when `input` settles at a new level, and, with `onHold`, `onHold()` once
+ * the settled level has been true for `holdMs` (counted from the edge, so the debounce is part of it).
+ */
+export function watchInput(input: Input, timers: Timers, debounceMs: number, onChange?: (level: boolean) => void, holdMs?: number, onHold?: () => void): void {
   let stable = input.read();
   let timer: number | undefined;
+  let held: number | undefined;
   input.watch(() => {
     timers.cancel(timer);
     timer = timers.after(debounceMs, () => {
       timer = undefined;
       const level = input.read();
-      if (level !== stable) { stable = level; onChange(level); }
+      if (level === stable) return;
+      stable = level;
+      if (onChange) onChange(level);
+      if (onHold) {
+        timers.cancel(held);
+        held = level ? timers.after(holdMs! - debounceMs, () => { held = undefined; if (input.read()) onHold(); }) : undefined;
+      }
     });
-  });
-}
-
-/** Reports `onHold()` once the (debounced) button has been held for `holdMs`. */
-export function watchHold(input: Input, timers: Timers, debounceMs: number, holdMs: number, onHold: () => void): void {
-  let timer: number | undefined;
-  watchDebounced(input, timers, debounceMs, (pressed) => {
-    timers.cancel(timer);
-    timer = pressed ? timers.after(holdMs - debounceMs, () => { timer = undefined; if (input.read()) onHold(); }) : undefined;
   });
 }

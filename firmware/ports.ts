@@ -70,10 +70,15 @@ export interface Output {
   set(on: boolean): void;
 }
 
-/** A digital input: door sensor, button. Debouncing is the firmware's job (firmware/inputs.ts). */
+/**
+ * A digital input: door sensor, button. Debouncing is the firmware's job (firmware/inputs.ts):
+ * `watch` calls `onEdge` on every edge (with whatever arguments the platform passes, which the
+ * firmware ignores) and the firmware reads the settled level with `read`. On Espruino, `onEdge`
+ * is handed to setWatch itself: no closure per input in between.
+ */
 export interface Input {
   read(): boolean;
-  watch(onChange: (state: boolean) => void): void;
+  watch(onEdge: () => void): void;
 }
 
 /** A hardware watchdog. Once started it cannot be stopped; only a healthy main loop kicks it. */

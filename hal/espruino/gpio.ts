@@ -30,13 +30,13 @@ function pinInputRead(this: PinInput): boolean {
   return (digitalRead(this.pin) === 1) === this.activeHigh;
 }
 
-function pinInputWatch(this: PinInput, onChange: (state: boolean) => void): void {
+function pinInputWatch(this: PinInput, onEdge: () => void): void {
   // Debouncing is the firmware's job (firmware/inputs.ts, the same on every input and in every
-  // test); the watch reports every edge as the logical state. debounce: 0 because Espruino
-  // debounces a board's built-in button (BTN1, our button) by 25 ms unless told otherwise, which
-  // would delay every press and the hold timing by that much on top of the firmware's own.
-  const activeHigh = this.activeHigh;
-  setWatch((e) => onChange(e.state === activeHigh), this.pin, { repeat: true, edge: 'both', debounce: 0 });
+  // test): the firmware's own callback is the watch's, called on every edge; it reads the level
+  // with pinInputRead once it has settled. debounce: 0 because Espruino debounces a board's
+  // built-in button (BTN1, our button) by 25 ms unless told otherwise, which would delay every
+  // press and the hold timing by that much on top of the firmware's own.
+  setWatch(onEdge, this.pin, { repeat: true, edge: 'both', debounce: 0 });
 }
 
 export function espruinoInput(pin: number, activeHigh: boolean, pull: 'input_pullup' | 'input_pulldown' | 'input'): Input {

@@ -50,12 +50,12 @@ export function recordedOutput(time: FakeTime): RecordedOutput {
 export interface ScriptedInput extends Input { level: boolean; change(level: boolean): void }
 
 export function scriptedInput(initial = false): ScriptedInput {
-  const watchers: Array<(s: boolean) => void> = [];
+  const watchers: Array<() => void> = [];
   const i: ScriptedInput = {
     level: initial,
     read: () => i.level,
     watch: (fn) => { watchers.push(fn); },
-    change(level) { i.level = level; watchers.forEach((w) => w(level)); },
+    change(level) { i.level = level; watchers.forEach((w) => w()); },
   };
   return i;
 }
