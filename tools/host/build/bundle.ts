@@ -22,6 +22,7 @@ import { usesKeyGenerations } from '../../../hal/boards/index';
 import { dialectErrors } from './dialect-report';
 import { release } from './release';
 import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
+import { checkShortFields, shortFieldsRegex } from './short-fields';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Espruino 2v19+ parses ES2020 syntax minus what the guard rejects; esbuild must not lower beyond that. */
@@ -106,10 +107,13 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     // operations' core calls) at their call site, so they stop being resident functions; it
     // converges at 5 (puckjs: 2 passes 27 470 B and 1538 variables after boot, 5 passes 27 383 B and 1522).
     compress: { hoist_funs: true, passes: 5, unsafe: false, keep_fargs: true, inline: false },
-    mangle: true,
+    // Our state objects' long field names become short ones (short-fields.ts: a variable each on Espruino).
+    mangle: { properties: { regex: shortFieldsRegex(), builtins: true } },
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
   });
+  const fieldErrors = checkShortFields(min.code!, ROOT);
+  if (fieldErrors.length) throw new DialectError(fieldErrors);
   // The guard reads the owner unit's code while it is still code, then the unit becomes a string.
   const unitErrors = dialectErrors(min.code!, 'dist/' + board.id + '/firmware.js (before the owner unit split)', min.map as unknown as RawSourceMap, path.join(ROOT, 'dist', board.id));
   if (unitErrors.length) throw new DialectError(unitErrors);
