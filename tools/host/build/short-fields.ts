@@ -30,7 +30,10 @@ export const SHORT_FIELDS = [
   'reasm', 'nonce', 'nonceAt', 'spent', 'outSize', 'guard', 'payloadSize', 'linkProtected', 'protect',
   // Ports (firmware/ports.ts): filled by hal/espruino/boot.ts, read by the firmware, both in the bundle
   // (not `timers`, nor KeyRecord's `flags` below: Espruino's API has both names)
-  'clock', 'storage', 'watchdog', 'button',
+  'clock', 'storage', 'watchdog', 'button', 'radio', 'cards', 'trusted', 'secret', 'nextSeq',
+  // the ports' own methods and fields (firmware/ports.ts) and the board data (firmware/core.ts CoreOptions)
+  'activeHigh', 'watch', 'cancel', 'uptimeMs', 'sha256', 'crc32', 'start',
+  'logSegments', 'logPerSegment', 'keyCapacity',
   // KeyRecord (firmware/keystore.ts)
   'perms', 'weekdays', 'notBefore', 'notAfter', 'winStart', 'winEnd', 'label',
 ];
