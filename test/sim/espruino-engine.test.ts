@@ -64,8 +64,9 @@ describe('real-interpreter engine (ESPRUINO_BIN)', function () {
   }
 
   // A story that only just fits would fail on a board whose own stack or radio needs a little more
-  // than the simulation: each one must also pass with MARGIN variables fewer than its board has.
-  const MARGIN = 100;
+  // than the simulation: each one must also pass with MARGIN variables fewer than its board has
+  // (issue 15: 200; docs/PERFORMANCE.md "Memory to spare" has the measured peaks).
+  const MARGIN = 200;
   for (const sc of scenarios) {
     it(`scenario ${sc.name} still passes with ${MARGIN} variables fewer than its board has`, async function () {
       const config = boardById(sc.options.board || 'puckjs')!;
