@@ -1,7 +1,8 @@
 /**
  * The build: one minified Espruino bundle per board, dist/<board>/firmware.js and firmware-dev.js,
  * through the bundler and dialect guard of tools/host/build/bundle.ts; dist/<board>/build.json
- * records each bundle's bytes, SHA-256, version and git commit.
+ * records each bundle's bytes, SHA-256, version and git commit. The files are pretokenised (bytes, not
+ * UTF-8 text; Espruino 2v26+); each .map maps the plain minified text the tokeniser read.
  *
  * Usage: tsx tools/build.ts [--board <id>] (both the production and the dev bundle; --help lists the options)
  */
@@ -29,7 +30,7 @@ export function writeBundle(b: Bundle): string {
   const dir = path.join(ROOT, 'dist', b.board);
   fs.mkdirSync(dir, { recursive: true });
   const name = b.dev ? 'firmware-dev.js' : 'firmware.js';
-  fs.writeFileSync(path.join(dir, name), b.code);
+  fs.writeFileSync(path.join(dir, name), Buffer.from(b.code, 'latin1')); // bytes >= 0x80: never as UTF-8
   fs.writeFileSync(path.join(dir, name + '.map'), JSON.stringify(b.map));
   // build.json: { "firmware.js": {board, dev, bytes, sha256, version, commit}, "firmware-dev.js": {...} }
   const metaFile = path.join(dir, 'build.json');
