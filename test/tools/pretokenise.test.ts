@@ -14,6 +14,7 @@ import { pretokenise } from '../../tools/host/build/pretokenise';
 import { untokenise, mayBePretokenised } from '../../tools/host/pretokens';
 import { versionRefusal } from '../../tools/host/espruino-version';
 import { createSimBoard } from '../../sim/engine/board';
+import { createCar } from '../../sim/car';
 
 describe('pretokenised bundles', function () {
   this.timeout(60000);
@@ -66,6 +67,17 @@ describe('pretokenised bundles', function () {
     sim.run('load()');
     assert.match(sim.consoleText(), /carkey \S+ on puckjs: locked/);
     assert.equal(sim.storage.read('.bootcde'), code);
+  });
+
+  it('createCar provisions the same tokenised bytes as the build, byte for byte, and boots them', async () => {
+    const car = await createCar({ board: 'puckjs' });
+    {
+      const held = Buffer.from(car.board.storage.read('.bootcde')!, 'latin1');
+      const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/puckjs/build.json'), 'utf8'));
+      assert.ok(held.some((x) => x >= 0x80));
+      assert.equal(createHash('sha256').update(held).digest('hex'), meta['firmware.js'].sha256);
+      assert.match(car.board.consoleText(), /carkey \S+ on puckjs/);
+    }
   });
 
   it('the version gate: 2v26 and cutting-edge builds from 2v25.396 run tokens; older and unknown are refused in one line', () => {
