@@ -15,6 +15,9 @@ import { untokenise, mayBePretokenised } from '../../tools/host/pretokens';
 import { versionRefusal } from '../../tools/host/espruino-version';
 import { createSimBoard } from '../../sim/engine/board';
 import { createCar } from '../../sim/car';
+import { spawn } from 'node:child_process';
+import { crc32 } from '../../tools/host/bytes';
+import { runEspruinoCli } from '../../tools/flash';
 
 describe('pretokenised bundles', function () {
   this.timeout(60000);
@@ -77,6 +80,27 @@ describe('pretokenised bundles', function () {
       assert.ok(held.some((x) => x >= 0x80));
       assert.equal(createHash('sha256').update(held).digest('hex'), meta['firmware.js'].sha256);
       assert.match(car.board.consoleText(), /carkey \S+ on puckjs/);
+    }
+  });
+
+  it('npm run sim -- console --boot puts the tokenised file in .bootcde byte for byte', async () => {
+    const file = path.join(ROOT, 'dist/puckjs/firmware.js');
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'sim/cli.ts', 'console', '--board', 'puckjs', '--port', '0', '--boot', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no console server: ' + out)), 30000);
+        child.stdout.on('data', () => { const m = / on (tcp:\/\/\S+)/.exec(out); if (m) { clearTimeout(t); resolve(m[1]); } });
+      });
+      const r = await runEspruinoCli(url, ['-e', 'var b=require("Storage").read(".bootcde");print("@@"+b.length+" "+E.CRC32(b)+"@@")'], 30000);
+      const m = /@@(\d+) (-?\d+)@@/.exec(r.board.join('\n'));
+      const bytes = fs.readFileSync(file);
+      assert.ok(m, r.stdout + r.stderr);
+      assert.equal(Number(m![1]), bytes.length);
+      assert.equal(Number(m![2]) >>> 0, crc32(bytes));
+    } finally {
+      child.kill('SIGINT');
     }
   });
 
