@@ -56,6 +56,10 @@ describe('pretokenised bundles', function () {
     assert.equal(pretokenise(untokenise(t), 'again'), t, 'read back, it tokenises to the same bytes');
   });
 
+  it('the self-check fails the build where the tokeniser would change the meaning (`b- -c` comes out as `b--c`)', () => {
+    assert.throws(() => pretokenise('a=b- -c', 'dist/x/firmware.js'), /dist\/x\/firmware\.js: the pretokenised bundle does not read back as JavaScript/);
+  });
+
   it('only text with a byte >= 0x80 can hold tokens; plain text runs unchanged', () => {
     assert.equal(mayBePretokenised('var a="b";'), false);
     assert.equal(untokenise('var a = "b"; // c'), 'var a = "b"; // c');

@@ -55,7 +55,7 @@ export function pretokenise(code: string, where: string): string {
   try {
     acorn.parse(back, { ecmaVersion: 2020 });
   } catch (e) {
-    throw new PretokeniseError(where + ': the pretokenised bundle does not read back as JavaScript (' + (e as Error).message + '); build with the plain text or fix the tokeniser');
+    throw new PretokeniseError(where + ': the pretokenised bundle does not read back as JavaScript (' + (e as Error).message + '): Espruino would not run it as written; find the construct near that column in the plain text (' + where + '.map maps it) and write it differently');
   }
   if (load().tokenise(back) !== tokens) {
     throw new PretokeniseError(where + ': the pretokenised bundle, read back, tokenises to different bytes; the tokeniser and tools/host/pretokens.ts disagree');
