@@ -61,12 +61,12 @@ describe('owner unit: the owner-only code as a string evaluated per command', ()
     const b = await bundleFirmware(boardById('puckjs')!);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owner-unit-'));
     try {
-      fs.writeFileSync(path.join(dir, 'firmware.js'), b.code);
+      fs.writeFileSync(path.join(dir, 'firmware.js'), b.text);
       fs.writeFileSync(path.join(dir, 'firmware.js.map'), JSON.stringify(b.map));
       const resident = new Set(sourceNames(path.join(dir, 'firmware.js')).values());
       for (const name of ['retireKey', 'setTime', 'setConfig', 'recordFromArgs', 'ksCount', 'ksGet']) assert.ok(!resident.has(name), name + ' is still resident');
       for (const name of ['authenticate', 'ksFind', 'audit']) assert.ok(resident.has(name), name + ' should be resident');
-      assert.equal(b.code.split('eval(').length, 2, 'one unit, evaluated in one place');
+      assert.equal(b.text.split('eval(').length, 2, 'one unit, evaluated in one place');
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
   });
 });
