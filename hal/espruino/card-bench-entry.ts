@@ -67,7 +67,7 @@ function post(kind: string, t0: number): void {
 // ---- the scripted reader ----
 // The transcript stays in flash (files of length-prefixed frames), read a frame at a time inside
 // a native-timed call: the bench's own bus work is counted as I2C, not as the driver's time.
-let file = '', rp = 0, wp = 0, ri = 0, tapAt = -1, mismatches = 0;
+let file = '', rp = 0, wp = 0, ri = 0, tapAt = -1, mismatches = 0, firstBad = '';
 function frame(name: string, pos: number): string {
   const n = s0.read(name, pos, 1);
   return n === undefined ? '' : s0.read(name, pos + 1, n.charCodeAt(0)) || '';
@@ -79,7 +79,7 @@ const bus: I2CBus = {
     wp += w.length + 1;
     let same = w.length === d.length;
     for (let i = 0; same && i < d.length; i++) same = w.charCodeAt(i) === d[i];
-    if (!same) mismatches++;
+    if (!same && !mismatches++) firstBad = ri + ': ' + d.join(',');
     post('i2c', t0);
   },
   readFrom: (_a, n) => {
@@ -184,5 +184,5 @@ global.cardTap = function (name: string, tap: number): string {
   tapAt = tap;
   core = startFirmware(ports, { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
   while (!done && vnow < 5000 && runOne(5000)) { /* virtual time */ }
-  return JSON.stringify({ phases: acc, native: nat, relay: done, mismatches: mismatches, reads: ri, site: !!core });
+  return JSON.stringify({ phases: acc, native: nat, relay: done, mismatches: mismatches, firstBad: firstBad, reads: ri, site: !!core });
 };

@@ -14,6 +14,7 @@ import { bundleFirmware } from '../host/build/bundle';
 import { memoryFlash } from '../host/flash';
 import { addKey, cardKeyOf, cardKeyIdOf, keyRecord, newSite, writeSite } from '../host/provision/site';
 import { rng } from '../host/random';
+import { prepareKeyTable } from '../host/provision/keystores';
 import { timerQueue } from '../host/timer-queue';
 import { authenticateDesfire, type DesfireConfig } from '../../firmware/desfire';
 import { CARD_AID, CARD_SYSTEM_ID } from '../../firmware/cards';
@@ -45,7 +46,7 @@ const rndA = (n: number) => new Uint8Array(n).map((_, i) => (i * 7 + 1) & 255);
 const rndB = (n: number) => new Uint8Array(n).map((_, i) => (i * 13 + 5) & 255);
 /** The bench's transcript file in the image (card-bench-entry.ts reads it). */
 const TAP_FILE = 'bench.tap';
-const UID = new Uint8Array([0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66]);
+export const UID = new Uint8Array([0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66]);
 
 export interface Recording { reads: string[]; writes: string[]; tap: number; image: Image }
 
@@ -56,6 +57,8 @@ export function recordTap(): Recording {
   const site = newSite((k) => r.bytes(k));
   writeSite(flash, site);
   const nfc = boardById('puckjs-nfc')!;
+  // The key table this build reads (puckjs-nfc keeps the two-generation table, not the slot file).
+  prepareKeyTable(flash, nfc);
   const owner = addKey(flash, site, nfc.keyCapacity, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
   const guest = addKey(flash, site, nfc.keyCapacity, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
   addKey(flash, site, nfc.keyCapacity, keyRecord(cardKeyIdOf(UID), C.ROLE_OWNER, { kind: C.KIND_CARD, label: 'card' }));
