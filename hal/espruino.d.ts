@@ -14,6 +14,8 @@ interface EspruinoE {
   toUint8Array(data: string | ArrayBuffer | Uint8Array | number[]): Uint8Array;
   toString(data: Uint8Array | ArrayBuffer | number[]): string;
   CRC32(data: string | Uint8Array): number;
+  /** Sum of the elements (native; not on SAVE_ON_FLASH builds: hal/espruino-api.json). */
+  sum(data: string | Uint8Array | number[]): number;
   /** Garbage-collects, then moves variables so free memory is contiguous (slow). Not on SAVE_ON_FLASH builds. */
   defrag(): void;
   on(event: 'init' | 'kill', fn: () => void): void;

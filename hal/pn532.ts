@@ -43,6 +43,12 @@ export interface Pn532Options {
   maxBackoffMs?: number;
   /** MxRtyPassiveActivation: how often InListPassiveTarget retries before answering "no card". Default 2. */
   listRetries?: number;
+  /**
+   * Sum of a byte array, for the frame checksums: the board passes Espruino's native `E.sum`
+   * (hal/espruino/boot.ts), a per-byte loop in interpreted code being the driver's largest cost
+   * per frame. Default: a JavaScript loop.
+   */
+  sum?: (d: Uint8Array) => number;
 }
 
 export interface CardInfo {
@@ -62,6 +68,11 @@ export interface Pn532 {
   timers: Timers;
   rst: Output | undefined;
   o: Pn532Options;
+  /** The options every exchange reads, resolved once: address, poll step, answer read size (status byte + maxFrame), checksum. */
+  addr: number;
+  step: number;
+  max: number;
+  sum: (d: Uint8Array) => number;
   running: boolean;
   onCard: (uid: Uint8Array, sak: number, info: CardInfo) => void;
   onError: (reason: string) => void;
@@ -99,20 +110,24 @@ function opt(v: number | undefined, d: number): number {
   return typeof v === 'number' ? v : d;
 }
 
-/** Builds a host-to-PN532 normal information frame. params.length must be <= 253. */
-export function pn532Frame(code: number, params: Uint8Array): Uint8Array {
+/** Sum of the bytes of `d` (the default of Pn532Options.sum). */
+function jsSum(d: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += d[i];
+  return s;
+}
+
+/** Builds a host-to-PN532 normal information frame. params.length must be <= 253. `sum` as Pn532Options.sum. */
+export function pn532Frame(code: number, params: Uint8Array, sum?: (d: Uint8Array) => number): Uint8Array {
   const n = params.length;
-  const len = n + 2;
   const f = new Uint8Array(n + 9);
   f[2] = 0xff;
-  f[3] = len;
-  f[4] = (256 - len) & 255;
+  f[3] = n + 2;
+  f[4] = (254 - n) & 255;
   f[5] = 0xd4;
   f[6] = code;
   f.set(params, 7);
-  let sum = 0xd4 + code;
-  for (let i = 0; i < n; i++) sum += params[i];
-  f[7 + n] = (256 - (sum & 255)) & 255;
+  f[7 + n] = -(0xd4 + code + (sum || jsSum)(params)) & 255;
   return f;
 }
 
@@ -121,7 +136,7 @@ export function pn532Frame(code: number, params: Uint8Array): Uint8Array {
  * command `code`. Returns the data after the response code, or a reason: 'bad-checksum' (LCS or
  * DCS), 'protocol' (anything else: preamble, lengths, postamble, TFI, code, error frame, ACK).
  */
-export function pn532Parse(buf: Uint8Array, off: number, code: number): Uint8Array | string {
+export function pn532Parse(buf: Uint8Array, off: number, code: number, sum?: (d: Uint8Array) => number): Uint8Array | string {
   if (buf.length < off + 6 || buf[off] !== 0 || buf[off + 1] !== 0 || buf[off + 2] !== 0xff) return 'protocol';
   const len = buf[off + 3];
   const lcs = buf[off + 4];
@@ -129,9 +144,8 @@ export function pn532Parse(buf: Uint8Array, off: number, code: number): Uint8Arr
   if ((len === 0 || len === 0xff) && (lcs === 0xff || lcs === 0xff - len)) return 'protocol';
   if (((len + lcs) & 255) !== 0) return 'bad-checksum';
   if (off + 7 + len > buf.length) return 'protocol';
-  let sum = 0;
-  for (let i = 0; i <= len; i++) sum += buf[off + 5 + i];
-  if ((sum & 255) !== 0) return 'bad-checksum';
+  // TFI, data and DCS sum to 0 (mod 256).
+  if ((sum || jsSum)(buf.subarray(off + 5, off + 6 + len)) & 255) return 'bad-checksum';
   if (buf[off + 6 + len] !== 0) return 'protocol';
   if (len < 2 || buf[off + 5] !== 0xd5 || buf[off + 6] !== ((code + 1) & 255)) return 'protocol';
   return buf.subarray(off + 7, off + 5 + len);
@@ -158,8 +172,8 @@ function onTick(r: Pn532): void {
 /** Sends one command; `k` gets its data or a reason. Polls the ready bit through the timer. */
 function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, k: Done): void {
   r.code = code;
-  r.frame = pn532Frame(code, params);
-  r.polls = Math.ceil(timeoutMs / opt(r.o.stepMs, 5)) + 1;
+  r.frame = pn532Frame(code, params, r.sum);
+  r.polls = Math.ceil(timeoutMs / r.step) + 1;
   r.phase = 0;
   r.k = k;
   // The write goes out on a fresh timer tick, not inside the caller's call chain: a card's
@@ -170,15 +184,15 @@ function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, 
 
 function send(r: Pn532): void {
   try {
-    r.bus.writeTo(opt(r.o.address, 0x24), r.frame);
+    r.bus.writeTo(r.addr, r.frame);
   } catch (e) {
     // A chip in PowerDown may miss the transaction that wakes it: resend once.
-    if (r.asleep) { r.asleep = false; schedule(r, opt(r.o.stepMs, 5), send); return; }
+    if (r.asleep) { r.asleep = false; schedule(r, r.step, send); return; }
     fail(r, 'bus');
     return;
   }
   r.asleep = false;
-  schedule(r, opt(r.o.stepMs, 5), poll);
+  schedule(r, r.step, poll);
 }
 
 function fail(r: Pn532, reason: string): void {
@@ -192,19 +206,19 @@ function poll(r: Pn532): void {
   // (as Seeed's PN532_I2C does). A poll is interpreted code on the board, a few more bytes on the
   // bus are not: this halves the polls of each command. A NACK counts as not ready yet.
   let buf: Uint8Array | undefined;
-  try { buf = r.bus.readFrom(opt(r.o.address, 0x24), r.phase === 0 ? 7 : opt(r.o.maxFrame, 64) + 1); } catch (e) { buf = undefined; }
+  try { buf = r.bus.readFrom(r.addr, r.phase ? r.max : 7); } catch (e) { buf = undefined; }
   if (!buf || (buf[0] & 1) === 0) {
     if (--r.polls <= 0) fail(r, 'timeout');
-    else schedule(r, opt(r.o.stepMs, 5), poll);
+    else schedule(r, r.step, poll);
     return;
   }
-  if (r.phase === 0) {
+  if (!r.phase) {
     if (buf[1] | buf[2] | buf[4] | buf[6] || buf[3] !== 0xff || buf[5] !== 0xff) { fail(r, 'protocol'); return; }
     r.phase = 1;
-    schedule(r, opt(r.o.stepMs, 5), poll);
+    schedule(r, r.step, poll);
     return;
   }
-  const res = pn532Parse(buf, 1, r.code);
+  const res = pn532Parse(buf, 1, r.code, r.sum);
   const k = r.k;
   r.k = undefined;
   if (!k) return;
@@ -327,7 +341,7 @@ function cycleError(r: Pn532, reason: string): void {
   const cb = r.onError;
   safe(function () { cb(reason); });
   if (!r.running) return;
-  try { r.bus.writeTo(opt(r.o.address, 0x24), new Uint8Array(ACK)); } catch (e) { /* the reset below covers it */ }
+  try { r.bus.writeTo(r.addr, new Uint8Array(ACK)); } catch (e) { /* the reset below covers it */ }
   if (reason === 'timeout' || reason === 'bus' || ++r.errors >= 3) { r.errors = 0; init(r); }
   else idle(r);
 }
@@ -376,6 +390,7 @@ function onHold(r: Pn532): void {
 export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | undefined, options: Pn532Options): Pn532 {
   const r: Pn532 = {
     bus: bus, timers: timers, rst: resetPin, o: options, running: false,
+    addr: opt(options.address, 0x24), step: opt(options.stepMs, 5), max: opt(options.maxFrame, 64) + 1, sum: options.sum || jsSum,
     onCard: function () { /* set by start */ }, onError: function () { /* set by start */ },
     timer: 0, due: undefined, tick: function () { /* below */ }, holdTimer: 0, holdTick: function () { /* below */ },
     code: 0, frame: new Uint8Array(0), polls: 0, phase: 0, k: undefined, asleep: false,

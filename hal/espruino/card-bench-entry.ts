@@ -93,7 +93,7 @@ const bus: I2CBus = {
     return r;
   },
 };
-const pn = pn532Reader(createPn532(bus, timers, undefined, {}));
+const pn = pn532Reader(createPn532(bus, timers, undefined, { sum: E.sum }));
 
 const c0 = espruinoCrypto(true);
 const s0 = espruinoStorage();

@@ -66,4 +66,18 @@ describe('nfc: PN532 frames', () => {
       assert.equal(hex(pn532Parse(f, 0, 0x40) as Uint8Array), hex(p));
     }
   });
+
+  it('takes its checksums from the sum it is given (the board passes the native E.sum), over exactly the checksummed bytes', () => {
+    const seen: string[] = [];
+    const sum = (d: Uint8Array) => { seen.push(hex(d)); return d.reduce((a, b) => a + b, 0); };
+    const p = h('01905a000003314b4300');
+    assert.equal(hex(pn532Frame(0x40, p, sum)), hex(pn532Frame(0x40, p)));
+    assert.deepEqual(seen, [hex(p)], 'the params only: D4 and the code are added apart');
+    seen.length = 0;
+    const fw = '0000ff06fad50332010607e800';
+    assert.equal(hex(pn532Parse(h('01' + fw), 1, 0x02, sum) as Uint8Array), '32010607');
+    assert.deepEqual(seen, ['d50332010607e8'], 'TFI, data and DCS');
+    // A sum that disagrees with the bytes is a checksum error: the driver trusts no cached result.
+    assert.equal(pn532Parse(h('01' + fw), 1, 0x02, () => 1), 'bad-checksum');
+  });
 });

@@ -91,6 +91,12 @@ describe('sim engine: the VM offers only what Espruino offers', () => {
     assert.notEqual(a[1], a[2]);
     assert.notEqual(createSimBoard({ board: puck, bundle: code, seed: 2 }).consoleText(), a.join('\n'));
   });
+
+  it('E.sum adds the elements of a typed array, an array or a string, and throws on anything else (jswrap_espruino_sum)', () => {
+    const sim = snippet('print(E.sum(new Uint8Array([255, 255, 3]))); print(E.sum([1.5, -2, 300])); print(E.sum("AB")); print(E.sum(new Uint8Array([1, 2, 3, 4]).subarray(1, 3)));' +
+      'try { E.sum(5); print("no throw"); } catch (e) { print("threw"); }');
+    assert.deepEqual(sim.consoleText().split('\n'), ['513', '299.5', '131', '5', 'threw']);
+  });
 });
 
 describe('sim engine: timers', () => {
