@@ -23,7 +23,8 @@ import { createPn532, pn532Reader } from '../pn532';
 import { board } from '../boards/puckjs-nfc';
 import { CARD_AID, CARD_SYSTEM_ID, cardKeyId } from '../../firmware/cards';
 import { coreKeys, type Core } from '../../firmware/core';
-import { ksLookup } from '../../firmware/keystore';
+// The store this build keeps (tools/host/build/bundle.ts resolves the firmware's './keystore' to it for puckjs-nfc).
+import { type KeyStore, ksLookup } from '../../firmware/keystore-gen';
 import { diversifyAes128 } from '../../firmware/desfire';
 import { siteLoad } from '../../firmware/site';
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
@@ -165,7 +166,7 @@ global.cardParts = function (uid: string, n: number): string {
   const c = __HAS_AES__ ? { encrypt: ports.crypto.aesEncryptBlock!, decrypt: ports.crypto.aesDecryptBlock! } : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
   return JSON.stringify({
     keyId: best(n, () => { cardKeyId(ports.crypto.sha256, u); }),
-    lookup: best(n, () => { ksLookup(coreKeys(core!), id); }),
+    lookup: best(n, () => { ksLookup(coreKeys(core!) as unknown as KeyStore, id); }),
     diversify: best(n, () => { diversifyAes128(c, site.cardMaster, u, CARD_AID, CARD_SYSTEM_ID); }),
   });
 };

@@ -18,7 +18,7 @@ import { prepareKeyTable } from '../host/provision/keystores';
 import { timerQueue } from '../host/timer-queue';
 import { authenticateDesfire, type DesfireConfig } from '../../firmware/desfire';
 import { CARD_AID, CARD_SYSTEM_ID } from '../../firmware/cards';
-import { createPn532, pn532Reader } from '../../hal/pn532';
+import { createPn532, pn532Reader, pn532Sum } from '../../hal/pn532';
 import { SimPn532 } from '../../sim/pn532/pn532';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { hostCipher } from '../host/crypto';
@@ -79,7 +79,7 @@ export function recordTap(): Recording {
       return b;
     },
   };
-  const reader = pn532Reader(createPn532(bus, t, sim.resetPin, {}));
+  const reader = pn532Reader(createPn532(bus, t, sim.resetPin, { sum: pn532Sum }));
   const cfg: DesfireConfig = { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher: hostCipher, random: { bytes: rndA } };
   let ok = false;
   reader.start((uid, sak) => authenticateDesfire(cfg, reader.transceive, uid, sak, (o) => { ok = o; t.after(0, () => reader.release()); }), () => {});
