@@ -131,6 +131,8 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
       if (!raw.relay) throw new Error('the replayed tap did not switch the relay: ' + out);
       if (raw.mismatches) throw new Error('the firmware wrote other frames than the recording: ' + out);
       const parts = JSON.parse((await s.eval(`print(cardParts(${JSON.stringify(Buffer.from(UID).toString('hex'))},8))`, 120000)).trim().split('\n').pop()!);
+      if (!parts.exchangesOk) throw new Error('the driver alone did not get the three answers again: ' + JSON.stringify(parts));
+      delete parts.exchangesOk;
       const ref = Math.min(ref0, await referenceMs(s));
       const refStorage = Number((await s.eval('print(refFromStorage())', 60000)).trim().split('\n').pop());
       raws.push({ phases: raw.phases, native: raw.native, parts, ref, refStorage });
@@ -165,6 +167,9 @@ export function describeTap(t: CardTap): string[] {
   // fopen/fseek/fread, jshFlashGetMemMapAddress returns 0), so code run from Storage, as the
   // bundle is, lexes far slower here than in RAM; an nRF52 maps its flash into memory.
   out.push(`  caveat: the reference loop takes ${t.referenceMs[0].toFixed(2)} ms typed at the console and ${t.referenceMs[1].toFixed(2)} ms run from Storage on this host (x${(t.referenceMs[1] / t.referenceMs[0]).toFixed(1)}); an nRF52 maps Storage into memory, so these board figures are upper bounds`);
-  out.push('  parts of the detect phase, each alone (best of 8, natives out): ' + Object.entries(t.parts).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms host = ~${Math.round(ms * t.ratio)} ms`).join(', '));
+  out.push('  parts, each alone (best of 8, natives out; exchanges = the PN532 driver alone on the tap\'s 3 APDUs): ' + Object.entries(t.parts).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms host = ~${Math.round(ms * t.ratio)} ms`).join(', '));
+  // The other bound: the reference loop run from Storage, as the firmware runs (280 ms / that).
+  const rs = 280 / t.referenceMs[1];
+  out.push(`  Storage-calibrated (ratio ${rs.toFixed(1)}: the reference loop from Storage): tap -> relay ~${Math.round(t.hostMs * rs)} ms interpreted` + t.phases.map((p) => `, ${p.phase} ~${Math.round(p.hostMs * rs)}`).join('') + ' ms');
   return out;
 }
