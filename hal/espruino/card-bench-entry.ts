@@ -197,13 +197,22 @@ global.cardParts = function (uid: string, n: number): string {
   const id = cardKeyId(ports.crypto.sha256, u);
   const site = siteLoad(ports.storage, ports.crypto, ports.random)!;
   const c = __HAS_AES__ ? { encrypt: ports.crypto.aesEncryptBlock!, decrypt: ports.crypto.aesDecryptBlock! } : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
-  return JSON.stringify({
+  const parts: { [k: string]: number } = {
     keyId: best(n, () => { cardKeyId(ports.crypto.sha256, u); }),
     lookup: best(n, () => { ksLookup(coreKeys(core!) as unknown as KeyStore, id); }),
     diversify: best(n, () => { diversifyAes128(c, site.cardMaster, u, CARD_AID, CARD_SYSTEM_ID); }),
     exchanges: best(n, exchanges),
     exchangesOk: xGot === n * 3 ? 1 : 0,
-  });
+  };
+  if (!__HAS_AES__) {
+    // The JavaScript AES (firmware/aes.ts): one block each way with the key's schedules kept, and a
+    // key seen for the first time (both schedules, then a block each way), as a new card's key is.
+    const k = site.cardMaster, b = new Uint8Array(16);
+    parts.aesEncrypt = best(n, () => { aesEncryptBlock(k, b); });
+    parts.aesDecrypt = best(n, () => { aesDecryptBlock(k, b); });
+    parts.aesNewKey = best(n, () => { const f = new Uint8Array(k); aesEncryptBlock(f, b); aesDecryptBlock(f, b); });
+  }
+  return JSON.stringify(parts);
 };
 
 declare let i: number;
