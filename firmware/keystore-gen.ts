@@ -62,7 +62,8 @@ export function ksFind(ks: KeyStore, id: number): number {
   const key = str32(id);
   let at = t.indexOf(key);
   while (at > 0 && at % RECORD_SIZE) at = t.indexOf(key, at + 1);
-  return at < 0 ? -1 : at / RECORD_SIZE;
+  // An int, not the division's float: Espruino keeps a float in a variable of its own.
+  return at < 0 ? -1 : (at / RECORD_SIZE) | 0;
 }
 
 export function ksGet(ks: KeyStore, index: number): KeyRecord {

@@ -95,8 +95,11 @@ export interface Pn532 {
   resets: number;
   errors: number;
   backoff: number;
-  /** Firmware version reported at the last init: IC, Ver, Rev, Support. */
-  fw: Uint8Array | undefined;
+  /**
+   * Firmware version reported at the last init: IC, Ver, Rev, Support as one number (0x32010607):
+   * a number, not a view of the answer, which would keep the whole 65-byte read buffer alive.
+   */
+  fw: number;
 }
 
 const ACK = [0, 0, 0xff, 0, 0xff, 0];
@@ -241,7 +244,7 @@ function initFw(r: Pn532): void {
 
 function afterFw(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
   if (!d || d.length !== 4 || d[0] !== 0x32) { initFailed(r); return; }
-  r.fw = d;
+  r.fw = ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
   // Normal mode, virtual-card timeout 1 s (unused), no IRQ pin: the driver polls the ready bit.
   command(r, 0x14, new Uint8Array([1, 0x14, 0]), opt(r.o.cmdTimeoutMs, 100), afterSam);
 }
@@ -388,7 +391,7 @@ export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | unde
     timer: 0, due: undefined, tick: function () { /* below */ }, holdTimer: 0, holdTick: function () { /* below */ },
     code: 0, frame: new Uint8Array(0), polls: 0, phase: 0, k: undefined, asleep: false,
     card: false, release: false, xcb: undefined, uid: undefined, info: undefined, xres: undefined, xwhy: undefined,
-    resets: 0, errors: 0, backoff: 0, fw: undefined,
+    resets: 0, errors: 0, backoff: 0, fw: 0,
   };
   // The timer's callback, written out here: a function called from it alone would be inlined by
   // the minifier and read twice per tick (see "Polling" above).
