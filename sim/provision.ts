@@ -4,12 +4,13 @@
  * and how tests read the files the board wrote. `provisionLayout` writes a board's Storage in the
  * order of the tiled layout (docs/ESPRUINO.md "Flash") before its first boot.
  */
-import type { FlashStorage } from '../firmware/ports';
+import type { FlashStorage, JournalFlash } from '../firmware/ports';
 import type { SimBoard } from './engine/board';
 import type { BoardConfig } from '../hal/boards/types';
 import * as st from './engine/storage';
 import { kslOpen } from '../firmware/keyslots';
 import { PAD_FILE } from '../firmware/flashroom';
+import { JOURNAL_FILE } from '../firmware/journal';
 import { tiledLayout } from '../tools/host/layout';
 import { prepareKeyTable } from '../tools/host/provision/keystores';
 import { type SiteSecrets, writeSite } from '../tools/host/provision/site';
@@ -49,6 +50,23 @@ export function provisionLayout(f: st.Flash, board: BoardConfig, bundle: string,
   const n = st.stats(f).freeBytes % 4096;
   if (board.tile && n && !port.write(PAD_FILE, '\0', 0, (n < 36 ? n + 4096 : n) - 32)) throw new Error('no room for the pad of ' + board.id);
   return port;
+}
+
+/**
+ * The journal's payload on the model (firmware/journal.ts), as the board's require("Flash") port
+ * reaches it: reads through Storage, writes and page erases as counted flash steps where a power
+ * cut can fall. Undefined when there is no journal file or its payload is not on page boundaries.
+ */
+export function journalPort(f: st.Flash, hooks = OUTSIDE): JournalFlash | undefined {
+  const file = st.find(f, JOURNAL_FILE);
+  if (!file || file.addr % st.PAGE_BYTES || file.data.length % st.PAGE_BYTES) return undefined;
+  const base = file.addr;
+  return {
+    size: file.data.length,
+    read: (o, l) => st.latin1(f.mem.subarray(base + o, base + o + l)),
+    write: (o, d) => st.programAt(f, hooks, base + o, st.toBytes(d)),
+    erase: (o) => st.erasePageAt(f, hooks, base + o),
+  };
 }
 
 /** The simulated board's flash as the firmware's FlashStorage port, written from outside. */
