@@ -28,7 +28,8 @@ import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
-import { padToPage } from './flashroom';
+import { journalMake, padToPage } from './flashroom';
+import { type Journal, jOpen } from './journal';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
 import { type TrustedClock, clockLearn, clockLower, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
 import { type TravelFiles, travelOpen } from './travelfiles';
@@ -65,7 +66,7 @@ export interface CoreOptions {
 export interface Core {
   p: Ports;
   config: Config;
-  configGen: Generation | undefined;
+  configGen: Generation | boolean | undefined;
   ks: KeyStore;
   log: AuditLog;
   tc: TrustedClock;
@@ -109,20 +110,28 @@ export function storageReserve(opts: { keyCapacity: number; logPerSegment: numbe
 /** Starts the core. Outputs are forced off before anything is read from flash. */
 export function coreStart(p: Ports, opts: CoreOptions): Core {
   const out = outputsInit(p.relay, p.drive, p.timers, p.clock);
-  const loaded = loadConfig(p.storage, p.crypto);
-  const config = loaded.config;
   const ks = ksOpen(p.storage, p.crypto, opts.keyCapacity);
-  // Tiled layout: after the key file (made above if absent), the pad, then only tiles.
+  // Tiled layout: after the key file (made above if absent), the pad, then the journal (log, clock,
+  // settings: firmware/journal.ts; `logSegments` pages of it), then only tiles.
   const tile = (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile || 0;
-  if (tile) {
+  let j: Journal | undefined, jf;
+  if (typeof __TILED__ !== 'undefined' && __TILED__) {
+    p.storage.tile = tile;
+    if (p.journal && journalMake(p.storage, opts.logSegments) && (jf = p.journal())) j = jOpen(jf, p.crypto.crc32);
+    else p.console.log('no journal: nothing is logged (write the layout over USB)');
+  } else if (tile) {
     p.storage.tile = tile;
     padToPage(p.storage);
   }
+  const loaded = loadConfig(p.storage, p.crypto, j);
+  const config = loaded.config;
   // Opened before the object literal, not inside it: the minifier substitutes a single-use function
   // at its call (so its code does not stay resident) only outside array and object literals.
-  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0);
-  const tc = clockOpen(p.clock, p.storage, p.crypto);
-  const reserve = storageReserve(opts);
+  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0, j);
+  const tc = clockOpen(p.clock, p.storage, p.crypto, j);
+  // With the journal, tiles hold only what protocol v2 keeps (ticket book, revocation list): a board
+  // without it makes no file at run time and never compacts.
+  const reserve = j ? (opts.travel ? 2 * tile - 64 : 0) : storageReserve(opts);
   const core: Core = {
     p, config, configGen: loaded.gen, out, ks, log, tc,
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
@@ -479,7 +488,7 @@ export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any
   for (const k in core.config) merged[k] = (core.config as any)[k];
   if (changes && typeof changes === 'object') for (const k in changes) merged[k] = changes[k];
   const next = sanitizeConfig(merged);
-  const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen, next);
+  const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen as Generation | undefined, next, core.log.j);
   if (!gen) { audit(core, LOG_CONFIG, 0, R_ERROR, actor ? actor.id : 0); return R_ERROR; }
   core.configGen = gen;
   core.config = next;
