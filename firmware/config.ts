@@ -107,20 +107,28 @@ export function loadConfig(storage: FlashStorage, crypto: Crypto, j?: Journal): 
   return { config: sanitizeConfig(parsed), gen };
 }
 
+/**
+ * The settings as one journal group (firmware/journal.ts K_CFG): a record per setting in the
+ * table's order, each with the group's id (no other group on its page has it) and size, so that a
+ * group cut short is never read. Host tools make a board's journal with it too.
+ */
+export function configRecords(config: Config, id: number): string {
+  let n = 0, i = 0, out = '', k;
+  for (k in config) n++;
+  for (k in config) out += jRec(id, +(config as any)[k], K_CFG, i++, n, 0);
+  return out;
+}
+
 /** Saves the settings; falsy when they did not reach the flash (the old ones stay current). */
 export function saveConfig(storage: FlashStorage, crypto: Crypto, gen: Generation | undefined, config: Config, j?: Journal): Generation | boolean | undefined {
   if (typeof __TILED__ !== 'undefined' && __TILED__) {
     if (!j) return false;
-    // One group, written in one go: a group id no other group on the page has, and its size, so
-    // that a group cut short is never read (firmware/journal.ts).
-    const id = j.ps * SLOTS + j.slot;
-    let n = 0, i = 0, out = '', k;
-    for (k in config) n++;
-    for (k in config) out += jRec(id, +(config as any)[k], K_CFG, i++, n, 0);
+    // One group, written in one go (configRecords).
+    const out = configRecords(config, j.ps * SLOTS + j.slot);
     const at = jAppend(j, out);
     if (at < 0) return false;
     j.cg = at;
-    j.cn = n;
+    j.cn = out.length / REC;
     return true;
   }
   return genWriteSmall(storage, crypto, CONFIG_FILE, gen, JSON.stringify(config));
