@@ -326,6 +326,8 @@ function tick(core: Core): void {
     // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
     // logged). Locked or not: a board left unlocked (relockMs up to an hour) must still make room
     // for its log, and the relay being off is what matters for power around use.
+    // The journal layout without protocol v2 makes no file at run time: nothing to compact (reserve 0).
+    if ((typeof __TILED__ !== 'undefined' && __TILED__) && !TRAVEL) return true;
     const up = core.p.clock.uptimeMs();
     let free;
     if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;

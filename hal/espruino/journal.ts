@@ -9,8 +9,8 @@
 import type { JournalFlash } from '../../firmware/ports';
 import { JOURNAL_FILE, JPAGE } from '../../firmware/journal';
 
-const S = require('Storage');
-let F: any;
+// Set at the first call, not at load: a require at module level would stay in builds without the journal.
+let S: any, F: any;
 let base = 0;
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
@@ -25,6 +25,7 @@ const port: JournalFlash = {
 };
 
 export function espruinoJournal(): JournalFlash | undefined {
+  S = require('Storage');
   const n = (S.read(JOURNAL_FILE) || '').length;
   if (!n) return undefined;
   F = require('Flash');
