@@ -12,6 +12,7 @@ import { kslOpen } from '../firmware/keyslots';
 import { PAD_FILE, journalMake } from '../firmware/flashroom';
 import { JOURNAL_FILE, type Journal, jOpen } from '../firmware/journal';
 import { hostCrypto } from '../tools/host/crypto';
+import { type Config, configOfJournal, loadConfig } from '../firmware/config';
 import { tiledLayout } from '../tools/host/layout';
 import { prepareKeyTable } from '../tools/host/provision/keystores';
 import { type SiteSecrets, writeSite } from '../tools/host/provision/site';
@@ -83,6 +84,12 @@ export function journalOf(board: SimBoard): Journal | undefined {
   if (!all || all.length % st.PAGE_BYTES) return undefined;
   const port: JournalFlash = { size: all.length, read: (o, l) => all.substr(o, l), write: () => undefined, erase: () => undefined };
   return jOpen(port, hostCrypto.crc32);
+}
+
+/** The settings a board has stored: its journal's (the journal layout) or its generation file's. */
+export function storedConfig(board: SimBoard): Config {
+  const j = journalOf(board);
+  return j ? configOfJournal(j) : loadConfig(flashOf(board), hostCrypto).config;
 }
 
 /** The simulated board's flash as the firmware's FlashStorage port, written from outside. */
