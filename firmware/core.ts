@@ -91,7 +91,9 @@ export interface Core {
 }
 
 /**
- * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost). In the
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost), in the
+ * layouts without the journal (coreStart sets it for the journal layout: 0 on the 40 KB boards, which
+ * make no file at run time; two tiles less 64 bytes with protocol v2's files). In the
  * tiled layout (`tile`): two tiles less 64 bytes, so the main loop compacts, once quiet, when at
  * most one tile is free, and the hourly clock save (which wants reserve + 64: two tiles) always
  * leaves a tile for a log segment; below one tile (`urgent`) it compacts at the first idle second.
