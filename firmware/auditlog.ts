@@ -107,7 +107,7 @@ export function logOpenJ(storage: FlashStorage, j: Journal | undefined): AuditLo
   log.fp = j.ps;
   let best = 0, at, d, i, p = j.pg * JPAGE;
   d = j.f.read(p, JPAGE);
-  for (at = 2 * REC; at < j.slot * REC; at += REC) if (valid(d, at) && isFailureEvent(u8(d, at + 8) & 127)) log.nf!++;
+  for (at = 2 * REC; at < j.slot * REC; at += REC) if (isFailureEvent(u8(d, at + 8) & 127) && valid(d, at)) log.nf!++;
   for (i = 0; i < j.n && !best; i++) {
     p = ((j.pg - i + j.n) % j.n) * JPAGE;
     d = j.f.read(p, JPAGE);

@@ -131,8 +131,9 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
   const base = j.pg * JPAGE, d = f.read(base, JPAGE);
   let gid = -1, got = 0, at;
   for (j.slot = 2; j.slot < SLOTS && !jBlank(d, at = j.slot * REC); j.slot++) {
-    if (!jValid(d, at)) continue;
+    // The kind first: the check (16 steps) only for the records looked for.
     s = u8(d, at + 8);
+    if ((s !== K_CLK && s !== K_CFG) || !jValid(d, at)) continue;
     if (s === K_CLK) j.cl = base + at;
     else if (s === K_CFG) {
       if (u32(d, at) !== gid) { gid = u32(d, at); got = 0; p = base + at; }
