@@ -100,7 +100,9 @@ export function configOfJournal(j: Journal | undefined): Config {
  * table's order (value in b, its index in x).
  */
 export function loadConfig(storage: FlashStorage, crypto: Crypto, j?: Journal): { config: Config; gen: Generation | undefined } {
-  if (typeof __TILED__ !== 'undefined' && __TILED__) return { config: configOfJournal(j), gen: undefined };
+  // In the journal layout its settings group, once the owner has saved one; before that a board
+  // image's settings file (ck.cfg.a, written by provisioning), read and left where it is.
+  if (typeof __TILED__ !== 'undefined' && __TILED__ && j && j.cg >= 0) return { config: configOfJournal(j), gen: undefined };
   const gen = genLoad(storage, crypto, CONFIG_FILE);
   let parsed: any;
   try { parsed = gen ? JSON.parse(genData(storage, gen)) : undefined; } catch (e) { parsed = undefined; }

@@ -11,7 +11,7 @@ import * as st from './engine/storage';
 import { kslOpen } from '../firmware/keyslots';
 import { PAD_FILE, journalMake } from '../firmware/flashroom';
 import { JOURNAL_FILE, type Journal, jOpen } from '../firmware/journal';
-import { hostCrypto } from '../tools/host/crypto';
+import { CRC_ONLY } from '../tools/host/journal-image';
 import { type Config, configOfJournal, loadConfig } from '../firmware/config';
 import { tiledLayout } from '../tools/host/layout';
 import { prepareKeyTable } from '../tools/host/provision/keystores';
@@ -83,13 +83,13 @@ export function journalOf(board: SimBoard): Journal | undefined {
   const all = board.storage.read(JOURNAL_FILE);
   if (!all || all.length % st.PAGE_BYTES) return undefined;
   const port: JournalFlash = { size: all.length, read: (o, l) => all.substr(o, l), write: () => undefined, erase: () => undefined };
-  return jOpen(port, hostCrypto.crc32);
+  return jOpen(port, CRC_ONLY.crc32);
 }
 
-/** The settings a board has stored: its journal's (the journal layout) or its generation file's. */
+/** The settings a board has stored: its journal's settings group (the journal layout), else its generation file's (firmware/config.ts loadConfig). */
 export function storedConfig(board: SimBoard): Config {
   const j = journalOf(board);
-  return j ? configOfJournal(j) : loadConfig(flashOf(board), hostCrypto).config;
+  return j && j.cg >= 0 ? configOfJournal(j) : loadConfig(flashOf(board), CRC_ONLY).config;
 }
 
 /** The simulated board's flash as the firmware's FlashStorage port, written from outside. */

@@ -10,8 +10,12 @@ import { configRecords, loadConfig } from '../../firmware/config';
 import { genData, genLoad } from '../../firmware/genfile';
 import { JOURNAL_FILE, JPAGE, K_CLK, REC, SLOTS, jHeader, jRec } from '../../firmware/journal';
 import { u32 } from '../../firmware/binstr';
-import { hostCrypto } from './crypto';
+import type { Crypto } from '../../firmware/ports';
+import { crc32 } from './bytes';
 import { memoryFlash } from './flash';
+
+/** What reading generation files and journals needs of a Crypto port: a CRC (browser-safe, no SHA-256). */
+export const CRC_ONLY: Crypto = { crc32, sha256: () => { throw new Error('reading a journal or a generation file needs no SHA-256'); } };
 
 /** The journal's 32-byte Storage header for `bytes` of payload: size (little-endian, flags 0), then its name. */
 export function journalHeader(bytes: number): string {
@@ -31,13 +35,13 @@ export function journalFromTiles(files: { name: string; data: string }[], pages:
   const src = memoryFlash(1 << 21);
   for (const f of files) if (OLD_TILE.test(f.name)) src.write(f.name, f.data, 0, f.data.length);
   const entries: string[] = [];
-  logRead(logOpen(src, hostCrypto, segs, per, true), 0, 1e6, (e: LogEntry) => {
+  logRead(logOpen(src, CRC_ONLY, segs, per, true), 0, 1e6, (e: LogEntry) => {
     entries.push(jRec(e.seq, e.time, (e.event & 127) | (e.trusted ? 128 : 0), e.result, e.reason, e.keyId));
   });
-  const gen = genLoad(src, hostCrypto, 'ck.clk.');
+  const gen = genLoad(src, CRC_ONLY, 'ck.clk.');
   const clock = gen ? genData(src, gen) : '';
   let tail = clock.length >= 4 ? jRec(0, u32(clock, 0), K_CLK, 0, 0, 0) : '';
-  if (genLoad(src, hostCrypto, 'ck.cfg.')) tail += configRecords(loadConfig(src, hostCrypto).config, 1);
+  if (genLoad(src, CRC_ONLY, 'ck.cfg.')) tail += configRecords(loadConfig(src, CRC_ONLY).config, 1);
   // The newest page ends with the clock and settings (where the firmware looks for them); entries
   // before them on it, the older ones on full pages before it.
   const perPage = SLOTS - 2, t = tail.length / REC;
