@@ -26,7 +26,7 @@ import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
-import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
+import { FLAG_UNCONFIRMED, KEY_SLOTS_FILE, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { journalMake, padToPage } from './flashroom';
 import { type Journal, jOpen } from './journal';
@@ -112,6 +112,10 @@ export function storageReserve(opts: { keyCapacity: number; logPerSegment: numbe
 /** Starts the core. Outputs are forced off before anything is read from flash. */
 export function coreStart(p: Ports, opts: CoreOptions): Core {
   const out = outputsInit(p.relay, p.drive, p.timers, p.clock);
+  // A key file made at this boot (a board flashed bundle first, never provisioned): no journal yet,
+  // so that the USB tool's files written next (site, keys) find room without a compaction, which
+  // would move the journal; it is made at the next boot, after them.
+  const had = p.storage.read(KEY_SLOTS_FILE, 0, 1) !== undefined;
   const ks = ksOpen(p.storage, p.crypto, opts.keyCapacity);
   // Tiled layout: after the key file (made above if absent), the pad, then the journal (log, clock,
   // settings: firmware/journal.ts; `logSegments` pages of it), then only tiles.
@@ -119,8 +123,8 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   let j: Journal | undefined, jf;
   if (typeof __TILED__ !== 'undefined' && __TILED__) {
     p.storage.tile = tile;
-    if (p.journal && journalMake(p.storage, opts.logSegments) && (jf = p.journal())) j = jOpen(jf, p.crypto.crc32);
-    else p.console.log('no journal: nothing is logged (write the layout over USB)');
+    if (p.journal && had && journalMake(p.storage, opts.logSegments) && (jf = p.journal())) j = jOpen(jf, p.crypto.crc32);
+    else p.console.log('no journal: nothing is logged');
   } else if (tile) {
     p.storage.tile = tile;
     padToPage(p.storage);
