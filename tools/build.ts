@@ -1,7 +1,9 @@
 /**
  * The build: one minified Espruino bundle per board, dist/<board>/firmware.js and firmware-dev.js,
  * through the bundler and dialect guard of tools/host/build/bundle.ts; dist/<board>/build.json
- * records each bundle's bytes, SHA-256, version and git commit.
+ * records each bundle's bytes, SHA-256, version and git commit. The files are pretokenised (bytes, not
+ * UTF-8 text; Espruino 2v26+); each .map maps the plain minified text the tokeniser read, written
+ * beside it as firmware.plain.js / firmware-dev.plain.js (never flashed).
  *
  * Usage: tsx tools/build.ts [--board <id>] (both the production and the dev bundle; --help lists the options)
  */
@@ -29,7 +31,10 @@ export function writeBundle(b: Bundle): string {
   const dir = path.join(ROOT, 'dist', b.board);
   fs.mkdirSync(dir, { recursive: true });
   const name = b.dev ? 'firmware-dev.js' : 'firmware.js';
-  fs.writeFileSync(path.join(dir, name), b.code);
+  fs.writeFileSync(path.join(dir, name), Buffer.from(b.code, 'latin1')); // bytes >= 0x80: never as UTF-8
+  // The map maps the plain minified text the tokeniser read (what Espruino prints back in a stack
+  // trace), kept beside it as firmware(-dev).plain.js for the tools that read positions (memory.ts).
+  fs.writeFileSync(path.join(dir, name.replace(/\.js$/, '.plain.js')), b.text);
   fs.writeFileSync(path.join(dir, name + '.map'), JSON.stringify(b.map));
   // build.json: { "firmware.js": {board, dev, bytes, sha256, version, commit}, "firmware-dev.js": {...} }
   const metaFile = path.join(dir, 'build.json');
@@ -43,7 +48,7 @@ export function writeBundle(b: Bundle): string {
 const SPEC: Spec = {
   usage: 'npm run build --',
   options: { board: { type: 'string', arg: 'ID', help: 'build only this board (' + boards.map((b) => b.id).join(', ') + '); default all' } },
-  notes: 'Writes dist/<board>/firmware.js and firmware-dev.js with source maps, and dist/<board>/build.json (bytes, sha256, version, commit).',
+  notes: 'Writes dist/<board>/firmware.js and firmware-dev.js (pretokenised: Espruino 2v26+), their plain text (*.plain.js) and source maps, and dist/<board>/build.json (bytes, sha256, version, commit).',
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -45,6 +45,8 @@ import * as path from 'node:path';
 import { boardById, boards } from '../hal/boards/index';
 import type { BoardConfig } from '../hal/boards/types';
 import { bundleFirmware, ROOT, DialectError } from './host/build/bundle';
+import { versionRefusal } from './host/espruino-version';
+import { mayBePretokenised } from './host/pretokens';
 import { writeBundle, type BuildRecord } from './build';
 import { espruinoBoard } from '../hal/boards/espruino';
 import { createSimBoard } from '../sim/engine/board';
@@ -275,6 +277,8 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
   const id = (await ask<{ board: string; version: string; serial?: string; total: number; used: number; old: number; site: number }>(opts.port, 'ID', 'identifying the board', ID_EXPR, stepMs)).value;
   if (id.board !== eb.board) throw new FlashError(`refused: the board on ${opts.port} is a ${id.board}, but ${board.id} firmware is for a ${eb.board}`, 2);
   log(`      ${id.board}, Espruino ${id.version}, Storage ${id.used}/${id.total} bytes used`);
+  const tooOld = mayBePretokenised(code) ? versionRefusal(id.version, id.board) : undefined;
+  if (tooOld) throw new FlashError('refused: ' + tooOld, 2);
   let relaid: FlashResult['relayout'];
   const uncaught: string[] = [];
   const stateFile = opts.stateFile || `carkey-relayout-${board.id}-${String(id.serial || 'board').replace(/[^A-Za-z0-9_-]/g, '')}.json`;

@@ -3,7 +3,8 @@
  * leans on a missing built-in fails here as on the board (shared/espruino-dialect.md; member lists
  * from Espruino's src/jswrap_*.c). Every call into the board goes through `invoke`, which bounds its
  * run time and drains the board's promise jobs afterwards.
- * Here: stripping, Date/Math.random pinned to virtual time and a seeded PRNG, calling in.
+ * Here: stripping, pretokenised code read back to text (tools/host/pretokens.ts), Date/Math.random
+ * pinned to virtual time and a seeded PRNG, calling in.
  * Not here: the Espruino API itself (globals.ts installs it).
  * The context's global object is made from a null-prototype object (a `{}` would make
  * `this.constructor` the host's Object), and nothing of the host is left on it: host functions
@@ -12,11 +13,12 @@
  */
 import * as vm from 'node:vm';
 import { realmOf, type Realm } from './realm';
+import { untokenise } from '../../tools/host/pretokens';
 
 export interface Sandbox {
   context: vm.Context;
   realm: Realm;
-  /** Runs board code (a bundle or snippet) as Espruino runs .bootcde. Throws what the code throws. */
+  /** Runs board code (a bundle or snippet, plain or pretokenised) as Espruino runs .bootcde. Throws what the code throws. */
   run(code: string, filename: string): unknown;
   /** Calls a board function with arguments; throws what it throws. */
   invoke(fn: unknown, args: unknown[]): unknown;
@@ -92,7 +94,8 @@ export function createSandbox(opts: { nowMs: () => number; random: () => number;
   return {
     context,
     realm,
-    run: (code, filename) => vm.runInContext(code, context, { filename, timeout: runTimeout }),
+    // Espruino's lexer reads plain and pretokenised text alike (src/jslex.c); V8 reads plain text.
+    run: (code, filename) => vm.runInContext(untokenise(code), context, { filename, timeout: runTimeout }),
     invoke: (fn, args) => {
       slot.fn = fn;
       slot.args = realm.array(args);

@@ -20,6 +20,8 @@ import { consoleLayoutTarget, stopFirmware } from '../../tools/host/console-layo
 import { layoutCheck, relayout, type Saved } from '../../tools/host/relayout';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
 import { simUrl } from './sim-token';
+import { versionRefusal } from '../../tools/host/espruino-version';
+import { mayBePretokenised } from '../../tools/host/pretokens';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -113,6 +115,9 @@ async function flash(): Promise<void> {
     link = sim ? await simulatorConsole(simUrl('/ws/console')) : await bluetoothConsole();
     step('connected to ' + link.name);
     const is = (await link.run('print(process.env.BOARD+" "+process.env.VERSION)')).trim();
+    // A pretokenised bundle on an older Espruino would not even parse: refuse before writing anything.
+    const tooOld = mayBePretokenised(fw.text) ? versionRefusal(is.split(' ')[1], is.split(' ')[0]) : undefined;
+    if (tooOld) throw new Error('refused: ' + tooOld);
     if (!(await layoutUpdate(link, is.split(' ')[0], fw))) {
       if (!img) throw new Error('this board (' + is + ') is not in the layout: choose its board image to provision it');
       const want = espruinoBoard(img.manifest.board).board;

@@ -49,11 +49,13 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
     if (!fs.existsSync(path.join(__dirname, '..', '..', 'dist', 'puckjs', 'firmware.js'))) this.skip();
   });
 
-  it('puckjs-nfc: its bundle leaves no room for the layout (the bytes it misses are stated)', () => {
+  it('puckjs-nfc: keeps the older layout; what the tiled one would give its bundle is stated', () => {
+    // Until pretokenised bundles (2026-12-05) its 37.5 KB bundle was 1564 bytes short of the tiled
+    // layout; the pretokenised 31.7 KB one fits it. Moving the board is a layout decision, not made here.
     const cfg = boardById('puckjs-nfc')!;
+    assert.equal(cfg.tile, undefined, 'not tiled');
     const plan = tiledLayout(cfg, bundleOf('puckjs-nfc').length);
-    assert.ok(plan.short > 0, 'does not fit');
-    console.log(`      puckjs-nfc: ${plan.short} bytes short for ${cfg.keyCapacity} keys in a tiled layout`);
+    console.log(`      puckjs-nfc: ${plan.short ? plan.short + ' bytes short for ' + cfg.keyCapacity + ' keys' : 'would fit: ' + plan.keySlots + ' key slots for ' + cfg.keyCapacity + ' keys'} in a tiled layout`);
   });
 
   for (const board of ['puckjs', 'mdbt42q', 'xiaoble']) {

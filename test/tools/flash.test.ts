@@ -71,6 +71,9 @@ describe('tools/flash through the espruino CLI to a simulated board', function (
     const built = fs.readFileSync(path.join(ROOT, 'dist/puckjs/firmware.js'), 'latin1');
     assert.equal(flashed.bytes, built.length);
     assert.equal(server.board.storage.read('.bootcde'), built, 'Storage holds exactly the built file');
+    assert.match(built, /[\x80-\xff]/, 'the bundle is pretokenised: bytes >= 0x80 went through the CLI unchanged');
+    const held = Buffer.from(server.board.storage.read('.bootcde')!, 'latin1');
+    assert.equal(require('node:crypto').createHash('sha256').update(held).digest('hex'), JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/puckjs/build.json'), 'utf8'))['firmware.js'].sha256);
     assert.match(server.board.consoleText(), /carkey \S+ on puckjs: locked/);
     assert.ok(flashed.bootLines.some((l) => /carkey \S+ on puckjs: locked/.test(l)), flashed.bootLines.join('\n'));
     assert.equal(flashed.version, '2v29');
@@ -136,6 +139,18 @@ describe('tools/flash through the espruino CLI to a simulated board', function (
     const forged = { board: 'puckjs', dev: false, bytes: code.length, sha256: require('node:crypto').createHash('sha256').update(code, 'latin1').digest('hex'), version: '0.0.0', commit: 'unknown' };
     assert.throws(() => checkBundle(puck, code, forged, true), /Bluetooth console \(Nordic UART\) enabled/);
     assert.doesNotThrow(() => checkBundle(puck, code, forged, false));
+  });
+
+  it('refuses a board whose Espruino is older than 2v26 (pretokenised bundle): one line, exit 2, nothing written', async () => {
+    const old = await startConsoleServer({ board: puck });
+    try {
+      old.board.run('process.env.VERSION="2v25.395"');
+      await assert.rejects(flash({ board: 'puckjs', port: old.url, log: quiet }),
+        (e: FlashError) => e.exitCode === 2 && !e.message.includes('\n') && /runs Espruino 2v25\.395; .*needs Espruino 2v26 or later: update/.test(e.message));
+      assert.deepEqual(old.board.storage.list(), []);
+    } finally {
+      await old.close();
+    }
   });
 
   it('refuses firmware for another board', async () => {

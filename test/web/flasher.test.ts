@@ -3,7 +3,8 @@
  * stand-in's Nordic UART console: a simulated Puck.js with nothing on it (as unboxed) gets a
  * site's board image and the production bundle, each verified by reading back, then boots it;
  * afterwards its Bluetooth console is closed and the site's owner key unlocks it. A board image for
- * another board is refused before anything is written. A board already in the compaction-safe
+ * another board, or a board whose Espruino is older than the pretokenised bundle needs, is refused
+ * before anything is written. A board already in the compaction-safe
  * layout is updated without an image, and an update cut midway is finished by a second press.
  * Skips without /usr/bin/chromium.
  */
@@ -112,6 +113,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     assert.match(steps.join('\n'), /ck\.site\.a: \d+ bytes written and verified/);
     assert.match(steps.join('\n'), /firmware: \d+ bytes, SHA-256 [0-9a-f]{16}… verified on the board/);
     assert.deepEqual(Buffer.from(board.storage.bytes('.bootcde')!), fs.readFileSync(bundlePath), 'the board holds the bundle byte for byte');
+    assert.ok(fs.readFileSync(bundlePath).some((x) => x >= 0x80), 'pretokenised: bytes >= 0x80 went through the browser and the Bluetooth console');
     assert.equal(board.nrf.uartExposed, false, 'the production firmware closed the Bluetooth console');
     assert.deepEqual(board.uncaught, []);
 
@@ -167,5 +169,21 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     await answer(page, /Stopped: this board says it is "PUCKJS .*"; the image is for mdbt42q/, 30000);
     assert.deepEqual(board.storage.list(), [], 'nothing was written');
     assert.equal(board.nrf.uartExposed, true);
+  });
+
+  it('refuses a board whose Espruino is older than 2v26 (the bundle is pretokenised) before writing anything', async () => {
+    const board = unboxed();
+    board.run('process.env.VERSION="2v25"');
+    const files = writeImageDir(path.join(tmp, 'image-old'), boardImage(site, boardById('puckjs')!));
+    const page = await context!.newPage();
+    await attachWebBluetooth(page, { board });
+    await page.goto(pages!.url);
+    await page.locator('body[data-ready="1"]').waitFor(WAIT);
+    await page.setInputFiles('#firmware-file', path.resolve(__dirname, '../../dist/puckjs/firmware.js'));
+    await page.setInputFiles('#image-files', files);
+    await page.check('#transport-ble');
+    await page.click('#flash');
+    await answer(page, /refused: this PUCKJS runs Espruino 2v25; the firmware is pretokenised and needs Espruino 2v26 or later/, 30000);
+    assert.deepEqual(board.storage.list(), [], 'nothing was written');
   });
 });

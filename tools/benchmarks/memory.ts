@@ -158,7 +158,9 @@ export function analyse(dump: Dump): Analysis {
 export function sourceNames(bundleFile: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!fs.existsSync(bundleFile) || !fs.existsSync(bundleFile + '.map')) return out;
-  const code = fs.readFileSync(bundleFile, 'utf8');
+  // The map is of the plain text the build pretokenised (tools/build.ts writes it as *.plain.js).
+  const plain = bundleFile.replace(/\.js$/, '.plain.js');
+  const code = fs.readFileSync(fs.existsSync(plain) ? plain : bundleFile, 'utf8');
   const map = new SourceMapConsumer(JSON.parse(fs.readFileSync(bundleFile + '.map', 'utf8')) as RawSourceMap);
   const ast = acorn.parse(code, { ecmaVersion: 'latest', locations: true }) as any;
   // !function(){ ... }() or (function(){ ... })(): the bundle's own scope is that function's body.

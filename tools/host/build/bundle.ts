@@ -7,6 +7,10 @@
  *   terser    minifies and hoists function declarations (Espruino does not hoist them)
  *   guard     dialect-guard.ts: every board-side source file and every bundle is parsed; any construct
  *             the interpreter lacks fails the build with the TypeScript file and line
+ *   pretokenise  pretokenise.ts: the checked text becomes what Storage holds (keywords, operators,
+ *             strings and integers as Espruino's lexer tokens; needs Espruino 2v26+). `code` is
+ *             those bytes as a latin1 string; `text` and the source map are of the plain text the
+ *             tokeniser read, which is what Espruino prints back in a stack trace.
  *
  * Not here: writing dist/ and the command line (tools/build.ts).
  */
@@ -21,6 +25,7 @@ import type { BoardConfig } from '../../../hal/boards/types';
 import { usesKeyGenerations } from '../../../hal/boards/index';
 import { dialectErrors } from './dialect-report';
 import { release } from './release';
+import { pretokenise } from './pretokenise';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Espruino 2v19+ parses ES2020 syntax minus what the guard rejects; esbuild must not lower beyond that. */
@@ -30,7 +35,10 @@ const BOARD_SOURCE_DIRS = ['firmware', 'hal'];
 export interface Bundle {
   board: string;
   dev: boolean;
+  /** What Storage holds: the pretokenised bundle, one character per byte (write it as latin1). */
   code: string;
+  /** The minified plain text the guard checked and the tokeniser read; `map` maps it. */
+  text: string;
   map: RawSourceMap;
   bytes: number;
   sha256: string;
@@ -117,7 +125,9 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     fs.writeFileSync(path.join(ROOT, 'dist', board.id, 'rejected.js'), code);
     throw new DialectError(errors);
   }
-  return { board: board.id, dev, code, map, bytes: Buffer.byteLength(code), sha256: createHash('sha256').update(code).digest('hex') };
+  const tokens = pretokenise(code, 'dist/' + board.id + '/' + (dev ? 'firmware-dev.js' : 'firmware.js'));
+  const bytes = Buffer.from(tokens, 'latin1');
+  return { board: board.id, dev, code: tokens, text: code, map, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 function stripSourceMapComment(js: string): string {
