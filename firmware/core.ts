@@ -26,7 +26,8 @@ import { EV_BOOT, EV_DOOR_CLOSE, EV_DOOR_OPEN, EV_ENROL_DONE, EV_ENROL_OPEN, EV_
 import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
-import { FLAG_UNCONFIRMED, KEY_SLOTS_FILE, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
+import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
+import { KEY_SLOTS_FILE } from './keyslots';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
 import { journalMake, padToPage } from './flashroom';
 import { type Journal, jOpen } from './journal';
@@ -115,7 +116,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   // A key file made at this boot (a board flashed bundle first, never provisioned): no journal yet,
   // so that the USB tool's files written next (site, keys) find room without a compaction, which
   // would move the journal; it is made at the next boot, after them.
-  const had = p.storage.read(KEY_SLOTS_FILE, 0, 1) !== undefined;
+  const had = (typeof __TILED__ !== 'undefined' && __TILED__) && p.storage.read(KEY_SLOTS_FILE, 0, 1) !== undefined;
   const ks = ksOpen(p.storage, p.crypto, opts.keyCapacity);
   // Tiled layout: after the key file (made above if absent), the pad, then the journal (log, clock,
   // settings: firmware/journal.ts; `logSegments` pages of it), then only tiles.
