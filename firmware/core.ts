@@ -27,8 +27,10 @@ import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchDebounced, watchHold } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
+import { KEY_SLOTS_FILE } from './keyslots';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
-import { padToPage } from './flashroom';
+import { journalMake, padToPage } from './flashroom';
+import { type Journal, jOpen } from './journal';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
 import { type TrustedClock, clockLearn, clockLower, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
 import { type TravelFiles, travelOpen } from './travelfiles';
@@ -65,7 +67,7 @@ export interface CoreOptions {
 export interface Core {
   p: Ports;
   config: Config;
-  configGen: Generation | undefined;
+  configGen: Generation | boolean | undefined;
   ks: KeyStore;
   log: AuditLog;
   tc: TrustedClock;
@@ -90,7 +92,9 @@ export interface Core {
 }
 
 /**
- * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost). In the
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost), in the
+ * layouts without the journal (coreStart sets it for the journal layout: 0 on the 40 KB boards, which
+ * make no file at run time; two tiles less 64 bytes with protocol v2's files). In the
  * tiled layout (`tile`): two tiles less 64 bytes, so the main loop compacts, once quiet, when at
  * most one tile is free, and the hourly clock save (which wants reserve + 64: two tiles) always
  * leaves a tile for a log segment; below one tile (`urgent`) it compacts at the first idle second.
@@ -109,20 +113,32 @@ export function storageReserve(opts: { keyCapacity: number; logPerSegment: numbe
 /** Starts the core. Outputs are forced off before anything is read from flash. */
 export function coreStart(p: Ports, opts: CoreOptions): Core {
   const out = outputsInit(p.relay, p.drive, p.timers, p.clock);
-  const loaded = loadConfig(p.storage, p.crypto);
-  const config = loaded.config;
+  // A key file made at this boot (a board flashed bundle first, never provisioned): no journal yet,
+  // so that the USB tool's files written next (site, keys) find room without a compaction, which
+  // would move the journal; it is made at the next boot, after them.
+  const had = (typeof __TILED__ !== 'undefined' && __TILED__) && p.storage.read(KEY_SLOTS_FILE, 0, 1) !== undefined;
   const ks = ksOpen(p.storage, p.crypto, opts.keyCapacity);
-  // Tiled layout: after the key file (made above if absent), the pad, then only tiles.
+  // Tiled layout: after the key file (made above if absent), the pad, then the journal (log, clock,
+  // settings: firmware/journal.ts; `logSegments` pages of it), then only tiles.
   const tile = (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile || 0;
-  if (tile) {
+  let j: Journal | undefined, jf;
+  if (typeof __TILED__ !== 'undefined' && __TILED__) {
+    p.storage.tile = tile;
+    if (p.journal && had && journalMake(p.storage, opts.logSegments) && (jf = p.journal())) j = jOpen(jf, p.crypto.crc32);
+    else p.console.log('no journal: nothing is logged');
+  } else if (tile) {
     p.storage.tile = tile;
     padToPage(p.storage);
   }
+  const loaded = loadConfig(p.storage, p.crypto, j);
+  const config = loaded.config;
   // Opened before the object literal, not inside it: the minifier substitutes a single-use function
   // at its call (so its code does not stay resident) only outside array and object literals.
-  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0);
-  const tc = clockOpen(p.clock, p.storage, p.crypto);
-  const reserve = storageReserve(opts);
+  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0, j);
+  const tc = clockOpen(p.clock, p.storage, p.crypto, j);
+  // With the journal, tiles hold only what protocol v2 keeps (ticket book, revocation list): a board
+  // without it makes no file at run time and never compacts.
+  const reserve = j ? (opts.travel ? 2 * tile - 64 : 0) : storageReserve(opts);
   const core: Core = {
     p, config, configGen: loaded.gen, out, ks, log, tc,
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
@@ -317,6 +333,8 @@ function tick(core: Core): void {
     // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
     // logged). Locked or not: a board left unlocked (relockMs up to an hour) must still make room
     // for its log, and the relay being off is what matters for power around use.
+    // The journal layout without protocol v2 makes no file at run time: nothing to compact (reserve 0).
+    if ((typeof __TILED__ !== 'undefined' && __TILED__) && !TRAVEL) return true;
     const up = core.p.clock.uptimeMs();
     let free;
     if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
@@ -479,7 +497,7 @@ export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any
   for (const k in core.config) merged[k] = (core.config as any)[k];
   if (changes && typeof changes === 'object') for (const k in changes) merged[k] = changes[k];
   const next = sanitizeConfig(merged);
-  const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen, next);
+  const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen as Generation | undefined, next, core.log.j);
   if (!gen) { audit(core, LOG_CONFIG, 0, R_ERROR, actor ? actor.id : 0); return R_ERROR; }
   core.configGen = gen;
   core.config = next;

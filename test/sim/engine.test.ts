@@ -46,11 +46,15 @@ describe('sim engine: the built bundle', function () {
 
   it('a reset keeps the flash and boots again', () => {
     const sim = createSimBoard({ board: puck, bundle: bundles.puckjs });
+    // A board never provisioned makes its site and key file at its first boot, its journal at the next (firmware/core.ts).
+    assert.deepEqual(sim.storage.list(), ['ck.site.a', 'ck.keys']);
+    sim.reset();
     const files = sim.storage.list();
+    assert.deepEqual(files, ['ck.site.a', 'ck.keys', 'ck.pad', 'ck.jrnl']);
     sim.reset();
     assert.deepEqual(sim.storage.list(), files);
-    assert.equal(sim.consoleText().split('\n').filter((l) => /carkey .* on puckjs/.test(l)).length, 2);
-    assert.equal(sim.resets.length, 2);
+    assert.equal(sim.consoleText().split('\n').filter((l) => /carkey .* on puckjs/.test(l)).length, 3);
+    assert.equal(sim.resets.length, 3);
   });
 });
 

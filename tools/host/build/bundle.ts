@@ -79,7 +79,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     format: 'cjs',
     platform: 'neutral',
     target: TARGET,
-    external: ['Storage', 'crypto'],
+    external: ['Storage', 'crypto', 'Flash'],
     // Boards whose Storage has no room for the slot-file key store's code keep the two-generation
     // table: './keystore' resolves to firmware/keystore-gen.ts (tools/host/provision/keystores.ts).
     plugins: usesKeyGenerations(board) ? [{
