@@ -36,7 +36,8 @@ function best(n: number, f: () => void): number[] {
   return [b * 1000, sha];
 }
 
-global.phases = function (keyId: number, hexPackets: string[], n: number): string {
+/** `lastId`: the key written last to the table (the longest native search); `unknownId`: none (the whole table). */
+global.phases = function (keyId: number, hexPackets: string[], n: number, lastId: number, unknownId: number): string {
   const site = siteLoad(storage, crypto, { bytes: (k: number) => new Uint8Array(k) })!;
   const ks = ksOpen(storage, crypto, 1000);
   const log = logOpen(storage, crypto, 3, 32); // puckjs: hal/boards/puckjs.ts
@@ -47,6 +48,8 @@ global.phases = function (keyId: number, hexPackets: string[], n: number): strin
   const m0 = msg!;
   let rec: KeyRecord | undefined;
   out.keyLookup = best(n, () => { rec = ksLookup(ks, keyId); });
+  out.keyLookupLast = best(n, () => { ksLookup(ks, lastId); });
+  out.keyLookupUnknown = best(n, () => { ksLookup(ks, unknownId); });
   const r0 = rec!;
   let secret = new Uint8Array(0);
   out.keySecret = best(n, () => { secret = keySecret(crypto, site, r0.id, r0.salt); });

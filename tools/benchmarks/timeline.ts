@@ -7,6 +7,12 @@
  * minus the marks' own cost; board estimate = interpreted time x the same-run ratio (280 ms / the
  * reference loop's host ms), plus each native call at its board cost (NATIVE_BOARD_MS). The path is
  * cut where the marks say it changes phase, so the cuts hold whatever the firmware does inside.
+ *
+ * Two ratios, two estimates (docs/PERFORMANCE.md "Which ratio models the board"): the reference loop
+ * typed at the console (RAM code) gives `ratio`, an upper bound for code run from Storage, since the
+ * Linux build reads Storage code 16 bytes at a time through file I/O and an nRF52 maps it into
+ * memory; the same loop run from a Storage file, as the firmware runs, gives `ratioStorage`, whose
+ * estimate (`boardMsStorage`) is the one that models the board.
  * Host-only.
  */
 import type { Mark } from './board';
@@ -33,19 +39,39 @@ export interface Segment {
   native: Record<string, number>;
   /** Interpreted host ms (host - native - marks' own cost). */
   interpretedMs: number;
+  /** Interpreted ms x the console ratio + natives (an upper bound). */
   boardMs: number;
+  /** Interpreted ms x the Storage ratio + natives (the model of the board). */
+  boardMsStorage: number;
 }
 
 export interface PathEstimate {
   ratio: number;
+  ratioStorage: number;
   segments: Segment[];
-  /** Host and estimated board ms from the last packet to the relay on (undefined: it did not switch) and to the answer sent. */
-  relay?: { hostMs: number; boardMs: number };
-  answer?: { hostMs: number; boardMs: number };
+  /** Host and estimated board ms (both ratios) from the last packet to the relay on (undefined: it did not switch) and to the answer sent. */
+  relay?: { hostMs: number; boardMs: number; boardMsStorage: number };
+  answer?: { hostMs: number; boardMs: number; boardMsStorage: number };
 }
 
 export function ratioOf(referenceHostMs: number): number {
   return REFERENCE_BOARD_MS / referenceHostMs;
+}
+
+/** The reference loop's host ms, three ways in one run (tools/benchmarks/board.ts referenceWays). */
+export interface Reference {
+  /** Typed at the console (its code in RAM), as ../shared/device-time.md publishes it. */
+  console: number;
+  /** Defined by a Storage file evaluated from Storage, as the firmware's code is. */
+  storage: number;
+  /** Defined by eval of a string in RAM. */
+  ram: number;
+}
+
+/** The two ratios of a run: console-calibrated (an upper bound for Storage code) and Storage-calibrated (the board's model). */
+export function ratiosOf(refs: Reference[]): { ratio: number; ratioStorage: number } {
+  const mean = (k: keyof Reference) => refs.reduce((a, r) => a + r[k], 0) / refs.length;
+  return { ratio: ratioOf(mean('console')), ratioStorage: ratioOf(mean('storage')) };
 }
 
 /**
@@ -54,7 +80,7 @@ export function ratioOf(referenceHostMs: number): number {
  * and the relay, the audit write (up to the answer's first SHA-256), the answer's MAC and send.
  * Without: the proof, then the refusal and its send.
  */
-export function splitPath(marks: Mark[], totalMs: number, ratio: number, markCostMs: number): PathEstimate {
+export function splitPath(marks: Mark[], totalMs: number, ratio: number, markCostMs: number, ratioStorage = ratio): PathEstimate {
   const relayAt = marks.findIndex((m) => m[0] === 'relay');
   const sendAt = marks.findIndex((m) => m[0] === 'send');
   const lastShaBefore = (i: number) => { let k = -1; for (let j = 0; j < i; j++) if (marks[j][0] === 'sha') k = j; return k; };
@@ -85,13 +111,13 @@ export function splitPath(marks: Mark[], totalMs: number, ratio: number, markCos
     }
     const hostMs = to - from;
     const interpretedMs = Math.max(0, hostMs - nativeHostMs - inside.length * markCostMs);
-    segments.push({ phase, hostMs, nativeHostMs, native, interpretedMs, boardMs: interpretedMs * ratio + nativeBoardMs });
+    segments.push({ phase, hostMs, nativeHostMs, native, interpretedMs, boardMs: interpretedMs * ratio + nativeBoardMs, boardMsStorage: interpretedMs * ratioStorage + nativeBoardMs });
     from = to;
   }
-  const upTo = (n: number) => ({ hostMs: cuts[n][1], boardMs: segments.slice(0, n + 1).reduce((a, s) => a + s.boardMs, 0) });
+  const upTo = (n: number) => ({ hostMs: cuts[n][1], boardMs: segments.slice(0, n + 1).reduce((a, s) => a + s.boardMs, 0), boardMsStorage: segments.slice(0, n + 1).reduce((a, s) => a + s.boardMsStorage, 0) });
   const relayCut = cuts.findIndex((c) => c[0] === 'decision, relay switched');
   const answerCut = cuts.findIndex((c) => c[0] === 'answer MAC and send' || c[0] === 'refusal and send');
-  return { ratio, segments, relay: relayCut >= 0 ? upTo(relayCut) : undefined, answer: answerCut >= 0 ? upTo(answerCut) : undefined };
+  return { ratio, ratioStorage, segments, relay: relayCut >= 0 ? upTo(relayCut) : undefined, answer: answerCut >= 0 ? upTo(answerCut) : undefined };
 }
 
 /**
@@ -105,14 +131,18 @@ export function bestRun(runs: PathEstimate[]): PathEstimate {
 
 const f1 = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
-/** Lines such as `  audit write: 1.20 ms host (0.40 native: 2 write, 4 read) x 118 + native = ~97 ms on an nRF52`. */
+/**
+ * Lines such as `  audit write: 1.20 ms host (0.80 interpreted; native 0.40 ms host: 2 write, 4 read) = ~28 ms (Storage ratio 24) / ~97 ms (console ratio 118)`:
+ * the Storage-calibrated estimate (the board's model) first, the console-calibrated upper bound after.
+ */
 export function describePath(what: string, p: PathEstimate): string[] {
   const out: string[] = [];
-  const head = (k: 'relay' | 'answer', label: string) => p[k] ? `${label} ${f1(p[k]!.hostMs)} ms host -> ~${Math.round(p[k]!.boardMs)} ms on an nRF52` : '';
-  out.push(`${what} (ratio ${p.ratio.toFixed(0)}): ` + [head('relay', 'relay on'), head('answer', 'answer sent')].filter(Boolean).join('; '));
+  const both = (x: { boardMs: number; boardMsStorage: number }) => `~${Math.round(x.boardMsStorage)} ms (Storage ratio) / ~${Math.round(x.boardMs)} ms (console ratio)`;
+  const head = (k: 'relay' | 'answer', label: string) => p[k] ? `${label} ${f1(p[k]!.hostMs)} ms host -> ${both(p[k]!)}` : '';
+  out.push(`${what} (ratios: Storage ${p.ratioStorage.toFixed(0)}, console ${p.ratio.toFixed(0)}): ` + [head('relay', 'relay on'), head('answer', 'answer sent')].filter(Boolean).join('; '));
   for (const s of p.segments) {
     const nat = Object.entries(s.native).map(([k, n]) => `${n} ${k}`).join(', ');
-    out.push(`  ${s.phase}: ${f1(s.hostMs)} ms host (${f1(s.interpretedMs)} interpreted x ${p.ratio.toFixed(0)}${nat ? '; native ' + f1(s.nativeHostMs) + ' ms host: ' + nat : ''}) = ~${Math.round(s.boardMs)} ms`);
+    out.push(`  ${s.phase}: ${f1(s.hostMs)} ms host (${f1(s.interpretedMs)} interpreted${nat ? '; native ' + f1(s.nativeHostMs) + ' ms host: ' + nat : ''}) = ${both(s)}`);
   }
   return out;
 }
