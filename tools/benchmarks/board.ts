@@ -37,10 +37,11 @@ export function provisionImage(n: number, seed = 1): Image {
   const site = newSite((k) => r.bytes(k));
   writeSite(flash, site);
   if (n === 0) return { flash, site, owner: { keyId: 1, secret: new Uint8Array(16) }, guest: { keyId: 2, secret: new Uint8Array(16) } };
-  const owner = addKey(flash, site, 2000, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
-  const guest = addKey(flash, site, 2000, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
-  // The rest in one table write: adding one at a time rewrites the table n times.
-  for (let i = 3; i <= n; i++) addKey(flash, site, 2000, keyRecord(imageKeyId(i), C.ROLE_GUEST, { label: 'k' + i }));
+  // A key file sized as the USB tool sizes a board's (capacity + a quarter): a Puck.js's 87 keys, or n.
+  const cap = Math.max(87, n);
+  const owner = addKey(flash, site, cap, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
+  const guest = addKey(flash, site, cap, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
+  for (let i = 3; i <= n; i++) addKey(flash, site, cap, keyRecord(imageKeyId(i), C.ROLE_GUEST, { label: 'k' + i }));
   return { flash, site, owner, guest };
 }
 
@@ -112,7 +113,7 @@ export async function referenceWays(s: Session): Promise<Reference> {
 }
 
 export async function memoryUsage(s: Session): Promise<number> {
-  const out = await s.eval('print(process.memory().usage)');
+  const out = await s.eval('print(process.memory().usage)', 30000);
   return Number(out.trim().split('\n').pop());
 }
 

@@ -2,6 +2,7 @@
  * `npm run bench:firmware`: every firmware benchmark, one JSON line at the end (never a test).
  *
  *   sizes       production bundle per board, and the Storage budget left for keys and the log
+ *   phases      (ESPRUINO_BIN only; also part of phone) the owner UNLOCK's proof phase by phase (tools/benchmarks/phases.ts)
  *   sim         simulator throughput: owner unlocks per second of real time
  *   espruino    (ESPRUINO_BIN only) variables at idle for 0/200/1000 keys (production bundle booted
  *               from Storage), idle and peak during a phone-key session plus the interpreter time of
@@ -168,7 +169,7 @@ function keystoreOnce() {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-const PARTS = ['sizes', 'sim', 'idle', 'phone', 'card', 'keystore'];
+const PARTS = ['sizes', 'sim', 'idle', 'phone', 'phases', 'card', 'keystore'];
 const SPEC: Spec = { usage: 'npm run bench:firmware --', options: { only: { type: 'string', arg: 'PARTS', help: 'comma-separated subset of ' + PARTS.join(',') + ' (default: all)' } }, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
 
 async function main(argv: string[]): Promise<number> {
@@ -195,7 +196,8 @@ async function main(argv: string[]): Promise<number> {
       const names: Record<string, string> = { first: 'first command after boot', again: 'the same key again', afterOtherKey: 'after another key\'s command' };
       for (const [n, p] of Object.entries(r.paths)) for (const line of describePath(`  ${r.what}, ${names[n]}`, p)) console.log(line);
     }
-    if (want('phone')) {
+    // 'phases' alone: the proof's phases without the end-to-end sessions (quicker, and steadier on a loaded host).
+    if (want('phone') || want('phases')) {
       report.proofPhases = await proofPhases(bin, provisionImage(200, 9), imageKeyId(200));
       const pp = report.proofPhases;
       console.log(`owner UNLOCK's proof, phase by phase (200 keys, best of 12; ratios: Storage ${pp.ratioStorage.toFixed(0)}, console ${pp.ratio.toFixed(0)}):`);

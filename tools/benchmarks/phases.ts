@@ -18,7 +18,9 @@ const PHASES_ENTRY = `import './hal/espruino/phases-entry';`;
 
 const WHAT: Record<string, string> = {
   reassembly: 'reassembly (the command\'s packets)', keyLookup: 'key lookup (ksLookup), the owner (first in the table)',
-  keyLookupLast: 'key lookup, the key written last', keyLookupUnknown: 'key lookup, an unknown id (the whole table)', keySecret: 'key secret (keySecret, site pads kept)',
+  keyLookupLast: 'key lookup, the key written last', keyLookupUnknown: 'key lookup, an unknown id (the whole table)',
+  keyLookupRam: 'key lookup, the owner, the table read as a board reads it (a RAM copy; the copy not counted)',
+  keyLookupLastRam: 'key lookup, the key written last, the table as a board reads it', keyLookupUnknownRam: 'key lookup, an unknown id, the table as a board reads it', keySecret: 'key secret (keySecret, site pads kept)',
   keyPads: 'the key\'s HMAC pads (hmacPads)', macCheck: 'MAC check (kept pads: input, HMAC, compare)', decision: 'decision (checkAccess)',
   auditEntry: 'one audit entry (logAppend, write and read-back)',
 };
