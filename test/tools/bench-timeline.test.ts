@@ -16,7 +16,7 @@ describe('bench timeline (board-time estimates by phase)', () => {
 
   it('cuts an accepted command at its last proof SHA-256, the relay, the answer\'s first SHA-256 and the send', () => {
     const p = splitPath(accepted, 9, 100, 0);
-    assert.deepEqual(p.segments.map((s) => s.phase), ['proof: reassembly, key lookup, key secret, MAC check', 'decision, relay switched', 'audit write', 'answer MAC and send', 'after the answer']);
+    assert.deepEqual(p.segments.map((s) => s.phase), ['proof: reassembly, key lookup, key secret, MAC check', 'decision, relay switched', 'after the relay, up to the answer (timers, LEDs, log entries unless held)', 'answer MAC and send', 'after the answer (and log entries held for it)']);
     assert.ok(Math.abs(p.segments[0].hostMs - 3.6) < 1e-9 && Math.abs(p.segments[2].hostMs - 2.9) < 1e-9);
     assert.deepEqual(p.segments[0].native, { read: 1, sha: 4 });
     assert.deepEqual(p.segments[2].native, { write: 2, read: 1 });
@@ -47,7 +47,7 @@ describe('bench timeline (board-time estimates by phase)', () => {
   it('a refusal has no relay phase, and the marks\' own cost comes off the interpreted time', () => {
     const refused: Mark[] = [['sha', 1, 1.1], ['sha', 2, 2.1], ['send', 3, 3.2]];
     const p = splitPath(refused, 4, 50, 0.1);
-    assert.deepEqual(p.segments.map((s) => s.phase), ['proof: reassembly, key lookup, key secret, MAC check', 'refusal and send', 'after the answer']);
+    assert.deepEqual(p.segments.map((s) => s.phase), ['proof: reassembly, key lookup, key secret, MAC check', 'refusal and send', 'after the answer (and log entries held for it)']);
     assert.equal(p.relay, undefined);
     assert.ok(Math.abs(p.segments[0].interpretedMs - (2.1 - 0.2 - 2 * 0.1)) < 1e-9);
   });

@@ -170,7 +170,8 @@ function keystoreOnce() {
 }
 
 const PARTS = ['sizes', 'sim', 'idle', 'phone', 'phases', 'card', 'keystore'];
-const SPEC: Spec = { usage: 'npm run bench:firmware --', options: { only: { type: 'string', arg: 'PARTS', help: 'comma-separated subset of ' + PARTS.join(',') + ' (default: all)' } }, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
+const SPEC: Spec = { usage: 'npm run bench:firmware --', options: { only: { type: 'string', arg: 'PARTS', help: 'comma-separated subset of ' + PARTS.join(',') + ' (default: all)' },
+  keys: { type: 'string', arg: 'N,N', help: 'key counts of the phone part (default: 0,200,1000)' } }, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
 
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv, SPEC);
@@ -179,6 +180,8 @@ async function main(argv: string[]): Promise<number> {
   const bad = only.filter((p) => !PARTS.includes(p));
   if (bad.length) throw new UsageError('--only: unknown part ' + bad.join(',') + ' (known: ' + PARTS.join(',') + ')');
   const want = (p: string) => only.includes(p);
+  const keyCounts = typeof args.values.keys === 'string' ? args.values.keys.split(',').map(Number) : [0, 200, 1000];
+  if (keyCounts.some((k) => !(Number.isInteger(k) && k >= 0 && k <= 1000))) throw new UsageError('--keys: whole numbers 0..1000, comma-separated');
   const bin = espruinoBinary();
   const report: any = { bench: 'firmware', espruino: bin ? path.basename(bin) : null };
   if (want('sizes')) report.sizes = await sizes();
@@ -189,7 +192,7 @@ async function main(argv: string[]): Promise<number> {
     if (want('idle')) report.idle = [];
     if (want('idle')) for (const k of [0, 200, 1000]) { const r = await idleProduction(bin, k); report.idle.push(r); console.log(`production puckjs bundle, ${k} keys: idle ${r.idleVars} vars (booted ${r.booted})`); }
     if (want('phone')) report.phoneKey = [];
-    if (want('phone')) for (const k of [0, 200, 1000]) {
+    if (want('phone')) for (const k of keyCounts) {
       const r = await phoneKeySession(bin, k);
       report.phoneKey.push(r);
       console.log(`bench bundle, ${k} keys: idle ${r.idleVars}, peak live ${r.peakLiveVars}, peak incl. garbage ${r.peakWithGarbageVars}, after ${r.afterSessionVars}; ${r.what} in ${r.decisionMs} ms (best of 12, host)`);

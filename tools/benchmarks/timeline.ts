@@ -77,7 +77,8 @@ export function ratiosOf(refs: Reference[]): { ratio: number; ratioStorage: numb
 /**
  * Splits one command's timeline into phases. With the relay switched: the proof (reassembly, key
  * lookup, key secret, MAC check: up to the end of the last SHA-256 before the relay), the decision
- * and the relay, the audit write (up to the answer's first SHA-256), the answer's MAC and send.
+ * and the relay, what follows up to the answer's first SHA-256 (timers, LEDs, and the audit entries
+ * unless they are held for after the answer), the answer's MAC and send, and what follows it.
  * Without: the proof, then the refusal and its send.
  */
 export function splitPath(marks: Mark[], totalMs: number, ratio: number, markCostMs: number, ratioStorage = ratio): PathEstimate {
@@ -90,14 +91,14 @@ export function splitPath(marks: Mark[], totalMs: number, ratio: number, markCos
     const answerSha = marks.findIndex((m, j) => j > relayAt && m[0] === 'sha');
     if (proofEnd >= 0) cuts.push(['proof: reassembly, key lookup, key secret, MAC check', marks[proofEnd][2]]);
     cuts.push(['decision, relay switched', marks[relayAt][2]]);
-    if (answerSha >= 0) cuts.push(['audit write', marks[answerSha][1]]);
+    if (answerSha >= 0) cuts.push(['after the relay, up to the answer (timers, LEDs, log entries unless held)', marks[answerSha][1]]);
     if (sendAt >= 0) cuts.push(['answer MAC and send', marks[sendAt][2]]);
   } else if (sendAt >= 0) {
     const proofEnd = lastShaBefore(sendAt);
     if (proofEnd >= 0) cuts.push(['proof: reassembly, key lookup, key secret, MAC check', marks[proofEnd][2]]);
     cuts.push(['refusal and send', marks[sendAt][2]]);
   }
-  cuts.push(['after the answer', Math.max(totalMs, cuts.length ? cuts[cuts.length - 1][1] : 0)]);
+  cuts.push(['after the answer (and log entries held for it)', Math.max(totalMs, cuts.length ? cuts[cuts.length - 1][1] : 0)]);
   const segments: Segment[] = [];
   let from = 0;
   for (const [phase, to] of cuts) {
@@ -132,7 +133,7 @@ export function bestRun(runs: PathEstimate[]): PathEstimate {
 const f1 = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
 /**
- * Lines such as `  audit write: 1.20 ms host (0.80 interpreted; native 0.40 ms host: 2 write, 4 read) = ~28 ms (Storage ratio 24) / ~97 ms (console ratio 118)`:
+ * Lines such as `  decision, relay switched: 1.20 ms host (0.80 interpreted; native 0.40 ms host: 2 write, 4 read) = ~28 ms (Storage ratio 24) / ~97 ms (console ratio 118)`:
  * the Storage-calibrated estimate (the board's model) first, the console-calibrated upper bound after.
  */
 export function describePath(what: string, p: PathEstimate): string[] {
