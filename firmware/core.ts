@@ -89,10 +89,10 @@ export interface Core {
   tf?: TravelFiles;
   /**
    * Audit entries held back while a phone's request is answered (`request` with `hold`): each
-   * audit's arguments [event, result, reason, key id, ago ms]; auditFlush writes them once the
+   * audit's arguments [core, event, result, reason, key id, ago ms]; auditFlush writes them once the
    * answer is sent, and the main loop writes any left.
    */
-  held?: number[][];
+  held?: Parameters<typeof audit>[];
 }
 
 /**
@@ -254,7 +254,7 @@ export function audit(core: Core, event: number, result: number, reason: number,
   // Held: its arguments (logAppend stays called from here only, so the minifier keeps it inside
   // this function: a resident function of seven parameters costs ~10 variables). Its time is taken
   // when written, milliseconds later, as an entry's always was: the log counts whole seconds.
-  if (core.held) return core.held.push([event, result, reason, keyId, agoMs || 0]) > 0;
+  if (core.held) return core.held.push([core, event, result, reason, keyId, agoMs]) > 0;
   return logAppend(core.log, nowSeconds(core) - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
 }
 
@@ -262,7 +262,7 @@ export function audit(core: Core, event: number, result: number, reason: number,
 export function auditFlush(core: Core): void {
   const h = core.held || [];
   delete core.held; // gone, not undefined: an absent member costs the board no variable
-  for (const e of h) audit(core, e[0], e[1], e[2], e[3], e[4]);
+  for (const e of h) audit.apply(0, e);
 }
 
 /**

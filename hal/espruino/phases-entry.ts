@@ -10,6 +10,8 @@ import { espruinoCrypto } from './crypto';
 import { espruinoStorage } from './storage';
 import { createReassembler } from '../../firmware/frames';
 import { type KeyRecord, ksLookup, ksOpen } from '../../firmware/keystore';
+import { slotAt } from '../../firmware/slotfile';
+import { str32 } from '../../firmware/binstr';
 import { keySecret, siteLoad } from '../../firmware/site';
 import { type HmacPads, hmacPads, hmacWithPads } from '../../firmware/hmac';
 import { equalConstantTime } from '../../firmware/bytes';
@@ -66,6 +68,9 @@ global.phases = function (keyId: number, hexPackets: string[], n: number, lastId
   out.keyLookupRam = best(n, () => { ksLookup(ksRam, keyId); });
   out.keyLookupLastRam = best(n, () => { ksLookup(ksRam, lastId); });
   out.keyLookupUnknownRam = best(n, () => { ksLookup(ksRam, unknownId); });
+  // The native search alone over the used slots in RAM: C, as the board runs it over mapped flash.
+  const sf = ksRam.sf!, used = E.toFlatString(storage.read(sf.name, 0, slotAt(sf, sf.used))!), unknown = str32(unknownId);
+  out.tableSearchRam = best(n, () => { used.indexOf(unknown); });
   const r0 = rec!;
   let secret = new Uint8Array(0);
   out.keySecret = best(n, () => { secret = keySecret(crypto, site, r0.id, r0.salt); });

@@ -20,7 +20,8 @@ const WHAT: Record<string, string> = {
   reassembly: 'reassembly (the command\'s packets)', keyLookup: 'key lookup (ksLookup), the owner (first in the table)',
   keyLookupLast: 'key lookup, the key written last', keyLookupUnknown: 'key lookup, an unknown id (the whole table)',
   keyLookupRam: 'key lookup, the owner, the table read as a board reads it (a RAM copy; the copy not counted)',
-  keyLookupLastRam: 'key lookup, the key written last, the table as a board reads it', keyLookupUnknownRam: 'key lookup, an unknown id, the table as a board reads it', keySecret: 'key secret (keySecret, site pads kept)',
+  keyLookupLastRam: 'key lookup, the key written last, the table as a board reads it', keyLookupUnknownRam: 'key lookup, an unknown id, the table as a board reads it',
+  tableSearchRam: 'of which the native search (indexOf over the used slots in RAM; C: read it with the console ratio)', keySecret: 'key secret (keySecret, site pads kept)',
   keyPads: 'the key\'s HMAC pads (hmacPads)', macCheck: 'MAC check (kept pads: input, HMAC, compare)', decision: 'decision (checkAccess)',
   auditEntry: 'one audit entry (logAppend, write and read-back)',
 };
