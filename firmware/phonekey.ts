@@ -92,7 +92,13 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
     (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; setLinked(core, true); guardConnect(pk.guard, addr || ''); }),
     () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); setLinked(core, false); pk.nonce = undefined; pk.out = undefined; }),
-    (packet) => onPacket(pk, packet),
+    // NOINLINE (here, for onCommand and for ownerCommand): the minifier would put each of these
+    // single-use functions at its call as a function expression, which Espruino makes again, lexing
+    // its whole body, every time the call runs: every packet would lex onPacket with the command
+    // path and the owner operations in it (≈ 4.7 KB). As functions they cost ≈ 22 idle variables and
+    // take ≈ 2.4 ms of host time off the last packet -> relay, ≈ 6.7 ms off -> answer
+    // (docs/PERFORMANCE.md "The phone path").
+    (packet) => /*#__NOINLINE__*/ onPacket(pk, packet),
   );
   return pk;
 }
@@ -263,7 +269,7 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const proof = prove(pk, msg, nonce, readU32(msg, 1), op, readU16(msg, 6), isRequest);
   if (!proof) return;
   let r: OwnerAnswer = proof;
-  if (proof.reason === C.R_OK && !isRequest) r = wrapNewKey(pk, ownerCommand(pk.core, pk.p, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
+  if (proof.reason === C.R_OK && !isRequest) r = wrapNewKey(pk, /*#__NOINLINE__*/ ownerCommand(pk.core, pk.p, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
   respond(pk, proof.pads, nonce, op, r.reason, r.data);
 }
 
