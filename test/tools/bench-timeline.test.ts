@@ -40,8 +40,8 @@ describe('bench timeline (board-time estimates by phase)', () => {
     assert.ok(p.answer!.boardMsStorage < p.answer!.boardMs);
     // Without a Storage ratio both estimates are the console one.
     assert.equal(splitPath(accepted, 9, 100, 0).segments[0].boardMsStorage, splitPath(accepted, 9, 100, 0).segments[0].boardMs);
-    // The ratios of a run: 280 ms over the mean of each way's loop.
-    assert.deepEqual(ratiosOf([{ console: 2.8, storage: 11.2, ram: 2.8 }, { console: 2.8, storage: 11.2, ram: 2.9 }]), { ratio: 100, ratioStorage: 25 });
+    // The ratios of a run: 280 ms over the least disturbed of each way's loops.
+    assert.deepEqual(ratiosOf([{ console: 2.8, storage: 22.4, ram: 2.8 }, { console: 3.5, storage: 11.2, ram: 2.9 }]), { ratio: 100, ratioStorage: 25 });
   });
 
   it('a refusal has no relay phase, and the marks\' own cost comes off the interpreted time', () => {
