@@ -31,7 +31,7 @@ const c0 = espruinoCrypto(true);
 const crypto: Crypto = { sha256: (d) => { const t = getTime(); const r = c0.sha256(d); shaMs += getTime() - t; shaN++; return r; }, crc32: c0.crc32 };
 const storage = espruinoStorage();
 /**
- * The same Storage, but every read handed over as a flat copy in RAM (E.toFlatString), its copy time
+ * The same Storage, but every read handed over as a copy in RAM (the backing string of E.toUint8Array), its copy time
  * counted apart as a native call's: what the firmware then does with the string is what it does on an
  * nRF52, where Storage.read gives a native string over memory-mapped flash (src/jsflash.c
  * jsvAddressToVar). On this Linux build a Storage string is a flash string, and each access to it
@@ -39,7 +39,7 @@ const storage = espruinoStorage();
  */
 let readMs = 0;
 const ramStorage = {
-  read: (n: string, o?: number, z?: number) => { const t = getTime(); const r = storage.read(n, o, z); const c = r === undefined ? r : E.toFlatString(r); readMs += getTime() - t; return c; },
+  read: (n: string, o?: number, z?: number) => { const t = getTime(); const r = storage.read(n, o, z); const c = r === undefined ? r : E.toString(E.toUint8Array(r)); readMs += getTime() - t; return c; },
   write: storage.write, erase: storage.erase, list: storage.list, free: storage.free, compact: storage.compact,
 };
 
@@ -69,7 +69,7 @@ global.phases = function (keyId: number, hexPackets: string[], n: number, lastId
   out.keyLookupLastRam = best(n, () => { ksLookup(ksRam, lastId); });
   out.keyLookupUnknownRam = best(n, () => { ksLookup(ksRam, unknownId); });
   // The native search alone over the used slots in RAM: C, as the board runs it over mapped flash.
-  const sf = ksRam.sf!, used = E.toFlatString(storage.read(sf.name, 0, slotAt(sf, sf.used))!), unknown = str32(unknownId);
+  const sf = ksRam.sf!, used = E.toString(E.toUint8Array(storage.read(sf.name, 0, slotAt(sf, sf.used))!)), unknown = str32(unknownId);
   out.tableSearchRam = best(n, () => { used.indexOf(unknown); });
   const r0 = rec!;
   let secret = new Uint8Array(0);
