@@ -92,11 +92,11 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
     (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; setLinked(core, true); guardConnect(pk.guard, addr || ''); }),
     () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); setLinked(core, false); pk.nonce = undefined; pk.out = undefined; }),
-    // NOINLINE (here, for onCommand and for ownerCommand): the minifier would put each of these
+    // NOINLINE (here and for ownerCommand in onCommand): the minifier would put each of these
     // single-use functions at its call as a function expression, which Espruino makes again, lexing
     // its whole body, every time the call runs: every packet would lex onPacket with the command
     // path and the owner operations in it (≈ 4.7 KB). As functions they cost ≈ 22 idle variables and
-    // take ≈ 2.4 ms of host time off the last packet -> relay, ≈ 6.7 ms off -> answer
+    // take ≈ 2.2 ms of host time off the last packet -> relay, ≈ 6.5 ms off -> answer
     // (docs/PERFORMANCE.md "The phone path").
     (packet) => /*#__NOINLINE__*/ onPacket(pk, packet),
   );
