@@ -89,6 +89,12 @@ export interface Core {
   linked: boolean;
   /** Protocol v2 builds: the ticket book and the adopted revocation list (firmware/travelfiles.ts). */
   tf?: TravelFiles;
+  /**
+   * Audit entries held back while a phone's request is answered (`request` with `hold`): each
+   * audit's arguments [core, event, result, reason, key id, ago ms]; auditFlush writes them once the
+   * answer is sent, and the main loop writes any left.
+   */
+  held?: Parameters<typeof audit>[];
 }
 
 /**
@@ -256,9 +262,23 @@ export function newKeyId(core: Core): number {
   }
 }
 
-/** Writes one audit log entry; true once it is in flash. `agoMs`: what it records happened that long ago. */
+/**
+ * Writes one audit log entry; true once it is in flash (or held: see `Core.held`). `agoMs`: what it
+ * records happened that long ago.
+ */
 export function audit(core: Core, event: number, result: number, reason: number, keyId: number, agoMs?: number): boolean {
+  // Held: its arguments (logAppend stays called from here only, so the minifier keeps it inside
+  // this function: a resident function of seven parameters costs ~10 variables). Its time is taken
+  // when written, milliseconds later, as an entry's always was: the log counts whole seconds.
+  if (core.held) return core.held.push([core, event, result, reason, keyId, agoMs]) > 0;
   return logAppend(core.log, nowSeconds(core) - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
+}
+
+/** Writes the entries `request` held back, in order, and holds no more. */
+export function auditFlush(core: Core): void {
+  const h = core.held || [];
+  delete core.held; // gone, not undefined: an absent member costs the board no variable
+  for (const e of h) audit.apply(0, e);
 }
 
 /**
@@ -318,6 +338,7 @@ function led(core: Core, which: 'red' | 'green' | 'blue', on: boolean): void {
 /** The main loop, every TICK_MS: second guard on the outputs, state invariants, clock, watchdog. */
 function tick(core: Core): void {
   const healthy = safely(core, () => {
+    auditFlush(core); // entries a phone's request held, if its answer never went out (an exception)
     if (outputsGuard(core.out)) {
       audit(core, LOG_OUTPUT_GUARD, core.state, R_TIMEOUT, 0);
       throw new Error('output on past its limit');
@@ -387,9 +408,16 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
   return R_OK;
 }
 
-/** Authenticates and performs unlock, lock or drive-enable. Returns R_OK or the reason it did not. `ticket`: as for authenticate. */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord): number {
-  const r = safely(core, () => {
+/**
+ * Authenticates and performs unlock, lock or drive-enable. Returns R_OK or the reason it did not.
+ * `ticket`: as for authenticate. `hold` (the phone key): the audit entries are held, not written,
+ * until the caller has sent its answer and calls auditFlush: a flash write takes milliseconds on
+ * the chip, and the relay and the answer come first (docs/PERFORMANCE.md "The phone path").
+ */
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean): number {
+  if (hold) core.held = core.held || [];
+  // What `safely` does, without making a closure on every command (the phone path's glue).
+  try {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
     const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
@@ -401,10 +429,12 @@ export function request(core: Core, keyId: number, perm: number, verify: (rec: K
       return R_OK;
     }
     // Unlock and lock: the relay first, then the grant's log entry (a flash write takes
-    // milliseconds on the chip), in flash before the answer goes out (docs/PERFORMANCE.md).
+    // milliseconds on the chip; with `hold`, written after the answer went out).
     return dispatch(core, perm === PERM_UNLOCK ? EV_UNLOCK : EV_LOCK, R_OK, keyId, perm) ? R_OK : R_IGNORED;
-  });
-  return r === undefined ? R_ERROR : r;
+  } catch (e) {
+    fault(core, e);
+    return R_ERROR;
+  }
 }
 
 function doorChanged(core: Core, open: boolean): void {
