@@ -24,6 +24,7 @@
 import type { Crypto, FlashStorage } from './ports';
 import { str32, u32, u8 } from './binstr';
 import { fits } from './flashroom';
+import { JPAGE, type Journal, K_CFG, REC, SLOTS, jAppend, jBlank, jCheck, jEach, jValid } from './journal';
 import { LOG_DENIED, LOG_FAILURES, LOG_LOCKOUT } from './codes';
 
 export const ENTRY_SIZE = 16;
@@ -65,7 +66,18 @@ export interface AuditLog {
   br: number;
   /** Uptime (ms) when the last window closed, -1 before any. */
   bc: number;
+  /** Journal layout (firmware/journal.ts): the journal, and failure entries on its active page `fp`. */
+  j?: Journal;
+  nf?: number;
+  fp?: number;
 }
+
+/**
+ * At most this many failure entries a journal page takes: the rest of the page is for everything
+ * else, so no number of failures pushes a grant or a key change out of the log (a page is only
+ * ever dropped for entries that are not failures). Failures past it leave a gap in the sequence.
+ */
+export const FAIL_CAP = SLOTS >> 1;
 
 /** Failure entries: refusals and what they lead to. They go to the failure ring. */
 export function isFailureEvent(event: number): boolean {
@@ -76,29 +88,57 @@ function segName(r: LogRing, i: number): string {
   return LOG_FILE + r.tag + i;
 }
 
-function check(s: string, at: number): number {
-  let c = 0x5a;
-  // charCodeAt inline, not u8(): a function call per byte is most of an append's time on the board.
-  for (let i = 0; i < ENTRY_SIZE; i++) if (i !== 11) c = (c + (s.charCodeAt(at + i) & 255) * (i + 1)) & 255;
-  return c;
-}
+const check = jCheck;
+const valid = jValid;
 
 /** Never written: all 16 bytes still erased (0xFF). */
 function blank(s: string, at: number): boolean {
-  if (s.length < at + ENTRY_SIZE) return true;
-  for (let i = 0; i < ENTRY_SIZE; i++) if (u8(s, at + i) !== 255) return false;
-  return true;
+  return s.length < at + ENTRY_SIZE || jBlank(s, at);
 }
 
-function valid(s: string, at: number): boolean {
-  return s.length >= at + ENTRY_SIZE && u32(s, at) !== 0xffffffff && u8(s, at + 11) === check(s, at);
+/**
+ * The log in the journal (firmware/journal.ts; none: nothing is logged). The next sequence number
+ * follows the newest entry, looked for from the newest record back, page by page; failure entries
+ * on the active page are counted for FAIL_CAP. Host tools read a board's log with it too.
+ */
+export function logOpenJ(storage: FlashStorage, j: Journal | undefined): AuditLog {
+  const log: AuditLog = { storage, main: undefined as never, fail: undefined as never, nextSeq: 1, bn: 0, bs: -1, bf: 0, bl: 0, bk: 0, br: 0, bc: -1, j, nf: 0, fp: 0 };
+  if (!j) return log;
+  log.fp = j.ps;
+  let best = 0, at, d, i, p = j.pg * JPAGE;
+  d = j.f.read(p, JPAGE);
+  for (at = 2 * REC; at < j.slot * REC; at += REC) if (isFailureEvent(u8(d, at + 8) & 127) && valid(d, at)) log.nf!++;
+  for (i = 0; i < j.n && !best; i++) {
+    p = ((j.pg - i + j.n) % j.n) * JPAGE;
+    d = j.f.read(p, JPAGE);
+    // A page without a committed header holds no entries (firmware/journal.ts).
+    if (!jValid(d, 16) || d.charCodeAt(24) !== 127) continue;
+    for (at = JPAGE - REC; at >= 2 * REC && !best; at -= REC) if (!jBlank(d, at) && valid(d, at) && (u8(d, at + 8) & 127) < K_CFG) best = u32(d, at);
+  }
+  log.nextSeq = best + 1;
+  return log;
+}
+
+/** logRead in the journal: one stream in sequence order, oldest page first; the check only for entries to be sent. */
+export function logReadJ(log: AuditLog, fromSeq: number, max: number, visit: (e: LogEntry) => void): number {
+  let n = 0;
+  if (log.j) jEach(log.j, (s, at) => {
+    let ev;
+    if (u32(s, at) >= fromSeq && ((ev = u8(s, at + 8)) & 127) < K_CFG && valid(s, at)) {
+      visit({ seq: u32(s, at), time: u32(s, at + 4), trusted: (ev & 128) !== 0, event: ev & 127, result: u8(s, at + 9), reason: u8(s, at + 10), keyId: u32(s, at + 12) });
+      return ++n >= max;
+    }
+    return false;
+  });
+  return n;
 }
 
 /**
  * Opens the log (the board's `segs` segments x `per` entries; at least 3 segments of 2). `tiled`:
  * the failure ring's two segments are whole segments too, each a tile (docs/ESPRUINO.md "Flash").
  */
-export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, per: number, tiled?: boolean): AuditLog {
+export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, per: number, tiled?: boolean, j?: Journal): AuditLog {
+  if (typeof __TILED__ !== 'undefined' && __TILED__) return logOpenJ(storage, j);
   const fp = tiled ? per : per >> 1;
   const main: LogRing = { tag: '', segs: segs > 2 ? segs - 1 : 2, per, seg: 0, slot: per };
   const fail: LogRing = { tag: 'f', segs: 2, per: fp, seg: 0, slot: fp };
@@ -126,9 +166,22 @@ export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, pe
 
 /** Appends an entry; true once it is in flash. `time` is seconds (real if `trusted`, else since boot). */
 export function logAppend(log: AuditLog, time: number, trusted: boolean, event: number, result: number, reason: number, keyId: number): boolean {
-  const r = isFailureEvent(event) ? log.fail : log.main;
   const body = str32(log.nextSeq) + str32(Math.max(0, Math.floor(time))) + String.fromCharCode((event & 127) | (trusted ? 128 : 0), result & 255, reason & 255, 0) + str32(keyId);
   const entry = body.substr(0, 11) + String.fromCharCode(check(body, 0)) + body.substr(12);
+  const j = log.j;
+  if (typeof __TILED__ !== 'undefined' && __TILED__) {
+    if (!j) return false;
+    const f = isFailureEvent(event);
+    if (log.fp !== j.ps) { log.fp = j.ps; log.nf = 0; }
+    // Past the cap on a page that is not full: a gap in the sequence instead of the entry.
+    if (f && log.nf! >= FAIL_CAP && j.slot < SLOTS) { log.nextSeq++; return false; }
+    if (jAppend(j, entry) < 0) return false;
+    if (log.fp !== j.ps) { log.fp = j.ps; log.nf = 0; }
+    if (f) log.nf!++;
+    log.nextSeq++;
+    return true;
+  }
+  const r = isFailureEvent(event) ? log.fail : log.main;
   if (r.slot >= r.per) {
     // Start the next segment: erase it (dropping the ring's oldest entries) and create it
     // pre-sized with this entry as its first bytes. (A write at offset 0 always creates a file on
@@ -187,6 +240,7 @@ function advance(log: AuditLog, c: Cursor, fromSeq: number): void {
 
 /** Calls `visit` for each entry with seq >= fromSeq, in sequence order over both rings, at most `max` entries. */
 export function logRead(log: AuditLog, fromSeq: number, max: number, visit: (e: LogEntry) => void): number {
+  if (typeof __TILED__ !== 'undefined' && __TILED__) return logReadJ(log, fromSeq, max, visit);
   const a: Cursor = { r: log.main, k: 0, slot: log.main.per, s: undefined, seq: -1 };
   const b: Cursor = { r: log.fail, k: 0, slot: log.fail.per, s: undefined, seq: -1 };
   advance(log, a, fromSeq);

@@ -6,6 +6,8 @@
 import type { Crypto, FlashStorage } from './ports';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 import { TRAVEL } from './build-flags';
+import { type Journal, K_CFG, REC, SLOTS, jAppend, jRec } from './journal';
+import { u32, u8 } from './binstr';
 
 /** The relay is never energised longer than this, whatever the settings say. */
 export const HARD_MAX_HOLD_MS = 30000;
@@ -79,13 +81,57 @@ export function sanitizeConfig(input: any): Config {
 /** The defaults (host tools; dropped from bundles that do not use it). */
 export const DEFAULTS: Config = /* @__PURE__ */ sanitizeConfig(undefined);
 
-export function loadConfig(storage: FlashStorage, crypto: Crypto): { config: Config; gen: Generation | undefined } {
+/** The settings in the journal: its newest whole settings group over the defaults (host tools read a board's with it too). */
+export function configOfJournal(j: Journal | undefined): Config {
+  const def: any = sanitizeConfig(undefined), o: any = {};
+  const s = !j || j.cg < 0 ? '' : j.f.read(j.cg, j.cn * REC);
+  let i = 0, at;
+  for (const k in def) {
+    at = i * REC;
+    if (at < s.length && u8(s, at + 9) === i) o[k] = typeof def[k] === 'boolean' ? u32(s, at + 4) !== 0 : u32(s, at + 4) | 0;
+    i++;
+  }
+  return sanitizeConfig(o);
+}
+
+/**
+ * The settings and, in the old layout, the generation they came from. In the journal layout
+ * (firmware/journal.ts) they are its newest whole settings group: one record per setting, in the
+ * table's order (value in b, its index in x).
+ */
+export function loadConfig(storage: FlashStorage, crypto: Crypto, j?: Journal): { config: Config; gen: Generation | undefined } {
+  // In the journal layout its settings group, once the owner has saved one; before that a board
+  // image's settings file (ck.cfg.a, written by provisioning), read and left where it is.
+  if (typeof __TILED__ !== 'undefined' && __TILED__ && j && j.cg >= 0) return { config: configOfJournal(j), gen: undefined };
   const gen = genLoad(storage, crypto, CONFIG_FILE);
   let parsed: any;
   try { parsed = gen ? JSON.parse(genData(storage, gen)) : undefined; } catch (e) { parsed = undefined; }
   return { config: sanitizeConfig(parsed), gen };
 }
 
-export function saveConfig(storage: FlashStorage, crypto: Crypto, gen: Generation | undefined, config: Config): Generation | undefined {
+/**
+ * The settings as one journal group (firmware/journal.ts K_CFG): a record per setting in the
+ * table's order, each with the group's id (no other group on its page has it) and size, so that a
+ * group cut short is never read. Host tools make a board's journal with it too.
+ */
+export function configRecords(config: Config, id: number): string {
+  let n = 0, i = 0, out = '', k;
+  for (k in config) n++;
+  for (k in config) out += jRec(id, +(config as any)[k], K_CFG, i++, n, 0);
+  return out;
+}
+
+/** Saves the settings; falsy when they did not reach the flash (the old ones stay current). */
+export function saveConfig(storage: FlashStorage, crypto: Crypto, gen: Generation | undefined, config: Config, j?: Journal): Generation | boolean | undefined {
+  if (typeof __TILED__ !== 'undefined' && __TILED__) {
+    if (!j) return false;
+    // One group, written in one go (configRecords).
+    const out = configRecords(config, j.ps * SLOTS + j.slot);
+    const at = jAppend(j, out);
+    if (at < 0) return false;
+    j.cg = at;
+    j.cn = out.length / REC;
+    return true;
+  }
   return genWriteSmall(storage, crypto, CONFIG_FILE, gen, JSON.stringify(config));
 }

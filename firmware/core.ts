@@ -27,8 +27,10 @@ import { type Config, loadConfig, sanitizeConfig, saveConfig } from './config';
 import type { Generation } from './genfile';
 import { watchInput } from './inputs';
 import { FLAG_UNCONFIRMED, type KeyRecord, type KeyStore, ksActiveOwners, ksFind, ksLookup, ksOpen, ksPut, ksRetire } from './keystore';
+import { KEY_SLOTS_FILE } from './keyslots';
 import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, transition } from './machine';
-import { padToPage } from './flashroom';
+import { journalMake, padToPage } from './flashroom';
+import { type Journal, jOpen } from './journal';
 import { type Outputs, allOff, driveOn, outputsGuard, outputsInit, relayIsOn, relayOff, relayOn } from './outputs';
 import { type TrustedClock, clockLearn, clockLower, clockNow, clockOpen, clockSet, clockTick } from './trusted-clock';
 import { type TravelFiles, travelOpen } from './travelfiles';
@@ -65,7 +67,7 @@ export interface CoreOptions {
 export interface Core {
   p: Ports;
   config: Config;
-  configGen: Generation | undefined;
+  configGen: Generation | boolean | undefined;
   ks: KeyStore;
   log: AuditLog;
   tc: TrustedClock;
@@ -87,10 +89,18 @@ export interface Core {
   linked: boolean;
   /** Protocol v2 builds: the ticket book and the adopted revocation list (firmware/travelfiles.ts). */
   tf?: TravelFiles;
+  /**
+   * Audit entries held back while a phone's request is answered (`request` with `hold`): each
+   * audit's arguments [core, event, result, reason, key id, ago ms]; auditFlush writes them once the
+   * answer is sent, and the main loop writes any left.
+   */
+  held?: Parameters<typeof audit>[];
 }
 
 /**
- * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost). In the
+ * Free Storage the main loop keeps so that no update has to compact (flashroom.ts fileCost), in the
+ * layouts without the journal (coreStart sets it for the journal layout: 0 on the 40 KB boards, which
+ * make no file at run time; two tiles less 64 bytes with protocol v2's files). In the
  * tiled layout (`tile`): two tiles less 64 bytes, so the main loop compacts, once quiet, when at
  * most one tile is free, and the hourly clock save (which wants reserve + 64: two tiles) always
  * leaves a tile for a log segment; below one tile (`urgent`) it compacts at the first idle second.
@@ -109,20 +119,32 @@ export function storageReserve(opts: { keyCapacity: number; logPerSegment: numbe
 /** Starts the core. Outputs are forced off before anything is read from flash. */
 export function coreStart(p: Ports, opts: CoreOptions): Core {
   const out = outputsInit(p.relay, p.drive, p.timers, p.clock);
-  const loaded = loadConfig(p.storage, p.crypto);
-  const config = loaded.config;
+  // A key file made at this boot (a board flashed bundle first, never provisioned): no journal yet,
+  // so that the USB tool's files written next (site, keys) find room without a compaction, which
+  // would move the journal; it is made at the next boot, after them.
+  const had = (typeof __TILED__ !== 'undefined' && __TILED__) && p.storage.read(KEY_SLOTS_FILE, 0, 1) !== undefined;
   const ks = ksOpen(p.storage, p.crypto, opts.keyCapacity);
-  // Tiled layout: after the key file (made above if absent), the pad, then only tiles.
+  // Tiled layout: after the key file (made above if absent), the pad, then the journal (log, clock,
+  // settings: firmware/journal.ts; `logSegments` pages of it), then only tiles.
   const tile = (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile || 0;
-  if (tile) {
+  let j: Journal | undefined, jf;
+  if (typeof __TILED__ !== 'undefined' && __TILED__) {
+    p.storage.tile = tile;
+    if (p.journal && had && journalMake(p.storage, opts.logSegments) && (jf = p.journal())) j = jOpen(jf, p.crypto.crc32);
+    else p.console.log('no journal: nothing is logged');
+  } else if (tile) {
     p.storage.tile = tile;
     padToPage(p.storage);
   }
+  const loaded = loadConfig(p.storage, p.crypto, j);
+  const config = loaded.config;
   // Opened before the object literal, not inside it: the minifier substitutes a single-use function
   // at its call (so its code does not stay resident) only outside array and object literals.
-  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0);
-  const tc = clockOpen(p.clock, p.storage, p.crypto);
-  const reserve = storageReserve(opts);
+  const log = logOpen(p.storage, p.crypto, opts.logSegments, opts.logPerSegment, tile > 0, j);
+  const tc = clockOpen(p.clock, p.storage, p.crypto, j);
+  // With the journal, tiles hold only what protocol v2 keeps (ticket book, revocation list): a board
+  // without it makes no file at run time and never compacts.
+  const reserve = j ? (opts.travel ? 2 * tile - 64 : 0) : storageReserve(opts);
   const core: Core = {
     p, config, configGen: loaded.gen, out, ks, log, tc,
     state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
@@ -240,9 +262,23 @@ export function newKeyId(core: Core): number {
   }
 }
 
-/** Writes one audit log entry; true once it is in flash. `agoMs`: what it records happened that long ago. */
+/**
+ * Writes one audit log entry; true once it is in flash (or held: see `Core.held`). `agoMs`: what it
+ * records happened that long ago.
+ */
 export function audit(core: Core, event: number, result: number, reason: number, keyId: number, agoMs?: number): boolean {
+  // Held: its arguments (logAppend stays called from here only, so the minifier keeps it inside
+  // this function: a resident function of seven parameters costs ~10 variables). Its time is taken
+  // when written, milliseconds later, as an entry's always was: the log counts whole seconds.
+  if (core.held) return core.held.push([core, event, result, reason, keyId, agoMs]) > 0;
   return logAppend(core.log, nowSeconds(core) - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
+}
+
+/** Writes the entries `request` held back, in order, and holds no more. */
+export function auditFlush(core: Core): void {
+  const h = core.held || [];
+  delete core.held; // gone, not undefined: an absent member costs the board no variable
+  for (const e of h) audit.apply(0, e);
 }
 
 /**
@@ -302,6 +338,7 @@ function led(core: Core, which: 'red' | 'green' | 'blue', on: boolean): void {
 /** The main loop, every TICK_MS: second guard on the outputs, state invariants, clock, watchdog. */
 function tick(core: Core): void {
   const healthy = safely(core, () => {
+    auditFlush(core); // entries a phone's request held, if its answer never went out (an exception)
     if (outputsGuard(core.out)) {
       audit(core, LOG_OUTPUT_GUARD, core.state, R_TIMEOUT, 0);
       throw new Error('output on past its limit');
@@ -317,6 +354,8 @@ function tick(core: Core): void {
     // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
     // logged). Locked or not: a board left unlocked (relockMs up to an hour) must still make room
     // for its log, and the relay being off is what matters for power around use.
+    // The journal layout without protocol v2 makes no file at run time: nothing to compact (reserve 0).
+    if ((typeof __TILED__ !== 'undefined' && __TILED__) && !TRAVEL) return true;
     const up = core.p.clock.uptimeMs();
     let free;
     if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
@@ -369,9 +408,16 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
   return R_OK;
 }
 
-/** Authenticates and performs unlock, lock or drive-enable. Returns R_OK or the reason it did not. `ticket`: as for authenticate. */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord): number {
-  const r = safely(core, () => {
+/**
+ * Authenticates and performs unlock, lock or drive-enable. Returns R_OK or the reason it did not.
+ * `ticket`: as for authenticate. `hold` (the phone key): the audit entries are held, not written,
+ * until the caller has sent its answer and calls auditFlush: a flash write takes milliseconds on
+ * the chip, and the relay and the answer come first (docs/PERFORMANCE.md "The phone path").
+ */
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean): number {
+  if (hold) core.held = core.held || [];
+  // What `safely` does, without making a closure on every command (the phone path's glue).
+  try {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
     const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
@@ -383,10 +429,12 @@ export function request(core: Core, keyId: number, perm: number, verify: (rec: K
       return R_OK;
     }
     // Unlock and lock: the relay first, then the grant's log entry (a flash write takes
-    // milliseconds on the chip), in flash before the answer goes out (docs/PERFORMANCE.md).
+    // milliseconds on the chip; with `hold`, written after the answer went out).
     return dispatch(core, perm === PERM_UNLOCK ? EV_UNLOCK : EV_LOCK, R_OK, keyId, perm) ? R_OK : R_IGNORED;
-  });
-  return r === undefined ? R_ERROR : r;
+  } catch (e) {
+    fault(core, e);
+    return R_ERROR;
+  }
 }
 
 function doorChanged(core: Core, open: boolean): void {
@@ -479,7 +527,7 @@ export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any
   for (const k in core.config) merged[k] = (core.config as any)[k];
   if (changes && typeof changes === 'object') for (const k in changes) merged[k] = changes[k];
   const next = sanitizeConfig(merged);
-  const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen, next);
+  const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen as Generation | undefined, next, core.log.j);
   if (!gen) { audit(core, LOG_CONFIG, 0, R_ERROR, actor ? actor.id : 0); return R_ERROR; }
   core.configGen = gen;
   core.config = next;

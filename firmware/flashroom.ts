@@ -19,6 +19,7 @@
  * and a compaction never moves the files before it.
  */
 import type { FlashStorage } from './ports';
+import { JOURNAL_FILE, JPAGE, jHeader } from './journal';
 
 /** Flash a file of `size` bytes takes: header plus aligned data. */
 export function fileCost(size: number): number {
@@ -52,4 +53,20 @@ export function padToPage(storage: FlashStorage): void {
 /** True when a new file of `size` bytes goes in without a compaction. */
 export function fits(storage: FlashStorage, size: number): boolean {
   return storage.free() >= fileCost(fileSize(storage, size));
+}
+
+/**
+ * The journal file (firmware/journal.ts) of `pages` pages, made where it belongs when it is not
+ * there: after a pad that puts its 32-byte header at the end of a page, so that its payload is
+ * whole pages. Provisioning makes it (sim/provision.ts, tools/host/relayout.ts); the firmware
+ * makes it at its first boot only on a board that has neither a pad nor tiles yet (a board flashed
+ * bundle first). Its first page's header is written with it. True when the journal is there.
+ */
+export function journalMake(storage: FlashStorage, pages: number): boolean {
+  if (storage.read(JOURNAL_FILE, 0, 1) !== undefined) return true;
+  let n = (storage.free() - 32) % JPAGE;
+  if (n && n < 36) n += JPAGE;
+  // A pad already there and not ending where the journal's header goes: a board in another layout.
+  if (n && (storage.read(PAD_FILE, 0, 1) !== undefined || !storage.write(PAD_FILE, '\0', 0, n - 32))) return false;
+  return storage.free() >= pages * JPAGE + 32 && storage.write(JOURNAL_FILE, jHeader(1), 0, pages * JPAGE);
 }

@@ -92,6 +92,13 @@ export interface Reassembler {
   reset(): void;
 }
 
+/**
+ * Error texts (docs/PROTOCOL.md "Reassembly") on the host and in tests, where the phone side and the
+ * tools read them; a board build keeps every condition but says only '?': nothing on the board
+ * reads them, and each text costs Storage bytes and is lexed past on every packet.
+ */
+const WHY = typeof __BOARD__ === 'undefined';
+
 function reset(this: Reassembler): void {
   this.buf = null;
   this.got = 0;
@@ -108,37 +115,37 @@ function fail(r: Reassembler, error: string): PushResult {
 function push(this: Reassembler, packet: Uint8Array): PushResult {
   const r = this;
   const len = packet ? packet.length | 0 : 0;
-  if (!(len > 0)) return fail(r, 'empty packet');
+  if (!(len > 0)) return fail(r, WHY ? 'empty packet' : '?');
   const h = packet[0] & 255;
   let at = 1;
   let restarted = '';
   if (h & FIRST) {
-    if (r.buf) restarted = 'new first fragment before the last one; previous message dropped';
+    if (r.buf) restarted = WHY ? 'new first fragment before the last one; previous message dropped' : '?';
     r.buf = null;
-    if ((h & SEQ_MASK) !== 0) return fail(r, 'first fragment with sequence ' + (h & SEQ_MASK));
-    if (len < 4) return fail(r, 'first fragment too short');
+    if ((h & SEQ_MASK) !== 0) return fail(r, WHY ? 'first fragment with sequence ' + (h & SEQ_MASK) : '?');
+    if (len < 4) return fail(r, WHY ? 'first fragment too short' : '?');
     const total = ((packet[1] & 255) << 8) | (packet[2] & 255);
-    if (total === 0) return fail(r, 'announced length 0');
-    if (!(total <= r.max)) return fail(r, 'announced length ' + total + ' above ' + r.max);
+    if (total === 0) return fail(r, WHY ? 'announced length 0' : '?');
+    if (!(total <= r.max)) return fail(r, WHY ? 'announced length ' + total + ' above ' + r.max : '?');
     r.buf = new Uint8Array(total);
     r.got = 0;
     r.seq = 0;
     at = 3;
   } else {
-    if (!r.buf) return fail(r, 'continuation without a first fragment');
-    if ((h & SEQ_MASK) !== r.seq) return fail(r, 'sequence ' + (h & SEQ_MASK) + ', expected ' + r.seq);
-    if (len < 2) return fail(r, 'fragment without data');
+    if (!r.buf) return fail(r, WHY ? 'continuation without a first fragment' : '?');
+    if ((h & SEQ_MASK) !== r.seq) return fail(r, WHY ? 'sequence ' + (h & SEQ_MASK) + ', expected ' + r.seq : '?');
+    if (len < 2) return fail(r, WHY ? 'fragment without data' : '?');
   }
   const buf = r.buf as Uint8Array;
   const n = len - at;
-  if (r.got + n > buf.length) return fail(r, 'more bytes than the announced ' + buf.length);
+  if (r.got + n > buf.length) return fail(r, WHY ? 'more bytes than the announced ' + buf.length : '?');
   // Native copy (a per-byte loop costs milliseconds a packet on the board), of any array-like.
   buf.set(new Uint8Array(packet).subarray(at), r.got);
   r.got += n;
   r.seq = (r.seq + 1) & SEQ_MASK;
   const last = (h & LAST) !== 0;
   if (r.got === buf.length) {
-    if (!last) return fail(r, 'announced length reached without a last fragment');
+    if (!last) return fail(r, WHY ? 'announced length reached without a last fragment' : '?');
     r.buf = null;
     r.got = 0;
     r.seq = 0;
@@ -146,7 +153,7 @@ function push(this: Reassembler, packet: Uint8Array): PushResult {
     if (restarted) done.error = restarted;
     return done;
   }
-  if (last) return fail(r, 'last fragment with ' + r.got + ' of ' + buf.length + ' bytes');
+  if (last) return fail(r, WHY ? 'last fragment with ' + r.got + ' of ' + buf.length + ' bytes' : '?');
   return restarted ? { error: restarted } : {};
 }
 

@@ -21,7 +21,7 @@
  *         | salt u32 (phone secret derivation) | label 6 bytes
  */
 import type { Crypto, FlashStorage } from './ports';
-import { u32, u8 } from './binstr';
+import { str32, u32, u8 } from './binstr';
 import { type KeyRecord, RECORD_SIZE, decodeRecord, encodeRecord, validRecord } from './keyslots';
 import { type Generation, genData, genLoad, genWrite } from './genfile';
 import { isActiveOwner, leavesNoOwner, mayManage } from './access';
@@ -52,18 +52,18 @@ function table(ks: KeyStore): string {
   return ks.gen ? genData(ks.storage, ks.gen) : '';
 }
 
-/** Index of the record with this id, or -1. Binary search over flash: no RAM per key. */
+/**
+ * Index of the record with this id, or -1. A native search of the flash-backed table for the id's
+ * four bytes (no RAM per key, no interpreted loop per record): a hit that is not at a record's
+ * start (the bytes inside another field) is passed over.
+ */
 export function ksFind(ks: KeyStore, id: number): number {
   const t = table(ks);
-  let lo = 0, hi = ksCount(ks) - 1;
-  id = id >>> 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = u32(t, mid * RECORD_SIZE);
-    if (v === id) return mid;
-    if (v < id) lo = mid + 1; else hi = mid - 1;
-  }
-  return -1;
+  const key = str32(id);
+  let at = t.indexOf(key);
+  while (at > 0 && at % RECORD_SIZE) at = t.indexOf(key, at + 1);
+  // An int, not the division's float: Espruino keeps a float in a variable of its own.
+  return at < 0 ? -1 : (at / RECORD_SIZE) | 0;
 }
 
 export function ksGet(ks: KeyStore, index: number): KeyRecord {

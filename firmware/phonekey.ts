@@ -23,7 +23,7 @@ import type { Ports, Radio } from './ports';
 import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, STATE_BITS, TIME_TRUSTED, authenticate, coreKeys, corePorts, coreStatus, coreTravel, enrolKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, coreStatus, coreTravel, enrolKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -92,7 +92,13 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
     (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; setLinked(core, true); guardConnect(pk.guard, addr || ''); }),
     () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); setLinked(core, false); pk.nonce = undefined; pk.out = undefined; }),
-    (packet) => onPacket(pk, packet),
+    // NOINLINE (here and for ownerCommand in onCommand): the minifier would put each of these
+    // single-use functions at its call as a function expression, which Espruino makes again, lexing
+    // its whole body, every time the call runs: every packet would lex onPacket with the command
+    // path and the owner operations in it (≈ 4.7 KB). As functions they cost ≈ 22 idle variables and
+    // take ≈ 2.2 ms of host time off the last packet -> relay, ≈ 6.5 ms off -> answer
+    // (docs/PERFORMANCE.md "The phone path").
+    (packet) => /*#__NOINLINE__*/ onPacket(pk, packet),
   );
   return pk;
 }
@@ -104,15 +110,17 @@ function freshNonce(pk: PhoneKey): Uint8Array {
   return pk.nonce;
 }
 
-/** Sends an answer's first fragment; the phone PULLs the others (one notification in flight at a time). */
-function send(pk: PhoneKey, msg: Uint8Array): void {
-  pk.out = msg;
-  pk.outSize = pk.radio.payloadSize();
-  sendFragment(pk, 0);
-}
-
-function sendFragment(pk: PhoneKey, index: number): void {
-  const p = pk.out ? fragmentAt(pk.out, pk.outSize, index) : undefined;
+/**
+ * Sends an answer's first fragment; the phone PULLs the others (one notification in flight at a
+ * time): then `msg` is undefined and `index` the fragment asked for. One function for both, as
+ * each function the firmware keeps costs the board variables.
+ */
+function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
+  if (msg) {
+    pk.out = msg;
+    pk.outSize = pk.radio.payloadSize();
+  }
+  const p = pk.out ? fragmentAt(pk.out, pk.outSize, index || 0) : undefined;
   if (p) pk.radio.send(p);
 }
 
@@ -145,7 +153,7 @@ function onHello(pk: PhoneKey, msg: Uint8Array): void {
 export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
   let msg: Uint8Array | undefined;
   try {
-    if (isPull(packet)) { sendFragment(pk, packet[0]); return; }
+    if (isPull(packet)) { send(pk, undefined, packet[0]); return; }
     pk.out = undefined; // the phone writes again: it is done with the last answer
     const r = pk.reasm.push(packet);
     msg = r.message;
@@ -161,6 +169,8 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
       else onTicketCommand(pk, msg);
     }
     else unproven(pk, C.R_BAD_INPUT);
+    // A request's audit entries, held until its answer was sent (core.ts request).
+    auditFlush(pk.core);
   } catch (e) {
     try {
       pk.p.console.log('phonekey: ' + e);
@@ -259,7 +269,7 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
   const proof = prove(pk, msg, nonce, readU32(msg, 1), op, readU16(msg, 6), isRequest);
   if (!proof) return;
   let r: OwnerAnswer = proof;
-  if (proof.reason === C.R_OK && !isRequest) r = wrapNewKey(pk, ownerCommand(pk.core, pk.p, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
+  if (proof.reason === C.R_OK && !isRequest) r = wrapNewKey(pk, /*#__NOINLINE__*/ ownerCommand(pk.core, pk.p, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
   respond(pk, proof.pads, nonce, op, r.reason, r.data);
 }
 
@@ -277,7 +287,10 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
   const tag = msg.subarray(msg.length - TAG_BYTES);
   const age = pk.p.clock.uptimeMs() - pk.nonceAt;
   const spent = pk.spent;
-  freshNonce(pk); // this command consumes the nonce, whatever happens next
+  // This command consumes the nonce, whatever happens next; the next one is drawn when the answer
+  // is made (respond, refuse), after the relay: 16 hardware words are not on the path to it.
+  pk.spent = nonce;
+  pk.nonce = undefined;
   let pads: HmacPads | undefined;
   const verify = (rec: KeyRecord) => {
     // The key's HMAC pads, made once for the command's MAC, the replay check and the answer's MAC.
@@ -291,7 +304,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
-  const reason = isRequest ? request(core, keyId, perm, verify, ticket) : authenticate(core, keyId, perm, verify, false, ticket);
+  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true) : authenticate(core, keyId, perm, verify, false, ticket);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
@@ -317,7 +330,7 @@ function respond(pk: PhoneKey, pads: HmacPads, nonce: Uint8Array, op: number, re
   const n = data ? data.length : 0;
   const m = new Uint8Array(3 + NONCE_BYTES + n + TAG_BYTES);
   m.set([M_RESPONSE, reason, op]);
-  m.set(pk.nonce!, 3);
+  m.set(freshNonce(pk), 3);
   if (data) m.set(data, 3 + NONCE_BYTES);
   m.set(macOf(pk, pads, DOMAIN_RESPONSE, nonce, m.subarray(0, 3 + NONCE_BYTES + n)), 3 + NONCE_BYTES + n);
   send(pk, m);

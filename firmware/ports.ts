@@ -65,6 +65,22 @@ export interface FlashStorage {
   tile?: number;
 }
 
+/**
+ * The journal's payload (firmware/journal.ts, docs/ESPRUINO.md "Flash"): whole flash pages that
+ * Storage never moves, erased and programmed directly (require("Flash") on a board). Offsets are
+ * bytes from the payload's start, which is on a page boundary.
+ */
+export interface JournalFlash {
+  /** Payload bytes: a whole number of 4096-byte pages. */
+  size: number;
+  /** Bytes as a string (flash-backed on a board). */
+  read(offset: number, length: number): string;
+  /** Programs bytes (flash only clears bits). May fail without a word: read back. */
+  write(offset: number, data: string): void;
+  /** Erases the 4096-byte page starting at `offset`. May fail without a word. */
+  erase(offset: number): void;
+}
+
 /** A digital output: relay, drive-enable, LED. */
 export interface Output {
   set(on: boolean): void;
@@ -99,6 +115,8 @@ export interface Ports {
   random: Random;
   crypto: Crypto;
   storage: FlashStorage;
+  /** Opens the journal's payload (firmware/journal.ts); undefined when Storage holds no journal file. Boards in the journal layout only. */
+  journal?: () => JournalFlash | undefined;
   relay: Output;
   drive?: Output;
   leds: { red?: Output; green?: Output; blue?: Output };

@@ -16,6 +16,7 @@ import { str32, u32 } from './binstr';
 import { type Generation, genData, genLoad, genWriteSmall } from './genfile';
 import { type TimeBound, tbLearn, tbNow } from './timebound';
 import { TRAVEL } from './build-flags';
+import { type Journal, K_CLK, REC, jAppend, jIdle, jRec } from './journal';
 
 const CLOCK_FILE = 'ck.clk.';
 const CLOCK_SAVE_MS = 3600000;
@@ -34,13 +35,18 @@ export interface TrustedClock {
   savedAtUptime: number;
   /** Protocol v2 builds: real time is at least this (from the last save and owners' data); undefined in v1 builds. */
   bound?: TimeBound;
+  /** Journal layout (firmware/journal.ts): saves are clock records there, not a generation file. */
+  j?: Journal;
 }
 
-export function clockOpen(clock: Clock, storage: FlashStorage, crypto: Crypto): TrustedClock {
-  const gen = genLoad(storage, crypto, CLOCK_FILE);
-  const data = gen ? genData(storage, gen) : '';
-  const lastSaved = data.length >= 4 ? u32(data, 0) : 0;
-  const tc: TrustedClock = { clock, storage, crypto, gen, baseSeconds: 0, baseUptime: 0, trusted: false, lastSaved, savedAtUptime: 0 };
+export function clockOpen(clock: Clock, storage: FlashStorage, crypto: Crypto, j?: Journal): TrustedClock {
+  let gen, lastSaved = 0;
+  if (typeof __TILED__ !== 'undefined' && __TILED__) { if (j && j.cl >= 0) lastSaved = u32(j.f.read(j.cl, REC), 4); } else {
+    gen = genLoad(storage, crypto, CLOCK_FILE);
+    const data = gen ? genData(storage, gen) : '';
+    lastSaved = data.length >= 4 ? u32(data, 0) : 0;
+  }
+  const tc: TrustedClock = { clock, storage, crypto, gen, baseSeconds: 0, baseUptime: 0, trusted: false, lastSaved, savedAtUptime: 0, j };
   if (TRAVEL) tc.bound = { seconds: lastSaved, atMs: clock.uptimeMs() };
   return tc;
 }
@@ -74,8 +80,14 @@ export function clockSet(tc: TrustedClock, seconds: number): boolean {
 }
 
 function clockSave(tc: TrustedClock, now: number): void {
-  const gen = genWriteSmall(tc.storage, tc.crypto, CLOCK_FILE, tc.gen, str32(now));
-  if (gen) { tc.gen = gen; tc.lastSaved = now; }
+  const j = tc.j;
+  if (typeof __TILED__ !== 'undefined' && __TILED__) {
+    const at = j ? jAppend(j, jRec(0, now, K_CLK, 0, 0, 0)) : -1;
+    if (at >= 0) { j!.cl = at; tc.lastSaved = now; }
+  } else {
+    const gen = genWriteSmall(tc.storage, tc.crypto, CLOCK_FILE, tc.gen, str32(now));
+    if (gen) { tc.gen = gen; tc.lastSaved = now; }
+  }
   tc.savedAtUptime = tc.clock.uptimeMs();
 }
 
@@ -89,7 +101,11 @@ export function clockTick(tc: TrustedClock, minFree: number): void {
   const up = tc.clock.uptimeMs();
   // Untrusted: the lower bound is saved once it is an hour past the saved time, on the same terms.
   const lower = TRAVEL && !tc.trusted ? clockLower(tc) : 0;
-  if (tc.trusted ? up - tc.savedAtUptime < CLOCK_SAVE_MS : !TRAVEL || lower - tc.lastSaved < CLOCK_SAVE_MS / 1000) return;
-  if (tc.storage.free() >= minFree) clockSave(tc, tc.trusted ? clockNow(tc) : lower);
+  // In the journal, a save after a save with nothing between waits a day, not an hour: an idle car's
+  // clock records would otherwise push its last log entries out (254 hours a page).
+  const j = (typeof __TILED__ !== 'undefined' && __TILED__) && tc.j;
+  const every = j && jIdle(j) ? 24 * CLOCK_SAVE_MS : CLOCK_SAVE_MS;
+  if (tc.trusted ? up - tc.savedAtUptime < every : !TRAVEL || lower - tc.lastSaved < every / 1000) return;
+  if ((typeof __TILED__ !== 'undefined' && __TILED__) || tc.storage.free() >= minFree) clockSave(tc, tc.trusted ? clockNow(tc) : lower);
   else tc.savedAtUptime = up; // no room above the reserve: try again in an hour
 }

@@ -14,6 +14,8 @@ interface EspruinoE {
   toUint8Array(data: string | ArrayBuffer | Uint8Array | number[]): Uint8Array;
   toString(data: Uint8Array | ArrayBuffer | number[]): string;
   CRC32(data: string | Uint8Array): number;
+  /** Sum of the elements (native; not on SAVE_ON_FLASH builds: hal/espruino-api.json). */
+  sum(data: string | Uint8Array | number[]): number;
   /** Garbage-collects, then moves variables so free memory is contiguous (slow). Not on SAVE_ON_FLASH builds. */
   defrag(): void;
   on(event: 'init' | 'kill', fn: () => void): void;
@@ -33,6 +35,16 @@ interface StorageModule {
   compact(): void;
 }
 
+/** The flash itself, under Storage's feet (jswrap_flash.c): the journal's pages (hal/espruino/journal.ts). */
+interface FlashModule {
+  read(length: number, addr: number): Uint8Array;
+  /** Programs bytes (only clears bits); any alignment (jshFlashWriteAligned). */
+  write(data: string | Uint8Array, addr: number): void;
+  erasePage(addr: number): void;
+  getPage(addr: number): { addr: number; length: number } | undefined;
+  getFree(): Array<{ addr: number; length: number }>;
+}
+
 interface CryptoAesOptions { iv?: Uint8Array; mode?: 'CBC' | 'CFB' | 'CTR' | 'OFB' | 'ECB' }
 interface CryptoModule {
   /** undefined (after printing an error) when no contiguous block is free for the result. */
@@ -45,6 +57,7 @@ interface CryptoModule {
 
 declare function require(name: 'Storage'): StorageModule;
 declare function require(name: 'crypto'): CryptoModule;
+declare function require(name: 'Flash'): FlashModule;
 
 /** Hardware I2C (jswrap_spi_i2c.c): writeTo/readFrom throw on NACK or bus timeout. */
 interface EspruinoI2C {
@@ -75,7 +88,8 @@ declare function print(...text: any[]): void;
 declare const console: { log(...text: any[]): void };
 
 interface EspruinoProcess {
-  memory(gc?: boolean): { free: number; usage: number; total: number; history: number };
+  /** flash_code_start: where Storage starts (ARM builds only, jswrap_process.c). */
+  memory(gc?: boolean): { free: number; usage: number; total: number; history: number; flash_code_start?: number };
   env: { VERSION: string; BOARD: string };
 }
 declare const process: EspruinoProcess;

@@ -22,7 +22,7 @@
 import type { CardReader, I2CBus, Output, Timers } from '../firmware/ports';
 
 export interface Pn532Options {
-  /** 7-bit I2C address (0x24). */
+  /** 7-bit I2C address (0x24). Here and for stepMs and maxFrame, 0 means the default: they are read at every poll, without the opt() call. */
   address?: number;
   /** Pause between card polls, field off and chip powered down (ms). Default 500. */
   pollMs?: number;
@@ -43,6 +43,12 @@ export interface Pn532Options {
   maxBackoffMs?: number;
   /** MxRtyPassiveActivation: how often InListPassiveTarget retries before answering "no card". Default 2. */
   listRetries?: number;
+  /**
+   * Sum of a byte array, for the frame checksums: the board passes Espruino's native `E.sum`
+   * (hal/espruino/boot.ts; a per-byte loop was the driver's largest cost per frame), hosts
+   * `pn532Sum`. Required, so that no fallback function stays resident on the board.
+   */
+  sum: (d: Uint8Array) => number;
 }
 
 export interface CardInfo {
@@ -89,8 +95,11 @@ export interface Pn532 {
   resets: number;
   errors: number;
   backoff: number;
-  /** Firmware version reported at the last init: IC, Ver, Rev, Support. */
-  fw: Uint8Array | undefined;
+  /**
+   * Firmware version reported at the last init: IC, Ver, Rev, Support as one number (0x32010607):
+   * a number, not a view of the answer, which would keep the whole 65-byte read buffer alive.
+   */
+  fw: number;
 }
 
 const ACK = [0, 0, 0xff, 0, 0xff, 0];
@@ -99,20 +108,24 @@ function opt(v: number | undefined, d: number): number {
   return typeof v === 'number' ? v : d;
 }
 
-/** Builds a host-to-PN532 normal information frame. params.length must be <= 253. */
-export function pn532Frame(code: number, params: Uint8Array): Uint8Array {
+/** Sum of the bytes of `d`: Pn532Options.sum for hosts (the board passes the native E.sum). */
+export function pn532Sum(d: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += d[i];
+  return s;
+}
+
+/** Builds a host-to-PN532 normal information frame. params.length must be <= 253. `sum` as Pn532Options.sum. */
+export function pn532Frame(code: number, params: Uint8Array, sum: (d: Uint8Array) => number): Uint8Array {
   const n = params.length;
-  const len = n + 2;
   const f = new Uint8Array(n + 9);
   f[2] = 0xff;
-  f[3] = len;
-  f[4] = (256 - len) & 255;
+  f[3] = n + 2;
+  f[4] = (254 - n) & 255;
   f[5] = 0xd4;
   f[6] = code;
   f.set(params, 7);
-  let sum = 0xd4 + code;
-  for (let i = 0; i < n; i++) sum += params[i];
-  f[7 + n] = (256 - (sum & 255)) & 255;
+  f[7 + n] = -(0xd4 + code + sum(params)) & 255;
   return f;
 }
 
@@ -121,7 +134,7 @@ export function pn532Frame(code: number, params: Uint8Array): Uint8Array {
  * command `code`. Returns the data after the response code, or a reason: 'bad-checksum' (LCS or
  * DCS), 'protocol' (anything else: preamble, lengths, postamble, TFI, code, error frame, ACK).
  */
-export function pn532Parse(buf: Uint8Array, off: number, code: number): Uint8Array | string {
+export function pn532Parse(buf: Uint8Array, off: number, code: number, sum: (d: Uint8Array) => number): Uint8Array | string {
   if (buf.length < off + 6 || buf[off] !== 0 || buf[off + 1] !== 0 || buf[off + 2] !== 0xff) return 'protocol';
   const len = buf[off + 3];
   const lcs = buf[off + 4];
@@ -129,9 +142,8 @@ export function pn532Parse(buf: Uint8Array, off: number, code: number): Uint8Arr
   if ((len === 0 || len === 0xff) && (lcs === 0xff || lcs === 0xff - len)) return 'protocol';
   if (((len + lcs) & 255) !== 0) return 'bad-checksum';
   if (off + 7 + len > buf.length) return 'protocol';
-  let sum = 0;
-  for (let i = 0; i <= len; i++) sum += buf[off + 5 + i];
-  if ((sum & 255) !== 0) return 'bad-checksum';
+  // TFI, data and DCS sum to 0 (mod 256).
+  if (sum(buf.subarray(off + 5, off + 6 + len)) & 255) return 'bad-checksum';
   if (buf[off + 6 + len] !== 0) return 'protocol';
   if (len < 2 || buf[off + 5] !== 0xd5 || buf[off + 6] !== ((code + 1) & 255)) return 'protocol';
   return buf.subarray(off + 7, off + 5 + len);
@@ -148,18 +160,11 @@ function schedule(r: Pn532, ms: number, fn: (r: Pn532) => void): void {
   r.timer = r.timers.after(ms, r.tick);
 }
 
-function onTick(r: Pn532): void {
-  r.timer = 0;
-  const fn = r.due;
-  r.due = undefined;
-  if (r.running && fn) fn(r);
-}
-
 /** Sends one command; `k` gets its data or a reason. Polls the ready bit through the timer. */
 function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, k: Done): void {
   r.code = code;
-  r.frame = pn532Frame(code, params);
-  r.polls = Math.ceil(timeoutMs / opt(r.o.stepMs, 5)) + 1;
+  r.frame = pn532Frame(code, params, r.o.sum);
+  r.polls = Math.ceil(timeoutMs / (r.o.stepMs || 5)) + 1;
   r.phase = 0;
   r.k = k;
   // The write goes out on a fresh timer tick, not inside the caller's call chain: a card's
@@ -170,15 +175,15 @@ function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, 
 
 function send(r: Pn532): void {
   try {
-    r.bus.writeTo(opt(r.o.address, 0x24), r.frame);
+    r.bus.writeTo(r.o.address || 0x24, r.frame);
   } catch (e) {
     // A chip in PowerDown may miss the transaction that wakes it: resend once.
-    if (r.asleep) { r.asleep = false; schedule(r, opt(r.o.stepMs, 5), send); return; }
+    if (r.asleep) { r.asleep = false; schedule(r, r.o.stepMs || 5, send); return; }
     fail(r, 'bus');
     return;
   }
   r.asleep = false;
-  schedule(r, opt(r.o.stepMs, 5), poll);
+  schedule(r, r.o.stepMs || 5, poll);
 }
 
 function fail(r: Pn532, reason: string): void {
@@ -187,29 +192,35 @@ function fail(r: Pn532, reason: string): void {
   if (k) k(r, undefined, reason);
 }
 
+/**
+ * One read per poll: the status byte and, when it says ready, the ACK or the answer behind it (as
+ * Seeed's PN532_I2C does; half the polls of reading the status alone first). A NACK counts as not
+ * ready yet. Espruino runs JavaScript from its source text: a call reads the function's whole text
+ * (the statements after a `return` too), and a single-use function that the minifier inlines is
+ * read once more to skip its definition. A poll that finds the chip busy is the commonest call:
+ * its path comes first. pn532Parse is left to the minifier to inline: kept a function
+ * (`@__NOINLINE__`), it would save some reading per poll but cost a Puck.js about 9 variables.
+ */
 function poll(r: Pn532): void {
-  // One read per poll: the status byte and, when it says ready, the ACK or the answer behind it
-  // (as Seeed's PN532_I2C does). A poll is interpreted code on the board, a few more bytes on the
-  // bus are not: this halves the polls of each command. A NACK counts as not ready yet.
-  let buf: Uint8Array | undefined;
-  try { buf = r.bus.readFrom(opt(r.o.address, 0x24), r.phase === 0 ? 7 : opt(r.o.maxFrame, 64) + 1); } catch (e) { buf = undefined; }
-  if (!buf || (buf[0] & 1) === 0) {
-    if (--r.polls <= 0) fail(r, 'timeout');
-    else schedule(r, opt(r.o.stepMs, 5), poll);
+  let b: Uint8Array | undefined;
+  try { b = r.bus.readFrom(r.o.address || 0x24, r.phase ? (r.o.maxFrame || 64) + 1 : 7); } catch (e) { b = undefined; }
+  if (!b || !(b[0] & 1)) {
+    if (--r.polls > 0) schedule(r, r.o.stepMs || 5, poll);
+    else fail(r, 'timeout');
     return;
   }
-  if (r.phase === 0) {
-    if (buf[1] | buf[2] | buf[4] | buf[6] || buf[3] !== 0xff || buf[5] !== 0xff) { fail(r, 'protocol'); return; }
-    r.phase = 1;
-    schedule(r, opt(r.o.stepMs, 5), poll);
+  if (!r.phase) {
+    if (b[1] | b[2] | b[4] | b[6] || b[3] !== 0xff || b[5] !== 0xff) fail(r, 'protocol');
+    else { r.phase = 1; schedule(r, r.o.stepMs || 5, poll); }
     return;
   }
-  const res = pn532Parse(buf, 1, r.code);
+  const res = pn532Parse(b, 1, r.code, r.o.sum);
   const k = r.k;
   r.k = undefined;
-  if (!k) return;
-  if (typeof res === 'string') k(r, undefined, res);
-  else k(r, res, undefined);
+  if (k) {
+    if (typeof res === 'string') k(r, undefined, res);
+    else k(r, res, undefined);
+  }
 }
 
 // ---- init: reset pulse, GetFirmwareVersion, SAMConfiguration, RFConfiguration(MaxRetries) ----
@@ -233,7 +244,7 @@ function initFw(r: Pn532): void {
 
 function afterFw(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
   if (!d || d.length !== 4 || d[0] !== 0x32) { initFailed(r); return; }
-  r.fw = d;
+  r.fw = ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
   // Normal mode, virtual-card timeout 1 s (unused), no IRQ pin: the driver polls the ready bit.
   command(r, 0x14, new Uint8Array([1, 0x14, 0]), opt(r.o.cmdTimeoutMs, 100), afterSam);
 }
@@ -327,7 +338,7 @@ function cycleError(r: Pn532, reason: string): void {
   const cb = r.onError;
   safe(function () { cb(reason); });
   if (!r.running) return;
-  try { r.bus.writeTo(opt(r.o.address, 0x24), new Uint8Array(ACK)); } catch (e) { /* the reset below covers it */ }
+  try { r.bus.writeTo(r.o.address || 0x24, new Uint8Array(ACK)); } catch (e) { /* the reset below covers it */ }
   if (reason === 'timeout' || reason === 'bus' || ++r.errors >= 3) { r.errors = 0; init(r); }
   else idle(r);
 }
@@ -380,9 +391,16 @@ export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | unde
     timer: 0, due: undefined, tick: function () { /* below */ }, holdTimer: 0, holdTick: function () { /* below */ },
     code: 0, frame: new Uint8Array(0), polls: 0, phase: 0, k: undefined, asleep: false,
     card: false, release: false, xcb: undefined, uid: undefined, info: undefined, xres: undefined, xwhy: undefined,
-    resets: 0, errors: 0, backoff: 0, fw: undefined,
+    resets: 0, errors: 0, backoff: 0, fw: 0,
   };
-  r.tick = function () { onTick(r); };
+  // The timer's callback, written out here: a function called from it alone would be inlined by
+  // the minifier and read twice per tick (see "Polling" above).
+  r.tick = function () {
+    r.timer = 0;
+    const fn = r.due;
+    r.due = undefined;
+    if (r.running && fn) fn(r);
+  };
   r.holdTick = function () { onHold(r); };
   return r;
 }
@@ -425,9 +443,11 @@ export function pn532Release(r: Pn532): void {
 
 /** Sends an APDU to the card found last (InDataExchange); cb gets the card's answer or a reason. */
 export function pn532Transceive(r: Pn532, apdu: Uint8Array, cb: ExchangeCallback): void {
-  if (!r.running || !r.card) { safe(function () { cb(undefined, 'no-card'); }); return; }
-  if (r.xcb || r.k) { safe(function () { cb(undefined, 'busy'); }); return; }
-  if (apdu.length > 252) { safe(function () { cb(undefined, 'too-long'); }); return; }
+  const why = !r.running || !r.card ? 'no-card' : r.xcb || r.k ? 'busy' : apdu.length > 252 ? 'too-long' : '';
+  if (why) {
+    try { cb(undefined, why); } catch (e) { /* a consumer's throw must not stop the reader */ }
+    return;
+  }
   const p = new Uint8Array(apdu.length + 1);
   p[0] = 1;
   p.set(apdu, 1);
@@ -439,6 +459,7 @@ export function pn532Transceive(r: Pn532, apdu: Uint8Array, cb: ExchangeCallback
 export function pn532Reader(r: Pn532): CardReader {
   return {
     start: (onCard, onError) => pn532Start(r, onCard, onError),
+    // Kept a function (NOINLINE): inlined here, its text would be read twice per APDU.
     transceive: (apdu, cb) => pn532Transceive(r, apdu, cb),
     release: () => pn532Release(r),
   };

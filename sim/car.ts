@@ -20,10 +20,10 @@ import { SimUidOnlyCard } from './cards/uid-only';
 import { type SiteSecrets, addKey, boardSite, cardKeyIdOf, cardKeyOf, keyRecord, newSite, writeSite, CARD_AID } from '../tools/host/provision/site';
 import { hostCrypto } from '../tools/host/crypto';
 import { rng } from '../tools/host/random';
-import { flashOf, provisionLayout } from './provision';
+import { flashOf, journalOf, provisionLayout } from './provision';
 import * as st from './engine/storage';
 import { prepareKeyTable } from '../tools/host/provision/keystores';
-import { type LogEntry, logOpen, logRead } from '../firmware/auditlog';
+import { type LogEntry, logOpen, logOpenJ, logRead, logReadJ } from '../firmware/auditlog';
 import type { KeyRecord } from '../firmware/keystore';
 import type { PhoneKeyFile } from '../tools/host/protocol';
 import type { TravelKey } from '../tools/host/travelkey';
@@ -183,7 +183,9 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
     phone: (key, popts) => simPhone(car, key, popts),
     auditLog: (fromSeq = 0) => {
       const out: LogEntry[] = [];
-      logRead(logOpen(flashOf(board), hostCrypto, config.logSegments, config.logPerSegment, !!config.tile), fromSeq, 100000, (e) => out.push(e));
+      // In the journal layout the log is the journal's (firmware/journal.ts), read without writing a byte.
+      if (config.tile) logReadJ(logOpenJ(flashOf(board), journalOf(board)), fromSeq, 100000, (e) => out.push(e));
+      else logRead(logOpen(flashOf(board), hostCrypto, config.logSegments, config.logPerSegment, !!config.tile), fromSeq, 100000, (e) => out.push(e));
       return out;
     },
     powerCut: () => board.powerCut(),

@@ -4,12 +4,15 @@
  * and how tests read the files the board wrote. `provisionLayout` writes a board's Storage in the
  * order of the tiled layout (docs/ESPRUINO.md "Flash") before its first boot.
  */
-import type { FlashStorage } from '../firmware/ports';
+import type { FlashStorage, JournalFlash } from '../firmware/ports';
 import type { SimBoard } from './engine/board';
 import type { BoardConfig } from '../hal/boards/types';
 import * as st from './engine/storage';
 import { kslOpen } from '../firmware/keyslots';
-import { PAD_FILE } from '../firmware/flashroom';
+import { PAD_FILE, journalMake } from '../firmware/flashroom';
+import { JOURNAL_FILE, type Journal, jOpen } from '../firmware/journal';
+import { CRC_ONLY } from '../tools/host/journal-image';
+import { type Config, configOfJournal, loadConfig } from '../firmware/config';
 import { tiledLayout } from '../tools/host/layout';
 import { prepareKeyTable } from '../tools/host/provision/keystores';
 import { type SiteSecrets, writeSite } from '../tools/host/provision/site';
@@ -31,24 +34,62 @@ export function flashPort(f: st.Flash): FlashStorage {
 /**
  * A fresh board's Storage as the USB tools leave it, in layout order: the site, the key file (a
  * slot file sized by tools/host/layout.ts tiledLayout, or the two-generation table on boards
- * without tiles), on tiled boards the bundle as .bootcde and the pad to the page
- * boundary; the firmware makes its tiles (log, clock, settings) as it runs. Settings are left to
- * their defaults (written as tiles by the firmware when the owner changes them).
+ * without the layout), and on boards in the journal layout the bundle as .bootcde, the pad and
+ * the journal (its first page started; settings left to their defaults).
  */
 export function provisionLayout(f: st.Flash, board: BoardConfig, bundle: string, site: SiteSecrets): FlashStorage {
   const port = flashPort(f);
   writeSite(port, site);
   if (board.tile) {
     const plan = tiledLayout(board, bundle.length);
+    if (plan.short) throw new Error(`no room for the journal layout of ${board.id}: the bundle is ${plan.short} bytes too big for ${board.keyCapacity} keys`);
     if (!kslOpen(port, Math.max(plan.keySlots, 1), plan.keysFileBytes)) throw new Error('no room for the key file of ' + board.id);
   } else prepareKeyTable(port, board); // the two-generation table where the build keeps one
   // The bundle in Storage, as on a board, where the layout depends on it. (puckjs-nfc keeps its
   // older layout, where the simulator has always run the bundle from outside Storage: with it in,
   // its 40 KB hold 36 bytes beyond its budget, and a busy car's log finds no room between compactions.)
-  if (board.tile && !port.write('.bootcde', bundle)) throw new Error('no room for the bundle of ' + board.id);
-  const n = st.stats(f).freeBytes % 4096;
-  if (board.tile && n && !port.write(PAD_FILE, '\0', 0, (n < 36 ? n + 4096 : n) - 32)) throw new Error('no room for the pad of ' + board.id);
+  if (!board.tile) return port;
+  if (!port.write('.bootcde', bundle)) throw new Error('no room for the bundle of ' + board.id);
+  const plan = tiledLayout(board, bundle.length);
+  const end = board.storageBytes - st.stats(f).freeBytes;
+  if (!port.write(PAD_FILE, '\0', 0, plan.padEnd - end - 32) || !journalMake(port, plan.journalPages)) throw new Error('no room for the pad and the journal of ' + board.id);
   return port;
+}
+
+/**
+ * The journal's payload on the model (firmware/journal.ts), as the board's require("Flash") port
+ * reaches it: reads through Storage, writes and page erases as counted flash steps where a power
+ * cut can fall. Undefined when there is no journal file or its payload is not on page boundaries.
+ */
+export function journalPort(f: st.Flash, hooks = OUTSIDE, readOnly = false): JournalFlash | undefined {
+  const file = st.find(f, JOURNAL_FILE);
+  if (!file || file.addr % st.PAGE_BYTES || file.data.length % st.PAGE_BYTES) return undefined;
+  const base = file.addr;
+  return {
+    size: file.data.length,
+    read: (o, l) => st.latin1(f.mem.subarray(base + o, base + o + l)),
+    write: (o, d) => { if (!readOnly) st.programAt(f, hooks, base + o, st.toBytes(d)); },
+    erase: (o) => { if (!readOnly) st.erasePageAt(f, hooks, base + o); },
+  };
+}
+
+/**
+ * A board's journal read from outside without changing a byte (firmware/journal.ts jOpen over a
+ * read-only port), for tests and tools: its log (auditlog.ts logOpenJ), clock and settings.
+ * Undefined when the flash holds no journal.
+ */
+export function journalOf(board: SimBoard): Journal | undefined {
+  // Read once (the real interpreter's flash is a file reached over its console), served from the copy.
+  const all = board.storage.read(JOURNAL_FILE);
+  if (!all || all.length % st.PAGE_BYTES) return undefined;
+  const port: JournalFlash = { size: all.length, read: (o, l) => all.substr(o, l), write: () => undefined, erase: () => undefined };
+  return jOpen(port, CRC_ONLY.crc32);
+}
+
+/** The settings a board has stored: its journal's settings group (the journal layout), else its generation file's (firmware/config.ts loadConfig). */
+export function storedConfig(board: SimBoard): Config {
+  const j = journalOf(board);
+  return j && j.cg >= 0 ? configOfJournal(j) : loadConfig(flashOf(board), CRC_ONLY).config;
 }
 
 /** The simulated board's flash as the firmware's FlashStorage port, written from outside. */

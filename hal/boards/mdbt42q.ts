@@ -16,9 +16,9 @@ export const board: BoardConfig = {
   storageBytes: 40960,
   // As the Puck.js (hal/boards/puckjs.ts): one page of key slots before the bundle (was 163).
   keyCapacity: 87,
-  logSegments: 3,
-  // Tiles of 512 bytes (docs/ESPRUINO.md "Flash"): 30 entries a segment, the failure ring's too.
-  logPerSegment: 30,
+  logSegments: 2,
+  // The journal (docs/ESPRUINO.md "Flash"): 2 pages of 254 records (log entries, clock, settings).
+  logPerSegment: 254,
   tile: 512,
   variables: 2950,
 };

@@ -21,9 +21,9 @@ export const board: BoardConfig = {
   // bundle to grow, so a firmware update never erases a page holding keys (docs/ESPRUINO.md
   // "Flash"). It was 163 in the older layout, where the key file ran into the bundle's page.
   keyCapacity: 87,
-  logSegments: 3,
-  // Tiles of 512 bytes (docs/ESPRUINO.md "Flash"): 30 entries a segment, the failure ring's too.
-  logPerSegment: 30,
+  logSegments: 2,
+  // The journal (docs/ESPRUINO.md "Flash"): 2 pages of 254 records (log entries, clock, settings).
+  logPerSegment: 254,
   tile: 512,
   variables: 2630,
 };

@@ -44,14 +44,19 @@ export interface BoardConfig {
   storageBytes: number;
   /** JavaScript variables the board's Espruino build has. */
   variables: number;
-  /** Keys the store holds, and the audit log's size (segments x entries of 16 bytes): what fits beside the code. */
+  /**
+   * Keys the store holds, and the audit log's size (segments x entries of 16 bytes): what fits
+   * beside the code. With `tile` (the journal layout) the segments are the journal's pages
+   * (firmware/journal.ts) and `logPerSegment` its 254 records a page (log entries, clock, settings).
+   */
   keyCapacity: number;
   logSegments: number;
   logPerSegment: number;
   /**
-   * Bytes of a tile in the tiled Storage layout (docs/ESPRUINO.md "Flash"): log segments (then
-   * `logPerSegment` = (tile - 32) / 16 entries), the failure ring's two segments and clock
-   * generations are each a tile. Absent: the older layout (puckjs-nfc, whose bundle leaves no room).
+   * The journal layout (docs/ESPRUINO.md "Flash", tools/host/layout.ts): the bytes of a tile, the
+   * unit of the files made at run time after the journal (protocol v2's files, the I2C marker).
+   * Absent: the older layout (puckjs-nfc, whose bundle leaves no room): log segments and
+   * generation files in Storage.
    */
   tile?: number;
 }

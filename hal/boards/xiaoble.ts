@@ -24,8 +24,9 @@ export const board: BoardConfig = {
   // 2 MB holds far more; 1000 is what test/sim/capacity.test.ts fills and checks.
   keyCapacity: 1000,
   logSegments: 8,
-  // Tiles of 2048 bytes (docs/ESPRUINO.md "Flash"): 126 entries a segment, the failure ring's too.
-  logPerSegment: 126,
+  // The journal (docs/ESPRUINO.md "Flash"): 8 pages of 254 records (log entries, clock, settings);
+  // tiles of 2048 bytes after it for protocol v2's files and the reader's I2C marker.
+  logPerSegment: 254,
   tile: 2048,
   variables: 14000,
 };

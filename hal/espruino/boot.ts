@@ -13,6 +13,7 @@ import { clock as clockPort } from './clock';
 import { random as randomPort } from './random';
 import { espruinoCrypto } from './crypto';
 import { storage as storagePort } from './storage';
+import { espruinoJournal } from './journal';
 import { watchdog as watchdogPort } from './watchdog';
 import { espruinoRadio } from './radio';
 import { createPn532, pn532Reader } from '../pn532';
@@ -52,7 +53,9 @@ export function boot(board: BootBoard): Ports {
     console: consolePort,
     radio,
   };
-  if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports.storage), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), {}));
+  // The journal layout (tiled boards): log, clock and settings on pages Storage never moves.
+  if (__TILED__) ports.journal = espruinoJournal;
+  if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports.storage), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), { sum: E.sum }));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
   // The minifier inlines the single-use port factories above into this function, so the port
   // closures keep this scope for good: drop the board table from it (about 40 variables).

@@ -13,17 +13,21 @@
  *   (desfire.ts on each answer), decision (from the callback after the last answer to the relay),
  *   after relay (the rest of that callback). Native calls (AES, SHA-256, Storage) are timed apart.
  * Best of n boots is the host's job (one tap per boot: the first tap after boot, as in a car).
+ * `cardParts` then times parts alone, best of n: the key id, the key lookup, the diversification,
+ * and the PN532 driver alone on the tap's three APDUs and reads (less disturbed by a loaded host
+ * than the whole tap).
  */
 import type { I2CBus, Ports, Timers } from '../../firmware/ports';
 import { espruinoOutput } from './gpio';
 import { espruinoCrypto } from './crypto';
 import { espruinoStorage } from './storage';
 import { startFirmware } from '../../firmware/app';
-import { createPn532, pn532Reader } from '../pn532';
+import { createPn532, pn532Reader, pn532Transceive } from '../pn532';
 import { board } from '../boards/puckjs-nfc';
 import { CARD_AID, CARD_SYSTEM_ID, cardKeyId } from '../../firmware/cards';
 import { coreKeys, type Core } from '../../firmware/core';
-import { ksLookup } from '../../firmware/keystore';
+// The store this build keeps (tools/host/build/bundle.ts resolves the firmware's './keystore' to it for puckjs-nfc).
+import { type KeyStore, ksLookup } from '../../firmware/keystore-gen';
 import { diversifyAes128 } from '../../firmware/desfire';
 import { siteLoad } from '../../firmware/site';
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';
@@ -67,7 +71,10 @@ function post(kind: string, t0: number): void {
 // ---- the scripted reader ----
 // The transcript stays in flash (files of length-prefixed frames), read a frame at a time inside
 // a native-timed call: the bench's own bus work is counted as I2C, not as the driver's time.
-let file = '', rp = 0, wp = 0, ri = 0, tapAt = -1, mismatches = 0;
+let file = '', rp = 0, wp = 0, ri = 0, tapAt = -1, mismatches = 0, firstBad = '';
+/** The tap's APDUs, and where in the transcript the driver's reads for them start: replayed by the `exchanges` part. */
+const xApdus: Uint8Array[] = [];
+let xAt = -1;
 function frame(name: string, pos: number): string {
   const n = s0.read(name, pos, 1);
   return n === undefined ? '' : s0.read(name, pos + 1, n.charCodeAt(0)) || '';
@@ -79,7 +86,7 @@ const bus: I2CBus = {
     wp += w.length + 1;
     let same = w.length === d.length;
     for (let i = 0; same && i < d.length; i++) same = w.charCodeAt(i) === d[i];
-    if (!same) mismatches++;
+    if (!same && !mismatches++) firstBad = ri + ': ' + d.join(',');
     post('i2c', t0);
   },
   readFrom: (_a, n) => {
@@ -89,11 +96,12 @@ const bus: I2CBus = {
     const r = new Uint8Array(f ? f.length : n);
     for (let i = 0; i < f.length; i++) r[i] = f.charCodeAt(i);
     if (ri++ === tapAt) { timing = true; cur = 'detect'; }
+    if (timing && cur === 'pn532' && xAt < 0) xAt = rp - f.length - 1;
     post('i2c', t0);
     return r;
   },
 };
-const pn = pn532Reader(createPn532(bus, timers, undefined, {}));
+const pn = pn532Reader(createPn532(bus, timers, undefined, { sum: E.sum }));
 
 const c0 = espruinoCrypto(true);
 const s0 = espruinoStorage();
@@ -122,7 +130,7 @@ const ports: Ports = {
   radio: { start: () => {}, send: () => {}, payloadSize: () => 20, linkProtected: () => false, protect: () => {}, disconnect: () => {} },
   reader: {
     start: pn.start, release: pn.release,
-    transceive: (apdu, cb) => { go('pn532'); pn.transceive(apdu, (r, e) => { go('auth'); rx++; cb(r, e); }); },
+    transceive: (apdu, cb) => { go('pn532'); xApdus.push(apdu); pn.transceive(apdu, (r, e) => { go('auth'); rx++; cb(r, e); }); },
   },
 };
 
@@ -156,6 +164,32 @@ function best(n: number, f: () => void): number {
   return b;
 }
 
+// ---- the driver alone (part `exchanges`) ----
+// A second reader on the same driver code: the tap's three APDUs again, its bus answering with the
+// reads the tap got (from the transcript file, timed apart as the tap's I2C reads are), its timers
+// a plain queue run at once (interpreted stand-ins for setTimeout, counted in).
+let xq: (() => void)[] = [], xp = 0, xGot = 0;
+function xRead(): Uint8Array {
+  const t0 = pre();
+  const f = frame(file, xp);
+  xp += f.length + 1;
+  const r = E.toUint8Array(f);
+  post('part', t0);
+  return r;
+}
+const xDrv = createPn532({ writeTo: () => {}, readFrom: xRead }, { after: (ms, fn) => { xq.push(fn); return 1; }, every: () => 1, cancel: () => {} }, undefined, { sum: E.sum });
+function xDone(resp: Uint8Array | undefined): void { if (resp) xGot++; }
+function exchanges(): void {
+  xp = xAt;
+  for (let k = 0; k < xApdus.length; k++) {
+    // The driver's own state after InListPassiveTarget found the card (internal fields, bench only).
+    xDrv.running = true;
+    xDrv.card = true;
+    pn532Transceive(xDrv, xApdus[k], xDone);
+    while (xq.length) xq.shift()!();
+  }
+}
+
 /** After cardTap: the detect phase's parts, each alone, best of n (host ms, natives taken out). */
 global.cardParts = function (uid: string, n: number): string {
   const u = new Uint8Array(uid.length >> 1);
@@ -163,11 +197,22 @@ global.cardParts = function (uid: string, n: number): string {
   const id = cardKeyId(ports.crypto.sha256, u);
   const site = siteLoad(ports.storage, ports.crypto, ports.random)!;
   const c = __HAS_AES__ ? { encrypt: ports.crypto.aesEncryptBlock!, decrypt: ports.crypto.aesDecryptBlock! } : { encrypt: aesEncryptBlock, decrypt: aesDecryptBlock };
-  return JSON.stringify({
+  const parts: { [k: string]: number } = {
     keyId: best(n, () => { cardKeyId(ports.crypto.sha256, u); }),
-    lookup: best(n, () => { ksLookup(coreKeys(core!), id); }),
+    lookup: best(n, () => { ksLookup(coreKeys(core!) as unknown as KeyStore, id); }),
     diversify: best(n, () => { diversifyAes128(c, site.cardMaster, u, CARD_AID, CARD_SYSTEM_ID); }),
-  });
+    exchanges: best(n, exchanges),
+    exchangesOk: xGot === n * 3 ? 1 : 0,
+  };
+  if (!__HAS_AES__) {
+    // The JavaScript AES (firmware/aes.ts): one block each way with the key's schedules kept, and a
+    // key seen for the first time (both schedules, then a block each way), as a new card's key is.
+    const k = site.cardMaster, b = new Uint8Array(16);
+    parts.aesEncrypt = best(n, () => { aesEncryptBlock(k, b); });
+    parts.aesDecrypt = best(n, () => { aesDecryptBlock(k, b); });
+    parts.aesNewKey = best(n, () => { const f = new Uint8Array(k); aesEncryptBlock(f, b); aesDecryptBlock(f, b); });
+  }
+  return JSON.stringify(parts);
 };
 
 declare let i: number;
@@ -184,5 +229,5 @@ global.cardTap = function (name: string, tap: number): string {
   tapAt = tap;
   core = startFirmware(ports, { id: board.id, keyCapacity: board.keyCapacity, logSegments: board.logSegments, logPerSegment: board.logPerSegment });
   while (!done && vnow < 5000 && runOne(5000)) { /* virtual time */ }
-  return JSON.stringify({ phases: acc, native: nat, relay: done, mismatches: mismatches, reads: ri, site: !!core });
+  return JSON.stringify({ phases: acc, native: nat, relay: done, mismatches: mismatches, firstBad: firstBad, reads: ri, site: !!core });
 };

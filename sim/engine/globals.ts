@@ -216,6 +216,15 @@ export function installGlobals(h: Host, nrf: object): void {
     toUint8Array: gate((...a: unknown[]) => h.realm.uint8(bytesOf(a))),
     toString: gate((...a: unknown[]) => st.latin1(Uint8Array.from(bytesOf(a)))),
     CRC32: gate((d: unknown) => crc32(bytesOf([d]))),
+    // jswrap_espruino_sum: the elements of a String (char codes), Array or ArrayBuffer (typed arrays included), else an error.
+    sum: gate((d: unknown) => {
+      const raw = Object.prototype.toString.call(d) === '[object ArrayBuffer]';
+      if (typeof d !== 'string' && !Array.isArray(d) && !ArrayBuffer.isView(d) && !raw) throw h.realm.error('First argument must be Array');
+      const items: ArrayLike<unknown> = raw ? new Uint8Array(d as ArrayBuffer) : d as ArrayLike<unknown>;
+      let n = 0;
+      for (let i = 0; i < items.length; i++) n += typeof d === 'string' ? d.charCodeAt(i) : Number(items[i]);
+      return n;
+    }),
     defrag: gate(() => { if (h.heap.fragmented === 'until-defrag') h.heap.fragmented = false; }),
     enableWatchdog: gate((sec: number, auto?: unknown) => h.enableWatchdog(!(sec >= 0) ? 1 : Number(sec), auto === undefined || !!auto)),
     kickWatchdog: gate(() => h.kickWatchdog()),

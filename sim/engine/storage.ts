@@ -234,12 +234,16 @@ function program(flash: Flash, hooks: FlashHooks, at: number, src: Uint8Array, c
   if (cut) throw hooks.powerCut();
 }
 
-/** Erases the page at `at` (a counted step: a cut keeping nothing leaves it as it was). */
+/**
+ * Erases the page at `at`, a counted step. A cut keeping nothing leaves it as it was, keeping all
+ * erases it whole, and keeping a part leaves it partly erased: its first `keep` of bytes blank,
+ * the rest as it was (an interrupted nRF52 page erase leaves the page's contents undefined).
+ */
 function erasePage(flash: Flash, hooks: FlashHooks, at: number): void {
   const cut = cutsNow(flash);
-  const keep = cut ? flash.cut!.keep : 1;
+  const keep = cut ? Math.max(0, Math.min(1, flash.cut!.keep)) : 1;
   if (cut) flash.cut = undefined;
-  if (!dropping(flash) && keep > 0) flash.mem.fill(255, at, Math.min(flash.capacity, at + PAGE_BYTES));
+  if (!dropping(flash)) flash.mem.fill(255, at, Math.min(flash.capacity, at + Math.floor(PAGE_BYTES * keep)));
   if (cut) throw hooks.powerCut();
 }
 

@@ -3,8 +3,8 @@
 // language are the interpreter's own; only what a board has and Linux lacks, or what must follow
 // the simulator's virtual clock, is replaced here, and every such call is reported to Node:
 //   pins (digitalWrite/Read, pinMode, setWatch), timers and getTime (virtual time), E.hwRand
-//   (seeded per boot), the watchdog, print/console.log, the NRF radio, I2C1, and Storage.write
-//   (counted, so a power cut can fall on the n-th write). Only the members the firmware uses
+//   (seeded per boot), the watchdog, print/console.log, the NRF radio, I2C1, and Storage.write,
+//   Flash.write and Flash.erasePage (counted, so a power cut can fall on the n-th write). Only the members the firmware uses
 //   are here (each function costs about 10 variables): a bundle that calls another one fails.
 // Link: lines to the FIFO "r" (one char says what, the rest is data), messages from Node read
 // from the FIFO "c" (JavaScript, evaluated). "?" means "waiting for a message". Node answers the
@@ -132,6 +132,20 @@
       for (;;) fs.readFileSync("c");
     }
     return write.call(S, n, d, o, z);
+  };
+
+  // The journal's flash steps (hal/espruino/journal.ts, require("Flash")): counted with the Storage
+  // writes, so a power cut can fall on them too (a write keeps a prefix; an erase all or nothing).
+  var Fl = require("Flash"), fw = Fl.write, fe = Fl.erasePage;
+  var fcut = function (f) { var k = cut[1]; cut = 0; f(k); emit("c", 1); for (;;) fs.readFileSync("c"); };
+  Fl.write = function (d, a) {
+    if (probe) probe("write flash");
+    if (cut && --cut[0] <= 0) fcut(function (k) { d = typeof d == "string" ? d : E.toString(d); if (k * d.length >= 1) fw.call(Fl, d.substr(0, Math.floor(d.length * k)), a); });
+    return fw.call(Fl, d, a);
+  };
+  Fl.erasePage = function (a) {
+    if (cut && --cut[0] <= 0) fcut(function (k) { if (k >= 0.5) fe.call(Fl, a); });
+    return fe.call(Fl, a);
   };
 
   I2C1.setup = function () { emit("I"); };

@@ -73,6 +73,31 @@ describe('slot files: records changed in place, no trash (firmware/slotfile.ts)'
     assert.equal(slotFind(sf, String.fromCharCode(0, 0, 7, 7)), 1);
   });
 
+  it('a lookup recomputes check bytes only while a torn slot exists: one torn at open or by an append is never found', () => {
+    const { f, sf } = fresh();
+    slotAppend(sf, rec(1, 10));
+    slotAppend(sf, rec(2, 20));
+    assert.equal(sf.torn, 0, 'nothing torn: lookups trust the kill byte of a slot verified whole');
+    // A write that leaves a wrong check byte (as a cut in its last word can): the append fails, the slot is torn.
+    const port = modelPort(f);
+    const tearing = { ...port, write: (n: string, d: string, o?: number, z?: number) => port.write(n, d.substr(0, d.length - 1) + '\x01', o, z) };
+    const torn = { ...sf, storage: tearing };
+    assert.equal(slotAppend(torn, rec(3, 30)), -1);
+    assert.equal(torn.torn, 1);
+    assert.equal(torn.used, 3, 'the torn slot stays used, never reused');
+    assert.equal(slotFind(torn, key(3)), -1, 'its record is not found');
+    assert.equal(slotFind(torn, key(2)), 1);
+    // Reopened: the torn slot is counted at open, and still never found.
+    const again = slotOpen(modelPort(f), 'slots', REC, 16, 4, 0, 2)!;
+    assert.equal(again.torn, 1);
+    assert.equal(again.live, 2);
+    assert.equal(slotFind(again, key(3)), -1);
+    assert.equal(slotFind(again, key(1)), 0);
+    const clean = fresh();
+    slotAppend(clean.sf, rec(1, 10));
+    assert.equal(slotOpen(modelPort(clean.f), 'slots', REC, 16, 4, 0, 2)!.torn, 0, 'a file with no torn slot opens with none');
+  });
+
   it('is full when every slot was used, dead or not: then nothing is written', () => {
     const f = st.createFlash(40960);
     const sf = slotOpen(modelPort(f), 'slots', REC, 3, 4)!;

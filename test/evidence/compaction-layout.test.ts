@@ -1,21 +1,19 @@
 /**
- * The Storage layout of tools/benchmarks/storage-budget.ts `tiledLayout`, on the page-level flash model
+ * The journal layout of tools/host/layout.ts `tiledLayout`, on the page-level flash model
  * (sim/engine/storage.ts, which follows src/jsflash.c), for every board: the site, the key table as
- * a slot file (firmware/slotfile.ts), the bundle, a pad to the page boundary, then the log
- * segments, clock and settings generations as 512- or 2048-byte tiles. Full: every key slot used,
- * every log tile full; trash from a clock save and a log rotation. A power cut at every step of the
- * compaction (every page erase and page write), keeping none, half or all of it, then a boot:
+ * a slot file (firmware/slotfile.ts), the bundle, a pad up to the journal's header, the journal
+ * (log, clock, settings: firmware/journal.ts), then on the XIAO BLE the tiles protocol v2 makes.
+ * Full: every key slot used, the journal past a page; trash in the tiles. The 40 KB boards hold no
+ * trash and never compact. On the XIAO BLE a power cut at every step of the compaction of its tiles
+ * (every page erase and page write), keeping none, half or all of it, then a boot:
  * - Espruino's boot check finds the Storage valid (never the erase-everything path);
- * - the site, the key table, the bundle and the pad are byte for byte what they were,
- *   at the same addresses (the compaction starts after them and never touches them);
- * - each log or clock tile reads back whole, or as a prefix of itself with the rest erased (its
- *   copy was being written), or not at all (its page was erased and not yet rewritten, which ends
- *   the header chain there): never foreign bytes. The worst loss is printed and bounded.
+ * - the site, the key table, the bundle, the pad and the journal are byte for byte what they
+ *   were, at the same addresses (the compaction starts after them and never touches them);
+ * - each tile reads back whole, or as a prefix of itself with the rest erased (its copy was being
+ *   written), or not at all (its page was erased and not yet rewritten): never foreign bytes.
  * A firmware update by the tool's own procedure (tools/host/relayout.ts), cut at every flash step:
- * the site, settings and keys stay, and running it again finishes it.
- * (The firmware does not use this layout yet: docs/ESPRUINO.md "Flash".)
- * The firmware uses this layout (docs/ESPRUINO.md "Flash"); test/evidence/compaction-cuts.test.ts cuts
- * the same way through the firmware itself.
+ * the site, keys and journal stay, and running it again finishes it.
+ * test/evidence/journal-cuts.test.ts cuts the journal's own steps through the firmware itself.
  */
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
@@ -25,7 +23,6 @@ import * as st from '../../sim/engine/storage';
 import { ModelCut, modelHooks as hooks, modelPort } from '../support/model-port';
 import { slotData, slotOpen } from '../../firmware/slotfile';
 import { KEY_MARKS, tiledLayout } from '../../tools/benchmarks/storage-budget';
-import { ENTRY_SIZE } from '../../firmware/auditlog';
 import { relayout, type Saved } from '../../tools/host/relayout';
 import { LAYOUT_FIXED as PERMANENT, bundleOf, layoutBoard as build } from '../support/layout-board';
 import { modelLayoutTarget } from '../support/model-layout';
@@ -62,9 +59,15 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
   });
 
   for (const board of ['puckjs', 'mdbt42q', 'xiaoble']) {
-    it(`${board}: no wipe; site, keys, bundle unmoved and intact; log tiles whole, a prefix, or hidden`, () => {
+    it(`${board}: no wipe; site, keys, bundle, journal unmoved and intact; tiles whole, a prefix, or hidden`, function () {
       const ref = build(board);
       const { plan } = ref;
+      if (!plan.tilePages) {
+        // Nothing made at run time, no trash: there is nothing to compact.
+        assert.equal(st.stats(ref.f).trashBytes, 0);
+        assert.equal(st.compact(ref.f, hooks), false);
+        return;
+      }
       const before = new Map<string, { addr: number; data: string }>();
       for (const n of st.list(ref.f)) before.set(n, { addr: st.find(ref.f, n)!.addr, data: st.read(ref.f, n)! });
       const w0 = ref.f.writes;
@@ -93,13 +96,13 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
           for (const [name, was] of before) {
             if (PERMANENT.includes(name)) continue;
             const got = st.read(f, name);
-            if (got === undefined) { hidden++; entries += was.data.length / ENTRY_SIZE; continue; }
+            if (got === undefined) { hidden++; entries += was.data.length; continue; }
             if (got === was.data) continue;
             let k = 0;
             while (k < got.length && got.charCodeAt(k) === was.data.charCodeAt(k)) k++;
             assert.ok(/^\xff*$/.test(got.slice(k)), `${where}: ${name} is a prefix of itself, the rest erased`);
             partial++;
-            entries += Math.ceil((was.data.length - k) / ENTRY_SIZE);
+            entries += was.data.length - k;
           }
           if (hidden) hiddenCuts++;
           worstHidden = Math.max(worstHidden, hidden); worstPartial = Math.max(worstPartial, partial); worstEntries = Math.max(worstEntries, entries);
@@ -108,18 +111,19 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
         }
       }
       const tiles = before.size - PERMANENT.length;
-      console.log(`      ${board}: ${steps} steps x 3 cuts, no wipe, permanent files intact; worst: ${worstHidden} of ${tiles} tiles hidden (in ${hiddenCuts} cuts), ${worstPartial} cut short, ${worstEntries} log-entry slots lost`);
+      console.log(`      ${board}: ${steps} steps x 3 cuts, no wipe, permanent files intact; worst: ${worstHidden} of ${tiles} tiles hidden (in ${hiddenCuts} cuts), ${worstPartial} cut short, ${worstEntries} bytes of them lost`);
       // What a cut can lose is in the tiled region only, and at most all of it.
       assert.ok(worstHidden <= tiles);
     });
 
-    it(`${board}: a firmware update by the tool, cut at every flash step: the site, settings and keys stay; the tool redoes it`, async () => {
+    it(`${board}: a firmware update by the tool, cut at every flash step: the site, keys and journal stay; the tool redoes it`, async () => {
       const ref = build(board);
       const { plan } = ref;
       const keep = new Map(PERMANENT.slice(0, 2).map((n) => [n, { addr: st.find(ref.f, n)!.addr, data: st.read(ref.f, n)! }] as [string, { addr: number; data: string }]));
       const tilesBefore = new Map(st.list(ref.f).filter((n) => !PERMANENT.includes(n)).map((n) => [n, st.read(ref.f, n)!] as [string, string]));
       // A new bundle as long as the page-aligned room allows (a release may grow).
-      const room = plan.tiledStart - plan.permanentPages * plan.page - 36 - 32;
+      const room = plan.padEnd - plan.permanentPages * plan.page - 36 - 32;
+      const journal = st.read(ref.f, 'ck.jrnl');
       const newBundle = ref.bundle.replace(/^/, '/*v2*/').slice(0, room);
       const w0 = ref.f.writes;
       const saved = await update(ref.f, board, newBundle);
@@ -141,8 +145,12 @@ describe('evidence: the tiled layout survives a power cut at every step of a com
             assert.equal(st.find(f, name)!.addr, was.addr, where + ': ' + name + ' unmoved');
             assert.ok(st.read(f, name) === was.data, where + ': ' + name + ' intact');
           }
+          // The journal's pages are never erased by an update.
+          assert.equal(st.latin1(f.mem.subarray(plan.journalStart, plan.journalStart + plan.journalPages * plan.page)), journal, where + ': the journal\'s pages untouched');
           // The tool kept what it read (the CLI in a file): it runs the update again and all is as planned.
           await update(f, board, newBundle, got);
+          assert.equal(st.read(f, 'ck.jrnl'), journal, where + ': the journal as it was');
+          assert.equal(st.find(f, 'ck.jrnl')!.addr, plan.journalStart, where + ': the journal where it was');
           assert.equal(st.checkAtBoot(f, () => undefined), false, where + ': valid after the retry');
           assert.equal(st.read(f, '.bootcde'), newBundle, where + ': the new bundle');
           for (const [nm, d] of tilesBefore) assert.equal(st.read(f, nm), d, where + ': ' + nm);

@@ -10,7 +10,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { createCar, type SimCar, type SimPhone } from '../../sim/car';
-import { isFailureEvent, type LogEntry } from '../../firmware/auditlog';
+import { FAIL_CAP, isFailureEvent, type LogEntry } from '../../firmware/auditlog';
+import { SLOTS } from '../../firmware/journal';
+import { journalOf } from '../../sim/provision';
 import { BURST_MS } from '../../firmware/failures';
 import * as C from '../../firmware/codes';
 
@@ -36,8 +38,8 @@ function forger(car: SimCar, keyId: number): SimPhone {
   return p;
 }
 const failRing = (car: SimCar) => car.auditLog().filter((e) => isFailureEvent(e.event)).length;
-/** Failure-ring entries per segment (half a log segment) and how many of them survive its rotation. */
-const failPer = (car: SimCar) => (car.config.tile ? car.config.logPerSegment : car.config.logPerSegment >> 1);
+/** Failure-ring entries per segment (half a log segment) and how many of them survive its rotation; in the journal, the failure entries a page takes. */
+const failPer = (car: SimCar) => (car.config.tile ? FAIL_CAP : car.config.logPerSegment >> 1);
 
 const PATHS: LogPath[] = [
   {
@@ -60,17 +62,23 @@ const PATHS: LogPath[] = [
     wrote: (fresh) => fresh.length === 1 && fresh[0].event === C.LOG_FAILURES && fresh[0].keyId >>> 16 === 19,
   },
   {
-    name: 'failure ring: an append that starts a new segment (erases the ring\'s oldest)',
+    name: 'failure ring: an append that starts a new segment (erases the ring\'s oldest); in the journal, a denial that turns the page',
     setup: (car) => {
       owner(car).unlock();
-      // Proven denials (a guest asking to drive) are written one by one into the failure ring.
+      // Proven denials (a guest asking to drive) are written one by one into the failure ring; in
+      // the journal, grants fill the active page to its last slot.
       const g = car.phone(car.keys.guest);
-      while (failRing(car) % failPer(car) !== 0 || failRing(car) === 0) g.drive();
-      owner(car).unlock();
+      if (journalOf(car.board)) while (journalOf(car.board)!.slot < SLOTS) owner(car).status();
+      else {
+        while (failRing(car) % failPer(car) !== 0 || failRing(car) === 0) g.drive();
+        owner(car).unlock();
+      }
     },
     op: (car) => { car.phone(car.keys.guest).drive(); },
-    // The new segment's file was created with this entry: the other segment is still there.
-    wrote: (fresh, car) => fresh.some((e) => e.event === C.LOG_DENIED && e.reason === C.R_NOT_PERMITTED) && failRing(car) === failPer(car) + 1,
+    // The new segment's file was created with this entry: the other segment is still there; the
+    // journal's new page holds it after the copied clock and settings.
+    wrote: (fresh, car) => fresh.some((e) => e.event === C.LOG_DENIED && e.reason === C.R_NOT_PERMITTED)
+      && (journalOf(car.board) ? journalOf(car.board)!.slot < 20 : failRing(car) === failPer(car) + 1),
   },
   {
     name: 'main ring: a grant (GRANTED, UNLOCK) right after failures filled the failure ring',

@@ -15,7 +15,10 @@
 import { strict as assert } from 'node:assert';
 import { createCar, type SimCar, type SimPhone } from '../../sim/car';
 import { hostCrypto } from '../../tools/host/crypto';
-import { flashOf } from '../../sim/provision';
+import { flashOf, journalOf } from '../../sim/provision';
+import { configOfJournal } from '../../firmware/config';
+import { SLOTS } from '../../firmware/journal';
+import * as st from '../../sim/engine/storage';
 import { keyTableOf } from '../../tools/host/provision/keystores';
 import { genData, genLoad } from '../../firmware/genfile';
 import { type LogEntry, logOpen } from '../../firmware/auditlog';
@@ -47,6 +50,20 @@ function gen(car: SimCar, base: string): string {
   const flash = flashOf(car.board);
   const g = genLoad(flash, hostCrypto, base);
   return g ? Buffer.from(genData(flash, g), 'latin1').toString('hex') : '';
+}
+
+/** The saved clock: the journal's newest clock record (the journal layout), else the generation file. */
+function clockState(car: SimCar): string {
+  const j = journalOf(car.board);
+  if (!j) return gen(car, 'ck.clk.');
+  return j.cl < 0 ? '' : Buffer.from(j.f.read(j.cl + 4, 4), 'latin1').toString('hex');
+}
+
+/** The saved settings: the journal's newest settings group, else the generation file. */
+function configState(car: SimCar): string {
+  const j = journalOf(car.board);
+  if (!j) return gen(car, 'ck.cfg.');
+  return j.cg < 0 ? '' : JSON.stringify(configOfJournal(j));
 }
 
 /** The key table as it reads (either store: tools/host/provision/keystores.ts). */
@@ -84,10 +101,20 @@ function enrolAndUnlock(car: SimCar): boolean {
   return car.phone(p.key).unlock().status === C.R_OK;
 }
 
-/** The main ring's segment and slot (failures have their own ring: firmware/auditlog.ts). */
-function logState(car: SimCar): { seg: number; slot: number; segments: number } {
+/** The main ring's segment and slot (failures have their own ring: firmware/auditlog.ts), or the journal's page and slot. */
+function logState(car: SimCar): { seg: number; slot: number; segments: number; per: number } {
+  const j = journalOf(car.board);
+  if (j) return { seg: j.ps, slot: j.slot, segments: j.n, per: SLOTS };
   const l = logOpen(flashOf(car.board), hostCrypto, car.config.logSegments, car.config.logPerSegment, !!car.config.tile);
-  return { seg: l.main.seg, slot: l.main.slot, segments: l.main.segs };
+  return { seg: l.main.seg, slot: l.main.slot, segments: l.main.segs, per: car.config.logPerSegment };
+}
+
+/** Storage as it leaves the factory with our code on it: the bundle alone. */
+function factoryFresh(car: SimCar): void {
+  const f = car.board.storage.flash;
+  const bundle = st.read(f, '.bootcde')!;
+  f.mem.fill(255);
+  st.write(f, { error: (m) => new Error(m), powerCut: () => new Error('cut') }, '.bootcde', bundle);
 }
 
 /** STATUS from the owner: exactly one audit log append (GRANTED). */
@@ -105,7 +132,7 @@ const UPDATES: Update[] = [
     setup: (car) => {
       owner(car).connect();
       // Fill the current segment so the next append rotates.
-      while (logState(car).slot < car.config.logPerSegment) owner(car).status();
+      while (logState(car).slot < logState(car).per) owner(car).status();
     },
     op: status,
     state: () => '',
@@ -120,19 +147,19 @@ const UPDATES: Update[] = [
     name: 'clock save (SET_TIME from the owner)',
     setup: (car) => { owner(car).setTime(1700000000); car.advance(5000); },
     op: (car) => { owner(car).setTime(1710000000); },
-    state: (car) => gen(car, 'ck.clk.'),
+    state: (car) => clockState(car),
   },
   {
     name: 'config save (SET_CONFIG from the owner)',
     setup: (car) => { owner(car).run(OP.SET_CONFIG, new Uint8Array(Buffer.from('{"holdMs":4000}'))); },
     op: (car) => { owner(car).run(OP.SET_CONFIG, new Uint8Array(Buffer.from('{"holdMs":5000,"relockMs":12000,"buttonEnrol":true}'))); },
-    state: (car) => gen(car, 'ck.cfg.'),
+    state: (car) => configState(car),
   },
   {
     name: 'site save (first boot of a factory-fresh board generates its secrets)',
     demo: false,
-    // Factory-fresh: nothing of ours in Storage (a board with other files but no site refuses instead).
-    setup: (car) => { for (const n of car.board.storage.list()) if (n.startsWith('ck.')) car.board.storage.erase(n); },
+    // Factory-fresh: nothing of ours in Storage but the bundle (a board with other files but no site refuses instead).
+    setup: (car) => { factoryFresh(car); },
     op: (car) => car.reset(),
     state: (car) => gen(car, 'ck.site.'),
     regeneratedWhenAbsent: true,
@@ -192,7 +219,7 @@ const UPDATES: Update[] = [
     name: 'clock: the hourly save from the main loop',
     setup: (car) => { owner(car).setTime(1700000000); car.advance(3600000 - 2500); },
     op: (car) => { car.advance(5000); },
-    state: (car) => gen(car, 'ck.clk.'),
+    state: (car) => clockState(car),
   },
   {
     name: 'card enrolment on puckjs-nfc (ENROL_CARD from the owner, then the new card tapped)',
@@ -254,7 +281,8 @@ describe('evidence: a power cut at every flash write of every update path (throu
       assert.ok(writes > 0, 'the update writes to flash');
       assert.deepEqual(ref.board.uncaught, []);
       if (u.state(ref) !== '' || oldState !== '') assert.notEqual(newState, oldState, 'the update changes the data');
-      const keepWindow = (logState(ref).segments - 1) * ref.config.logPerSegment; // what the main ring keeps through a rotation
+      // What the main ring keeps through a rotation; in the journal, the pages not dropped, less a page's clock and settings copies.
+      const keepWindow = (logState(ref).segments - 1) * (journalOf(ref.board) ? SLOTS - 2 - 16 : ref.config.logPerSegment);
 
       for (let n = 1; n <= writes; n++) {
         for (const keep of KEEPS) {

@@ -64,7 +64,11 @@ describe('evidence: a lost site file is refused, never replaced', function () {
 
   it('a factory-fresh board (nothing of ours in Storage) still makes its own secrets at first boot', async () => {
     const car = await createCar({ board: 'puckjs', demo: false, seed: 5 });
-    for (const n of car.board.storage.list()) if (n.startsWith('ck.')) car.board.storage.erase(n);
+    // Factory-fresh: Storage holds our bundle and nothing else.
+    const f = car.board.storage.flash;
+    const bundle = st.read(f, '.bootcde')!;
+    f.mem.fill(255);
+    st.write(f, { error: (m) => new Error(m), powerCut: () => new Error('cut') }, '.bootcde', bundle);
     car.reset();
     assert.equal(siteHex(car).length, 48 + SETUP_CODE_DIGITS, 'the secrets and the setup code');
     assert.doesNotMatch(car.board.consoleText(), /NO SITE FILE/);

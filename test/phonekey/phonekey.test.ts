@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { type Core, coreStart, manageKey, openEnrolWindow, retireKey, setTime } from '../../firmware/core';
 import { ksLookup } from '../../firmware/keystore';
+import { logRead } from '../../firmware/auditlog';
 import { type PhoneKey, phoneKeyStart, DROP_GRACE_MS } from '../../firmware/phonekey';
 import { BUDGET, REFILL_MS } from '../../firmware/linkguard';
 import { type Site, keySecret, siteLoad } from '../../firmware/site';
@@ -104,6 +105,28 @@ describe('phone key over BLE', () => {
     assert.equal(r.b.relay.on, true);
     assert.equal(r.core.state, C.S_UNLOCKED);
     assert.notDeepEqual(a.nonce, nonce, 'a fresh nonce for the next command');
+  });
+
+  it('an unlock switches the relay, sends its answer, then writes its log entries (GRANTED, UNLOCK) before the packet handler returns', () => {
+    const r = rig();
+    const nonce = connect(r);
+    const st = r.b.ports.storage, write = st.write;
+    const order: string[] = [];
+    const relaySet = r.b.ports.relay.set;
+    r.b.ports.relay.set = (on: boolean) => { if (on) order.push('relay'); relaySet(on); };
+    st.write = (n, d, o, z) => { if (n.startsWith('ck.log.')) order.push('log'); return write(n, d, o, z); };
+    const sentBefore = r.radio.sent.length;
+    const radioSend = r.radio.sent.push.bind(r.radio.sent);
+    r.radio.sent.push = (...p: Uint8Array[]) => { order.push('answer'); return radioSend(...p); };
+    const at = r.core.log.nextSeq;
+    assert.equal(run(r, r.owner, nonce, OP.UNLOCK).status, C.R_OK);
+    // The answer's fragments (this fake phone PULLs the second at once), then the two entries.
+    assert.deepEqual(order, ['relay', 'answer', 'answer', 'log', 'log']);
+    assert.equal(r.radio.sent.length, sentBefore + 2);
+    const fresh: number[] = [];
+    logRead(r.core.log, at, 1000, (e) => fresh.push(e.event));
+    assert.deepEqual(fresh, [C.LOG_GRANTED, C.EV_UNLOCK], 'both entries in flash, in order, once the handler returned');
+    assert.equal(r.core.held, undefined, 'nothing left held');
   });
 
   it('a forged answer does not verify (the phone knows whether the car really unlocked)', () => {

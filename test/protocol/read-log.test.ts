@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { createCar, type SimCar } from '../../sim/car';
 import { OP, be32 } from '../../tools/host/protocol';
 import { type DecodedEntry, decodeLogAnswer, decodeLogDump } from '../../tools/host/logdecode';
+import { FAIL_CAP } from '../../firmware/auditlog';
 import { burstOf, describeEntry } from '../../tools/host/names';
 import { BURST_MS } from '../../firmware/failures';
 import * as C from '../../firmware/codes';
@@ -75,7 +76,7 @@ describe('protocol: READ_LOG entries, bursts of failures and the two rings', fun
     const again = readAll(car, mid);
     assert.deepEqual(again.map((e) => e.seq).filter((q) => q <= lastAir), air.filter((e) => e.seq >= mid).map((e) => e.seq));
     // The console dump (bench page) reads both rings too.
-    const dump = car.board.storage.list().filter((n) => n.startsWith('ck.log.')).map((n) => n + ':' + Buffer.from(car.board.storage.read(n)!, 'latin1').toString('base64')).join(' ');
+    const dump = car.board.storage.list().filter((n) => n.startsWith('ck.log.') || n === 'ck.jrnl').map((n) => n + ':' + Buffer.from(car.board.storage.read(n)!, 'latin1').toString('base64')).join(' ');
     const dumped = decodeLogDump(dump).reverse();
     assert.deepEqual(dumped.map((e) => e.seq), car.auditLog().map((e) => e.seq));
     assert.deepEqual(dumped.filter((e) => e.event === C.LOG_FAILURES).map((e) => e.count), [11]);
@@ -86,8 +87,9 @@ describe('protocol: READ_LOG entries, bursts of failures and the two rings', fun
     const car = await createCar({ board: 'puckjs', demo: true, seed: 4 });
     const guest = car.phone(car.keys.guest);
     car.phone(car.keys.owner).unlock();
-    // Proven denials, one entry each, into the failure ring: more than its two segments hold.
-    for (let i = 0; i < 2 * car.config.logPerSegment + 10; i++) guest.drive();
+    // Proven denials, one entry each, into the failure ring: more than its two segments hold (in
+    // the journal, more than the page's cap: firmware/auditlog.ts FAIL_CAP).
+    for (let i = 0; i < (car.config.tile ? FAIL_CAP + 10 : 2 * car.config.logPerSegment + 10); i++) guest.drive();
     car.phone(car.keys.owner).unlock();
     const air = readAll(car);
     const seqs = air.map((e) => e.seq);

@@ -10,7 +10,8 @@ import { boardById } from '../../hal/boards/index';
 import { createSimBoard } from '../../sim/engine/board';
 import { firmwareFor } from '../../sim/car';
 import { addKey, keyRecord, newSite, writeSite } from '../../tools/host/provision/site';
-import { flashOf } from '../../sim/provision';
+import { flashOf, provisionLayout } from '../../sim/provision';
+import * as st from '../../sim/engine/storage';
 import { prepareKeyTable } from '../../tools/host/provision/keystores';
 import { type PhoneKeyFile, M, OP, addKeyArgs, command, nodeMac, parseAnswer } from '../../tools/host/protocol';
 import { ask } from '../../sim/central';
@@ -20,13 +21,21 @@ import { storageBudget, tiledLayout } from '../../tools/benchmarks/storage-budge
 async function fullBoard(id: string) {
   const cfg = boardById(id)!;
   const bundle = await firmwareFor(cfg);
-  const board = createSimBoard({ board: cfg, bundle });
-  // The code lives in the same Storage as the data, as on the board.
-  assert.equal(board.storage.write('.bootcde', bundle), true);
-  const flash = flashOf(board);
   const site = newSite();
-  writeSite(flash, site);
-  prepareKeyTable(flash, cfg);
+  let board: ReturnType<typeof createSimBoard>;
+  if (cfg.tile) {
+    // The journal layout, as the USB tool writes it before the first boot (sim/provision.ts).
+    const f = st.createFlash(cfg.storageBytes);
+    provisionLayout(f, cfg, bundle, site);
+    board = createSimBoard({ board: cfg, bundle, flash: f });
+  } else {
+    board = createSimBoard({ board: cfg, bundle });
+    // The code lives in the same Storage as the data, as on the board.
+    assert.equal(board.storage.write('.bootcde', bundle), true);
+    writeSite(flashOf(board), site);
+    prepareKeyTable(flashOf(board), cfg);
+  }
+  const flash = flashOf(board);
   let owner: PhoneKeyFile | undefined;
   for (let i = 1; i < cfg.keyCapacity; i++) {
     const k = addKey(flash, site, cfg.keyCapacity, keyRecord(i * 97, i === 1 ? C.ROLE_OWNER : C.ROLE_GUEST));

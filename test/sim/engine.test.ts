@@ -46,11 +46,15 @@ describe('sim engine: the built bundle', function () {
 
   it('a reset keeps the flash and boots again', () => {
     const sim = createSimBoard({ board: puck, bundle: bundles.puckjs });
+    // A board never provisioned makes its site and key file at its first boot, its journal at the next (firmware/core.ts).
+    assert.deepEqual(sim.storage.list(), ['ck.site.a', 'ck.keys']);
+    sim.reset();
     const files = sim.storage.list();
+    assert.deepEqual(files, ['ck.site.a', 'ck.keys', 'ck.pad', 'ck.jrnl']);
     sim.reset();
     assert.deepEqual(sim.storage.list(), files);
-    assert.equal(sim.consoleText().split('\n').filter((l) => /carkey .* on puckjs/.test(l)).length, 2);
-    assert.equal(sim.resets.length, 2);
+    assert.equal(sim.consoleText().split('\n').filter((l) => /carkey .* on puckjs/.test(l)).length, 3);
+    assert.equal(sim.resets.length, 3);
   });
 });
 
@@ -90,6 +94,12 @@ describe('sim engine: the VM offers only what Espruino offers', () => {
     assert.deepEqual(a, b);
     assert.notEqual(a[1], a[2]);
     assert.notEqual(createSimBoard({ board: puck, bundle: code, seed: 2 }).consoleText(), a.join('\n'));
+  });
+
+  it('E.sum adds the elements of a typed array, an array or a string, and throws on anything else (jswrap_espruino_sum)', () => {
+    const sim = snippet('print(E.sum(new Uint8Array([255, 255, 3]))); print(E.sum([1.5, -2, 300])); print(E.sum("AB")); print(E.sum(new Uint8Array([1, 2, 3, 4]).subarray(1, 3)));' +
+      'try { E.sum(5); print("no throw"); } catch (e) { print("threw"); }');
+    assert.deepEqual(sim.consoleText().split('\n'), ['513', '299.5', '131', '5', 'threw']);
   });
 });
 

@@ -50,7 +50,8 @@ describe('sim: require("Flash") over Storage', () => {
   });
 
   it('the board-side chain walk finds every file and every trash where the model has it', async () => {
-    for (const id of ['puckjs', 'xiaoble']) {
+    // The XIAO BLE's tiles hold trash (the 40 KB journal layout has none).
+    for (const id of ['xiaoble']) {
       const ref = layoutBoard(id);
       const board = createSimBoard({ board: ref.cfg, flash: ref.f, bundle: '' });
       const got = await consoleLayoutTarget(simConsoleLink(board)).storage();

@@ -1,9 +1,9 @@
 /**
- * A board's Storage in the compaction-safe layout (tools/host/layout.ts), on the page-level flash
- * model (sim/engine/storage.ts), as provisioning, flashing and the firmware would leave it: the
- * site, the key table as a slot file (every key slot used, some keys changed, one revoked), the
- * bundle of `npm run build`, the pad, every log tile, a clock and a settings tile full, and trash
- * from a clock save and a log rotation. For the evidence tests and the tools' relayout tests.
+ * A board's Storage in the journal layout (tools/host/layout.ts), on the page-level flash model
+ * (sim/engine/storage.ts), as provisioning, flashing and the firmware would leave it: the site, the
+ * key table as a slot file (every key slot used, some keys changed, one revoked), the bundle of
+ * `npm run build`, the pad, the journal with a page and more of log entries, clock and settings
+ * records, and on boards with tiles after it two tile files and trash. For the tools' relayout tests.
  */
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
@@ -14,9 +14,14 @@ import * as st from '../../sim/engine/storage';
 import { modelHooks as hooks, modelPort } from './model-port';
 import { slotAppend, slotMark, slotOpen, slotReplace } from '../../firmware/slotfile';
 import { KEY_MARKS, KEYS_FILE, PAD_FILE, SITE_FILE, tiledLayout } from '../../tools/host/layout';
+import { journalMake } from '../../firmware/flashroom';
+import { K_CLK, jAppend, jOpen, jRec } from '../../firmware/journal';
+import { configRecords, sanitizeConfig } from '../../firmware/config';
+import { journalPort } from '../../sim/provision';
+import { hostCrypto } from '../../tools/host/crypto';
 
 /** The layout's permanent files and the bundle and pad, in flash order. */
-export const LAYOUT_FIXED = [SITE_FILE, KEYS_FILE, '.bootcde', PAD_FILE];
+export const LAYOUT_FIXED = [SITE_FILE, KEYS_FILE, '.bootcde', PAD_FILE, 'ck.jrnl'];
 
 /** Deterministic bytes, never 0xFF, different per name. */
 export function fill(name: string, len: number): string {
@@ -55,14 +60,21 @@ export function layoutBoard(board: string, opts: { keysUsed?: number; bundle?: s
   st.write(f, hooks, '.bootcde', bundle);
   if (plan.aligned) assert.equal(st.find(f, '.bootcde')!.addr - 32, plan.permanentPages * plan.page, 'the bundle starts on a page boundary');
   const end = cfg.storageBytes - st.stats(f).freeBytes;
-  assert.ok(plan.tiledStart - end >= 36, 'room for the pad');
-  st.write(f, hooks, PAD_FILE, '\0', 0, plan.tiledStart - end - 32);
-  const tile = (name: string, v: number) => { st.write(f, hooks, name, fill(name + v, plan.tile - 32)); assert.equal(st.find(f, name)!.addr % plan.tile, 32, name + ' on its tile'); };
-  for (let i = 0; i < plan.mainTiles; i++) tile('ck.log.' + i, 0);
-  tile('ck.log.f0', 0); tile('ck.log.f1', 0); tile('ck.clk.a', 0); tile('ck.cfg.a', 0);
-  // Trash: a clock save (b written, a erased) and a log rotation (the oldest segment erased and made again).
-  tile('ck.clk.b', 0); st.erase(f, 'ck.clk.a');
-  st.erase(f, 'ck.log.0'); tile('ck.log.0', 1);
-  assert.ok(st.stats(f).trashCount === 2);
+  assert.ok(plan.padEnd - end >= 36, 'room for the pad');
+  st.write(f, hooks, PAD_FILE, '\0', 0, plan.padEnd - end - 32);
+  // The journal: its first page full and the second begun (log entries, the clock, the settings).
+  assert.ok(journalMake(port, plan.journalPages));
+  const j = jOpen(journalPort(f, hooks)!, hostCrypto.crc32);
+  for (let seq = 1; seq <= 300; seq++) {
+    if (seq % 40 === 0) j.cl = jAppend(j, jRec(0, 1800000000 + seq, K_CLK, 0, 0, 0));
+    if (seq === 100) { const g = configRecords(sanitizeConfig({ holdMs: 4000 }), 7); j.cg = jAppend(j, g); j.cn = g.length / 16; }
+    assert.ok(jAppend(j, jRec(seq, 1000 + seq, 21, 0, 0, seq)) >= 0);
+  }
+  // Tiles after the journal (protocol v2's files, the I2C marker) on boards that make them, with trash.
+  if (plan.tilePages) {
+    const tile = (name: string, v: number) => { st.write(f, hooks, name, fill(name + v, plan.tile - 32)); assert.equal(st.find(f, name)!.addr % plan.tile, 32, name + ' on its tile'); };
+    tile('ck.tk.a', 0); tile('ck.rl.a', 0); tile('ck.tk.b', 0); st.erase(f, 'ck.tk.a');
+    assert.ok(st.stats(f).trashCount === 1);
+  }
   return { cfg, plan, f, mem: f.mem.slice(), bundle };
 }

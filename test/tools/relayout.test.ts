@@ -86,6 +86,7 @@ describe('tools: the layout procedure over the console (update, rebuild, install
       const ref = layoutBoard(id);
       const cfg = ref.cfg;
       const before = snapshot(ref.f, LAYOUT_FIXED.slice(0, 2));
+      const journal = snapshot(ref.f, ['ck.jrnl']);
       const tiles = tilesOf(ref.f);
       const lines: string[] = [];
       const sim = boardOver(ref.f);
@@ -94,10 +95,11 @@ describe('tools: the layout procedure over the console (update, rebuild, install
       await stopFirmware(link);
       const rep = await relayout(consoleLayoutTarget(link), { board: cfg, mode: 'update', bundle: '/*v2*/' + ref.bundle });
       assert.deepEqual(snapshot(ref.f, LAYOUT_FIXED.slice(0, 2)), before);
+      assert.deepEqual(snapshot(ref.f, ['ck.jrnl']), journal, 'the journal where it was, byte for byte');
       assert.equal(st.read(ref.f, '.bootcde'), '/*v2*/' + ref.bundle);
       assert.deepEqual(tilesOf(ref.f), tiles);
       assert.equal(st.stats(ref.f).trashCount, 0);
-      assert.equal(st.find(ref.f, 'ck.pad')!.addr + st.find(ref.f, 'ck.pad')!.data.length, ref.plan.tiledStart);
+      assert.equal(st.find(ref.f, 'ck.pad')!.addr + st.find(ref.f, 'ck.pad')!.data.length, ref.plan.padEnd);
       assert.equal(st.storageValid(ref.f), true);
       assert.ok(lines.every((l) => /\.write\(/.test(l) || !/compact|eraseAll/.test(l)), 'never Storage.compact');
       assert.ok(lines.some((l) => /require\("Flash"\)\.erasePage/.test(l)));
@@ -109,6 +111,9 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     const ref = layoutBoard('puckjs');
     const keep = snapshot(ref.f, LAYOUT_FIXED.slice(0, 2));
     const tiles = tilesOf(ref.f);
+    const journal = snapshot(ref.f, ['ck.jrnl']);
+    const jBytes = ref.plan.journalPages * PAGE;
+    const payload = st.latin1(ref.f.mem.subarray(ref.plan.journalStart, ref.plan.journalStart + jBytes));
     const probe = st.createFlash(puck.storageBytes);
     probe.mem.set(ref.mem);
     const w0 = probe.writes;
@@ -129,9 +134,11 @@ describe('tools: the layout procedure over the console (update, rebuild, install
         assert.ok(saved, where + ': saved before the first erase');
         assert.equal(st.checkAtBoot(f, () => undefined), false, where + ': Storage valid at boot');
         assert.deepEqual(snapshot(f, LAYOUT_FIXED.slice(0, 2)), keep, where + ': site and keys');
+        assert.equal(st.latin1(f.mem.subarray(ref.plan.journalStart, ref.plan.journalStart + jBytes)), payload, where + ': the journal\'s pages untouched');
         await run(f, { mode: 'update', bundle: v2, saved });
         assert.equal(st.read(f, '.bootcde'), v2, where + ': the new bundle');
         assert.deepEqual(tilesOf(f), tiles, where + ': the tiles');
+        assert.deepEqual(snapshot(f, ['ck.jrnl']), journal, where + ': the journal where it was, byte for byte');
         tried++;
       }
     }
@@ -229,10 +236,12 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     assert.deepEqual(keySlotsUsed(st.read(ref.f, KEYS_FILE)!), { cap: ref.plan.keySlots, used: ref.plan.keySlots }, 'every slot used');
     assert.deepEqual(await keySlotsOnBoard(simConsoleLink(boardOver(ref.f))), { cap: ref.plan.keySlots, used: ref.plan.keySlots }, 'counted on the board too');
     const tiles = tilesOf(ref.f);
+    const journal = st.read(ref.f, 'ck.jrnl');
     const probe = st.createFlash(puck.storageBytes);
     probe.mem.set(ref.mem);
     const w0 = probe.writes;
     const rep = await run(probe, { mode: 'rebuild', bundle: v2 });
+    assert.equal(st.read(probe, 'ck.jrnl'), journal, 'the journal written back as it was');
     const steps = probe.writes - w0;
     assert.deepEqual(liveKeys(probe), keysBefore, 'the same live keys, flags as before');
     assert.equal(rep.keysKept, keysBefore.length);
@@ -252,12 +261,16 @@ describe('tools: the layout procedure over the console (update, rebuild, install
       await stopFirmware(link);
       st.cutPowerAtWrite(f, n, 0.5);
       await assert.rejects(relayout(consoleLayoutTarget(link), { board: puck, mode: 'rebuild', bundle: v2, onSaved: (s) => { saved = s; } }), where);
-      assert.equal(st.checkAtBoot(f, () => undefined), false, where + ': Storage valid at boot');
+      // Page 0 left partly erased after every other page was: the boot check erases it all (nothing
+      // else was left there), and the re-run restores everything from what it saved.
+      const onlyPage0 = f.mem.subarray(PAGE).every((b) => b === 255);
+      assert.equal(st.checkAtBoot(f, () => undefined) && !onlyPage0, false, where + ': Storage valid at boot');
       if (st.read(f, SITE_FILE) !== site) lostSite++;
       await run(f, { mode: 'rebuild', bundle: v2, saved });
       assert.equal(st.read(f, SITE_FILE), site, where + ': site restored');
       assert.deepEqual(liveKeys(f), keysBefore, where + ': keys restored');
       assert.deepEqual(tilesOf(f), tiles, where + ': tiles');
+      assert.equal(st.read(f, 'ck.jrnl'), journal, where + ': the journal as it was');
     }
     assert.ok(lostSite > 0, 'some cuts leave the board without its site: only the saved state restores it');
     console.log(`      puckjs: rebuild (${keysBefore.length} live keys of ${ref.plan.keySlots} slots) in ${steps} flash steps; ${lostSite} of the cuts tried left no site on the board; the re-run restored all`);
@@ -287,8 +300,9 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     st.write(f, { error: (m) => new Error(m), powerCut: () => new Error('cut') }, '.bootcde', 'print("stock")');
     const rep = await run(f, { mode: 'install', bundle, install: files });
     assert.equal(rep.mode, 'install');
-    assert.deepEqual(st.list(f), [SITE_FILE, KEYS_FILE, '.bootcde', 'ck.pad']);
+    assert.deepEqual(st.list(f), [SITE_FILE, KEYS_FILE, '.bootcde', 'ck.pad', 'ck.jrnl']);
     const lay = tiledLayout(puck, bundle.length);
+    assert.equal(st.find(f, 'ck.jrnl')!.addr, lay.journalStart, 'the journal\'s payload on its page boundary');
     assert.equal(st.find(f, '.bootcde')!.addr - 32, lay.permanentPages * PAGE, 'the key file ends on the page the bundle starts');
     assert.equal(liveKeys(f).length, 2);
     // An image whose keys come as a key slot file (what provisioning writes with the slot store): the live records, in order.
@@ -315,7 +329,7 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     const big = layoutBoard('puckjs');
     const bigMem = big.f.mem.slice();
     let kept = false;
-    await assert.rejects(run(big.f, { mode: 'update', bundle: bundle + ' '.repeat(8192), onSaved: () => { kept = true; } }), /does not fit between the key file .*\(--rebuild-keys\) makes room/);
+    await assert.rejects(run(big.f, { mode: 'update', bundle: bundle + ' '.repeat(8192), onSaved: () => { kept = true; } }), /does not fit between the key file .* and the journal .*\(--rebuild-keys\) makes room/);
     assert.equal(kept, false, 'refused before anything is kept');
     assert.deepEqual(big.f.mem, bigMem);
   });

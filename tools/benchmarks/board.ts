@@ -18,6 +18,7 @@ import { type MemoryFlash, memoryFlash } from '../host/flash';
 import * as C from '../../firmware/codes';
 import { type Answer, type PhoneKeyFile, collector, command, nodeMac, packets, parseAnswer } from '../host/protocol';
 import { rng } from '../host/random';
+import type { Reference } from './timeline';
 
 /** The bench entry: the firmware on bench ports (hal/espruino/bench-entry.ts), bundled for a Puck.js. */
 const PHONEKEY_ENTRY = `import './hal/espruino/bench-entry';`;
@@ -36,11 +37,17 @@ export function provisionImage(n: number, seed = 1): Image {
   const site = newSite((k) => r.bytes(k));
   writeSite(flash, site);
   if (n === 0) return { flash, site, owner: { keyId: 1, secret: new Uint8Array(16) }, guest: { keyId: 2, secret: new Uint8Array(16) } };
-  const owner = addKey(flash, site, 2000, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
-  const guest = addKey(flash, site, 2000, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
-  // The rest in one table write: adding one at a time rewrites the table n times.
-  for (let i = 3; i <= n; i++) addKey(flash, site, 2000, keyRecord((0x20000000 + i * 7919) >>> 0, C.ROLE_GUEST, { label: 'k' + i }));
+  // A key file sized as the USB tool sizes a board's (capacity + a quarter): a Puck.js's 87 keys, or n.
+  const cap = Math.max(87, n);
+  const owner = addKey(flash, site, cap, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
+  const guest = addKey(flash, site, cap, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
+  for (let i = 3; i <= n; i++) addKey(flash, site, cap, keyRecord(imageKeyId(i), C.ROLE_GUEST, { label: 'k' + i }));
   return { flash, site, owner, guest };
+}
+
+/** The id provisionImage gives its i-th key (i >= 3; 1 and 2 are the owner and the guest). */
+export function imageKeyId(i: number): number {
+  return (0x20000000 + i * 7919) >>> 0;
 }
 
 /** Writes the image's files, the prelude and `bundle` (as .bootcde) into a fresh Storage; boots from it. */
@@ -81,8 +88,32 @@ export async function referenceMs(s: Session): Promise<number> {
   return Number(out.trim().split('\n').pop());
 }
 
+/** The Storage file the reference loop is run from (written once per interpreter directory; a few bytes). */
+export const REFERENCE_FILE = 'ckref.js';
+
+/**
+ * The same reference loop three ways, in one run, best of 20 each (interleaved, so load falls on all
+ * three alike), in host ms:
+ * - console: typed at the console, as published (its code is a RAM string);
+ * - storage: a function defined by evaluating a Storage file, the way the firmware's bundle is
+ *   booted (src/jsflash.c jsfLoadBootCodeFromFlash evaluates the file's string; src/jsparse.c
+ *   keeps each function's code as a string over Storage: a native string on an nRF52, a flash
+ *   string read 16 bytes at a time through jshFlashRead on this Linux build);
+ * - ram: a function defined by eval of a string in RAM (its code copied into RAM, as the console's).
+ * docs/PERFORMANCE.md "Which ratio models the board" says what each models.
+ */
+export async function referenceWays(s: Session): Promise<Reference> {
+  const src = (name: string) => `function ${name}(){for(i=0;i<1000;i=i+1);}`;
+  const js = `var S=require("Storage");if(S.read(${JSON.stringify(REFERENCE_FILE)})===undefined)S.write(${JSON.stringify(REFERENCE_FILE)},${JSON.stringify(src('nojitS'))});`
+    + `eval(S.read(${JSON.stringify(REFERENCE_FILE)}));eval(${JSON.stringify(src('nojitR'))});${src('nojit')}`
+    + 'var rb=[1e9,1e9,1e9],rf=[nojit,nojitS,nojitR];for(var rk=0;rk<20;rk++)for(var rj=0;rj<3;rj++){var rt=getTime();rf[rj]();rt=getTime()-rt;if(rt<rb[rj])rb[rj]=rt;}'
+    + 'print(JSON.stringify(rb.map(function(x){return x*1000;})))';
+  const [c, st, r] = JSON.parse((await s.eval(js, 60000)).trim().split('\n').pop()!);
+  return { console: c, storage: st, ram: r };
+}
+
 export async function memoryUsage(s: Session): Promise<number> {
-  const out = await s.eval('print(process.memory().usage)');
+  const out = await s.eval('print(process.memory().usage)', 30000);
   return Number(out.trim().split('\n').pop());
 }
 

@@ -2,6 +2,7 @@
  * `npm run bench:firmware`: every firmware benchmark, one JSON line at the end (never a test).
  *
  *   sizes       production bundle per board, and the Storage budget left for keys and the log
+ *   phases      (ESPRUINO_BIN only; also part of phone) the owner UNLOCK's proof phase by phase (tools/benchmarks/phases.ts)
  *   sim         simulator throughput: owner unlocks per second of real time
  *   espruino    (ESPRUINO_BIN only) variables at idle for 0/200/1000 keys (production bundle booted
  *               from Storage), idle and peak during a phone-key session plus the interpreter time of
@@ -26,8 +27,8 @@ import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../
 import { hostCipher } from '../host/crypto';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { type Spec, UsageError, help, parse, runMain } from '../host/cli-args';
-import { bootImage, boardPhone, memoryUsage, phoneKeyBenchBundle, provisionImage, referenceMs } from './board';
-import { type PathEstimate, bestRun, describePath, ratioOf, splitPath } from './timeline';
+import { bootImage, boardPhone, imageKeyId, memoryUsage, phoneKeyBenchBundle, provisionImage, referenceWays } from './board';
+import { type PathEstimate, bestRun, describePath, ratiosOf, splitPath } from './timeline';
 import { proofPhases } from './phases';
 import { cardTap, describeTap, recordTap } from './card';
 import type { PhoneKeyFile } from '../host/protocol';
@@ -67,7 +68,7 @@ async function phoneKeySession(bin: string, keys: number) {
   const s = await bootImage(bin, img, await phoneKeyBenchBundle());
   try {
     const idle = await memoryUsage(s);
-    const refBefore = await referenceMs(s);
+    const refBefore = await referenceWays(s);
     const ph = boardPhone(s);
     await ph.connect();
     const key = keys ? img.owner : { keyId: 0x12345678, secret: new Uint8Array(16) };
@@ -86,20 +87,23 @@ async function phoneKeySession(bin: string, keys: number) {
     const first = await unlock(key, 0);
     for (let i = 0; i < 8; i++) await unlock(key, i < 4 ? 2 : 1);
     const again: typeof first[] = [], plain: number[] = [], other: typeof first[] = [];
-    for (let i = 0; i < 30; i++) again.push(await unlock(key, 0));
+    // The reference loops again every 10 commands: their least disturbed sample sets the ratios (ratiosOf).
+    const refs = [refBefore];
+    for (let i = 0; i < 30; i++) { again.push(await unlock(key, 0)); if (i % 10 === 9) refs.push(await referenceWays(s)); }
     for (let i = 0; i < 12; i++) plain.push((await unlock(key, 0, true)).seconds * 1000);
     if (keys) for (let i = 0; i < 20; i++) { await unlock(img.guest, 0); other.push(await unlock(key, 0)); }
-    const refAfter = await referenceMs(s);
+    const refAfter = await referenceWays(s);
     const after = await memoryUsage(s);
-    const ratio = ratioOf((refBefore + refAfter) / 2);
+    refs.push(refAfter);
+    const { ratio, ratioStorage } = ratiosOf(refs);
     const ms = (r: typeof first) => r.seconds * 1000;
     // What a mark itself costs, timed in the interpreter (the loop's own cost included: an overestimate by a little).
     const markCost = Number((await s.eval('print(ev.markCost())')).trim().split('\n').pop());
-    const path = (rs: typeof first[]) => bestRun(rs.map((r) => splitPath(r.marks, ms(r), ratio, markCost)));
+    const path = (rs: typeof first[]) => bestRun(rs.map((r) => splitPath(r.marks, ms(r), ratio, markCost, ratioStorage)));
     const paths: Record<string, PathEstimate> = { first: path([first]), again: path(again) };
     if (other.length) paths.afterOtherKey = path(other);
     return { keys, idleVars: idle, peakLiveVars: peakLive, peakWithGarbageVars: peakNoGc, afterSessionVars: after,
-      unlocksOk: ok, decisionMs: +Math.min(...plain).toFixed(2), referenceMs: [+refBefore.toFixed(3), +refAfter.toFixed(3)], ratio: +ratio.toFixed(1),
+      unlocksOk: ok, decisionMs: +Math.min(...plain).toFixed(2), reference: refs, ratio: +ratio.toFixed(1), ratioStorage: +ratioStorage.toFixed(1),
       markCostMs: +markCost.toFixed(4), paths, what: keys ? 'owner UNLOCK, accepted' : 'UNLOCK from an unknown key, refused' };
   } finally { await s.quit(); }
 }
@@ -146,11 +150,12 @@ async function cardDecision(bin: string) {
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   try {
     const run = async (native: boolean) => JSON.parse((await s.eval(`print(benchCard(${JSON.stringify(hex(site))},${JSON.stringify(hex(uid))},${JSON.stringify(hex(aid))},${JSON.stringify(hex(sys))},${JSON.stringify(answers)},10,${native}))`, 60000)).trim().split('\n').pop()!);
-    const ref0 = await referenceMs(s);
+    const ref0 = await referenceWays(s);
     const jsAes = await run(false), nativeAes = await run(true);
-    const ratio = ratioOf((ref0 + await referenceMs(s)) / 2);
+    const { ratio, ratioStorage } = ratiosOf([ref0, await referenceWays(s)]);
     // Native AES calls stay in the host figure (a few µs each here; ~0.05 ms each on the board).
-    return { jsAes: { ...jsAes, boardMs: Math.round(jsAes.ms * ratio) }, nativeAes: { ...nativeAes, boardMs: Math.round(nativeAes.ms * ratio) }, ratio: +ratio.toFixed(1), what: 'diversify + SelectApplication + AuthenticateAES (3 passes) on a recorded transcript, per authentication' };
+    const est = (ms: number) => ({ boardMs: Math.round(ms * ratio), boardMsStorage: Math.round(ms * ratioStorage) });
+    return { jsAes: { ...jsAes, ...est(jsAes.ms) }, nativeAes: { ...nativeAes, ...est(nativeAes.ms) }, ratio: +ratio.toFixed(1), ratioStorage: +ratioStorage.toFixed(1), what: 'diversify + SelectApplication + AuthenticateAES (3 passes) on a recorded transcript, per authentication' };
   } finally { await s.quit(); }
 }
 
@@ -167,8 +172,9 @@ function keystoreOnce() {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-const PARTS = ['sizes', 'sim', 'idle', 'phone', 'card', 'keystore'];
-const SPEC: Spec = { usage: 'npm run bench:firmware --', options: { only: { type: 'string', arg: 'PARTS', help: 'comma-separated subset of ' + PARTS.join(',') + ' (default: all)' } }, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
+const PARTS = ['sizes', 'sim', 'idle', 'phone', 'phases', 'card', 'keystore'];
+const SPEC: Spec = { usage: 'npm run bench:firmware --', options: { only: { type: 'string', arg: 'PARTS', help: 'comma-separated subset of ' + PARTS.join(',') + ' (default: all)' },
+  keys: { type: 'string', arg: 'N,N', help: 'key counts of the phone part (default: 0,200,1000)' } }, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
 
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv, SPEC);
@@ -177,6 +183,8 @@ async function main(argv: string[]): Promise<number> {
   const bad = only.filter((p) => !PARTS.includes(p));
   if (bad.length) throw new UsageError('--only: unknown part ' + bad.join(',') + ' (known: ' + PARTS.join(',') + ')');
   const want = (p: string) => only.includes(p);
+  const keyCounts = typeof args.values.keys === 'string' ? args.values.keys.split(',').map(Number) : [0, 200, 1000];
+  if (keyCounts.some((k) => !(Number.isInteger(k) && k >= 0 && k <= 1000))) throw new UsageError('--keys: whole numbers 0..1000, comma-separated');
   const bin = espruinoBinary();
   const report: any = { bench: 'firmware', espruino: bin ? path.basename(bin) : null };
   if (want('sizes')) report.sizes = await sizes();
@@ -187,17 +195,19 @@ async function main(argv: string[]): Promise<number> {
     if (want('idle')) report.idle = [];
     if (want('idle')) for (const k of [0, 200, 1000]) { const r = await idleProduction(bin, k); report.idle.push(r); console.log(`production puckjs bundle, ${k} keys: idle ${r.idleVars} vars (booted ${r.booted})`); }
     if (want('phone')) report.phoneKey = [];
-    if (want('phone')) for (const k of [0, 200, 1000]) {
+    if (want('phone')) for (const k of keyCounts) {
       const r = await phoneKeySession(bin, k);
       report.phoneKey.push(r);
       console.log(`bench bundle, ${k} keys: idle ${r.idleVars}, peak live ${r.peakLiveVars}, peak incl. garbage ${r.peakWithGarbageVars}, after ${r.afterSessionVars}; ${r.what} in ${r.decisionMs} ms (best of 12, host)`);
       const names: Record<string, string> = { first: 'first command after boot', again: 'the same key again', afterOtherKey: 'after another key\'s command' };
       for (const [n, p] of Object.entries(r.paths)) for (const line of describePath(`  ${r.what}, ${names[n]}`, p)) console.log(line);
     }
-    if (want('phone')) {
-      report.proofPhases = await proofPhases(bin, provisionImage(200, 9));
-      console.log(`owner UNLOCK's proof, phase by phase (200 keys, best of 12, ratio ${report.proofPhases.ratio.toFixed(0)}):`);
-      for (const p of report.proofPhases.phases) console.log(`  ${p.phase}: ${p.hostMs.toFixed(3)} ms host x ${report.proofPhases.ratio.toFixed(0)}${p.sha ? ' + ' + p.sha + ' SHA-256' : ''} = ~${p.boardMs.toFixed(0)} ms`);
+    // 'phases' alone: the proof's phases without the end-to-end sessions (quicker, and steadier on a loaded host).
+    if (want('phone') || want('phases')) {
+      report.proofPhases = await proofPhases(bin, provisionImage(200, 9), imageKeyId(200));
+      const pp = report.proofPhases;
+      console.log(`owner UNLOCK's proof, phase by phase (200 keys, best of 12; ratios: Storage ${pp.ratioStorage.toFixed(0)}, console ${pp.ratio.toFixed(0)}):`);
+      for (const p of pp.phases) console.log(`  ${p.phase}: ${p.hostMs.toFixed(3)} ms host${p.sha ? ' + ' + p.sha + ' SHA-256' : ''} = ~${p.boardMsStorage.toFixed(0)} ms (Storage ratio) / ~${p.boardMs.toFixed(0)} ms (console ratio)`);
     }
     if (want('card')) report.card = await cardDecision(bin);
     if (want('card')) {
@@ -208,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const t of report.cardTap) for (const line of t.error ? [`card tap -> relay, ${t.aes} AES: not measured (${t.error})`] : describeTap(t)) console.log(line);
     }
-    if (report.card) console.log(`card decision: JS AES ${report.card.jsAes.ms.toFixed(1)} ms host x ${report.card.ratio.toFixed(0)} = ~${report.card.jsAes.boardMs} ms, native AES ${report.card.nativeAes.ms.toFixed(1)} ms host = ~${report.card.nativeAes.boardMs} ms on an nRF52, per authentication without the card's radio time (ok ${report.card.jsAes.ok}/${report.card.jsAes.rounds})`);
+    if (report.card) console.log(`card decision (ratios: Storage ${report.card.ratioStorage.toFixed(0)}, console ${report.card.ratio.toFixed(0)}): JS AES ${report.card.jsAes.ms.toFixed(1)} ms host = ~${report.card.jsAes.boardMsStorage} / ~${report.card.jsAes.boardMs} ms, native AES ${report.card.nativeAes.ms.toFixed(1)} ms host = ~${report.card.nativeAes.boardMsStorage} / ~${report.card.nativeAes.boardMs} ms on an nRF52 (Storage / console ratio), per authentication without the card's radio time (ok ${report.card.jsAes.ok}/${report.card.jsAes.rounds})`);
     if (want('keystore')) report.keystore = keystoreBench();
     for (const r of (report.keystore && report.keystore.results) || []) console.log(`keystore ${r.keys} keys: ${r.espruino ? r.espruino.usPerLookup.toFixed(1) + ' us/lookup on espruino, store ' + r.espruino.openVars + ' vars' : r.nodeUsPerLookup + ' us/lookup on node'}`);
   } else {

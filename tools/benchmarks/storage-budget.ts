@@ -31,11 +31,15 @@ export function storageBudget(board: BoardConfig, bundleBytes: number) {
   const genKeys = usesKeyGenerations(board);
   const keys = genKeys ? oneGen(board.keyCapacity * RECORD_SIZE) : fileCost(slotFileSize(RECORD_SIZE, defaultKeySlots(board.keyCapacity), KEY_MARKS));
   // The main ring (all segments but one) and the failure ring (two half segments): firmware/auditlog.ts.
-  const log = Math.max(2, board.logSegments - 1) * fileCost(board.logPerSegment * ENTRY_SIZE) + 2 * fileCost((board.logPerSegment >> 1) * ENTRY_SIZE);
-  const small = oneGen(SITE_BYTES + SETUP_CODE_DIGITS) + oneGen(JSON.stringify(DEFAULTS).length + 40) + oneGen(4); // site (with the setup code), config, clock
+  // In the journal layout (board.tile) the log, clock and settings are the journal's pages (firmware/journal.ts).
+  const journal = !!board.tile;
+  const log = journal ? fileCost(board.logSegments * 4096)
+    : Math.max(2, board.logSegments - 1) * fileCost(board.logPerSegment * ENTRY_SIZE) + 2 * fileCost((board.logPerSegment >> 1) * ENTRY_SIZE);
+  const small = oneGen(SITE_BYTES + SETUP_CODE_DIGITS) + (journal ? 0 : oneGen(JSON.stringify(DEFAULTS).length + 40) + oneGen(4)); // site (with the setup code), config, clock
   // Protocol v2 (hal/boards `travel`): the site's board id, a full ticket book and a full revocation list (docs/KEYS-THAT-TRAVEL.md section 10).
   const travel = board.travel ? oneGen(SITE_V2_BYTES) - oneGen(SITE_BYTES + SETUP_CODE_DIGITS) + oneGen(MAX_TICKETS * TICKET_RECORD) + oneGen(LIST_MAX_BYTES) : 0;
-  const reserve = storageReserve(board);
+  // The journal layout's reserve (firmware/core.ts coreStart): tiles for protocol v2's files only.
+  const reserve = journal ? (board.travel ? 2 * board.tile! - 64 : 0) : storageReserve(board);
   const left = board.storageBytes - code - keys - log - small - travel - reserve;
   // How many more keys the rest would hold (each a slot and a quarter in the key file).
   return { storageBytes: board.storageBytes, code, keysAtCapacity: keys, keyCapacity: board.keyCapacity, log, logEntries: board.logSegments * board.logPerSegment,

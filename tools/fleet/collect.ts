@@ -70,7 +70,7 @@ export async function collectBoard(r: Registry, b: BoardRow, ask: Ask, now = () 
  */
 export async function collectConsole(r: Registry, b: BoardRow, link: ConsoleLink, now = () => Math.floor(Date.now() / 1000)): Promise<CollectResult> {
   const printed = await link.run(READ_LOG_LINE);
-  if (!/(^|\s)ck\.log\.f?\d+:/.test(printed)) throw new CliError(b.label + ': the console printed no log files (is it this car\'s board, running the firmware?): ' + JSON.stringify(printed.slice(0, 120)));
+  if (!/(^|\s)ck\.(log\.f?\d+|jrnl):/.test(printed)) throw new CliError(b.label + ': the console printed no log files (is it this car\'s board, running the firmware?): ' + JSON.stringify(printed.slice(0, 120)));
   const entries = decodeLogDump(printed);
   const added = storeEntries(r, b.id, entries, now());
   r.db.prepare('UPDATE boards SET last_seen = ? WHERE id = ?').run(now(), b.id);

@@ -6,31 +6,31 @@
  * The tools' file names and the pad's size: at the end (tools/host/relayout.ts uses them).
  */
 import type { BoardConfig } from '../../hal/boards/types';
-import { ENTRY_SIZE } from '../../firmware/auditlog';
+import { SLOTS as JOURNAL_SLOTS } from '../../firmware/journal';
 import { GEN_HEADER } from '../../firmware/genfile';
 import { fileCost } from '../../firmware/flashroom';
 import { RECORD_SIZE } from '../../firmware/keystore';
 import { SETUP_CODE_DIGITS, SITE_BYTES, SITE_V2_BYTES } from '../../firmware/site';
 
 /**
- * The Storage layout that survives a power cut at any step of a compaction (docs/ESPRUINO.md
- * "Flash"; test/evidence/compaction-layout.test.ts on the model, test/evidence/compaction-cuts.test.ts
- * through the firmware):
+ * The Storage layout that survives a power cut at any step (docs/ESPRUINO.md "Flash";
+ * test/evidence/journal-cuts.test.ts through the firmware, test/core/journal.test.ts on the model):
  * - permanent files first, in the order provisioning writes them, never erased by the firmware:
  *   the site (two-generation file, one generation) and the key table as a slot file
  *   (firmware/keyslots.ts: 32-byte records + check, kill and KEY_MARKS mark bytes), sized so that
  *   it ends exactly on a page boundary when the bundle leaves a whole page for it (`aligned`),
  *   else up to the bundle (then a firmware update has to rewrite the key file's last page too);
- * - the bundle, then a pad file to the next page boundary (`tiledStart`);
- * - then every file the firmware makes at run time, each one tile (board.tile bytes, header
- *   included, a divisor of the page; firmware/flashroom.ts fileSize): the log's segments (the
- *   board's logSegments - 1 main-ring tiles and two failure-ring tiles of (tile - 32) / 16
- *   entries), a clock and a settings generation, and two tiles for the next writes (a new
- *   generation or segment is written before the old one is erased). So every page of that
- *   region starts with a header and no file there crosses a page; a compaction starts at the first
- *   page holding trash, which is in that region, and never moves the files before it.
- * Settings are tiles, not a slot file: losing them to a cut (below) leaves the safe defaults
- * (firmware/config.ts), and puckjs-nfc, which keeps its older layout, would pay the slot code.
+ * - the bundle, then a pad up to the journal's 32-byte Storage header, which ends the bundle's
+ *   last page (`padEnd`);
+ * - the journal (firmware/journal.ts, `ck.jrnl`): the board's `logSegments` whole pages from
+ *   `journalStart`, never moved, never compacted, never written through Storage: the log, the
+ *   clock and the settings, 254 records a page;
+ * - then, on boards that make files at run time (protocol v2's ticket book and revocation list,
+ *   the card reader's I2C marker), tile pages from `tiledStart`: every such file one tile
+ *   (board.tile bytes, header included; firmware/flashroom.ts fileSize), two generations of each
+ *   v2 file, the marker and one tile for the next write (at least 32 pages on a 2 MB Storage). A compaction there never moves the
+ *   journal or anything before it. The 40 KB boards have none: they make no file at run time and
+ *   never compact.
  * `keySlots`: slots in the key file (each key change but a revoke or a first use takes one; a file
  * whose slots are all used is rebuilt by the USB tool); `keysFileBytes` its data size. `short` > 0:
  * the board's key capacity does not fit: the bytes the bundle would have to lose.
@@ -44,19 +44,21 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const page = 4096;
   const big = board.storageBytes > 1 << 20;
   const tile = board.tile || (big ? 2048 : 512);
-  // Tiles: the main ring, two failure segments, a clock and a settings generation, and two for the
-  // next writes (a new generation or segment is written before the old one is erased).
-  const mainTiles = Math.max(2, board.logSegments - 1);
-  const tilePages = Math.ceil(((mainTiles + 6) * tile) / page);
+  const journalPages = Math.max(2, board.logSegments);
+  const tileFiles = (board.travel ? 4 : 0) + (board.nfc ? 1 : 0);
+  // On a 2 MB Storage a large tile region (32 pages, 64 tiles) so that its compactions are rare.
+  const tilePages = tileFiles ? Math.max(Math.ceil(((tileFiles + 1) * tile) / page), big ? 32 : 0) : 0;
   const tiles = (tilePages * page) / tile;
-  const perTile = Math.floor((tile - 32) / ENTRY_SIZE);
   const tiledStart = board.storageBytes - tilePages * page;
+  const journalStart = tiledStart - journalPages * page;
+  const padEnd = journalStart - HEADER;
+  const perPage = JOURNAL_SLOTS - 2;
   const site = fileCost(GEN_HEADER + (board.travel ? SITE_V2_BYTES : SITE_BYTES + SETUP_CODE_DIGITS));
   const config = 0;
   const bundle = fileCost(bundleBytes);
   const keysStart = site + config;
-  // Page-aligned: the bundle and its pad (at least a header and 4 bytes) take whole pages before the tiles.
-  let permanentPages = Math.floor((tiledStart - bundle - 36) / page);
+  // Page-aligned: the bundle and its pad (at least a header and 4 bytes) take whole pages before the journal's header.
+  let permanentPages = Math.floor((padEnd - bundle - 36) / page);
   let keysFileBytes = permanentPages * page - keysStart - 32;
   let slots = Math.floor((keysFileBytes - 8) / KEY_SLOT);
   let aligned = true;
@@ -69,7 +71,7 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   if (slots < board.keyCapacity) {
     // Not aligned: the key file takes what the bundle and a minimal pad leave.
     aligned = false;
-    keysFileBytes = (tiledStart - 36 - bundle - keysStart - 32) & ~3;
+    keysFileBytes = (padEnd - 36 - bundle - keysStart - 32) & ~3;
     slots = Math.floor((keysFileBytes - 8) / KEY_SLOT);
     permanentPages = 0;
   }
@@ -78,8 +80,8 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const short = slots >= board.keyCapacity ? 0 : board.keyCapacity * KEY_SLOT - (keysFileBytes - 8);
   // Bytes the bundle would have to lose for the key file to end on a page boundary (0: it does).
   const neededPages = Math.ceil((keysStart + 32 + 8 + board.keyCapacity * KEY_SLOT) / page);
-  const shortOfAligned = aligned ? 0 : bundle + 36 - (tiledStart - neededPages * page);
-  return { page, tile, tilePages, tiles, tiledStart, mainTiles, perTile, logEntries: (mainTiles + 2) * perTile, site, config, bundle,
+  const shortOfAligned = aligned ? 0 : bundle + 36 - (padEnd - neededPages * page);
+  return { page, tile, tilePages, tiles, tiledStart, journalPages, journalStart, padEnd, perPage, logEntries: journalPages * perPage, site, config, bundle,
     permanentPages, aligned, keysFileBytes, keySlots, short, shortOfAligned };
 }
 
@@ -99,12 +101,13 @@ export const SITE_FILE = 'ck.site.a';
 export const KEYS_FILE = KEY_SLOTS_FILE;
 export const BUNDLE_FILE = '.bootcde';
 export { PAD_FILE } from '../../firmware/flashroom';
+export { JOURNAL_FILE } from '../../firmware/journal';
 /** Files before the bundle: never erased except by a rebuild of the key file. */
 export const PERMANENT = [SITE_FILE, KEYS_FILE];
 
 export type Layout = ReturnType<typeof tiledLayout>;
 
-/** The pad's data size after a bundle of `bundleBytes` starting (header) at `bundleStart`. */
-export function padBytes(layout: Pick<Layout, 'tiledStart'>, bundleStart: number, bundleBytes: number): number {
-  return layout.tiledStart - bundleStart - fileCost(bundleBytes) - HEADER;
+/** The pad's data size after a bundle of `bundleBytes` starting (header) at `bundleStart`: up to the journal's header. */
+export function padBytes(layout: Pick<Layout, 'padEnd'>, bundleStart: number, bundleBytes: number): number {
+  return layout.padEnd - bundleStart - fileCost(bundleBytes) - HEADER;
 }

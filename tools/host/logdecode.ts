@@ -1,14 +1,17 @@
 /**
- * The board's audit log read on the host, in two forms: the raw segments of both rings as the bench
- * page and tools print them over the console (READ_LOG_LINE: `ck.log.N` the main ring, `ck.log.fN`
- * the failure ring, base64), read back by the firmware's own reader (firmware/auditlog.ts logOpen
+ * The board's audit log read on the host, in two forms: the raw journal (`ck.jrnl`, the journal
+ * layout) or the raw segments of both rings (`ck.log.N` the main ring, `ck.log.fN` the failure
+ * ring: puckjs-nfc) as the bench page and tools print them over the console (READ_LOG_LINE,
+ * base64), read back by the firmware's own reader (firmware/auditlog.ts logOpen
  * and logRead over those bytes: the same torn-entry and blank-slot rules as the board); and a READ
  * LOG answer off the air (docs/PROTOCOL.md op 7: the same 16-byte entries with 0 for the check
  * byte). Entries newest first for the dump; a burst of failures (LOG_FAILURES) also gets its count
  * and span. Runs in browsers and Node; no DOM.
  * Not here: talking to the board (sim/web/relay-bench-session.ts, tools/phonekey), words (names.ts).
  */
-import { type LogEntry, ENTRY_SIZE, logOpen, logRead } from '../../firmware/auditlog';
+import { type LogEntry, ENTRY_SIZE, logOpen, logOpenJ, logRead, logReadJ } from '../../firmware/auditlog';
+import { jOpen } from '../../firmware/journal';
+import { crc32 } from './bytes';
 import type { Crypto, FlashStorage } from '../../firmware/ports';
 import { LOG_FAILURES } from '../../firmware/codes';
 
@@ -16,7 +19,7 @@ import { LOG_FAILURES } from '../../firmware/codes';
 export type DecodedEntry = LogEntry & { count?: number; span?: number };
 
 /** The console line that prints every log segment as `name:base64` separated by spaces. */
-export const READ_LOG_LINE = "var S=require('Storage');print(S.list(/^ck\\.log\\./).map(function(n){return n+':'+btoa(S.read(n))}).join(' '))";
+export const READ_LOG_LINE = "var S=require('Storage');print(S.list(/^ck\\.(log\\.|jrnl)/).map(function(n){return n+':'+btoa(S.read(n))}).join(' '))";
 
 const u8 = (b: Uint8Array, at: number) => b[at];
 const u32 = (b: Uint8Array, at: number) => ((b[at] << 24) >>> 0) + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
@@ -78,13 +81,21 @@ export function readLogFiles(files: Record<string, string>): DecodedEntry[] {
   return out.reverse();
 }
 
-/** What READ_LOG_LINE printed, as entries newest first. */
+/** Entries of a journal's payload (firmware/journal.ts, the journal layout), newest first, read by the firmware's own reader without writing. */
+export function readJournal(payload: string): DecodedEntry[] {
+  const port = { size: payload.length, read: (o: number, l: number) => payload.substr(o, l), write: () => undefined, erase: () => undefined };
+  const out: DecodedEntry[] = [];
+  logReadJ(logOpenJ(readOnlyFlash({}), jOpen(port, crc32)), 0, Infinity, (e) => out.push(withBurst(e)));
+  return out.reverse();
+}
+
+/** What READ_LOG_LINE printed, as entries newest first: the journal's (journal layout) or the log segments'. */
 export function decodeLogDump(printed: string): DecodedEntry[] {
   const files: Record<string, string> = {};
   for (const part of printed.trim().split(/\s+/)) {
     const i = part.indexOf(':');
-    if (i < 0 || !/^ck\.log\.f?\d+$/.test(part.slice(0, i))) continue;
+    if (i < 0 || !/^ck\.(log\.f?\d+|jrnl)$/.test(part.slice(0, i))) continue;
     files[part.slice(0, i)] = atob(part.slice(i + 1));
   }
-  return readLogFiles(files);
+  return files['ck.jrnl'] !== undefined ? readJournal(files['ck.jrnl']) : readLogFiles(files);
 }

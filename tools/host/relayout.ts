@@ -28,7 +28,8 @@ import { slotAppend, slotRecord, slotShape } from '../../firmware/slotfile';
 import { CliError } from './cli-error';
 import { crc32 } from './bytes';
 import { memoryFlash } from './flash';
-import { BUNDLE_FILE, HEADER, KEYS_FILE, PAD_FILE, PAGE, PERMANENT, SITE_FILE, type Layout, padBytes, tiledLayout } from './layout';
+import { BUNDLE_FILE, HEADER, JOURNAL_FILE, KEYS_FILE, PAD_FILE, PAGE, PERMANENT, SITE_FILE, type Layout, padBytes, tiledLayout } from './layout';
+import { OLD_TILE, journalFromTiles, journalHeader } from './journal-image';
 
 /** A refusal or a failure of a relayout: one line; exit code 2 when nothing was touched. */
 export class RelayoutError extends CliError {}
@@ -97,6 +98,9 @@ export interface RelayoutReport {
   keysKept?: number;
 }
 
+/** A journal page's first 8 bytes (firmware/journal.ts): an erased file's Storage header spanning the page. */
+const PAGE_HEAD = '\xe0\x0f\0\0\0\0\0\0';
+
 const live = (s: BoardStorage) => s.chain.filter((f) => f.name !== '');
 const end = (f: ChainFile) => f.at + fileCost(f.size);
 
@@ -123,14 +127,25 @@ export function layoutCheck(board: BoardConfig, s: BoardStorage): { bundleStart:
   return { bundleStart: keysEnd };
 }
 
+/** Where the bundle's room ends: the journal's header (files from there on are the journal and tiles). */
 function tiledStartOf(board: BoardConfig, s: BoardStorage): number {
-  return tiledLayout(board, 0).tiledStart + (s.total - board.storageBytes);
+  return tiledLayout(board, 0).padEnd + (s.total - board.storageBytes);
 }
 
-/** The live files after the bundle and pad: the tiles to carry over, in chain order. */
+/** The live files after the bundle, the pad and the journal: the tiles to carry over, in chain order. */
 export function tilesOf(s: BoardStorage, bundleStart: number): ChainFile[] {
-  return live(s).filter((f) => f.at >= bundleStart && f.name !== BUNDLE_FILE && f.name !== PAD_FILE);
+  return live(s).filter((f) => f.at >= bundleStart && f.name !== BUNDLE_FILE && f.name !== PAD_FILE && f.name !== JOURNAL_FILE);
 }
+
+/**
+ * What becomes of the journal (firmware/journal.ts): `image` set, it is written whole as a new file
+ * after the pad (its pages erased first: an install, a rebuild, a board moved from the earlier tiled
+ * layout); else its payload pages are never erased and its Storage header is programmed back at the
+ * end of the pad, where it was, after the bundle and the pad are written. `junk`: payload pages to
+ * erase first, whose start is neither blank nor a page header (a page change cut short), so that
+ * Espruino's boot check, walking into the journal while its header is erased, never meets them.
+ */
+export interface JournalPlan { image?: string; junk?: number[] }
 
 /**
  * Per name, what to write back: the board's copy, unless the saved copy (an earlier run's) is
@@ -164,11 +179,13 @@ export function cutShort(got: string, want: string): boolean {
 /**
  * The pages to erase, last first, down to `floor` (a page boundary): from the last page holding
  * any byte of a file in the chain (trash included; Storage keeps what follows its last file
- * erased), skipping pages wholly inside a `blank` range [from, to) known to be erased already (a
- * pad's unwritten data). Skipping a blank page leaves every intermediate state as erasing it would.
+ * erased), or of the region to be written up to `upTo`, whichever ends later (a page an earlier
+ * run's cut left partly erased holds old bytes that no chain shows), skipping pages wholly inside a
+ * `blank` range [from, to) known to be erased already (a pad's unwritten data) or kept (the
+ * journal's pages). Skipping a blank page leaves every intermediate state as erasing it would.
  */
-export function pagesToErase(s: BoardStorage, floor: number, blank: [number, number][] = []): number[] {
-  let last = 0;
+export function pagesToErase(s: BoardStorage, floor: number, blank: [number, number][] = [], upTo = 0): number[] {
+  let last = upTo;
   for (const f of s.chain) last = Math.max(last, end(f));
   const out: number[] = [];
   for (let a = Math.ceil(last / PAGE) * PAGE - PAGE; a >= floor; a -= PAGE) {
@@ -197,7 +214,7 @@ async function padBlank(target: LayoutTarget, s: BoardStorage, crc32: (d: string
  * `permanent` (rebuild, install), the bundle, the pad and the tiles. Refuses (nothing touched)
  * when the bundle does not fit.
  */
-export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number, blank: [number, number][], bundle: string, permanent: FileData[], tiles: FileData[], raw?: string): Step[] {
+export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number, blank: [number, number][], bundle: string, permanent: FileData[], tiles: FileData[], raw?: string, journal: JournalPlan = {}): Step[] {
   const total = s.total;
   const lay = tiledLayout(board, bundle.length);
   let at = floor + (raw ? raw.length : 0);
@@ -207,17 +224,23 @@ export function planRelayout(board: BoardConfig, s: BoardStorage, floor: number,
   if (at < PAGE) throw new RelayoutError(`refused: the bundle (${bundle.length} bytes) would start in the site's page (at ${at}); a smaller key file (--rebuild-keys) or bundle makes room`, 2);
   const pad = padBytes(lay, at, bundle.length);
   if (pad < 4) {
-    throw new RelayoutError(`the bundle (${bundle.length} bytes) does not fit between the key file (ending at ${at}) and the tiles (at ${lay.tiledStart}): `
-      + `${4 - pad} bytes too many; a rebuild with a smaller key file (--rebuild-keys) makes room`, 2);
+    throw new RelayoutError(`refused: the bundle (${bundle.length} bytes) does not fit between the key file (ending at ${at}) and the journal (its header at ${lay.padEnd}): `
+      + `${4 - pad} bytes too many; the journal's pages are never erased by an update; a rebuild with a smaller key file (--rebuild-keys) makes room`, 2);
   }
   let tileBytes = 0;
   for (const t of tiles) tileBytes += fileCost(t.data.length);
   if (lay.tiledStart + tileBytes > total) throw new RelayoutError(`the tiles read from the board (${tileBytes} bytes) do not fit after ${lay.tiledStart}`, 2);
-  const steps: Step[] = pagesToErase(s, floor, blank).map((page) => ({ op: 'erase', page }) as Step);
+  const jBytes = lay.journalPages * PAGE;
+  // Kept: its payload pages are skipped (never erased), like pages known blank.
+  const skip: [number, number][] = journal.image === undefined ? blank.concat([[lay.journalStart, lay.journalStart + jBytes]]) : blank;
+  const steps: Step[] = (journal.image === undefined ? journal.junk || [] : []).map((page) => ({ op: 'erase', page }) as Step);
+  for (const page of pagesToErase(s, floor, skip, journal.image === undefined ? lay.padEnd + HEADER : lay.journalStart + jBytes)) steps.push({ op: 'erase', page });
   if (raw && raw.replace(/\xff+$/, '')) steps.push({ op: 'program', at: floor, data: raw });
   for (const f of permanent) steps.push({ op: 'write', file: f });
   steps.push({ op: 'write', file: { name: BUNDLE_FILE, data: bundle } });
   steps.push({ op: 'write', file: { name: PAD_FILE, data: padData(pad) } });
+  if (journal.image === undefined) steps.push({ op: 'program', at: lay.padEnd, data: journalHeader(jBytes) });
+  else steps.push({ op: 'write', file: { name: JOURNAL_FILE, data: journal.image } });
   for (const t of tiles) steps.push({ op: 'write', file: t });
   return steps;
 }
@@ -299,7 +322,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     if (site && !sameOrCut(await target.read(SITE_FILE, site.size), mine.data)) throw new RelayoutError('refused: the board holds another site than the saved rebuild', 2);
     floor = 0;
     permanent = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) >= 0);
-    tiles = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) < 0);
+    tiles = job.saved!.files.filter((f) => PERMANENT.indexOf(f.name) < 0 && f.name !== JOURNAL_FILE);
   } else {
     floor = mode === 'update' ? check.bundleStart - (check.bundleStart % PAGE) : 0;
     const fromBoard = await readAll(target, tilesOf(s, check.bundleStart));
@@ -310,7 +333,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     const rawFile = merged.find((f) => f.name === RAW);
     raw = rawFile && rawFile.data;
     permanent = merged.filter((f) => PERMANENT.indexOf(f.name) >= 0);
-    tiles = merged.filter((f) => PERMANENT.indexOf(f.name) < 0 && f.name !== RAW);
+    tiles = merged.filter((f) => PERMANENT.indexOf(f.name) < 0 && f.name !== RAW && f.name !== JOURNAL_FILE);
   }
   let writePermanent = permanent;
   if (mode === 'rebuild') {
@@ -319,11 +342,40 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     keysKept = fresh.kept;
     writePermanent = permanent.map((f) => (f.name === KEYS_FILE ? { name: KEYS_FILE, data: fresh.data } : f));
   }
+  // The journal: kept in place by an update of a board that has it; written whole otherwise (an
+  // install: a fresh one; a rebuild, which erases page 0 and so every page after it, else the boot
+  // check would find a blank first page before written ones: what it read; a board in the earlier
+  // tiled layout: made from its log, clock and settings tiles).
+  const lay0 = tiledLayout(board, job.bundle.length);
+  const jBytes = lay0.journalPages * PAGE;
+  const onBoard = live(s).find((f) => f.name === JOURNAL_FILE);
+  const savedJournal = job.saved && job.saved.files.find((f) => f.name === JOURNAL_FILE);
+  const journal: JournalPlan = {};
+  let keptJournal: FileData | undefined;
+  if (mode === 'install') journal.image = journalFromTiles([], lay0.journalPages, 3, 30);
+  else if (tiles.some((t) => OLD_TILE.test(t.name))) {
+    const old = tiles.filter((t) => /^ck\.log\.\d+$/.test(t.name)).map((t) => +t.name.slice(7));
+    journal.image = journalFromTiles(tiles, lay0.journalPages, Math.max(2, ...old) + 2, (board.tile! - 32) / 16);
+    log(`moving the log, clock and settings tiles of the earlier layout into the journal (${tiles.filter((t) => OLD_TILE.test(t.name)).map((t) => t.name).join(' ')})`);
+  } else if (mode === 'rebuild') {
+    keptJournal = savedJournal || (onBoard && onBoard.size === jBytes ? { name: JOURNAL_FILE, data: await target.read(JOURNAL_FILE, jBytes) } : undefined);
+    journal.image = keptJournal ? keptJournal.data : journalFromTiles([], lay0.journalPages, 3, 30);
+  } else {
+    // An update: the journal stays where it is, its header in the chain or not (an update cut after
+    // erasing the header's page leaves the pages as they were). Each page starts blank or with a
+    // page header; anything else is a page change cut short, erased first (never read anyway).
+    const heads: string[] = [];
+    for (let p = 0; p < lay0.journalPages; p++) heads.push(await target.readRaw(lay0.journalStart + p * PAGE, 32));
+    const inPlace = (onBoard && onBoard.at === lay0.padEnd && onBoard.size === jBytes) || heads.some((h) => h.slice(0, 8) === PAGE_HEAD);
+    if (!inPlace) journal.image = journalFromTiles([], lay0.journalPages, 3, 30);
+    else journal.junk = heads.map((h, p) => (h !== '\xff'.repeat(32) && h.slice(0, 8) !== PAGE_HEAD ? lay0.journalStart + p * PAGE : -1)).filter((a) => a >= 0);
+  }
+  const writeTiles = tiles.filter((t) => !OLD_TILE.test(t.name));
   // The plan first: a refusal (the bundle does not fit) comes before anything is kept or erased.
   const blank = await padBlank(target, s, crc32);
-  const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, tiles, raw);
+  const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, writeTiles, raw, journal);
   if (mode !== 'install') {
-    const save: Saved = { board: board.id, mode, files: (raw === undefined ? [] : [{ name: RAW, data: raw }]).concat(mode === 'rebuild' ? permanent : [], tiles) };
+    const save: Saved = { board: board.id, mode, files: (raw === undefined ? [] : [{ name: RAW, data: raw }]).concat(mode === 'rebuild' ? permanent : [], tiles, keptJournal ? [keptJournal] : []) };
     if (job.onSaved) await job.onSaved(save);
   }
   const erases = steps.filter((x) => x.op === 'erase').length;
@@ -341,7 +393,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
   for (const x of steps) if (x.op === 'write') bytes += x.file.name === PAD_FILE ? 1 : x.file.data.length;
   const keys = writePermanent.find((f) => f.name === KEYS_FILE);
   return {
-    mode, pagesErased: erases, filesWritten: steps.length - erases - programs, bytesWritten: bytes, tiles: tiles.map((t) => t.name),
+    mode, pagesErased: erases, filesWritten: steps.length - erases - programs, bytesWritten: bytes, tiles: writeTiles.map((t) => t.name),
     keySlots: keys ? slotShape(keys.data)!.cap : lay.keySlots, keysKept,
   };
 }

@@ -2,7 +2,7 @@
  * Target `pn532-parse`: pn532Parse against an independent reference parser (differential).
  */
 import { performance } from 'node:perf_hooks';
-import { pn532Parse } from '../../../hal/pn532';
+import { pn532Parse, pn532Sum } from '../../../hal/pn532';
 import { mutate, sameBytes } from '../common';
 import { type Rng, rng } from '../../host/random';
 import { type FuzzResult, result, add, hex, MAX_VIOLATIONS } from './result';
@@ -52,7 +52,7 @@ export async function fuzzPn532Parse(cases: number, seed = 1): Promise<FuzzResul
     buf.set(r.bytes(off), 0);
     buf.set(frame, off);
     let got: Uint8Array | string;
-    try { got = pn532Parse(buf, off, code); } catch (e) { add(v, 'pn532Parse threw ' + e + ' on ' + hex(buf)); continue; }
+    try { got = pn532Parse(buf, off, code, pn532Sum); } catch (e) { add(v, 'pn532Parse threw ' + e + ' on ' + hex(buf)); continue; }
     const want = referenceParse(buf, off, code);
     if (typeof got === 'string') {
       stats.rejected++;

@@ -3,9 +3,8 @@
  * and what must hold for any configuration the board could end up with.
  */
 import { performance } from 'node:perf_hooks';
-import { flashOf } from '../../../sim/provision';
-import { hostCrypto } from '../../host/crypto';
-import { DEFAULTS, HARD_MAX_DRIVE_MS, HARD_MAX_HOLD_MS, loadConfig, sanitizeConfig } from '../../../firmware/config';
+import { storedConfig } from '../../../sim/provision';
+import { DEFAULTS, HARD_MAX_DRIVE_MS, HARD_MAX_HOLD_MS, sanitizeConfig } from '../../../firmware/config';
 import * as C from '../../../firmware/codes';
 import { OP } from '../../host/protocol';
 import { rng } from '../../host/random';
@@ -69,7 +68,7 @@ export async function fuzzSetConfig(cases: number, seed = 1): Promise<FuzzResult
     if (a.type === 'response' && !a.authentic) add(v, 'SET_CONFIG answer not authentic');
     if (a.type !== 'response' && a.status !== C.R_LOCKED_OUT) add(v, `the owner's SET_CONFIG was refused: ${a.reason}`);
     if (a.status === C.R_LOCKED_OUT) stats.ownerLockedOut = (stats.ownerLockedOut || 0) + 1;
-    const stored = loadConfig(flashOf(car.board), hostCrypto).config;
+    const stored = storedConfig(car.board);
     for (const p of configProblems(stored, limits)) add(v, `stored config after ${JSON.stringify(text)}: ${p}`);
     if (c % 10 === 9) {
       // Whatever the settings say, an unlock holds the relay no longer than the hard limit.

@@ -83,7 +83,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     format: 'cjs',
     platform: 'neutral',
     target: TARGET,
-    external: ['Storage', 'crypto'],
+    external: ['Storage', 'crypto', 'Flash'],
     // Boards whose Storage has no room for the slot-file key store's code keep the two-generation
     // table: './keystore' resolves to firmware/keystore-gen.ts (tools/host/provision/keystores.ts).
     // The owner unit (owner-unit.ts): ownerCommand marked so the minified bundle can load it on demand.

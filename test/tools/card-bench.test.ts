@@ -1,0 +1,41 @@
+/**
+ * tools/benchmarks/card.ts: the card-tap bench's recording and, with a real interpreter
+ * (ESPRUINO_BIN), one replayed tap through the real firmware and PN532 driver. Checks that the
+ * bench measures a tap that switches the relay (a key table the build cannot read made it measure
+ * a refusal), never a timing.
+ */
+import { strict as assert } from 'node:assert';
+import { UID, cardTap, recordTap } from '../../tools/benchmarks/card';
+import { boardById } from '../../hal/boards/index';
+import { usesKeyGenerations } from '../../tools/host/provision/keystores';
+import { cardKeyIdOf } from '../../tools/host/provision/site';
+import { hostCrypto } from '../../tools/host/crypto';
+import * as C from '../../firmware/codes';
+import * as gens from '../../firmware/keystore-gen';
+import { espruinoBinary } from '../../tools/host/espruino-binary';
+
+describe('card-tap bench (tools/benchmarks/card.ts)', () => {
+  it('records a tap whose card is in the key table puckjs-nfc reads, and a transcript that reports it', () => {
+    const rec = recordTap();
+    const nfc = boardById('puckjs-nfc')!;
+    assert.ok(usesKeyGenerations(nfc));
+    assert.ok(rec.image.flash.list(gens.KEYS_FILE).length, 'the two-generation table, as the puckjs-nfc build reads it');
+    const card = gens.ksLookup(gens.ksOpen(rec.image.flash, hostCrypto, nfc.keyCapacity), cardKeyIdOf(UID));
+    assert.ok(card && card.kind === C.KIND_CARD && card.role === C.ROLE_OWNER);
+    // The read at `tap` is InListPassiveTarget's answer with one target: status, 00 00 FF LEN LCS D5 4B 01.
+    const b = Buffer.from(rec.reads[rec.tap], 'hex');
+    assert.deepEqual([...b.subarray(6, 9)], [0xd5, 0x4b, 1]);
+    assert.ok(rec.writes.length > 6, 'init, poll, select, authenticate');
+  });
+
+  it('a replayed tap switches the relay in the real interpreter, with every phase measured', async function () {
+    this.timeout(240000);
+    const bin = espruinoBinary();
+    if (!bin) { console.log('      skipped: set ESPRUINO_BIN (docs/ESPRUINO.md)'); this.skip(); return; }
+    // cardTap throws when the relay stays off or the firmware writes other frames than recorded.
+    const t = await cardTap(bin, recordTap(), 'native', 1);
+    assert.deepEqual(t.phases.map((p) => p.phase), ['detect', 'pn532', 'auth', 'decision', 'after relay']);
+    assert.ok(t.native.aes && t.native.aes[0] >= 3, 'AES through the crypto port');
+    assert.ok(t.ratio > 0 && t.boardMs > 0);
+  });
+});
