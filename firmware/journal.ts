@@ -197,11 +197,13 @@ export function jIdle(j: Journal): boolean {
  * reads) of every committed page, oldest page first, in the order written, until it returns true.
  */
 export function jEach(j: Journal, visit: (d: string, at: number) => boolean | void): void {
-  let i, p, d, at;
-  for (i = 1; i <= j.n; i++) {
+  // A flag, not `return` in the loop: minified, that ends the function in a bare `return`, which
+  // Espruino cannot run (the dialect guard's rule return-at-end).
+  let i, p, d, at, done = false;
+  for (i = 1; i <= j.n && !done; i++) {
     p = (j.pg + i) % j.n;
     if (!pageSeq(j.f, p)) continue;
     d = j.f.read(p * JPAGE, JPAGE);
-    for (at = 2 * REC; at < JPAGE && !jBlank(d, at); at += REC) if (visit(d, at)) return;
+    for (at = 2 * REC; at < JPAGE && !done && !jBlank(d, at); at += REC) done = !!visit(d, at);
   }
 }

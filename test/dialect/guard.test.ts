@@ -72,6 +72,10 @@ const REJECT: Array<[rule: string, snippet: string]> = [
   ['builtin-prototype', 'Array.prototype.slice.call(arguments);'],
   ['builtin-prototype', 'Function.prototype.call.call(f);'],
   ['builtin-prototype', 'String.prototype.trim.call(s);'],
+  ['return-at-end', 'function f(x){if(x)return}'],
+  ['return-at-end', 'var g=function(x){for(;x;)return};'],
+  ['return-at-end', 'var k=(x)=>{if(x)return};'],
+  ['return-at-end', 'function f(x){for(;;)if(x)return /* c */ }'],
   ['use-before-declaration', 'f(); function f() {}'],
   ['use-before-declaration', 'function outer() { inner(); function inner() {} }'],
   ['use-before-declaration', 'var g = f; function f() {}'],
@@ -105,6 +109,11 @@ describe('dialect guard', () => {
 
   it('does not flag Object.keys(o) or Object.create(p) as iterator or descriptor use', () => {
     assert.deepEqual(checkDialect('Object.keys(o); Object.create(p); Object.entries(o);'), []);
+  });
+
+  it('passes a bare `return` Espruino reads: with its `;`, inside a nested block, or alone in a body', () => {
+    // Each of these runs on the real interpreter (test/sim/espruino-engine.test.ts "a bare return").
+    assert.deepEqual(checkDialect('function f(x){if(x)return;} function g(x){if(x){return}x++} function h(){return} f(g(h()));'), []);
   });
 
   it('reports a syntax error as a violation instead of throwing', () => {

@@ -13,6 +13,9 @@ import { firmwareShare, type SimBoard } from '../../sim/engine/board';
 import { scenarios } from '../../sim/scenarios/index';
 import { runScenario } from '../../sim/scenario';
 import * as C from '../../firmware/codes';
+import { ENTRY_SIZE } from '../../firmware/auditlog';
+import { OP } from '../../tools/host/protocol';
+import { checkDialect } from '../../tools/host/build/dialect-guard';
 
 const bin = espruinoBinary();
 
@@ -139,6 +142,33 @@ describe('real-interpreter engine (ESPRUINO_BIN)', function () {
     const b = board('puckjs', 'var m = new Map(); print("survived");');
     assert.ok(b.uncaught.some((u) => /Map/.test(u)), b.uncaught.join('; '));
     assert.doesNotMatch(b.consoleText(), /survived/);
+  });
+
+  it('a function ending in a bare `return` throws on the interpreter, and the dialect guard rejects it', () => {
+    // Espruino stores a body without its closing brace: the `return` reads on into the end of input.
+    const bad = 'function f(x){for(;;)if(x)return}';
+    const b = board('puckjs', bad + ' f(1); print("survived");');
+    assert.ok(b.uncaught.some((u) => /Unexpected end of Input/.test(u)), b.uncaught.join('; '));
+    assert.doesNotMatch(b.consoleText(), /survived/);
+    assert.ok(checkDialect(bad).some((v) => v.rule === 'return-at-end'), 'the build refuses what the board cannot run');
+    const ok = 'function g(x){for(;;)if(x)return;} function h(x){if(x){return}x++} function k(){return} g(1); h(1); h(0); k(); print("survived");';
+    assert.deepEqual(checkDialect(ok), []);
+    const b2 = board('puckjs', ok);
+    assert.deepEqual(b2.uncaught, []);
+    assert.match(b2.consoleText(), /survived/, 'what the guard passes runs');
+  });
+
+  it('the owner reads the log from the journal (the owner unit\'s reader, journal pages in flash)', async () => {
+    const car = await createCar({ board: 'puckjs', demo: true, engine: 'espruino' });
+    try {
+      const owner = car.phone(car.keys.owner);
+      owner.connect();
+      assert.equal(owner.unlock().status, C.R_OK);
+      const log = owner.run(OP.READ_LOG, new Uint8Array([0, 0, 0, 0]));
+      assert.equal(log.status, C.R_OK, 'READ_LOG answers; the board said: ' + car.board.consoleText().slice(-300));
+      const inFlash = Math.min(8, car.auditLog(0).length);
+      assert.ok(inFlash >= 2 && !!log.data && log.data.length === inFlash * ENTRY_SIZE, 'all ' + inFlash + ' entries');
+    } finally { car.board.close(); }
   });
 
   it('the prelude keeps Espruino\'s timer quirks: clearTimeout(undefined) throws, ids are small and reused', () => {

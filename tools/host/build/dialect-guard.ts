@@ -138,6 +138,10 @@ export function checkDialect(code: string, opts: { module?: boolean } = {}): Vio
       case 'TemplateElement':
         if (/\\u\{/.test(node.value.raw)) add(node, 'unicode-escape', '\\u{...} escapes are not supported');
         break;
+      case 'ReturnStatement':
+        if (bareReturnEndsBody(code, node, ancestors))
+          add(node, 'return-at-end', '`return` with no value and no `;` right before a function\'s closing brace: Espruino keeps a function\'s body without that brace, reads on past the `return` into the end of input and throws "SyntaxError: Unexpected end of Input" (src/jsparse.c jspeFunctionDefinitionInternal, jspeStatementReturn); write the function so it does not end in a bare `return`');
+        break;
       case 'ImportExpression':
         add(node, 'module-syntax', 'import() is not supported');
         break;
@@ -161,6 +165,25 @@ export function checkDialect(code: string, opts: { module?: boolean } = {}): Vio
   checkUseBeforeDeclaration(ast, add);
   out.sort((a, b) => a.pos - b.pos);
   return out;
+}
+
+/**
+ * A `return` without a value and without its own `;` as the last thing in a function body (minifiers
+ * write `if(x)return}`). Espruino stores the body up to its last token, without the `}`; run, the
+ * `return` finds the end of input, not `;` or `}`, and parses an expression that is not there.
+ * A body that is only `return` is read by a special case there and works.
+ */
+function bareReturnEndsBody(code: string, node: Node, ancestors: any[]): boolean {
+  if (node.argument || code[node.end - 1] === ';') return false;
+  for (let i = ancestors.length - 2; i >= 0; i--) {
+    const a = ancestors[i] as Node;
+    if (a.type !== 'FunctionDeclaration' && a.type !== 'FunctionExpression' && a.type !== 'ArrowFunctionExpression') continue;
+    const body = a.body as Node;
+    if (body.type !== 'BlockStatement') return false;
+    if (body.body.length === 1 && body.body[0] === node) return false;
+    return code.slice(node.end, body.end - 1).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '').trim() === '';
+  }
+  return false;
 }
 
 function checkLiteral(node: Node, add: (n: Node, rule: string, msg: string) => void) {
