@@ -45,21 +45,25 @@ function live(f: st.Flash): [number, number] {
   return [cl, cg];
 }
 
-/** Runs `steps` of writing (seq numbers from 1 up, a clock every 7th, a settings group of 3 every 50th). */
-function workload(f: st.Flash, upTo: number): { committed: number[]; clock: number; cfg: number } {
+type Written = { committed: number[]; clock: number; cfg: number };
+
+/**
+ * Runs `steps` of writing (seq numbers from 1 up, a clock every 7th, a settings group of 3 every
+ * 50th), recording in `w` as it goes what was reported written, so a power cut thrown midway leaves
+ * `w` as it stood.
+ */
+function workload(f: st.Flash, upTo: number, w: Written = { committed: [], clock: -1, cfg: -1 }): Written {
   const j = jOpen(journalPort(f)!, crc);
-  const committed: number[] = [];
-  let clock = -1, cfg = -1;
   for (let seq = 1; seq <= upTo; seq++) {
-    if (seq % 7 === 0) { const at = jAppend(j, jRec(0, 1700000000 + seq, K_CLK, 0, 0, 0)); if (at >= 0) { j.cl = at; clock = 1700000000 + seq; } }
+    if (seq % 7 === 0) { const at = jAppend(j, jRec(0, 1700000000 + seq, K_CLK, 0, 0, 0)); if (at >= 0) { j.cl = at; w.clock = 1700000000 + seq; } }
     if (seq % 50 === 0) {
       const g = 9000 + seq;
       const at = jAppend(j, jRec(g, 1, K_CFG, 0, 3, 0) + jRec(g, 2, K_CFG, 1, 3, 0) + jRec(g, 3, K_CFG, 2, 3, 0));
-      if (at >= 0) { j.cg = at; j.cn = 3; cfg = g; }
+      if (at >= 0) { j.cg = at; j.cn = 3; w.cfg = g; }
     }
-    if (jAppend(j, jRec(seq, 0, 21, 0, 0, 0)) >= 0) committed.push(seq);
+    if (jAppend(j, jRec(seq, 0, 21, 0, 0, 0)) >= 0) w.committed.push(seq);
   }
-  return { committed, clock, cfg };
+  return w;
 }
 
 describe('journal: the log, clock and settings on pages Storage never moves (firmware/journal.ts)', () => {
@@ -117,24 +121,15 @@ describe('journal: the log, clock and settings on pages Storage never moves (fir
           const f = board(pages);
           // Entries committed before the cut (reported written): every one must survive, unless
           // dropped by design with its page (older than the oldest page kept).
-          let committed: number[] = [];
-          let clock = -1, cfg = -1;
+          const w: Written = { committed: [], clock: -1, cfg: -1 };
           st.cutPowerAtWrite(f, n, keep);
-          const j = jOpen(journalPort(f)!, crc);
           try {
-            for (let seq = 1; seq <= 600; seq++) {
-              if (seq % 7 === 0) { const at = jAppend(j, jRec(0, 1700000000 + seq, K_CLK, 0, 0, 0)); if (at >= 0) { j.cl = at; clock = 1700000000 + seq; } }
-              if (seq % 50 === 0) {
-                const g = 9000 + seq;
-                const at = jAppend(j, jRec(g, 1, K_CFG, 0, 3, 0) + jRec(g, 2, K_CFG, 1, 3, 0) + jRec(g, 3, K_CFG, 2, 3, 0));
-                if (at >= 0) { j.cg = at; j.cn = 3; cfg = g; }
-              }
-              if (jAppend(j, jRec(seq, 0, 21, 0, 0, 0)) >= 0) committed.push(seq);
-            }
+            workload(f, 600, w);
             assert.fail('no cut at step ' + n);
           } catch (e) {
             if (!/power cut/.test(String(e))) throw e;
           }
+          const { committed, clock, cfg } = w;
           cuts++;
           assert.ok(st.storageValid(f), `step ${n} keep ${keep}: the boot check would erase Storage`);
           const got = entries(f);
