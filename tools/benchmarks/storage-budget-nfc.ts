@@ -1,0 +1,67 @@
+/**
+ * What moving `puckjs-nfc` onto the journal layout would take (docs/ESPRUINO.md "Flash", the
+ * `puckjs-nfc` paragraph): builds its bundle as it ships (the two-generation key table, the log's
+ * rings and generation files) and as a journal build (the same board with `tile`: the slot-file key
+ * store and the journal, the log as the journal's two pages), both pretokenised as `npm run build`
+ * makes them, and prints
+ * - the bytes of each and the net cost, per source module (plain minified characters, from the
+ *   source maps: what the journal build adds and what it no longer needs);
+ * - what the journal layout leaves for the bundle on a 40 KB Storage (tools/host/layout.ts
+ *   tiledLayout): page-aligned (the key file ends on a page boundary, so that an update never erases
+ *   the site's page) with the card reader's I2C marker as a tile page after the journal (today's
+ *   hal/espruino/i2c.ts) and without it (a marker kept elsewhere), and the key slots the non-aligned
+ *   variant would give (an update then erases page 0: test/tools/relayout.test.ts shows a cut there
+ *   makes Espruino's boot check erase Storage).
+ * The last line is one JSON object.
+ *
+ * Usage: npx tsx tools/benchmarks/storage-budget-nfc.ts
+ */
+import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
+import { boardById } from '../../hal/boards/index';
+import type { BoardConfig } from '../../hal/boards/types';
+import { bundleFirmware } from '../host/build/bundle';
+import { tiledLayout } from '../host/layout';
+
+/** Plain minified characters per source module (each mapped segment counted to the next one). */
+function perModule(text: string, map: RawSourceMap): Map<string, number> {
+  const c = new SourceMapConsumer(map);
+  const segs: { line: number; col: number; src: string }[] = [];
+  c.eachMapping((m) => { segs.push({ line: m.generatedLine, col: m.generatedColumn, src: String(m.source).replace(/^(\.\.\/)+/, '') }); });
+  const starts = [0];
+  for (const l of text.split('\n')) starts.push(starts[starts.length - 1] + l.length + 1);
+  const out = new Map<string, number>();
+  segs.forEach((s, i) => {
+    const a = starts[s.line - 1] + s.col;
+    const b = i + 1 < segs.length ? starts[segs[i + 1].line - 1] + segs[i + 1].col : text.length;
+    out.set(s.src, (out.get(s.src) || 0) + b - a);
+  });
+  return out;
+}
+
+async function main(): Promise<void> {
+  const shipped = boardById('puckjs-nfc')!;
+  // The journal build: the slot store and the journal (__TILED__), two journal pages of 254 records.
+  const journal: BoardConfig = { ...shipped, tile: 512, logSegments: 2, logPerSegment: 254 };
+  const old = await bundleFirmware(shipped);
+  const neu = await bundleFirmware(journal);
+  const a = perModule(old.text, old.map), b = perModule(neu.text, neu.map);
+  const rows = [...new Set([...a.keys(), ...b.keys()])].map((m) => ({ m, old: a.get(m) || 0, neu: b.get(m) || 0 }))
+    .filter((r) => r.old !== r.neu).sort((x, y) => Math.abs(y.neu - y.old) - Math.abs(x.neu - x.old));
+  console.log(`puckjs-nfc as shipped: ${old.bytes} B pretokenised (${old.text.length} plain); as a journal build: ${neu.bytes} B (${neu.text.length} plain); net ${neu.bytes - old.bytes} B`);
+  console.log('module                              shipped  journal  change (plain minified characters)');
+  for (const r of rows) console.log(`${r.m.padEnd(36)}${String(r.old).padStart(7)}${String(r.neu).padStart(9)}${String(r.neu - r.old).padStart(8)}`);
+  // The largest bundle each variant of the layout takes: the bundle grows until the layout says it no longer fits.
+  const maxBundle = (cfg: BoardConfig, ok: (l: ReturnType<typeof tiledLayout>) => boolean) => { let n = 20000; while (ok(tiledLayout(cfg, n + 4))) n += 4; return n; };
+  const alignedWithMarker = maxBundle(journal, (l) => l.aligned && l.short === 0);
+  const noMarker: BoardConfig = { ...journal, nfc: false }; // tiledLayout counts the I2C marker's tile by `nfc`
+  const alignedNoMarker = maxBundle(noMarker, (l) => l.aligned && l.short === 0);
+  const lay = tiledLayout(noMarker, neu.bytes);
+  const slotsAt = (bytes: number) => Math.max(0, tiledLayout({ ...noMarker, keyCapacity: 0 }, bytes).keySlots);
+  console.log(`largest bundle, page-aligned, I2C marker as a tile page: ${alignedWithMarker} B (the journal build is ${neu.bytes - alignedWithMarker} B over)`);
+  console.log(`largest bundle, page-aligned, no tile page: ${alignedNoMarker} B (${neu.bytes - alignedNoMarker} B over; key file up to ${tiledLayout({ ...noMarker, keyCapacity: 0 }, alignedNoMarker).keySlots} slots)`);
+  console.log(`non-aligned (bundle in the site's page), no tile page: ${slotsAt(neu.bytes)} key slots at ${neu.bytes} B (short ${lay.short} B of ${journal.keyCapacity} slots)`);
+  console.log(JSON.stringify({ shippedBytes: old.bytes, journalBytes: neu.bytes, netBytes: neu.bytes - old.bytes, alignedWithMarker, alignedNoMarker,
+    overAligned: neu.bytes - alignedNoMarker, nonAlignedSlots: slotsAt(neu.bytes), nonAlignedShort: lay.short }));
+}
+
+main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
