@@ -38,30 +38,38 @@ function perModule(text: string, map: RawSourceMap): Map<string, number> {
   return out;
 }
 
-async function main(): Promise<void> {
+/** Both builds, the net cost per module, and what each variant of the journal layout leaves the bundle. */
+export async function nfcJournalFit() {
   const shipped = boardById('puckjs-nfc')!;
   // The journal build: the slot store and the journal (__TILED__), two journal pages of 254 records.
   const journal: BoardConfig = { ...shipped, tile: 512, logSegments: 2, logPerSegment: 254 };
   const old = await bundleFirmware(shipped);
   const neu = await bundleFirmware(journal);
   const a = perModule(old.text, old.map), b = perModule(neu.text, neu.map);
-  const rows = [...new Set([...a.keys(), ...b.keys()])].map((m) => ({ m, old: a.get(m) || 0, neu: b.get(m) || 0 }))
+  const modules = [...new Set([...a.keys(), ...b.keys()])].map((m) => ({ m, old: a.get(m) || 0, neu: b.get(m) || 0 }))
     .filter((r) => r.old !== r.neu).sort((x, y) => Math.abs(y.neu - y.old) - Math.abs(x.neu - x.old));
-  console.log(`puckjs-nfc as shipped: ${old.bytes} B pretokenised (${old.text.length} plain); as a journal build: ${neu.bytes} B (${neu.text.length} plain); net ${neu.bytes - old.bytes} B`);
-  console.log('module                              shipped  journal  change (plain minified characters)');
-  for (const r of rows) console.log(`${r.m.padEnd(36)}${String(r.old).padStart(7)}${String(r.neu).padStart(9)}${String(r.neu - r.old).padStart(8)}`);
   // The largest bundle each variant of the layout takes: the bundle grows until the layout says it no longer fits.
-  const maxBundle = (cfg: BoardConfig, ok: (l: ReturnType<typeof tiledLayout>) => boolean) => { let n = 20000; while (ok(tiledLayout(cfg, n + 4))) n += 4; return n; };
-  const alignedWithMarker = maxBundle(journal, (l) => l.aligned && l.short === 0);
-  const noMarker: BoardConfig = { ...journal, nfc: false }; // tiledLayout counts the I2C marker's tile by `nfc`
-  const alignedNoMarker = maxBundle(noMarker, (l) => l.aligned && l.short === 0);
-  const lay = tiledLayout(noMarker, neu.bytes);
+  const maxBundle = (cfg: BoardConfig) => { let n = 20000; for (let l = tiledLayout(cfg, n + 4); l.aligned && l.short === 0; l = tiledLayout(cfg, n + 4)) n += 4; return n; };
+  const noMarker: BoardConfig = { ...journal, nfc: false }; // tiledLayout counts the I2C marker's tile page by `nfc`
   const slotsAt = (bytes: number) => Math.max(0, tiledLayout({ ...noMarker, keyCapacity: 0 }, bytes).keySlots);
-  console.log(`largest bundle, page-aligned, I2C marker as a tile page: ${alignedWithMarker} B (the journal build is ${neu.bytes - alignedWithMarker} B over)`);
-  console.log(`largest bundle, page-aligned, no tile page: ${alignedNoMarker} B (${neu.bytes - alignedNoMarker} B over; key file up to ${tiledLayout({ ...noMarker, keyCapacity: 0 }, alignedNoMarker).keySlots} slots)`);
-  console.log(`non-aligned (bundle in the site's page), no tile page: ${slotsAt(neu.bytes)} key slots at ${neu.bytes} B (short ${lay.short} B of ${journal.keyCapacity} slots)`);
-  console.log(JSON.stringify({ shippedBytes: old.bytes, journalBytes: neu.bytes, netBytes: neu.bytes - old.bytes, alignedWithMarker, alignedNoMarker,
-    overAligned: neu.bytes - alignedNoMarker, nonAlignedSlots: slotsAt(neu.bytes), nonAlignedShort: lay.short }));
+  const alignedNoMarker = maxBundle(noMarker);
+  return {
+    shippedBytes: old.bytes, journalBytes: neu.bytes, netBytes: neu.bytes - old.bytes, modules,
+    alignedWithMarker: maxBundle(journal), alignedNoMarker, alignedSlots: tiledLayout({ ...noMarker, keyCapacity: 0 }, alignedNoMarker).keySlots,
+    overAligned: neu.bytes - alignedNoMarker, nonAlignedSlots: slotsAt(neu.bytes), nonAlignedShort: tiledLayout(noMarker, neu.bytes).short, keyCapacity: shipped.keyCapacity,
+  };
 }
 
-main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
+async function main(): Promise<void> {
+  const r = await nfcJournalFit();
+  console.log(`puckjs-nfc as shipped: ${r.shippedBytes} B pretokenised; as a journal build: ${r.journalBytes} B; net ${r.netBytes} B`);
+  console.log('module                              shipped  journal  change (plain minified characters)');
+  for (const x of r.modules) console.log(`${x.m.padEnd(36)}${String(x.old).padStart(7)}${String(x.neu).padStart(9)}${String(x.neu - x.old).padStart(8)}`);
+  console.log(`largest bundle, page-aligned, I2C marker as a tile page: ${r.alignedWithMarker} B (the journal build is ${r.journalBytes - r.alignedWithMarker} B over)`);
+  console.log(`largest bundle, page-aligned, no tile page: ${r.alignedNoMarker} B (${r.overAligned} B over; key file up to ${r.alignedSlots} slots)`);
+  console.log(`non-aligned (bundle in the site's page), no tile page: ${r.nonAlignedSlots} key slots at ${r.journalBytes} B (short ${r.nonAlignedShort} B of ${r.keyCapacity} slots)`);
+  const { modules, ...line } = r;
+  console.log(JSON.stringify(line));
+}
+
+if (require.main === module) main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
