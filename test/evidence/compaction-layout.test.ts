@@ -23,7 +23,7 @@ import { boardById } from '../../hal/boards/index';
 import * as st from '../../sim/engine/storage';
 import { ModelCut, modelHooks as hooks, modelPort } from '../support/model-port';
 import { slotData, slotOpen } from '../../firmware/slotfile';
-import { KEY_MARKS, tiledLayout } from '../../tools/benchmarks/storage-budget';
+import { KEY_MARKS } from '../../tools/benchmarks/storage-budget';
 import { relayout, type Saved } from '../../tools/host/relayout';
 import { LAYOUT_FIXED as PERMANENT, bundleOf, layoutBoard as build } from '../support/layout-board';
 import { modelLayoutTarget } from '../support/model-layout';
