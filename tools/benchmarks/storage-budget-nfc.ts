@@ -12,15 +12,20 @@
  *   hal/espruino/i2c.ts) and without it (a marker kept elsewhere), and the key slots the non-aligned
  *   variant would give (an update then erases page 0: test/tools/relayout.test.ts shows a cut there
  *   makes Espruino's boot check erase Storage).
+ * With ESPRUINO_BIN set, both builds are also booted in that interpreter as `npm run test:espruino`
+ * boots a bundle (sim/espruino/, a second of main loop) and the firmware's variables after boot printed.
  * The last line is one JSON object.
  *
- * Usage: npx tsx tools/benchmarks/storage-budget-nfc.ts
+ * Usage: [ESPRUINO_BIN=/root/espruino-4095] npx tsx tools/benchmarks/storage-budget-nfc.ts
  */
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 import { boardById } from '../../hal/boards/index';
 import type { BoardConfig } from '../../hal/boards/types';
 import { bundleFirmware } from '../host/build/bundle';
 import { tiledLayout } from '../host/layout';
+import { espruinoBinary } from '../host/espruino-binary';
+import { createEspruinoBoard } from '../../sim/espruino/board';
+import { firmwareShare } from '../../sim/engine/board';
 
 /** Plain minified characters per source module (each mapped segment counted to the next one). */
 function perModule(text: string, map: RawSourceMap): Map<string, number> {
@@ -57,7 +62,21 @@ export async function nfcJournalFit() {
     shippedBytes: old.bytes, journalBytes: neu.bytes, netBytes: neu.bytes - old.bytes, modules,
     alignedWithMarker: maxBundle(journal), alignedNoMarker, alignedSlots: tiledLayout({ ...noMarker, keyCapacity: 0 }, alignedNoMarker).keySlots,
     overAligned: neu.bytes - alignedNoMarker, nonAlignedSlots: slotsAt(neu.bytes), nonAlignedShort: tiledLayout(noMarker, neu.bytes).short, keyCapacity: shipped.keyCapacity,
+    bundles: { shipped: { board: shipped, code: old.code }, journal: { board: journal, code: neu.code } },
   };
+}
+
+/** The firmware's variables a second after boot in the interpreter at `bin` (as npm run test:espruino measures them). */
+function varsAfterBoot(bin: string, board: BoardConfig, code: string): ReturnType<typeof firmwareShare> {
+  const b = createEspruinoBoard({ board, bundle: code, bin });
+  try {
+    b.clock.advance(1000);
+    const m = b.memory();
+    if (b.uncaught.length || !/carkey \S+ on /.test(b.consoleText()) || !m) throw new Error(board.id + ': boot failed: ' + b.uncaught.join('; '));
+    return firmwareShare(m);
+  } finally {
+    b.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -68,8 +87,11 @@ async function main(): Promise<void> {
   console.log(`largest bundle, page-aligned, I2C marker as a tile page: ${r.alignedWithMarker} B (the journal build is ${r.journalBytes - r.alignedWithMarker} B over)`);
   console.log(`largest bundle, page-aligned, no tile page: ${r.alignedNoMarker} B (${r.overAligned} B over; key file up to ${r.alignedSlots} slots)`);
   console.log(`non-aligned (bundle in the site's page), no tile page: ${r.nonAlignedSlots} key slots at ${r.journalBytes} B (short ${r.nonAlignedShort} B of ${r.keyCapacity} slots)`);
-  const { modules, ...line } = r;
-  console.log(JSON.stringify(line));
+  const bin = espruinoBinary();
+  const vars = bin ? { shipped: varsAfterBoot(bin, r.bundles.shipped.board, r.bundles.shipped.code), journal: varsAfterBoot(bin, r.bundles.journal.board, r.bundles.journal.code) } : undefined;
+  if (vars) console.log(`firmware's variables a second after boot (${bin}): shipped ${vars.shipped.usage} (peak ${vars.shipped.peak}), journal build ${vars.journal.usage} (peak ${vars.journal.peak})`);
+  const { modules, bundles, ...line } = r;
+  console.log(JSON.stringify({ ...line, varsAfterBoot: vars }));
 }
 
 if (require.main === module) main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
