@@ -26,8 +26,10 @@ export function unknownBoardMessage(id: string | undefined): string {
 /**
  * True for the builds that keep the two-generation key table (firmware/keystore-gen.ts) instead of
  * the slot file (firmware/keystore.ts): keycards on a 40 KB Storage, where the slot store's code
- * does not fit (docs/ESPRUINO.md "Flash"). tools/host/build/bundle.ts resolves './keystore' by it.
+ * does not fit beside the journal layout (docs/ESPRUINO.md "Flash", the `puckjs-nfc` paragraph;
+ * tools/benchmarks/storage-budget-nfc.ts measures it). tools/host/build/bundle.ts resolves './keystore' by it.
  */
-export function usesKeyGenerations(board: { nfc: boolean; storageBytes: number }): boolean {
-  return board.nfc && board.storageBytes <= 40960;
+export function usesKeyGenerations(board: { nfc: boolean; storageBytes: number; tile?: number }): boolean {
+  // A board on the journal layout (`tile`) keeps its keys in the slot file, whatever else it has.
+  return board.nfc && board.storageBytes <= 40960 && !board.tile;
 }

@@ -9,10 +9,16 @@ import { ksAdd, ksCount, ksFind, ksGet, ksLookup, ksOpen } from '../../firmware/
 import { str32 } from '../../firmware/binstr';
 import { fakeFlash, nodeCrypto } from '../support/fake-ports';
 import { key } from '../support/keys';
+import { boardById, boards, usesKeyGenerations } from '../../hal/boards/index';
 
 const crypto = nodeCrypto();
 
 describe('key store, two generations (keystore-gen)', () => {
+  it('is the store of puckjs-nfc as shipped only: every board on the journal layout (tile) keeps its keys in the slot file, puckjs-nfc too once it has one', () => {
+    assert.deepEqual(boards.filter(usesKeyGenerations).map((b) => b.id), ['puckjs-nfc']);
+    const nfc = boardById('puckjs-nfc')!;
+    assert.equal(usesKeyGenerations({ ...nfc, tile: 512 }), false, 'a journal build of it resolves the slot store (tools/benchmarks/storage-budget-nfc.ts)');
+  });
   it('finds every key by id, first and last included, and no id that is not there', () => {
     const ks = ksOpen(fakeFlash(), crypto, 20);
     assert.equal(ksFind(ks, 7), -1, 'empty table');

@@ -288,6 +288,45 @@ describe('tools: the layout procedure over the console (update, rebuild, install
     assert.deepEqual(ref.f.mem, mem, 'nothing written');
   });
 
+  it('why an update may not erase the site\'s page: a cut while page 0 is erased or being programmed back makes Espruino\'s boot check erase all of Storage, the journal included', () => {
+    // The steps an update would take if the bundle started in page 0 (the non-aligned layout that a
+    // bundle too long for a page-aligned key file needs, e.g. puckjs-nfc's on the journal, docs/ESPRUINO.md
+    // "Flash"): every page from the journal's header down to page 1 erased (the journal's pages kept), then
+    // page 0 erased and its site and key-file bytes programmed back. Espruino's boot check
+    // (src/jsflash.c jsfIsBankStorageValid) finds no header at offset 0 and then wants all of Storage
+    // blank: the journal's pages are not, so it erases everything (jsfResetStorage).
+    let len = bundle.length + 8;
+    while (tiledLayout(puck, len).aligned) len += 64;
+    const big = bundle + '/*' + 'x'.repeat(len + 40 - bundle.length - 4) + '*/';
+    const ref = layoutBoard('puckjs', { bundle: big, keysUsed: 10 });
+    const lay = ref.plan;
+    const bundleAt = st.find(ref.f, '.bootcde')!.addr - 32;
+    assert.ok(bundleAt < PAGE, 'the bundle starts in the site\'s page');
+    const raw = st.latin1(ref.f.mem.slice(0, bundleAt));
+    const hooks = { error: (m: string) => new Error(m), powerCut: () => new Error('cut') };
+    const wiped: string[] = [];
+    for (const at of ['erase', 'program']) {
+      for (const k of [0, 0.5, 1]) {
+        const f = st.createFlash(puck.storageBytes);
+        f.mem.set(ref.mem);
+        for (let a = lay.journalStart - PAGE; a >= PAGE; a -= PAGE) st.erasePageAt(f, hooks, a);
+        if (at === 'program') st.erasePageAt(f, hooks, 0);
+        st.cutPowerAtWrite(f, 1, k);
+        assert.throws(() => (at === 'erase' ? st.erasePageAt(f, hooks, 0) : st.programAt(f, hooks, 0, st.toBytes(raw))), /cut/);
+        const journalBefore = st.latin1(f.mem.slice(lay.journalStart, lay.journalStart + 2 * PAGE));
+        const where = `${at} of page 0 keeping ${k * 100}%`;
+        if (st.checkAtBoot(f, () => undefined)) {
+          wiped.push(where);
+          assert.ok(journalBefore !== '\xff'.repeat(2 * PAGE) && f.mem.every((b) => b === 255), where + ': everything erased, the journal too');
+        }
+      }
+    }
+    // Storage is kept only while page 0 starts with the site's header: before its erase began, or once
+    // the program-back has written that header (the chain then ends on blank bytes after the key file).
+    assert.deepEqual(wiped, ['erase of page 0 keeping 50%', 'erase of page 0 keeping 100%', 'program of page 0 keeping 0%']);
+    console.log(`      a bundle in page 0: ${wiped.length} of 6 cuts around page 0's erase and program-back make the boot check erase Storage (${wiped.join('; ')})`);
+  });
+
   it('an install writes the layout in order onto an empty board; refuses one with another site; an update refuses a board not in the layout', async () => {
     const siteData = newSiteData();
     issueKey(siteData, { role: 'owner', label: 'Me' });
