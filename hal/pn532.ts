@@ -165,10 +165,11 @@ function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, 
   r.polls = Math.ceil(timeoutMs / (r.o.stepMs || 5)) + 1;
   r.phase = 0;
   r.k = k;
-  // Written at once, inside the caller's call (for an APDU: the poll that read the last answer):
-  // a tick of its own cost each exchange a timer and a callback, and the card tap's highest point
-  // for memory is its decision (firmware/cards.ts runs it on a fresh tick), not this write.
-  send(r);
+  // The write goes out on a fresh timer tick, not inside the caller's call chain: a card's
+  // authentication is callbacks within callbacks (its answers are handed over from the poll that
+  // read them), and an I2C transfer at their bottom was the card tap's highest point for memory
+  // (written at once, the live peak at the write rose by about 170 variables).
+  schedule(r, 0, send);
 }
 
 function send(r: Pn532): void {

@@ -215,15 +215,6 @@ global.cardParts = function (uid: string, n: number): string {
   return JSON.stringify(parts);
 };
 
-declare let i: number;
-/** The reference loop of ../shared/device-time.md, but run from Storage like the bundle's code. */
-function nojit(): void { for (i = 0; i < 1000; i = i + 1); }
-global.refFromStorage = function (): number {
-  let b = 1e9;
-  for (let k = 0; k < 20; k++) { const t = getTime(); nojit(); const d = getTime() - t; if (d < b) b = d; }
-  return b * 1000;
-};
-
 global.cardTap = function (name: string, tap: number): string {
   file = name;
   tapAt = tap;
