@@ -356,8 +356,9 @@ function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefi
 export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | undefined, options: Pn532Options): Pn532 {
   const r: Pn532 = {
     bus: bus, timers: timers, rst: resetPin, o: options, running: false,
-    onCard: function () { /* set by start */ }, onError: function () { /* set by start */ },
-    timer: 0, due: undefined, tick: function () { /* below */ }, holdTimer: 0, holdTick: function () { /* below */ },
+    // The callbacks are set below and by pn532Start (a placeholder function each cost bytes and a function made per reader).
+    onCard: undefined!, onError: undefined!,
+    timer: 0, due: undefined, tick: undefined!, holdTimer: 0, holdTick: undefined!,
     code: 0, frame: undefined, polls: 0, phase: 0, k: undefined, asleep: false,
     card: false, release: false, xcb: undefined, step: 0,
     resets: 0, errors: 0, backoff: 0, fw: 0,
