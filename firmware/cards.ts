@@ -12,9 +12,9 @@
 import type { CardReader, Ports } from './ports';
 import type { BlockCipher } from './cmac';
 import * as C from './codes';
-import { type Core, audit, STATE_BITS, coreConfig, coreKeys, corePorts, coreStatus, manageKey, openEnrolWindow, request, safely } from './core';
+import { type Core, audit, STATE_BITS, coreConfig, corePorts, coreStatus, lookupKey, manageKey, openEnrolWindow, request, safely } from './core';
 import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
-import { type KeyRecord, ksLookup } from './keystore';
+import type { KeyRecord } from './keystore';
 import { CARD_WINDOW_ROLE, isActiveOwner } from './access';
 import type { Site } from './site';
 
@@ -90,7 +90,8 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   cards.lastId = id;
   cards.lastSeen = now;
   if (same) { cards.reader.release(); return; }
-  let rec = ksLookup(coreKeys(core), id);
+  // Looked up once a tap: the decision (core.request) takes this record, unless a key changed meanwhile.
+  let rec = lookupKey(core, id);
   const desfire = (sak & SAK_ISO14443_4) !== 0;
   if (!rec && cards.enrol && now < cards.enrolUntil) { enrolCard(cards, id, uid, sak, desfire); return; }
   const perm = (coreStatus(core) & STATE_BITS) === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
@@ -109,8 +110,8 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
     return;
   }
   cards.busy = true;
-  // The closures below keep this scope until the decision, which writes to flash at the card
-  // tap's highest point for memory: keep a boolean, not the decoded record (~25 variables).
+  // The closures below keep this scope until the decision: a boolean, not a second reference to
+  // the record (the core keeps it for the decision, lookupKey).
   const owner = isActiveOwner(rec);
   rec = undefined;
   authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {

@@ -166,7 +166,7 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
  */
 export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Array, keyNo: number, key: Uint8Array, cb: AuthCallback): void {
   const s: AuthState = {
-    cfg: cfg, tx: tx, cb: cb, next: function () { /* set below */ },
+    cfg: cfg, tx: tx, cb: cb, next: undefined!, // set below
     key: key, step: 0, iv: new Uint8Array(0), ra: new Uint8Array(0), rb: new Uint8Array(0), kn: keyNo,
   };
   s.next = function (resp, err) {

@@ -6,8 +6,9 @@
  * byte (bit 0 = ready) followed by an ACK (`00 00 FF 00 FF 00`) or a normal information frame
  * `00 00 FF LEN LCS D5 cmd+1 data DCS 00`, validated strictly (preamble, LEN/LCS, DCS, postamble,
  * TFI, response code; error frame 0x7F; extended frames refused).
- * Flow: callback-driven, one command at a time, one timer at a time. Readiness is polled every
- * `stepMs` with reads of the status byte and the ACK or answer behind it; nothing busy-waits. Between polls the RF field is switched off and
+ * Flow: callback-driven, one command at a time, one timer at a time. A command is written at once;
+ * readiness is polled every `stepMs` with reads of the status byte and the ACK or answer behind it;
+ * nothing busy-waits. The answer is handed over from the poll that read it. Between polls the RF field is switched off and
  * the chip is put into PowerDown (wake on I2C). When the chip stops answering it is reset (reset
  * output pulsed, GetFirmwareVersion + SAMConfiguration + MaxRetries again); after `maxResets` failed
  * attempts 'reader-fault' is reported and retries continue on a doubling back-off.
@@ -77,9 +78,9 @@ export interface Pn532 {
   tick: () => void;
   holdTimer: number;
   holdTick: () => void;
-  /** Current command: code, frame, polls left, 0 = awaiting ACK / 1 = awaiting response, continuation. */
+  /** Current command: code, frame (until written), polls left, 0 = awaiting ACK / 1 = awaiting response, continuation. */
   code: number;
-  frame: Uint8Array;
+  frame: Uint8Array | undefined;
   polls: number;
   phase: number;
   k: Done | undefined;
@@ -87,11 +88,8 @@ export interface Pn532 {
   card: boolean;
   release: boolean;
   xcb: ExchangeCallback | undefined;
-  /** What the next fresh tick delivers: the card found, or the exchange's answer and reason. */
-  uid: Uint8Array | undefined;
-  info: CardInfo | undefined;
-  xres: Uint8Array | undefined;
-  xwhy: string | undefined;
+  /** Where the init sequence (initStep) or the poll cycle (cycle) is: one counter, as they never overlap. */
+  step: number;
   resets: number;
   errors: number;
   backoff: number;
@@ -168,53 +166,58 @@ function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, 
   r.phase = 0;
   r.k = k;
   // The write goes out on a fresh timer tick, not inside the caller's call chain: a card's
-  // authentication is callbacks within callbacks, and the I2C transfer at its bottom peaked
-  // above a Puck.js's 2630 variables.
+  // authentication is callbacks within callbacks (its answers are handed over from the poll that
+  // read them), and an I2C transfer at their bottom was the card tap's highest point for memory
+  // (written at once, the live peak at the write rose by about 170 variables).
   schedule(r, 0, send);
 }
 
 function send(r: Pn532): void {
   try {
-    r.bus.writeTo(r.o.address || 0x24, r.frame);
+    r.bus.writeTo(r.o.address || 0x24, r.frame!);
   } catch (e) {
     // A chip in PowerDown may miss the transaction that wakes it: resend once.
     if (r.asleep) { r.asleep = false; schedule(r, r.o.stepMs || 5, send); return; }
-    fail(r, 'bus');
+    answer(r, undefined, 'bus');
     return;
   }
   r.asleep = false;
+  r.frame = undefined; // not kept alive until the next command
   schedule(r, r.o.stepMs || 5, poll);
-}
-
-function fail(r: Pn532, reason: string): void {
-  const k = r.k;
-  r.k = undefined;
-  if (k) k(r, undefined, reason);
 }
 
 /**
  * One read per poll: the status byte and, when it says ready, the ACK or the answer behind it (as
  * Seeed's PN532_I2C does; half the polls of reading the status alone first). A NACK counts as not
  * ready yet. Espruino runs JavaScript from its source text: a call reads the function's whole text
- * (the statements after a `return` too), and a single-use function that the minifier inlines is
- * read once more to skip its definition. A poll that finds the chip busy is the commonest call:
- * its path comes first. pn532Parse is left to the minifier to inline: kept a function
- * (`@__NOINLINE__`), it would save some reading per poll but cost a Puck.js about 9 variables.
+ * (the statements after a `return` too). A poll that finds the chip busy is the commonest call (two
+ * per exchange on the simulated chip, while the card works), so it reads only this short function;
+ * what a ready chip answered is looked at in `answer`.
  */
 function poll(r: Pn532): void {
   let b: Uint8Array | undefined;
   try { b = r.bus.readFrom(r.o.address || 0x24, r.phase ? (r.o.maxFrame || 64) + 1 : 7); } catch (e) { b = undefined; }
-  if (!b || !(b[0] & 1)) {
-    if (--r.polls > 0) schedule(r, r.o.stepMs || 5, poll);
-    else fail(r, 'timeout');
-    return;
-  }
-  if (!r.phase) {
-    if (b[1] | b[2] | b[4] | b[6] || b[3] !== 0xff || b[5] !== 0xff) fail(r, 'protocol');
-    else { r.phase = 1; schedule(r, r.o.stepMs || 5, poll); }
-    return;
-  }
-  const res = pn532Parse(b, 1, r.code, r.o.sum);
+  if (b && b[0] & 1) answer(r, b);
+  else if (--r.polls > 0) schedule(r, r.o.stepMs || 5, poll);
+  else answer(r, undefined, 'timeout');
+}
+
+/**
+ * The chip was ready with `b`: the ACK (then poll for the answer), or the answer, handed to the
+ * command's continuation; or, without `b`, the command failed (`why`). One function for the three
+ * (its several callers keep the minifier from inlining it into `poll`, which would have a busy poll
+ * read this text too).
+ */
+function answer(r: Pn532, b: Uint8Array | undefined, why?: string): void {
+  let res: Uint8Array | string | undefined = why;
+  if (b && !r.phase) {
+    if (!(b[1] | b[2] | b[4] | b[6]) && b[3] === 0xff && b[5] === 0xff) {
+      r.phase = 1;
+      schedule(r, r.o.stepMs || 5, poll);
+      return;
+    }
+    res = 'protocol';
+  } else if (b) res = pn532Parse(b, 1, r.code, r.o.sum);
   const k = r.k;
   r.k = undefined;
   if (k) {
@@ -229,33 +232,30 @@ function init(r: Pn532): void {
   r.card = false;
   r.k = undefined;
   r.asleep = false;
+  r.step = 0;
   if (r.rst) r.rst.set(true);
-  schedule(r, 10, initBoot);
+  schedule(r, 10, initStep);
 }
 
-function initBoot(r: Pn532): void {
-  if (r.rst) r.rst.set(false);
-  schedule(r, 50, initFw);
-}
-
-function initFw(r: Pn532): void {
-  command(r, 0x02, new Uint8Array(0), opt(r.o.cmdTimeoutMs, 100), afterFw);
-}
-
-function afterFw(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d || d.length !== 4 || d[0] !== 0x32) { initFailed(r); return; }
-  r.fw = ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0;
-  // Normal mode, virtual-card timeout 1 s (unused), no IRQ pin: the driver polls the ready bit.
-  command(r, 0x14, new Uint8Array([1, 0x14, 0]), opt(r.o.cmdTimeoutMs, 100), afterSam);
-}
-
-function afterSam(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d || d.length !== 0) { initFailed(r); return; }
-  command(r, 0x32, new Uint8Array([5, 0xff, 1, opt(r.o.listRetries, 2)]), opt(r.o.cmdTimeoutMs, 100), afterRetries);
-}
-
-function afterRetries(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d || d.length !== 0) { initFailed(r); return; }
+/**
+ * The init sequence, one step per call (one resident function, not five): 0 reset released, 1
+ * GetFirmwareVersion, 2 SAMConfiguration (normal mode, virtual-card timeout 1 s, unused; no IRQ
+ * pin: the driver polls the ready bit), 3 RFConfiguration MaxRetries, 4 done: poll for cards.
+ * Steps 2-4 check the answer to the step before; any wrong answer resets again (initFailed).
+ */
+function initStep(r: Pn532, d?: Uint8Array): void {
+  const s = r.step++;
+  if (!s) {
+    if (r.rst) r.rst.set(false);
+    schedule(r, 50, initStep);
+    return;
+  }
+  if (s > 1 && (!d || d.length !== (s === 2 ? 4 : 0) || (s === 2 && d[0] !== 0x32))) { initFailed(r); return; }
+  if (s === 2) r.fw = ((d![0] << 24) | (d![1] << 16) | (d![2] << 8) | d![3]) >>> 0;
+  if (s < 4) {
+    command(r, s === 1 ? 0x02 : s === 2 ? 0x14 : 0x32, new Uint8Array(s === 1 ? [] : s === 2 ? [1, 0x14, 0] : [5, 0xff, 1, opt(r.o.listRetries, 2)]), opt(r.o.cmdTimeoutMs, 100), initStep);
+    return;
+  }
   r.resets = 0;
   r.backoff = 0;
   r.errors = 0;
@@ -280,23 +280,22 @@ function idle(r: Pn532): void {
   r.release = false;
   r.timers.cancel(r.holdTimer);
   r.holdTimer = 0;
-  command(r, 0x32, new Uint8Array([1, 0]), opt(r.o.cmdTimeoutMs, 100), afterFieldOff);
+  r.step = 1;
+  command(r, 0x32, new Uint8Array([1, 0]), opt(r.o.cmdTimeoutMs, 100), cycle);
 }
 
-function afterFieldOff(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d) { cycleError(r, err || 'protocol'); return; }
-  // PowerDown, wake-up on I2C (bit 7).
-  command(r, 0x16, new Uint8Array([0x80]), opt(r.o.cmdTimeoutMs, 100), afterPowerDown);
-}
-
-function afterPowerDown(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
-  if (!d) { cycleError(r, err || 'protocol'); return; }
-  r.asleep = true;
-  schedule(r, opt(r.o.pollMs, 500), list);
-}
-
-function list(r: Pn532): void {
-  command(r, 0x4a, new Uint8Array([1, 0]), opt(r.o.listTimeoutMs, 300), afterList);
+/**
+ * The rest of the poll cycle, one step per call: 1 the field is off: PowerDown (wake-up on I2C,
+ * bit 7); 2 powered down: wait pollMs; 3 InListPassiveTarget. A failed command is a cycle error.
+ */
+function cycle(r: Pn532, d?: Uint8Array, err?: string): void {
+  const s = r.step++;
+  if (s < 3 && !d) cycleError(r, err || 'protocol');
+  else if (s === 1) command(r, 0x16, new Uint8Array([0x80]), opt(r.o.cmdTimeoutMs, 100), cycle);
+  else if (s === 2) {
+    r.asleep = true;
+    schedule(r, opt(r.o.pollMs, 500), cycle);
+  } else command(r, 0x4a, new Uint8Array([1, 0]), opt(r.o.listTimeoutMs, 300), afterList);
 }
 
 function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
@@ -315,22 +314,9 @@ function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined)
   r.card = true;
   r.release = false;
   r.holdTimer = r.timers.after(opt(r.o.holdMs, 3000), r.holdTick);
-  r.uid = d.subarray(6, 6 + ul);
-  r.info = { atqa: (d[2] << 8) | d[3], sak: d[4], ats: ats };
-  schedule(r, 0, deliverCard);
-}
-
-/**
- * Callbacks run on a fresh timer tick, never inside the driver's own poll frames: the firmware's
- * answer to a card (authentication, a decision, flash writes) is deep enough without them, and
- * on a Puck.js every call frame costs variables.
- */
-function deliverCard(r: Pn532): void {
-  const uid = r.uid, info = r.info;
-  r.uid = undefined;
-  r.info = undefined;
-  if (!uid || !info || !r.card) return;
-  try { r.onCard(uid, info.sak, info); } catch (e) { /* a consumer's throw must not stop the reader */ }
+  // Handed over from the poll that read it: a tick of its own cost a timer and a callback. The
+  // firmware's decision, the card tap's deepest point, runs on a fresh tick of its own (cards.ts).
+  try { r.onCard(d.subarray(6, 6 + ul), d[4], { atqa: (d[2] << 8) | d[3], sak: d[4], ats: ats }); } catch (e) { /* a consumer's throw must not stop the reader */ }
 }
 
 /** A command in the poll cycle failed: report, abort it, then field off, or reset if the chip seems stuck. */
@@ -352,33 +338,16 @@ function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefi
     if (st === 0) res = d.subarray(1);
     else reason = st === 0x01 || st === 0x29 || st === 0x0a ? 'card-removed' : 'card-error';
   }
-  if (err) {
-    // The reader itself failed mid-exchange: the card is dropped and the reader recovered.
-    r.card = false;
-    const cb = r.xcb;
-    r.xcb = undefined;
-    if (cb) safe(function () { cb(undefined, reason); });
-    if (r.running && !r.k && !r.due) cycleError(r, err);
-    return;
-  }
-  // r.xcb stays set until delivery, so the reader counts as busy until the answer is handed over.
-  r.xres = res;
-  r.xwhy = reason;
-  schedule(r, 0, deliverExchange);
-}
-
-function deliverExchange(r: Pn532): void {
-  const cb = r.xcb, res = r.xres, why = r.xwhy;
+  // The reader itself failed mid-exchange: the card is dropped and the reader recovered below.
+  if (err) r.card = false;
+  // Handed over from the poll that read it (the consumer may send its next APDU from here).
+  const cb = r.xcb;
   r.xcb = undefined;
-  r.xres = undefined;
-  r.xwhy = undefined;
-  try { if (cb) cb(res, why); } catch (e) { /* a consumer's throw must not stop the reader */ }
-  if (r.running && r.release && !r.k && !r.due) idle(r);
-}
-
-function onHold(r: Pn532): void {
-  r.holdTimer = 0;
-  if (r.running && r.card) pn532Release(r);
+  try { if (cb) cb(res, reason); } catch (e) { /* a consumer's throw must not stop the reader */ }
+  if (r.running && !r.k && !r.due) {
+    if (err) cycleError(r, err);
+    else if (r.release) idle(r);
+  }
 }
 
 // ---- public API ----
@@ -387,10 +356,11 @@ function onHold(r: Pn532): void {
 export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | undefined, options: Pn532Options): Pn532 {
   const r: Pn532 = {
     bus: bus, timers: timers, rst: resetPin, o: options, running: false,
-    onCard: function () { /* set by start */ }, onError: function () { /* set by start */ },
-    timer: 0, due: undefined, tick: function () { /* below */ }, holdTimer: 0, holdTick: function () { /* below */ },
-    code: 0, frame: new Uint8Array(0), polls: 0, phase: 0, k: undefined, asleep: false,
-    card: false, release: false, xcb: undefined, uid: undefined, info: undefined, xres: undefined, xwhy: undefined,
+    // The callbacks are set below and by pn532Start (a placeholder function each cost bytes and a function made per reader).
+    onCard: undefined!, onError: undefined!,
+    timer: 0, due: undefined, tick: undefined!, holdTimer: 0, holdTick: undefined!,
+    code: 0, frame: undefined, polls: 0, phase: 0, k: undefined, asleep: false,
+    card: false, release: false, xcb: undefined, step: 0,
     resets: 0, errors: 0, backoff: 0, fw: 0,
   };
   // The timer's callback, written out here: a function called from it alone would be inlined by
@@ -401,7 +371,10 @@ export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | unde
     r.due = undefined;
     if (r.running && fn) fn(r);
   };
-  r.holdTick = function () { onHold(r); };
+  r.holdTick = function () {
+    r.holdTimer = 0;
+    if (r.running && r.card) pn532Release(r);
+  };
   return r;
 }
 

@@ -36,6 +36,8 @@ describe('card-tap bench (tools/benchmarks/card.ts)', () => {
     const t = await cardTap(bin, recordTap(), 'native', 1);
     assert.deepEqual(t.phases.map((p) => p.phase), ['detect', 'pn532', 'auth', 'decision', 'after relay']);
     assert.ok(t.native.aes && t.native.aes[0] >= 3, 'AES through the crypto port');
-    assert.ok(t.ratio > 0 && t.boardMs > 0);
+    // Both ratios from the shared reference loops (board.ts referenceWays, timeline.ts ratiosOf), as the phone bench.
+    assert.ok(t.ratio > 0 && t.boardMs > 0 && t.ratioStorage > 0 && t.boardMsStorage > 0);
+    assert.ok(t.reference.length === 2 && t.reference.every((r) => r.console > 0 && r.storage > 0), 'the loops before and after the tap');
   });
 });

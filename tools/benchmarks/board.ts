@@ -79,15 +79,6 @@ async function bootImageOnce(bin: string, image: Image | undefined, bundle: stri
 /** One timeline mark from the bench bundle: what (sha, read, write, relay, send), start and end in ms after the last packet arrived. */
 export type Mark = [string, number, number];
 
-/**
- * The reference loop of ../shared/device-time.md (280 ms on an nRF52), typed at the interpreter's
- * console exactly as published; best of 20, in ms of this interpreter.
- */
-export async function referenceMs(s: Session): Promise<number> {
-  const out = await s.eval('function nojit(){for(i=0;i<1000;i=i+1);} var rb=1e9;for(var rk=0;rk<20;rk++){var rt=getTime();nojit();rt=getTime()-rt;if(rt<rb)rb=rt;} print(rb*1000)', 30000);
-  return Number(out.trim().split('\n').pop());
-}
-
 /** The Storage file the reference loop is run from (written once per interpreter directory; a few bytes). */
 export const REFERENCE_FILE = 'ckref.js';
 

@@ -4,7 +4,9 @@
  * reads recorded here from the simulated PN532 and DESFire card (sim/pn532, sim/cards) for the same
  * tap. The board entry times only the board's own code (virtual time for the reader's waits);
  * this file records the transcript, provisions the image (puckjs-nfc: an owner card among 20 keys),
- * boots it, and turns host ms into board ms with the same-run ratio (../shared/device-time.md).
+ * boots it, and turns host ms into board ms with the same-run ratios the phone bench uses
+ * (tools/benchmarks/board.ts referenceWays, timeline.ts ratiosOf; ../shared/device-time.md): the
+ * Storage ratio (the board's model) and the console ratio (an upper bound), printed the same way.
  * Native calls are counted apart and added at their board cost (NATIVE_BOARD_MS; AES below).
  * Host-only.
  */
@@ -23,8 +25,8 @@ import { SimPn532 } from '../../sim/pn532/pn532';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { hostCipher } from '../host/crypto';
 import * as C from '../../firmware/codes';
-import { type Image, bootImage, referenceMs } from './board';
-import { NATIVE_BOARD_MS, ratioOf } from './timeline';
+import { type Image, bootImage, referenceWays } from './board';
+import { NATIVE_BOARD_MS, type Reference, ratiosOf } from './timeline';
 
 const ENTRY = `import './hal/espruino/card-bench-entry';`;
 /**
@@ -93,11 +95,15 @@ export function recordTap(): Recording {
   return { reads, writes, tap, image: { flash, site, owner, guest } };
 }
 
-export interface CardPhase { phase: string; hostMs: number; boardMs: number }
+/** Host ms of interpreted code, and the board estimates by the console ratio and by the Storage ratio. */
+export interface CardPhase { phase: string; hostMs: number; boardMs: number; boardMsStorage: number }
 export interface CardTap {
-  aes: 'native' | 'javascript'; ratio: number;
-  /** The reference loop typed at the console (RAM) and run from Storage, host ms: see describeTap. */
-  referenceMs: [number, number]; phases: CardPhase[]; parts: Record<string, number>; native: Record<string, [number, number]>; hostMs: number; boardMs: number; runs: number }
+  aes: 'native' | 'javascript';
+  /** ratiosOf over every boot's reference loops (taken before and after its tap): console (upper bound) and Storage (the board's model). */
+  ratio: number; ratioStorage: number; reference: Reference[];
+  phases: CardPhase[]; parts: Record<string, number>; native: Record<string, [number, number]>;
+  /** Card reported -> relay on: interpreted host ms, and the two board estimates with the native calls at their board cost. */
+  hostMs: number; boardMs: number; boardMsStorage: number; runs: number }
 
 const ORDER = ['detect', 'pn532', 'auth', 'decision', 'after relay'];
 export const PHASE_WHAT: Record<string, string> = {
@@ -117,7 +123,8 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
   const nfc = boardById('puckjs-nfc') as BoardConfig;
   const board = aes === 'native' ? nfc : { ...nfc, crypto: { ...nfc.crypto, aes: false } };
   const bundle = (await bundleFirmware(board, { entry: ENTRY })).code;
-  const raws: { phases: Record<string, number>; native: Record<string, [number, number]>; parts: Record<string, number>; ref: number; refStorage: number }[] = [];
+  const raws: { phases: Record<string, number>; native: Record<string, [number, number]>; parts: Record<string, number> }[] = [];
+  const refs: Reference[] = [];
   for (let k = 0; k < runs; k++) {
     const s = await bootImage(bin, rec.image, bundle);
     try {
@@ -125,7 +132,7 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
       // in a Puck.js's 2630 (its boards have more: xiaoble 14000): the interpreter stalls.
       const total = Number((await s.eval('print(process.memory().total)')).trim().split('\n').pop());
       if (aes === 'javascript' && total < 3000) throw new Error(`needs an interpreter with more than 3000 variables (this one has ${total}; ESPRUINO_BIN=/root/espruino-4095)`);
-      const ref0 = await referenceMs(s);
+      refs.push(await referenceWays(s));
       const out = (await s.eval(`print(cardTap(${JSON.stringify(TAP_FILE)},${rec.tap}))`, 120000)).trim().split('\n').pop()!;
       const raw = JSON.parse(out);
       if (!raw.relay) throw new Error('the replayed tap did not switch the relay: ' + out);
@@ -133,18 +140,16 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
       const parts = JSON.parse((await s.eval(`print(cardParts(${JSON.stringify(Buffer.from(UID).toString('hex'))},8))`, 120000)).trim().split('\n').pop()!);
       if (!parts.exchangesOk) throw new Error('the driver alone did not get the three answers again: ' + JSON.stringify(parts));
       delete parts.exchangesOk;
-      const ref = Math.min(ref0, await referenceMs(s));
-      const refStorage = Number((await s.eval('print(refFromStorage())', 60000)).trim().split('\n').pop());
-      raws.push({ phases: raw.phases, native: raw.native, parts, ref, refStorage });
+      refs.push(await referenceWays(s));
+      raws.push({ phases: raw.phases, native: raw.native, parts });
     } finally { await s.quit(); }
   }
   const min = (f: (r: typeof raws[0]) => number) => Math.min(...raws.map(f));
-  const ref = min((r) => r.ref);
-  const ratio = ratioOf(ref);
+  const { ratio, ratioStorage } = ratiosOf(refs);
   // Phases are interpreted time (native calls taken out); natives are added at their board cost.
   const phases: CardPhase[] = ORDER.filter((p) => raws[0].phases[p] !== undefined).map((p) => {
     const hostMs = min((r) => r.phases[p]);
-    return { phase: p, hostMs, boardMs: hostMs * ratio };
+    return { phase: p, hostMs, boardMs: hostMs * ratio, boardMsStorage: hostMs * ratioStorage };
   });
   const total = (r: typeof raws[0]) => Object.entries(r.phases).reduce((a, [p, ms]) => (p === 'after relay' ? a : a + ms), 0);
   const native = raws.reduce((a, b) => (total(b) < total(a) ? b : a)).native;
@@ -153,23 +158,20 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
   const parts: Record<string, number> = {};
   for (const k of Object.keys(raws[0].parts)) parts[k] = min((r) => r.parts[k]);
   return {
-    aes, ratio, referenceMs: [ref, min((r) => r.refStorage)], phases, parts, native, runs,
-    hostMs: toRelay.reduce((a, p) => a + p.hostMs, 0), boardMs: toRelay.reduce((a, p) => a + p.boardMs, 0) + nativeBoard,
+    aes, ratio, ratioStorage, reference: refs, phases, parts, native, runs,
+    hostMs: toRelay.reduce((a, p) => a + p.hostMs, 0),
+    boardMs: toRelay.reduce((a, p) => a + p.boardMs, 0) + nativeBoard,
+    boardMsStorage: toRelay.reduce((a, p) => a + p.boardMsStorage, 0) + nativeBoard,
   };
 }
 
+/** The tap as the phone bench prints its path (timeline.ts describePath): both estimates on every line, the Storage ratio first. */
 export function describeTap(t: CardTap): string[] {
+  const both = (storage: number, consoleMs: number) => `~${Math.round(storage)} ms (Storage ratio) / ~${Math.round(consoleMs)} ms (console ratio)`;
   const nat = Object.entries(t.native).map(([k, [n, ms]]) => `${n} ${k} (${ms.toFixed(2)} ms host, ~${(n * (BOARD_MS[k.split(' ').pop()!] ?? 0)).toFixed(1)} ms board)`).join(', ');
-  const out = [`card tap -> relay, ${t.aes} AES (ratio ${t.ratio.toFixed(0)}, least disturbed of ${t.runs} boots): ${t.hostMs.toFixed(2)} ms host interpreted -> ~${Math.round(t.boardMs)} ms on an nRF52 with natives, without the card's and reader's own time`];
-  for (const p of t.phases) out.push(`  ${PHASE_WHAT[p.phase]}: ${p.hostMs.toFixed(2)} ms host x ${t.ratio.toFixed(0)} = ~${Math.round(p.boardMs)} ms`);
+  const out = [`card tap -> relay, ${t.aes} AES (ratios: Storage ${t.ratioStorage.toFixed(0)}, console ${t.ratio.toFixed(0)}; least disturbed of ${t.runs} boots): ${t.hostMs.toFixed(2)} ms host interpreted -> ${both(t.boardMsStorage, t.boardMs)} on an nRF52 with natives, without the card's and reader's own time`];
+  for (const p of t.phases) out.push(`  ${PHASE_WHAT[p.phase]}: ${p.hostMs.toFixed(2)} ms host = ${both(p.boardMsStorage, p.boardMs)}`);
   out.push(`  native calls: ${nat || 'none'}`);
-  // The Linux build reads Storage through stdio (targets/linux/jshardware.c: jshFlashRead is
-  // fopen/fseek/fread, jshFlashGetMemMapAddress returns 0), so code run from Storage, as the
-  // bundle is, lexes far slower here than in RAM; an nRF52 maps its flash into memory.
-  out.push(`  caveat: the reference loop takes ${t.referenceMs[0].toFixed(2)} ms typed at the console and ${t.referenceMs[1].toFixed(2)} ms run from Storage on this host (x${(t.referenceMs[1] / t.referenceMs[0]).toFixed(1)}); an nRF52 maps Storage into memory, so these board figures are upper bounds`);
-  out.push('  parts, each alone (best of 8, natives out; exchanges = the PN532 driver alone on the tap\'s 3 APDUs): ' + Object.entries(t.parts).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms host = ~${Math.round(ms * t.ratio)} ms`).join(', '));
-  // The other bound: the reference loop run from Storage, as the firmware runs (280 ms / that).
-  const rs = 280 / t.referenceMs[1];
-  out.push(`  Storage-calibrated (ratio ${rs.toFixed(1)}: the reference loop from Storage): tap -> relay ~${Math.round(t.hostMs * rs)} ms interpreted` + t.phases.map((p) => `, ${p.phase} ~${Math.round(p.hostMs * rs)}`).join('') + ' ms');
+  out.push('  parts, each alone (best of 8, natives out; exchanges = the PN532 driver alone on the tap\'s 3 APDUs): ' + Object.entries(t.parts).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms host = ${both(ms * t.ratioStorage, ms * t.ratio)}`).join(', '));
   return out;
 }
