@@ -379,10 +379,12 @@ function tick(core: Core): void {
  * trusted time the lower bound decides what it can (access.ts checkAccess); `ticket` is a checked
  * ticket's record (firmware/travelboard.ts ticketRecord), used in place of a table record, whose
  * issuer must not be listed either and whose first use is recorded in the ticket book.
+ * `found`: the key's record as a lookup just before gave it (null: no such key), so the table is
+ * not searched again (the phone key's HELLO named the key: firmware/phonekey.ts `prepare`).
  */
-export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord): number {
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord, found?: KeyRecord | null): number {
   core.actor = undefined;
-  const rec = ticket || ksLookup(core.ks, keyId);
+  const rec = ticket || (found === undefined ? ksLookup(core.ks, keyId) : found as KeyRecord | undefined);
   let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
   const proven = reason === R_OK;
   const cfg = core.config;
@@ -413,13 +415,14 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
  * `ticket`: as for authenticate. `hold` (the phone key): the audit entries are held, not written,
  * until the caller has sent its answer and calls auditFlush: a flash write takes milliseconds on
  * the chip, and the relay and the answer come first (docs/PERFORMANCE.md "The phone path").
+ * `found`: as for authenticate.
  */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean): number {
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean, found?: KeyRecord | null): number {
   if (hold) core.held = core.held || [];
   // What `safely` does, without making a closure on every command (the phone path's glue).
   try {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
-    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket);
+    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket, found);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
     core.actor = undefined;
     if (reason !== R_OK) return reason;
