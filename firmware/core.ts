@@ -379,12 +379,12 @@ function tick(core: Core): void {
  * trusted time the lower bound decides what it can (access.ts checkAccess); `ticket` is a checked
  * ticket's record (firmware/travelboard.ts ticketRecord), used in place of a table record, whose
  * issuer must not be listed either and whose first use is recorded in the ticket book.
- * `found`: the key's record as a lookup just before gave it (null: no such key), so the table is
- * not searched again (the phone key's HELLO named the key: firmware/phonekey.ts `prepare`).
+ * `found`: what a lookup of `keyId` just before found (its `rec`, undefined: no such key), so the
+ * table is not searched again (the phone key's HELLO named the key: firmware/phonekey.ts `prepare`).
  */
-export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord, found?: KeyRecord | null): number {
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord, found?: { rec?: KeyRecord }): number {
   core.actor = undefined;
-  const rec = ticket || (found === undefined ? ksLookup(core.ks, keyId) : found as KeyRecord | undefined);
+  const rec = ticket || (found ? found.rec : ksLookup(core.ks, keyId));
   let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
   const proven = reason === R_OK;
   const cfg = core.config;
@@ -417,7 +417,7 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
  * the chip, and the relay and the answer come first (docs/PERFORMANCE.md "The phone path").
  * `found`: as for authenticate.
  */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean, found?: KeyRecord | null): number {
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean, found?: { rec?: KeyRecord }): number {
   if (hold) core.held = core.held || [];
   // What `safely` does, without making a closure on every command (the phone path's glue).
   try {

@@ -86,10 +86,10 @@ export interface PhoneKey {
   pre: number | Prepared | undefined;
 }
 
-/** What a COMMAND by key `id` needs that depends only on the key: its record (null: none) and its HMAC pads. */
+/** What a COMMAND by key `id` needs that depends only on the key: its record (undefined: none) and its HMAC pads. */
 interface Prepared {
   id: number;
-  rec: KeyRecord | null;
+  rec: KeyRecord | undefined;
   pads: HmacPads;
 }
 
@@ -152,7 +152,7 @@ function prepare(pk: PhoneKey, id: number): void {
   pk.pre = undefined;
   try {
     const rec = ksLookup(coreKeys(pk.core), id);
-    pk.pre = { id, rec: rec || null, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
+    pk.pre = { id, rec, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
   } catch (e) { /* e.g. no memory for a digest: nothing kept */ }
 }
 
@@ -347,8 +347,8 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
-  const found = pre && pre.rec; // undefined: look the key up now
-  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true, found) : authenticate(core, keyId, perm, verify, false, ticket, found);
+  // With `pre`, the key's record as prepare found it (none: unknown key), not a lookup now.
+  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true, pre) : authenticate(core, keyId, perm, verify, false, ticket, pre);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
