@@ -58,7 +58,7 @@ function helloOn(r: Rig, msg: Uint8Array): Uint8Array {
   return a.nonce!;
 }
 
-function run(r: Rig, k: PhoneKeyFile, nonce: Uint8Array, op = OP.UNLOCK): Answer {
+function run(r: Rig, k: PhoneKeyFile, nonce: Uint8Array, op: number = OP.UNLOCK): Answer {
   const before = r.radio.inbox.length;
   r.radio.write(command(nodeMac, k, nonce, op));
   assert.equal(r.radio.inbox.length, before + 1, 'one answer');
