@@ -3,7 +3,8 @@
  *
  * The phone subscribes to notifications, then asks with HELLO; the board answers CHALLENGE with a
  * fresh nonce from the hardware RNG (it sends nothing unasked: a notification sent before the phone
- * subscribed is lost on a real board). Answers are paced: the board sends one fragment, and each
+ * subscribed is lost on a real board). A HELLO may name the key the COMMAND will carry: once the
+ * CHALLENGE is out the board looks it up and makes its HMAC pads (`prepare`), for that COMMAND only. Answers are paced: the board sends one fragment, and each
  * next one when the phone PULLs it (docs/PROTOCOL.md, "Pacing"). A COMMAND names
  * its key, an operation and how long it stays valid, and carries HMAC-SHA256 (first 16 bytes)
  * under the key's secret over the nonce and the command. Every command consumes the nonce; every
@@ -80,7 +81,7 @@ export interface PhoneKey {
   /** What an unproven peer costs (firmware/linkguard.ts). */
   guard: LinkGuard;
   /**
-   * HELLO named a key (docs/PROTOCOL.md "Connecting"): its id until the CHALLENGE is out, then the
+   * HELLO named a key (docs/PROTOCOL.md "HELLO naming a key"): its id until the CHALLENGE is out, then the
    * key's work `prepare` did. Only the next message may use it: every message drops it.
    */
   pre: number | Prepared | undefined;
