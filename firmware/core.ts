@@ -398,13 +398,15 @@ function tick(core: Core): void {
  * trusted time the lower bound decides what it can (access.ts checkAccess); `ticket` is a checked
  * ticket's record (firmware/travelboard.ts ticketRecord), used in place of a table record, whose
  * issuer must not be listed either and whose first use is recorded in the ticket book.
+ * `found`: what a lookup of `keyId` just before found (its `rec`, undefined: no such key), so the
+ * table is not searched again (the phone key's HELLO named the key: firmware/phonekey.ts `prepare`).
  */
-export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord): number {
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord, found?: { rec?: KeyRecord }): number {
   core.actor = undefined;
   // The record a card tap looked up already (lookupKey), taken once; else the store's.
   const seen = CARDS ? core.seen : undefined;
   if (CARDS) core.seen = undefined;
-  const rec = ticket || (seen && seen.id === keyId ? seen : ksLookup(core.ks, keyId));
+  const rec = ticket || (found ? found.rec : seen && seen.id === keyId ? seen : ksLookup(core.ks, keyId));
   let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
   const proven = reason === R_OK;
   const cfg = core.config;
@@ -435,13 +437,14 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
  * `ticket`: as for authenticate. `hold` (the phone key): the audit entries are held, not written,
  * until the caller has sent its answer and calls auditFlush: a flash write takes milliseconds on
  * the chip, and the relay and the answer come first (docs/PERFORMANCE.md "The phone path").
+ * `found`: as for authenticate.
  */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean): number {
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean, found?: { rec?: KeyRecord }): number {
   if (hold) core.held = core.held || [];
   // What `safely` does, without making a closure on every command (the phone path's glue).
   try {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
-    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket);
+    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket, found);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
     core.actor = undefined;
     if (reason !== R_OK) return reason;

@@ -3,7 +3,8 @@
  *
  * The phone subscribes to notifications, then asks with HELLO; the board answers CHALLENGE with a
  * fresh nonce from the hardware RNG (it sends nothing unasked: a notification sent before the phone
- * subscribed is lost on a real board). Answers are paced: the board sends one fragment, and each
+ * subscribed is lost on a real board). A HELLO may name the key the COMMAND will carry: once the
+ * CHALLENGE is out the board looks it up and makes its HMAC pads (`prepare`), for that COMMAND only. Answers are paced: the board sends one fragment, and each
  * next one when the phone PULLs it (docs/PROTOCOL.md, "Pacing"). A COMMAND names
  * its key, an operation and how long it stays valid, and carries HMAC-SHA256 (first 16 bytes)
  * under the key's secret over the nonce and the command. Every command consumes the nonce; every
@@ -79,19 +80,31 @@ export interface PhoneKey {
   outSize: number;
   /** What an unproven peer costs (firmware/linkguard.ts). */
   guard: LinkGuard;
+  /**
+   * HELLO named a key (docs/PROTOCOL.md "HELLO naming a key"): its id until the CHALLENGE is out, then the
+   * key's work `prepare` did. Only the next message may use it: every message drops it.
+   */
+  pre: number | Prepared | undefined;
+}
+
+/** What a COMMAND by key `id` needs that depends only on the key: its record (undefined: none) and its HMAC pads. */
+interface Prepared {
+  id: number;
+  rec: KeyRecord | undefined;
+  pads: HmacPads;
 }
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
   const p = corePorts(core); // outside the literal, so the minifier substitutes it (not resident)
   const pk: PhoneKey = { core, p, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
-    guard: undefined as unknown as LinkGuard };
+    guard: undefined as unknown as LinkGuard, pre: undefined };
   // Not a local: the radio callbacks below keep this scope for good (a variable each).
   pk.guard = guardStart(core, pk.p, radio);
   radio.protect(site.setupCode);
   radio.start(
     // Nothing is sent unasked (the phone asks with HELLO once subscribed: docs/PROTOCOL.md "Connecting").
     (addr) => safely(core, () => { pk.reasm.reset(); pk.nonce = undefined; pk.out = undefined; setLinked(core, true); guardConnect(pk.guard, addr || ''); }),
-    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); setLinked(core, false); pk.nonce = undefined; pk.out = undefined; }),
+    () => safely(core, () => { guardDisconnect(pk.guard); pk.reasm.reset(); setLinked(core, false); pk.nonce = pk.pre = undefined; pk.out = undefined; }),
     // NOINLINE (here and for ownerCommand in onCommand): the minifier would put each of these
     // single-use functions at its call as a function expression, which Espruino makes again, lexing
     // its whole body, every time the call runs: every packet would lex onPacket with the command
@@ -121,16 +134,41 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
     pk.outSize = pk.radio.payloadSize();
   }
   const p = pk.out ? fragmentAt(pk.out, pk.outSize, index || 0) : undefined;
-  if (p) pk.radio.send(p);
+  if (p) {
+    pk.radio.send(p);
+    // The CHALLENGE's last fragment is queued to the radio: the named key's work now, during the
+    // phone's round trip (a PULL, or any message, arriving meanwhile waits for it).
+    if (p[0] & 0x40 && typeof pk.pre === 'number') prepare(pk, pk.pre);
+  }
 }
 
-/** CHALLENGE: v1 (18 bytes), or with `v2` the 31-byte one with the board id and the list version (travelmsg.ts challengeV2). */
-function sendChallenge(pk: PhoneKey, v2?: boolean): void {
+/**
+ * The work a COMMAND by key `id` needs that depends only on the key: its record and its HMAC pads
+ * (for the command's MAC, the replay check and the answer's MAC). An unknown id gets the pads of
+ * a secret under salt 0, as `prove` makes for one: the same SHA-256 work for known and unknown
+ * ids. Runs after the CHALLENGE went out, so it delays no answer; on failure nothing is kept and
+ * the COMMAND does the work itself.
+ */
+function prepare(pk: PhoneKey, id: number): void {
+  pk.pre = undefined;
+  try {
+    const rec = ksLookup(coreKeys(pk.core), id);
+    pk.pre = { id, rec, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
+  } catch (e) { /* e.g. no memory for a digest: nothing kept */ }
+}
+
+/**
+ * CHALLENGE to `hello`: v1 (18 bytes), or with `v2` the 31-byte one with the board id and the list
+ * version (travelmsg.ts challengeV2). A HELLO of 6 bytes or more names a key (bytes 2..5): its work
+ * follows the CHALLENGE (send, prepare).
+ */
+function sendChallenge(pk: PhoneKey, hello: Uint8Array, v2?: boolean): void {
   const m = new Uint8Array(2 + NONCE_BYTES);
   m[0] = M_CHALLENGE;
   m.set(freshNonce(pk), 1);
   const status = coreStatus(pk.core);
   m[1 + NONCE_BYTES] = (status & TIME_TRUSTED ? 1 : 0) | ((status & STATE_BITS) === C.S_ENROLLING ? 2 : 0);
+  if (hello.length > 5) pk.pre = readU32(hello, 2);
   send(pk, TRAVEL && v2 ? challengeV2(pk.nonce!, m[1 + NONCE_BYTES], pk.site.boardId!, listVersionOf(storedList(coreTravel(pk.core)!))) : m);
 }
 
@@ -140,7 +178,7 @@ function sendChallenge(pk: PhoneKey, v2?: boolean): void {
  */
 function onHello(pk: PhoneKey, msg: Uint8Array): void {
   const v = negotiate(helloVersion(msg), pk.site.boardId ? PROTOCOL_VERSION : MIN_VERSION);
-  if (v) sendChallenge(pk, v > 1); else refuse(pk, C.R_VERSION, 0, true);
+  if (v) sendChallenge(pk, msg, v > 1); else refuse(pk, C.R_VERSION, 0, true);
 }
 
 /**
@@ -159,8 +197,12 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     msg = r.message;
     if (!msg) return;
     guardHeard(pk.guard, false);
-    if (msg[0] === M_HELLO) { if (TRAVEL) onHello(pk, msg); else sendChallenge(pk); }
-    else if (msg[0] === M_COMMAND) onCommand(pk, msg);
+    // What HELLO's named key had prepared serves the next message only, if it is that key's
+    // COMMAND: a key changed by any message in between is never judged on a record read before.
+    const pre = pk.pre;
+    pk.pre = undefined;
+    if (msg[0] === M_HELLO) { if (TRAVEL) onHello(pk, msg); else sendChallenge(pk, msg); }
+    else if (msg[0] === M_COMMAND) onCommand(pk, msg, pre);
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
     else if (TRAVEL && (msg[0] === M_LIST || msg[0] === M_TICKET_COMMAND)) {
       // A board without an identity (a v1 site) speaks v1 only.
@@ -246,7 +288,7 @@ function onTicketCommand(pk: PhoneKey, msg: Uint8Array): void {
   const tk = a.ticket!;
   const op = msg[TCMD_OP];
   const isRequest = op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
-  const proof = prove(pk, msg, nonce, tk.id, op, readU16(msg, TCMD_OP + 1), isRequest, ticketRecord(tk), a.secret, tk.madeAt);
+  const proof = prove(pk, msg, nonce, tk.id, op, readU16(msg, TCMD_OP + 1), isRequest, undefined, ticketRecord(tk), a.secret, tk.madeAt);
   if (!proof) return;
   let r: OwnerAnswer = proof;
   // Only what any valid key may ask passes the core's check (status, get list): a ticket never manages.
@@ -259,14 +301,15 @@ function onTicketCommand(pk: PhoneKey, msg: Uint8Array): void {
  * unlock, lock or drive-enable done) in `prove`, whose locals are gone before an owner's command
  * runs: that command may rewrite the key table, the deepest call chain the firmware has.
  */
-function onCommand(pk: PhoneKey, msg: Uint8Array): void {
-  const nonce = pk.nonce;
+function onCommand(pk: PhoneKey, msg: Uint8Array, pre: number | Prepared | undefined): void {
+  const nonce = pk.nonce, keyId = readU32(msg, 1);
   if (!nonce || msg.length < CMD_HEAD + TAG_BYTES) { unproven(pk, nonce ? C.R_BAD_INPUT : C.R_EXPIRED_COMMAND); return; }
   const op = msg[5];
   // Unlock, lock and drive-enable are done in `prove`; anything else is an owner operation. (A
   // boolean here, not a function: every resident function costs the board variables.)
   const isRequest = op === OP_UNLOCK || op === OP_LOCK || op === OP_DRIVE;
-  const proof = prove(pk, msg, nonce, readU32(msg, 1), op, readU16(msg, 6), isRequest);
+  // HELLO's key prepared (not a number: still pending, the CHALLENGE's end not yet PULLed), and the same id.
+  const proof = prove(pk, msg, nonce, keyId, op, readU16(msg, 6), isRequest, pre && (pre as Prepared).id === keyId ? pre as Prepared : undefined);
   if (!proof) return;
   let r: OwnerAnswer = proof;
   if (proof.reason === C.R_OK && !isRequest) r = wrapNewKey(pk, /*#__NOINLINE__*/ ownerCommand(pk.core, pk.p, pk.cards, op, msg.subarray(CMD_HEAD, msg.length - TAG_BYTES)), proof.pads, nonce);
@@ -276,12 +319,13 @@ function onCommand(pk: PhoneKey, msg: Uint8Array): void {
 /**
  * Consumes the nonce and checks the command's MAC and the key's rights; does an unlock, lock or
  * drive-enable. Returns the reason and the key's HMAC pads for the answer, or undefined when nothing
- * was proven (the peer has then been refused). `ticket` and `secret` (TICKET COMMAND): the
+ * was proven (the peer has then been refused). `pre`: this key's record and pads, prepared after
+ * the HELLO that named it (`prepare`). `ticket` and `secret` (TICKET COMMAND): the
  * ticket's record and the guest's secret, in place of a table record and its derived secret;
  * `madeAt`: the ticket's made-at time, learnt as a time lower bound once the command's MAC holds.
  */
 function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, op: number, validMs: number, isRequest: boolean,
-  ticket?: KeyRecord, secret?: Uint8Array, madeAt?: number): { reason: number; pads: HmacPads } | undefined {
+  pre?: Prepared, ticket?: KeyRecord, secret?: Uint8Array, madeAt?: number): { reason: number; pads: HmacPads } | undefined {
   const core = pk.core;
   const body = msg.subarray(0, msg.length - TAG_BYTES);
   const tag = msg.subarray(msg.length - TAG_BYTES);
@@ -294,7 +338,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
   let pads: HmacPads | undefined;
   const verify = (rec: KeyRecord) => {
     // The key's HMAC pads, made once for the command's MAC, the replay check and the answer's MAC.
-    pads = hmacPads(secret || keySecret(pk.p.crypto, pk.site, rec.id, rec.salt));
+    pads = pre ? pre.pads : hmacPads(secret || keySecret(pk.p.crypto, pk.site, rec.id, rec.salt));
     if (equalConstantTime(macOf(pk, pads, DOMAIN_COMMAND, nonce, body), tag)) {
       if (TRAVEL && madeAt) timeAtLeast(core, madeAt);
       return age > (validMs < MAX_VALID_MS ? validMs : MAX_VALID_MS) ? C.R_EXPIRED_COMMAND : C.R_OK;
@@ -304,12 +348,14 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
-  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true) : authenticate(core, keyId, perm, verify, false, ticket);
+  // With `pre`, the key's record as prepare found it (none: unknown key), not a lookup now.
+  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true, pre) : authenticate(core, keyId, perm, verify, false, ticket, pre);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
-    // The same work as a key that exists (its secret, the MAC over this nonce and the spent one),
-    // so neither the answer nor its time tells which ids exist. Nothing it finds counts.
+    // The same work as a key that exists (its secret, the MAC over this nonce and the spent one;
+    // named in HELLO, the secret was made then, for both), so neither the answer nor its time
+    // tells which ids exist. Nothing it finds counts.
     verify({ id: keyId, salt: 0 } as KeyRecord);
     pads = undefined;
   }

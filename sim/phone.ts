@@ -2,16 +2,17 @@
  * A simulated phone holding a phone key: it races other centrals for the board's radio link,
  * takes the protocol's steps (docs/PROTOCOL.md: link, MTU, notifications, HELLO, paced answers)
  * and retries as an app does. `car.phone(key)` (sim/car.ts) makes one; this file is its behaviour.
- * It speaks protocol v2 (docs/PROTOCOL.md "Protocol v2"): HELLO `01 02`; a v2 key (TravelKey: a
+ * It speaks protocol v2 (docs/PROTOCOL.md "Protocol v2"): HELLO `01 02` and its key's id (none for a
+ * ticket or without a key: tools/host/visit.ts helloFor); a v2 key (TravelKey: a
  * secret per board, or a ticket) proves itself with its secret for the board the CHALLENGE names,
  * and after each command hands over or takes the newer revocation list. A v1 key file works as ever.
  * Not here: the radio steps themselves (central.ts), the protocol's bytes (tools/host/protocol.ts),
  * the v2 decisions shared with every client (tools/host/visit.ts).
  */
 import type { SimBoard } from './engine/board';
-import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, hello, listMessage, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/host/protocol';
+import { type Answer, type PhoneKeyFile, OP, addKeyArgs, be32, listMessage, nodeMac, parseAnswer, unwrapNewKey, M } from '../tools/host/protocol';
 import { type ClientKey, type TravelKey, isTravelKey } from '../tools/host/travelkey';
-import { credentialFor, listSync, requestFor, takeBoardList, versionMismatch } from '../tools/host/visit';
+import { credentialFor, helloFor, listSync, requestFor, takeBoardList, versionMismatch } from '../tools/host/visit';
 import { type LinkOptions, central, linkSteps } from './central';
 import * as C from '../firmware/codes';
 
@@ -130,7 +131,7 @@ export function simPhone(car: PhoneCar, key?: ClientKey, opts: PhoneOptions = {}
     while (now() < deadline) {
       if (!link(deadline)) return undefined;
       if (!linkSteps(car.board, lastOpts, mine)) continue;
-      try { send(hello()); } catch (e) { if (mine()) throw e; continue; }
+      try { send(helloFor(phone.travel || phone.key)); } catch (e) { if (mine()) throw e; continue; }
       const a = take();
       if (a && a.type === 'challenge') {
         phone.challenge = a;

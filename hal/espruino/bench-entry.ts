@@ -78,6 +78,19 @@ function pullRest(): void { for (let k = 1; out.length === k && !(parseInt(out[k
 global.ev = {
   /** Connects and asks with HELLO (the board sends nothing unasked); returns the CHALLENGE's packets. */
   connect: () => { out = []; onC('bench-' + (++links)); onP(new Uint8Array([0xc0, 0, 1, 1])); pullRest(); const r = out; out = []; return r.join(' '); },
+  /**
+   * HELLO (packets in hex) on the link, its answer's fragments PULLed: what the board sent, the
+   * interpreter ms from the first packet until the board was done (a HELLO naming a key: the key's
+   * work after the CHALLENGE's last fragment, docs/PROTOCOL.md), and the timeline marks of it all.
+   */
+  hello: (hs: string[]) => {
+    out = []; tl = []; tl0 = getTime();
+    for (let i = 0; i < hs.length; i++) onP(unhex(hs[i]));
+    pullRest();
+    const t = (getTime() - tl0) * 1000, marks = tl; tl = null;
+    const r = out; out = [];
+    return JSON.stringify({ sent: r.join(' '), t: t, marks: marks });
+  },
   /** What one timeline mark costs (ms). */
   markCost: () => markCost(),
   /** Feeds packets; returns what the board sent, the interpreter time of the last packet (s), the peak usage sampled, and the last packet's timeline marks. */

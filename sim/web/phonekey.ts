@@ -1,7 +1,7 @@
 /**
  * The web phone key page (/phonekey): imports a key once into non-extractable WebCrypto keys (a v1
  * key, or a v2 key or ticket from a `#v=2` link: one per board), connects to a car over Web
- * Bluetooth or the simulator's radio bridge, says HELLO with protocol version 2, picks the secret
+ * Bluetooth or the simulator's radio bridge, says HELLO with protocol version 2 and its key id, picks the secret
  * for the board the CHALLENGE names, and sends signed COMMANDs or TICKET COMMANDs (unlock, lock,
  * drive, status), showing the car's answer and whether it was authentic; then exchanges revocation
  * lists with the car (v2). One command at a time; the nonce of each answer is kept for the next.
@@ -9,8 +9,8 @@
  * Not here: bytes and MACs (keycrypto.ts), v2 decisions (travel.ts), packets (transport.ts), storage (keystore.ts).
  */
 import { R_EXPIRED_COMMAND, R_OK } from '../../firmware/codes';
-import { M, OP, type Answer, hello, parseAnswer, statusVersion, u32 } from '../../tools/host/protocol';
-import { versionMismatch } from '../../tools/host/visit';
+import { M, OP, type Answer, parseAnswer, statusVersion, u32 } from '../../tools/host/protocol';
+import { helloFor, versionMismatch } from '../../tools/host/visit';
 import { permNames, roleName, stateName } from '../../tools/host/names';
 import { type WebCredential, readAnswer, signedRequest } from './keycrypto';
 import { exchangeLists, webCredential } from './travel';
@@ -160,7 +160,8 @@ async function connect(): Promise<Link> {
     const w = onAnswer; onAnswer = undefined; if (w) w(new Error(why));
   });
   // Notifications are on (the link subscribed): ask for a CHALLENGE; the car sends nothing unasked.
-  await l.send(hello());
+  // HELLO names our key (not a ticket's): the car prepares it while we compute the COMMAND.
+  await l.send(helloFor(stored));
   if (!(await waitChallenge(ANSWER_MS))) { l.close(); link = undefined; throw new Error(helloRefused || 'the car sent no challenge'); }
   try {
     // The secret for the board that answered (a v2 key); one clear line when this key has none for it.

@@ -48,14 +48,14 @@ describe('command-line phone key, protocol v2 (against a stand-in v2 board)', fu
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('a v2 owner key file opens each board with its secret there, HELLO saying version 2', async () => {
+  it('a v2 owner key file opens each board with its secret there, HELLO saying version 2 and naming the key', async () => {
     const owner = ownerFile();
     for (const car of cars) {
       const r = await run(['unlock', '--key', owner], car);
       assert.equal(r.code, 0, r.text);
       assert.match(r.text, /unlock: ok \(authentic answer from the car\)/);
       assert.equal(car.unlocked, true);
-      assert.deepEqual(Array.from(car.heard[0]), [1, 2]);
+      assert.deepEqual(Array.from(car.heard[0]), [1, 2, 0x0a, 0x0a, 0x00, 0x01]);
     }
   });
 
@@ -73,6 +73,7 @@ describe('command-line phone key, protocol v2 (against a stand-in v2 board)', fu
     assert.equal(cars[2].heard.length, 0, 'nothing was sent to any car');
     const u = await run(['unlock', '--key', out], cars[2]);
     assert.equal(u.code, 0, u.text);
+    assert.deepEqual(Array.from(cars[2].heard[0]), [1, 2], 'a ticket\'s HELLO names no key');
     assert.equal(cars[2].heard[1][0], 0x05, 'a TICKET COMMAND');
     assert.equal(cars[2].unlocked, true);
     const l = await run(['lock', '--key', out], cars[2]);

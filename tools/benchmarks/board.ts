@@ -119,6 +119,8 @@ export interface BoardPhone {
   /** Sends one signed command; `mode` 1 samples usage without GC, 2 with GC (live), 0 none; `nomarks`: no timeline. */
   run(key: PhoneKeyFile, op: number, args?: Uint8Array, mode?: number, nomarks?: boolean): Promise<{ answer: Answer; seconds: number; peak: number; relay: boolean; marks: Mark[] }>;
   raw(hexPackets: string[]): Promise<Answer | undefined>;
+  /** HELLO `msg` on the current link (its CHALLENGE's nonce is the next command's): interpreter ms until the board was done, and the marks. */
+  hello(msg: Uint8Array): Promise<{ answer: Answer; ms: number; marks: Mark[] }>;
 }
 
 /** A phone talking to the bench bundle through the interpreter's console. */
@@ -151,6 +153,13 @@ export function boardPhone(s: Session): BoardPhone {
       const answer = decode(key, r.sent, n);
       if (!answer) throw new Error('no answer from the board');
       return { answer, seconds: r.t, peak: r.peak, relay: r.relay, marks: r.marks || [] };
+    },
+    hello: async (msg) => {
+      const js = `print(ev.hello(${JSON.stringify(packets(msg).map((p) => Buffer.from(p).toString('hex')))}))`;
+      const r = JSON.parse((await s.eval(js, 30000)).trim().split('\n').pop()!);
+      const answer = decode(undefined, r.sent);
+      if (!answer || answer.type !== 'challenge') throw new Error('no challenge from the board: ' + r.sent);
+      return { answer, ms: r.t, marks: r.marks || [] };
     },
     raw: async (hexPackets) => {
       const r = await feed(hexPackets.map((h) => new Uint8Array(Buffer.from(h, 'hex'))), 0);

@@ -22,13 +22,13 @@ import { espruinoBinary } from '../host/espruino-binary';
 import { createCar } from '../../sim/car';
 import { storageBudget } from './storage-budget';
 import * as C from '../../firmware/codes';
-import { OP } from '../host/protocol';
+import { OP, hello } from '../host/protocol';
 import { authenticateDesfire, diversifyAes128, type DesfireConfig } from '../../firmware/desfire';
 import { hostCipher } from '../host/crypto';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { type Spec, UsageError, help, parse, runMain } from '../host/cli-args';
 import { bootImage, boardPhone, imageKeyId, memoryUsage, phoneKeyBenchBundle, provisionImage, referenceWays } from './board';
-import { type PathEstimate, bestRun, describePath, ratiosOf, splitPath } from './timeline';
+import { type PathEstimate, type Segment, bestRun, describePath, preparedAfterChallenge, ratiosOf, splitPath } from './timeline';
 import { proofPhases } from './phases';
 import { cardTap, describeTap, recordTap } from './card';
 import type { PhoneKeyFile } from '../host/protocol';
@@ -92,6 +92,17 @@ async function phoneKeySession(bin: string, keys: number) {
     for (let i = 0; i < 30; i++) { again.push(await unlock(key, 0)); if (i % 10 === 9) refs.push(await referenceWays(s)); }
     for (let i = 0; i < 12; i++) plain.push((await unlock(key, 0, true)).seconds * 1000);
     if (keys) for (let i = 0; i < 20; i++) { await unlock(img.guest, 0); other.push(await unlock(key, 0)); }
+    // HELLO naming the key before each command (docs/PROTOCOL.md "HELLO naming a key"): the key's
+    // work after the CHALLENGE, and the command's path once that work is done.
+    const named: typeof first[] = [], prepared: { ms: number; marks: typeof first.marks }[] = [], bare: typeof prepared = [];
+    for (let i = 0; i < 30; i++) {
+      // A bare HELLO first: the same span after its last fragment is the baseline (unwinding, the bench's PULL loop).
+      bare.push(await ph.hello(hello(2)));
+      const h = await ph.hello(hello(2, key.keyId));
+      prepared.push({ ms: h.ms, marks: h.marks });
+      named.push(await unlock(key, 0));
+      if (i % 10 === 9) refs.push(await referenceWays(s));
+    }
     const refAfter = await referenceWays(s);
     const after = await memoryUsage(s);
     refs.push(refAfter);
@@ -102,10 +113,37 @@ async function phoneKeySession(bin: string, keys: number) {
     const path = (rs: typeof first[]) => bestRun(rs.map((r) => splitPath(r.marks, ms(r), ratio, markCost, ratioStorage)));
     const paths: Record<string, PathEstimate> = { first: path([first]), again: path(again) };
     if (other.length) paths.afterOtherKey = path(other);
+    paths.named = path(named);
+    const least = (hs: typeof prepared) => hs.map((h) => preparedAfterChallenge(h.marks, h.ms, ratio, markCost, ratioStorage)).reduce((a, b) => (b.hostMs < a.hostMs ? b : a));
+    const prep = least(prepared), prepBare = least(bare);
     return { keys, idleVars: idle, peakLiveVars: peakLive, peakWithGarbageVars: peakNoGc, afterSessionVars: after,
       unlocksOk: ok, decisionMs: +Math.min(...plain).toFixed(2), reference: refs, ratio: +ratio.toFixed(1), ratioStorage: +ratioStorage.toFixed(1),
-      markCostMs: +markCost.toFixed(4), paths, what: keys ? 'owner UNLOCK, accepted' : 'UNLOCK from an unknown key, refused' };
+      markCostMs: +markCost.toFixed(4), paths, prepared: prep, afterBareHello: prepBare, roundTrips: roundTrips(prep, paths.named), what: keys ? 'owner UNLOCK, accepted' : 'UNLOCK from an unknown key, refused' };
   } finally { await s.quit(); }
+}
+
+/**
+ * The phone's round trips the named path is told for, ms: from the CHALLENGE's last fragment
+ * queued on the board to the COMMAND's last packet arriving. The notification leaves at the next
+ * connection event, and the phone's write can only go at an event after the one that brought it:
+ * one to two connection intervals (one more per further COMMAND packet written with response).
+ * One interval of 7.5 ms (the shortest the Bluetooth Core Specification allows), 15 ms (the
+ * shortest Apple's Accessory Design Guidelines accept), 30 ms (iOS's usual interval; the low end
+ * of Android's CONNECTION_PRIORITY_BALANCED, 30-50 ms) and 50 ms; two of 30 and of 50 ms.
+ */
+const ROUND_TRIPS_MS = [7.5, 15, 30, 50, 60, 100];
+
+/**
+ * Last packet -> relay and -> answer after a HELLO naming the key, for each round trip: the key's
+ * work still running when the COMMAND's last packet arrives (prepared - round trip, if above 0)
+ * is added to the command's own path (docs/PERFORMANCE.md "The phone path").
+ */
+function roundTrips(prep: Segment, p: PathEstimate) {
+  return ROUND_TRIPS_MS.map((rt) => {
+    const left = (board: number) => Math.max(0, board - rt);
+    const at = (x: { boardMs: number; boardMsStorage: number } | undefined) => x && ({ boardMs: left(prep.boardMs) + x.boardMs, boardMsStorage: left(prep.boardMsStorage) + x.boardMsStorage });
+    return { roundTripMs: rt, leftMs: left(prep.boardMsStorage), leftMsConsole: left(prep.boardMs), relay: at(p.relay), answer: at(p.answer) };
+  });
 }
 
 const CARD_ENTRY = `
@@ -199,8 +237,14 @@ async function main(argv: string[]): Promise<number> {
       const r = await phoneKeySession(bin, k);
       report.phoneKey.push(r);
       console.log(`bench bundle, ${k} keys: idle ${r.idleVars}, peak live ${r.peakLiveVars}, peak incl. garbage ${r.peakWithGarbageVars}, after ${r.afterSessionVars}; ${r.what} in ${r.decisionMs} ms (best of 12, host)`);
-      const names: Record<string, string> = { first: 'first command after boot', again: 'the same key again', afterOtherKey: 'after another key\'s command' };
+      const names: Record<string, string> = { first: 'first command after boot', again: 'the same key again', afterOtherKey: 'after another key\'s command',
+        named: 'after a HELLO naming the key, its work done before the COMMAND' };
       for (const [n, p] of Object.entries(r.paths)) for (const line of describePath(`  ${r.what}, ${names[n]}`, p)) console.log(line);
+      const pr = r.prepared, f = (x: number) => Math.round(x);
+      console.log(`  ${pr.phase}: ${pr.hostMs.toFixed(2)} ms host (${pr.interpretedMs.toFixed(2)} interpreted; ${Object.entries(pr.native).map(([k, n]) => n + ' ' + k).join(', ')}) = ~${f(pr.boardMsStorage)} ms (Storage ratio) / ~${f(pr.boardMs)} ms (console ratio)`);
+      const pb = r.afterBareHello;
+      console.log(`  the same span after a bare HELLO (no key's work: unwinding, the bench's PULL loop): ${pb.hostMs.toFixed(2)} ms host = ~${f(pb.boardMsStorage)} / ~${f(pb.boardMs)} ms; so the key's work alone ~${f(pr.boardMsStorage - pb.boardMsStorage)} / ~${f(pr.boardMs - pb.boardMs)} ms (the figures below count it all)`);
+      for (const t of r.roundTrips) console.log(`  named, the phone's round trip ${t.roundTripMs} ms: work left at the COMMAND ~${f(t.leftMs)} / ~${f(t.leftMsConsole)} ms; relay on ~${t.relay ? f(t.relay.boardMsStorage) : '-'} ms (Storage ratio) / ~${t.relay ? f(t.relay.boardMs) : '-'} ms (console ratio); answer sent ~${f(t.answer!.boardMsStorage)} / ~${f(t.answer!.boardMs)} ms`);
     }
     // 'phases' alone: the proof's phases without the end-to-end sessions (quicker, and steadier on a loaded host).
     if (want('phone') || want('phases')) {

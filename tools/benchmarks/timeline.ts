@@ -107,23 +107,38 @@ export function splitPath(marks: Mark[], totalMs: number, ratio: number, markCos
   const segments: Segment[] = [];
   let from = 0;
   for (const [phase, to] of cuts) {
-    const inside = marks.filter((m) => m[1] >= from && m[2] <= to);
-    const native: Record<string, number> = {};
-    let nativeHostMs = 0, nativeBoardMs = 0;
-    for (const m of inside) {
-      native[m[0]] = (native[m[0]] || 0) + 1;
-      nativeHostMs += m[2] - m[1];
-      nativeBoardMs += NATIVE_BOARD_MS[m[0]] ?? 0;
-    }
-    const hostMs = to - from;
-    const interpretedMs = Math.max(0, hostMs - nativeHostMs - inside.length * markCostMs);
-    segments.push({ phase, hostMs, nativeHostMs, native, interpretedMs, boardMs: interpretedMs * ratio + nativeBoardMs, boardMsStorage: interpretedMs * ratioStorage + nativeBoardMs });
+    segments.push(segmentOf(phase, marks, from, to, ratio, markCostMs, ratioStorage));
     from = to;
   }
   const upTo = (n: number) => ({ hostMs: cuts[n][1], boardMs: segments.slice(0, n + 1).reduce((a, s) => a + s.boardMs, 0), boardMsStorage: segments.slice(0, n + 1).reduce((a, s) => a + s.boardMsStorage, 0) });
   const relayCut = cuts.findIndex((c) => c[0] === 'decision, relay switched');
   const answerCut = cuts.findIndex((c) => c[0] === 'answer MAC and send' || c[0] === 'refusal and send');
   return { ratio, ratioStorage, segments, relay: relayCut >= 0 ? upTo(relayCut) : undefined, answer: answerCut >= 0 ? upTo(answerCut) : undefined };
+}
+
+/** The board estimate of the timeline between host ms `from` and `to`: the marks inside it counted as native calls. */
+export function segmentOf(phase: string, marks: Mark[], from: number, to: number, ratio: number, markCostMs: number, ratioStorage = ratio): Segment {
+  const inside = marks.filter((m) => m[1] >= from && m[2] <= to);
+  const native: Record<string, number> = {};
+  let nativeHostMs = 0, nativeBoardMs = 0;
+  for (const m of inside) {
+    native[m[0]] = (native[m[0]] || 0) + 1;
+    nativeHostMs += m[2] - m[1];
+    nativeBoardMs += NATIVE_BOARD_MS[m[0]] ?? 0;
+  }
+  const hostMs = to - from;
+  const interpretedMs = Math.max(0, hostMs - nativeHostMs - inside.length * markCostMs);
+  return { phase, hostMs, nativeHostMs, native, interpretedMs, boardMs: interpretedMs * ratio + nativeBoardMs, boardMsStorage: interpretedMs * ratioStorage + nativeBoardMs };
+}
+
+/**
+ * A HELLO naming a key (docs/PROTOCOL.md "HELLO naming a key"): the board's work after its
+ * CHALLENGE's last fragment went to the radio (the end of the last send mark) until it was done.
+ */
+export function preparedAfterChallenge(marks: Mark[], totalMs: number, ratio: number, markCostMs: number, ratioStorage = ratio): Segment {
+  let from = 0;
+  for (const m of marks) if (m[0] === 'send') from = m[2];
+  return segmentOf('the named key\'s work after the CHALLENGE (lookup, key secret, pads)', marks, from, Math.max(from, totalMs), ratio, markCostMs, ratioStorage);
 }
 
 /**

@@ -22,9 +22,13 @@ export const OP = { UNLOCK: OP_UNLOCK, LOCK: OP_LOCK, DRIVE: OP_DRIVE, ADD_KEY: 
 /** The highest protocol version these clients speak (docs/PROTOCOL.md "Protocol versions"). */
 export const CLIENT_VERSION = 2;
 
-/** HELLO saying the highest version this phone speaks: `01 02` (a bare `01` is a v1 phone). */
-export function hello(version = CLIENT_VERSION): Uint8Array {
-  return new Uint8Array([M_HELLO, version]);
+/**
+ * HELLO saying the highest version this phone speaks, `01 02` (a bare `01` is a v1 phone), and
+ * with `keyId` the key its COMMAND will name, `01 02` keyId(4): the board then does that key's
+ * work while the phone computes its COMMAND (docs/PROTOCOL.md "Connecting").
+ */
+export function hello(version = CLIENT_VERSION, keyId?: number): Uint8Array {
+  return new Uint8Array(keyId === undefined ? [M_HELLO, version] : [M_HELLO, version, ...be32(keyId)]);
 }
 
 export type Mac = (key: Uint8Array, data: Uint8Array) => Uint8Array;

@@ -8,7 +8,7 @@
  * Not here: links and retries (each client), key formats (travelkey.ts), making tickets (travel.ts).
  */
 import { hex } from './bytes';
-import { type Answer, type Mac, type PhoneKeyFile, CLIENT_VERSION, OP, command, ticketCommandWith } from './protocol';
+import { type Answer, type Mac, type PhoneKeyFile, CLIENT_VERSION, OP, command, hello, ticketCommandWith } from './protocol';
 import { type ClientKey, TravelError, isTravelKey } from './travelkey';
 import { listParse } from '../../firmware/revlist';
 import { R_VERSION } from '../../firmware/codes';
@@ -49,6 +49,15 @@ export function credentialFor(k: ClientKey, c: Answer): Credential {
   if (!isTravelKey(k)) return k;
   const p = pickBoard(k.boards, !!k.ticket, c);
   return { keyId: k.keyId, secret: p.secret, label: k.label, boardId: p.boardId, ticket: k.ticket, tag: p.tag };
+}
+
+/**
+ * The HELLO a client sends with key `k` (docs/PROTOCOL.md HELLO): `01 02` and the key id its
+ * COMMANDs name, so the board does the key's work during the phone's round trip. A ticket names
+ * none (its TICKET COMMAND is checked from the ticket itself), nor does a phone without a key.
+ */
+export function helloFor(k: { keyId: number; ticket?: Uint8Array } | undefined): Uint8Array {
+  return k && !k.ticket ? hello(CLIENT_VERSION, k.keyId) : hello();
 }
 
 /** The message that asks for `op` with `cred` answering `nonce`: a COMMAND, or for a ticket a TICKET COMMAND. */

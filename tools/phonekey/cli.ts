@@ -1,7 +1,7 @@
 /**
  * The command-line phone key: holds a key file and talks to a car — the simulator over its local
  * radio bridge, or a real board over Bluetooth. After connecting and subscribing it asks with HELLO
- * (saying it speaks protocol v2); a v2 key proves itself with its secret for the board the CHALLENGE
+ * (saying it speaks protocol v2, and naming its key so the board prepares it: docs/PROTOCOL.md); a v2 key proves itself with its secret for the board the CHALLENGE
  * names (a ticket with a TICKET COMMAND); then one round trip per command (plus a PULL per further
  * fragment of a long answer), then the revocation-list exchange (docs/PROTOCOL.md "Protocol v2").
  *
@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { type Answer, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, createAnswerReader, hello, listMessage, nodeMac, packets, parseAnswer, unwrapNewKey, statusVersion } from '../host/protocol';
+import { type Answer, OP, PULL_RETRIES, PULL_RETRY_MS, type PhoneKeyFile, addKeyArgs, be32, createAnswerReader, listMessage, nodeMac, packets, parseAnswer, unwrapNewKey, statusVersion } from '../host/protocol';
 import { type Link, bluetoothLink, simulatorLink } from './links';
 import { SPEC, phonekeyArgs, type PhonekeyArgs } from './args';
 import { CliError, UsageError, help, runMain } from '../host/cli-args';
@@ -24,7 +24,7 @@ import { decodeLogAnswer } from '../host/logdecode';
 import { type ClientKey, type TravelKey, isTravelKey, parseClientKey, travelFragment, travelKeyJson } from '../host/travelkey';
 import { makeList, makeTicket } from '../host/travel';
 import { listIds, sharedTicketFields } from '../host/travelmake';
-import { type Credential, credentialFor, listSync, listVersion, requestFor, takeBoardList, versionMismatch } from '../host/visit';
+import { type Credential, credentialFor, helloFor, listSync, listVersion, requestFor, takeBoardList, versionMismatch } from '../host/visit';
 import { listParse } from '../../firmware/revlist';
 import { boardSlot } from '../../firmware/boardkeys';
 import { qrTerminal } from '../provision/qr';
@@ -101,7 +101,7 @@ export class CarSession {
   /** The link is up and subscribed: ask for a CHALLENGE (the car sends nothing unasked), then pick the key's credential. */
   async open(link: Link): Promise<void> {
     this.link = link;
-    await this.send(hello());
+    await this.send(helloFor(this.key));
     const c = await this.next();
     const mismatch = versionMismatch(c);
     if (mismatch) throw new CliError(mismatch);

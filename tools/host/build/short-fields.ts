@@ -28,6 +28,8 @@ export const SHORT_FIELDS = [
   'cardMaster', 'setupCode', 'capacity',
   // The phone key's state (firmware/phonekey.ts) and the radio port (firmware/ports.ts Radio)
   'reasm', 'nonce', 'nonceAt', 'spent', 'outSize', 'guard', 'payloadSize', 'linkProtected', 'protect',
+  // what HELLO's named key prepared (firmware/phonekey.ts Prepared) and a key's HMAC pads (Site, proofs)
+  'pre', 'rec', 'pads',
   // Ports (firmware/ports.ts): filled by hal/espruino/boot.ts, read by the firmware, both in the bundle
   // (not `timers`, nor KeyRecord's `flags` below: Espruino's API has both names)
   'clock', 'storage', 'watchdog', 'button', 'radio', 'cards', 'trusted', 'secret', 'nextSeq',
