@@ -16,6 +16,9 @@
  *      eval too), sees exactly the bundle's top-level names it saw before. In a pretokenised bundle
  *      the string is a raw string: Espruino keeps it in flash (src/jslex.c jslGetRawString) and the
  *      functions made from it point their code into flash too (src/jsparse.c, native strings).
+ *   3. The build tokenises the unit's text on its own (`Split.unit`, bundle.ts) and puts those
+ *      bytes in the string: Espruino's lexer reads tokens in any text it lexes, eval's included
+ *      (src/jslex.c), and the VM engine reads them back (tools/host/pretokens.ts untokenise).
  *
  * Which references are to the bundle's top level is found with a scope walk (params, var, let,
  * const, function names, catch parameters): where in doubt, a name counts as a top-level
@@ -179,6 +182,12 @@ export interface Split {
   /** The top-level functions moved into the unit (mangled names), the unit's length in characters. */
   moved: string[];
   unitChars: number;
+  /**
+   * Where the unit's string literal is in `code` (quotes included: `code.slice(start, end)`) and the
+   * unit's text itself (the literal's value), so the build can tokenise the unit on its own
+   * (bundle.ts): Espruino's lexer reads tokens in any text it lexes, an eval'd string's too.
+   */
+  unit?: { start: number; end: number; text: string };
 }
 
 /**
@@ -236,7 +245,12 @@ export function splitOwnerUnit(code: string, map: RawSourceMap): Split {
   }
   pieces.push({ from: at, to: code.length });
   const out = assemble(code, pieces, map);
-  const unitChars = unitPieces.reduce((n, p) => n + ('text' in p ? p.text.length : p.to - p.from), 0);
+  const unitText = unitPieces.map((p) => ('text' in p ? p.text : code.slice(p.from, p.to))).join('');
+  const unitChars = unitText.length;
+  const head = 'function(){return eval(' + q;
+  const literal = q + unitText.replace(/\\/g, '\\\\').split(q).join('\\' + q) + q;
+  const start = out.code.indexOf(head) + head.length - 1;
+  if (start < head.length - 1 || out.code.slice(start, start + literal.length) !== literal) throw new Error('owner unit: the unit\'s string literal is not where the stub put it');
   // Self-check: the result parses, and no resident code refers to a function that moved.
   const after = acorn.parse(out.code, { ecmaVersion: 2020 }) as Node;
   let iife2: Node;
@@ -245,7 +259,7 @@ export function splitOwnerUnit(code: string, map: RawSourceMap): Split {
   const left = new Set<string>();
   for (const st of iife2.body.body) if (st.type === 'FunctionDeclaration') left.add(st.id.name);
   for (const st of moved) if (left.has(st.id.name)) throw new Error('owner unit: ' + st.id.name + ' still declared after the split');
-  return { code: out.code, map: out.map, moved: moved.map((st) => st.id.name), unitChars };
+  return { code: out.code, map: out.map, moved: moved.map((st) => st.id.name), unitChars, unit: { start, end: start + literal.length, text: unitText } };
 }
 
 function count(s: string, from: number, to: number, ch: string): number {
