@@ -7,6 +7,7 @@
  *   terser    minifies and hoists function declarations (Espruino does not hoist them)
  *   guard     dialect-guard.ts: every board-side source file and every bundle is parsed; any construct
  *             the interpreter lacks fails the build with the TypeScript file and line
+ *   boot-only    boot-only.ts: top-level functions only the boot calls are released when it is done
  *   owner unit   owner-unit.ts: what only an owner's command runs becomes a string evaluated per
  *             command; short-fields.ts: our state objects' long field names renamed (memory, on Espruino)
  *   pretokenise  pretokenise.ts: the checked text becomes what Storage holds (keywords, operators,
@@ -29,6 +30,7 @@ import { usesKeyGenerations } from '../../../hal/boards/index';
 import { dialectErrors } from './dialect-report';
 import { release } from './release';
 import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
+import { releaseBootOnly } from './boot-only';
 import { checkShortFields, shortFieldsRegex } from './short-fields';
 import { pretokenise } from './pretokenise';
 import { literal } from '../pretokens';
@@ -129,7 +131,8 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   // The guard reads the owner unit's code while it is still code, then the unit becomes a string.
   const unitErrors = dialectErrors(min.code!, 'dist/' + board.id + '/firmware.js (before the owner unit split)', min.map as unknown as RawSourceMap, path.join(ROOT, 'dist', board.id));
   if (unitErrors.length) throw new DialectError(unitErrors);
-  const { code, map, unit } = splitOwnerUnit(min.code!, min.map as unknown as RawSourceMap);
+  // Boot-only functions released after the boot (boot-only.ts), then the owner unit split off.
+  const { code, map, unit } = splitOwnerUnit(releaseBootOnly(min.code!).code, min.map as unknown as RawSourceMap);
   const errors = dialectErrors(code, 'dist/' + board.id + '/firmware.js', map, path.join(ROOT, 'dist', board.id));
   if (errors.length) {
     // Keep the rejected output for inspection; it is never a file a board would boot.

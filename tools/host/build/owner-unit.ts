@@ -31,6 +31,9 @@ import * as fs from 'node:fs';
 import * as acorn from 'acorn';
 import { SourceMapConsumer, SourceMapGenerator, type RawSourceMap } from 'source-map-js';
 import type { Plugin } from 'esbuild';
+import { freeNames } from './free-names';
+
+export { freeNames };
 
 const MARK = '__OWNER_UNIT__';
 const HEAD = 'export function ownerCommand(';
@@ -54,124 +57,6 @@ export function markOwnerUnit(): Plugin {
 }
 
 type Node = any;
-
-/** Names a declaration pattern binds. */
-function bound(p: Node, out: string[]): string[] {
-  if (!p) return out;
-  if (p.type === 'Identifier') out.push(p.name);
-  else if (p.type === 'ObjectPattern') for (const q of p.properties) bound(q.type === 'RestElement' ? q.argument : q.value, out);
-  else if (p.type === 'ArrayPattern') for (const q of p.elements) bound(q, out);
-  else if (p.type === 'RestElement') bound(p.argument, out);
-  else if (p.type === 'AssignmentPattern') bound(p.left, out);
-  return out;
-}
-
-/** `var` names anywhere in a function body, not inside nested functions (they are function-scoped). */
-function varNames(n: Node, out: Set<string>): void {
-  if (!n || typeof n.type !== 'string') return;
-  if (/Function/.test(n.type)) return;
-  if (n.type === 'VariableDeclaration' && n.kind === 'var') for (const d of n.declarations) for (const x of bound(d.id, [])) out.add(x);
-  for (const k in n) {
-    const v = n[k];
-    if (Array.isArray(v)) for (const c of v) { if (c && typeof c.type === 'string') varNames(c, out); }
-    else if (v && typeof v.type === 'string') varNames(v, out);
-  }
-}
-
-/** Block-scoped declarations made directly in a list of statements. */
-function lexical(body: Node[], out: Set<string>): Set<string> {
-  for (const s of body) {
-    if (s.type === 'VariableDeclaration' && s.kind !== 'var') for (const d of s.declarations) for (const x of bound(d.id, [])) out.add(x);
-    if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id) out.add(s.id.name);
-  }
-  return out;
-}
-
-/** Free names `n` refers to (not declared between it and the top), skipping the subtree `skip`. */
-export function freeNames(n: Node, skip?: Node): Set<string> {
-  const out = new Set<string>();
-  const bindsIn = (scopes: Set<string>[], name: string) => scopes.some((s) => s.has(name));
-  const visit = (n: Node, scopes: Set<string>[]): void => {
-    if (!n || typeof n.type !== 'string' || n === skip) return;
-    switch (n.type) {
-      case 'Identifier':
-        if (!bindsIn(scopes, n.name)) out.add(n.name);
-        return;
-      case 'FunctionDeclaration': case 'FunctionExpression': case 'ArrowFunctionExpression': {
-        const s = new Set<string>();
-        for (const p of n.params) for (const x of bound(p, [])) s.add(x);
-        if (n.type === 'FunctionExpression' && n.id) s.add(n.id.name);
-        if (n.type !== 'ArrowFunctionExpression') s.add('arguments');
-        varNames(n.body, s);
-        if (n.body.type === 'BlockStatement') lexical(n.body.body, s);
-        const inner = [...scopes, s];
-        for (const p of n.params) visitPattern(p, inner);
-        if (n.body.type === 'BlockStatement') for (const st of n.body.body) visit(st, inner);
-        else visit(n.body, inner);
-        return;
-      }
-      case 'BlockStatement': case 'StaticBlock': {
-        const inner = [...scopes, lexical(n.body, new Set())];
-        for (const st of n.body) visit(st, inner);
-        return;
-      }
-      case 'SwitchStatement': {
-        visit(n.discriminant, scopes);
-        const s = new Set<string>();
-        for (const c of n.cases) lexical(c.consequent, s);
-        const inner = [...scopes, s];
-        for (const c of n.cases) { visit(c.test, inner); for (const st of c.consequent) visit(st, inner); }
-        return;
-      }
-      case 'ForStatement': case 'ForInStatement': case 'ForOfStatement': {
-        const decl = n.type === 'ForStatement' ? n.init : n.left;
-        const s = new Set<string>();
-        if (decl && decl.type === 'VariableDeclaration' && decl.kind !== 'var') for (const d of decl.declarations) for (const x of bound(d.id, [])) s.add(x);
-        const inner = [...scopes, s];
-        for (const k of ['init', 'test', 'update', 'left', 'right', 'body']) if (n[k]) visit(n[k], inner);
-        return;
-      }
-      case 'CatchClause': {
-        const inner = [...scopes, new Set(bound(n.param, []))];
-        if (n.param) visitPattern(n.param, inner);
-        visit(n.body, inner);
-        return;
-      }
-      case 'VariableDeclarator':
-        visitPattern(n.id, scopes);
-        visit(n.init, scopes);
-        return;
-      case 'MemberExpression':
-        visit(n.object, scopes);
-        if (n.computed) visit(n.property, scopes);
-        return;
-      case 'Property': case 'MethodDefinition': case 'PropertyDefinition':
-        if (n.computed) visit(n.key, scopes);
-        visit(n.value, scopes);
-        return;
-      case 'LabeledStatement': visit(n.body, scopes); return;
-      case 'BreakStatement': case 'ContinueStatement': return;
-      case 'ClassDeclaration': case 'ClassExpression': visit(n.superClass, scopes); visit(n.body, scopes); return;
-    }
-    for (const k in n) {
-      if (k === 'type' || k === 'start' || k === 'end' || k === 'loc') continue;
-      const v = n[k];
-      if (Array.isArray(v)) for (const c of v) visit(c, scopes);
-      else if (v && typeof v.type === 'string') visit(v, scopes);
-    }
-  };
-  // A pattern's names are declarations (handled by the scope), its defaults and computed keys are references.
-  const visitPattern = (p: Node, scopes: Set<string>[]): void => {
-    if (!p || p.type === 'Identifier') return;
-    if (p.type === 'ObjectPattern') for (const q of p.properties) { if (q.type === 'RestElement') visitPattern(q.argument, scopes); else { if (q.computed) visit(q.key, scopes); visitPattern(q.value, scopes); } }
-    else if (p.type === 'ArrayPattern') for (const q of p.elements) visitPattern(q, scopes);
-    else if (p.type === 'RestElement') visitPattern(p.argument, scopes);
-    else if (p.type === 'AssignmentPattern') { visitPattern(p.left, scopes); visit(p.right, scopes); }
-    else visit(p, scopes); // a member expression as an assignment target
-  };
-  visit(n, []);
-  return out;
-}
 
 /** A piece of the new text: old text copied (escaped for a string literal or not), or new text. */
 type Piece = { from: number; to: number; escape?: string } | { text: string };
