@@ -8,6 +8,7 @@
  *   guard     dialect-guard.ts: every board-side source file and every bundle is parsed; any construct
  *             the interpreter lacks fails the build with the TypeScript file and line
  *   boot-only    boot-only.ts: top-level functions only the boot calls are released when it is done
+ *   root         root.ts: the wrapper the minifier needed comes off, the top level runs at the root
  *   owner unit   owner-unit.ts: what only an owner's command runs becomes a string evaluated per
  *             command; short-fields.ts: our state objects' long field names renamed (memory, on Espruino)
  *   pretokenise  pretokenise.ts: the checked text becomes what Storage holds (keywords, operators,
@@ -31,6 +32,7 @@ import { dialectErrors } from './dialect-report';
 import { release } from './release';
 import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
 import { releaseBootOnly } from './boot-only';
+import { reservedRootNames, toRoot } from './root';
 import { checkShortFields, shortFieldsRegex } from './short-fields';
 import { pretokenise } from './pretokenise';
 import { literal } from '../pretokens';
@@ -106,7 +108,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   });
   const jsFile = built.outputFiles.find((f) => f.path.endsWith('.js'))!;
   const mapFile = built.outputFiles.find((f) => f.path.endsWith('.map'))!;
-  // Wrap in a function so nothing leaks into the board's global scope; shift the map one line down.
+  // Wrapped in a function so the minifier mangles the top level's names (root.ts takes it off again); the map one line down.
   const esMap = JSON.parse(mapFile.text) as RawSourceMap;
   esMap.mappings = ';' + esMap.mappings;
   const wrapped = '(function(){\n' + stripSourceMapComment(jsFile.text) + '\n})();\n';
@@ -122,7 +124,8 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     // converges at 5 (puckjs: 2 passes 27 470 B and 1538 variables after boot, 5 passes 27 383 B and 1522).
     compress: { hoist_funs: true, passes: 5, unsafe: false, keep_fargs: true, inline: false, pure_new: true },
     // Our state objects' long field names become short ones (short-fields.ts: a variable each on Espruino).
-    mangle: { properties: { regex: shortFieldsRegex(), builtins: true } },
+    // The top level ends up at the interpreter's root (root.ts): never a name Espruino or a console line has there.
+    mangle: { reserved: reservedRootNames(), properties: { regex: shortFieldsRegex(), builtins: true } },
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
   });
@@ -132,7 +135,10 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   const unitErrors = dialectErrors(min.code!, 'dist/' + board.id + '/firmware.js (before the owner unit split)', min.map as unknown as RawSourceMap, path.join(ROOT, 'dist', board.id));
   if (unitErrors.length) throw new DialectError(unitErrors);
   // Boot-only functions released after the boot (boot-only.ts), then the owner unit split off.
-  const { code, map, unit } = splitOwnerUnit(releaseBootOnly(min.code!).code, min.map as unknown as RawSourceMap);
+  const split = splitOwnerUnit(releaseBootOnly(min.code!).code, min.map as unknown as RawSourceMap);
+  // Then the wrapper comes off: the top level runs at the interpreter's root (root.ts).
+  const { code, map, shift } = toRoot(split.code, split.map);
+  const unit = split.unit && { start: split.unit.start - shift, end: split.unit.end - shift, text: split.unit.text };
   const errors = dialectErrors(code, 'dist/' + board.id + '/firmware.js', map, path.join(ROOT, 'dist', board.id));
   if (errors.length) {
     // Keep the rejected output for inspection; it is never a file a board would boot.
