@@ -24,9 +24,10 @@ type Node = any;
 /**
  * Names a line sent to a running board by this repository's tools assigns at the root
  * (tools/host/logdecode.ts, tools/host/console-upload.ts, tools/provision/upload.ts, the benches'
- * reference loops in tools/benchmarks/board.ts) and names often typed at a console.
+ * reference loops in tools/benchmarks/board.ts, which are ../shared/device-time.md's `i` and `t`;
+ * the bench bundles' `ev`) and names often typed at a console.
  */
-export const CONSOLE_NAMES = ['S', 'f', 'm', 'x', 'y', 'rb', 'rf', 'rk', 'rj', 'rt'];
+export const CONSOLE_NAMES = ['S', 'f', 'i', 't', 'm', 'x', 'y', 'ev', 'rb', 'rf', 'rk', 'rj', 'rt'];
 
 /** What Espruino has at the root with a name of one or two characters: E, and pins such as D0, A5, Q3. */
 export function espruinoShortGlobals(): string[] {
