@@ -7,6 +7,7 @@
  *   terser    minifies and hoists function declarations (Espruino does not hoist them)
  *   guard     dialect-guard.ts: every board-side source file and every bundle is parsed; any construct
  *             the interpreter lacks fails the build with the TypeScript file and line
+ *   constants    constants.ts: top-level integer constants written where they are used (a variable each)
  *   boot-only    boot-only.ts: top-level functions only the boot calls are released when it is done
  *   root         root.ts: the wrapper the minifier needed comes off, the top level runs at the root
  *   owner unit   owner-unit.ts: what only an owner's command runs becomes a string evaluated per
@@ -32,6 +33,7 @@ import { dialectErrors } from './dialect-report';
 import { release } from './release';
 import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
 import { releaseBootOnly } from './boot-only';
+import { inlineConstants } from './constants';
 import { reservedRootNames, toRoot } from './root';
 import { checkShortFields, shortFieldsRegex } from './short-fields';
 import { pretokenise } from './pretokenise';
@@ -134,8 +136,10 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   // The guard reads the owner unit's code while it is still code, then the unit becomes a string.
   const unitErrors = dialectErrors(min.code!, 'dist/' + board.id + '/firmware.js (before the owner unit split)', min.map as unknown as RawSourceMap, path.join(ROOT, 'dist', board.id));
   if (unitErrors.length) throw new DialectError(unitErrors);
-  // Boot-only functions released after the boot (boot-only.ts), then the owner unit split off.
-  const split = splitOwnerUnit(releaseBootOnly(min.code!).code, min.map as unknown as RawSourceMap);
+  // Top-level integer constants written where they are used (constants.ts), boot-only functions
+  // released after the boot (boot-only.ts), then the owner unit split off.
+  const inlined = inlineConstants(min.code!, min.map as unknown as RawSourceMap);
+  const split = splitOwnerUnit(releaseBootOnly(inlined.code).code, inlined.map);
   // Then the wrapper comes off: the top level runs at the interpreter's root (root.ts).
   const { code, map, shift } = toRoot(split.code, split.map);
   const unit = split.unit && { start: split.unit.start - shift, end: split.unit.end - shift, text: split.unit.text };

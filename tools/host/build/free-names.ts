@@ -14,7 +14,7 @@
 type Node = any;
 
 /** One reference: the name, called by name where it is, and inside a function made for later. */
-export interface Ref { name: string; callee: boolean; deferred: boolean }
+export interface Ref { name: string; callee: boolean; deferred: boolean; start: number; end: number }
 
 /** Names a declaration pattern binds. */
 function bound(p: Node, out: string[]): string[] {
@@ -66,7 +66,7 @@ export function references(n: Node, skip?: Node): Ref[] {
     if (!n || typeof n.type !== 'string' || n === skip) return;
     switch (n.type) {
       case 'Identifier':
-        if (!bindsIn(scopes, n.name)) out.push({ name: n.name, callee: called, deferred });
+        if (!bindsIn(scopes, n.name)) out.push({ name: n.name, callee: called, deferred, start: n.start, end: n.end });
         return;
       case 'CallExpression': {
         const f = n.callee;
