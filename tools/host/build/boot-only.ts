@@ -18,7 +18,7 @@
  * Not here: the scope walk (free-names.ts), the owner unit (owner-unit.ts).
  */
 import * as acorn from 'acorn';
-import { references } from './free-names';
+import { bundleFunction, references } from './free-names';
 
 type Node = any;
 
@@ -28,18 +28,10 @@ export interface Released {
   released: string[];
 }
 
-/** The bundle's own function: `!function(){...}()` or `(function(){...})()`. */
-function bundleFunction(ast: Node): Node {
-  let fn: Node;
-  const find = (n: Node) => { if (!fn && n && typeof n === 'object') { if (n.type === 'FunctionExpression') fn = n; else for (const k in n) find(n[k]); } };
-  find(ast.body[0]);
-  if (!fn) throw new Error('boot-only: the bundle is not one function expression');
-  return fn;
-}
 
 /** Which top-level functions only the boot calls (see the header), by name. */
 export function bootOnly(code: string): string[] {
-  const top: Node[] = bundleFunction(acorn.parse(code, { ecmaVersion: 2020 })).body.body;
+  const top: Node[] = bundleFunction(acorn.parse(code, { ecmaVersion: 2020 }), 'boot-only').body.body;
   const fns = new Map<string, Node>();
   for (const st of top) if (st.type === 'FunctionDeclaration') fns.set(st.id.name, st);
   const runtime = new Set<string>(); // may run after the boot
@@ -71,7 +63,7 @@ export function bootOnly(code: string): string[] {
 export function releaseBootOnly(code: string): Released {
   const released = bootOnly(code);
   if (!released.length) return { code, released };
-  const fn = bundleFunction(acorn.parse(code, { ecmaVersion: 2020 }));
+  const fn = bundleFunction(acorn.parse(code, { ecmaVersion: 2020 }), 'boot-only');
   const end = fn.body.end - 1; // the bundle function's closing brace
   const sep = /[;{]\s*$/.test(code.slice(0, end)) ? '' : ';';
   return { code: code.slice(0, end) + sep + released.join('=') + '=void 0' + code.slice(end), released };

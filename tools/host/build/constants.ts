@@ -12,7 +12,7 @@
  */
 import * as acorn from 'acorn';
 import type { RawSourceMap } from 'source-map-js';
-import { references } from './free-names';
+import { bundleFunction, references } from './free-names';
 import { assemble, type Piece } from './splice';
 
 type Node = any;
@@ -28,13 +28,6 @@ function tokenBytes(v: number, text: string): number {
   return text.length;
 }
 
-function bundleFunction(ast: Node): Node {
-  let fn: Node;
-  const find = (n: Node) => { if (!fn && n && typeof n === 'object') { if (n.type === 'FunctionExpression') fn = n; else for (const k in n) find(n[k]); } };
-  find(ast.body[0]);
-  if (!fn) throw new Error('constants: the bundle is not one function expression');
-  return fn;
-}
 
 /** Names assigned anywhere (any scope: a shadowing local's assignment also keeps the constant, which is only safe). */
 function assignedNames(n: Node, out: Set<string>): Set<string> {
@@ -63,7 +56,7 @@ export interface Inlined { code: string; map: RawSourceMap; names: string[] }
 
 /** The bundle with its qualifying top-level integer constants written at their uses (see the header). */
 export function inlineConstants(code: string, map: RawSourceMap): Inlined {
-  const top: Node[] = bundleFunction(acorn.parse(code, { ecmaVersion: 2020 })).body.body;
+  const top: Node[] = bundleFunction(acorn.parse(code, { ecmaVersion: 2020 }), 'constants').body.body;
   const assigned = new Set<string>();
   for (const st of top) assignedNames(st, assigned);
   const consts = new Map<string, { value: number; text: string; decl: Node; st: Node }>();

@@ -16,6 +16,15 @@ type Node = any;
 /** One reference: the name, called by name where it is, and inside a function made for later. */
 export interface Ref { name: string; callee: boolean; deferred: boolean; start: number; end: number }
 
+/** The bundle's own function, `!function(){...}()` or `(function(){...})()` (the first function expression of its first statement); `who` names the step that needs it. */
+export function bundleFunction(ast: Node, who: string): Node {
+  let fn: Node;
+  const find = (n: Node) => { if (!fn && n && typeof n === 'object') { if (n.type === 'FunctionExpression') fn = n; else for (const k in n) find(n[k]); } };
+  find(ast.body[0]);
+  if (!fn) throw new Error(who + ': the bundle is not one function expression');
+  return fn;
+}
+
 /** Names a declaration pattern binds. */
 function bound(p: Node, out: string[]): string[] {
   if (!p) return out;

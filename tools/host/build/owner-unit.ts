@@ -31,7 +31,7 @@ import * as fs from 'node:fs';
 import * as acorn from 'acorn';
 import type { RawSourceMap } from 'source-map-js';
 import type { Plugin } from 'esbuild';
-import { freeNames } from './free-names';
+import { bundleFunction, freeNames } from './free-names';
 import { type Piece, assemble } from './splice';
 
 export { freeNames };
@@ -80,9 +80,7 @@ export interface Split {
 export function splitOwnerUnit(code: string, map: RawSourceMap): Split {
   if (code.indexOf(MARK + '(') < 0) return { code, map, moved: [], unitChars: 0 };
   const ast = acorn.parse(code, { ecmaVersion: 2020 }) as Node;
-  let iife: Node;
-  const findFn = (n: Node) => { if (!iife && n && typeof n === 'object') { if (n.type === 'FunctionExpression') iife = n; else for (const k in n) findFn(n[k]); } };
-  findFn(ast.body[0]);
+  const iife = bundleFunction(ast, 'owner unit');
   const top: Node[] = iife.body.body;
   // The marker's call and the top-level statement holding it.
   let call: Node, holder: Node;
@@ -136,9 +134,7 @@ export function splitOwnerUnit(code: string, map: RawSourceMap): Split {
   if (start < head.length - 1 || out.code.slice(start, start + literal.length) !== literal) throw new Error('owner unit: the unit\'s string literal is not where the stub put it');
   // Self-check: the result parses, and no resident code refers to a function that moved.
   const after = acorn.parse(out.code, { ecmaVersion: 2020 }) as Node;
-  let iife2: Node;
-  const find2 = (n: Node) => { if (!iife2 && n && typeof n === 'object') { if (n.type === 'FunctionExpression') iife2 = n; else for (const k in n) find2(n[k]); } };
-  find2(after.body[0]);
+  const iife2 = bundleFunction(after, 'owner unit');
   const left = new Set<string>();
   for (const st of iife2.body.body) if (st.type === 'FunctionDeclaration') left.add(st.id.name);
   for (const st of moved) if (left.has(st.id.name)) throw new Error('owner unit: ' + st.id.name + ' still declared after the split');
