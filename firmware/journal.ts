@@ -39,8 +39,8 @@ export const K_CFG = 125;
 const MAGIC = 0x434b4a31; // 'CKJ1'
 /** Storage header of an erased file of 4064 bytes (size little-endian, first name bytes zero). */
 const PH = '\xe0\x0f\0\0\0\0\0\0';
-const B4 = '\xff\xff\xff\xff';
-const BLANK = B4 + B4 + B4 + B4;
+const FF4 = '\xff\xff\xff\xff';
+const BLANK = FF4 + FF4 + FF4 + FF4;
 
 export interface Journal {
   f: JournalFlash;

@@ -10,13 +10,13 @@ import type { JournalFlash } from '../../firmware/ports';
 import { JOURNAL_FILE, JPAGE } from '../../firmware/journal';
 
 // Set at the first call, not at load: a require at module level would stay in builds without the journal.
-let S: any, F: any;
+let Sto: any, F: any;
 let base = 0;
 
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method.
 const port: JournalFlash = {
   size: 0,
-  read: (o, l) => S.read(JOURNAL_FILE, o, l) || '',
+  read: (o, l) => Sto.read(JOURNAL_FILE, o, l) || '',
   // A call the SoftDevice refuses throws ("NRF ERROR"); one it fails later reports success: the
   // firmware reads back either way.
   write: (o, d) => { try { F.write(d, base + o); } catch (e) { /* read back */ } },
@@ -25,13 +25,13 @@ const port: JournalFlash = {
 };
 
 export function espruinoJournal(): JournalFlash | undefined {
-  S = require('Storage');
-  const n = (S.read(JOURNAL_FILE) || '').length;
+  Sto = require('Storage');
+  const n = (Sto.read(JOURNAL_FILE) || '').length;
   if (!n) return undefined;
   F = require('Flash');
   // Linux builds (the real-interpreter engine) have no flash_code_start: there Storage is the whole
   // fake flash, which Flash.getFree reports.
-  const start = process.memory().flash_code_start || F.getFree()[0].addr, end = start + S.getStats().totalBytes;
+  const start = process.memory().flash_code_start || F.getFree()[0].addr, end = start + Sto.getStats().totalBytes;
   const head = String.fromCharCode(n & 255, (n >> 8) & 255, (n >> 16) & 255, 0) + JOURNAL_FILE + '\0';
   for (let a = start + JPAGE; a < end; a += JPAGE) {
     if (E.toString(F.read(12, a - 32)) === head) {

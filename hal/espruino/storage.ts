@@ -4,29 +4,29 @@ import type { FlashStorage } from '../../firmware/ports';
 // Module level, like hal/espruino/timers.ts: no scope-chain array per method. read, erase and free are
 // Storage's own functions (static methods in Espruino's jswrap_storage.c, `this` unused), not arrows
 // that forward: a stored native function costs the board 2 variables, an arrow about 8.
-const S = require('Storage');
+const Store = require('Storage');
 export const storage: FlashStorage = {
-  read: S.read,
+  read: Store.read,
   write: (name, data, offset, size) => {
     try {
-      return S.write(name, data, offset, size) !== false;
+      return Store.write(name, data, offset, size) !== false;
     } catch (e) {
       return false;
     }
   },
-  erase: S.erase,
+  erase: Store.erase,
   list: (prefix) => {
-    const all = S.list();
+    const all = Store.list();
     const out: string[] = [];
     for (let i = 0; i < all.length; i++) if (all[i].indexOf(prefix) === 0) out.push(all[i]);
     return out;
   },
-  free: S.getFree,
+  free: Store.getFree,
   // Espruino compacts nothing when it finds no RAM for its buffer: report whether room was gained.
   compact: () => {
-    const before = S.getFree();
-    S.compact();
-    return S.getFree() > before;
+    const before = Store.getFree();
+    Store.compact();
+    return Store.getFree() > before;
   },
 };
 

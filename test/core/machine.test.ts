@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
 import { coreStart, dispatch } from '../../firmware/core';
-import { transition } from '../../firmware/machine';
+import { A_ENROL_END, A_ENROL_START, A_FAULT, A_LOCK, A_UNLOCK, TRANSITIONS, transition } from '../../firmware/machine';
 import { logRead, type LogEntry } from '../../firmware/auditlog';
 import { fakeBoard } from '../support/fake-ports';
 
@@ -68,6 +68,20 @@ describe('state machine: every state x event pair', () => {
       });
     }
   }
+
+  it('each handled pair carries the actions its row names (the table is a string of bytes)', () => {
+    const U = A_UNLOCK, L = A_LOCK, ES = A_ENROL_START, EE = A_ENROL_END, F = A_FAULT;
+    const ACTIONS: Record<string, Record<string, number>> = {
+      LOCKED: { BOOT: L, UNLOCK: U, LOCK: L, DOOR_OPEN: 0, DOOR_CLOSE: 0, ENROL_OPEN: ES, ERROR: F },
+      UNLOCKED: { UNLOCK: U, LOCK: L, RELOCK_TIMER: L, DOOR_OPEN: 0, DOOR_CLOSE: L, ENROL_OPEN: L | ES, ERROR: F },
+      ENROLLING: { UNLOCK: EE | U, LOCK: L, DOOR_OPEN: 0, DOOR_CLOSE: 0, ENROL_DONE: EE, ENROL_TIMEOUT: EE, ERROR: EE | F },
+      FAULT: { FAULT_RECOVER: L, ERROR: F },
+    };
+    for (const st of Object.keys(ACTIONS)) {
+      for (const ev of Object.keys(ACTIONS[st])) assert.equal(transition(byName(STATES, st), byName(EVENTS, ev)) & 0xff, ACTIONS[st][ev], st + ' + ' + ev);
+    }
+    assert.equal(TRANSITIONS.length, 4 * 23, 'no other row');
+  });
 
   it('an event number outside the table is ignored and logged, never thrown', () => {
     const b = fakeBoard();

@@ -55,7 +55,7 @@ describe('memory probe analysis (tools/benchmarks/memory.ts)', () => {
     assert.equal(p.offset, 150);
     assert.deepEqual(p.points.map((x) => x.usage), [400, 420]);
     assert.equal(p.dumps.length, 1);
-    const a = analyse(p.dumps[0]);
+    const a = analyse(p.dumps[0], true);
     assert.equal(a.reachable, 18, 'root, scope and both functions with their code');
     assert.deepEqual(a.stack, [{ size: 8, ref: 20, holds: ['a', 'b'] }], 'the frame: array, index, scope, two names, the object');
     assert.deepEqual(a.topLevel, [{ size: 10, name: 'gee,with,commas' }, { size: 5, name: 'f' }]);

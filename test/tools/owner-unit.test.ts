@@ -10,6 +10,8 @@ import { bundleFirmware } from '../../tools/host/build/bundle';
 import { boardById } from '../../hal/boards/index';
 import { sourceNames } from '../../tools/benchmarks/memory';
 import * as acorn from 'acorn';
+import { untokenise } from '../../tools/host/pretokens';
+import { pretokenise } from '../../tools/host/build/pretokenise';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,6 +69,15 @@ describe('owner unit: the owner-only code as a string evaluated per command', ()
       for (const name of ['retireKey', 'setTime', 'setConfig', 'recordFromArgs', 'ksCount', 'ksGet']) assert.ok(!resident.has(name), name + ' is still resident');
       for (const name of ['authenticate', 'ksFind', 'audit']) assert.ok(resident.has(name), name + ' should be resident');
       assert.equal(b.text.split('eval(').length, 2, 'one unit, evaluated in one place');
+      // In Storage the unit is a tokenised raw string (0xD2, 16-bit length) that reads back as its plain text.
+      const at = b.code.indexOf('eval(') + 5;
+      assert.equal(b.code.charCodeAt(at), 0xd2);
+      const n = b.code.charCodeAt(at + 1) | (b.code.charCodeAt(at + 2) << 8);
+      const tokens = b.code.slice(at + 3, at + 3 + n);
+      assert.ok(/[\x8a-\xd5]/.test(tokens) && !/function/.test(tokens), 'keywords as tokens');
+      const lit = b.text.slice(b.text.indexOf('eval(') + 5, b.text.indexOf(').apply(this,arguments)}', b.text.indexOf('eval(')));
+      assert.equal(tokens, pretokenise(vm.runInNewContext(lit), 'unit'), 'the plain unit, tokenised');
+      acorn.parse(untokenise(tokens), { ecmaVersion: 2020 });
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
   });
 });

@@ -56,6 +56,20 @@ describe('pretokenised bundles', function () {
     assert.equal(pretokenise(untokenise(t), 'again'), t, 'read back, it tokenises to the same bytes');
   });
 
+  it('a raw string given to eval is code: its tokens read back too, as Espruino\'s lexer reads the text eval lexes', () => {
+    const unit = pretokenise('(function(){return function(a){return typeof a==="number"?a+1:-1}})()', 'unit');
+    assert.ok(/[\x80-\xff]/.test(unit), 'the unit holds tokens');
+    const outer = pretokenise('var f=function(){return eval(' + JSON.stringify(unit).replace(/[\x80-\xff]/g, (c) => '\\x' + c.charCodeAt(0).toString(16)) + ').apply(this,arguments)};g.r=f(4)', 'outer');
+    const g: any = {};
+    new Function('g', untokenise(outer))(g);
+    assert.equal(g.r, 5);
+    // The build's self-check reads it as a string (and tokenises it again to the same bytes).
+    assert.equal(pretokenise(untokenise(outer, false), 'again'), outer);
+    assert.ok(untokenise(outer, false).indexOf('\\x') > 0);
+    // Not eval's argument: a string, whatever bytes it holds.
+    assert.equal(untokenise('x=\xd1\x02\x8a\x8a'), 'x="\\x8a\\x8a"');
+  });
+
   it('the self-check fails the build where the tokeniser would change the meaning (`b- -c` comes out as `b--c`)', () => {
     assert.throws(() => pretokenise('a=b- -c', 'dist/x/firmware.js'), /dist\/x\/firmware\.js: the pretokenised bundle does not read back as JavaScript/);
   });

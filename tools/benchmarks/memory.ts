@@ -75,7 +75,7 @@ export interface Analysis {
 }
 
 /** Dominator sizes over the variable graph, with the root and every stack root under a virtual root 0. */
-export function analyse(dump: Dump): Analysis {
+export function analyse(dump: Dump, wrapped = false): Analysis {
   const V = dump.vars;
   const seen = new Set<number>([1]);
   const todo = [1];
@@ -142,11 +142,12 @@ export function analyse(dump: Dump): Analysis {
   };
   const stackRows = (children.get(0) || []).filter((k) => held.has(k))
     .map((k) => ({ size: size.get(k)!, ref: k, holds: namesUnder(k) })).sort((a, b) => b.size - a.size);
-  // The bundle's top-level scope: what the most function scopes ("\xFFsco") point at.
+  // The bundle's top-level scope: the root (tools/host/build/root.ts puts the bundle's names there),
+  // or, for a bundle wrapped in a function, what the most function scopes ("\xFFsco") point at.
   const scopeUse = new Map<number, number>();
   for (const v of V.values()) if (v.label === '"\\xFFsco"' && v.links.length) scopeUse.set(v.links[0], (scopeUse.get(v.links[0]) || 0) + 1);
-  let topScope = 0, most = 0;
-  for (const [s, n] of scopeUse) if (n > most && seen.has(s) && V.get(s)!.links.length > 1) { topScope = s; most = n; }
+  let topScope = wrapped ? 0 : 1, most = 0;
+  if (wrapped) for (const [s, n] of scopeUse) if (n > most && seen.has(s) && V.get(s)!.links.length > 1) { topScope = s; most = n; }
   const topLevel = topScope ? V.get(topScope)!.links.map((k) => ({ size: size.get(k) || 0, name: V.get(k)!.label.replace(/^"|"$/g, '') }))
     .sort((a, b) => b.size - a.size) : [];
   let reachable = 0;
@@ -163,15 +164,16 @@ export function sourceNames(bundleFile: string): Map<string, string> {
   const code = fs.readFileSync(fs.existsSync(plain) ? plain : bundleFile, 'utf8');
   const map = new SourceMapConsumer(JSON.parse(fs.readFileSync(bundleFile + '.map', 'utf8')) as RawSourceMap);
   const ast = acorn.parse(code, { ecmaVersion: 'latest', locations: true }) as any;
-  // !function(){ ... }() or (function(){ ... })(): the bundle's own scope is that function's body.
+  // The bundle's top level: the program itself (tools/host/build/root.ts), or for an older bundle,
+  // !function(){ ... }() or (function(){ ... })(), that function's body.
   let fn: any;
   const find = (n: any) => { if (!fn && n && typeof n === 'object') { if (n.type === 'FunctionExpression') fn = n; else for (const k in n) if (k !== 'loc') find(n[k]); } };
-  find(ast.body[0]);
+  if (ast.body.length === 1) find(ast.body[0]);
   const name = (id: any) => {
     const o = map.originalPositionFor({ line: id.loc.start.line, column: id.loc.start.column });
     if (o.name && o.name !== id.name) out.set(id.name, o.name);
   };
-  for (const st of fn ? fn.body.body : []) {
+  for (const st of fn ? fn.body.body : ast.body) {
     if (st.type === 'FunctionDeclaration') name(st.id);
     if (st.type === 'VariableDeclaration') for (const d of st.declarations) if (d.id.type === 'Identifier') name(d.id);
   }

@@ -31,7 +31,7 @@ export function mayBePretokenised(code: string): boolean {
 const WORD = /[A-Za-z0-9_$]/;
 
 /** A JavaScript string literal for raw bytes: every byte outside printable ASCII as \xNN. */
-function literal(bytes: string): string {
+export function literal(bytes: string): string {
   let s = '"';
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes.charCodeAt(i);
@@ -42,8 +42,14 @@ function literal(bytes: string): string {
   return s + '"';
 }
 
-/** Plain JavaScript for a file Espruino may hold pretokenised (a latin1 string, one char per byte). */
-export function untokenise(code: string): string {
+/**
+ * Plain JavaScript for a file Espruino may hold pretokenised (a latin1 string, one char per byte).
+ * A raw string that is eval's argument (`eval(` just before it) and may hold tokens is code too
+ * (the owner unit, tools/host/build/owner-unit.ts): Espruino's lexer reads tokens in whatever it
+ * lexes, so it comes back as a literal of its plain text, unless `evalStrings` is false (the
+ * build's self-check, which tokenises the read-back text again and compares).
+ */
+export function untokenise(code: string, evalStrings = true): string {
   if (!mayBePretokenised(code)) return code;
   let out = '';
   let lastToken = false, lastNumber = false;
@@ -72,7 +78,8 @@ export function untokenise(code: string): string {
     } else if (ch === STR8 || ch === STR16) {
       const n = ch === STR8 ? code.charCodeAt(i + 1) : code.charCodeAt(i + 1) | (code.charCodeAt(i + 2) << 8);
       const at = i + (ch === STR8 ? 2 : 3);
-      emit(literal(code.slice(at, at + n)), true);
+      const bytes = code.slice(at, at + n);
+      emit(literal(evalStrings && /eval\($/.test(out) ? untokenise(bytes) : bytes), true);
       i = at + n;
     } else if (ch === INT0) { emit('0', true, true); i += 1; }
     else if (ch === INT8) { emit(String((code.charCodeAt(i + 1) << 24) >> 24), true, true); i += 2; }

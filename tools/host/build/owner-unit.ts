@@ -16,6 +16,9 @@
  *      eval too), sees exactly the bundle's top-level names it saw before. In a pretokenised bundle
  *      the string is a raw string: Espruino keeps it in flash (src/jslex.c jslGetRawString) and the
  *      functions made from it point their code into flash too (src/jsparse.c, native strings).
+ *   3. The build tokenises the unit's text on its own (`Split.unit`, bundle.ts) and puts those
+ *      bytes in the string: Espruino's lexer reads tokens in any text it lexes, eval's included
+ *      (src/jslex.c), and the VM engine reads them back (tools/host/pretokens.ts untokenise).
  *
  * Which references are to the bundle's top level is found with a scope walk (params, var, let,
  * const, function names, catch parameters): where in doubt, a name counts as a top-level
@@ -26,8 +29,12 @@
  */
 import * as fs from 'node:fs';
 import * as acorn from 'acorn';
-import { SourceMapConsumer, SourceMapGenerator, type RawSourceMap } from 'source-map-js';
+import type { RawSourceMap } from 'source-map-js';
 import type { Plugin } from 'esbuild';
+import { bundleFunction, freeNames } from './free-names';
+import { type Piece, assemble } from './splice';
+
+export { freeNames };
 
 const MARK = '__OWNER_UNIT__';
 const HEAD = 'export function ownerCommand(';
@@ -52,133 +59,18 @@ export function markOwnerUnit(): Plugin {
 
 type Node = any;
 
-/** Names a declaration pattern binds. */
-function bound(p: Node, out: string[]): string[] {
-  if (!p) return out;
-  if (p.type === 'Identifier') out.push(p.name);
-  else if (p.type === 'ObjectPattern') for (const q of p.properties) bound(q.type === 'RestElement' ? q.argument : q.value, out);
-  else if (p.type === 'ArrayPattern') for (const q of p.elements) bound(q, out);
-  else if (p.type === 'RestElement') bound(p.argument, out);
-  else if (p.type === 'AssignmentPattern') bound(p.left, out);
-  return out;
-}
-
-/** `var` names anywhere in a function body, not inside nested functions (they are function-scoped). */
-function varNames(n: Node, out: Set<string>): void {
-  if (!n || typeof n.type !== 'string') return;
-  if (/Function/.test(n.type)) return;
-  if (n.type === 'VariableDeclaration' && n.kind === 'var') for (const d of n.declarations) for (const x of bound(d.id, [])) out.add(x);
-  for (const k in n) {
-    const v = n[k];
-    if (Array.isArray(v)) for (const c of v) { if (c && typeof c.type === 'string') varNames(c, out); }
-    else if (v && typeof v.type === 'string') varNames(v, out);
-  }
-}
-
-/** Block-scoped declarations made directly in a list of statements. */
-function lexical(body: Node[], out: Set<string>): Set<string> {
-  for (const s of body) {
-    if (s.type === 'VariableDeclaration' && s.kind !== 'var') for (const d of s.declarations) for (const x of bound(d.id, [])) out.add(x);
-    if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id) out.add(s.id.name);
-  }
-  return out;
-}
-
-/** Free names `n` refers to (not declared between it and the top), skipping the subtree `skip`. */
-export function freeNames(n: Node, skip?: Node): Set<string> {
-  const out = new Set<string>();
-  const bindsIn = (scopes: Set<string>[], name: string) => scopes.some((s) => s.has(name));
-  const visit = (n: Node, scopes: Set<string>[]): void => {
-    if (!n || typeof n.type !== 'string' || n === skip) return;
-    switch (n.type) {
-      case 'Identifier':
-        if (!bindsIn(scopes, n.name)) out.add(n.name);
-        return;
-      case 'FunctionDeclaration': case 'FunctionExpression': case 'ArrowFunctionExpression': {
-        const s = new Set<string>();
-        for (const p of n.params) for (const x of bound(p, [])) s.add(x);
-        if (n.type === 'FunctionExpression' && n.id) s.add(n.id.name);
-        if (n.type !== 'ArrowFunctionExpression') s.add('arguments');
-        varNames(n.body, s);
-        if (n.body.type === 'BlockStatement') lexical(n.body.body, s);
-        const inner = [...scopes, s];
-        for (const p of n.params) visitPattern(p, inner);
-        if (n.body.type === 'BlockStatement') for (const st of n.body.body) visit(st, inner);
-        else visit(n.body, inner);
-        return;
-      }
-      case 'BlockStatement': case 'StaticBlock': {
-        const inner = [...scopes, lexical(n.body, new Set())];
-        for (const st of n.body) visit(st, inner);
-        return;
-      }
-      case 'SwitchStatement': {
-        visit(n.discriminant, scopes);
-        const s = new Set<string>();
-        for (const c of n.cases) lexical(c.consequent, s);
-        const inner = [...scopes, s];
-        for (const c of n.cases) { visit(c.test, inner); for (const st of c.consequent) visit(st, inner); }
-        return;
-      }
-      case 'ForStatement': case 'ForInStatement': case 'ForOfStatement': {
-        const decl = n.type === 'ForStatement' ? n.init : n.left;
-        const s = new Set<string>();
-        if (decl && decl.type === 'VariableDeclaration' && decl.kind !== 'var') for (const d of decl.declarations) for (const x of bound(d.id, [])) s.add(x);
-        const inner = [...scopes, s];
-        for (const k of ['init', 'test', 'update', 'left', 'right', 'body']) if (n[k]) visit(n[k], inner);
-        return;
-      }
-      case 'CatchClause': {
-        const inner = [...scopes, new Set(bound(n.param, []))];
-        if (n.param) visitPattern(n.param, inner);
-        visit(n.body, inner);
-        return;
-      }
-      case 'VariableDeclarator':
-        visitPattern(n.id, scopes);
-        visit(n.init, scopes);
-        return;
-      case 'MemberExpression':
-        visit(n.object, scopes);
-        if (n.computed) visit(n.property, scopes);
-        return;
-      case 'Property': case 'MethodDefinition': case 'PropertyDefinition':
-        if (n.computed) visit(n.key, scopes);
-        visit(n.value, scopes);
-        return;
-      case 'LabeledStatement': visit(n.body, scopes); return;
-      case 'BreakStatement': case 'ContinueStatement': return;
-      case 'ClassDeclaration': case 'ClassExpression': visit(n.superClass, scopes); visit(n.body, scopes); return;
-    }
-    for (const k in n) {
-      if (k === 'type' || k === 'start' || k === 'end' || k === 'loc') continue;
-      const v = n[k];
-      if (Array.isArray(v)) for (const c of v) visit(c, scopes);
-      else if (v && typeof v.type === 'string') visit(v, scopes);
-    }
-  };
-  // A pattern's names are declarations (handled by the scope), its defaults and computed keys are references.
-  const visitPattern = (p: Node, scopes: Set<string>[]): void => {
-    if (!p || p.type === 'Identifier') return;
-    if (p.type === 'ObjectPattern') for (const q of p.properties) { if (q.type === 'RestElement') visitPattern(q.argument, scopes); else { if (q.computed) visit(q.key, scopes); visitPattern(q.value, scopes); } }
-    else if (p.type === 'ArrayPattern') for (const q of p.elements) visitPattern(q, scopes);
-    else if (p.type === 'RestElement') visitPattern(p.argument, scopes);
-    else if (p.type === 'AssignmentPattern') { visitPattern(p.left, scopes); visit(p.right, scopes); }
-    else visit(p, scopes); // a member expression as an assignment target
-  };
-  visit(n, []);
-  return out;
-}
-
-/** A piece of the new text: old text copied (escaped for a string literal or not), or new text. */
-type Piece = { from: number; to: number; escape?: string } | { text: string };
-
 export interface Split {
   code: string;
   map: RawSourceMap;
   /** The top-level functions moved into the unit (mangled names), the unit's length in characters. */
   moved: string[];
   unitChars: number;
+  /**
+   * Where the unit's string literal is in `code` (quotes included: `code.slice(start, end)`) and the
+   * unit's text itself (the literal's value), so the build can tokenise the unit on its own
+   * (bundle.ts): Espruino's lexer reads tokens in any text it lexes, an eval'd string's too.
+   */
+  unit?: { start: number; end: number; text: string };
 }
 
 /**
@@ -188,9 +80,7 @@ export interface Split {
 export function splitOwnerUnit(code: string, map: RawSourceMap): Split {
   if (code.indexOf(MARK + '(') < 0) return { code, map, moved: [], unitChars: 0 };
   const ast = acorn.parse(code, { ecmaVersion: 2020 }) as Node;
-  let iife: Node;
-  const findFn = (n: Node) => { if (!iife && n && typeof n === 'object') { if (n.type === 'FunctionExpression') iife = n; else for (const k in n) findFn(n[k]); } };
-  findFn(ast.body[0]);
+  const iife = bundleFunction(ast, 'owner unit');
   const top: Node[] = iife.body.body;
   // The marker's call and the top-level statement holding it.
   let call: Node, holder: Node;
@@ -236,70 +126,23 @@ export function splitOwnerUnit(code: string, map: RawSourceMap): Split {
   }
   pieces.push({ from: at, to: code.length });
   const out = assemble(code, pieces, map);
-  const unitChars = unitPieces.reduce((n, p) => n + ('text' in p ? p.text.length : p.to - p.from), 0);
+  const unitText = unitPieces.map((p) => ('text' in p ? p.text : code.slice(p.from, p.to))).join('');
+  const unitChars = unitText.length;
+  const head = 'function(){return eval(' + q;
+  const literal = q + unitText.replace(/\\/g, '\\\\').split(q).join('\\' + q) + q;
+  const start = out.code.indexOf(head) + head.length - 1;
+  if (start < head.length - 1 || out.code.slice(start, start + literal.length) !== literal) throw new Error('owner unit: the unit\'s string literal is not where the stub put it');
   // Self-check: the result parses, and no resident code refers to a function that moved.
   const after = acorn.parse(out.code, { ecmaVersion: 2020 }) as Node;
-  let iife2: Node;
-  const find2 = (n: Node) => { if (!iife2 && n && typeof n === 'object') { if (n.type === 'FunctionExpression') iife2 = n; else for (const k in n) find2(n[k]); } };
-  find2(after.body[0]);
+  const iife2 = bundleFunction(after, 'owner unit');
   const left = new Set<string>();
   for (const st of iife2.body.body) if (st.type === 'FunctionDeclaration') left.add(st.id.name);
   for (const st of moved) if (left.has(st.id.name)) throw new Error('owner unit: ' + st.id.name + ' still declared after the split');
-  return { code: out.code, map: out.map, moved: moved.map((st) => st.id.name), unitChars };
+  return { code: out.code, map: out.map, moved: moved.map((st) => st.id.name), unitChars, unit: { start, end: start + literal.length, text: unitText } };
 }
 
 function count(s: string, from: number, to: number, ch: string): number {
   let n = 0;
   for (let i = from; i < to; i++) if (s[i] === ch || s[i] === '\\') n++;
   return n;
-}
-
-/** Joins the pieces and carries the source map over (offsets in `code` to offsets in the result). */
-function assemble(code: string, pieces: Piece[], map: RawSourceMap): { code: string; map: RawSourceMap } {
-  let out = '';
-  // For each copied range: its start in the old text, in the new, and where escapes were added.
-  const ranges: { from: number; to: number; at: number; extra: number[] }[] = [];
-  for (const p of pieces) {
-    if ('text' in p) { out += p.text; continue; }
-    const extra: number[] = [];
-    let s = '';
-    for (let i = p.from; i < p.to; i++) {
-      const c = code[i];
-      if (p.escape && (c === p.escape || c === '\\')) { s += '\\'; extra.push(i); }
-      else if (p.escape && (c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029')) throw new Error('owner unit: a line break in the unit\'s text');
-      s += c;
-    }
-    ranges.push({ from: p.from, to: p.to, at: out.length, extra });
-    out += s;
-  }
-  const oldLines = lineStarts(code), newLines = lineStarts(out);
-  const toOffset = (starts: number[], line: number, col: number) => starts[line - 1] + col;
-  const toPos = (starts: number[], off: number) => {
-    let lo = 0, hi = starts.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= off) lo = mid; else hi = mid - 1; }
-    return { line: lo + 1, column: off - starts[lo] };
-  };
-  const consumer = new SourceMapConsumer(map);
-  const gen = new SourceMapGenerator({ file: map.file });
-  consumer.eachMapping((m) => {
-    const off = toOffset(oldLines, m.generatedLine, m.generatedColumn);
-    const r = ranges.find((x) => off >= x.from && off < x.to);
-    if (!r) return; // text that is no longer there (the marker's name)
-    let shift = 0;
-    for (const e of r.extra) if (e < off) shift++;
-    const pos = toPos(newLines, r.at + (off - r.from) + shift);
-    gen.addMapping({
-      generated: pos,
-      original: m.source == null ? (undefined as any) : { line: m.originalLine, column: m.originalColumn },
-      source: m.source as any,
-      name: m.name || undefined,
-    });
-  });
-  return { code: out, map: JSON.parse(gen.toString()) as RawSourceMap };
-}
-
-function lineStarts(s: string): number[] {
-  const out = [0];
-  for (let i = 0; i < s.length; i++) if (s[i] === '\n') out.push(i + 1);
-  return out;
 }

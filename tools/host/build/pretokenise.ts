@@ -51,7 +51,7 @@ export class PretokeniseError extends Error {}
 /** The bundle as Espruino will hold it: a latin1 string, one character per byte. */
 export function pretokenise(code: string, where: string): string {
   const tokens = load().tokenise(code);
-  const back = untokenise(tokens);
+  const back = untokenise(tokens, false);
   try {
     acorn.parse(back, { ecmaVersion: 2020 });
   } catch (e) {
