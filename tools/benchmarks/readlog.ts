@@ -1,0 +1,78 @@
+/**
+ * READ_LOG's log read on a full journal, in the real interpreter (ESPRUINO_BIN): the firmware's own
+ * code that OP_READ_LOG runs (firmware/owner-ops.ts: logRead over firmware/auditlog.ts logReadJ,
+ * firmware/journal.ts jEach, on hal/espruino/journal.ts's port), with the same visitor filling the
+ * 8-entry answer, bundled for the board (its journal's page count, `logSegments`). The journal is
+ * made and filled on the interpreter's Storage by the firmware's own journalMake and jAppend until
+ * every page is full (every page scanned, as on a full board). Timed: the newest 8 entries (what a phone
+ * asks first; every older page is scanned before them) and the oldest 8. The command's MAC and send
+ * are the phone path's (tools/benchmarks/board.ts), not counted here. Board time = host ms x the
+ * same run's ratios (docs/PERFORMANCE.md "Which ratio models the board"). Host-only.
+ */
+import { boardById } from '../../hal/boards/index';
+import { bundleFirmware } from '../host/build/bundle';
+import { bootImage, referenceWays } from './board';
+import { ratiosOf } from './timeline';
+
+const ENTRY = `
+import { espruinoStorage } from './hal/espruino/storage';
+import { espruinoJournal } from './hal/espruino/journal';
+import { espruinoCrypto } from './hal/espruino/crypto';
+import { journalMake } from './firmware/flashroom';
+import { jAppend, jOpen, jRec, SLOTS } from './firmware/journal';
+import { logOpenJ, logRead } from './firmware/auditlog';
+declare const global: any;
+let j: any, log: any, last = 0;
+global.rl = {
+  fill: function (pages: number) {
+    if (!journalMake(espruinoStorage(), pages)) return 'no journal';
+    j = jOpen(espruinoJournal()!, espruinoCrypto(false).crc32);
+    // Every page full (the page change back to the first page fails on the Linux build: see docs/PERFORMANCE.md).
+    const n = pages * (SLOTS - 2);
+    for (let i = 1; i <= n; i++) if (jAppend(j, jRec(i, 1800000000 + i, 21, 0, 0, 0x10000001)) < 0) return 'append failed at ' + i;
+    log = logOpenJ(espruinoStorage(), j);
+    last = n;
+    return 'ok ' + n;
+  },
+  // OP_READ_LOG's read (firmware/owner-ops.ts), best of the rounds; returns ms and the entries read.
+  read: function (fromNewest: boolean, rounds: number) {
+    const from = fromNewest ? last - 7 : 0;
+    let best = 1e9, got = 0;
+    for (let r = 0; r < rounds; r++) {
+      const out = new Uint8Array(8 * 16);
+      let at = 0;
+      const t0 = getTime();
+      logRead(log, from, 8, function (e: any) {
+        out[at] = e.seq >>> 24; out[at + 1] = e.seq >> 16; out[at + 2] = e.seq >> 8; out[at + 3] = e.seq;
+        out[at + 8] = e.event | (e.trusted ? 128 : 0); out[at + 9] = e.result; out[at + 10] = e.reason;
+        at += 16;
+      });
+      const d = (getTime() - t0) * 1000;
+      if (d < best) best = d;
+      got = at / 16;
+    }
+    return JSON.stringify({ ms: best, entries: got, from: from });
+  },
+};
+`;
+
+export async function readLogBench(bin: string, boardId: string) {
+  const board = boardById(boardId)!;
+  const bundle = (await bundleFirmware(board, { entry: ENTRY })).code;
+  const s = await bootImage(bin, undefined, bundle);
+  try {
+    const filled = (await s.eval(`print(rl.fill(${board.logSegments}))`, 300000)).trim().split('\n').pop()!;
+    if (!/^ok /.test(filled)) throw new Error('filling the journal: ' + filled);
+    const refs = [await referenceWays(s)];
+    const run = async (newest: boolean) => JSON.parse((await s.eval(`print(rl.read(${newest}, 8))`, 120000)).trim().split('\n').pop()!);
+    const newest = await run(true), oldest = await run(false);
+    refs.push(await referenceWays(s));
+    const { ratio, ratioStorage } = ratiosOf(refs);
+    const est = (r: { ms: number }) => ({ hostMs: +r.ms.toFixed(2), boardMsStorage: Math.round(r.ms * ratioStorage), boardMs: Math.round(r.ms * ratio) });
+    return {
+      board: boardId, pages: board.logSegments, records: Number(filled.slice(3)), ratio: +ratio.toFixed(1), ratioStorage: +ratioStorage.toFixed(1),
+      newest: { ...est(newest), entries: newest.entries }, oldest: { ...est(oldest), entries: oldest.entries },
+      what: 'READ_LOG\'s log read (8 entries) on a full journal, best of 8; without the command\'s MAC and send',
+    };
+  } finally { await s.quit(); }
+}
