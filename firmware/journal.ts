@@ -114,7 +114,10 @@ function wipe(j: Journal, p: number): boolean {
  * page is started on page 0.
  */
 export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
-  const n = Math.floor(f.size / JPAGE);
+  // An integer, not Math.floor's result: on Espruino that is a float, and so is every page address
+  // computed from it ((pg + 1) % n); require("Flash").erasePage refuses a float ("Address should be
+  // an integer", src/jswrap_flash.c), which the port swallows: the page change never erased a page.
+  const n = (f.size / JPAGE) | 0;
   const j: Journal = { f, crc, n, pg: 0, ps: 0, slot: SLOTS, cl: -1, cg: -1, cn: 0 };
   let p, s;
   for (p = 0; p < n; p++) {

@@ -4,7 +4,7 @@
  * firmware/journal.ts jEach, on hal/espruino/journal.ts's port), with the same visitor filling the
  * 8-entry answer, bundled for the board (its journal's page count, `logSegments`). The journal is
  * made and filled on the interpreter's Storage by the firmware's own journalMake and jAppend until
- * every page is full (every page scanned, as on a full board). Timed: the newest 8 entries (what a phone
+ * every page is used and it has wrapped (a full board: every page scanned). Timed: the newest 8 entries (what a phone
  * asks first; every older page is scanned before them) and the oldest 8. The command's MAC and send
  * are the phone path's (tools/benchmarks/board.ts), not counted here. Board time = host ms x the
  * same run's ratios (docs/PERFORMANCE.md "Which ratio models the board"). Host-only.
@@ -27,8 +27,8 @@ global.rl = {
   fill: function (pages: number) {
     if (!journalMake(espruinoStorage(), pages)) return 'no journal';
     j = jOpen(espruinoJournal()!, espruinoCrypto(false).crc32);
-    // Every page full (the page change back to the first page fails on the Linux build: see docs/PERFORMANCE.md).
-    const n = pages * (SLOTS - 2);
+    // Every page used and wrapped once: more records than the journal holds.
+    const n = pages * (SLOTS - 2) + SLOTS / 2;
     for (let i = 1; i <= n; i++) if (jAppend(j, jRec(i, 1800000000 + i, 21, 0, 0, 0x10000001)) < 0) return 'append failed at ' + i;
     log = logOpenJ(espruinoStorage(), j);
     last = n;
@@ -37,12 +37,14 @@ global.rl = {
   // OP_READ_LOG's read (firmware/owner-ops.ts), best of the rounds; returns ms and the entries read.
   read: function (fromNewest: boolean, rounds: number) {
     const from = fromNewest ? last - 7 : 0;
-    let best = 1e9, got = 0;
+    let best = 1e9, got = 0, seqs: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const out = new Uint8Array(8 * 16);
       let at = 0;
       const t0 = getTime();
+      seqs = [];
       logRead(log, from, 8, function (e: any) {
+        seqs.push(e.seq);
         out[at] = e.seq >>> 24; out[at + 1] = e.seq >> 16; out[at + 2] = e.seq >> 8; out[at + 3] = e.seq;
         out[at + 8] = e.event | (e.trusted ? 128 : 0); out[at + 9] = e.result; out[at + 10] = e.reason;
         at += 16;
@@ -51,21 +53,30 @@ global.rl = {
       if (d < best) best = d;
       got = at / 16;
     }
-    return JSON.stringify({ ms: best, entries: got, from: from });
+    return JSON.stringify({ ms: best, entries: got, from: from, seqs: seqs, last: last });
   },
 };
 `;
 
-export async function readLogBench(bin: string, boardId: string) {
+/** The bench's bundle for `boardId` booted in the interpreter: `fill()` makes and fills the journal ("ok N" or why not), `read(newest, rounds)` one timed log read. */
+export async function journalSession(bin: string, boardId: string) {
   const board = boardById(boardId)!;
-  const bundle = (await bundleFirmware(board, { entry: ENTRY })).code;
-  const s = await bootImage(bin, undefined, bundle);
+  const s = await bootImage(bin, undefined, (await bundleFirmware(board, { entry: ENTRY })).code);
+  return {
+    s, board,
+    fill: async () => (await s.eval(`print(rl.fill(${board.logSegments}))`, 300000)).trim().split('\n').pop()!,
+    read: async (newest: boolean, rounds: number): Promise<{ ms: number; entries: number; from: number; seqs: number[]; last: number }> =>
+      JSON.parse((await s.eval(`print(rl.read(${newest}, ${rounds}))`, 120000)).trim().split('\n').pop()!),
+  };
+}
+
+export async function readLogBench(bin: string, boardId: string) {
+  const { s, board, fill, read } = await journalSession(bin, boardId);
   try {
-    const filled = (await s.eval(`print(rl.fill(${board.logSegments}))`, 300000)).trim().split('\n').pop()!;
+    const filled = await fill();
     if (!/^ok /.test(filled)) throw new Error('filling the journal: ' + filled);
     const refs = [await referenceWays(s)];
-    const run = async (newest: boolean) => JSON.parse((await s.eval(`print(rl.read(${newest}, 8))`, 120000)).trim().split('\n').pop()!);
-    const newest = await run(true), oldest = await run(false);
+    const newest = await read(true, 8), oldest = await read(false, 8);
     refs.push(await referenceWays(s));
     const { ratio, ratioStorage } = ratiosOf(refs);
     const est = (r: { ms: number }) => ({ hostMs: +r.ms.toFixed(2), boardMsStorage: Math.round(r.ms * ratioStorage), boardMs: Math.round(r.ms * ratio) });
