@@ -227,8 +227,11 @@ async function main(argv: string[]): Promise<number> {
         try { report.readLog.push(await readLogBench(bin, id)); } catch (e) { report.readLog.push({ board: id, error: String((e as Error).message).split('\n')[0] }); }
       }
       for (const r of report.readLog) {
-        console.log(r.error ? `READ_LOG on ${r.board}: not measured (${r.error})` : `READ_LOG's log read on a full ${r.board} journal (${r.pages} pages, ${r.records} records written; ratios: Storage ${r.ratioStorage.toFixed(0)}, console ${r.ratio.toFixed(0)}): `
-          + `newest 8 entries ${r.newest.hostMs} ms host = ~${r.newest.boardMsStorage} / ~${r.newest.boardMs} ms, oldest 8 ${r.oldest.hostMs} ms host = ~${r.oldest.boardMsStorage} / ~${r.oldest.boardMs} ms on an nRF52 (Storage / console ratio)`);
+        if (r.error) { console.log(`READ_LOG on ${r.board}: not measured (${r.error})`); continue; }
+        for (const [how, m] of [['read as flash strings', r.flashStrings], ['each read copied to RAM (memory-mapped model)', r.ramCopies]] as const) {
+          console.log(`READ_LOG's log read, full ${r.board} journal (${r.pages} pages, ${r.records} records written), ${how} (ratios: Storage ${m.ratioStorage.toFixed(0)}, console ${m.ratio.toFixed(0)}): `
+            + `newest 8 entries ${m.newest.hostMs} ms host = ~${m.newest.boardMsStorage} / ~${m.newest.boardMs} ms, oldest 8 ${m.oldest.hostMs} ms host = ~${m.oldest.boardMsStorage} / ~${m.oldest.boardMs} ms on an nRF52 (Storage / console ratio)`);
+        }
       }
     }
     if (want('keystore')) report.keystore = keystoreBench();

@@ -24,9 +24,12 @@ import { logOpenJ, logRead } from './firmware/auditlog';
 declare const global: any;
 let j: any, log: any, last = 0;
 global.rl = {
-  fill: function (pages: number) {
+  // ram: each read copied into RAM (E.toString), the model of a Puck.js, whose internal flash is
+  // memory-mapped: its Storage strings are read as from RAM, not 16 bytes at a time from a file.
+  fill: function (pages: number, ram: boolean) {
     if (!journalMake(espruinoStorage(), pages)) return 'no journal';
-    j = jOpen(espruinoJournal()!, espruinoCrypto(false).crc32);
+    const jf = espruinoJournal()!;
+    j = jOpen(ram ? { size: jf.size, read: function (o: number, l: number) { return E.toString(jf.read(o, l)); }, write: jf.write, erase: jf.erase } : jf, espruinoCrypto(false).crc32);
     // Every page used and wrapped once: more records than the journal holds.
     const n = pages * (SLOTS - 2) + SLOTS / 2;
     for (let i = 1; i <= n; i++) if (jAppend(j, jRec(i, 1800000000 + i, 21, 0, 0, 0x10000001)) < 0) return 'append failed at ' + i;
@@ -59,31 +62,35 @@ global.rl = {
 `;
 
 /** The bench's bundle for `boardId` booted in the interpreter: `fill()` makes and fills the journal ("ok N" or why not), `read(newest, rounds)` one timed log read. */
-export async function journalSession(bin: string, boardId: string) {
+export async function journalSession(bin: string, boardId: string, ram = false) {
   const board = boardById(boardId)!;
   const s = await bootImage(bin, undefined, (await bundleFirmware(board, { entry: ENTRY })).code);
   return {
     s, board,
-    fill: async () => (await s.eval(`print(rl.fill(${board.logSegments}))`, 300000)).trim().split('\n').pop()!,
+    fill: async () => (await s.eval(`print(rl.fill(${board.logSegments}, ${ram}))`, 300000)).trim().split('\n').pop()!,
     read: async (newest: boolean, rounds: number): Promise<{ ms: number; entries: number; from: number; seqs: number[]; last: number }> =>
       JSON.parse((await s.eval(`print(rl.read(${newest}, ${rounds}))`, 120000)).trim().split('\n').pop()!),
   };
 }
 
+/** One board's figures: the journal read as Storage strings (flash strings here), and each read copied into RAM (the memory-mapped model). */
 export async function readLogBench(bin: string, boardId: string) {
-  const { s, board, fill, read } = await journalSession(bin, boardId);
-  try {
-    const filled = await fill();
-    if (!/^ok /.test(filled)) throw new Error('filling the journal: ' + filled);
-    const refs = [await referenceWays(s)];
-    const newest = await read(true, 8), oldest = await read(false, 8);
-    refs.push(await referenceWays(s));
-    const { ratio, ratioStorage } = ratiosOf(refs);
-    const est = (r: { ms: number }) => ({ hostMs: +r.ms.toFixed(2), boardMsStorage: Math.round(r.ms * ratioStorage), boardMs: Math.round(r.ms * ratio) });
-    return {
-      board: boardId, pages: board.logSegments, records: Number(filled.slice(3)), ratio: +ratio.toFixed(1), ratioStorage: +ratioStorage.toFixed(1),
-      newest: { ...est(newest), entries: newest.entries }, oldest: { ...est(oldest), entries: oldest.entries },
-      what: 'READ_LOG\'s log read (8 entries) on a full journal, best of 8; without the command\'s MAC and send',
-    };
-  } finally { await s.quit(); }
+  const one = async (ram: boolean) => {
+    const { s, fill, read } = await journalSession(bin, boardId, ram);
+    try {
+      const filled = await fill();
+      if (!/^ok /.test(filled)) throw new Error('filling the journal: ' + filled);
+      const refs = [await referenceWays(s)];
+      const newest = await read(true, 8), oldest = await read(false, 8);
+      refs.push(await referenceWays(s));
+      const { ratio, ratioStorage } = ratiosOf(refs);
+      const est = (r: { ms: number }) => ({ hostMs: +r.ms.toFixed(2), boardMsStorage: Math.round(r.ms * ratioStorage), boardMs: Math.round(r.ms * ratio), entries: r.entries });
+      return { records: Number(filled.slice(3)), ratio: +ratio.toFixed(1), ratioStorage: +ratioStorage.toFixed(1), newest: est(newest), oldest: est(oldest) };
+    } finally { await s.quit(); }
+  };
+  const flash = await one(false), ram = await one(true);
+  return {
+    board: boardId, pages: boardById(boardId)!.logSegments, records: flash.records, flashStrings: flash, ramCopies: ram,
+    what: 'READ_LOG\'s log read (8 entries) on a full journal, best of 8; without the command\'s MAC and send. flashStrings: as this host reads Storage (a file read per 16 bytes; the XIAO BLE\'s SPI flash is read the same way); ramCopies: each read copied to RAM first (a Puck.js\'s memory-mapped flash)',
+  };
 }
