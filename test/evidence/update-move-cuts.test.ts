@@ -84,9 +84,10 @@ async function update(cfg: BoardConfig, mode: Mode, b: SimBoard, bundle: string,
 /**
  * The cut points: every flash step (EVERY_STEP=1), or every erase and raw program, the first two
  * and last two chunks of every file written and every `every`-th chunk between (a cut inside a
- * file's run of chunks leaves the same state as its neighbours': the file cut short there).
+ * file's run of chunks leaves the same state as its neighbours': the file cut short there), at
+ * most `most` of those, evenly spread.
  */
-function cutPoints(ends: number[], every: number): number[] {
+function cutPoints(ends: number[], every: number, most = 1e9): number[] {
   if (process.env.EVERY_STEP) return [...Array(ends[ends.length - 1]).keys()].map((i) => i + 1);
   const out = new Set<number>();
   let from = 0;
@@ -94,7 +95,10 @@ function cutPoints(ends: number[], every: number): number[] {
     for (let n = from + 1; n <= to; n++) if (n <= from + 2 || n > to - 2 || (n - from) % every === 0) out.add(n);
     from = to;
   }
-  return [...out].sort((a, b) => a - b);
+  const all = [...out].sort((a, b) => a - b);
+  // At most `most` of them, evenly spread, the first and last kept (the XIAO BLE's move has ~940 steps at ~2 s a cut).
+  if (all.length <= most) return all;
+  return all.filter((_, i) => i === all.length - 1 || Math.floor((i * most) / all.length) !== Math.floor(((i - 1) * most) / all.length));
 }
 
 for (const id of ['puckjs', 'xiaoble', 'mdbt42q']) {
@@ -216,7 +220,7 @@ for (const id of ['puckjs', 'xiaoble', 'mdbt42q']) {
       const ends: number[] = [];
       await update(cfg, mode, probe, bundle, undefined, () => undefined, () => { ends.push(probe.storage.flash.writes - w0); });
       const steps = probe.storage.flash.writes - w0;
-      const points = cutPoints(ends, 16);
+      const points = cutPoints(ends, 16, cfg.storageBytes > 1 << 20 ? 24 : 60);
       let runs = 0, oldRan = 0, newRan = 0, noneRan = 0, wiped = 0, noSite = 0;
       const t0 = Date.now();
       for (const n of points) {
