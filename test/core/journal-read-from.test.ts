@@ -7,7 +7,7 @@
  * asking for the newest 8 reads one page whole, not all of them.
  */
 import { strict as assert } from 'node:assert';
-import { JPAGE, K_CLK, REC, SLOTS, jAppend, jOpen, jRec } from '../../firmware/journal';
+import { JPAGE, K_CLK, SLOTS, jAppend, jOpen, jRec } from '../../firmware/journal';
 import { type LogEntry, logOpenJ, logReadJ } from '../../firmware/auditlog';
 import { configRecords, sanitizeConfig } from '../../firmware/config';
 import { hostCrypto } from '../../tools/host/crypto';

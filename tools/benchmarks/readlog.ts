@@ -84,7 +84,7 @@ export async function readLogBench(bin: string, boardId: string) {
       const newest = await read(true, 8), oldest = await read(false, 8);
       refs.push(await referenceWays(s));
       const { ratio, ratioStorage } = ratiosOf(refs);
-      const est = (r: { ms: number }) => ({ hostMs: +r.ms.toFixed(2), boardMsStorage: Math.round(r.ms * ratioStorage), boardMs: Math.round(r.ms * ratio), entries: r.entries });
+      const est = (r: { ms: number; entries: number }) => ({ hostMs: +r.ms.toFixed(2), boardMsStorage: Math.round(r.ms * ratioStorage), boardMs: Math.round(r.ms * ratio), entries: r.entries });
       return { records: Number(filled.slice(3)), ratio: +ratio.toFixed(1), ratioStorage: +ratioStorage.toFixed(1), newest: est(newest), oldest: est(oldest) };
     } finally { await s.quit(); }
   };
