@@ -129,7 +129,7 @@ export function logReadJ(log: AuditLog, fromSeq: number, max: number, visit: (e:
       return ++n >= max;
     }
     return false;
-  });
+  }, fromSeq);
   return n;
 }
 

@@ -114,7 +114,10 @@ function wipe(j: Journal, p: number): boolean {
  * page is started on page 0.
  */
 export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
-  const n = Math.floor(f.size / JPAGE);
+  // An integer, not Math.floor's result: on Espruino that is a float, and so is every page address
+  // computed from it ((pg + 1) % n); require("Flash").erasePage refuses a float ("Address should be
+  // an integer", src/jswrap_flash.c), which the port swallows: the page change never erased a page.
+  const n = (f.size / JPAGE) | 0;
   const j: Journal = { f, crc, n, pg: 0, ps: 0, slot: SLOTS, cl: -1, cg: -1, cn: 0 };
   let p, s;
   for (p = 0; p < n; p++) {
@@ -195,14 +198,20 @@ export function jIdle(j: Journal): boolean {
 /**
  * Calls `visit(page, offset)` for every record written (valid or torn: the visitor checks what it
  * reads) of every committed page, oldest page first, in the order written, until it returns true.
+ * `from` > 0: an older page is skipped when its last slot holds a log entry below it (entries are
+ * appended in sequence order, so every entry on it is older): READ_LOG asking for the newest
+ * entries of a full journal reads one page, not all of them (a page ending on a clock or settings
+ * record, or on a blank slot, is read as before).
  */
-export function jEach(j: Journal, visit: (d: string, at: number) => boolean | void): void {
+export function jEach(j: Journal, visit: (d: string, at: number) => boolean | void, from?: number): void {
   // A flag, not `return` in the loop: minified, that ends the function in a bare `return`, which
   // Espruino cannot run (the dialect guard's rule return-at-end).
   let i, p, d, at, done = false;
   for (i = 1; i <= j.n && !done; i++) {
     p = (j.pg + i) % j.n;
     if (!pageSeq(j.f, p)) continue;
+    // An older page whose last slot holds a log entry below `from`: every entry on it is older.
+    if (from && i < j.n && (d = j.f.read(p * JPAGE + JPAGE - REC, REC), (u8(d, 8) & 127) < K_CFG && jValid(d, 0) && u32(d, 0) < from)) continue;
     d = j.f.read(p * JPAGE, JPAGE);
     for (at = 2 * REC; at < JPAGE && !done && !jBlank(d, at); at += REC) done = !!visit(d, at);
   }

@@ -22,7 +22,7 @@ function oldTiles(n: number) {
   for (let i = 0; i < n; i++) assert.ok(logAppend(log, 1000 + i, i % 2 === 0, i % 3 ? 21 : 20, 1, 0, i));
   genWriteSmall(f, hostCrypto, 'ck.clk.', undefined, str32(1800000123));
   saveConfig(f, hostCrypto, undefined, sanitizeConfig({ holdMs: 4500, tzOffsetMin: -300, buttonEnrol: true }));
-  return { files: f.list('ck.').map((name) => ({ name, data: f.read(name)! })) };
+  return { files: f.list('ck.').map((name) => ({ name, data: f.read(name)! })), f, log };
 }
 
 function readJournal(payload: string) {
@@ -51,6 +51,25 @@ describe('tools: the earlier tiled layout\'s log, clock and settings moved into 
       assert.deepEqual([cfg.holdMs, cfg.tzOffsetMin, cfg.buttonEnrol], [4500, -300, true], 'the settings');
       assert.ok(j.cl >= j.pg * JPAGE && j.cg >= j.pg * JPAGE, 'on the newest page');
     }
+  });
+
+  it('a re-run after a cut: the kept tiles and the board\'s merged; entries the earlier firmware wrote since come after, numbered on', () => {
+    const { files: kept, f, log } = oldTiles(50);
+    // Since the kept copy: the ring rotated (its oldest segment dropped) and 20 more entries.
+    for (let i = 50; i < 70; i++) assert.ok(logAppend(log, 1000 + i, true, 21, 1, 0, i));
+    const rotated = f.list('ck.').map((name) => ({ name, data: f.read(name)! }));
+    let seqs = readJournal(journalFromTiles(rotated, 2, 3, 30, kept)).entries.map((e) => e.seq);
+    assert.ok(seqs[0] <= 21 && seqs[seqs.length - 1] === 70, 'the kept entries the ring dropped are back: ' + seqs[0]);
+    assert.deepEqual(seqs, seqs.slice().sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, seqs.length);
+    // Its tiles erased by the cut update, the earlier firmware started a log of its own from 1.
+    const fresh = memoryFlash(1 << 20);
+    const own = logOpen(fresh, hostCrypto, 3, 30, true);
+    for (let i = 0; i < 3; i++) assert.ok(logAppend(own, 5, false, 1, 0, 0, 0));
+    const { entries } = readJournal(journalFromTiles(fresh.list('ck.').map((name) => ({ name, data: fresh.read(name)! })), 2, 3, 30, kept));
+    seqs = entries.map((e) => e.seq);
+    assert.deepEqual(seqs.slice(-4), [50, 51, 52, 53], 'after the kept 50, numbered on');
+    assert.deepEqual(entries.slice(-3).map((e) => [e.time, e.event]), [[5, 1], [5, 1], [5, 1]]);
   });
 
   it('a board with no tiles gets a fresh journal; the header bytes are the size and the name', () => {

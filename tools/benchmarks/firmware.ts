@@ -10,6 +10,7 @@
  *               JS and the native AES on a pre-recorded transcript, the card tap -> relay phase by
  *               phase (tools/benchmarks/card.ts), and the key-store bench
  *               (tools/benchmarks/keystore.ts) for 10..1000 keys
+ *   readlog     (ESPRUINO_BIN only) READ_LOG's log read on a full journal, puckjs and xiaoble (tools/benchmarks/readlog.ts)
  *
  * docs/PERFORMANCE.md explains each figure. Host-only.
  */
@@ -31,6 +32,7 @@ import { bootImage, boardPhone, imageKeyId, memoryUsage, phoneKeyBenchBundle, pr
 import { type PathEstimate, type Segment, bestRun, describePath, preparedAfterChallenge, ratiosOf, splitPath } from './timeline';
 import { proofPhases } from './phases';
 import { cardTap, describeTap, recordTap } from './card';
+import { readLogBench } from './readlog';
 import type { PhoneKeyFile } from '../host/protocol';
 
 async function sizes() {
@@ -210,7 +212,7 @@ function keystoreOnce() {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-const PARTS = ['sizes', 'sim', 'idle', 'phone', 'phases', 'card', 'keystore'];
+const PARTS = ['sizes', 'sim', 'idle', 'phone', 'phases', 'card', 'keystore', 'readlog'];
 const SPEC: Spec = { usage: 'npm run bench:firmware --', options: { only: { type: 'string', arg: 'PARTS', help: 'comma-separated subset of ' + PARTS.join(',') + ' (default: all)' },
   keys: { type: 'string', arg: 'N,N', help: 'key counts of the phone part (default: 0,200,1000)' } }, notes: 'Every firmware benchmark; one JSON line at the end. Set ESPRUINO_BIN for the real-interpreter figures.' };
 
@@ -263,6 +265,19 @@ async function main(argv: string[]): Promise<number> {
       for (const t of report.cardTap) for (const line of t.error ? [`card tap -> relay, ${t.aes} AES: not measured (${t.error})`] : describeTap(t)) console.log(line);
     }
     if (report.card) console.log(`card decision (ratios: Storage ${report.card.ratioStorage.toFixed(0)}, console ${report.card.ratio.toFixed(0)}): JS AES ${report.card.jsAes.ms.toFixed(1)} ms host = ~${report.card.jsAes.boardMsStorage} / ~${report.card.jsAes.boardMs} ms, native AES ${report.card.nativeAes.ms.toFixed(1)} ms host = ~${report.card.nativeAes.boardMsStorage} / ~${report.card.nativeAes.boardMs} ms on an nRF52 (Storage / console ratio), per authentication without the card's radio time (ok ${report.card.jsAes.ok}/${report.card.jsAes.rounds})`);
+    if (want('readlog')) {
+      report.readLog = [];
+      for (const id of ['puckjs', 'xiaoble']) {
+        try { report.readLog.push(await readLogBench(bin, id)); } catch (e) { report.readLog.push({ board: id, error: String((e as Error).message).split('\n')[0] }); }
+      }
+      for (const r of report.readLog) {
+        if (r.error) { console.log(`READ_LOG on ${r.board}: not measured (${r.error})`); continue; }
+        for (const [how, m] of [['read as flash strings', r.flashStrings], ['each read copied to RAM (memory-mapped model)', r.ramCopies]] as const) {
+          console.log(`READ_LOG's log read, full ${r.board} journal (${r.pages} pages, ${r.records} records written), ${how} (ratios: Storage ${m.ratioStorage.toFixed(0)}, console ${m.ratio.toFixed(0)}): `
+            + `newest 8 entries ${m.newest.hostMs} ms host = ~${m.newest.boardMsStorage} / ~${m.newest.boardMs} ms, oldest 8 ${m.oldest.hostMs} ms host = ~${m.oldest.boardMsStorage} / ~${m.oldest.boardMs} ms on an nRF52 (Storage / console ratio)`);
+        }
+      }
+    }
     if (want('keystore')) report.keystore = keystoreBench();
     for (const r of (report.keystore && report.keystore.results) || []) console.log(`keystore ${r.keys} keys: ${r.espruino ? r.espruino.usPerLookup.toFixed(1) + ' us/lookup on espruino, store ' + r.espruino.openVars + ' vars' : r.nodeUsPerLookup + ' us/lookup on node'}`);
   } else {

@@ -355,7 +355,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
   if (mode === 'install') journal.image = journalFromTiles([], lay0.journalPages, 3, 30);
   else if (tiles.some((t) => OLD_TILE.test(t.name))) {
     const old = tiles.filter((t) => /^ck\.log\.\d+$/.test(t.name)).map((t) => +t.name.slice(7));
-    journal.image = journalFromTiles(tiles, lay0.journalPages, Math.max(2, ...old) + 2, (board.tile! - 32) / 16);
+    journal.image = journalFromTiles(tiles, lay0.journalPages, Math.max(2, ...old) + 2, (board.tile! - 32) / 16, job.saved ? job.saved.files.filter((t) => OLD_TILE.test(t.name)) : []);
     log(`moving the log, clock and settings tiles of the earlier layout into the journal (${tiles.filter((t) => OLD_TILE.test(t.name)).map((t) => t.name).join(' ')})`);
   } else if (mode === 'rebuild') {
     keptJournal = savedJournal || (onBoard && onBoard.size === jBytes ? { name: JOURNAL_FILE, data: await target.read(JOURNAL_FILE, jBytes) } : undefined);

@@ -89,7 +89,7 @@ const COMMANDS_SPEC: Record<string, { what: string; options: Record<string, Opt>
   export: { what: 'write the key table without secrets', options: { site: SITE, out: { type: 'string', arg: 'FILE', help: 'the table to write (required)' } } },
   import: { what: 'merge a key table into the site', options: { site: SITE, in: { type: 'string', arg: 'FILE', help: 'the table to read (required)' } } },
   'board-image': { what: "write a board's Storage files to a directory", options: { site: SITE, board: BOARD, out: { type: 'string', arg: 'DIR', help: 'the directory (required; made if missing)' }, config: CONFIG, 'board-id': BOARD_ID, 'board-label': BOARD_LABEL } },
-  write: { what: "write the site's secrets, keys and settings to a board through its console", options: { site: SITE, board: BOARD, port: PORT, config: CONFIG, 'no-load': { type: 'boolean', help: 'do not reboot the board afterwards' }, timeout: TIMEOUT, 'board-id': BOARD_ID, 'board-label': BOARD_LABEL } },
+  write: { what: "write the site's secrets, keys and settings to a board through its console (a board flashed but not yet provisioned; one in the flash layout is refused: board-image, then npm run flash -- --install)", options: { site: SITE, board: BOARD, port: PORT, config: CONFIG, 'no-load': { type: 'boolean', help: 'do not reboot the board afterwards' }, timeout: TIMEOUT, 'board-id': BOARD_ID, 'board-label': BOARD_LABEL } },
   show: { what: "show what a board holds (and whether it is this site's)", options: { board: BOARD, port: PORT, site: { type: 'string', arg: 'FILE', help: 'compare with this site file' }, timeout: TIMEOUT } },
 };
 

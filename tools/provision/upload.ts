@@ -29,12 +29,32 @@ export interface WriteReport {
 }
 
 /**
+ * Why the image must not be written through Storage onto this board, or undefined. A board in the
+ * layout (docs/ESPRUINO.md "Flash": its journal `ck.jrnl`, or the pad before it) keeps nothing
+ * before the journal that Storage may turn into trash: replacing the site or key file there leaves
+ * trash that a later compaction answers by moving the journal off its page boundary (the firmware
+ * then finds no journal and logs nothing). Such a board is written by `npm run flash -- --install`.
+ */
+export async function layoutRefusal(link: ConsoleLink, img: BoardImage): Promise<string | undefined> {
+  const out = (await link.run(`print(JSON.stringify(${S}.list().filter(function(n){return n=="ck.jrnl"||n=="ck.pad";})))`)).trim();
+  let held: string[];
+  try { held = JSON.parse(out); } catch (e) { throw new ProvisionError('unexpected answer listing Storage: ' + JSON.stringify(out.slice(0, 200))); }
+  if (!held.length) return undefined;
+  return `refused: the board's Storage is in the flash layout (it holds ${held.join(' and ')}), where files written through Storage leave trash before the log; `
+    + `nothing was written. Make a board image (npm run provision -- board-image --site FILE --board ${img.board} --out DIR) and install it `
+    + `(npm run flash -- --board ${img.board} --port PORT --install --image DIR: it erases the board, then writes the site, the keys, the code and a fresh journal; the log starts over, settings at their defaults)`;
+}
+
+/**
  * Replaces the board's site, keys and config with the image: erases both generations of each
  * (a newer generation left behind would win over ours), writes the files, checks each file's
- * CRC32 as the board reads it, then load()s so the firmware boots with them.
+ * CRC32 as the board reads it, then load()s so the firmware boots with them. A board in the
+ * journal layout is refused before anything is written (layoutRefusal).
  */
 export async function writeImage(link: ConsoleLink, img: BoardImage, opts: { load?: boolean; progress?: (s: string) => void } = {}): Promise<WriteReport> {
   const progress = opts.progress || (() => {});
+  const refused = await layoutRefusal(link, img);
+  if (refused) throw new ProvisionError(refused, 2);
   const files: WriteReport['files'] = [];
   const erased = await replaceImageFiles(link, img.files, (name, bytes) => {
     const f = img.files.find((x) => x.name === name)!;
