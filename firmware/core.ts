@@ -202,6 +202,11 @@ export function coreKeys(core: Core): KeyStore {
   return core.ks;
 }
 
+/** Looks a key up: the phone key's HELLO named it (firmware/phonekey.ts `prepare`). */
+export function findKey(core: Core, id: number): KeyRecord | undefined {
+  return ksLookup(core.ks, id);
+}
+
 /**
  * Looks a key up for a decision to come (a card tap reads the record before any card I/O): the
  * decision's `authenticate` for the same id takes this record instead of a second lookup (about

@@ -24,7 +24,7 @@ import type { Ports, Radio } from './ports';
 import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, coreStatus, coreTravel, enrolKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, findKey, coreStatus, coreTravel, enrolKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -84,7 +84,7 @@ export interface PhoneKey {
    * HELLO named a key (docs/PROTOCOL.md "HELLO naming a key"): its id until the CHALLENGE is out, then the
    * key's work `prepare` did. Only the next message may use it: every message drops it.
    */
-  pre: number | Prepared | undefined;
+  pre?: number | Prepared;
 }
 
 /** What a COMMAND by key `id` needs that depends only on the key: its record (undefined: none) and its HMAC pads. */
@@ -97,7 +97,7 @@ interface Prepared {
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
   const p = corePorts(core); // outside the literal, so the minifier substitutes it (not resident)
   const pk: PhoneKey = { core, p, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
-    guard: undefined as unknown as LinkGuard, pre: undefined };
+    guard: undefined as unknown as LinkGuard };
   // Not a local: the radio callbacks below keep this scope for good (a variable each).
   pk.guard = guardStart(core, pk.p, radio);
   radio.protect(site.setupCode);
@@ -152,7 +152,7 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
 function prepare(pk: PhoneKey, id: number): void {
   pk.pre = undefined;
   try {
-    const rec = ksLookup(coreKeys(pk.core), id);
+    const rec = findKey(pk.core, id);
     pk.pre = { id, rec, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
   } catch (e) { /* e.g. no memory for a digest: nothing kept */ }
 }
