@@ -126,7 +126,7 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
   const raws: { phases: Record<string, number>; native: Record<string, [number, number]>; parts: Record<string, number> }[] = [];
   const refs: Reference[] = [];
   for (let k = 0; k < runs; k++) {
-    const s = await bootImage(bin, rec.image, bundle);
+    const s = await bootImage(bin, rec.image, bundle, undefined, true);
     try {
       // The JavaScript AES's tables (~225 variables) do not fit beside the firmware and this bench
       // in a Puck.js's 2630 (its boards have more: xiaoble 14000): the interpreter stalls.

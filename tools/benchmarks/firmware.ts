@@ -67,7 +67,7 @@ async function idleProduction(bin: string, keys: number) {
 
 async function phoneKeySession(bin: string, keys: number) {
   const img = provisionImage(keys, 9);
-  const s = await bootImage(bin, img, await phoneKeyBenchBundle());
+  const s = await bootImage(bin, img, await phoneKeyBenchBundle(), undefined, true);
   try {
     const idle = await memoryUsage(s);
     const refBefore = await referenceWays(s);
@@ -186,7 +186,7 @@ async function cardDecision(bin: string) {
   authenticateDesfire(cfg, (apdu, cb) => { const a = card.apdu(apdu)!; answers.push(Buffer.from(a).toString('hex')); cb(a); }, uid, 0x20, (ok) => { hostOk = ok; });
   if (!hostOk) throw new Error('the recorded transcript does not authenticate on the host');
   const bundle = (await bundleFirmware(boardById('puckjs-nfc')!, { entry: CARD_ENTRY })).code; // a keycard build: the crypto port has AES
-  const s = await bootImage(bin, undefined, bundle);
+  const s = await bootImage(bin, undefined, bundle, undefined, true);
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   try {
     const run = async (native: boolean) => JSON.parse((await s.eval(`print(benchCard(${JSON.stringify(hex(site))},${JSON.stringify(hex(uid))},${JSON.stringify(hex(aid))},${JSON.stringify(hex(sys))},${JSON.stringify(answers)},10,${native}))`, 60000)).trim().split('\n').pop()!);

@@ -32,7 +32,7 @@ export interface Phase { phase: string; hostMs: number; sha: number; boardMs: nu
 /** Times each phase of an owner's UNLOCK proof on `image` (its owner key; `lastId`: the id written last, see provisionImage); `n` runs each. */
 export async function proofPhases(bin: string, image: Image, lastId: number, n = 12): Promise<{ ratio: number; ratioStorage: number; phases: Phase[] }> {
   const bundle = (await bundleFirmware(boardById('puckjs') as BoardConfig, { entry: PHASES_ENTRY })).code;
-  const s = await bootImage(bin, image, bundle);
+  const s = await bootImage(bin, image, bundle, undefined, true);
   try {
     const pk = packets(command(nodeMac, image.owner, new Uint8Array(16), OP.UNLOCK)).map((p) => Buffer.from(p).toString('hex'));
     const ref0 = await referenceWays(s);

@@ -64,7 +64,7 @@ global.rl = {
 /** The bench's bundle for `boardId` booted in the interpreter: `fill()` makes and fills the journal ("ok N" or why not), `read(newest, rounds)` one timed log read. */
 export async function journalSession(bin: string, boardId: string, ram = false) {
   const board = boardById(boardId)!;
-  const s = await bootImage(bin, undefined, (await bundleFirmware(board, { entry: ENTRY })).code);
+  const s = await bootImage(bin, undefined, (await bundleFirmware(board, { entry: ENTRY })).code, undefined, true);
   return {
     s, board,
     fill: async () => (await s.eval(`print(rl.fill(${board.logSegments}, ${ram}))`, 300000)).trim().split('\n').pop()!,
