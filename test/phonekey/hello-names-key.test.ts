@@ -7,34 +7,27 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { type Core, coreStart, manageKey, setTime } from '../../firmware/core';
+import { manageKey, setTime } from '../../firmware/core';
 import { ksLookup } from '../../firmware/keystore';
-import { type PhoneKey, phoneKeyStart } from '../../firmware/phonekey';
-import { type Site, keySecret, siteLoad } from '../../firmware/site';
+import { keySecret } from '../../firmware/site';
 import { type Answer, M, OP, type PhoneKeyFile, be32, command, hello, nodeMac, packets, parseAnswer } from '../../tools/host/protocol';
-import { type FakeBoard, fakeBoard } from '../support/fake-ports';
-import { type FakeRadio, fakeRadio } from '../support/fake-radio';
 import { key } from '../support/keys';
+import { type PhoneRig, phoneRig } from '../support/phone-rig';
 
 const NOW = 1767225600;
 const STRANGER = 0x12345678;
 
-interface Rig { b: FakeBoard; core: Core; radio: FakeRadio; pk: PhoneKey; site: Site; sha: number; log: string[] }
+interface Rig extends PhoneRig { sha: number; log: string[] }
 
 /** A board with an owner (1), a driver (2), a revoked driver (3) and an expired guest (4); every SHA-256 call and radio send noted in `log`. */
 function rig(): Rig {
-  const b = fakeBoard();
-  const site = siteLoad(b.ports.storage, b.ports.crypto, b.ports.random)!;
-  const core = coreStart(b.ports, { keyCapacity: 50, logSegments: 3, logPerSegment: 32 });
-  const radio = fakeRadio();
-  const pk = phoneKeyStart(core, radio, site);
-  manageKey(core, undefined, 'add', key(1));
+  const r: Rig = { ...phoneRig(), sha: 0, log: [] };
+  const { b, core, radio } = r;
   const owner = ksLookup(core.ks, 1)!;
   manageKey(core, owner, 'add', key(2, C.ROLE_DRIVER));
   manageKey(core, owner, 'add', key(3, C.ROLE_DRIVER, { flags: C.FLAG_REVOKED }));
   manageKey(core, owner, 'add', key(4, C.ROLE_GUEST, { notAfter: NOW - 1 }));
   setTime(core, owner, NOW);
-  const r: Rig = { b, core, radio, pk, site, sha: 0, log: [] };
   const sha = b.ports.crypto.sha256;
   b.ports.crypto.sha256 = (d) => { r.sha++; r.log.push('sha'); return sha(d); };
   const send = radio.send;

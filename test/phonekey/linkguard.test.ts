@@ -6,26 +6,16 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { coreStart, manageKey, openEnrolWindow } from '../../firmware/core';
-import { ksLookup } from '../../firmware/keystore';
+import { openEnrolWindow } from '../../firmware/core';
 import { BUDGET, FIRST_MS, FIRST_SPENT_MS, HOLD_MS, IDLE_MS, PENALTY_MS, PROVE_MS, REFILL_MS, UNPROVEN_PER_LINK } from '../../firmware/linkguard';
-import { phoneKeyStart } from '../../firmware/phonekey';
-import { keySecret, siteLoad } from '../../firmware/site';
 import { M, OP, command, nodeMac, parseAnswer } from '../../tools/host/protocol';
-import { fakeBoard } from '../support/fake-ports';
 import { DROP_GRACE_MS } from '../../firmware/phonekey';
-import { fakeRadio } from '../support/fake-radio';
-import { key } from '../support/keys';
+import { keyFileOf, phoneRig } from '../support/phone-rig';
 
 function rig() {
-  const b = fakeBoard();
-  // The site first, as the firmware does (firmware/app.ts): a board is factory-fresh only before anything else is written.
-  const site = siteLoad(b.ports.storage, b.ports.crypto, b.ports.random)!;
-  const core = coreStart(b.ports, { keyCapacity: 50, logSegments: 3, logPerSegment: 32 });
-  const radio = fakeRadio();
-  const pk = phoneKeyStart(core, radio, site);
-  manageKey(core, undefined, 'add', key(1));
-  const owner = { keyId: 1, secret: keySecret(b.ports.crypto, site, 1, ksLookup(core.ks, 1)!.salt) };
+  const r = phoneRig();
+  const { b, core, radio, pk } = r;
+  const owner = keyFileOf(r, 1);
   const last = () => parseAnswer(nodeMac, owner, radio.inbox[radio.inbox.length - 1]);
   // A phone asks for its first challenge with HELLO (the board sends nothing unasked), then uses
   // the nonce each answer carries.

@@ -6,35 +6,23 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { type Core, coreStart, manageKey, openEnrolWindow, retireKey, setTime } from '../../firmware/core';
+import { manageKey, openEnrolWindow, retireKey, setTime } from '../../firmware/core';
 import { ksLookup } from '../../firmware/keystore';
 import { logRead } from '../../firmware/auditlog';
-import { type PhoneKey, phoneKeyStart, DROP_GRACE_MS } from '../../firmware/phonekey';
+import { DROP_GRACE_MS } from '../../firmware/phonekey';
 import { BUDGET, REFILL_MS } from '../../firmware/linkguard';
-import { type Site, keySecret, siteLoad } from '../../firmware/site';
+import { keySecret } from '../../firmware/site';
 import { type Answer, M, OP, type PhoneKeyFile, addKeyArgs, be32, command, nodeMac, parseAnswer, unwrapNewKey } from '../../tools/host/protocol';
-import { type FakeBoard, fakeBoard } from '../support/fake-ports';
-import { type FakeRadio, fakeRadio } from '../support/fake-radio';
 import { key } from '../support/keys';
+import { type PhoneRig, keyFileOf, phoneRig } from '../support/phone-rig';
 
 const NOW = 1767225600;
 
-interface Rig { b: FakeBoard; core: Core; radio: FakeRadio; pk: PhoneKey; site: Site; owner: PhoneKeyFile }
+interface Rig extends PhoneRig { owner: PhoneKeyFile }
 
 function rig(): Rig {
-  const b = fakeBoard();
-  // The site first, as hal/espruino/boot.ts does: a board with other files of ours but no site refuses.
-  const site = siteLoad(b.ports.storage, b.ports.crypto, b.ports.random)!;
-  const core = coreStart(b.ports, { keyCapacity: 50, logSegments: 3, logPerSegment: 32 });
-  const radio = fakeRadio();
-  const pk = phoneKeyStart(core, radio, site);
-  manageKey(core, undefined, 'add', key(1));
-  const owner = { keyId: 1, secret: keySecret(b.ports.crypto, site, 1, ksLookup(core.ks, 1)!.salt) };
-  return { b, core, radio, pk, site, owner };
-}
-
-function fileFor(r: Rig, id: number): PhoneKeyFile {
-  return { keyId: id, secret: keySecret(r.b.ports.crypto, r.site, id, ksLookup(r.core.ks, id)!.salt) };
+  const r = phoneRig();
+  return { ...r, owner: keyFileOf(r, 1) };
 }
 
 /** Connects, asks with HELLO and returns the challenge nonce. */
@@ -218,7 +206,7 @@ describe('phone key over BLE', () => {
     manageKey(r.core, owner, 'add', key(2, C.ROLE_DRIVER));
     manageKey(r.core, owner, 'add', key(3, C.ROLE_GUEST, { notAfter: NOW - 1 }));
     setTime(r.core, owner, NOW);
-    const k2 = fileFor(r, 2), k3 = fileFor(r, 3);
+    const k2 = keyFileOf(r, 2), k3 = keyFileOf(r, 3);
     retireKey(r.core, owner, 2, false);
     let nonce = connect(r);
     const a = run(r, k2, nonce, OP.UNLOCK);
@@ -235,8 +223,8 @@ describe('phone key over BLE', () => {
     manageKey(r.core, ksLookup(r.core.ks, 1), 'add', key(2, C.ROLE_DRIVER));
     const wrong = { keyId: 2, secret: new Uint8Array(16).fill(9) };
     let nonce = connect(r);
-    const recorded = command(nodeMac, fileFor(r, 2), nonce, OP.LOCK);
-    assert.equal(send(r, recorded, fileFor(r, 2), nonce).status, C.R_OK);
+    const recorded = command(nodeMac, keyFileOf(r, 2), nonce, OP.LOCK);
+    assert.equal(send(r, recorded, keyFileOf(r, 2), nonce).status, C.R_OK);
     for (let i = 0; i < 200; i++) {
       nonce = ensure(r, nonce);
       const a = run(r, wrong, nonce, OP.UNLOCK);
@@ -249,7 +237,7 @@ describe('phone key over BLE', () => {
       nonce = b.nonce!;
     }
     nonce = ensure(r, nonce);
-    const ok = run(r, fileFor(r, 2), nonce, OP.UNLOCK);
+    const ok = run(r, keyFileOf(r, 2), nonce, OP.UNLOCK);
     assert.equal(ok.status, C.R_OK, 'the attacked key gets in at once');
     assert.equal(r.b.relay.on, true);
   });
@@ -330,7 +318,7 @@ describe('phone key over BLE', () => {
   it('a guest cannot add keys, revoke or set the time', () => {
     const r = rig();
     manageKey(r.core, ksLookup(r.core.ks, 1), 'add', key(5, C.ROLE_GUEST));
-    const g = fileFor(r, 5);
+    const g = keyFileOf(r, 5);
     let nonce = connect(r);
     for (const [op, args] of [[OP.ADD_KEY, addKeyArgs({ role: 0, perms: 7 })], [OP.REVOKE, new Uint8Array(be32(1))], [OP.SET_TIME, new Uint8Array(be32(NOW))]] as const) {
       const a = run(r, g, nonce, op, args);
