@@ -4,13 +4,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as vm from 'node:vm';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { bootOnly, releaseBootOnly } from '../../tools/host/build/boot-only';
 import { bundleFirmware } from '../../tools/host/build/bundle';
 import { boardById } from '../../hal/boards/index';
-import { sourceNames } from '../../tools/benchmarks/memory';
+import { sourceNamesOf } from '../../tools/benchmarks/memory';
 
 // a: called at boot; b: called only by a (so at boot); c: called inside a callback made at boot;
 // d: passed as a value; e: called by c (which runs later); f: called on the spot inside a callback;
@@ -45,16 +42,11 @@ describe('boot-only functions: released once the boot has run', () => {
   it('the puckjs bundle: the boot\'s own helpers are released, the unlock path is not', async function () {
     this.timeout(60000);
     const b = await bundleFirmware(boardById('puckjs')!);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'boot-only-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'firmware.js'), b.text);
-      fs.writeFileSync(path.join(dir, 'firmware.js.map'), JSON.stringify(b.map));
-      const names = sourceNames(path.join(dir, 'firmware.js'));
-      const tail = /;([\w$=]+)=void 0\s*$/.exec(b.text); // at the root (root.ts): no wrapper around it
-      assert.ok(tail, 'the bundle ends by releasing its boot-only functions');
-      const released = tail![1].split('=').map((n) => names.get(n) || n);
-      for (const name of ['watchInput', 'configOfJournal', 'createReassembler']) assert.ok(released.includes(name), name + ' released');
-      for (const name of ['authenticate', 'audit', 'ksFind', 'sanitizeConfig', 'dispatch']) assert.ok(!released.includes(name), name + ' must stay');
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    const names = sourceNamesOf(b.text, b.map);
+    const tail = /;([\w$=]+)=void 0\s*$/.exec(b.text); // at the root (root.ts): no wrapper around it
+    assert.ok(tail, 'the bundle ends by releasing its boot-only functions');
+    const released = tail![1].split('=').map((n) => names.get(n) || n);
+    for (const name of ['watchInput', 'configOfJournal', 'createReassembler']) assert.ok(released.includes(name), name + ' released');
+    for (const name of ['authenticate', 'audit', 'ksFind', 'sanitizeConfig', 'dispatch']) assert.ok(!released.includes(name), name + ' must stay');
   });
 });

@@ -6,16 +6,10 @@
 import { strict as assert } from 'node:assert';
 import * as vm from 'node:vm';
 import * as acorn from 'acorn';
-import { SourceMapGenerator, type RawSourceMap } from 'source-map-js';
 import { inlineConstants } from '../../tools/host/build/constants';
 import { bundleFirmware } from '../../tools/host/build/bundle';
 import { boardById } from '../../hal/boards/index';
-
-function identityMap(code: string): RawSourceMap {
-  const g = new SourceMapGenerator({ file: 'out.js' });
-  for (let c = 0; c < code.length; c++) if (/[A-Za-z_$]/.test(code[c]) && !/[A-Za-z0-9_$]/.test(code[c - 1] || '')) g.addMapping({ generated: { line: 1, column: c }, original: { line: 1, column: c }, source: 'src.js' });
-  return JSON.parse(g.toString());
-}
+import { identityMap } from '../support/source-maps';
 
 // a, b, k: constants (k negative, read with a member access); c: assigned later; d: a string;
 // e: shadowed by a parameter in f; s: a var whose every declarator goes.

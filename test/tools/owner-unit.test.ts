@@ -4,24 +4,15 @@
  */
 import { strict as assert } from 'node:assert';
 import * as vm from 'node:vm';
-import { SourceMapConsumer, SourceMapGenerator, type RawSourceMap } from 'source-map-js';
+import { SourceMapConsumer } from 'source-map-js';
 import { freeNames, splitOwnerUnit } from '../../tools/host/build/owner-unit';
 import { bundleFirmware } from '../../tools/host/build/bundle';
 import { boardById } from '../../hal/boards/index';
-import { sourceNames } from '../../tools/benchmarks/memory';
+import { sourceNamesOf } from '../../tools/benchmarks/memory';
 import * as acorn from 'acorn';
 import { untokenise } from '../../tools/host/pretokens';
 import { pretokenise } from '../../tools/host/build/pretokenise';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-
-/** An identity source map for one-line `code`: column c maps to line 1, column c of "src.js". */
-function identityMap(code: string): RawSourceMap {
-  const g = new SourceMapGenerator({ file: 'out.js' });
-  for (let c = 0; c < code.length; c++) if (/[A-Za-z_$]/.test(code[c]) && !/[A-Za-z0-9_$]/.test(code[c - 1] || '')) g.addMapping({ generated: { line: 1, column: c }, original: { line: 1, column: c }, source: 'src.js' });
-  return JSON.parse(g.toString());
-}
+import { identityMap } from '../support/source-maps';
 
 // A bundle as the minifier leaves it: top-level functions with short, reused names.
 // o: only the unit uses it; s: the unit and resident code; t: only o (so only the unit) uses it;
@@ -61,23 +52,18 @@ describe('owner unit: the owner-only code as a string evaluated per command', ()
   it('the puckjs bundle: key management, time and settings are no longer resident functions', async function () {
     this.timeout(60000);
     const b = await bundleFirmware(boardById('puckjs')!);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'owner-unit-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'firmware.js'), b.text);
-      fs.writeFileSync(path.join(dir, 'firmware.js.map'), JSON.stringify(b.map));
-      const resident = new Set(sourceNames(path.join(dir, 'firmware.js')).values());
-      for (const name of ['retireKey', 'setTime', 'setConfig', 'recordFromArgs', 'ksCount', 'ksGet']) assert.ok(!resident.has(name), name + ' is still resident');
-      for (const name of ['authenticate', 'ksFind', 'audit']) assert.ok(resident.has(name), name + ' should be resident');
-      assert.equal(b.text.split('eval(').length, 2, 'one unit, evaluated in one place');
-      // In Storage the unit is a tokenised raw string (0xD2, 16-bit length) that reads back as its plain text.
-      const at = b.code.indexOf('eval(') + 5;
-      assert.equal(b.code.charCodeAt(at), 0xd2);
-      const n = b.code.charCodeAt(at + 1) | (b.code.charCodeAt(at + 2) << 8);
-      const tokens = b.code.slice(at + 3, at + 3 + n);
-      assert.ok(/[\x8a-\xd5]/.test(tokens) && !/function/.test(tokens), 'keywords as tokens');
-      const lit = b.text.slice(b.text.indexOf('eval(') + 5, b.text.indexOf(').apply(this,arguments)}', b.text.indexOf('eval(')));
-      assert.equal(tokens, pretokenise(vm.runInNewContext(lit), 'unit'), 'the plain unit, tokenised');
-      acorn.parse(untokenise(tokens), { ecmaVersion: 2020 });
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    const resident = new Set(sourceNamesOf(b.text, b.map).values());
+    for (const name of ['retireKey', 'setTime', 'setConfig', 'recordFromArgs', 'ksCount', 'ksGet']) assert.ok(!resident.has(name), name + ' is still resident');
+    for (const name of ['authenticate', 'ksFind', 'audit']) assert.ok(resident.has(name), name + ' should be resident');
+    assert.equal(b.text.split('eval(').length, 2, 'one unit, evaluated in one place');
+    // In Storage the unit is a tokenised raw string (0xD2, 16-bit length) that reads back as its plain text.
+    const at = b.code.indexOf('eval(') + 5;
+    assert.equal(b.code.charCodeAt(at), 0xd2);
+    const n = b.code.charCodeAt(at + 1) | (b.code.charCodeAt(at + 2) << 8);
+    const tokens = b.code.slice(at + 3, at + 3 + n);
+    assert.ok(/[\x8a-\xd5]/.test(tokens) && !/function/.test(tokens), 'keywords as tokens');
+    const lit = b.text.slice(b.text.indexOf('eval(') + 5, b.text.indexOf(').apply(this,arguments)}', b.text.indexOf('eval(')));
+    assert.equal(tokens, pretokenise(vm.runInNewContext(lit), 'unit'), 'the plain unit, tokenised');
+    acorn.parse(untokenise(tokens), { ecmaVersion: 2020 });
   });
 });

@@ -7,18 +7,13 @@
 import { strict as assert } from 'node:assert';
 import * as vm from 'node:vm';
 import * as acorn from 'acorn';
-import { SourceMapConsumer, SourceMapGenerator, type RawSourceMap } from 'source-map-js';
+import { SourceMapConsumer } from 'source-map-js';
 import { CONSOLE_NAMES, reservedRootNames, toRoot } from '../../tools/host/build/root';
 import { bundleFirmware } from '../../tools/host/build/bundle';
 import { boardById } from '../../hal/boards/index';
 import { READ_LOG_LINE } from '../../tools/host/logdecode';
 import { createCar } from '../../sim/car';
-
-function identityMap(code: string): RawSourceMap {
-  const g = new SourceMapGenerator({ file: 'out.js' });
-  for (let c = 0; c < code.length; c++) if (/[A-Za-z_$]/.test(code[c]) && !/[A-Za-z0-9_$]/.test(code[c - 1] || '')) g.addMapping({ generated: { line: 1, column: c }, original: { line: 1, column: c }, source: 'src.js' });
-  return JSON.parse(g.toString());
-}
+import { identityMap } from '../support/source-maps';
 
 describe('the bundle at the interpreter\'s root', () => {
   it('takes the wrapper off; the code runs as before and still maps to its source', () => {

@@ -155,14 +155,19 @@ export function analyse(dump: Dump, wrapped = false): Analysis {
   return { reachable, stack: stackRows, topLevel };
 }
 
-/** Mangled top-level name -> source name, from the bundle and its source map. */
+/** Mangled top-level name -> source name, from the bundle file and its source map (none: empty). */
 export function sourceNames(bundleFile: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!fs.existsSync(bundleFile) || !fs.existsSync(bundleFile + '.map')) return out;
+  if (!fs.existsSync(bundleFile) || !fs.existsSync(bundleFile + '.map')) return new Map();
   // The map is of the plain text the build pretokenised (tools/build.ts writes it as *.plain.js).
   const plain = bundleFile.replace(/\.js$/, '.plain.js');
   const code = fs.readFileSync(fs.existsSync(plain) ? plain : bundleFile, 'utf8');
-  const map = new SourceMapConsumer(JSON.parse(fs.readFileSync(bundleFile + '.map', 'utf8')) as RawSourceMap);
+  return sourceNamesOf(code, JSON.parse(fs.readFileSync(bundleFile + '.map', 'utf8')) as RawSourceMap);
+}
+
+/** Mangled top-level name -> source name, from a bundle's plain text and its source map. */
+export function sourceNamesOf(code: string, rawMap: RawSourceMap): Map<string, string> {
+  const out = new Map<string, string>();
+  const map = new SourceMapConsumer(rawMap);
   const ast = acorn.parse(code, { ecmaVersion: 'latest', locations: true }) as any;
   // The bundle's top level: the program itself (tools/host/build/root.ts), or for an older bundle,
   // !function(){ ... }() or (function(){ ... })(), that function's body.
