@@ -30,21 +30,11 @@ import { JPAGE, REC, SLOTS } from '../../firmware/journal';
 import { u32 as u32Of } from '../../firmware/binstr';
 import { tiledLayout } from '../../tools/host/layout';
 import * as C from '../../firmware/codes';
-import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/host/protocol';
+import { OP, type PhoneKeyFile } from '../../tools/host/protocol';
 import { decodeLogAnswer } from '../../tools/host/logdecode';
-import { ask } from '../../sim/central';
+import { be32, ownerCommand } from '../support/owner-command';
 import type { BoardConfig } from '../../hal/boards/types';
 
-/** One owner command over the simulated radio, as a phone asks (HELLO, then the command). */
-function ownerCommand(board: SimBoard, owner: PhoneKeyFile, op: number, args?: Uint8Array) {
-  const nonce = parseAnswer(nodeMac, owner, ask(board, new Uint8Array([M.HELLO]))!).nonce!;
-  const a = parseAnswer(nodeMac, owner, ask(board, command(nodeMac, owner, nonce, op, args))!, nonce);
-  board.nrf.disconnect();
-  board.clock.advance(1000);
-  return a;
-}
-
-const be32 = (n: number) => new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** The log, settings and saved clock as the flash holds them, read without changing a byte. */

@@ -33,9 +33,9 @@ import { type LogEntry, logOpenJ, logReadJ } from '../../firmware/auditlog';
 import { REC } from '../../firmware/journal';
 import { u32 } from '../../firmware/binstr';
 import * as C from '../../firmware/codes';
-import { M, OP, command, nodeMac, parseAnswer, type PhoneKeyFile } from '../../tools/host/protocol';
+import { OP, type PhoneKeyFile } from '../../tools/host/protocol';
 import { decodeLogAnswer } from '../../tools/host/logdecode';
-import { ask } from '../../sim/central';
+import { be32, ownerCommand } from '../support/owner-command';
 import { bundleOf } from '../support/layout-board';
 import type { BoardConfig } from '../../hal/boards/types';
 
@@ -53,15 +53,6 @@ function fixture(id: string): Fixture {
   return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'earlier-tiled', id + '.json'), 'utf8')) as Fixture;
 }
 
-function ownerCommand(board: SimBoard, owner: PhoneKeyFile, op: number, args?: Uint8Array) {
-  const nonce = parseAnswer(nodeMac, owner, ask(board, new Uint8Array([M.HELLO]))!).nonce!;
-  const a = parseAnswer(nodeMac, owner, ask(board, command(nodeMac, owner, nonce, op, args))!, nonce);
-  board.nrf.disconnect();
-  board.clock.advance(1000);
-  return a;
-}
-
-const be32 = (n: number) => new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 
 /** The journal's log entries, clock and settings as the flash holds them, read without writing. */
 function journalState(b: SimBoard) {
