@@ -26,7 +26,7 @@ import { SimDesfireCard } from '../../sim/cards/desfire';
 import { hostCipher } from '../host/crypto';
 import * as C from '../../firmware/codes';
 import { type Image, bootImage, referenceWays } from './board';
-import { NATIVE_BOARD_MS, type Reference, ratiosOf } from './timeline';
+import { NATIVE_BOARD_MS, type Reference, bothEstimates, ratiosOf } from './timeline';
 
 const ENTRY = `import './hal/espruino/card-bench-entry';`;
 /**
@@ -167,11 +167,10 @@ export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'java
 
 /** The tap as the phone bench prints its path (timeline.ts describePath): both estimates on every line, the Storage ratio first. */
 export function describeTap(t: CardTap): string[] {
-  const both = (storage: number, consoleMs: number) => `~${Math.round(storage)} ms (Storage ratio) / ~${Math.round(consoleMs)} ms (console ratio)`;
   const nat = Object.entries(t.native).map(([k, [n, ms]]) => `${n} ${k} (${ms.toFixed(2)} ms host, ~${(n * (BOARD_MS[k.split(' ').pop()!] ?? 0)).toFixed(1)} ms board)`).join(', ');
-  const out = [`card tap -> relay, ${t.aes} AES (ratios: Storage ${t.ratioStorage.toFixed(0)}, console ${t.ratio.toFixed(0)}; least disturbed of ${t.runs} boots): ${t.hostMs.toFixed(2)} ms host interpreted -> ${both(t.boardMsStorage, t.boardMs)} on an nRF52 with natives, without the card's and reader's own time`];
-  for (const p of t.phases) out.push(`  ${PHASE_WHAT[p.phase]}: ${p.hostMs.toFixed(2)} ms host = ${both(p.boardMsStorage, p.boardMs)}`);
+  const out = [`card tap -> relay, ${t.aes} AES (ratios: Storage ${t.ratioStorage.toFixed(0)}, console ${t.ratio.toFixed(0)}; least disturbed of ${t.runs} boots): ${t.hostMs.toFixed(2)} ms host interpreted -> ${bothEstimates(t.boardMsStorage, t.boardMs)} on an nRF52 with natives, without the card's and reader's own time`];
+  for (const p of t.phases) out.push(`  ${PHASE_WHAT[p.phase]}: ${p.hostMs.toFixed(2)} ms host = ${bothEstimates(p.boardMsStorage, p.boardMs)}`);
   out.push(`  native calls: ${nat || 'none'}`);
-  out.push('  parts, each alone (best of 8, natives out; exchanges = the PN532 driver alone on the tap\'s 3 APDUs): ' + Object.entries(t.parts).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms host = ${both(ms * t.ratioStorage, ms * t.ratio)}`).join(', '));
+  out.push('  parts, each alone (best of 8, natives out; exchanges = the PN532 driver alone on the tap\'s 3 APDUs): ' + Object.entries(t.parts).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms host = ${bothEstimates(ms * t.ratioStorage, ms * t.ratio)}`).join(', '));
   return out;
 }

@@ -29,7 +29,7 @@ import { hostCipher } from '../host/crypto';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { type Spec, UsageError, help, parse, runMain } from '../host/cli-args';
 import { bootImage, boardPhone, imageKeyId, memoryUsage, phoneKeyBenchBundle, provisionImage, referenceWays } from './board';
-import { type PathEstimate, type Segment, bestRun, describePath, preparedAfterChallenge, ratiosOf, splitPath } from './timeline';
+import { type PathEstimate, type Segment, bestRun, bothEstimates, describePath, preparedAfterChallenge, ratiosOf, splitPath } from './timeline';
 import { proofPhases } from './phases';
 import { cardTap, describeTap, recordTap } from './card';
 import { readLogBench } from './readlog';
@@ -243,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
         named: 'after a HELLO naming the key, its work done before the COMMAND' };
       for (const [n, p] of Object.entries(r.paths)) for (const line of describePath(`  ${r.what}, ${names[n]}`, p)) console.log(line);
       const pr = r.prepared, f = (x: number) => Math.round(x);
-      console.log(`  ${pr.phase}: ${pr.hostMs.toFixed(2)} ms host (${pr.interpretedMs.toFixed(2)} interpreted; ${Object.entries(pr.native).map(([k, n]) => n + ' ' + k).join(', ')}) = ~${f(pr.boardMsStorage)} ms (Storage ratio) / ~${f(pr.boardMs)} ms (console ratio)`);
+      console.log(`  ${pr.phase}: ${pr.hostMs.toFixed(2)} ms host (${pr.interpretedMs.toFixed(2)} interpreted; ${Object.entries(pr.native).map(([k, n]) => n + ' ' + k).join(', ')}) = ${bothEstimates(pr.boardMsStorage, pr.boardMs)}`);
       const pb = r.afterBareHello;
       console.log(`  the same span after a bare HELLO (no key's work: unwinding, the bench's PULL loop): ${pb.hostMs.toFixed(2)} ms host = ~${f(pb.boardMsStorage)} / ~${f(pb.boardMs)} ms; so the key's work alone ~${f(pr.boardMsStorage - pb.boardMsStorage)} / ~${f(pr.boardMs - pb.boardMs)} ms (the figures below count it all)`);
       for (const t of r.roundTrips) console.log(`  named, the phone's round trip ${t.roundTripMs} ms: work left at the COMMAND ~${f(t.leftMs)} / ~${f(t.leftMsConsole)} ms; relay on ~${t.relay ? f(t.relay.boardMsStorage) : '-'} ms (Storage ratio) / ~${t.relay ? f(t.relay.boardMs) : '-'} ms (console ratio); answer sent ~${f(t.answer!.boardMsStorage)} / ~${f(t.answer!.boardMs)} ms`);
@@ -253,7 +253,7 @@ async function main(argv: string[]): Promise<number> {
       report.proofPhases = await proofPhases(bin, provisionImage(200, 9), imageKeyId(200));
       const pp = report.proofPhases;
       console.log(`owner UNLOCK's proof, phase by phase (200 keys, best of 12; ratios: Storage ${pp.ratioStorage.toFixed(0)}, console ${pp.ratio.toFixed(0)}):`);
-      for (const p of pp.phases) console.log(`  ${p.phase}: ${p.hostMs.toFixed(3)} ms host${p.sha ? ' + ' + p.sha + ' SHA-256' : ''} = ~${p.boardMsStorage.toFixed(0)} ms (Storage ratio) / ~${p.boardMs.toFixed(0)} ms (console ratio)`);
+      for (const p of pp.phases) console.log(`  ${p.phase}: ${p.hostMs.toFixed(3)} ms host${p.sha ? ' + ' + p.sha + ' SHA-256' : ''} = ${bothEstimates(p.boardMsStorage, p.boardMs)}`);
     }
     if (want('card')) report.card = await cardDecision(bin);
     if (want('card')) {

@@ -152,13 +152,18 @@ export function bestRun(runs: PathEstimate[]): PathEstimate {
 
 const f1 = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
+/** A board time both ways, as every bench line prints it: the Storage-calibrated estimate (the board's model) first, the console-calibrated upper bound after. */
+export function bothEstimates(storageMs: number, consoleMs: number): string {
+  return `~${Math.round(storageMs)} ms (Storage ratio) / ~${Math.round(consoleMs)} ms (console ratio)`;
+}
+
 /**
  * Lines such as `  decision, relay switched: 1.20 ms host (0.80 interpreted; native 0.40 ms host: 2 write, 4 read) = ~28 ms (Storage ratio 24) / ~97 ms (console ratio 118)`:
  * the Storage-calibrated estimate (the board's model) first, the console-calibrated upper bound after.
  */
 export function describePath(what: string, p: PathEstimate): string[] {
   const out: string[] = [];
-  const both = (x: { boardMs: number; boardMsStorage: number }) => `~${Math.round(x.boardMsStorage)} ms (Storage ratio) / ~${Math.round(x.boardMs)} ms (console ratio)`;
+  const both = (x: { boardMs: number; boardMsStorage: number }) => bothEstimates(x.boardMsStorage, x.boardMs);
   const head = (k: 'relay' | 'answer', label: string) => p[k] ? `${label} ${f1(p[k]!.hostMs)} ms host -> ${both(p[k]!)}` : '';
   out.push(`${what} (ratios: Storage ${p.ratioStorage.toFixed(0)}, console ${p.ratio.toFixed(0)}): ` + [head('relay', 'relay on'), head('answer', 'answer sent')].filter(Boolean).join('; '));
   for (const s of p.segments) {
