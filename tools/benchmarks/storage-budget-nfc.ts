@@ -26,6 +26,7 @@ import { tiledLayout } from '../host/layout';
 import { espruinoBinary } from '../host/espruino-binary';
 import { createEspruinoBoard } from '../../sim/espruino/board';
 import { firmwareShare } from '../../sim/engine/board';
+import { type Spec, help, parse, runMain } from '../host/cli-args';
 
 /** Plain minified characters per source module (each mapped segment counted to the next one). */
 function perModule(text: string, map: RawSourceMap): Map<string, number> {
@@ -79,7 +80,10 @@ function varsAfterBoot(bin: string, board: BoardConfig, code: string): ReturnTyp
   }
 }
 
-async function main(): Promise<void> {
+const SPEC: Spec = { usage: '[ESPRUINO_BIN=…] npx tsx tools/benchmarks/storage-budget-nfc.ts', options: {}, notes: 'What moving puckjs-nfc onto the journal layout would take; the last line is one JSON object.' };
+
+async function main(argv: string[]): Promise<number> {
+  if (parse(argv, SPEC).help) { process.stdout.write(help(SPEC)); return 0; }
   const r = await nfcJournalFit();
   console.log(`puckjs-nfc as shipped: ${r.shippedBytes} B pretokenised; as a journal build: ${r.journalBytes} B; net ${r.netBytes} B`);
   console.log('module                              shipped  journal  change (plain minified characters)');
@@ -92,6 +96,7 @@ async function main(): Promise<void> {
   if (vars) console.log(`firmware's variables a second after boot (${bin}): shipped ${vars.shipped.usage} (peak ${vars.shipped.peak}), journal build ${vars.journal.usage} (peak ${vars.journal.peak})`);
   const { modules, bundles, ...line } = r;
   console.log(JSON.stringify({ ...line, varsAfterBoot: vars }));
+  return 0;
 }
 
-if (require.main === module) main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
+if (require.main === module) runMain('storage-budget-nfc', () => main(process.argv.slice(2)));
