@@ -1,7 +1,7 @@
 /**
  * Puck.js with a PN532 keycard reader. The card code leaves less of the 40 KB Storage for keys: 20
  * instead of 87. It keeps the older Storage layout (no `tile`: the two-generation key table, the
- * log's rings, generation files for clock and settings): its journal build is 33 458 B, 4 886 B over
+ * log's rings, generation files for clock and settings): its journal build is 32 672 B, 4 100 B over
  * the 28 572 B the journal layout leaves a bundle on a 40 KB board with the key file ending on a page
  * boundary (docs/ESPRUINO.md "Flash", the `puckjs-nfc` paragraph; tools/benchmarks/storage-budget-nfc.ts).
  */
