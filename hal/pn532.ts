@@ -5,13 +5,17 @@
  * Frames: `00 00 FF LEN LCS D4 cmd params DCS 00` out; in, every I2C read starts with a status
  * byte (bit 0 = ready) followed by an ACK (`00 00 FF 00 FF 00`) or a normal information frame
  * `00 00 FF LEN LCS D5 cmd+1 data DCS 00`, validated strictly (preamble, LEN/LCS, DCS, postamble,
- * TFI, response code; error frame 0x7F; extended frames refused).
- * Flow: callback-driven, one command at a time, one timer at a time. A command is written at once;
- * readiness is polled every `stepMs` with reads of the status byte and the ACK or answer behind it;
- * nothing busy-waits. The answer is handed over from the poll that read it. Between polls the RF field is switched off and
- * the chip is put into PowerDown (wake on I2C). When the chip stops answering it is reset (reset
- * output pulsed, GetFirmwareVersion + SAMConfiguration + MaxRetries again); after `maxResets` failed
- * attempts 'reader-fault' is reported and retries continue on a doubling back-off.
+ * TFI, response code; an error frame 0x7F, an ACK, a NACK or an extended frame is no answer).
+ * Flow: callback-driven, one command at a time, one timer for everything. A command is written on
+ * a fresh timer tick; readiness is polled every STEP_MS with reads of the status byte and the ACK
+ * or answer behind it; nothing busy-waits. The answer is handed over from the poll that read it.
+ * Between polls (POLL_MS) the RF field is switched off and the chip is put into PowerDown (wake on
+ * I2C). A card the consumer leaves alone for HOLD_MS (after it was found or after its last answer)
+ * is released by the driver. When the chip stops answering it is reset (reset output pulsed,
+ * GetFirmwareVersion + SAMConfiguration + MaxRetries again); after MAX_RESETS failed attempts
+ * 'reader-fault' is reported and retries continue on a back-off doubling from 1 s to 60 s.
+ * The timings are constants, not options: the board has no reason to change them, and tests run
+ * on fake timers (a few seconds of virtual time cost nothing).
  * Reset output: set(true) asserts RSTPDN (the board file maps that to the pin's low level);
  * stop() leaves the chip held in reset: hard power-down, field off.
  * Reasons given to callbacks: 'timeout', 'bad-checksum', 'protocol', 'bus', 'card-removed',
@@ -22,35 +26,27 @@
  */
 import type { CardReader, I2CBus, Output, Timers } from '../firmware/ports';
 
-export interface Pn532Options {
-  /** 7-bit I2C address (0x24). Here and for stepMs and maxFrame, 0 means the default: they are read at every poll, without the opt() call. */
-  address?: number;
-  /** Pause between card polls, field off and chip powered down (ms). Default 500. */
-  pollMs?: number;
-  /** Ready-bit polling step (ms). Default 5. */
-  stepMs?: number;
-  /** Ready timeout for plain commands / InListPassiveTarget / InDataExchange (ms). Defaults 100 / 300 / 500. */
-  cmdTimeoutMs?: number;
-  listTimeoutMs?: number;
-  exchangeTimeoutMs?: number;
-  /** A card not released by then is released by the driver (ms). Default 3000. */
-  holdMs?: number;
-  /** Largest frame read back (bytes after the status byte). Default 64. */
-  maxFrame?: number;
-  /** Resets in a row before 'reader-fault'. Default 3. */
-  maxResets?: number;
-  /** First and largest back-off after 'reader-fault' (ms). Defaults 1000 / 60000. */
-  backoffMs?: number;
-  maxBackoffMs?: number;
-  /** MxRtyPassiveActivation: how often InListPassiveTarget retries before answering "no card". Default 2. */
-  listRetries?: number;
-  /**
-   * Sum of a byte array, for the frame checksums: the board passes Espruino's native `E.sum`
-   * (hal/espruino/boot.ts; a per-byte loop was the driver's largest cost per frame), hosts
-   * `pn532Sum`. Required, so that no fallback function stays resident on the board.
-   */
-  sum: (d: Uint8Array) => number;
-}
+/** 7-bit I2C address. */
+const ADDRESS = 0x24;
+/** Ready-bit polling step (ms). */
+const STEP_MS = 5;
+/** Pause between card polls, field off and chip powered down (ms). */
+const POLL_MS = 500;
+/** Ready timeouts (ms): plain commands, InListPassiveTarget, InDataExchange. Multiples of STEP_MS. */
+const CMD_MS = 100;
+const LIST_MS = 300;
+const EXCHANGE_MS = 500;
+/** A card the consumer leaves alone this long is released (ms). */
+const HOLD_MS = 3000;
+/** Largest frame read back (bytes after the status byte). */
+const MAX_FRAME = 64;
+/** Resets in a row before 'reader-fault'; first and largest back-off after it (ms). */
+const MAX_RESETS = 3;
+const BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 60000;
+
+/** Sum of a byte array, for the frame checksums: the board passes Espruino's native `E.sum`, hosts `pn532Sum`. */
+export type Sum = (d: Uint8Array | number[]) => number;
 
 export interface CardInfo {
   /** SENS_RES (ATQA) as the PN532 reports it, high byte first. */
@@ -68,16 +64,15 @@ export interface Pn532 {
   bus: I2CBus;
   timers: Timers;
   rst: Output | undefined;
-  o: Pn532Options;
+  /** Pn532's checksum sum (a per-byte loop was the driver's largest cost per frame on the board). */
+  sum: Sum;
   running: boolean;
   onCard: (uid: Uint8Array, sak: number, info: CardInfo) => void;
   onError: (reason: string) => void;
-  /** One timer for everything (polling, delays); `due` runs when it fires. */
+  /** The one timer (command steps, polls, the pause between polls, a held card); `due` runs when it fires. */
   timer: number;
   due: ((r: Pn532) => void) | undefined;
   tick: () => void;
-  holdTimer: number;
-  holdTick: () => void;
   /** Current command: code, frame (until written), polls left, 0 = awaiting ACK / 1 = awaiting response, continuation. */
   code: number;
   frame: Uint8Array | undefined;
@@ -85,36 +80,25 @@ export interface Pn532 {
   phase: number;
   k: Done | undefined;
   asleep: boolean;
+  /** A card was found and not released yet. */
   card: boolean;
-  release: boolean;
   xcb: ExchangeCallback | undefined;
   /** Where the init sequence (initStep) or the poll cycle (cycle) is: one counter, as they never overlap. */
   step: number;
   resets: number;
   errors: number;
   backoff: number;
-  /**
-   * Firmware version reported at the last init: IC, Ver, Rev, Support as one number (0x32010607):
-   * a number, not a view of the answer, which would keep the whole 65-byte read buffer alive.
-   */
-  fw: number;
 }
 
-const ACK = [0, 0, 0xff, 0, 0xff, 0];
-
-function opt(v: number | undefined, d: number): number {
-  return typeof v === 'number' ? v : d;
-}
-
-/** Sum of the bytes of `d`: Pn532Options.sum for hosts (the board passes the native E.sum). */
-export function pn532Sum(d: Uint8Array): number {
+/** Sum of the bytes of `d`: the checksum sum for hosts (the board passes the native E.sum). */
+export function pn532Sum(d: Uint8Array | number[]): number {
   let s = 0;
   for (let i = 0; i < d.length; i++) s += d[i];
   return s;
 }
 
-/** Builds a host-to-PN532 normal information frame. params.length must be <= 253. `sum` as Pn532Options.sum. */
-export function pn532Frame(code: number, params: Uint8Array, sum: (d: Uint8Array) => number): Uint8Array {
+/** Builds a host-to-PN532 normal information frame. params.length must be <= 253. */
+export function pn532Frame(code: number, params: Uint8Array | number[], sum: Sum): Uint8Array {
   const n = params.length;
   const f = new Uint8Array(n + 9);
   f[2] = 0xff;
@@ -130,25 +114,17 @@ export function pn532Frame(code: number, params: Uint8Array, sum: (d: Uint8Array
 /**
  * Parses a PN532-to-host frame starting at buf[off] (the first preamble byte) as the answer to
  * command `code`. Returns the data after the response code, or a reason: 'bad-checksum' (LCS or
- * DCS), 'protocol' (anything else: preamble, lengths, postamble, TFI, code, error frame, ACK).
+ * DCS), 'protocol' (anything else: preamble, a frame longer than the buffer, postamble, TFI,
+ * code; an error frame, or an ACK, NACK or extended frame where they fit in the buffer).
  */
-export function pn532Parse(buf: Uint8Array, off: number, code: number, sum: (d: Uint8Array) => number): Uint8Array | string {
-  if (buf.length < off + 6 || buf[off] !== 0 || buf[off + 1] !== 0 || buf[off + 2] !== 0xff) return 'protocol';
+export function pn532Parse(buf: Uint8Array, off: number, code: number, sum: Sum): Uint8Array | string {
   const len = buf[off + 3];
-  const lcs = buf[off + 4];
-  // 00 FF is an ACK, FF 00 a NACK, FF FF an extended frame: none is an answer we take.
-  if ((len === 0 || len === 0xff) && (lcs === 0xff || lcs === 0xff - len)) return 'protocol';
-  if (((len + lcs) & 255) !== 0) return 'bad-checksum';
-  if (off + 7 + len > buf.length) return 'protocol';
-  // TFI, data and DCS sum to 0 (mod 256).
-  if (sum(buf.subarray(off + 5, off + 6 + len)) & 255) return 'bad-checksum';
-  if (buf[off + 6 + len] !== 0) return 'protocol';
-  if (len < 2 || buf[off + 5] !== 0xd5 || buf[off + 6] !== ((code + 1) & 255)) return 'protocol';
+  // `!(a >= b)`: also true when the buffer is too short to hold LEN (undefined).
+  if (!(buf.length >= off + 7 + len) || buf[off] || buf[off + 1] || buf[off + 2] !== 0xff) return 'protocol';
+  // LEN + LCS, and TFI + data + DCS, each sum to 0 (mod 256).
+  if ((len + buf[off + 4]) & 255 || sum(buf.subarray(off + 5, off + 6 + len)) & 255) return 'bad-checksum';
+  if (buf[off + 6 + len] || len < 2 || buf[off + 5] !== 0xd5 || buf[off + 6] !== ((code + 1) & 255)) return 'protocol';
   return buf.subarray(off + 7, off + 5 + len);
-}
-
-function safe(fn: () => void): void {
-  try { fn(); } catch (e) { /* a consumer's throw must not stop the reader */ }
 }
 
 function schedule(r: Pn532, ms: number, fn: (r: Pn532) => void): void {
@@ -159,10 +135,10 @@ function schedule(r: Pn532, ms: number, fn: (r: Pn532) => void): void {
 }
 
 /** Sends one command; `k` gets its data or a reason. Polls the ready bit through the timer. */
-function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, k: Done): void {
+function command(r: Pn532, code: number, params: Uint8Array | number[], timeoutMs: number, k: Done): void {
   r.code = code;
-  r.frame = pn532Frame(code, params, r.o.sum);
-  r.polls = Math.ceil(timeoutMs / (r.o.stepMs || 5)) + 1;
+  r.frame = pn532Frame(code, params, r.sum);
+  r.polls = timeoutMs / STEP_MS + 1;
   r.phase = 0;
   r.k = k;
   // The write goes out on a fresh timer tick, not inside the caller's call chain: a card's
@@ -174,16 +150,16 @@ function command(r: Pn532, code: number, params: Uint8Array, timeoutMs: number, 
 
 function send(r: Pn532): void {
   try {
-    r.bus.writeTo(r.o.address || 0x24, r.frame!);
+    r.bus.writeTo(ADDRESS, r.frame!);
   } catch (e) {
     // A chip in PowerDown may miss the transaction that wakes it: resend once.
-    if (r.asleep) { r.asleep = false; schedule(r, r.o.stepMs || 5, send); return; }
+    if (r.asleep) { r.asleep = false; schedule(r, STEP_MS, send); return; }
     answer(r, undefined, 'bus');
     return;
   }
   r.asleep = false;
   r.frame = undefined; // not kept alive until the next command
-  schedule(r, r.o.stepMs || 5, poll);
+  schedule(r, STEP_MS, poll);
 }
 
 /**
@@ -196,9 +172,9 @@ function send(r: Pn532): void {
  */
 function poll(r: Pn532): void {
   let b: Uint8Array | undefined;
-  try { b = r.bus.readFrom(r.o.address || 0x24, r.phase ? (r.o.maxFrame || 64) + 1 : 7); } catch (e) { b = undefined; }
+  try { b = r.bus.readFrom(ADDRESS, r.phase ? MAX_FRAME + 1 : 7); } catch (e) { b = undefined; }
   if (b && b[0] & 1) answer(r, b);
-  else if (--r.polls > 0) schedule(r, r.o.stepMs || 5, poll);
+  else if (--r.polls > 0) schedule(r, STEP_MS, poll);
   else answer(r, undefined, 'timeout');
 }
 
@@ -213,11 +189,11 @@ function answer(r: Pn532, b: Uint8Array | undefined, why?: string): void {
   if (b && !r.phase) {
     if (!(b[1] | b[2] | b[4] | b[6]) && b[3] === 0xff && b[5] === 0xff) {
       r.phase = 1;
-      schedule(r, r.o.stepMs || 5, poll);
+      schedule(r, STEP_MS, poll);
       return;
     }
     res = 'protocol';
-  } else if (b) res = pn532Parse(b, 1, r.code, r.o.sum);
+  } else if (b) res = pn532Parse(b, 1, r.code, r.sum);
   const k = r.k;
   r.k = undefined;
   if (k) {
@@ -226,11 +202,14 @@ function answer(r: Pn532, b: Uint8Array | undefined, why?: string): void {
   }
 }
 
+/** Tells the consumer what went wrong; its throw must not stop the reader. */
+function report(r: Pn532, reason: string): void {
+  try { r.onError(reason); } catch (e) { /* the reader goes on */ }
+}
+
 // ---- init: reset pulse, GetFirmwareVersion, SAMConfiguration, RFConfiguration(MaxRetries) ----
 
 function init(r: Pn532): void {
-  r.card = false;
-  r.k = undefined;
   r.asleep = false;
   r.step = 0;
   if (r.rst) r.rst.set(true);
@@ -240,62 +219,54 @@ function init(r: Pn532): void {
 /**
  * The init sequence, one step per call (one resident function, not five): 0 reset released, 1
  * GetFirmwareVersion, 2 SAMConfiguration (normal mode, virtual-card timeout 1 s, unused; no IRQ
- * pin: the driver polls the ready bit), 3 RFConfiguration MaxRetries, 4 done: poll for cards.
- * Steps 2-4 check the answer to the step before; any wrong answer resets again (initFailed).
+ * pin: the driver polls the ready bit), 3 RFConfiguration MaxRetries (MxRtyPassiveActivation 2:
+ * InListPassiveTarget tries twice before answering "no card"), 4 done: poll for cards.
+ * Steps 2-4 check the answer to the step before (the firmware version must name a PN532, IC
+ * 0x32); any wrong answer resets again (initFailed).
  */
 function initStep(r: Pn532, d?: Uint8Array): void {
   const s = r.step++;
   if (!s) {
     if (r.rst) r.rst.set(false);
     schedule(r, 50, initStep);
-    return;
+  } else if (s > 1 && (!d || d.length !== (s === 2 ? 4 : 0) || (s === 2 && d[0] !== 0x32))) initFailed(r);
+  else if (s < 4) command(r, s === 1 ? 0x02 : s === 2 ? 0x14 : 0x32, s === 1 ? [] : s === 2 ? [1, 0x14, 0] : [5, 0xff, 1, 2], CMD_MS, initStep);
+  else {
+    r.resets = r.backoff = r.errors = 0;
+    idle(r);
   }
-  if (s > 1 && (!d || d.length !== (s === 2 ? 4 : 0) || (s === 2 && d[0] !== 0x32))) { initFailed(r); return; }
-  if (s === 2) r.fw = ((d![0] << 24) | (d![1] << 16) | (d![2] << 8) | d![3]) >>> 0;
-  if (s < 4) {
-    command(r, s === 1 ? 0x02 : s === 2 ? 0x14 : 0x32, new Uint8Array(s === 1 ? [] : s === 2 ? [1, 0x14, 0] : [5, 0xff, 1, opt(r.o.listRetries, 2)]), opt(r.o.cmdTimeoutMs, 100), initStep);
-    return;
-  }
-  r.resets = 0;
-  r.backoff = 0;
-  r.errors = 0;
-  idle(r);
 }
 
 /** Init failed (the cause does not matter: the chip is not usable); reset again, or back off. */
 function initFailed(r: Pn532): void {
-  if (++r.resets < opt(r.o.maxResets, 3)) { init(r); return; }
+  if (++r.resets < MAX_RESETS) { init(r); return; }
   r.resets = 0;
-  r.backoff = r.backoff ? Math.min(r.backoff * 2, opt(r.o.maxBackoffMs, 60000)) : opt(r.o.backoffMs, 1000);
-  const cb = r.onError;
-  safe(function () { cb('reader-fault'); });
+  r.backoff = r.backoff ? Math.min(r.backoff * 2, MAX_BACKOFF_MS) : BACKOFF_MS;
+  report(r, 'reader-fault');
   if (r.rst) r.rst.set(true);
   schedule(r, r.backoff, init);
 }
 
-// ---- poll cycle: InListPassiveTarget, then field off + PowerDown, wait pollMs ----
+// ---- poll cycle: InListPassiveTarget, then field off + PowerDown, wait POLL_MS ----
 
 function idle(r: Pn532): void {
   r.card = false;
-  r.release = false;
-  r.timers.cancel(r.holdTimer);
-  r.holdTimer = 0;
   r.step = 1;
-  command(r, 0x32, new Uint8Array([1, 0]), opt(r.o.cmdTimeoutMs, 100), cycle);
+  command(r, 0x32, [1, 0], CMD_MS, cycle);
 }
 
 /**
  * The rest of the poll cycle, one step per call: 1 the field is off: PowerDown (wake-up on I2C,
- * bit 7); 2 powered down: wait pollMs; 3 InListPassiveTarget. A failed command is a cycle error.
+ * bit 7); 2 powered down: wait POLL_MS; 3 InListPassiveTarget. A failed command is a cycle error.
  */
 function cycle(r: Pn532, d?: Uint8Array, err?: string): void {
   const s = r.step++;
   if (s < 3 && !d) cycleError(r, err || 'protocol');
-  else if (s === 1) command(r, 0x16, new Uint8Array([0x80]), opt(r.o.cmdTimeoutMs, 100), cycle);
+  else if (s === 1) command(r, 0x16, [0x80], CMD_MS, cycle);
   else if (s === 2) {
     r.asleep = true;
-    schedule(r, opt(r.o.pollMs, 500), cycle);
-  } else command(r, 0x4a, new Uint8Array([1, 0]), opt(r.o.listTimeoutMs, 300), afterList);
+    schedule(r, POLL_MS, cycle);
+  } else command(r, 0x4a, [1, 0], LIST_MS, afterList);
 }
 
 function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
@@ -304,27 +275,28 @@ function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined)
   // NbTg Tg SENS_RES(2) SEL_RES NFCIDLength NFCID1 [ATS]
   const n = d.length;
   const ul = n > 5 ? d[5] : 0;
-  if (d[0] !== 1 || n < 6 + ul || ul < 4 || ul > 10) { cycleError(r, 'protocol'); return; }
-  let ats: Uint8Array | undefined;
-  if (n > 6 + ul) {
-    if (d[6 + ul] < 1 || n !== 6 + ul + d[6 + ul]) { cycleError(r, 'protocol'); return; }
-    ats = d.subarray(6 + ul);
-  }
+  // The ATS, when there is one, starts with its own length (at least 1) and ends the answer.
+  const al = n > 6 + ul ? d[6 + ul] : 0;
+  if (d[0] !== 1 || n !== 6 + ul + al || ul < 4 || ul > 10) { cycleError(r, 'protocol'); return; }
   r.errors = 0;
   r.card = true;
-  r.release = false;
-  r.holdTimer = r.timers.after(opt(r.o.holdMs, 3000), r.holdTick);
   // Handed over from the poll that read it: a tick of its own cost a timer and a callback. The
   // firmware's decision, the card tap's deepest point, runs on a fresh tick of its own (cards.ts).
-  try { r.onCard(d.subarray(6, 6 + ul), d[4], { atqa: (d[2] << 8) | d[3], sak: d[4], ats: ats }); } catch (e) { /* a consumer's throw must not stop the reader */ }
+  try { r.onCard(d.subarray(6, 6 + ul), d[4], { atqa: (d[2] << 8) | d[3], sak: d[4], ats: al ? d.subarray(6 + ul) : undefined }); } catch (e) { /* a consumer's throw must not stop the reader */ }
+  held(r);
+}
+
+/** The card is the consumer's and nothing is under way: release it by itself after HOLD_MS. */
+function held(r: Pn532): void {
+  if (r.card && !r.due) schedule(r, HOLD_MS, pn532Release);
 }
 
 /** A command in the poll cycle failed: report, abort it, then field off, or reset if the chip seems stuck. */
 function cycleError(r: Pn532, reason: string): void {
-  const cb = r.onError;
-  safe(function () { cb(reason); });
+  report(r, reason);
   if (!r.running) return;
-  try { r.bus.writeTo(r.o.address || 0x24, new Uint8Array(ACK)); } catch (e) { /* the reset below covers it */ }
+  // An ACK from the host aborts the command under way.
+  try { r.bus.writeTo(ADDRESS, new Uint8Array([0, 0, 0xff, 0, 0xff, 0])); } catch (e) { /* the reset below covers it */ }
   if (reason === 'timeout' || reason === 'bus' || ++r.errors >= 3) { r.errors = 0; init(r); }
   else idle(r);
 }
@@ -344,36 +316,34 @@ function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefi
   const cb = r.xcb;
   r.xcb = undefined;
   try { if (cb) cb(res, reason); } catch (e) { /* a consumer's throw must not stop the reader */ }
-  if (r.running && !r.k && !r.due) {
+  // Nothing under way (no next APDU, no release): recover, turn to the next poll, or hold the card.
+  if (r.running && !r.due) {
     if (err) cycleError(r, err);
-    else if (r.release) idle(r);
+    else if (!r.card) idle(r);
+    else held(r);
   }
 }
 
 // ---- public API ----
 
 /** Creates the reader; nothing happens on the bus until pn532Start. `resetPin` may be absent. */
-export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | undefined, options: Pn532Options): Pn532 {
+export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | undefined, sum: Sum): Pn532 {
   const r: Pn532 = {
-    bus: bus, timers: timers, rst: resetPin, o: options, running: false,
+    bus: bus, timers: timers, rst: resetPin, sum: sum, running: false,
     // The callbacks are set below and by pn532Start (a placeholder function each cost bytes and a function made per reader).
     onCard: undefined!, onError: undefined!,
-    timer: 0, due: undefined, tick: undefined!, holdTimer: 0, holdTick: undefined!,
+    timer: 0, due: undefined, tick: undefined!,
     code: 0, frame: undefined, polls: 0, phase: 0, k: undefined, asleep: false,
-    card: false, release: false, xcb: undefined, step: 0,
-    resets: 0, errors: 0, backoff: 0, fw: 0,
+    card: false, xcb: undefined, step: 0,
+    resets: 0, errors: 0, backoff: 0,
   };
   // The timer's callback, written out here: a function called from it alone would be inlined by
-  // the minifier and read twice per tick (see "Polling" above).
+  // the minifier and read twice per tick (see poll()).
   r.tick = function () {
     r.timer = 0;
     const fn = r.due;
     r.due = undefined;
     if (r.running && fn) fn(r);
-  };
-  r.holdTick = function () {
-    r.holdTimer = 0;
-    if (r.running && r.card) pn532Release(r);
   };
   return r;
 }
@@ -384,33 +354,27 @@ export function pn532Start(r: Pn532, onCard: (uid: Uint8Array, sak: number, info
   r.onCard = onCard;
   r.onError = onError;
   r.running = true;
-  r.resets = 0;
-  r.errors = 0;
-  r.backoff = 0;
+  r.resets = r.errors = r.backoff = 0;
   init(r);
 }
 
 /** Stops polling and holds the chip in reset (field off, ~2 uA). A pending exchange gets 'stopped'. */
 export function pn532Stop(r: Pn532): void {
-  r.running = false;
+  r.running = r.card = false;
   r.timers.cancel(r.timer);
-  r.timers.cancel(r.holdTimer);
   r.timer = 0;
-  r.holdTimer = 0;
-  r.due = undefined;
-  r.k = undefined;
-  r.card = false;
+  r.due = r.k = undefined;
   if (r.rst) r.rst.set(true);
   const cb = r.xcb;
   r.xcb = undefined;
-  if (cb) safe(function () { cb(undefined, 'stopped'); });
+  try { if (cb) cb(undefined, 'stopped'); } catch (e) { /* a consumer's throw must not stop the caller */ }
 }
 
-/** Ends the conversation with the current card: field off, PowerDown, next poll after pollMs. */
+/** Ends the conversation with the current card: field off, PowerDown, next poll after POLL_MS. */
 export function pn532Release(r: Pn532): void {
   if (!r.running || !r.card) return;
   r.card = false;
-  r.release = true;
+  // An exchange under way ends first (afterExchange then turns to the next poll).
   if (!r.xcb) idle(r);
 }
 
@@ -425,7 +389,7 @@ export function pn532Transceive(r: Pn532, apdu: Uint8Array, cb: ExchangeCallback
   p[0] = 1;
   p.set(apdu, 1);
   r.xcb = cb;
-  command(r, 0x40, p, opt(r.o.exchangeTimeoutMs, 500), afterExchange);
+  command(r, 0x40, p, EXCHANGE_MS, afterExchange);
 }
 
 /** The reader as the CardReader port the firmware sees. */

@@ -101,7 +101,7 @@ const bus: I2CBus = {
     return r;
   },
 };
-const pn = pn532Reader(createPn532(bus, timers, undefined, { sum: E.sum }));
+const pn = pn532Reader(createPn532(bus, timers, undefined, E.sum));
 
 const c0 = espruinoCrypto(true);
 const s0 = espruinoStorage();
@@ -177,16 +177,20 @@ function xRead(): Uint8Array {
   post('part', t0);
   return r;
 }
-const xDrv = createPn532({ writeTo: () => {}, readFrom: xRead }, { after: (ms, fn) => { xq.push(fn); return 1; }, every: () => 1, cancel: () => {} }, undefined, { sum: E.sum });
-function xDone(resp: Uint8Array | undefined): void { if (resp) xGot++; }
+const xDrv = createPn532({ writeTo: () => {}, readFrom: xRead }, { after: (ms, fn) => { xq.push(fn); return 1; }, every: () => 1, cancel: () => {} }, undefined, E.sum);
+let xBack = false;
+function xDone(resp: Uint8Array | undefined): void { xBack = true; if (resp) xGot++; }
 function exchanges(): void {
   xp = xAt;
   for (let k = 0; k < xApdus.length; k++) {
     // The driver's own state after InListPassiveTarget found the card (internal fields, bench only).
     xDrv.running = true;
     xDrv.card = true;
+    xBack = false;
     pn532Transceive(xDrv, xApdus[k], xDone);
-    while (xq.length) xq.shift()!();
+    while (xq.length && !xBack) xq.shift()!();
+    // What the driver queued after the answer (its hold of the card) is no part of the exchange.
+    xq = [];
   }
 }
 

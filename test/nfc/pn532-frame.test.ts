@@ -69,7 +69,7 @@ describe('nfc: PN532 frames', () => {
 
   it('takes its checksums from the sum it is given (the board passes the native E.sum), over exactly the checksummed bytes', () => {
     const seen: string[] = [];
-    const sum = (d: Uint8Array) => { seen.push(hex(d)); return d.reduce((a, b) => a + b, 0); };
+    const sum = (d: Uint8Array | number[]) => { const b = Uint8Array.from(d); seen.push(hex(b)); return b.reduce((a, x) => a + x, 0); };
     const p = h('01905a000003314b4300');
     assert.equal(hex(pn532Frame(0x40, p, sum)), hex(pn532Frame(0x40, p, pn532Sum)));
     assert.deepEqual(seen, [hex(p)], 'the params only: D4 and the code are added apart');

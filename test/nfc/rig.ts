@@ -1,5 +1,5 @@
 /** Test rig: fake timers + simulated PN532 + the real driver, with everything it reported recorded. */
-import { createPn532, pn532Start, pn532Sum, type CardInfo, type Pn532, type Pn532Options } from '../../hal/pn532';
+import { createPn532, pn532Start, pn532Sum, type CardInfo, type Pn532 } from '../../hal/pn532';
 import { SimPn532 } from '../../sim/pn532/pn532';
 import { fakeTimers, type FakeTimers } from './fake-timers';
 
@@ -15,10 +15,11 @@ export interface Rig {
   fieldLeaks: number;
 }
 
-export function rig(options: Partial<Pn532Options> = {}, start = true): Rig {
+/** The driver with its own timings (hal/pn532.ts constants) on fake timers: virtual seconds cost nothing. */
+export function rig(start = true): Rig {
   const t = fakeTimers();
   const sim = new SimPn532(t);
-  const r = createPn532(sim.bus, t, sim.resetPin, { pollMs: 200, sum: pn532Sum, ...options });
+  const r = createPn532(sim.bus, t, sim.resetPin, pn532Sum);
   const k: Rig = {
     t, sim, r, cards: [], errors: [], fieldLeaks: 0,
     onCard: () => { /* test sets */ },

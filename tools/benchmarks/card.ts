@@ -81,7 +81,7 @@ export function recordTap(): Recording {
       return b;
     },
   };
-  const reader = pn532Reader(createPn532(bus, t, sim.resetPin, { sum: pn532Sum }));
+  const reader = pn532Reader(createPn532(bus, t, sim.resetPin, pn532Sum));
   const cfg: DesfireConfig = { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher: hostCipher, random: { bytes: rndA } };
   let ok = false;
   reader.start((uid, sak) => authenticateDesfire(cfg, reader.transceive, uid, sak, (o) => { ok = o; t.after(0, () => reader.release()); }), () => {});

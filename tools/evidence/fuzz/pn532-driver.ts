@@ -36,7 +36,7 @@ export async function fuzzPn532Driver(cases: number, seed = 1): Promise<FuzzResu
       return r.chance(0.8) ? Uint8Array.from({ length: n }, (_, i) => (i < m.length ? m[i] : 0)) : m;
     },
   };
-  const reader = createPn532(bus, t, sim.resetPin, { pollMs: 200, sum: pn532Sum });
+  const reader = createPn532(bus, t, sim.resetPin, pn532Sum);
   const uidG = new Uint8Array([0x04, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60]);
   const genuine = cardFor(r, uidG, 'genuine');
   const clone = cardFor(r, uidG, 'clone');
