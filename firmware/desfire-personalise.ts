@@ -246,7 +246,7 @@ function onAnswer(s: PState, resp: Uint8Array | undefined, err: string | undefin
 
 /**
  * Personalises the card in the field (see the header). `sak` as for authenticateDesfire. Calls
- * cb exactly once with (true, 'ok') or (false, reason): 'not-desfire', 'config', 'card-removed',
+ * cb exactly once with (true, 'ok') or (false, reason): 'not-desfire', 'internal', 'card-removed',
  * 'timeout', 'picc-key', 'already-personalised', 'protocol', or a reader/card reason. Never throws.
  */
 export function personaliseDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uint8Array, sak: number, cb: PersonaliseCallback): void {

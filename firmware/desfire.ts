@@ -72,15 +72,16 @@ interface AuthState {
   next: (resp: Uint8Array | undefined, err?: string) => void;
   key: Uint8Array;
   step: number;
-  iv: Uint8Array;
-  ra: Uint8Array;
-  rb: Uint8Array;
+  /** Set at step 1: the IV for the card's last answer, RndA and RndB. */
+  iv?: Uint8Array;
+  ra?: Uint8Array;
+  rb?: Uint8Array;
   /** Key number to authenticate. */
   kn: number;
 }
 
 /** ISO 7816 wrapping of a native command: `90 cmd 00 00 Lc data 00`. */
-export function apdu(cmd: number, data: Uint8Array): Uint8Array {
+export function apdu(cmd: number, data: Uint8Array | number[]): Uint8Array {
   const a = new Uint8Array(6 + data.length);
   a[0] = 0x90;
   a[1] = cmd;
@@ -110,7 +111,7 @@ export function statusReason(sw2: number): string {
   return sw2 === 0xae ? 'auth-failed' : sw2 === 0xa0 ? 'no-application' : sw2 === 0x40 ? 'no-key' : 'card-error';
 }
 
-function send(s: AuthState, cmd: number, data: Uint8Array): void {
+function send(s: AuthState, cmd: number, data: Uint8Array | number[]): void {
   try { s.tx(apdu(cmd, data), s.next); } catch (e) { finish(s, false, 'reader-fault'); }
 }
 
@@ -120,16 +121,17 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
   if (!resp) { finish(s, false, err || 'timeout'); return; }
   const n = resp.length;
   if (n < 2 || resp[n - 2] !== 0x91) { finish(s, false, 'protocol'); return; }
+  // SelectApplication answers 91 00; AuthenticateAES ek(RndB) 91 AF; the last pass E(RndA') 91 00.
   const sw = resp[n - 1];
+  const want = s.step === 1 ? 0xaf : 0;
+  if (sw !== want || n !== (s.step ? 18 : 2)) { finish(s, false, sw !== want ? statusReason(sw) : 'protocol'); return; }
   const c = s.cfg.cipher;
-  if (s.step === 0) {
+  if (!s.step) {
     // SelectApplication answered: start AuthenticateAES with the key number.
-    if (sw !== 0 || n !== 2) { finish(s, false, sw ? statusReason(sw) : 'protocol'); return; }
     s.step = 1;
-    send(s, 0xaa, new Uint8Array([s.kn]));
+    send(s, 0xaa, [s.kn]);
   } else if (s.step === 1) {
     // ek(RndB) with IV 0; answer E(RndA || RndB') CBC-chained on ek: one CBC call over both blocks.
-    if (sw !== 0xaf || n !== 18) { finish(s, false, sw !== 0xaf ? statusReason(sw) : 'protocol'); return; }
     const ek = resp.subarray(0, 16);
     const rb = c.decrypt(s.key, ek);
     const ra = s.cfg.random.bytes(16);
@@ -147,8 +149,7 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
     // E(RndA') chained on the last block sent: checked by encrypting the expected RndA' the same
     // way and comparing ciphertexts (AES is a permutation), an encryption being the cheaper block
     // in firmware/aes.ts.
-    if (sw !== 0 || n !== 18) { finish(s, false, sw ? statusReason(sw) : 'protocol'); return; }
-    const ra = s.ra, rb = s.rb;
+    const ra = s.ra!, rb = s.rb!;
     if (!equalConstantTime(c.encrypt(s.key, rotl1(ra), s.iv), resp.subarray(0, 16))) { finish(s, false, 'auth-failed'); return; }
     const sk = new Uint8Array(16);
     sk.set(ra.subarray(0, 4));
@@ -167,7 +168,7 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
 export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Array, keyNo: number, key: Uint8Array, cb: AuthCallback): void {
   const s: AuthState = {
     cfg: cfg, tx: tx, cb: cb, next: undefined!, // set below
-    key: key, step: 0, iv: new Uint8Array(0), ra: new Uint8Array(0), rb: new Uint8Array(0), kn: keyNo,
+    key: key, step: 0, kn: keyNo,
   };
   s.next = function (resp, err) {
     // onAnswer checks every length and status before it computes, so what throws is the board's
@@ -190,17 +191,18 @@ let divKey: Uint8Array | undefined;
  * Selects the application and runs AuthenticateAES with the card's diversified key.
  * `sak` is the card's SAK from the reader: cards that do not speak ISO 14443-4 (bit 0x20 clear,
  * e.g. MIFARE Classic, Ultralight, UID-only tags) are refused with 'not-desfire' before any exchange.
+ * The configuration is the site's own (firmware/cards.ts): its AID and key number are not checked
+ * here (a wrong one cannot authenticate), and a UID the diversification cannot take is 'internal'.
  * Calls cb exactly once; never throws.
  */
 export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uint8Array, sak: number, cb: AuthCallback): void {
-  const m = uid.length + cfg.aid.length + cfg.systemId.length;
-  let why = (sak & 0x20) === 0 ? 'not-desfire' : cfg.aid.length !== 3 || cfg.keyNo < 0 || cfg.keyNo > 13 || m < 1 || m > 31 ? 'config' : '';
+  let why = sak & 0x20 ? '' : 'not-desfire';
   let key: Uint8Array | undefined;
   if (!why) {
     const u = String.fromCharCode.apply(null, uid as unknown as number[]);
     if (u === divUid && cfg === divCfg) key = divKey;
     else {
-      // The lengths were checked above: a throw here is the board's crypto.
+      // What throws here is the board's crypto, or a UID too long for the diversification input.
       try { key = diversifyAes128(cfg.cipher, cfg.siteKey, uid, cfg.aid, cfg.systemId); } catch (e) { why = INTERNAL; }
       divUid = key ? u : '';
       divCfg = cfg;
