@@ -41,21 +41,20 @@ export interface Cards {
   enrol: KeyRecord | undefined;
   enrolActor: KeyRecord | undefined;
   enrolUntil: number;
-  /** Reader faults seen (diagnostics). */
-  faults: number;
   /** The card decided last and when it was last seen, to ignore it while it stays on the reader. */
   lastId: number;
   lastSeen: number;
 }
 
 export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: BlockCipher, personalise?: Personalise): Cards {
+  const p = corePorts(core);
   const cards: Cards = {
-    core, p: corePorts(core), reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, faults: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
-    cfg: { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher, random: corePorts(core).random },
+    core, p, reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
+    cfg: { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher, random: p.random },
   };
   reader.start(
     (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
-    (reason) => safely(core, () => { cards.faults++; cards.p.console.log('reader: ' + reason); }),
+    (reason) => safely(core, () => p.console.log('reader: ' + reason)),
   );
   return cards;
 }
@@ -84,8 +83,9 @@ function done(cards: Cards): void {
 function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   if (cards.busy) return;
   const core = cards.core;
-  const id = cardKeyId(cards.p.crypto.sha256, uid);
-  const now = cards.p.clock.uptimeMs();
+  const p = cards.p;
+  const id = cardKeyId(p.crypto.sha256, uid);
+  const now = p.clock.uptimeMs();
   const same = id === cards.lastId && now - cards.lastSeen < SAME_TAP_MS;
   cards.lastId = id;
   cards.lastSeen = now;
@@ -95,32 +95,19 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
   const desfire = (sak & SAK_ISO14443_4) !== 0;
   if (!rec && cards.enrol && now < cards.enrolUntil) { enrolCard(cards, id, uid, sak, desfire); return; }
   const perm = (coreStatus(core) & STATE_BITS) === C.S_UNLOCKED ? C.PERM_LOCK : C.PERM_UNLOCK;
-  if (rec && rec.kind === C.KIND_UID_CARD) {
-    // Nothing to prove: the core refuses it unless cloneable cards are allowed, and logs each use.
-    request(core, id, perm, () => C.R_OK);
-    done(cards);
-    return;
-  }
-  if (!rec || rec.kind !== C.KIND_CARD || !desfire) {
-    // Unknown card, a phone key's id, or not a DESFire card: refused without card I/O. Said on
-    // the console, as every refused tap is: failures reach the log only as bursts (failures.ts).
-    cards.p.console.log('card ' + id + ': ' + (rec ? 'not a card key' : 'unknown key'));
-    request(core, id, perm, () => C.R_BAD_MAC);
-    done(cards);
-    return;
-  }
   cards.busy = true;
   // The closures below keep this scope until the decision: a boolean, not a second reference to
   // the record (the core keeps it for the decision, lookupKey).
-  const owner = isActiveOwner(rec);
-  rec = undefined;
-  authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
-    // Decide on a fresh stack: the authentication's call frames and buffers are gone by then,
-    // so they do not sit under the decision's flash writes (every frame costs variables).
-    cards.p.timers.after(0, () => {
+  let owner = false;
+  // The verdict on the card (`ok`, or why not) is decided on a fresh stack: the authentication's
+  // call frames and buffers are gone by then, so they do not sit under the decision's flash writes
+  // (every frame costs variables).
+  const verdict = (ok: boolean, reason: string) => {
+    p.timers.after(0, () => {
       safely(core, () => {
-        if (!ok) cards.p.console.log('card ' + id + ': ' + reason);
-        const button = cards.p.button;
+        // Every refused tap is said on the console: failures reach the log only as bursts (failures.ts).
+        if (!ok) p.console.log('card ' + id + ': ' + reason);
+        const button = p.button;
         if (ok && owner && button && button.read()) {
           // Owner card + button held: the physical act that opens the phone-key enrolment window.
           openEnrolWindow(core, CARD_WINDOW_ROLE);
@@ -135,7 +122,17 @@ function onCard(cards: Cards, uid: Uint8Array, sak: number): void {
       });
       done(cards);
     });
-  });
+  };
+  if (!rec || rec.kind !== C.KIND_CARD || !desfire) {
+    // Decided without card I/O: a UID-only card has nothing to prove (the core refuses it unless
+    // cloneable cards are allowed, and logs each use); an unknown card, a phone key's id, or a
+    // card key on a card that is not DESFire is refused.
+    verdict(!!rec && rec.kind === C.KIND_UID_CARD, rec ? 'not a card key' : 'unknown key');
+    return;
+  }
+  owner = isActiveOwner(rec);
+  rec = undefined;
+  authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, verdict);
 }
 
 function enrolCard(cards: Cards, id: number, uid: Uint8Array, sak: number, desfire: boolean): void {

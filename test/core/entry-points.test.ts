@@ -72,7 +72,7 @@ const rows: Row[] = [
   },
   { why: 'a card tap', act: (r) => { r.b.ports.crypto.sha256 = boom; r.reader.tap(new Uint8Array([1, 2, 3, 4]), 0); } },
   { why: 'the reader reporting an error', act: (r) => { r.b.ports.console.log = boom; r.reader.error('i2c'); } },
-  { why: 'the reader releasing a card after its decision', act: (r) => { r.reader.release = boom; r.reader.tap(new Uint8Array([9, 9, 9, 9]), 0); } },
+  { why: 'the reader releasing a card after its decision', act: (r) => { r.reader.release = boom; r.reader.tap(new Uint8Array([9, 9, 9, 9]), 0); r.b.time.advance(1); } }, // decided on a fresh tick
   { why: 'the relock timer', act: (r) => { r.b.ports.storage.write = boom; r.b.time.advance(r.core.config.relockMs); } },
   { why: 'the door', act: (r) => { r.b.ports.storage.write = boom; r.b.door.change(true); r.b.time.advance(r.core.config.debounceMs + 1); } },
   { why: 'the button held', act: (r) => { r.b.ports.storage.read = boom; r.b.button.change(true); r.b.time.advance(r.core.config.debounceMs + r.core.config.buttonHoldMs + 1); } },
