@@ -30,7 +30,7 @@
  */
 import { equalConstantTime } from './bytes';
 import type { BlockCipher } from './cmac';
-import { apdu, authenticateAes, authenticateDesfire, diversifyAes128, statusReason } from './desfire';
+import { apdu, authenticateAes, authenticateDesfire, diversifyAes128, sessionKey, statusReason } from './desfire';
 import type { DesfireConfig, Transceive } from './desfire';
 import { desRelease, desZeroKey } from './desfire-des';
 
@@ -143,10 +143,10 @@ function afterCheck(s: PState, ok: boolean, reason: string): void {
 /** Step 4: select the app and authenticate key 0 with the zero AES key. */
 function appAuth(s: PState): void {
   s.sk = undefined;
-  authenticateAes(s.cfg, s.tx, s.cfg.aid, 0, ZERO, function (ok, reason, sk) {
+  authenticateAes(s.cfg, s.tx, s.cfg.aid, 0, ZERO, function (ok, reason, auth) {
     try {
       if (!ok) { done(s, false, reason === 'auth-failed' ? 'already-personalised' : reason); return; }
-      s.sk = sk;
+      s.sk = sessionKey(auth!);
       s.iv = new Uint8Array(16);
       sendMac(s, 5, 0x45, new Uint8Array(0));
     } catch (e) { done(s, false, 'protocol'); }
@@ -202,10 +202,10 @@ function onAnswer(s: PState, resp: Uint8Array | undefined, err: string | undefin
   } else if (step === 3) {
     if (st === 0xae) {
       // Not a DES key: the PICC master key may be the zero AES key.
-      authenticateAes(s.cfg, s.tx, PICC, 0, ZERO, function (ok, reason, sk) {
+      authenticateAes(s.cfg, s.tx, PICC, 0, ZERO, function (ok, reason, auth) {
         try {
           if (!ok) { done(s, false, reason === 'auth-failed' ? 'picc-key' : reason); return; }
-          s.sk = sk;
+          s.sk = sessionKey(auth!);
           s.iv = new Uint8Array(16);
           create(s);
         } catch (e) { done(s, false, 'protocol'); }

@@ -46,7 +46,13 @@ export interface DesfireConfig {
  * error, or no memory for a result after the crypto port's retry).
  */
 export const INTERNAL = 'internal';
-export type AuthCallback = (ok: boolean, reason: string, sessionKey?: Uint8Array) => void;
+/** RndA and RndB of an authentication, from which its session key is made (`sessionKey`). */
+export interface AuthRandoms {
+  ra?: Uint8Array;
+  rb?: Uint8Array;
+}
+/** `auth` only on success (what personalisation needs for its session key; a tap needs nothing). */
+export type AuthCallback = (ok: boolean, reason: string, auth?: AuthRandoms) => void;
 
 /**
  * AN10922 AES-128 diversification: CMAC(master, 0x01 || UID || AID || systemId), the input padded
@@ -65,17 +71,15 @@ export function diversifyAes128(c: BlockCipher, master: Uint8Array, uid: Uint8Ar
   return cmacPadded(c, master, d, m === 32);
 }
 
-interface AuthState {
+interface AuthState extends AuthRandoms {
   cfg: DesfireConfig;
   tx: Transceive;
   cb: AuthCallback | undefined;
   next: (resp: Uint8Array | undefined, err?: string) => void;
   key: Uint8Array;
   step: number;
-  /** Set at step 1: the IV for the card's last answer, RndA and RndB. */
+  /** Set at step 1 with RndA and RndB: the IV for the card's last answer. */
   iv?: Uint8Array;
-  ra?: Uint8Array;
-  rb?: Uint8Array;
   /** Key number to authenticate. */
   kn: number;
 }
@@ -98,12 +102,23 @@ function rotl1(b: Uint8Array): Uint8Array {
   return o;
 }
 
-function finish(s: AuthState, ok: boolean, reason: string, sk?: Uint8Array): void {
+function finish(s: AuthState, ok: boolean, reason: string): void {
   const cb = s.cb;
   s.cb = undefined;
   s.step = -1;
   if (!cb) return;
-  try { cb(ok, reason, sk); } catch (e) { /* a caller's throw must not unwind into the reader */ }
+  try { cb(ok, reason, ok ? s : undefined); } catch (e) { /* a caller's throw must not unwind into the reader */ }
+}
+
+/** The EV1 AES session key of a successful authentication: RndA[0..3] RndB[0..3] RndA[12..15] RndB[12..15]. */
+export function sessionKey(a: AuthRandoms): Uint8Array {
+  const ra = a.ra!, rb = a.rb!;
+  const sk = new Uint8Array(16);
+  sk.set(ra.subarray(0, 4));
+  sk.set(rb.subarray(0, 4), 4);
+  sk.set(ra.subarray(12), 8);
+  sk.set(rb.subarray(12), 12);
+  return sk;
 }
 
 /** A DESFire status (SW2) as a reason string. */
@@ -149,20 +164,14 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
     // E(RndA') chained on the last block sent: checked by encrypting the expected RndA' the same
     // way and comparing ciphertexts (AES is a permutation), an encryption being the cheaper block
     // in firmware/aes.ts.
-    const ra = s.ra!, rb = s.rb!;
-    if (!equalConstantTime(c.encrypt(s.key, rotl1(ra), s.iv), resp.subarray(0, 16))) { finish(s, false, 'auth-failed'); return; }
-    const sk = new Uint8Array(16);
-    sk.set(ra.subarray(0, 4));
-    sk.set(rb.subarray(0, 4), 4);
-    sk.set(ra.subarray(12), 8);
-    sk.set(rb.subarray(12), 12);
-    finish(s, true, 'ok', sk);
+    const ok = equalConstantTime(c.encrypt(s.key, rotl1(s.ra!), s.iv), resp.subarray(0, 16));
+    finish(s, ok, ok ? 'ok' : 'auth-failed');
   }
 }
 
 /**
  * Selects application `aid` (000000 = PICC level) and runs AuthenticateAES with key `keyNo` = `key`.
- * Uses cfg.cipher and cfg.random only. Calls cb exactly once (with the session key on success);
+ * Uses cfg.cipher and cfg.random only. Calls cb exactly once (with RndA and RndB on success: sessionKey);
  * never throws. After success the EV1 session IV is all zero.
  */
 export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Array, keyNo: number, key: Uint8Array, cb: AuthCallback): void {
