@@ -25,6 +25,8 @@ const SAME_TAP_MS = 2000;
 export const CARD_AID = /* @__PURE__ */ new Uint8Array([0x31, 0x4b, 0x43]);
 export const CARD_SYSTEM_ID = /* @__PURE__ */ new Uint8Array([0x63, 0x61, 0x72, 0x6b, 0x65, 0x79]); // 'carkey'
 const SAK_ISO14443_4 = 0x20;
+/** Card personalisation in this build (hal/boards `personaliseCards`; host tests run every feature): without it, no code for it. */
+const PERSONALISE = typeof __PERSONALISE__ === 'undefined' || __PERSONALISE__;
 
 /** Turns a blank card into one of ours (DESFire personalisation), when the build has it. */
 export type Personalise = (cfg: DesfireConfig, reader: CardReader, uid: Uint8Array, sak: number, cb: (ok: boolean, reason: string) => void) => void;
@@ -155,7 +157,7 @@ function enrolCard(cards: Cards, id: number, uid: Uint8Array, sak: number, desfi
   cards.busy = true;
   authenticateDesfire(cards.cfg, cards.reader.transceive, uid, sak, (ok, reason) => {
     // The board's own failure is not the card's: no personalisation attempt, logged as internal.
-    if (ok || !cards.personalise || reason === INTERNAL) { finish(C.KIND_CARD, ok, reason === INTERNAL ? C.R_ERROR : C.R_BAD_MAC); return; }
+    if (ok || !PERSONALISE || !cards.personalise || reason === INTERNAL) { finish(C.KIND_CARD, ok, reason === INTERNAL ? C.R_ERROR : C.R_BAD_MAC); return; }
     cards.personalise(cards.cfg, cards.reader, uid, sak, (done2) => finish(C.KIND_CARD, done2, C.R_BAD_MAC));
   });
 }
