@@ -48,14 +48,6 @@ const MAX_BACKOFF_MS = 60000;
 /** Sum of a byte array, for the frame checksums: the board passes Espruino's native `E.sum`, hosts `pn532Sum`. */
 export type Sum = (d: Uint8Array | number[]) => number;
 
-export interface CardInfo {
-  /** SENS_RES (ATQA) as the PN532 reports it, high byte first. */
-  atqa: number;
-  sak: number;
-  /** ATS including its length byte, for ISO 14443-4 cards. */
-  ats: Uint8Array | undefined;
-}
-
 type Done = (r: Pn532, data: Uint8Array | undefined, err: string | undefined) => void;
 export type ExchangeCallback = (resp: Uint8Array | undefined, err?: string) => void;
 
@@ -67,7 +59,7 @@ export interface Pn532 {
   /** Pn532's checksum sum (a per-byte loop was the driver's largest cost per frame on the board). */
   sum: Sum;
   running: boolean;
-  onCard: (uid: Uint8Array, sak: number, info: CardInfo) => void;
+  onCard: (uid: Uint8Array, sak: number) => void;
   onError: (reason: string) => void;
   /** The one timer (command steps, polls, the pause between polls, a held card); `due` runs when it fires. */
   timer: number;
@@ -272,7 +264,8 @@ function cycle(r: Pn532, d?: Uint8Array, err?: string): void {
 function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined): void {
   if (!d || d.length < 1) { cycleError(r, err || 'protocol'); return; }
   if (d[0] === 0) { r.errors = 0; idle(r); return; }
-  // NbTg Tg SENS_RES(2) SEL_RES NFCIDLength NFCID1 [ATS]
+  // NbTg Tg SENS_RES(2) SEL_RES NFCIDLength NFCID1 [ATS]: the UID and SEL_RES (SAK) are reported;
+  // SENS_RES (ATQA) and the ATS are checked for their place only (nothing reads them).
   const n = d.length;
   const ul = n > 5 ? d[5] : 0;
   // The ATS, when there is one, starts with its own length (at least 1) and ends the answer.
@@ -282,7 +275,7 @@ function afterList(r: Pn532, d: Uint8Array | undefined, err: string | undefined)
   r.card = true;
   // Handed over from the poll that read it: a tick of its own cost a timer and a callback. The
   // firmware's decision, the card tap's deepest point, runs on a fresh tick of its own (cards.ts).
-  try { r.onCard(d.subarray(6, 6 + ul), d[4], { atqa: (d[2] << 8) | d[3], sak: d[4], ats: al ? d.subarray(6 + ul) : undefined }); } catch (e) { /* a consumer's throw must not stop the reader */ }
+  try { r.onCard(d.subarray(6, 6 + ul), d[4]); } catch (e) { /* a consumer's throw must not stop the reader */ }
   held(r);
 }
 
@@ -349,7 +342,7 @@ export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | unde
 }
 
 /** Resets the chip and starts polling. onCard runs for each card found; call pn532Release when done with it. */
-export function pn532Start(r: Pn532, onCard: (uid: Uint8Array, sak: number, info: CardInfo) => void, onError: (reason: string) => void): void {
+export function pn532Start(r: Pn532, onCard: (uid: Uint8Array, sak: number) => void, onError: (reason: string) => void): void {
   if (r.running) return;
   r.onCard = onCard;
   r.onError = onError;

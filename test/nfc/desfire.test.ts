@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import type { BlockCipher } from '../../firmware/cmac';
 import { authenticateDesfire, diversifyAes128, sessionKey, type DesfireConfig, type Transceive } from '../../firmware/desfire';
-import { pn532Release, pn532Transceive, type CardInfo } from '../../hal/pn532';
+import { pn532Release, pn532Transceive } from '../../hal/pn532';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { SimUidOnlyCard } from '../../sim/cards/uid-only';
 import { h, hex, rig, type Rig } from './rig';
@@ -30,8 +30,8 @@ interface Outcome { ok: boolean; reason: string; sk?: Uint8Array; uid: string }
 function run(k: Rig, c: DesfireConfig): Outcome[] {
   const out: Outcome[] = [];
   const tx: Transceive = (apdu, cb) => pn532Transceive(k.r, apdu, cb);
-  k.onCard = (uid: Uint8Array, info: CardInfo) => {
-    authenticateDesfire(c, tx, uid, info.sak, (ok, reason, auth) => {
+  k.onCard = (uid: Uint8Array, sak: number) => {
+    authenticateDesfire(c, tx, uid, sak, (ok, reason, auth) => {
       out.push({ ok, reason, sk: auth && sessionKey(auth), uid: hex(uid) });
       pn532Release(k.r);
     });

@@ -7,7 +7,7 @@ import type { BlockCipher } from '../../firmware/cmac';
 import { authenticateAes, authenticateDesfire, diversifyAes128, sessionKey, type DesfireConfig, type Transceive } from '../../firmware/desfire';
 import { desZeroKey } from '../../firmware/desfire-des';
 import { personaliseDesfire } from '../../firmware/desfire-personalise';
-import { pn532Release, pn532Transceive, type CardInfo } from '../../hal/pn532';
+import { pn532Release, pn532Transceive } from '../../hal/pn532';
 import { boardById } from '../../hal/boards/index';
 import { SimDesfireCard, simCmacIv, simCrc32, type SimDesfireOptions } from '../../sim/cards/desfire';
 import type { SimCard } from '../../sim/pn532/pn532';
@@ -39,9 +39,9 @@ interface Outcome { ok: boolean; reason: string }
 function run(k: Rig, c: DesfireConfig, what: 'personalise' | 'auth' = 'personalise'): Outcome[] {
   const out: Outcome[] = [];
   const tx: Transceive = (apdu, cb) => pn532Transceive(k.r, apdu, cb);
-  k.onCard = (uid: Uint8Array, info: CardInfo) => {
+  k.onCard = (uid: Uint8Array, sak: number) => {
     const f = what === 'auth' ? authenticateDesfire : personaliseDesfire;
-    f(c, tx, uid, info.sak, (ok, reason) => { out.push({ ok, reason }); pn532Release(k.r); });
+    f(c, tx, uid, sak, (ok, reason) => { out.push({ ok, reason }); pn532Release(k.r); });
   };
   return out;
 }

@@ -1,5 +1,5 @@
 /** Test rig: fake timers + simulated PN532 + the real driver, with everything it reported recorded. */
-import { createPn532, pn532Start, pn532Sum, type CardInfo, type Pn532 } from '../../hal/pn532';
+import { createPn532, pn532Start, pn532Sum, type Pn532 } from '../../hal/pn532';
 import { SimPn532 } from '../../sim/pn532/pn532';
 import { fakeTimers, type FakeTimers } from './fake-timers';
 
@@ -7,10 +7,10 @@ export interface Rig {
   t: FakeTimers;
   sim: SimPn532;
   r: Pn532;
-  cards: Array<{ uid: string; info: CardInfo; at: number }>;
+  cards: Array<{ uid: string; sak: number; at: number }>;
   errors: Array<{ reason: string; at: number }>;
   /** Set to handle a card; by default the card is released at once by the caller's handler. */
-  onCard: (uid: Uint8Array, info: CardInfo) => void;
+  onCard: (uid: Uint8Array, sak: number) => void;
   /** Samples (every 7 ms) with the field on while the driver sleeps between polls: must stay 0. */
   fieldLeaks: number;
 }
@@ -27,9 +27,9 @@ export function rig(start = true): Rig {
   // Watch for the field left on while the driver is idle (between polls).
   t.every(7, () => { if (sim.fieldOn && r.asleep) k.fieldLeaks++; });
   if (start) {
-    pn532Start(r, (uid, sak, info) => {
-      k.cards.push({ uid: Buffer.from(uid).toString('hex'), info, at: t.now() });
-      k.onCard(uid, info);
+    pn532Start(r, (uid, sak) => {
+      k.cards.push({ uid: Buffer.from(uid).toString('hex'), sak, at: t.now() });
+      k.onCard(uid, sak);
     }, (reason) => { k.errors.push({ reason, at: t.now() }); });
   }
   return k;

@@ -44,10 +44,10 @@ export async function fuzzPn532Driver(cases: number, seed = 1): Promise<FuzzResu
   let leaks = 0;
   t.every(7, () => { if (sim.fieldOn && reader.asleep) leaks++; });
   const okAt: number[] = [];
-  pn532Start(reader, (uid, sak, info) => {
+  pn532Start(reader, (uid, sak) => {
     stats.cardsSeen++;
     const inField = sim.card;
-    authenticateDesfire(cfg, (apdu, cb) => pn532Transceive(reader, apdu, cb), uid, info.sak, (ok) => {
+    authenticateDesfire(cfg, (apdu, cb) => pn532Transceive(reader, apdu, cb), uid, sak, (ok) => {
       stats.auths++;
       if (ok) {
         stats.authOk++;
