@@ -50,10 +50,12 @@ export interface Cards {
 
 export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: BlockCipher, personalise?: Personalise): Cards {
   const p = corePorts(core);
-  const cards: Cards = {
-    core, p, reader, personalise, busy: false, enrol: undefined, enrolActor: undefined, enrolUntil: 0, lastId: 0, lastSeen: -SAME_TAP_MS,
+  // The rest (busy, an enrolment asked for, the last card's id) is set when it happens.
+  const cards = {
+    core, p, reader, lastSeen: -SAME_TAP_MS,
     cfg: { siteKey: site.cardMaster, aid: CARD_AID, keyNo: 0, systemId: CARD_SYSTEM_ID, cipher, random: p.random },
-  };
+  } as Cards;
+  if (PERSONALISE) cards.personalise = personalise;
   reader.start(
     (uid, sak) => safely(core, () => onCard(cards, uid, sak)),
     (reason) => safely(core, () => p.console.log('reader: ' + reason)),

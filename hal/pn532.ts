@@ -321,15 +321,9 @@ function afterExchange(r: Pn532, d: Uint8Array | undefined, err: string | undefi
 
 /** Creates the reader; nothing happens on the bus until pn532Start. `resetPin` may be absent. */
 export function createPn532(bus: I2CBus, timers: Timers, resetPin: Output | undefined, sum: Sum): Pn532 {
-  const r: Pn532 = {
-    bus: bus, timers: timers, rst: resetPin, sum: sum, running: false,
-    // The callbacks are set below and by pn532Start (a placeholder function each cost bytes and a function made per reader).
-    onCard: undefined!, onError: undefined!,
-    timer: 0, due: undefined, tick: undefined!,
-    code: 0, frame: undefined, polls: 0, phase: 0, k: undefined, asleep: false,
-    card: false, xcb: undefined, step: 0,
-    resets: 0, errors: 0, backoff: 0,
-  };
+  // Only what is read before it is written: pn532Start sets the callbacks and the counters, a
+  // command its own fields (each field made here would cost bytes and a variable for good).
+  const r = { bus: bus, timers: timers, rst: resetPin, sum: sum, timer: 0 } as Pn532;
   // The timer's callback, written out here: a function called from it alone would be inlined by
   // the minifier and read twice per tick (see poll()).
   r.tick = function () {
