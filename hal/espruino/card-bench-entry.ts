@@ -90,6 +90,10 @@ const bus: I2CBus = {
     post('i2c', t0);
   },
   readFrom: (_a, n) => {
+    // A board collects garbage when idle (between polls) or when its memory runs out; this bench runs
+    // in one call, never idle, so a collection would land in whichever phase ran out (a phase's
+    // time doubled by one tree's memory layout and not another's): collected before the tap, untimed.
+    if (ri === tapAt) process.memory();
     const t0 = pre();
     const f = frame(file, rp);
     rp += f.length + 1;
