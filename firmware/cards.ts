@@ -17,6 +17,7 @@ import { INTERNAL, authenticateDesfire, type DesfireConfig } from './desfire';
 import type { KeyRecord } from './keystore';
 import { CARD_WINDOW_ROLE, isActiveOwner } from './access';
 import type { Site } from './site';
+import { readU32 } from './bytes';
 
 const CARD_ENROL_MS = 30000;
 /** A card still on the reader is reported at every poll: one decision per tap, not per poll. */
@@ -65,8 +66,7 @@ export function cardsStart(core: Core, reader: CardReader, site: Site, cipher: B
 
 /** Key id of a card: first 4 bytes of SHA-256(UID), never 0. Host tools compute it with this too. */
 export function cardKeyId(sha256: (d: Uint8Array) => Uint8Array, uid: Uint8Array): number {
-  const h = sha256(uid);
-  return ((((h[0] << 24) >>> 0) + ((h[1] << 16) | (h[2] << 8) | h[3])) >>> 0) || 1;
+  return readU32(sha256(uid), 0) || 1;
 }
 
 /** An owner asks (authenticated, by phone) to enrol the next new card tapped within 30 s as `rec`. */

@@ -8,6 +8,7 @@
  * made between the lookup and the decision.
  */
 import { strict as assert } from 'node:assert';
+import * as crypto from 'node:crypto';
 import * as C from '../../firmware/codes';
 import * as keystore from '../../firmware/keystore';
 import { type Core, coreKeys, coreStart, manageKey, retireKey } from '../../firmware/core';
@@ -111,5 +112,14 @@ describe('a card tap: one key lookup, and the decision on the record as it is th
     assert.equal(manageKey(r.core, undefined, 'update', key(r.id, C.ROLE_DRIVER, { kind: C.KIND_CARD, flags: C.FLAG_DISABLED })), C.R_OK);
     tapWith(r, () => assert.equal(manageKey(r.core, undefined, 'update', key(r.id, C.ROLE_DRIVER, { kind: C.KIND_CARD })), C.R_OK));
     assert.equal(r.b.relay.on, true);
+  });
+
+  it('a card\'s key id is the first 4 bytes of SHA-256(UID), big-endian, and never 0', () => {
+    const sha = (d: Uint8Array) => new Uint8Array(crypto.createHash('sha256').update(d).digest());
+    // node:crypto's SHA-256 of the UID; a first byte 0xff: the id stays unsigned.
+    const h = sha(UID);
+    assert.equal(cardKeyId(sha, UID), Buffer.from(h).readUInt32BE(0));
+    assert.equal(cardKeyId(() => new Uint8Array([0xff, 0, 0, 1, 9]), UID), 0xff000001);
+    assert.equal(cardKeyId(() => new Uint8Array(32), UID), 1, 'a zero id is 1');
   });
 });
