@@ -31,7 +31,7 @@
 import { equalConstantTime } from './bytes';
 import type { BlockCipher } from './cmac';
 import { apdu, authenticateAes, authenticateDesfire, diversifyAes128, sessionKey, statusReason } from './desfire';
-import type { DesfireConfig, Transceive } from './desfire';
+import type { AuthRandoms, DesfireConfig, Transceive } from './desfire';
 import { desRelease, desZeroKey } from './desfire-des';
 
 export type PersonaliseCallback = (ok: boolean, reason: string) => void;
@@ -143,14 +143,15 @@ function afterCheck(s: PState, ok: boolean, reason: string): void {
 /** Step 4: select the app and authenticate key 0 with the zero AES key. */
 function appAuth(s: PState): void {
   s.sk = undefined;
-  authenticateAes(s.cfg, s.tx, s.cfg.aid, 0, ZERO, function (ok, reason, auth) {
+  const auth: AuthRandoms = {};
+  authenticateAes(s.cfg, s.tx, s.cfg.aid, 0, ZERO, function (ok, reason) {
     try {
       if (!ok) { done(s, false, reason === 'auth-failed' ? 'already-personalised' : reason); return; }
-      s.sk = sessionKey(auth!);
+      s.sk = sessionKey(auth);
       s.iv = new Uint8Array(16);
       sendMac(s, 5, 0x45, new Uint8Array(0));
     } catch (e) { done(s, false, 'protocol'); }
-  });
+  }, auth);
 }
 
 /** Step 3: CreateApplication. */
@@ -202,14 +203,15 @@ function onAnswer(s: PState, resp: Uint8Array | undefined, err: string | undefin
   } else if (step === 3) {
     if (st === 0xae) {
       // Not a DES key: the PICC master key may be the zero AES key.
-      authenticateAes(s.cfg, s.tx, PICC, 0, ZERO, function (ok, reason, auth) {
+      const auth: AuthRandoms = {};
+      authenticateAes(s.cfg, s.tx, PICC, 0, ZERO, function (ok, reason) {
         try {
           if (!ok) { done(s, false, reason === 'auth-failed' ? 'picc-key' : reason); return; }
-          s.sk = sessionKey(auth!);
+          s.sk = sessionKey(auth);
           s.iv = new Uint8Array(16);
           create(s);
         } catch (e) { done(s, false, 'protocol'); }
-      });
+      }, auth);
       return;
     }
     if (st !== 0xaf || n !== 10) { done(s, false, 'protocol'); return; }

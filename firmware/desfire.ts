@@ -51,8 +51,11 @@ export interface AuthRandoms {
   ra?: Uint8Array;
   rb?: Uint8Array;
 }
-/** `auth` only on success (what personalisation needs for its session key; a tap needs nothing). */
-export type AuthCallback = (ok: boolean, reason: string, auth?: AuthRandoms) => void;
+/**
+ * Exactly two arguments: Espruino keeps an argument beyond a function's parameters in its scope, and
+ * a tap's decision closure keeps that scope until the relay switched.
+ */
+export type AuthCallback = (ok: boolean, reason: string) => void;
 
 /**
  * AN10922 AES-128 diversification: CMAC(master, 0x01 || UID || AID || systemId), the input padded
@@ -82,6 +85,8 @@ interface AuthState extends AuthRandoms {
   iv?: Uint8Array;
   /** Key number to authenticate. */
   kn: number;
+  /** Where RndA and RndB go on success, when the caller wants the session key. */
+  out: AuthRandoms | undefined;
 }
 
 /** ISO 7816 wrapping of a native command: `90 cmd 00 00 Lc data 00`. */
@@ -107,7 +112,7 @@ function finish(s: AuthState, ok: boolean, reason: string): void {
   s.cb = undefined;
   s.step = -1;
   if (!cb) return;
-  try { cb(ok, reason, ok ? s : undefined); } catch (e) { /* a caller's throw must not unwind into the reader */ }
+  try { cb(ok, reason); } catch (e) { /* a caller's throw must not unwind into the reader */ }
 }
 
 /** The EV1 AES session key of a successful authentication: RndA[0..3] RndB[0..3] RndA[12..15] RndB[12..15]. */
@@ -165,19 +170,22 @@ function onAnswer(s: AuthState, resp: Uint8Array | undefined, err: string | unde
     // way and comparing ciphertexts (AES is a permutation), an encryption being the cheaper block
     // in firmware/aes.ts.
     const ok = equalConstantTime(c.encrypt(s.key, rotl1(s.ra!), s.iv), resp.subarray(0, 16));
+    const out = s.out;
+    if (ok && out) { out.ra = s.ra; out.rb = s.rb; }
     finish(s, ok, ok ? 'ok' : 'auth-failed');
   }
 }
 
 /**
  * Selects application `aid` (000000 = PICC level) and runs AuthenticateAES with key `keyNo` = `key`.
- * Uses cfg.cipher and cfg.random only. Calls cb exactly once (with RndA and RndB on success: sessionKey);
+ * Uses cfg.cipher and cfg.random only. Calls cb exactly once; on success `out`, when given, gets RndA
+ * and RndB (sessionKey makes the session key from them);
  * never throws. After success the EV1 session IV is all zero.
  */
-export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Array, keyNo: number, key: Uint8Array, cb: AuthCallback): void {
+export function authenticateAes(cfg: DesfireConfig, tx: Transceive, aid: Uint8Array, keyNo: number, key: Uint8Array, cb: AuthCallback, out?: AuthRandoms): void {
   const s: AuthState = {
     cfg: cfg, tx: tx, cb: cb, next: undefined!, // set below
-    key: key, step: 0, kn: keyNo,
+    key: key, step: 0, kn: keyNo, out: out,
   };
   s.next = function (resp, err) {
     // onAnswer checks every length and status before it computes, so what throws is the board's
@@ -204,7 +212,7 @@ let divKey: Uint8Array | undefined;
  * here (a wrong one cannot authenticate), and a UID the diversification cannot take is 'internal'.
  * Calls cb exactly once; never throws.
  */
-export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uint8Array, sak: number, cb: AuthCallback): void {
+export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uint8Array, sak: number, cb: AuthCallback, out?: AuthRandoms): void {
   let why = sak & 0x20 ? '' : 'not-desfire';
   let key: Uint8Array | undefined;
   if (!why) {
@@ -222,5 +230,5 @@ export function authenticateDesfire(cfg: DesfireConfig, tx: Transceive, uid: Uin
     try { cb(false, why); } catch (e) { /* a caller's throw must not unwind into the reader */ }
     return;
   }
-  authenticateAes(cfg, tx, cfg.aid, cfg.keyNo, key, cb);
+  authenticateAes(cfg, tx, cfg.aid, cfg.keyNo, key, cb, out);
 }

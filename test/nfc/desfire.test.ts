@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import type { BlockCipher } from '../../firmware/cmac';
-import { authenticateDesfire, diversifyAes128, sessionKey, type DesfireConfig, type Transceive } from '../../firmware/desfire';
+import { authenticateDesfire, diversifyAes128, sessionKey, type AuthRandoms, type DesfireConfig, type Transceive } from '../../firmware/desfire';
 import { pn532Release, pn532Transceive } from '../../hal/pn532';
 import { SimDesfireCard } from '../../sim/cards/desfire';
 import { SimUidOnlyCard } from '../../sim/cards/uid-only';
@@ -31,10 +31,11 @@ function run(k: Rig, c: DesfireConfig): Outcome[] {
   const out: Outcome[] = [];
   const tx: Transceive = (apdu, cb) => pn532Transceive(k.r, apdu, cb);
   k.onCard = (uid: Uint8Array, sak: number) => {
-    authenticateDesfire(c, tx, uid, sak, (ok, reason, auth) => {
-      out.push({ ok, reason, sk: auth && sessionKey(auth), uid: hex(uid) });
+    const auth: AuthRandoms = {};
+    authenticateDesfire(c, tx, uid, sak, (ok, reason) => {
+      out.push({ ok, reason, sk: auth.ra && sessionKey(auth), uid: hex(uid) });
       pn532Release(k.r);
-    });
+    }, auth);
   };
   return out;
 }

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import type { BlockCipher } from '../../firmware/cmac';
-import { authenticateAes, authenticateDesfire, diversifyAes128, sessionKey, type DesfireConfig, type Transceive } from '../../firmware/desfire';
+import { authenticateAes, authenticateDesfire, diversifyAes128, sessionKey, type AuthRandoms, type DesfireConfig, type Transceive } from '../../firmware/desfire';
 import { desZeroKey } from '../../firmware/desfire-des';
 import { personaliseDesfire } from '../../firmware/desfire-personalise';
 import { pn532Release, pn532Transceive } from '../../hal/pn532';
@@ -254,7 +254,8 @@ describe('nfc: the simulated DESFire card checks ChangeKey like a card', () => {
   function session(): { card: SimDesfireCard; sk: Uint8Array } {
     const card = new SimDesfireCard(UID, [{ aid: AID, keys: [ZERO, ZERO], settings: 0x09 }]);
     let sk: Uint8Array | undefined;
-    authenticateAes(cfg(), direct(card), AID, 0, ZERO, (ok, _r, s) => { if (ok) sk = sessionKey(s!); });
+    const auth: AuthRandoms = {};
+    authenticateAes(cfg(), direct(card), AID, 0, ZERO, (ok) => { if (ok) sk = sessionKey(auth); }, auth);
     assert.ok(sk);
     return { card, sk: sk! };
   }
@@ -316,7 +317,8 @@ describe('nfc: the simulated DESFire card checks ChangeKey like a card', () => {
   it('ChangeKey needs the app master key (settings 0x09): authenticated with key 1 it is refused with 9D', () => {
     const card = new SimDesfireCard(UID, [{ aid: AID, keys: [ZERO, ZERO], settings: 0x09 }]);
     let sk: Uint8Array | undefined;
-    authenticateAes(cfg(), direct(card), AID, 1, ZERO, (ok, _r, s) => { if (ok) sk = sessionKey(s!); });
+    const auth: AuthRandoms = {};
+    authenticateAes(cfg(), direct(card), AID, 1, ZERO, (ok) => { if (ok) sk = sessionKey(auth); }, auth);
     assert.equal(hex(card.apdu(changeKey1(sk!, ZERO, NEW))!), '919d');
     assert.equal(hex(card.apps[0].keys[1]), hex(ZERO));
   });

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { hostCipher } from '../../host/crypto';
 import { SimDesfireCard } from '../../../sim/cards/desfire';
-import { authenticateDesfire, sessionKey, type DesfireConfig } from '../../../firmware/desfire';
+import { authenticateDesfire, sessionKey, type AuthRandoms, type DesfireConfig } from '../../../firmware/desfire';
 import { sameBytes } from '../common';
 import { rng } from '../../host/random';
 import { type FuzzResult, result, add, MAX_VIOLATIONS } from './result';
@@ -28,8 +28,9 @@ export async function fuzzDesfire(cases: number, seed = 1): Promise<FuzzResult> 
       const a = card.apdu(apdu);
       cb(a, a ? undefined : r.pick(['timeout', 'card-removed', 'protocol']));
     };
+    const auth: AuthRandoms = {};
     try {
-      authenticateDesfire(cfg, tx, uid, r.chance(0.95) ? 0x20 : r.int(256), (ok, reason, auth) => calls.push([ok, reason, auth && sessionKey(auth)]));
+      authenticateDesfire(cfg, tx, uid, r.chance(0.95) ? 0x20 : r.int(256), (ok, reason) => calls.push([ok, reason, auth.ra && sessionKey(auth)]), auth);
     } catch (e) {
       add(v, 'authenticateDesfire threw ' + e);
       continue;
