@@ -39,8 +39,7 @@ export const K_CFG = 125;
 const MAGIC = 0x434b4a31; // 'CKJ1'
 /** Storage header of an erased file of 4064 bytes (size little-endian, first name bytes zero). */
 const PH = '\xe0\x0f\0\0\0\0\0\0';
-const FF4 = '\xff\xff\xff\xff';
-const BLANK = FF4 + FF4 + FF4 + FF4;
+const BLANK = '\xff'.repeat(REC);
 
 export interface Journal {
   f: JournalFlash;
@@ -57,17 +56,21 @@ export interface Journal {
   cn: number;
 }
 
-/** The check byte of the record at `at` (every byte but the check itself, weighted by position). */
-export function jCheck(s: string, at: number): number {
+/**
+ * A check byte: 0x5a plus each of the `n` bytes at `at` times its position (1..n), mod 256, all
+ * but the byte at `at + skip` (a record's own check byte, 11; -1: none). A journal record's check
+ * and a slot file's (firmware/slotfile.ts slotCheck) are this one sum.
+ */
+export function checkSum(s: string, at: number, n: number, skip: number): number {
   let c = 0x5a;
   // charCodeAt inline, not u8(): a function call per byte is most of an append's time on the board.
-  for (let i = 0; i < REC; i++) if (i !== 11) c = (c + (s.charCodeAt(at + i) & 255) * (i + 1)) & 255;
+  for (let i = 0; i < n; i++) if (i !== skip) c = (c + (s.charCodeAt(at + i) & 255) * (i + 1)) & 255;
   return c;
 }
 
 /** A whole record, not blank and not torn. */
 export function jValid(s: string, at: number): boolean {
-  return s.length >= at + REC && u32(s, at) !== 0xffffffff && u8(s, at + 11) === jCheck(s, at);
+  return s.length >= at + REC && u32(s, at) !== 0xffffffff && u8(s, at + 11) === checkSum(s, at, REC, 11);
 }
 
 /** True when the 16 bytes at `at` were never written. */
@@ -78,7 +81,7 @@ export function jBlank(s: string, at: number): boolean {
 /** A record: a u32 | b u32 | k x y | check | c u32. */
 export function jRec(a: number, b: number, k: number, x: number, y: number, c: number): string {
   const s = str32(a) + str32(b) + String.fromCharCode(k & 255, x & 255, y & 255, 0) + str32(c);
-  return s.substr(0, 11) + String.fromCharCode(jCheck(s, 0)) + s.substr(12);
+  return s.substr(0, 11) + String.fromCharCode(checkSum(s, 0, REC, 11)) + s.substr(12);
 }
 
 /** A page's 32-byte header with sequence number `seq`. */

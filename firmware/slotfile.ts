@@ -25,6 +25,7 @@
  */
 import type { FlashStorage } from './ports';
 import { str16, u16, u8 } from './binstr';
+import { checkSum } from './journal';
 
 export const SLOT_HEADER = 8;
 const MAGIC = 'CKS';
@@ -55,8 +56,7 @@ export interface SlotFile {
 
 /** Check byte of a record: never 0xFF, so a record torn before its check byte is always dead. */
 export function slotCheck(data: string): number {
-  let c = 0x5a;
-  for (let i = 0; i < data.length; i++) c = (c + (data.charCodeAt(i) & 255) * (i + 1)) & 255;
+  const c = checkSum(data, 0, data.length, -1);
   return c === 255 ? 0 : c;
 }
 
