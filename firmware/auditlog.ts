@@ -24,7 +24,7 @@
 import type { Crypto, FlashStorage } from './ports';
 import { u32, u8 } from './binstr';
 import { fits } from './flashroom';
-import { JPAGE, type Journal, K_CFG, REC, SLOTS, jAppend, jBlank, jEach, jRec, jValid } from './journal';
+import { JPAGE, type Journal, K_CFG, REC, SLOTS, jAppend, jBlank, jEach, jRec, jValid, pageSeq } from './journal';
 import { LOG_DENIED, LOG_FAILURES, LOG_LOCKOUT } from './codes';
 
 export const ENTRY_SIZE = 16;
@@ -107,10 +107,10 @@ export function logOpenJ(storage: FlashStorage, j: Journal | undefined): AuditLo
   d = j.f.read(p, JPAGE);
   for (at = 2 * REC; at < j.slot * REC; at += REC) if (isFailureEvent(u8(d, at + 8) & 127) && jValid(d, at)) log.nf!++;
   for (i = 0; i < j.n && !best; i++) {
-    p = ((j.pg - i + j.n) % j.n) * JPAGE;
-    d = j.f.read(p, JPAGE);
+    p = (j.pg - i + j.n) % j.n;
     // A page without a committed header holds no entries (firmware/journal.ts).
-    if (!jValid(d, 16) || d.charCodeAt(24) !== 127) continue;
+    if (!pageSeq(j.f, p)) continue;
+    d = j.f.read(p * JPAGE, JPAGE);
     // A blank slot's kind reads 127: not an entry.
     for (at = JPAGE - REC; at >= 2 * REC && !best; at -= REC) if ((u8(d, at + 8) & 127) < K_CFG && jValid(d, at)) best = u32(d, at);
   }

@@ -90,7 +90,7 @@ export function jHeader(seq: number): string {
 }
 
 /** The sequence number of page `p`'s committed header, or 0 when it has none. */
-function pageSeq(f: JournalFlash, p: number): number {
+export function pageSeq(f: JournalFlash, p: number): number {
   const h = f.read(p * JPAGE, 32);
   return h.substr(0, 8) === PH && jValid(h, 16) && u8(h, 24) === K_PAGE && u32(h, 20) === MAGIC ? u32(h, 16) : 0;
 }
@@ -141,7 +141,7 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
     s = u8(d, at + 8);
     if ((s !== K_CLK && s !== K_CFG) || !jValid(d, at)) continue;
     if (s === K_CLK) j.cl = base + at;
-    else if (s === K_CFG) {
+    else {
       if (u32(d, at) !== gid) { gid = u32(d, at); got = 0; p = base + at; }
       if (++got === u8(d, at + 10)) { j.cg = p!; j.cn = got; }
     }
@@ -157,23 +157,22 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
 export function jTurn(j: Journal): boolean {
   const p = (j.pg + 1) % j.n, base = p * JPAGE;
   if (!wipe(j, p)) return false;
-  let at = base + 2 * REC, cl = -1, cg = -1;
+  // After the header's two slots: the clock record, then the settings group.
+  let at = base + 2 * REC;
   if (j.cl >= 0) {
     if (!put(j, at, j.f.read(j.cl, REC))) return false;
-    cl = at;
     at += REC;
   }
   if (j.cg >= 0) {
     if (!put(j, at, j.f.read(j.cg, j.cn * REC))) return false;
-    cg = at;
     at += j.cn * REC;
   }
   if (!put(j, base, jHeader(j.ps + 1))) return false;
   j.pg = p;
   j.ps++;
   j.slot = (at - base) / REC;
-  j.cl = cl;
-  if (cg >= 0) j.cg = cg;
+  if (j.cl >= 0) j.cl = base + 2 * REC;
+  if (j.cg >= 0) j.cg = at - j.cn * REC;
   return true;
 }
 

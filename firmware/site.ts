@@ -52,7 +52,9 @@ export interface Site {
 
 /** True for exactly six ASCII digits. */
 function validSetupCode(c: string): boolean {
-  return c.length === SETUP_CODE_DIGITS && !/[^0-9]/.test(c);
+  if (c.length !== SETUP_CODE_DIGITS) return false;
+  for (let i = 0; i < c.length; i++) if (c.charCodeAt(i) < 48 || c.charCodeAt(i) > 57) return false;
+  return true;
 }
 
 function bytesOf(s: string, from: number, n: number): Uint8Array {
