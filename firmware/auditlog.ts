@@ -103,8 +103,7 @@ export function logOpenJ(storage: FlashStorage, j: Journal | undefined): AuditLo
   const log = { nextSeq: 1, bn: 0, bs: -1, bf: 0, bl: 0, bk: 0, br: 0, bc: -1, j, nf: 0, fp: 0 } as AuditLog;
   if (!j) return log;
   log.fp = j.ps;
-  let best = 0, at, d, i, p = j.pg * JPAGE;
-  d = j.f.read(p, JPAGE);
+  let best = 0, at, d = j.f.read(j.pg * JPAGE, JPAGE), i, p;
   for (at = 2 * REC; at < j.slot * REC; at += REC) if (isFailureEvent(u8(d, at + 8) & 127) && jValid(d, at)) log.nf!++;
   for (i = 0; i < j.n && !best; i++) {
     p = (j.pg - i + j.n) % j.n;

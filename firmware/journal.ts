@@ -68,9 +68,9 @@ export function checkSum(s: string, at: number, n: number, skip: number): number
   return c;
 }
 
-/** A whole record, not blank and not torn. */
+/** A whole record, not blank and not torn (`s` holds the 16 bytes at `at`: a page or a header read whole). */
 export function jValid(s: string, at: number): boolean {
-  return s.length >= at + REC && u32(s, at) !== 0xffffffff && u8(s, at + 11) === checkSum(s, at, REC, 11);
+  return u32(s, at) !== 0xffffffff && u8(s, at + 11) === checkSum(s, at, REC, 11);
 }
 
 /** True when the 16 bytes at `at` were never written. */
