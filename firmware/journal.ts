@@ -121,7 +121,7 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
   // computed from it ((pg + 1) % n); require("Flash").erasePage refuses a float ("Address should be
   // an integer", src/jswrap_flash.c), which the port swallows: the page change never erased a page.
   const n = (f.size / JPAGE) | 0;
-  const j: Journal = { f, crc, n, pg: 0, ps: 0, slot: SLOTS, cl: -1, cg: -1, cn: 0 };
+  const j: Journal = { f, crc, n, pg: n - 1, ps: 0, slot: SLOTS, cl: -1, cg: -1, cn: 0 };
   let p, s;
   for (p = 0; p < n; p++) {
     s = pageSeq(f, p);
@@ -129,8 +129,7 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
     else if (!s && (crc(f.read(p * JPAGE, JPAGE)) >>> 0) !== BLANK_PAGE_CRC) f.erase(p * JPAGE);
   }
   if (!j.ps) {
-    // Nothing committed: page 0 becomes the first page (no copies to make).
-    j.pg = n - 1;
+    // Nothing committed: from the last page, page 0 becomes the first page (no copies to make).
     jTurn(j);
     return j;
   }

@@ -42,7 +42,7 @@ export interface KeyStore {
   storage: FlashStorage;
   crypto: Crypto;
   /** The slot file; undefined while it could not be opened or made (then every change is R_STORAGE). */
-  sf: SlotFile | undefined;
+  sf?: SlotFile;
   capacity: number;
 }
 
@@ -52,7 +52,7 @@ export function defaultKeySlots(capacity: number): number {
 }
 
 export function ksOpen(storage: FlashStorage, crypto: Crypto, capacity: number): KeyStore {
-  const ks: KeyStore = { storage, crypto, sf: undefined, capacity };
+  const ks: KeyStore = { storage, crypto, capacity };
   file(ks);
   return ks;
 }

@@ -75,14 +75,12 @@ export function slotData(sf: SlotFile): string {
   return sf.storage.read(sf.name) || '';
 }
 
-function written(s: string, at: number, rec: number): boolean {
-  return u8(s, at + rec) === slotCheck(s.substr(at, rec));
-}
-
 /** True when slot `i` holds a whole record that was not killed. `s` is slotData(sf). */
 export function slotLive(sf: SlotFile, s: string, i: number): boolean {
   const at = slotAt(sf, i);
-  return i < sf.used && u8(s, at + sf.rec + 1) === 255 && (!sf.torn || written(s, at, sf.rec));
+  // While no slot is torn, a used slot's check byte needs no test (see `torn`).
+  return i < sf.used && u8(s, at + sf.rec + 1) === 255
+    && (!sf.torn || u8(s, at + sf.rec) === slotCheck(s.substr(at, sf.rec)));
 }
 
 /** The record of slot `i`. */
@@ -169,9 +167,8 @@ export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: 
 /** Writes `data` (exactly `rec` bytes) into the next blank slot. Returns its index, or -1 (full, or the write failed). */
 export function slotAppend(sf: SlotFile, data: string): number {
   if (sf.used >= sf.cap || data.length !== sf.rec) return -1;
-  const i = sf.used;
   // Counted as used before the write: a failed or torn write leaves a slot that is never reused.
-  sf.used++;
+  const i = sf.used++;
   // A write refused or read back other than written may have left part of the slot: counted torn (see `torn`).
   const w = data + String.fromCharCode(slotCheck(data)), at = slotAt(sf, i);
   if (!sf.storage.write(sf.name, w, at) || slotData(sf).substr(at, w.length) !== w) {
