@@ -22,9 +22,9 @@
  *        result byte as the reasons seen (FAIL_* bits) and the reason byte as the last reason.
  */
 import type { Crypto, FlashStorage } from './ports';
-import { str32, u32, u8 } from './binstr';
+import { u32, u8 } from './binstr';
 import { fits } from './flashroom';
-import { JPAGE, type Journal, K_CFG, REC, SLOTS, jAppend, jBlank, jCheck, jEach, jValid } from './journal';
+import { JPAGE, type Journal, K_CFG, REC, SLOTS, jAppend, jBlank, jEach, jRec, jValid, pageSeq } from './journal';
 import { LOG_DENIED, LOG_FAILURES, LOG_LOCKOUT } from './codes';
 
 export const ENTRY_SIZE = 16;
@@ -88,9 +88,6 @@ function segName(r: LogRing, i: number): string {
   return LOG_FILE + r.tag + i;
 }
 
-const check = jCheck;
-const valid = jValid;
-
 /** Never written: all 16 bytes still erased (0xFF). */
 function blank(s: string, at: number): boolean {
   return s.length < at + ENTRY_SIZE || jBlank(s, at);
@@ -102,18 +99,19 @@ function blank(s: string, at: number): boolean {
  * on the active page are counted for FAIL_CAP. Host tools read a board's log with it too.
  */
 export function logOpenJ(storage: FlashStorage, j: Journal | undefined): AuditLog {
-  const log: AuditLog = { storage, main: undefined as never, fail: undefined as never, nextSeq: 1, bn: 0, bs: -1, bf: 0, bl: 0, bk: 0, br: 0, bc: -1, j, nf: 0, fp: 0 };
+  // No rings and no Storage: the journal holds the log (fewer fields for the board to keep).
+  const log = { nextSeq: 1, bn: 0, bs: -1, bf: 0, bl: 0, bk: 0, br: 0, bc: -1, j, nf: 0, fp: 0 } as AuditLog;
   if (!j) return log;
   log.fp = j.ps;
-  let best = 0, at, d, i, p = j.pg * JPAGE;
-  d = j.f.read(p, JPAGE);
-  for (at = 2 * REC; at < j.slot * REC; at += REC) if (isFailureEvent(u8(d, at + 8) & 127) && valid(d, at)) log.nf!++;
+  let best = 0, at, d = j.f.read(j.pg * JPAGE, JPAGE), i, p;
+  for (at = 2 * REC; at < j.slot * REC; at += REC) if (isFailureEvent(u8(d, at + 8) & 127) && jValid(d, at)) log.nf!++;
   for (i = 0; i < j.n && !best; i++) {
-    p = ((j.pg - i + j.n) % j.n) * JPAGE;
-    d = j.f.read(p, JPAGE);
+    p = (j.pg - i + j.n) % j.n;
     // A page without a committed header holds no entries (firmware/journal.ts).
-    if (!jValid(d, 16) || d.charCodeAt(24) !== 127) continue;
-    for (at = JPAGE - REC; at >= 2 * REC && !best; at -= REC) if (!jBlank(d, at) && valid(d, at) && (u8(d, at + 8) & 127) < K_CFG) best = u32(d, at);
+    if (!pageSeq(j.f, p)) continue;
+    d = j.f.read(p * JPAGE, JPAGE);
+    // A blank slot's kind reads 127: not an entry.
+    for (at = JPAGE - REC; at >= 2 * REC && !best; at -= REC) if ((u8(d, at + 8) & 127) < K_CFG && jValid(d, at)) best = u32(d, at);
   }
   log.nextSeq = best + 1;
   return log;
@@ -124,7 +122,7 @@ export function logReadJ(log: AuditLog, fromSeq: number, max: number, visit: (e:
   let n = 0;
   if (log.j) jEach(log.j, (s, at) => {
     let ev;
-    if (u32(s, at) >= fromSeq && ((ev = u8(s, at + 8)) & 127) < K_CFG && valid(s, at)) {
+    if (u32(s, at) >= fromSeq && ((ev = u8(s, at + 8)) & 127) < K_CFG && jValid(s, at)) {
       visit({ seq: u32(s, at), time: u32(s, at + 4), trusted: (ev & 128) !== 0, event: ev & 127, result: u8(s, at + 9), reason: u8(s, at + 10), keyId: u32(s, at + 12) });
       return ++n >= max;
     }
@@ -154,7 +152,7 @@ export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, pe
       // Scan to the first blank slot; torn entries (a power cut mid-write) are skipped, not reused.
       let slot = 0, last = 0;
       while (slot < r.per && !blank(s, slot * ENTRY_SIZE)) {
-        if (valid(s, slot * ENTRY_SIZE)) last = u32(s, slot * ENTRY_SIZE);
+        if (jValid(s, slot * ENTRY_SIZE)) last = u32(s, slot * ENTRY_SIZE);
         slot++;
       }
       if (last > ringBest) { ringBest = last; r.seg = i; r.slot = slot; }
@@ -166,15 +164,15 @@ export function logOpen(storage: FlashStorage, _crypto: Crypto, segs: number, pe
 
 /** Appends an entry; true once it is in flash. `time` is seconds (real if `trusted`, else since boot). */
 export function logAppend(log: AuditLog, time: number, trusted: boolean, event: number, result: number, reason: number, keyId: number): boolean {
-  const body = str32(log.nextSeq) + str32(Math.max(0, Math.floor(time))) + String.fromCharCode((event & 127) | (trusted ? 128 : 0), result & 255, reason & 255, 0) + str32(keyId);
-  const entry = body.substr(0, 11) + String.fromCharCode(check(body, 0)) + body.substr(12);
+  // The same 16 bytes as a journal record (firmware/journal.ts jRec): event and trusted flag as its kind.
+  const entry = jRec(log.nextSeq, Math.max(0, Math.floor(time)), (event & 127) | (trusted ? 128 : 0), result, reason, keyId);
   const j = log.j;
   if (typeof __TILED__ !== 'undefined' && __TILED__) {
     if (!j) return false;
     const f = isFailureEvent(event);
-    if (log.fp !== j.ps) { log.fp = j.ps; log.nf = 0; }
-    // Past the cap on a page that is not full: a gap in the sequence instead of the entry.
-    if (f && log.nf! >= FAIL_CAP && j.slot < SLOTS) { log.nextSeq++; return false; }
+    // Past the cap on a page that is not full: a gap in the sequence instead of the entry (`nf`
+    // counts the failures on page `fp`; none yet on a page the clock or the settings turned to).
+    if (f && log.fp === j.ps && log.nf! >= FAIL_CAP && j.slot < SLOTS) { log.nextSeq++; return false; }
     if (jAppend(j, entry) < 0) return false;
     if (log.fp !== j.ps) { log.fp = j.ps; log.nf = 0; }
     if (f) log.nf!++;
@@ -232,7 +230,7 @@ function advance(log: AuditLog, c: Cursor, fromSeq: number): void {
       continue;
     }
     const at = c.slot * ENTRY_SIZE;
-    if (!valid(c.s, at)) continue; // torn by a power cut: skip
+    if (!jValid(c.s, at)) continue; // torn by a power cut: skip
     c.seq = u32(c.s, at);
     if (c.seq >= fromSeq) return;
   }

@@ -99,10 +99,10 @@ export function configOfJournal(j: Journal | undefined): Config {
  * (firmware/journal.ts) they are its newest whole settings group: one record per setting, in the
  * table's order (value in b, its index in x).
  */
-export function loadConfig(storage: FlashStorage, crypto: Crypto, j?: Journal): { config: Config; gen: Generation | undefined } {
+export function loadConfig(storage: FlashStorage, crypto: Crypto, j?: Journal): { config: Config; gen?: Generation } {
   // In the journal layout its settings group, once the owner has saved one; before that a board
   // image's settings file (ck.cfg.a, written by provisioning), read and left where it is.
-  if (typeof __TILED__ !== 'undefined' && __TILED__ && j && j.cg >= 0) return { config: configOfJournal(j), gen: undefined };
+  if (typeof __TILED__ !== 'undefined' && __TILED__ && j && j.cg >= 0) return { config: configOfJournal(j) };
   const gen = genLoad(storage, crypto, CONFIG_FILE);
   let parsed: any;
   try { parsed = gen ? JSON.parse(genData(storage, gen)) : undefined; } catch (e) { parsed = undefined; }

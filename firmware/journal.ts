@@ -39,8 +39,7 @@ export const K_CFG = 125;
 const MAGIC = 0x434b4a31; // 'CKJ1'
 /** Storage header of an erased file of 4064 bytes (size little-endian, first name bytes zero). */
 const PH = '\xe0\x0f\0\0\0\0\0\0';
-const FF4 = '\xff\xff\xff\xff';
-const BLANK = FF4 + FF4 + FF4 + FF4;
+const BLANK = '\xff'.repeat(REC);
 
 export interface Journal {
   f: JournalFlash;
@@ -57,17 +56,21 @@ export interface Journal {
   cn: number;
 }
 
-/** The check byte of the record at `at` (every byte but the check itself, weighted by position). */
-export function jCheck(s: string, at: number): number {
+/**
+ * A check byte: 0x5a plus each of the `n` bytes at `at` times its position (1..n), mod 256, all
+ * but the byte at `at + skip` (a record's own check byte, 11; -1: none). A journal record's check
+ * and a slot file's (firmware/slotfile.ts slotCheck) are this one sum.
+ */
+export function checkSum(s: string, at: number, n: number, skip: number): number {
   let c = 0x5a;
   // charCodeAt inline, not u8(): a function call per byte is most of an append's time on the board.
-  for (let i = 0; i < REC; i++) if (i !== 11) c = (c + (s.charCodeAt(at + i) & 255) * (i + 1)) & 255;
+  for (let i = 0; i < n; i++) if (i !== skip) c = (c + (s.charCodeAt(at + i) & 255) * (i + 1)) & 255;
   return c;
 }
 
-/** A whole record, not blank and not torn. */
+/** A whole record, not blank and not torn (`s` holds the 16 bytes at `at`: a page or a header read whole). */
 export function jValid(s: string, at: number): boolean {
-  return s.length >= at + REC && u32(s, at) !== 0xffffffff && u8(s, at + 11) === jCheck(s, at);
+  return u32(s, at) !== 0xffffffff && u8(s, at + 11) === checkSum(s, at, REC, 11);
 }
 
 /** True when the 16 bytes at `at` were never written. */
@@ -78,7 +81,7 @@ export function jBlank(s: string, at: number): boolean {
 /** A record: a u32 | b u32 | k x y | check | c u32. */
 export function jRec(a: number, b: number, k: number, x: number, y: number, c: number): string {
   const s = str32(a) + str32(b) + String.fromCharCode(k & 255, x & 255, y & 255, 0) + str32(c);
-  return s.substr(0, 11) + String.fromCharCode(jCheck(s, 0)) + s.substr(12);
+  return s.substr(0, 11) + String.fromCharCode(checkSum(s, 0, REC, 11)) + s.substr(12);
 }
 
 /** A page's 32-byte header with sequence number `seq`. */
@@ -87,7 +90,7 @@ export function jHeader(seq: number): string {
 }
 
 /** The sequence number of page `p`'s committed header, or 0 when it has none. */
-function pageSeq(f: JournalFlash, p: number): number {
+export function pageSeq(f: JournalFlash, p: number): number {
   const h = f.read(p * JPAGE, 32);
   return h.substr(0, 8) === PH && jValid(h, 16) && u8(h, 24) === K_PAGE && u32(h, 20) === MAGIC ? u32(h, 16) : 0;
 }
@@ -118,7 +121,7 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
   // computed from it ((pg + 1) % n); require("Flash").erasePage refuses a float ("Address should be
   // an integer", src/jswrap_flash.c), which the port swallows: the page change never erased a page.
   const n = (f.size / JPAGE) | 0;
-  const j: Journal = { f, crc, n, pg: 0, ps: 0, slot: SLOTS, cl: -1, cg: -1, cn: 0 };
+  const j: Journal = { f, crc, n, pg: n - 1, ps: 0, slot: SLOTS, cl: -1, cg: -1, cn: 0 };
   let p, s;
   for (p = 0; p < n; p++) {
     s = pageSeq(f, p);
@@ -126,8 +129,7 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
     else if (!s && (crc(f.read(p * JPAGE, JPAGE)) >>> 0) !== BLANK_PAGE_CRC) f.erase(p * JPAGE);
   }
   if (!j.ps) {
-    // Nothing committed: page 0 becomes the first page (no copies to make).
-    j.pg = n - 1;
+    // Nothing committed: from the last page, page 0 becomes the first page (no copies to make).
     jTurn(j);
     return j;
   }
@@ -138,7 +140,7 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
     s = u8(d, at + 8);
     if ((s !== K_CLK && s !== K_CFG) || !jValid(d, at)) continue;
     if (s === K_CLK) j.cl = base + at;
-    else if (s === K_CFG) {
+    else {
       if (u32(d, at) !== gid) { gid = u32(d, at); got = 0; p = base + at; }
       if (++got === u8(d, at + 10)) { j.cg = p!; j.cn = got; }
     }
@@ -154,23 +156,22 @@ export function jOpen(f: JournalFlash, crc: (s: string) => number): Journal {
 export function jTurn(j: Journal): boolean {
   const p = (j.pg + 1) % j.n, base = p * JPAGE;
   if (!wipe(j, p)) return false;
-  let at = base + 2 * REC, cl = -1, cg = -1;
+  // After the header's two slots: the clock record, then the settings group.
+  let at = base + 2 * REC;
   if (j.cl >= 0) {
     if (!put(j, at, j.f.read(j.cl, REC))) return false;
-    cl = at;
     at += REC;
   }
   if (j.cg >= 0) {
     if (!put(j, at, j.f.read(j.cg, j.cn * REC))) return false;
-    cg = at;
     at += j.cn * REC;
   }
   if (!put(j, base, jHeader(j.ps + 1))) return false;
   j.pg = p;
   j.ps++;
   j.slot = (at - base) / REC;
-  j.cl = cl;
-  if (cg >= 0) j.cg = cg;
+  if (j.cl >= 0) j.cl = base + 2 * REC;
+  if (j.cg >= 0) j.cg = at - j.cn * REC;
   return true;
 }
 

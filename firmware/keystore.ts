@@ -31,7 +31,7 @@ import { genData, genLoad } from './genfile';
 import { isActiveOwner, leavesNoOwner, mayManage } from './access';
 import { FLAG_DISABLED, FLAG_REVOKED, FLAG_UNCONFIRMED, R_BAD_INPUT, R_EXISTS, R_FULL, R_LAST_OWNER, R_NOT_PERMITTED, R_OK, R_STORAGE, R_UNKNOWN_KEY, ROLE_OWNER } from './codes';
 import { KILL, type SlotFile, slotAppend, slotAt, slotData, slotFind, slotLive, slotMark } from './slotfile';
-import { type KeyRecord, KEY_SLOTS_FILE, M_REVOKED, RECORD_SIZE, decodeRecord, encodeRecord, kslAdd, kslFlags, kslGet, kslOpen, kslPut, validRecord } from './keyslots';
+import { type KeyRecord, KEY_SLOTS_FILE, M_REVOKED, RECORD_SIZE, decodeRecord, encodeRecord, kslFlags, kslGet, kslOpen, kslPut, validRecord } from './keyslots';
 
 /** Base name of the two-generation table of earlier firmware (read once, to move it). */
 export const OLD_KEYS_FILE = 'ck.keys.';
@@ -42,7 +42,7 @@ export interface KeyStore {
   storage: FlashStorage;
   crypto: Crypto;
   /** The slot file; undefined while it could not be opened or made (then every change is R_STORAGE). */
-  sf: SlotFile | undefined;
+  sf?: SlotFile;
   capacity: number;
 }
 
@@ -52,7 +52,7 @@ export function defaultKeySlots(capacity: number): number {
 }
 
 export function ksOpen(storage: FlashStorage, crypto: Crypto, capacity: number): KeyStore {
-  const ks: KeyStore = { storage, crypto, sf: undefined, capacity };
+  const ks: KeyStore = { storage, crypto, capacity };
   file(ks);
   return ks;
 }
@@ -129,14 +129,14 @@ export function ksUpdate(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRec
 export function ksPut(ks: KeyStore, actor: KeyRecord | undefined, rec: KeyRecord, add: boolean): number {
   if (!mayManage(actor)) return R_NOT_PERMITTED;
   if (!validRecord(rec)) return R_BAD_INPUT;
-  const sf = file(ks);
-  const i = sf ? slotFind(sf, str32(rec.id >>> 0)) : -1;
+  const i = ksFind(ks, rec.id);
   if (add ? i >= 0 : i < 0) return add ? R_EXISTS : R_UNKNOWN_KEY;
+  const sf = ks.sf;
   if (!sf) return R_STORAGE;
   let n: number;
   if (add) {
     if (sf.live >= ks.capacity) return R_FULL;
-    n = kslAdd(sf, rec);
+    n = slotAppend(sf, encodeRecord(rec));
   } else {
     if (leavesNoOwner(isActiveOwner(kslGet(sf, i)), isActiveOwner(rec), ksActiveOwners, ks)) return R_LAST_OWNER;
     n = kslPut(sf, i, rec);

@@ -25,6 +25,7 @@
  */
 import type { FlashStorage } from './ports';
 import { str16, u16, u8 } from './binstr';
+import { checkSum } from './journal';
 
 export const SLOT_HEADER = 8;
 const MAGIC = 'CKS';
@@ -55,8 +56,7 @@ export interface SlotFile {
 
 /** Check byte of a record: never 0xFF, so a record torn before its check byte is always dead. */
 export function slotCheck(data: string): number {
-  let c = 0x5a;
-  for (let i = 0; i < data.length; i++) c = (c + (data.charCodeAt(i) & 255) * (i + 1)) & 255;
+  const c = checkSum(data, 0, data.length, -1);
   return c === 255 ? 0 : c;
 }
 
@@ -75,14 +75,12 @@ export function slotData(sf: SlotFile): string {
   return sf.storage.read(sf.name) || '';
 }
 
-function written(s: string, at: number, rec: number): boolean {
-  return u8(s, at + rec) === slotCheck(s.substr(at, rec));
-}
-
 /** True when slot `i` holds a whole record that was not killed. `s` is slotData(sf). */
 export function slotLive(sf: SlotFile, s: string, i: number): boolean {
   const at = slotAt(sf, i);
-  return i < sf.used && u8(s, at + sf.rec + 1) === 255 && (!sf.torn || written(s, at, sf.rec));
+  // While no slot is torn, a used slot's check byte needs no test (see `torn`).
+  return i < sf.used && u8(s, at + sf.rec + 1) === 255
+    && (!sf.torn || u8(s, at + sf.rec) === slotCheck(s.substr(at, sf.rec)));
 }
 
 /** The record of slot `i`. */
@@ -126,6 +124,8 @@ export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: 
   // An existing file keeps the slots it was made with (the USB tool sizes it to its layout).
   if (s && u16(s, 6) !== 0xffff) cap = u16(s, 6);
   const head = MAGIC + String.fromCharCode(48 + marks) + str16(rec) + str16(cap);
+  // torn 1 while opening: every slot's check byte is verified, and the torn ones counted below.
+  const sf: SlotFile = { storage, name, rec, cap, marks, used: cap, live: 0, torn: 1 };
   // A creation cut short left the header blank or in part (no slot is written before it): make it again.
   if (s && s !== head) {
     let torn = true;
@@ -134,43 +134,31 @@ export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: 
   }
   let made = false;
   if (!s) {
-    if (!storage.write(name, head, 0, Math.max(size || 0, slotFileSize(rec, cap, marks)))) return undefined;
+    if (!storage.write(name, head, 0, Math.max(size || 0, slotAt(sf, cap)))) return undefined;
     s = storage.read(name, 0, SLOT_HEADER);
     made = true;
   }
-  if (s !== head) {
+  const all = slotData(sf), blank = '\xff'.repeat(rec + 2 + marks);
+  // Used slots: up to the last one with any byte written (a cut that kept nothing leaves a slot blank).
+  while (sf.used > 0 && all.substr(slotAt(sf, sf.used - 1), blank.length) === blank) sf.used--;
+  // Espruino makes a new file over whatever the flash holds after the last file (src/jsflash.c
+  // _jsfCreateFile checks nothing), and a compaction cut short can leave old bytes there: a file just
+  // made must read blank (and its header as written), else it is erased (trash) and made again
+  // after itself. An older file with another header is another shape.
+  if (s !== head || (made && sf.used)) {
     if (!made) return undefined;
     storage.erase(name);
     return slotOpen(storage, name, rec, cap, keyLen, size, marks);
   }
-  // torn 1 while opening: every slot's check byte is verified, and the torn ones counted below.
-  const sf: SlotFile = { storage, name, rec, cap, marks, used: 0, live: 0, torn: 1 };
-  const all = slotData(sf);
-  const step = rec + 2 + marks;
-  // Used slots: up to the last one with any byte written (a cut that kept nothing leaves a slot blank).
-  let used = cap;
-  let j = step; // bytes of slot `used - 1` found blank
-  while (used > 0 && j === step) {
-    j = 0;
-    while (j < step && u8(all, SLOT_HEADER + (used - 1) * step + j) === 255) j++;
-    if (j === step) used--;
-  }
-  sf.used = used;
-  // Espruino makes a new file over whatever the flash holds after the last file (src/jsflash.c
-  // _jsfCreateFile checks nothing), and a compaction cut short can leave old bytes there: a file just
-  // made must read blank, else it is erased (trash) and made again after itself.
-  if (made && used) {
-    storage.erase(name);
-    return slotOpen(storage, name, rec, cap, keyLen, size, marks);
-  }
-  let torn = 0;
+  let torn = 0, i;
   // Not live and not killed: torn.
-  for (let i = 0; i < used; i++) if (slotLive(sf, all, i)) sf.live++; else if (u8(all, slotAt(sf, i) + rec + 1) === 255) torn++;
-  // A replace cut between its add and its kill: the last slot's older twin is still live.
-  const last = used - 1;
-  if (last >= 0 && slotLive(sf, all, last)) {
-    const twin = keyLen ? slotFind(sf, all.substr(slotAt(sf, last), keyLen)) : slotNext(sf, 0);
-    if (twin >= 0 && twin < last) slotMark(sf, twin, KILL);
+  for (i = 0; i < sf.used; i++) if (slotLive(sf, all, i)) sf.live++; else if (u8(all, slotAt(sf, i) + rec + 1) === 255) torn++;
+  // A replace cut between its add and its kill: the last slot's older twin is still live (keyLen 0:
+  // the empty key, which every live slot starts with, finds the first live slot).
+  i = sf.used - 1;
+  if (i >= 0 && slotLive(sf, all, i)) {
+    const twin = slotFind(sf, all.substr(slotAt(sf, i), keyLen));
+    if (twin >= 0 && twin < i) slotMark(sf, twin, KILL);
   }
   sf.torn = torn;
   return sf;
@@ -179,9 +167,8 @@ export function slotOpen(storage: FlashStorage, name: string, rec: number, cap: 
 /** Writes `data` (exactly `rec` bytes) into the next blank slot. Returns its index, or -1 (full, or the write failed). */
 export function slotAppend(sf: SlotFile, data: string): number {
   if (sf.used >= sf.cap || data.length !== sf.rec) return -1;
-  const i = sf.used;
   // Counted as used before the write: a failed or torn write leaves a slot that is never reused.
-  sf.used++;
+  const i = sf.used++;
   // A write refused or read back other than written may have left part of the slot: counted torn (see `torn`).
   const w = data + String.fromCharCode(slotCheck(data)), at = slotAt(sf, i);
   if (!sf.storage.write(sf.name, w, at) || slotData(sf).substr(at, w.length) !== w) {

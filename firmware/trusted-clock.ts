@@ -23,9 +23,10 @@ const CLOCK_SAVE_MS = 3600000;
 
 export interface TrustedClock {
   clock: Clock;
-  storage: FlashStorage;
-  crypto: Crypto;
-  gen: Generation | undefined;
+  /** The older layout's generation file of saves (none in the journal layout: the board keeps no field it does not use). */
+  storage?: FlashStorage;
+  crypto?: Crypto;
+  gen?: Generation;
   /** Real time (seconds) at uptime `baseUptime`, when trusted. */
   baseSeconds: number;
   baseUptime: number;
@@ -40,14 +41,15 @@ export interface TrustedClock {
 }
 
 export function clockOpen(clock: Clock, storage: FlashStorage, crypto: Crypto, j?: Journal): TrustedClock {
-  let gen, lastSaved = 0;
-  if (typeof __TILED__ !== 'undefined' && __TILED__) { if (j && j.cl >= 0) lastSaved = u32(j.f.read(j.cl, REC), 4); } else {
-    gen = genLoad(storage, crypto, CLOCK_FILE);
+  const tc: TrustedClock = { clock, baseSeconds: 0, baseUptime: 0, trusted: false, lastSaved: 0, savedAtUptime: 0, j };
+  if (typeof __TILED__ !== 'undefined' && __TILED__) { if (j && j.cl >= 0) tc.lastSaved = u32(j.f.read(j.cl, REC), 4); } else {
+    const gen = tc.gen = genLoad(storage, crypto, CLOCK_FILE);
     const data = gen ? genData(storage, gen) : '';
-    lastSaved = data.length >= 4 ? u32(data, 0) : 0;
+    tc.storage = storage;
+    tc.crypto = crypto;
+    tc.lastSaved = data.length >= 4 ? u32(data, 0) : 0;
   }
-  const tc: TrustedClock = { clock, storage, crypto, gen, baseSeconds: 0, baseUptime: 0, trusted: false, lastSaved, savedAtUptime: 0, j };
-  if (TRAVEL) tc.bound = { seconds: lastSaved, atMs: clock.uptimeMs() };
+  if (TRAVEL) tc.bound = { seconds: tc.lastSaved, atMs: clock.uptimeMs() };
   return tc;
 }
 
@@ -85,7 +87,7 @@ function clockSave(tc: TrustedClock, now: number): void {
     const at = j ? jAppend(j, jRec(0, now, K_CLK, 0, 0, 0)) : -1;
     if (at >= 0) { j!.cl = at; tc.lastSaved = now; }
   } else {
-    const gen = genWriteSmall(tc.storage, tc.crypto, CLOCK_FILE, tc.gen, str32(now));
+    const gen = genWriteSmall(tc.storage!, tc.crypto!, CLOCK_FILE, tc.gen, str32(now));
     if (gen) { tc.gen = gen; tc.lastSaved = now; }
   }
   tc.savedAtUptime = tc.clock.uptimeMs();
@@ -106,6 +108,6 @@ export function clockTick(tc: TrustedClock, minFree: number): void {
   const j = (typeof __TILED__ !== 'undefined' && __TILED__) && tc.j;
   const every = j && jIdle(j) ? 24 * CLOCK_SAVE_MS : CLOCK_SAVE_MS;
   if (tc.trusted ? up - tc.savedAtUptime < every : !TRAVEL || lower - tc.lastSaved < every / 1000) return;
-  if ((typeof __TILED__ !== 'undefined' && __TILED__) || tc.storage.free() >= minFree) clockSave(tc, tc.trusted ? clockNow(tc) : lower);
+  if ((typeof __TILED__ !== 'undefined' && __TILED__) || tc.storage!.free() >= minFree) clockSave(tc, tc.trusted ? clockNow(tc) : lower);
   else tc.savedAtUptime = up; // no room above the reserve: try again in an hour
 }

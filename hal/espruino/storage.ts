@@ -15,15 +15,12 @@ export const storage: FlashStorage = {
     }
   },
   erase: Store.erase,
-  list: (prefix) => {
-    const all = Store.list();
-    const out: string[] = [];
-    for (let i = 0; i < all.length; i++) if (all[i].indexOf(prefix) === 0) out.push(all[i]);
-    return out;
-  },
+  list: (prefix) => Store.list().filter((n: string) => n.indexOf(prefix) === 0),
   free: Store.getFree,
   // Espruino compacts nothing when it finds no RAM for its buffer: report whether room was gained.
-  compact: () => {
+  // The journal layout without protocol v2 makes no file at run time and never compacts
+  // (firmware/core.ts): no function for it to keep.
+  compact: __TILED__ && !__TRAVEL__ ? undefined as never : () => {
     const before = Store.getFree();
     Store.compact();
     return Store.getFree() > before;
