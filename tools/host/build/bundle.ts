@@ -35,7 +35,7 @@ import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
 import { releaseBootOnly } from './boot-only';
 import { inlineConstants } from './constants';
 import { reservedRootNames, toRoot } from './root';
-import { checkShortFields, shortFieldsRegex } from './short-fields';
+import { checkSerialisedFields, checkShortFields, reservedShortNames, shortFieldsRegex } from './short-fields';
 import { pretokenise } from './pretokenise';
 import { literal } from '../pretokens';
 
@@ -116,6 +116,8 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   const wrapped = '(function(){\n' + stripSourceMapComment(jsFile.text) + '\n})();\n';
   const errorsBefore = dialectErrors(wrapped, 'bundle(' + board.id + ')', esMap, path.join(ROOT, 'dist', board.id));
   if (errorsBefore.length) throw new DialectError(errorsBefore);
+  const printed = checkSerialisedFields(wrapped, 'bundle(' + board.id + ')');
+  if (printed.length) throw new DialectError(printed);
 
   const min = await minify({ 'firmware.js': wrapped }, {
     ecma: 5, // never introduce syntax; keep what the input has
@@ -127,7 +129,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     compress: { hoist_funs: true, passes: 5, unsafe: false, keep_fargs: true, inline: false, pure_new: true },
     // Our state objects' long field names become short ones (short-fields.ts: a variable each on Espruino).
     // The top level ends up at the interpreter's root (root.ts): never a name Espruino or a console line has there.
-    mangle: { reserved: reservedRootNames(), properties: { regex: shortFieldsRegex(), builtins: true } },
+    mangle: { reserved: reservedRootNames(), properties: { regex: shortFieldsRegex(), builtins: true, reserved: reservedShortNames(ROOT) } },
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
   });
