@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT, bundleFirmware } from '../../tools/host/build/bundle';
-import { SHORT_FIELDS, checkSerialisedFields, checkShortFields, reservedShortNames, serialisedKeys } from '../../tools/host/build/short-fields';
+import { SHORT_FIELDS, checkSerialisedFields, checkShortFields, reservedShortNames, serialisedKeys, shortFieldNames } from '../../tools/host/build/short-fields';
 import { boardById } from '../../hal/boards/index';
 
 describe('short field names in the bundle', () => {
@@ -48,6 +48,17 @@ describe('short field names in the bundle', () => {
   it('never renames a field to a keyword, a built-in or an Espruino name', () => {
     const reserved = reservedShortNames(ROOT);
     for (const n of ['in', 'do', 'at', 'on', 'length', 'sf', 'iv']) assert.ok(reserved.includes(n), n);
+  });
+
+  it('gives the one-letter names to the fields used most, never a name the code already has', () => {
+    const code = 'x.a = 1; x.b = "c"; y.core.core.core = { core: 1, timers: 2 }; z.timers; w.salt;';
+    const names = shortFieldNames(code, ROOT);
+    assert.equal(names.size, SHORT_FIELDS.length);
+    assert.equal(new Set(names.values()).size, names.size, 'all different');
+    const core = names.get('core')!, timers = names.get('timers')!;
+    assert.equal(core.length, 1);
+    assert.equal(timers.length, 1);
+    for (const n of names.values()) assert.ok(!['a', 'b', 'c', 'in', 'do', 'at', 'on'].includes(n), n);
   });
 
   it('no listed name is a key of a JSON a bench or hook entry prints, nor a hook\'s member', async () => {

@@ -35,7 +35,7 @@ import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
 import { releaseBootOnly } from './boot-only';
 import { inlineConstants } from './constants';
 import { reservedRootNames, toRoot } from './root';
-import { checkSerialisedFields, checkShortFields, reservedShortNames, shortFieldsRegex } from './short-fields';
+import { checkSerialisedFields, checkShortFields, reservedShortNames, shortFieldNames, shortFieldsRegex } from './short-fields';
 import { pretokenise } from './pretokenise';
 import { literal } from '../pretokens';
 
@@ -129,7 +129,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     compress: { hoist_funs: true, passes: 5, unsafe: false, keep_fargs: true, inline: false, pure_new: true },
     // Our state objects' long field names become short ones (short-fields.ts: a variable each on Espruino).
     // The top level ends up at the interpreter's root (root.ts): never a name Espruino or a console line has there.
-    mangle: { reserved: reservedRootNames(), properties: { regex: shortFieldsRegex(), builtins: true, reserved: reservedShortNames(ROOT) } },
+    mangle: { reserved: reservedRootNames(), properties: { regex: shortFieldsRegex(), builtins: true, reserved: reservedShortNames(ROOT), cache: { props: shortFieldNames(wrapped, ROOT) } } as any },
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
   });

@@ -70,6 +70,32 @@ export function shortFieldsRegex(): RegExp {
 }
 
 /**
+ * Which short name each listed field gets, for terser's mangle.properties.cache: the one-letter
+ * names to the fields the code names most often (terser would hand them out in the order it meets
+ * the fields), then two letters. A short name is never a keyword, a built-in or Espruino name
+ * (reservedShortNames), nor a property name or a string the code (esbuild's output) already holds.
+ */
+export function shortFieldNames(code: string, root: string): Map<string, string> {
+  const taken = new Set(reservedShortNames(root));
+  const uses = new Map<string, number>(SHORT_FIELDS.map((n) => [n, 0]));
+  walk.full(acorn.parse(code, { ecmaVersion: 2020, sourceType: 'script' }), (node: any) => {
+    let name: string | undefined;
+    if (node.type === 'MemberExpression' && !node.computed) name = node.property.name;
+    else if (node.type === 'Property' && !node.computed) name = node.key.type === 'Identifier' ? node.key.name : String(node.key.value);
+    else if (node.type === 'Literal' && typeof node.value === 'string') taken.add(node.value);
+    if (name === undefined) return;
+    if (uses.has(name)) uses.set(name, uses.get(name)! + 1);
+    else taken.add(name);
+  });
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_';
+  const candidates = [...letters];
+  for (const a of letters) for (const b of letters + '0123456789') candidates.push(a + b);
+  const free = candidates.filter((n) => !taken.has(n) && !uses.has(n));
+  const byUse = [...uses].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  return new Map(byUse.map(([n], i) => [n, free[i]]));
+}
+
+/**
  * What a short name must never become: a name of the language's objects or of Espruino's API (the
  * dialect guard would also refuse a call to `.at()`), or a keyword (`x.in`): for terser's
  * mangle.properties.reserved.
