@@ -28,7 +28,6 @@ import * as path from 'node:path';
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { sanitizeConfig } from '../../../firmware/config';
-import { declaredMembers } from '../../espruino/declared-api';
 
 export const SHORT_FIELDS = [
   // Core (firmware/core.ts): its state, its outputs and what waits for a flash write
@@ -119,17 +118,16 @@ function builtinNames(): Set<string> {
 }
 
 /**
- * Names Espruino reads or sets on an object: hal/espruino.d.ts's declared members, events, globals
- * and the option and result keys their types mention (tools/espruino/declared-api.ts; not parameter
- * names, which are positional), and hal/espruino-api.json's members, events and mentions.
+ * Names Espruino reads or sets on an object: hal/espruino.d.ts's declared names (members, options,
+ * event fields, globals; not parameter names, which are positional) and hal/espruino-api.json's
+ * members, events and the option and result fields its descriptions mention.
  */
 export function espruinoNames(root: string): Set<string> {
   const out = new Set<string>();
-  for (const m of declaredMembers(fs.readFileSync(path.join(root, 'hal', 'espruino.d.ts'), 'utf8'))) {
-    for (const w of (m.cls + ' ' + m.name).match(/\w+/g) || []) out.add(w);
-    for (const o of m.options) out.add(o);
-    if (m.kind === 'event') out.add('on'); // NRF.on('connect', ...)
-  }
+  const dts = fs.readFileSync(path.join(root, 'hal', 'espruino.d.ts'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  // A member starts a line or follows `{` or `;`; a parameter follows `(` or `,`.
+  for (const m of dts.matchAll(/(?:^|[{;])\s*(\w+)\??\s*[:(]/gm)) out.add(m[1]);
+  for (const m of dts.matchAll(/declare\s+(?:const|function)\s+(\w+)/g)) out.add(m[1]);
   const api = JSON.parse(fs.readFileSync(path.join(root, 'hal', 'espruino-api.json'), 'utf8')) as { versions: Record<string, { members: Record<string, { mentions: string[] }> }> };
   for (const v of Object.values(api.versions)) {
     for (const [member, d] of Object.entries(v.members)) {
