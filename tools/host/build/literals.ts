@@ -24,7 +24,7 @@ export function keywordLiterals(code: string, map: RawSourceMap): { code: string
     const op = tokens[i], num = tokens[i + 1], after = tokens[i + 2];
     if (num.type.label !== 'num') continue;
     const raw = code.slice(num.start, num.end);
-    const word = op.type.prefix && op.value === '!' ? (raw === '0' ? 'true' : raw === '1' ? 'false' : '')
+    const word = code.slice(op.start, op.end) === '!' ? (raw === '0' ? 'true' : raw === '1' ? 'false' : '')
       : op.type.keyword === 'void' && raw === '0' ? 'undefined' : '';
     if (!word || (after && /^(\.|\?\.|\[|\(|`|\*\*)$/.test(after.type.label))) continue;
     // A space where the keyword would run into a name or a number (`return!0` -> `return true`).

@@ -158,9 +158,8 @@ export function checkShortFields(minified: string, root: string, names: string[]
 /** Every name and every whole string the code still holds (a string such as 'card-removed' cannot name the field `card`). */
 function leftNames(code: string): Set<string> {
   const out = new Set<string>();
-  for (const t of acorn.tokenizer(code, { ecmaVersion: 2020 })) {
-    if (t.type.label === 'name' || t.type.label === 'string') out.add(String(t.value));
-    else if (t.type.label === 'template') out.add(String(t.value));
+  for (const t of acorn.tokenizer(code, { ecmaVersion: 2020 }) as Iterable<acorn.Token & { value: unknown }>) {
+    if (t.type.label === 'name' || t.type.label === 'string' || t.type.label === 'template') out.add(String(t.value));
   }
   return out;
 }
