@@ -9,6 +9,8 @@
  *             the interpreter lacks fails the build with the TypeScript file and line
  *   constants    constants.ts: top-level integer constants written where they are used (a variable each)
  *   boot-only    boot-only.ts: top-level functions only the boot calls are released when it is done
+ *   literals     literals.ts: the minifier's `!0`, `!1`, `void 0` written back as `true`, `false`,
+ *             `undefined` (one token byte each instead of two)
  *   root         root.ts: the wrapper the minifier needed comes off, the top level runs at the root
  *   owner unit   owner-unit.ts: what only an owner's command runs becomes a string evaluated per
  *             command; short-fields.ts: our state objects' long field names renamed (memory, on Espruino)
@@ -34,8 +36,9 @@ import { release } from './release';
 import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
 import { releaseBootOnly } from './boot-only';
 import { inlineConstants } from './constants';
+import { keywordLiterals } from './literals';
 import { reservedRootNames, toRoot } from './root';
-import { checkShortFields, shortFieldsRegex } from './short-fields';
+import { checkSerialisedFields, checkShortFields, reservedShortNames, shortFieldNames, shortFieldsRegex } from './short-fields';
 import { pretokenise } from './pretokenise';
 import { literal } from '../pretokens';
 
@@ -116,6 +119,8 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   const wrapped = '(function(){\n' + stripSourceMapComment(jsFile.text) + '\n})();\n';
   const errorsBefore = dialectErrors(wrapped, 'bundle(' + board.id + ')', esMap, path.join(ROOT, 'dist', board.id));
   if (errorsBefore.length) throw new DialectError(errorsBefore);
+  const printed = checkSerialisedFields(wrapped, 'bundle(' + board.id + ')');
+  if (printed.length) throw new DialectError(printed);
 
   const min = await minify({ 'firmware.js': wrapped }, {
     ecma: 5, // never introduce syntax; keep what the input has
@@ -127,7 +132,7 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     compress: { hoist_funs: true, passes: 5, unsafe: false, keep_fargs: true, inline: false, pure_new: true },
     // Our state objects' long field names become short ones (short-fields.ts: a variable each on Espruino).
     // The top level ends up at the interpreter's root (root.ts): never a name Espruino or a console line has there.
-    mangle: { reserved: reservedRootNames(), properties: { regex: shortFieldsRegex(), builtins: true } },
+    mangle: { reserved: reservedRootNames(), properties: { regex: shortFieldsRegex(), builtins: true, reserved: reservedShortNames(ROOT), cache: { props: shortFieldNames(wrapped, ROOT) } } as any },
     format: { ascii_only: true, comments: false },
     sourceMap: { content: esMap as any, asObject: true, includeSources: false },
   });
@@ -137,9 +142,12 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
   const unitErrors = dialectErrors(min.code!, 'dist/' + board.id + '/firmware.js (before the owner unit split)', min.map as unknown as RawSourceMap, path.join(ROOT, 'dist', board.id));
   if (unitErrors.length) throw new DialectError(unitErrors);
   // Top-level integer constants written where they are used (constants.ts), boot-only functions
-  // released after the boot (boot-only.ts), then the owner unit split off.
+  // released after the boot (boot-only.ts), the minifier's `!0`/`void 0` as keywords (literals.ts),
+  // then the owner unit split off.
   const inlined = inlineConstants(min.code!, min.map as unknown as RawSourceMap);
-  const split = splitOwnerUnit(releaseBootOnly(inlined.code).code, inlined.map);
+  // `!0`, `!1`, `void 0` back as the keywords, one byte each once tokenised (literals.ts).
+  const lit = keywordLiterals(releaseBootOnly(inlined.code).code, inlined.map);
+  const split = splitOwnerUnit(lit.code, lit.map);
   // Then the wrapper comes off: the top level runs at the interpreter's root (root.ts).
   const { code, map, shift } = toRoot(split.code, split.map);
   const unit = split.unit && { start: split.unit.start - shift, end: split.unit.end - shift, text: split.unit.text };
