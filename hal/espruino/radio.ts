@@ -62,8 +62,10 @@ const radio: Radio = {
   linkProtected: () => { const st = NRF.getSecurityStatus(); return !!(dev ? st.encrypted : st.mitm_protected); },
   protect: (passkey) => {
     // Without a setup code the passkey is a random one nobody sees: no enrolment over the air.
-    if (!dev) NRF.setSecurity(passkey ? { bond: true, lesc: true, mitm: true, display: true, pair: true, passkey: passkey }
-      : { bond: true, lesc: true, mitm: true, display: true, pair: true });
+    if (dev) return;
+    const s: Parameters<typeof NRF.setSecurity>[0] = { bond: true, lesc: true, mitm: true, display: true, pair: true };
+    if (passkey) s.passkey = passkey;
+    NRF.setSecurity(s);
   },
   disconnect: NRF.disconnect, // NRF's own (a static method): 2 variables where a forwarding arrow costs ~6
 };
