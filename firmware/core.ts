@@ -39,6 +39,10 @@ import { TRAVEL } from './build-flags';
 
 export const TICK_MS = 1000;
 const FAULT_RECOVER_MS = 2000;
+/** Core.wake: its slots. */
+const W_RELOCK = 0;
+const W_ENROL = 1;
+const W_RECOVER = 2;
 /**
  * Storage maintenance (firmware/flashroom.ts) waits for this long a quiet spell: locked, relay
  * off, no link, and not just booted. A compaction is not power-cut safe, and power is least
@@ -76,9 +80,8 @@ export interface Core {
   tc: TrustedClock;
   out: Outputs;
   state: number;
-  relockTimer: number | undefined;
-  enrolTimer: number | undefined;
-  recoverTimer: number | undefined;
+  /** Timers that feed the state machine an event (dispatch, wakeAfter): the relock, the enrolment window's end, the recovery from FAULT. */
+  wake: (number | undefined)[];
   /** Role the open enrolment window grants (decided by how it was opened, never by the enrolee). */
   enrolRole: number;
   /** The key that passed the last successful authenticate(), for the command it authorised. */
@@ -157,7 +160,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   const reserve = j ? (opts.travel ? 2 * tile - 64 : 0) : storageReserve(opts);
   const core: Core = {
     p, config, configGen: loaded.gen, out, ks, log, tc,
-    state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
+    state: S_LOCKED, wake: [],
     enrolRole: ROLE_DRIVER, actor: undefined, reserve, urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
   };
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
@@ -312,46 +315,41 @@ export function auditFlush(core: Core): void {
  */
 export function dispatch(core: Core, event: number, reason: number, keyId: number, grant?: number): boolean {
   const t = transition(core.state, event);
-  if (t < 0) {
-    if (grant) audit(core, LOG_GRANTED, grant, R_OK, keyId);
-    audit(core, event, core.state, R_IGNORED, keyId);
-    return false;
-  }
-  const next = t >> 8, actions = t & 255;
-  const o = core.out, timers = core.p.timers, cfg = core.config;
-  if (actions & A_FAULT) {
-    allOff(o);
-    timers.cancel(core.relockTimer);
-    core.relockTimer = undefined;
-    timers.cancel(core.recoverTimer);
-    core.recoverTimer = timers.after(FAULT_RECOVER_MS, () => { core.recoverTimer = undefined; safely(core, () => dispatch(core, EV_FAULT_RECOVER, R_OK, 0)); });
-  }
-  if (actions & A_LOCK) {
-    relayOff(o);
-    timers.cancel(core.relockTimer);
-    core.relockTimer = undefined;
-  }
-  if (actions & A_ENROL_END) {
-    timers.cancel(core.enrolTimer);
-    core.enrolTimer = undefined;
-    led(core, 'blue', false);
-  }
-  if (actions & A_ENROL_START) {
-    timers.cancel(core.enrolTimer);
-    core.enrolTimer = timers.after(cfg.enrolWindowMs, () => { core.enrolTimer = undefined; safely(core, () => dispatch(core, EV_ENROL_TIMEOUT, R_TIMEOUT, 0)); });
-    led(core, 'blue', true);
-  }
-  if (actions & A_UNLOCK) {
+  const done = t >= 0;
+  if (done) {
+    const next = t >> 8, actions = t & 255;
+    const o = core.out, cfg = core.config;
+    if (actions & A_FAULT) {
+      allOff(o);
+      wakeAfter(core, W_RECOVER, FAULT_RECOVER_MS, EV_FAULT_RECOVER, R_OK);
+    }
+    if (actions & A_LOCK) relayOff(o);
     // Successive unlocks keep the relay on; past its continuous cap it is forced off and rests.
-    if (relayOn(o, cfg.holdMs)) audit(core, LOG_RELAY_REST, next, R_TIMEOUT, keyId);
-    timers.cancel(core.relockTimer);
-    core.relockTimer = timers.after(cfg.relockMs, () => { core.relockTimer = undefined; safely(core, () => dispatch(core, EV_RELOCK_TIMER, R_OK, 0)); });
+    if (actions & A_UNLOCK && relayOn(o, cfg.holdMs)) audit(core, LOG_RELAY_REST, next, R_TIMEOUT, keyId);
+    // The relock: set by an unlock, gone with a lock or a fault.
+    if (actions & (A_FAULT | A_LOCK | A_UNLOCK)) wakeAfter(core, W_RELOCK, actions & A_UNLOCK ? cfg.relockMs : 0, EV_RELOCK_TIMER, R_OK);
+    if (actions & (A_ENROL_START | A_ENROL_END)) {
+      const open = (actions & A_ENROL_START) !== 0;
+      wakeAfter(core, W_ENROL, open ? cfg.enrolWindowMs : 0, EV_ENROL_TIMEOUT, R_TIMEOUT);
+      led(core, 'blue', open);
+    }
+    core.state = next;
+    led(core, 'green', next === S_UNLOCKED);
   }
-  core.state = next;
-  led(core, 'green', next === S_UNLOCKED);
   if (grant) audit(core, LOG_GRANTED, grant, R_OK, keyId);
-  audit(core, event, next, reason, keyId);
-  return true;
+  // The transition, or the event the state ignored (the state it stayed in).
+  audit(core, event, core.state, done ? reason : R_IGNORED, keyId);
+  return done;
+}
+
+/**
+ * Cancels the core's wake-up `i` (W_*); with `ms`, sets it to feed `event` (for `reason`) to the
+ * state machine that much later. A wake-up that fired is forgotten first: a timer id is reused.
+ */
+function wakeAfter(core: Core, i: number, ms: number, event: number, reason: number): void {
+  const timers = core.p.timers, w = core.wake;
+  timers.cancel(w[i]);
+  w[i] = ms ? timers.after(ms, () => { w[i] = undefined; safely(core, () => dispatch(core, event, reason, 0)); }) : undefined;
 }
 
 function led(core: Core, which: 'red' | 'green' | 'blue', on: boolean): void {
@@ -362,6 +360,7 @@ function led(core: Core, which: 'red' | 'green' | 'blue', on: boolean): void {
 /** The main loop, every TICK_MS: second guard on the outputs, state invariants, clock, watchdog. */
 function tick(core: Core): void {
   const healthy = safely(core, () => {
+    const up = core.p.clock.uptimeMs(), log = core.log;
     auditFlush(core); // entries a phone's request held, if its answer never went out (an exception)
     if (outputsGuard(core.out)) {
       audit(core, LOG_OUTPUT_GUARD, core.state, R_TIMEOUT, 0);
@@ -369,10 +368,10 @@ function tick(core: Core): void {
     }
     // Invariant: the relay is only ever energised while UNLOCKED.
     if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
-    if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
+    if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(up / TICK_MS) % 2 === 0);
     clockTick(core.tc, core.reserve + 64);
-    const burst = failuresDue(core.log, core.p.clock.uptimeMs());
-    if (burst) audit(core, LOG_FAILURES, core.log.bk, core.log.br, burst, core.p.clock.uptimeMs() - core.log.bf);
+    const burst = failuresDue(log, up);
+    if (burst) audit(core, LOG_FAILURES, log.bk, log.br, burst, up - log.bf);
     // Compact only here, with nothing pending: relay off, no link (the SoftDevice may fail flash
     // operations while one is up), no enrolment window, and after a quiet spell, unless the log
     // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
@@ -380,7 +379,6 @@ function tick(core: Core): void {
     // for its log, and the relay being off is what matters for power around use.
     // The journal layout without protocol v2 makes no file at run time: nothing to compact (reserve 0).
     if ((typeof __TILED__ !== 'undefined' && __TILED__) && !TRAVEL) return true;
-    const up = core.p.clock.uptimeMs();
     let free;
     if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
     else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt || free < core.urgent)) {
@@ -546,9 +544,9 @@ export function setTime(core: Core, actor: KeyRecord | undefined, seconds: numbe
     audit(core, LOG_DENIED, LOG_CLOCK_SET, R_NOT_PERMITTED, actor!.id);
     return R_NOT_PERMITTED;
   }
-  const ok = clockSet(core.tc, seconds);
-  audit(core, LOG_CLOCK_SET, 0, ok ? R_OK : R_BAD_INPUT, actor ? actor.id : 0);
-  return ok ? R_OK : R_BAD_INPUT;
+  const reason = clockSet(core.tc, seconds) ? R_OK : R_BAD_INPUT;
+  audit(core, LOG_CLOCK_SET, 0, reason, actor ? actor.id : 0);
+  return reason;
 }
 
 /** Changes settings (clamped to their hard limits); only an active owner may. */
@@ -562,11 +560,13 @@ export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any
   if (changes && typeof changes === 'object') for (const k in changes) merged[k] = changes[k];
   const next = sanitizeConfig(merged);
   const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen as Generation | undefined, next, core.log.j);
-  if (!gen) { audit(core, LOG_CONFIG, 0, R_ERROR, actor ? actor.id : 0); return R_ERROR; }
-  core.configGen = gen;
-  core.config = next;
-  audit(core, LOG_CONFIG, 0, R_OK, actor ? actor.id : 0);
-  return R_OK;
+  if (gen) {
+    core.configGen = gen;
+    core.config = next;
+  }
+  const reason = gen ? R_OK : R_ERROR;
+  audit(core, LOG_CONFIG, 0, reason, actor ? actor.id : 0);
+  return reason;
 }
 
 export { ALL_PERMS };
