@@ -54,8 +54,6 @@ const COMPACT_QUIET_MS = 600000;
 /** Files of the lockouts earlier firmware saved (erased at boot). */
 const OLD_LOCKOUT_FILES = 'ck.lck.';
 
-/** Keycards in this build (hal/boards `nfc`; host tests run every feature): the card tap's record for its decision (`lookupKey`). */
-const CARDS = typeof __NFC__ === 'undefined' || __NFC__;
 
 export interface CoreOptions {
   keyCapacity: number;
@@ -87,12 +85,13 @@ export interface Core {
   /** The key that passed the last successful authenticate(), for the command it authorised. */
   actor: KeyRecord | undefined;
   /**
-   * The record a card tap looked up before talking to the card (`lookupKey`), for its decision:
-   * `authenticate` takes it (once) instead of reading the store again. Every key change goes
-   * through this file and drops it first, so it is always what the store holds: the decision checks
-   * the same record, revoked, disabled, time bounds, weekdays, hours and permissions alike.
+   * A key looked up for a decision to come (`lookupKey`: a card tap before talking to the card, the
+   * phone key after a HELLO that named it): its id and record (none: no such key). `authenticate`
+   * for that id takes it (once) instead of reading the store again. Every key change goes through
+   * this file and drops it first, so it is always what the store holds: the decision checks the
+   * same record, revoked, disabled, time bounds, weekdays, hours and permissions alike.
    */
-  seen?: KeyRecord;
+  seen?: { id: number; rec: KeyRecord | undefined };
   /** Free Storage the main loop keeps (storageReserve), and the uptime before which it does not compact. */
   reserve: number;
   /** Below this much free Storage (a log segment and a small record) the main loop compacts at the first idle tick. */
@@ -205,18 +204,17 @@ export function coreKeys(core: Core): KeyStore {
   return core.ks;
 }
 
-/** Looks a key up: the phone key's HELLO named it (firmware/phonekey.ts `prepare`). */
-export function findKey(core: Core, id: number): KeyRecord | undefined {
-  return ksLookup(core.ks, id);
-}
-
 /**
- * Looks a key up for a decision to come (a card tap reads the record before any card I/O): the
- * decision's `authenticate` for the same id takes this record instead of a second lookup (about
- * 1.7 ms of the Linux interpreter, ≈ 40 ms on an nRF52). Any key change in between drops it.
+ * Looks a key up for a decision to come (a card tap reads the record before any card I/O; the
+ * phone key when a HELLO named the key, firmware/phonekey.ts `prepare`): the decision's
+ * `authenticate` for the same id takes what it found, a record or none, instead of a second
+ * lookup (about 1.7 ms of the Linux interpreter, ≈ 40 ms on an nRF52). Any key change in between,
+ * and the end of a phone's link, drops it.
  */
 export function lookupKey(core: Core, id: number): KeyRecord | undefined {
-  return (core.seen = ksLookup(core.ks, id));
+  const rec = ksLookup(core.ks, id);
+  core.seen = { id, rec };
+  return rec;
 }
 
 /** The audit log, to read with firmware/auditlog.ts. */
@@ -250,9 +248,13 @@ export function timeAtLeast(core: Core, learn?: number): number {
   return t >= 0 ? t : clockLower(core.tc);
 }
 
-/** A central connected (true) or left (false): the main loop does not compact while one is. */
+/**
+ * A central connected (true) or left (false): the main loop does not compact while one is. A key
+ * its HELLO named and it never used is not kept past its link (lookupKey).
+ */
 export function setLinked(core: Core, on: boolean): void {
   core.linked = on;
+  if (!on) core.seen = undefined;
 }
 
 /** Runs `fn`; an exception turns the outputs off and enters FAULT instead of escaping. */
@@ -401,15 +403,13 @@ function tick(core: Core): void {
  * trusted time the lower bound decides what it can (access.ts checkAccess); `ticket` is a checked
  * ticket's record (firmware/travelboard.ts ticketRecord), used in place of a table record, whose
  * issuer must not be listed either and whose first use is recorded in the ticket book.
- * `found`: what a lookup of `keyId` just before found (its `rec`, undefined: no such key), so the
- * table is not searched again (the phone key's HELLO named the key: firmware/phonekey.ts `prepare`).
  */
-export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord, found?: { rec?: KeyRecord }): number {
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord): number {
   core.actor = undefined;
-  // The record a card tap looked up already (lookupKey), taken once; else the store's.
-  const seen = CARDS ? core.seen : undefined;
-  if (CARDS) core.seen = undefined;
-  const rec = ticket || (found ? found.rec : seen && seen.id === keyId ? seen : ksLookup(core.ks, keyId));
+  // What a lookup of this key found already (lookupKey), taken once; else the store's record.
+  const seen = core.seen;
+  core.seen = undefined;
+  const rec = ticket || (seen && seen.id === keyId ? seen.rec : ksLookup(core.ks, keyId));
   let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
   const proven = reason === R_OK;
   const cfg = core.config;
@@ -440,14 +440,13 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
  * `ticket`: as for authenticate. `hold` (the phone key): the audit entries are held, not written,
  * until the caller has sent its answer and calls auditFlush: a flash write takes milliseconds on
  * the chip, and the relay and the answer come first (docs/PERFORMANCE.md "The phone path").
- * `found`: as for authenticate.
  */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean, found?: { rec?: KeyRecord }): number {
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean): number {
   if (hold) core.held = core.held || [];
   // What `safely` does, without making a closure on every command (the phone path's glue).
   try {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
-    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket, found);
+    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
     core.actor = undefined;
     if (reason !== R_OK) return reason;
@@ -483,7 +482,7 @@ export function buttonHeld(core: Core): void {
 
 /** Opens the enrolment window granting `role` to the one key it admits (physical act checked by the caller). */
 export function openEnrolWindow(core: Core, role: number): boolean {
-  if (CARDS) core.seen = undefined; // an owner card's tap with the button held decides no access: its record is not needed
+  core.seen = undefined; // an owner card's tap with the button held decides no access: its record is not needed
   if (core.state === S_FAULT) return false;
   core.enrolRole = role;
   return dispatch(core, EV_ENROL_OPEN, R_OK, 0);
@@ -498,7 +497,7 @@ export function enrolKey(core: Core, rec: KeyRecord): number {
     }
     rec.role = core.enrolRole;
     rec.flags |= FLAG_UNCONFIRMED;
-    if (CARDS) core.seen = undefined; // a key changes: a record looked up before may be stale
+    core.seen = undefined; // a key changes: a record looked up before may be stale
     const reason = ksPut(core.ks, undefined, rec, true);
     audit(core, LOG_KEY_ADDED, rec.role, reason, rec.id);
     if (reason === R_OK) dispatch(core, EV_ENROL_DONE, R_OK, rec.id);
@@ -510,7 +509,7 @@ export function enrolKey(core: Core, rec: KeyRecord): number {
 /** Key management by an authenticated actor (core.actor after authenticate) or by USB provisioning (undefined). */
 export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 'update', rec: KeyRecord): number {
   const r = safely(core, () => {
-    if (CARDS) core.seen = undefined; // a key changes: a record looked up before may be stale
+    core.seen = undefined; // a key changes: a record looked up before may be stale
     const reason = ksPut(core.ks, actor, rec, op === 'add');
     audit(core, op === 'add' ? LOG_KEY_ADDED : LOG_KEY_CHANGED, rec.role, reason, rec.id);
     return reason;
@@ -526,7 +525,7 @@ export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 
  */
 export function retireKey(core: Core, actor: KeyRecord | undefined, id: number, remove: boolean): number {
   try {
-    if (CARDS) core.seen = undefined; // a key changes: a record looked up before may be stale
+    core.seen = undefined; // a key changes: a record looked up before may be stale
     // The role is read into a number: a record held across the rewrite would cost ~25 variables.
     const role = remove ? 255 : (ksLookup(core.ks, id) || { role: 255 }).role;
     const reason = ksRetire(core.ks, actor, id, remove);

@@ -24,7 +24,7 @@ import type { Ports, Radio } from './ports';
 import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, findKey, coreStatus, coreTravel, enrolKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, coreStatus, coreTravel, enrolKey, lookupKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -87,10 +87,9 @@ export interface PhoneKey {
   pre?: number | Prepared;
 }
 
-/** What a COMMAND by key `id` needs that depends only on the key: its record (undefined: none) and its HMAC pads. */
+/** What a COMMAND by key `id` needs that depends only on the key: its HMAC pads (the core keeps its record: lookupKey). */
 interface Prepared {
   id: number;
-  rec: KeyRecord | undefined;
   pads: HmacPads;
 }
 
@@ -143,8 +142,9 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
 }
 
 /**
- * The work a COMMAND by key `id` needs that depends only on the key: its record and its HMAC pads
- * (for the command's MAC, the replay check and the answer's MAC). An unknown id gets the pads of
+ * The work a COMMAND by key `id` needs that depends only on the key: its record (kept by the core
+ * for the decision: lookupKey) and its HMAC pads (for the command's MAC, the replay check and the
+ * answer's MAC). An unknown id gets the pads of
  * a secret under salt 0, as `prove` makes for one: the same SHA-256 work for known and unknown
  * ids. Runs after the CHALLENGE went out, so it delays no answer; on failure nothing is kept and
  * the COMMAND does the work itself.
@@ -152,8 +152,8 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
 function prepare(pk: PhoneKey, id: number): void {
   pk.pre = undefined;
   try {
-    const rec = findKey(pk.core, id);
-    pk.pre = { id, rec, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
+    const rec = lookupKey(pk.core, id);
+    pk.pre = { id, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
   } catch (e) { /* e.g. no memory for a digest: nothing kept */ }
 }
 
@@ -319,8 +319,8 @@ function onCommand(pk: PhoneKey, msg: Uint8Array, pre: number | Prepared | undef
 /**
  * Consumes the nonce and checks the command's MAC and the key's rights; does an unlock, lock or
  * drive-enable. Returns the reason and the key's HMAC pads for the answer, or undefined when nothing
- * was proven (the peer has then been refused). `pre`: this key's record and pads, prepared after
- * the HELLO that named it (`prepare`). `ticket` and `secret` (TICKET COMMAND): the
+ * was proven (the peer has then been refused). `pre`: this key's pads, prepared after the HELLO
+ * that named it (`prepare`). `ticket` and `secret` (TICKET COMMAND): the
  * ticket's record and the guest's secret, in place of a table record and its derived secret;
  * `madeAt`: the ticket's made-at time, learnt as a time lower bound once the command's MAC holds.
  */
@@ -348,8 +348,8 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
-  // With `pre`, the key's record as prepare found it (none: unknown key), not a lookup now.
-  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true, pre) : authenticate(core, keyId, perm, verify, false, ticket, pre);
+  // After `prepare`, the core decides on the record it found then (none: unknown key), not a lookup now.
+  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true) : authenticate(core, keyId, perm, verify, false, ticket);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
