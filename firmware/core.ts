@@ -83,7 +83,7 @@ export interface Core {
   /** Role the open enrolment window grants (decided by how it was opened, never by the enrolee). */
   enrolRole: number;
   /** The key that passed the last successful authenticate(), for the command it authorised. */
-  actor: KeyRecord | undefined;
+  actor?: KeyRecord;
   /**
    * A key looked up for a decision to come (`lookupKey`: a card tap before talking to the card, the
    * phone key after a HELLO that named it): its id and record (none: no such key). `authenticate`
@@ -98,7 +98,7 @@ export interface Core {
   urgent: number;
   compactAt: number;
   /** A central is connected (set by the phone-key protocol). */
-  linked: boolean;
+  linked?: boolean;
   /** Protocol v2 builds: the ticket book and the adopted revocation list (firmware/travelfiles.ts). */
   tf?: TravelFiles;
   /**
@@ -160,7 +160,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   const core: Core = {
     p, config, configGen: loaded.gen, out, ks, log, tc,
     state: S_LOCKED, wake: [],
-    enrolRole: ROLE_DRIVER, actor: undefined, reserve, urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
+    enrolRole: ROLE_DRIVER, reserve, urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS,
   };
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
@@ -257,13 +257,13 @@ export function setLinked(core: Core, on: boolean): void {
   if (!on) core.seen = undefined;
 }
 
-/** Runs `fn`; an exception turns the outputs off and enters FAULT instead of escaping. */
-export function safely<T>(core: Core, fn: () => T): T | undefined {
+/** Runs `fn`; an exception turns the outputs off and enters FAULT instead of escaping (and gives `failed`). */
+export function safely<T>(core: Core, fn: () => T, failed?: T): T | undefined {
   try {
     return fn();
   } catch (e) {
     fault(core, e);
-    return undefined;
+    return failed;
   }
 }
 
@@ -490,7 +490,7 @@ export function openEnrolWindow(core: Core, role: number): boolean {
 
 /** Adds the one key the open window admits, with the window's role. */
 export function enrolKey(core: Core, rec: KeyRecord): number {
-  const r = safely(core, () => {
+  return safely(core, () => {
     if (core.state !== S_ENROLLING) {
       audit(core, LOG_DENIED, LOG_KEY_ADDED, R_NO_WINDOW, rec.id);
       return R_NO_WINDOW;
@@ -502,19 +502,17 @@ export function enrolKey(core: Core, rec: KeyRecord): number {
     audit(core, LOG_KEY_ADDED, rec.role, reason, rec.id);
     if (reason === R_OK) dispatch(core, EV_ENROL_DONE, R_OK, rec.id);
     return reason;
-  });
-  return r === undefined ? R_ERROR : r;
+  }, R_ERROR)!;
 }
 
 /** Key management by an authenticated actor (core.actor after authenticate) or by USB provisioning (undefined). */
 export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 'update', rec: KeyRecord): number {
-  const r = safely(core, () => {
+  return safely(core, () => {
     core.seen = undefined; // a key changes: a record looked up before may be stale
     const reason = ksPut(core.ks, actor, rec, op === 'add');
     audit(core, op === 'add' ? LOG_KEY_ADDED : LOG_KEY_CHANGED, rec.role, reason, rec.id);
     return reason;
-  });
-  return r === undefined ? R_ERROR : r;
+  }, R_ERROR)!;
 }
 
 /**

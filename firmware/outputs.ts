@@ -22,17 +22,17 @@ export interface Outputs {
   /** Uptime when switched on and the limit it was given; -1 when off. */
   relayOnAt: number;
   relayLimit: number;
-  relayTimer: number | undefined;
+  relayTimer?: number;
   /** Uptime when the current continuous run started, and until when the relay rests after a capped run (short names: see firmware/auditlog.ts). */
   run: number;
   rest: number;
   driveOnAt: number;
   driveLimit: number;
-  driveTimer: number | undefined;
+  driveTimer?: number;
 }
 
 export function outputsInit(relay: Output, drive: Output | undefined, timers: Timers, clock: Clock): Outputs {
-  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, relayTimer: undefined, run: -1, rest: 0, driveOnAt: -1, driveLimit: 0, driveTimer: undefined };
+  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, run: -1, rest: 0, driveOnAt: -1, driveLimit: 0 };
   allOff(o);
   return o;
 }

@@ -69,15 +69,15 @@ export interface PhoneKey {
   radio: Radio;
   site: Site;
   reasm: Reassembler;
-  nonce: Uint8Array | undefined;
-  nonceAt: number;
+  nonce?: Uint8Array;
+  nonceAt?: number;
   /** The nonce answered last, to tell a replay from a forgery. */
-  spent: Uint8Array | undefined;
+  spent?: Uint8Array;
   cards: Cards | undefined;
   /** The last answer, kept for PULLs until the phone writes again or the link drops. */
-  out: Uint8Array | undefined;
+  out?: Uint8Array;
   /** Packet size the answer is cut at (fixed per answer, so PULL indexes stay put). */
-  outSize: number;
+  outSize?: number;
   /** What an unproven peer costs (firmware/linkguard.ts). */
   guard: LinkGuard;
   /**
@@ -95,8 +95,8 @@ interface Prepared {
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
   const p = corePorts(core); // outside the literal, so the minifier substitutes it (not resident)
-  const pk: PhoneKey = { core, p, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
-    guard: undefined as unknown as LinkGuard };
+  // What is absent until it is made is left out (an absent member costs the board no variable); `guard` is set next.
+  const pk = { core, p, radio, site, reasm: createReassembler(MAX_MESSAGE), cards } as PhoneKey;
   // Not a local: the radio callbacks below keep this scope for good (a variable each).
   pk.guard = guardStart(core, pk.p, radio);
   radio.protect(site.setupCode);
@@ -132,7 +132,7 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
     pk.out = msg;
     pk.outSize = pk.radio.payloadSize();
   }
-  const p = pk.out ? fragmentAt(pk.out, pk.outSize, index || 0) : undefined;
+  const p = pk.out ? fragmentAt(pk.out, pk.outSize!, index || 0) : undefined;
   if (p) {
     pk.radio.send(p);
     // The CHALLENGE's last fragment is queued to the radio: the named key's work now, during the
@@ -329,7 +329,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
   const core = pk.core;
   const body = msg.subarray(0, msg.length - TAG_BYTES);
   const tag = msg.subarray(msg.length - TAG_BYTES);
-  const age = pk.p.clock.uptimeMs() - pk.nonceAt;
+  const age = pk.p.clock.uptimeMs() - pk.nonceAt!;
   const spent = pk.spent;
   // This command consumes the nonce, whatever happens next; the next one is drawn when the answer
   // is made (respond, refuse), after the relay: 16 hardware words are not on the path to it.
