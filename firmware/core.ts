@@ -51,6 +51,12 @@ const W_RECOVER = 2;
  */
 const COMPACT_QUIET_MS = 600000;
 
+/**
+ * The main loop compacts Storage (the journal layout without protocol v2 makes no file at run
+ * time: nothing to compact, and none of the fields below is kept). Host tests: every feature.
+ */
+const COMPACTS = !(typeof __TILED__ !== 'undefined' && __TILED__) || TRAVEL;
+
 /** Files of the lockouts earlier firmware saved (erased at boot). */
 const OLD_LOCKOUT_FILES = 'ck.lck.';
 
@@ -92,12 +98,15 @@ export interface Core {
    * same record, revoked, disabled, time bounds, weekdays, hours and permissions alike.
    */
   seen?: { id: number; rec: KeyRecord | undefined };
-  /** Free Storage the main loop keeps (storageReserve), and the uptime before which it does not compact. */
+  /** Free Storage the main loop keeps (storageReserve). */
   reserve: number;
-  /** Below this much free Storage (a log segment and a small record) the main loop compacts at the first idle tick. */
-  urgent: number;
-  compactAt: number;
-  /** A central is connected (set by the phone-key protocol). */
+  /**
+   * Below this much free Storage (a log segment and a small record) the main loop compacts at the
+   * first idle tick; the uptime before which it does not; a central is connected (set by the
+   * phone-key protocol). Only in builds whose main loop compacts (COMPACTS).
+   */
+  urgent?: number;
+  compactAt?: number;
   linked?: boolean;
   /** Protocol v2 builds: the ticket book and the adopted revocation list (firmware/travelfiles.ts). */
   tf?: TravelFiles;
@@ -160,8 +169,12 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   const core: Core = {
     p, config, configGen: loaded.gen, out, ks, log, tc,
     state: S_LOCKED, wake: [],
-    enrolRole: ROLE_DRIVER, reserve, urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS,
+    enrolRole: ROLE_DRIVER, reserve,
   };
+  if (COMPACTS) {
+    core.urgent = tile || opts.logPerSegment * 16 + 256;
+    core.compactAt = COMPACT_QUIET_MS;
+  }
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
   const old = p.storage.list(OLD_LOCKOUT_FILES);
@@ -253,7 +266,7 @@ export function timeAtLeast(core: Core, learn?: number): number {
  * its HELLO named and it never used is not kept past its link (lookupKey).
  */
 export function setLinked(core: Core, on: boolean): void {
-  core.linked = on;
+  if (COMPACTS) core.linked = on;
   if (!on) core.seen = undefined;
 }
 
@@ -379,11 +392,10 @@ function tick(core: Core): void {
     // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
     // logged). Locked or not: a board left unlocked (relockMs up to an hour) must still make room
     // for its log, and the relay being off is what matters for power around use.
-    // The journal layout without protocol v2 makes no file at run time: nothing to compact (reserve 0).
-    if ((typeof __TILED__ !== 'undefined' && __TILED__) && !TRAVEL) return true;
+    if (!COMPACTS) return true;
     let free;
     if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
-    else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt || free < core.urgent)) {
+    else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt! || free < core.urgent!)) {
       if (core.p.storage.compact()) core.p.console.log('Storage compacted');
       else core.compactAt = up + COMPACT_QUIET_MS; // nothing gained (no trash, or no RAM): not every second
     }
