@@ -21,7 +21,7 @@
  * A v1 phone, a v1 site (no board id) and a v1-only build speak v1 exactly as before.
  */
 import type { Ports, Radio } from './ports';
-import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
+import { equalConstantTime, readU16, readU32, strOf, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
 import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, coreStatus, coreTravel, enrolKey, lookupKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
@@ -115,11 +115,18 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
   return pk;
 }
 
-function freshNonce(pk: PhoneKey): Uint8Array {
+/**
+ * A new answer of `size` bytes: `head` (its type and what follows it), then the next nonce. Every
+ * answer carries one; the one before it is kept, to tell a replay from a forgery.
+ */
+function answerWithNonce(pk: PhoneKey, size: number, head: number[]): Uint8Array {
+  const m = new Uint8Array(size);
+  m.set(head);
   if (pk.nonce) pk.spent = pk.nonce;
   pk.nonce = pk.p.random.bytes(NONCE_BYTES);
   pk.nonceAt = pk.p.clock.uptimeMs();
-  return pk.nonce;
+  m.set(pk.nonce, head.length);
+  return m;
 }
 
 /**
@@ -163,9 +170,7 @@ function prepare(pk: PhoneKey, id: number): void {
  * follows the CHALLENGE (send, prepare).
  */
 function sendChallenge(pk: PhoneKey, hello: Uint8Array, v2?: boolean): void {
-  const m = new Uint8Array(2 + NONCE_BYTES);
-  m[0] = M_CHALLENGE;
-  m.set(freshNonce(pk), 1);
+  const m = answerWithNonce(pk, 2 + NONCE_BYTES, [M_CHALLENGE]);
   const status = coreStatus(pk.core);
   m[1 + NONCE_BYTES] = (status & TIME_TRUSTED ? 1 : 0) | ((status & STATE_BITS) === C.S_ENROLLING ? 2 : 0);
   if (hello.length > 5) pk.pre = readU32(hello, 2);
@@ -178,7 +183,7 @@ function sendChallenge(pk: PhoneKey, hello: Uint8Array, v2?: boolean): void {
  */
 function onHello(pk: PhoneKey, msg: Uint8Array): void {
   const v = negotiate(helloVersion(msg), pk.site.boardId ? PROTOCOL_VERSION : MIN_VERSION);
-  if (v) sendChallenge(pk, msg, v > 1); else refuse(pk, C.R_VERSION, 0, true);
+  if (v) sendChallenge(pk, msg, v > 1); else refuse(pk, C.R_VERSION, true);
 }
 
 /**
@@ -206,7 +211,7 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
     else if (TRAVEL && (msg[0] === M_LIST || msg[0] === M_TICKET_COMMAND)) {
       // A board without an identity (a v1 site) speaks v1 only.
-      if (!pk.site.boardId) refuse(pk, C.R_VERSION, 0, true);
+      if (!pk.site.boardId) refuse(pk, C.R_VERSION, true);
       else if (msg[0] === M_LIST) onList(pk, msg);
       else onTicketCommand(pk, msg);
     }
@@ -234,13 +239,12 @@ const DOMAIN_COMMAND = 67; // 'C'
 const DOMAIN_RESPONSE = 82; // 'R'
 const DOMAIN_WRAP = 87; // 'W'
 
-/** REFUSED: type | reason | next nonce 16 | retry s u16, and with `range` (version mismatch) the lowest and highest version this board speaks. */
-function refuse(pk: PhoneKey, reason: number, retrySeconds: number, range?: boolean): void {
-  const m = new Uint8Array(4 + NONCE_BYTES + (TRAVEL && range ? 2 : 0));
-  m[0] = M_REFUSED;
-  m[1] = reason;
-  m.set(freshNonce(pk), 2);
-  writeU16(m, 2 + NONCE_BYTES, retrySeconds > 65535 ? 65535 : retrySeconds);
+/**
+ * REFUSED: type | reason | next nonce 16 | retry s u16, and with `range` (version mismatch) the
+ * lowest and highest version this board speaks. Retry is always 0 (at once): no lockout exists.
+ */
+function refuse(pk: PhoneKey, reason: number, range?: boolean): void {
+  const m = answerWithNonce(pk, 4 + NONCE_BYTES + (TRAVEL && range ? 2 : 0), [M_REFUSED, reason]);
   if (TRAVEL && range) { m[4 + NONCE_BYTES] = MIN_VERSION; m[5 + NONCE_BYTES] = pk.site.boardId ? PROTOCOL_VERSION : MIN_VERSION; }
   send(pk, m);
 }
@@ -255,7 +259,7 @@ function unproven(pk: PhoneKey, reason: number, drop?: boolean, answer?: Uint8Ar
   // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
   // could read why (a phone with a revoked key must hear it, not retry in the dark).
   if (drop) pk.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
-  if (TRAVEL && answer) send(pk, answer); else refuse(pk, reason, 0);
+  if (TRAVEL && answer) send(pk, answer); else refuse(pk, reason);
 }
 
 /**
@@ -364,7 +368,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     // check, e.g. no memory for a digest) is said as such: it is not the peer's fault, and known
     // and unknown keys meet it alike, and it costs the link nothing. Retry at once (0 s): no
     // lockout exists; an unproven attempt costs only its link.
-    if (reason === C.R_ERROR) refuse(pk, reason, 0); else unproven(pk, reason === C.R_REPLAY ? reason : C.R_BAD_MAC);
+    if (reason === C.R_ERROR) refuse(pk, reason); else unproven(pk, reason === C.R_REPLAY ? reason : C.R_BAD_MAC);
     return undefined;
   }
   guardHeard(pk.guard, true);
@@ -374,9 +378,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
 /** RESPONSE: type | status | op | next nonce 16 | data | tag 16 (over the command's nonce). */
 function respond(pk: PhoneKey, pads: HmacPads, nonce: Uint8Array, op: number, reason: number, data: Uint8Array | undefined): void {
   const n = data ? data.length : 0;
-  const m = new Uint8Array(3 + NONCE_BYTES + n + TAG_BYTES);
-  m.set([M_RESPONSE, reason, op]);
-  m.set(freshNonce(pk), 3);
+  const m = answerWithNonce(pk, 3 + NONCE_BYTES + n + TAG_BYTES, [M_RESPONSE, reason, op]);
   if (data) m.set(data, 3 + NONCE_BYTES);
   m.set(macOf(pk, pads, DOMAIN_RESPONSE, nonce, m.subarray(0, 3 + NONCE_BYTES + n)), 3 + NONCE_BYTES + n);
   send(pk, m);
@@ -410,7 +412,7 @@ function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const rec: KeyRecord = { id: newKeyId(core), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: ENROL_PERMS,
     weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(pk.p.random.bytes(4), 0), label: strOf(msg.subarray(1, 7), true) };
   const reason = enrolKey(core, rec); // the window sets the role
-  if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
+  if (reason !== C.R_OK) { refuse(pk, reason); return; }
   guardHeard(pk.guard, true);
   const out = new Uint8Array(22);
   out[0] = M_ENROLLED;
