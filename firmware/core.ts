@@ -134,7 +134,9 @@ export interface Core {
  * next compaction).
  */
 export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; tile?: number; travel?: boolean }): number {
-  return (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile ? (opts.travel ? 3 : 2) * opts.tile - 64 : (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 + (opts.travel ? 120 : 0);
+  // A board build is tiled or not (bundle.ts: __TILED__ is its `tile`): it carries one formula.
+  const tiled = typeof __TILED__ !== 'undefined' ? __TILED__ : !!opts.tile;
+  return tiled ? (opts.travel ? 3 : 2) * opts.tile! - 64 : (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 + (opts.travel ? 120 : 0);
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */
@@ -177,8 +179,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   }
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
-  const old = p.storage.list(OLD_LOCKOUT_FILES);
-  for (let i = 0; i < old.length; i++) p.storage.erase(old[i]);
+  for (const f of p.storage.list(OLD_LOCKOUT_FILES)) p.storage.erase(f);
   dispatch(core, EV_BOOT, R_OK, 0);
   if (p.door) watchInput(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
   if (p.button) watchInput(p.button, p.timers, config.debounceMs, undefined, config.buttonHoldMs, () => safely(core, () => buttonHeld(core)));
