@@ -292,11 +292,6 @@ function fault(core: Core, e: unknown): void {
   }
 }
 
-function nowSeconds(core: Core): number {
-  const real = clockNow(core.tc);
-  return real >= 0 ? real : Math.floor(core.p.clock.uptimeMs() / 1000);
-}
-
 /** A random key id not yet in the table (never 0). */
 export function newKeyId(core: Core): number {
   for (;;) {
@@ -314,7 +309,9 @@ export function audit(core: Core, event: number, result: number, reason: number,
   // this function: a resident function of seven parameters costs ~10 variables). Its time is taken
   // when written, milliseconds later, as an entry's always was: the log counts whole seconds.
   if (core.held) return core.held.push([core, event, result, reason, keyId, agoMs]) > 0;
-  return logAppend(core.log, nowSeconds(core) - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
+  // Real time, or without it the uptime (seconds both).
+  const real = clockNow(core.tc), now = real >= 0 ? real : Math.floor(core.p.clock.uptimeMs() / 1000);
+  return logAppend(core.log, now - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
 }
 
 /** Writes the entries `request` held back, in order, and holds no more. */
