@@ -18,11 +18,6 @@ import { TRAVEL } from './build-flags';
 
 export const ALL_PERMS = PERM_UNLOCK | PERM_LOCK | PERM_DRIVE | PERM_MANAGE;
 
-/** Does the key's validity depend on knowing the real time? */
-export function isTimeBounded(r: KeyRecord): boolean {
-  return r.notBefore !== 0 || r.notAfter !== 0 || r.weekdays !== 0 || r.winStart !== r.winEnd;
-}
-
 /**
  * R_OK if `r` may perform `perm` (0: merely be a valid key now) at real time `now` (seconds; -1 when the board does not know it),
  * else the reason it may not. `tzOffsetMin` places weekday and time-of-day windows in local time.
@@ -37,7 +32,8 @@ export function checkAccess(r: KeyRecord | undefined, perm: number, now: number,
   if (r.kind === KIND_UID_CARD && !insecureUidCards) return R_INSECURE_CARD;
   const perms = r.role === ROLE_OWNER ? ALL_PERMS : r.perms & ~PERM_MANAGE;
   if ((perms & perm) !== perm) return R_NOT_PERMITTED;
-  if (!isTimeBounded(r)) return R_OK;
+  // A key without dates, weekdays or hours needs no time.
+  if (r.notBefore === 0 && r.notAfter === 0 && r.weekdays === 0 && r.winStart === r.winEnd) return R_OK;
   // Fail closed: a time-bounded key needs trusted time, or (v2) a lower bound that settles it.
   if (now < 0) return TRAVEL ? verdictOnBound(lower || 0, r.notBefore, r.notAfter, r.weekdays !== 0 || r.winStart !== r.winEnd, !!strict) : R_TIME_UNKNOWN;
   if (r.notBefore && now < r.notBefore) return R_NOT_YET_VALID;

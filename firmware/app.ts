@@ -29,6 +29,10 @@ export interface FirmwareBoard extends CoreOptions {
  * `__NFC__` the keycards, `__HAS_AES__` the JavaScript AES, `__PERSONALISE__` card personalisation.
  */
 export function startFirmware(ports: Ports, board: FirmwareBoard): Core | undefined {
+  // Fail safe first: whatever state the pins were left in, the outputs start off, before anything
+  // is read from flash, the site included (startCore alone: coreStart makes its outputs off first).
+  ports.relay.set(false);
+  if (ports.drive) ports.drive.set(false);
   const site = siteLoad(ports.storage, ports.crypto, ports.random);
   if (!site) {
     startWithoutSite(ports, board.id);
@@ -58,11 +62,8 @@ export function startFirmware(ports: Ports, board: FirmwareBoard): Core | undefi
   return core;
 }
 
-/** The access core alone, outputs off first and a boot line on the console. */
+/** The access core alone (its outputs off first: coreStart) and a boot line on the console. */
 export function startCore(ports: Ports, board: FirmwareBoard): Core {
-  // Fail safe first: whatever state the pins were left in, the outputs start off.
-  ports.relay.set(false);
-  if (ports.drive) ports.drive.set(false);
   const core = coreStart(ports, board);
   ports.console.log('carkey ' + FIRMWARE_VERSION + ' on ' + board.id + ': locked');
   return core;
@@ -74,8 +75,6 @@ export function startCore(ports: Ports, board: FirmwareBoard): Core {
  * the site back over USB (`npm run provision -- write`) and the board restarts.
  */
 function startWithoutSite(ports: Ports, boardId: string): void {
-  ports.relay.set(false);
-  if (ports.drive) ports.drive.set(false);
   ports.console.log('carkey on ' + boardId + ': NO SITE FILE, all unlocks refused: write it back over USB');
   const red = ports.leds.red;
   let n = 0;

@@ -36,17 +36,13 @@ export function writeU32(b: Uint8Array, at: number, v: number): void {
 }
 
 /**
- * True when `a` and `b` hold the same bytes: all of them, or the first `len` (both must then
- * have at least `len`). Time depends only on the lengths, never on where the bytes differ:
- * every byte is read, with no early exit. A length mismatch gives false after the same loop.
+ * True when `a` and `b` hold the same bytes (a prefix: compare a subarray). Time depends only on
+ * the lengths, never on where the bytes differ: every byte is read, with no early exit. A length
+ * mismatch gives false after the same loop.
  */
-export function equalConstantTime(a: Uint8Array, b: Uint8Array, len?: number): boolean {
-  let n = a.length;
+export function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
   let diff = n ^ b.length;
-  if (len !== undefined) {
-    n = len;
-    diff = (a.length < len ? 1 : 0) | (b.length < len ? 1 : 0) | (len >= 0 ? 0 : 1);
-  }
   for (let i = 0; i < n; i++) diff |= (a[i] | 0) ^ (b[i] | 0);
   return diff === 0;
 }

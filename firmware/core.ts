@@ -39,6 +39,10 @@ import { TRAVEL } from './build-flags';
 
 export const TICK_MS = 1000;
 const FAULT_RECOVER_MS = 2000;
+/** Core.wake: its slots. */
+const W_RELOCK = 0;
+const W_ENROL = 1;
+const W_RECOVER = 2;
 /**
  * Storage maintenance (firmware/flashroom.ts) waits for this long a quiet spell: locked, relay
  * off, no link, and not just booted. A compaction is not power-cut safe, and power is least
@@ -47,11 +51,15 @@ const FAULT_RECOVER_MS = 2000;
  */
 const COMPACT_QUIET_MS = 600000;
 
+/**
+ * The main loop compacts Storage (the journal layout without protocol v2 makes no file at run
+ * time: nothing to compact, and none of the fields below is kept). Host tests: every feature.
+ */
+const COMPACTS = !(typeof __TILED__ !== 'undefined' && __TILED__) || TRAVEL;
+
 /** Files of the lockouts earlier firmware saved (erased at boot). */
 const OLD_LOCKOUT_FILES = 'ck.lck.';
 
-/** Keycards in this build (hal/boards `nfc`; host tests run every feature): the card tap's record for its decision (`lookupKey`). */
-const CARDS = typeof __NFC__ === 'undefined' || __NFC__;
 
 export interface CoreOptions {
   keyCapacity: number;
@@ -76,27 +84,30 @@ export interface Core {
   tc: TrustedClock;
   out: Outputs;
   state: number;
-  relockTimer: number | undefined;
-  enrolTimer: number | undefined;
-  recoverTimer: number | undefined;
+  /** Timers that feed the state machine an event (dispatch, wakeAfter): the relock, the enrolment window's end, the recovery from FAULT. */
+  wake: (number | undefined)[];
   /** Role the open enrolment window grants (decided by how it was opened, never by the enrolee). */
   enrolRole: number;
   /** The key that passed the last successful authenticate(), for the command it authorised. */
-  actor: KeyRecord | undefined;
+  actor?: KeyRecord;
   /**
-   * The record a card tap looked up before talking to the card (`lookupKey`), for its decision:
-   * `authenticate` takes it (once) instead of reading the store again. Every key change goes
-   * through this file and drops it first, so it is always what the store holds: the decision checks
-   * the same record, revoked, disabled, time bounds, weekdays, hours and permissions alike.
+   * A key looked up for a decision to come (`lookupKey`: a card tap before talking to the card, the
+   * phone key after a HELLO that named it): its id and record (none: no such key). `authenticate`
+   * for that id takes it (once) instead of reading the store again. Every key change goes through
+   * this file and drops it first, so it is always what the store holds: the decision checks the
+   * same record, revoked, disabled, time bounds, weekdays, hours and permissions alike.
    */
-  seen?: KeyRecord;
-  /** Free Storage the main loop keeps (storageReserve), and the uptime before which it does not compact. */
+  seen?: { id: number; rec: KeyRecord | undefined };
+  /** Free Storage the main loop keeps (storageReserve). */
   reserve: number;
-  /** Below this much free Storage (a log segment and a small record) the main loop compacts at the first idle tick. */
-  urgent: number;
-  compactAt: number;
-  /** A central is connected (set by the phone-key protocol). */
-  linked: boolean;
+  /**
+   * Below this much free Storage (a log segment and a small record) the main loop compacts at the
+   * first idle tick; the uptime before which it does not; a central is connected (set by the
+   * phone-key protocol). Only in builds whose main loop compacts (COMPACTS).
+   */
+  urgent?: number;
+  compactAt?: number;
+  linked?: boolean;
   /** Protocol v2 builds: the ticket book and the adopted revocation list (firmware/travelfiles.ts). */
   tf?: TravelFiles;
   /**
@@ -123,7 +134,9 @@ export interface Core {
  * next compaction).
  */
 export function storageReserve(opts: { keyCapacity: number; logPerSegment: number; tile?: number; travel?: boolean }): number {
-  return (typeof __TILED__ === 'undefined' || __TILED__) && opts.tile ? (opts.travel ? 3 : 2) * opts.tile - 64 : (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 + (opts.travel ? 120 : 0);
+  // A board build is tiled or not (bundle.ts: __TILED__ is its `tile`): it carries one formula.
+  const tiled = typeof __TILED__ !== 'undefined' ? __TILED__ : !!opts.tile;
+  return tiled ? (opts.travel ? 3 : 2) * opts.tile! - 64 : (opts.keyCapacity * 2 + opts.logPerSegment) * 16 + 256 + (opts.travel ? 120 : 0);
 }
 
 /** Starts the core. Outputs are forced off before anything is read from flash. */
@@ -157,13 +170,16 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
   const reserve = j ? (opts.travel ? 2 * tile - 64 : 0) : storageReserve(opts);
   const core: Core = {
     p, config, configGen: loaded.gen, out, ks, log, tc,
-    state: S_LOCKED, relockTimer: undefined, enrolTimer: undefined, recoverTimer: undefined,
-    enrolRole: ROLE_DRIVER, actor: undefined, reserve, urgent: tile || opts.logPerSegment * 16 + 256, compactAt: COMPACT_QUIET_MS, linked: false,
+    state: S_LOCKED, wake: [],
+    enrolRole: ROLE_DRIVER, reserve,
   };
+  if (COMPACTS) {
+    core.urgent = tile || opts.logPerSegment * 16 + 256;
+    core.compactAt = COMPACT_QUIET_MS;
+  }
   if (TRAVEL) core.tf = travelOpen(p.storage, p.crypto);
   // Earlier firmware kept lockouts in ck.lck.a|b: gone, so none can come back at a boot.
-  const old = p.storage.list(OLD_LOCKOUT_FILES);
-  for (let i = 0; i < old.length; i++) p.storage.erase(old[i]);
+  for (const f of p.storage.list(OLD_LOCKOUT_FILES)) p.storage.erase(f);
   dispatch(core, EV_BOOT, R_OK, 0);
   if (p.door) watchInput(p.door, p.timers, config.debounceMs, (open) => safely(core, () => doorChanged(core, open)));
   if (p.button) watchInput(p.button, p.timers, config.debounceMs, undefined, config.buttonHoldMs, () => safely(core, () => buttonHeld(core)));
@@ -202,18 +218,17 @@ export function coreKeys(core: Core): KeyStore {
   return core.ks;
 }
 
-/** Looks a key up: the phone key's HELLO named it (firmware/phonekey.ts `prepare`). */
-export function findKey(core: Core, id: number): KeyRecord | undefined {
-  return ksLookup(core.ks, id);
-}
-
 /**
- * Looks a key up for a decision to come (a card tap reads the record before any card I/O): the
- * decision's `authenticate` for the same id takes this record instead of a second lookup (about
- * 1.7 ms of the Linux interpreter, ≈ 40 ms on an nRF52). Any key change in between drops it.
+ * Looks a key up for a decision to come (a card tap reads the record before any card I/O; the
+ * phone key when a HELLO named the key, firmware/phonekey.ts `prepare`): the decision's
+ * `authenticate` for the same id takes what it found, a record or none, instead of a second
+ * lookup (about 1.7 ms of the Linux interpreter, ≈ 40 ms on an nRF52). Any key change in between,
+ * and the end of a phone's link, drops it.
  */
 export function lookupKey(core: Core, id: number): KeyRecord | undefined {
-  return (core.seen = ksLookup(core.ks, id));
+  const rec = ksLookup(core.ks, id);
+  core.seen = { id, rec };
+  return rec;
 }
 
 /** The audit log, to read with firmware/auditlog.ts. */
@@ -247,18 +262,22 @@ export function timeAtLeast(core: Core, learn?: number): number {
   return t >= 0 ? t : clockLower(core.tc);
 }
 
-/** A central connected (true) or left (false): the main loop does not compact while one is. */
+/**
+ * A central connected (true) or left (false): the main loop does not compact while one is. A key
+ * its HELLO named and it never used is not kept past its link (lookupKey).
+ */
 export function setLinked(core: Core, on: boolean): void {
-  core.linked = on;
+  if (COMPACTS) core.linked = on;
+  if (!on) core.seen = undefined;
 }
 
-/** Runs `fn`; an exception turns the outputs off and enters FAULT instead of escaping. */
-export function safely<T>(core: Core, fn: () => T): T | undefined {
+/** Runs `fn`; an exception turns the outputs off and enters FAULT instead of escaping (and gives `failed`). */
+export function safely<T>(core: Core, fn: () => T, failed?: T): T | undefined {
   try {
     return fn();
   } catch (e) {
     fault(core, e);
-    return undefined;
+    return failed;
   }
 }
 
@@ -271,11 +290,6 @@ function fault(core: Core, e: unknown): void {
   } catch (e3) {
     core.state = S_FAULT;
   }
-}
-
-function nowSeconds(core: Core): number {
-  const real = clockNow(core.tc);
-  return real >= 0 ? real : Math.floor(core.p.clock.uptimeMs() / 1000);
 }
 
 /** A random key id not yet in the table (never 0). */
@@ -295,7 +309,9 @@ export function audit(core: Core, event: number, result: number, reason: number,
   // this function: a resident function of seven parameters costs ~10 variables). Its time is taken
   // when written, milliseconds later, as an entry's always was: the log counts whole seconds.
   if (core.held) return core.held.push([core, event, result, reason, keyId, agoMs]) > 0;
-  return logAppend(core.log, nowSeconds(core) - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
+  // Real time, or without it the uptime (seconds both).
+  const real = clockNow(core.tc), now = real >= 0 ? real : Math.floor(core.p.clock.uptimeMs() / 1000);
+  return logAppend(core.log, now - Math.floor((agoMs || 0) / 1000), core.tc.trusted, event, result, reason, keyId);
 }
 
 /** Writes the entries `request` held back, in order, and holds no more. */
@@ -312,46 +328,41 @@ export function auditFlush(core: Core): void {
  */
 export function dispatch(core: Core, event: number, reason: number, keyId: number, grant?: number): boolean {
   const t = transition(core.state, event);
-  if (t < 0) {
-    if (grant) audit(core, LOG_GRANTED, grant, R_OK, keyId);
-    audit(core, event, core.state, R_IGNORED, keyId);
-    return false;
-  }
-  const next = t >> 8, actions = t & 255;
-  const o = core.out, timers = core.p.timers, cfg = core.config;
-  if (actions & A_FAULT) {
-    allOff(o);
-    timers.cancel(core.relockTimer);
-    core.relockTimer = undefined;
-    timers.cancel(core.recoverTimer);
-    core.recoverTimer = timers.after(FAULT_RECOVER_MS, () => { core.recoverTimer = undefined; safely(core, () => dispatch(core, EV_FAULT_RECOVER, R_OK, 0)); });
-  }
-  if (actions & A_LOCK) {
-    relayOff(o);
-    timers.cancel(core.relockTimer);
-    core.relockTimer = undefined;
-  }
-  if (actions & A_ENROL_END) {
-    timers.cancel(core.enrolTimer);
-    core.enrolTimer = undefined;
-    led(core, 'blue', false);
-  }
-  if (actions & A_ENROL_START) {
-    timers.cancel(core.enrolTimer);
-    core.enrolTimer = timers.after(cfg.enrolWindowMs, () => { core.enrolTimer = undefined; safely(core, () => dispatch(core, EV_ENROL_TIMEOUT, R_TIMEOUT, 0)); });
-    led(core, 'blue', true);
-  }
-  if (actions & A_UNLOCK) {
+  const done = t >= 0;
+  if (done) {
+    const next = t >> 8, actions = t & 255;
+    const o = core.out, cfg = core.config;
+    if (actions & A_FAULT) {
+      allOff(o);
+      wakeAfter(core, W_RECOVER, FAULT_RECOVER_MS, EV_FAULT_RECOVER, R_OK);
+    }
+    if (actions & A_LOCK) relayOff(o);
     // Successive unlocks keep the relay on; past its continuous cap it is forced off and rests.
-    if (relayOn(o, cfg.holdMs)) audit(core, LOG_RELAY_REST, next, R_TIMEOUT, keyId);
-    timers.cancel(core.relockTimer);
-    core.relockTimer = timers.after(cfg.relockMs, () => { core.relockTimer = undefined; safely(core, () => dispatch(core, EV_RELOCK_TIMER, R_OK, 0)); });
+    if (actions & A_UNLOCK && relayOn(o, cfg.holdMs)) audit(core, LOG_RELAY_REST, next, R_TIMEOUT, keyId);
+    // The relock: set by an unlock, gone with a lock or a fault.
+    if (actions & (A_FAULT | A_LOCK | A_UNLOCK)) wakeAfter(core, W_RELOCK, actions & A_UNLOCK ? cfg.relockMs : 0, EV_RELOCK_TIMER, R_OK);
+    if (actions & (A_ENROL_START | A_ENROL_END)) {
+      const open = (actions & A_ENROL_START) !== 0;
+      wakeAfter(core, W_ENROL, open ? cfg.enrolWindowMs : 0, EV_ENROL_TIMEOUT, R_TIMEOUT);
+      led(core, 'blue', open);
+    }
+    core.state = next;
+    led(core, 'green', next === S_UNLOCKED);
   }
-  core.state = next;
-  led(core, 'green', next === S_UNLOCKED);
   if (grant) audit(core, LOG_GRANTED, grant, R_OK, keyId);
-  audit(core, event, next, reason, keyId);
-  return true;
+  // The transition, or the event the state ignored (the state it stayed in).
+  audit(core, event, core.state, done ? reason : R_IGNORED, keyId);
+  return done;
+}
+
+/**
+ * Cancels the core's wake-up `i` (W_*); with `ms`, sets it to feed `event` (for `reason`) to the
+ * state machine that much later. A wake-up that fired is forgotten first: a timer id is reused.
+ */
+function wakeAfter(core: Core, i: number, ms: number, event: number, reason: number): void {
+  const timers = core.p.timers, w = core.wake;
+  timers.cancel(w[i]);
+  w[i] = ms ? timers.after(ms, () => { w[i] = undefined; safely(core, () => dispatch(core, event, reason, 0)); }) : undefined;
 }
 
 function led(core: Core, which: 'red' | 'green' | 'blue', on: boolean): void {
@@ -362,6 +373,7 @@ function led(core: Core, which: 'red' | 'green' | 'blue', on: boolean): void {
 /** The main loop, every TICK_MS: second guard on the outputs, state invariants, clock, watchdog. */
 function tick(core: Core): void {
   const healthy = safely(core, () => {
+    const up = core.p.clock.uptimeMs(), log = core.log;
     auditFlush(core); // entries a phone's request held, if its answer never went out (an exception)
     if (outputsGuard(core.out)) {
       audit(core, LOG_OUTPUT_GUARD, core.state, R_TIMEOUT, 0);
@@ -369,21 +381,19 @@ function tick(core: Core): void {
     }
     // Invariant: the relay is only ever energised while UNLOCKED.
     if (relayIsOn(core.out) && core.state !== S_UNLOCKED) throw new Error('relay on while not unlocked');
-    if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(core.p.clock.uptimeMs() / TICK_MS) % 2 === 0);
+    if (core.state === S_ENROLLING) led(core, 'blue', Math.floor(up / TICK_MS) % 2 === 0);
     clockTick(core.tc, core.reserve + 64);
-    const burst = failuresDue(core.log, core.p.clock.uptimeMs());
-    if (burst) audit(core, LOG_FAILURES, core.log.bk, core.log.br, burst, core.p.clock.uptimeMs() - core.log.bf);
+    const burst = failuresDue(log, up);
+    if (burst) audit(core, LOG_FAILURES, log.bk, log.br, burst, up - log.bf);
     // Compact only here, with nothing pending: relay off, no link (the SoftDevice may fail flash
     // operations while one is up), no enrolment window, and after a quiet spell, unless the log
     // itself is about to run out of room (a busy board has no quiet spell, and a grant must be
     // logged). Locked or not: a board left unlocked (relockMs up to an hour) must still make room
     // for its log, and the relay being off is what matters for power around use.
-    // The journal layout without protocol v2 makes no file at run time: nothing to compact (reserve 0).
-    if ((typeof __TILED__ !== 'undefined' && __TILED__) && !TRAVEL) return true;
-    const up = core.p.clock.uptimeMs();
+    if (!COMPACTS) return true;
     let free;
     if (core.state === S_ENROLLING || core.linked || relayIsOn(core.out)) core.compactAt = up + COMPACT_QUIET_MS;
-    else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt || free < core.urgent)) {
+    else if ((free = core.p.storage.free()) < core.reserve && (up >= core.compactAt! || free < core.urgent!)) {
       if (core.p.storage.compact()) core.p.console.log('Storage compacted');
       else core.compactAt = up + COMPACT_QUIET_MS; // nothing gained (no trash, or no RAM): not every second
     }
@@ -403,15 +413,13 @@ function tick(core: Core): void {
  * trusted time the lower bound decides what it can (access.ts checkAccess); `ticket` is a checked
  * ticket's record (firmware/travelboard.ts ticketRecord), used in place of a table record, whose
  * issuer must not be listed either and whose first use is recorded in the ticket book.
- * `found`: what a lookup of `keyId` just before found (its `rec`, undefined: no such key), so the
- * table is not searched again (the phone key's HELLO named the key: firmware/phonekey.ts `prepare`).
  */
-export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord, found?: { rec?: KeyRecord }): number {
+export function authenticate(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, grantLater?: boolean, ticket?: KeyRecord): number {
   core.actor = undefined;
-  // The record a card tap looked up already (lookupKey), taken once; else the store's.
-  const seen = CARDS ? core.seen : undefined;
-  if (CARDS) core.seen = undefined;
-  const rec = ticket || (found ? found.rec : seen && seen.id === keyId ? seen : ksLookup(core.ks, keyId));
+  // What a lookup of this key found already (lookupKey), taken once; else the store's record.
+  const seen = core.seen;
+  core.seen = undefined;
+  const rec = ticket || (seen && seen.id === keyId ? seen.rec : ksLookup(core.ks, keyId));
   let reason = rec ? verify(rec) : R_UNKNOWN_KEY;
   const proven = reason === R_OK;
   const cfg = core.config;
@@ -442,14 +450,13 @@ export function authenticate(core: Core, keyId: number, perm: number, verify: (r
  * `ticket`: as for authenticate. `hold` (the phone key): the audit entries are held, not written,
  * until the caller has sent its answer and calls auditFlush: a flash write takes milliseconds on
  * the chip, and the relay and the answer come first (docs/PERFORMANCE.md "The phone path").
- * `found`: as for authenticate.
  */
-export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean, found?: { rec?: KeyRecord }): number {
+export function request(core: Core, keyId: number, perm: number, verify: (rec: KeyRecord) => number, ticket?: KeyRecord, hold?: boolean): number {
   if (hold) core.held = core.held || [];
   // What `safely` does, without making a closure on every command (the phone path's glue).
   try {
     if (perm !== PERM_UNLOCK && perm !== PERM_LOCK && perm !== PERM_DRIVE) return R_BAD_INPUT;
-    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket, found);
+    const reason = authenticate(core, keyId, perm, verify, perm !== PERM_DRIVE, ticket);
     // An unlock needs no actor afterwards; holding the key's record would cost ~25 variables.
     core.actor = undefined;
     if (reason !== R_OK) return reason;
@@ -485,7 +492,7 @@ export function buttonHeld(core: Core): void {
 
 /** Opens the enrolment window granting `role` to the one key it admits (physical act checked by the caller). */
 export function openEnrolWindow(core: Core, role: number): boolean {
-  if (CARDS) core.seen = undefined; // an owner card's tap with the button held decides no access: its record is not needed
+  core.seen = undefined; // an owner card's tap with the button held decides no access: its record is not needed
   if (core.state === S_FAULT) return false;
   core.enrolRole = role;
   return dispatch(core, EV_ENROL_OPEN, R_OK, 0);
@@ -493,31 +500,29 @@ export function openEnrolWindow(core: Core, role: number): boolean {
 
 /** Adds the one key the open window admits, with the window's role. */
 export function enrolKey(core: Core, rec: KeyRecord): number {
-  const r = safely(core, () => {
+  return safely(core, () => {
     if (core.state !== S_ENROLLING) {
       audit(core, LOG_DENIED, LOG_KEY_ADDED, R_NO_WINDOW, rec.id);
       return R_NO_WINDOW;
     }
     rec.role = core.enrolRole;
     rec.flags |= FLAG_UNCONFIRMED;
-    if (CARDS) core.seen = undefined; // a key changes: a record looked up before may be stale
+    core.seen = undefined; // a key changes: a record looked up before may be stale
     const reason = ksPut(core.ks, undefined, rec, true);
     audit(core, LOG_KEY_ADDED, rec.role, reason, rec.id);
     if (reason === R_OK) dispatch(core, EV_ENROL_DONE, R_OK, rec.id);
     return reason;
-  });
-  return r === undefined ? R_ERROR : r;
+  }, R_ERROR)!;
 }
 
 /** Key management by an authenticated actor (core.actor after authenticate) or by USB provisioning (undefined). */
 export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 'update', rec: KeyRecord): number {
-  const r = safely(core, () => {
-    if (CARDS) core.seen = undefined; // a key changes: a record looked up before may be stale
+  return safely(core, () => {
+    core.seen = undefined; // a key changes: a record looked up before may be stale
     const reason = ksPut(core.ks, actor, rec, op === 'add');
     audit(core, op === 'add' ? LOG_KEY_ADDED : LOG_KEY_CHANGED, rec.role, reason, rec.id);
     return reason;
-  });
-  return r === undefined ? R_ERROR : r;
+  }, R_ERROR)!;
 }
 
 /**
@@ -528,7 +533,7 @@ export function manageKey(core: Core, actor: KeyRecord | undefined, op: 'add' | 
  */
 export function retireKey(core: Core, actor: KeyRecord | undefined, id: number, remove: boolean): number {
   try {
-    if (CARDS) core.seen = undefined; // a key changes: a record looked up before may be stale
+    core.seen = undefined; // a key changes: a record looked up before may be stale
     // The role is read into a number: a record held across the rewrite would cost ~25 variables.
     const role = remove ? 255 : (ksLookup(core.ks, id) || { role: 255 }).role;
     const reason = ksRetire(core.ks, actor, id, remove);
@@ -546,9 +551,9 @@ export function setTime(core: Core, actor: KeyRecord | undefined, seconds: numbe
     audit(core, LOG_DENIED, LOG_CLOCK_SET, R_NOT_PERMITTED, actor!.id);
     return R_NOT_PERMITTED;
   }
-  const ok = clockSet(core.tc, seconds);
-  audit(core, LOG_CLOCK_SET, 0, ok ? R_OK : R_BAD_INPUT, actor ? actor.id : 0);
-  return ok ? R_OK : R_BAD_INPUT;
+  const reason = clockSet(core.tc, seconds) ? R_OK : R_BAD_INPUT;
+  audit(core, LOG_CLOCK_SET, 0, reason, actor ? actor.id : 0);
+  return reason;
 }
 
 /** Changes settings (clamped to their hard limits); only an active owner may. */
@@ -562,11 +567,13 @@ export function setConfig(core: Core, actor: KeyRecord | undefined, changes: any
   if (changes && typeof changes === 'object') for (const k in changes) merged[k] = changes[k];
   const next = sanitizeConfig(merged);
   const gen = saveConfig(core.p.storage, core.p.crypto, core.configGen as Generation | undefined, next, core.log.j);
-  if (!gen) { audit(core, LOG_CONFIG, 0, R_ERROR, actor ? actor.id : 0); return R_ERROR; }
-  core.configGen = gen;
-  core.config = next;
-  audit(core, LOG_CONFIG, 0, R_OK, actor ? actor.id : 0);
-  return R_OK;
+  if (gen) {
+    core.configGen = gen;
+    core.config = next;
+  }
+  const reason = gen ? R_OK : R_ERROR;
+  audit(core, LOG_CONFIG, 0, reason, actor ? actor.id : 0);
+  return reason;
 }
 
 export { ALL_PERMS };

@@ -106,55 +106,50 @@ function reset(this: Reassembler): void {
 }
 
 function fail(r: Reassembler, error: string): PushResult {
-  r.buf = null;
-  r.got = 0;
-  r.seq = 0;
+  r.reset();
   return { error: error };
 }
 
 function push(this: Reassembler, packet: Uint8Array): PushResult {
   const r = this;
   const len = packet ? packet.length | 0 : 0;
-  if (!(len > 0)) return fail(r, WHY ? 'empty packet' : '?');
-  const h = packet[0] & 255;
-  let at = 1;
-  let restarted = '';
-  if (h & FIRST) {
-    if (r.buf) restarted = WHY ? 'new first fragment before the last one; previous message dropped' : '?';
-    r.buf = null;
-    if ((h & SEQ_MASK) !== 0) return fail(r, WHY ? 'first fragment with sequence ' + (h & SEQ_MASK) : '?');
-    if (len < 4) return fail(r, WHY ? 'first fragment too short' : '?');
-    const total = ((packet[1] & 255) << 8) | (packet[2] & 255);
-    if (total === 0) return fail(r, WHY ? 'announced length 0' : '?');
-    if (!(total <= r.max)) return fail(r, WHY ? 'announced length ' + total + ' above ' + r.max : '?');
+  const h = len > 0 ? packet[0] & 255 : 0;
+  const first = (h & FIRST) !== 0, seq = h & SEQ_MASK;
+  const total = len > 3 ? ((packet[1] & 255) << 8) | (packet[2] & 255) : 0;
+  // A first fragment drops the message in progress (said even when its own message completes):
+  // below, it fails or replaces it.
+  const restarted = first && r.buf ? (WHY ? 'new first fragment before the last one; previous message dropped' : '?') : '';
+  // Every check in one expression: on a board each says '?', and the minifier makes them one test.
+  const why = !(len > 0) ? (WHY ? 'empty packet' : '?')
+    : first ? (seq !== 0 ? (WHY ? 'first fragment with sequence ' + seq : '?')
+      : len < 4 ? (WHY ? 'first fragment too short' : '?')
+      : total === 0 ? (WHY ? 'announced length 0' : '?')
+      : !(total <= r.max) ? (WHY ? 'announced length ' + total + ' above ' + r.max : '?') : '')
+    : !r.buf ? (WHY ? 'continuation without a first fragment' : '?')
+    : seq !== r.seq ? (WHY ? 'sequence ' + seq + ', expected ' + r.seq : '?')
+    : len < 2 ? (WHY ? 'fragment without data' : '?') : '';
+  if (why) return fail(r, why);
+  if (first) {
     r.buf = new Uint8Array(total);
     r.got = 0;
     r.seq = 0;
-    at = 3;
-  } else {
-    if (!r.buf) return fail(r, WHY ? 'continuation without a first fragment' : '?');
-    if ((h & SEQ_MASK) !== r.seq) return fail(r, WHY ? 'sequence ' + (h & SEQ_MASK) + ', expected ' + r.seq : '?');
-    if (len < 2) return fail(r, WHY ? 'fragment without data' : '?');
   }
   const buf = r.buf as Uint8Array;
-  const n = len - at;
+  const at = first ? 3 : 1, n = len - at;
   if (r.got + n > buf.length) return fail(r, WHY ? 'more bytes than the announced ' + buf.length : '?');
   // Native copy (a per-byte loop costs milliseconds a packet on the board), of any array-like.
   buf.set(new Uint8Array(packet).subarray(at), r.got);
   r.got += n;
   r.seq = (r.seq + 1) & SEQ_MASK;
-  const last = (h & LAST) !== 0;
-  if (r.got === buf.length) {
-    if (!last) return fail(r, WHY ? 'announced length reached without a last fragment' : '?');
-    r.buf = null;
-    r.got = 0;
-    r.seq = 0;
-    const done: PushResult = { message: buf };
-    if (restarted) done.error = restarted;
-    return done;
+  // The last fragment, and only it, fills the announced length.
+  const full = r.got === buf.length;
+  if (full !== ((h & LAST) !== 0)) {
+    return fail(r, WHY ? (full ? 'announced length reached without a last fragment' : 'last fragment with ' + r.got + ' of ' + buf.length + ' bytes') : '?');
   }
-  if (last) return fail(r, WHY ? 'last fragment with ' + r.got + ' of ' + buf.length + ' bytes' : '?');
-  return restarted ? { error: restarted } : {};
+  const done: PushResult = full ? { message: buf } : {};
+  if (full) r.reset();
+  if (restarted) done.error = restarted;
+  return done;
 }
 
 /** A reassembler for messages of at most maxMessage bytes (e.g. 256); see Reassembler. */

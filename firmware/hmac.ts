@@ -63,5 +63,5 @@ export function hmacSha256(sha256: Sha256, key: Uint8Array, data: Uint8Array): U
 export function hmacVerify(sha256: Sha256, key: Uint8Array, data: Uint8Array, tag: Uint8Array): boolean {
   const mac = hmacSha256(sha256, key, data);
   const len = tag.length;
-  return equalConstantTime(mac, tag, len) && len >= MIN_TAG && len <= 32;
+  return equalConstantTime(mac.subarray(0, len), tag) && len >= MIN_TAG && len <= 32;
 }

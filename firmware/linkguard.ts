@@ -62,12 +62,12 @@ export interface LinkGuard {
   radio: Radio;
   /** The timer's callback, made once. */
   f: () => void;
-  t: number | undefined;
+  t?: number;
   s: Float64Array;
 }
 
 export function guardStart(k: Core, p: Ports, radio: Radio): LinkGuard {
-  const g: LinkGuard = { k, p, radio, f: () => undefined, t: undefined, s: new Float64Array(11) };
+  const g = { k, p, radio, s: new Float64Array(11) } as LinkGuard; // `f` is set below, `t` when armed
   g.s[TOKENS] = BUDGET;
   g.s[TOKENS_AT] = p.clock.uptimeMs();
   g.f = () => safely(g.k, () => { g.t = undefined; if (g.s[UP]) { if (g.p.clock.uptimeMs() < due(g)) arm(g); else end(g); } });

@@ -39,17 +39,13 @@ export const TRANSITIONS =
   '\x03\x0b\x00\x02' + // S_FAULT, EV_FAULT_RECOVER, S_LOCKED, A_LOCK
   '\x03\x0a\x03\x10'; // S_FAULT, EV_ERROR, S_FAULT, A_FAULT
 
-/** Row index of (state, event) in TRANSITIONS, or -1 when the pair is not handled. */
-export function findTransition(state: number, event: number): number {
-  for (let i = 0; i < TRANSITIONS.length; i += 4) if (TRANSITIONS.charCodeAt(i) === state && TRANSITIONS.charCodeAt(i + 1) === event) return i;
-  return -1;
-}
-
 /**
  * Looks up (state, event). Returns the next state and the actions as `next * 256 + actions`,
  * or -1 when the event is ignored in this state.
  */
 export function transition(state: number, event: number): number {
-  const i = findTransition(state, event);
-  return i < 0 ? -1 : TRANSITIONS.charCodeAt(i + 2) * 256 + TRANSITIONS.charCodeAt(i + 3);
+  for (let i = 0; i < TRANSITIONS.length; i += 4) {
+    if (TRANSITIONS.charCodeAt(i) === state && TRANSITIONS.charCodeAt(i + 1) === event) return TRANSITIONS.charCodeAt(i + 2) * 256 + TRANSITIONS.charCodeAt(i + 3);
+  }
+  return -1;
 }

@@ -19,20 +19,21 @@ export interface Outputs {
   drive: Output | undefined;
   timers: Timers;
   clock: Clock;
-  /** Uptime when switched on and the limit it was given; -1 when off. */
+  /** Uptime when switched on (-1 when off: allOff sets it first) and the limit it was given. */
   relayOnAt: number;
-  relayLimit: number;
-  relayTimer: number | undefined;
-  /** Uptime when the current continuous run started, and until when the relay rests after a capped run (short names: see firmware/auditlog.ts). */
-  run: number;
+  relayLimit?: number;
+  relayTimer?: number;
+  /** Uptime when the current continuous run started (set as it starts), and until when the relay rests after a capped run (short names: see firmware/auditlog.ts). */
+  run?: number;
   rest: number;
   driveOnAt: number;
-  driveLimit: number;
-  driveTimer: number | undefined;
+  driveLimit?: number;
+  driveTimer?: number;
 }
 
 export function outputsInit(relay: Output, drive: Output | undefined, timers: Timers, clock: Clock): Outputs {
-  const o: Outputs = { relay, drive, timers, clock, relayOnAt: -1, relayLimit: 0, relayTimer: undefined, run: -1, rest: 0, driveOnAt: -1, driveLimit: 0, driveTimer: undefined };
+  // The rest is set as it is used: allOff marks both outputs off (onAt -1).
+  const o = { relay, drive, timers, clock, rest: 0 } as Outputs;
   allOff(o);
   return o;
 }
@@ -52,7 +53,7 @@ export function relayOn(o: Outputs, ms: number): boolean {
   // Already capped: this run's end and rest are set (a re-trigger in its last seconds).
   const wasCapped = now < o.rest;
   if (o.relayOnAt < 0) o.run = now;
-  const left = o.run + HARD_MAX_HOLD_MS - now;
+  const left = o.run! + HARD_MAX_HOLD_MS - now;
   let limit = ms < HARD_MAX_HOLD_MS ? ms : HARD_MAX_HOLD_MS;
   const capped = left <= limit;
   if (capped) {
@@ -104,7 +105,7 @@ export function relayIsOn(o: Outputs): boolean {
 export function outputsGuard(o: Outputs): boolean {
   const now = o.clock.uptimeMs();
   let forced = false;
-  if (o.relayOnAt >= 0 && now - o.relayOnAt > o.relayLimit + 1000) { relayOff(o); forced = true; }
-  if (o.driveOnAt >= 0 && now - o.driveOnAt > o.driveLimit + 1000) { driveOff(o); forced = true; }
+  if (o.relayOnAt >= 0 && now - o.relayOnAt > o.relayLimit! + 1000) { relayOff(o); forced = true; }
+  if (o.driveOnAt >= 0 && now - o.driveOnAt > o.driveLimit! + 1000) { driveOff(o); forced = true; }
   return forced;
 }

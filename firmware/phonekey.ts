@@ -21,10 +21,10 @@
  * A v1 phone, a v1 site (no board id) and a v1-only build speak v1 exactly as before.
  */
 import type { Ports, Radio } from './ports';
-import { equalConstantTime, readU16, readU32, strOf, writeU16, writeU32 } from './bytes';
+import { equalConstantTime, readU16, readU32, strOf, writeU32 } from './bytes';
 import * as C from './codes';
 import { OP_ADD_KEY, OP_DRIVE, OP_ENROL_CARD, OP_LIST_KEYS, OP_LOCK, OP_READ_LOG, OP_REMOVE, OP_REVOKE, OP_SET_CONFIG, OP_SET_TIME, OP_STATUS, OP_UNLOCK } from './codes';
-import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, findKey, coreStatus, coreTravel, enrolKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
+import { type Core, STATE_BITS, TIME_TRUSTED, auditFlush, authenticate, coreKeys, corePorts, coreStatus, coreTravel, enrolKey, lookupKey, newKeyId, request, safely, setLinked, timeAtLeast } from './core';
 import { createReassembler, fragmentAt, isPull, type Reassembler } from './frames';
 import { type HmacPads, hmacPads, hmacWithPads } from './hmac';
 import { ENROL_PERMS, opPermission } from './access';
@@ -69,15 +69,15 @@ export interface PhoneKey {
   radio: Radio;
   site: Site;
   reasm: Reassembler;
-  nonce: Uint8Array | undefined;
-  nonceAt: number;
+  nonce?: Uint8Array;
+  nonceAt?: number;
   /** The nonce answered last, to tell a replay from a forgery. */
-  spent: Uint8Array | undefined;
+  spent?: Uint8Array;
   cards: Cards | undefined;
   /** The last answer, kept for PULLs until the phone writes again or the link drops. */
-  out: Uint8Array | undefined;
+  out?: Uint8Array;
   /** Packet size the answer is cut at (fixed per answer, so PULL indexes stay put). */
-  outSize: number;
+  outSize?: number;
   /** What an unproven peer costs (firmware/linkguard.ts). */
   guard: LinkGuard;
   /**
@@ -87,17 +87,16 @@ export interface PhoneKey {
   pre?: number | Prepared;
 }
 
-/** What a COMMAND by key `id` needs that depends only on the key: its record (undefined: none) and its HMAC pads. */
+/** What a COMMAND by key `id` needs that depends only on the key: its HMAC pads (the core keeps its record: lookupKey). */
 interface Prepared {
   id: number;
-  rec: KeyRecord | undefined;
   pads: HmacPads;
 }
 
 export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Cards): PhoneKey {
   const p = corePorts(core); // outside the literal, so the minifier substitutes it (not resident)
-  const pk: PhoneKey = { core, p, radio, site, reasm: createReassembler(MAX_MESSAGE), nonce: undefined, nonceAt: 0, spent: undefined, cards, out: undefined, outSize: 20,
-    guard: undefined as unknown as LinkGuard };
+  // What is absent until it is made is left out (an absent member costs the board no variable); `guard` is set next.
+  const pk = { core, p, radio, site, reasm: createReassembler(MAX_MESSAGE), cards } as PhoneKey;
   // Not a local: the radio callbacks below keep this scope for good (a variable each).
   pk.guard = guardStart(core, pk.p, radio);
   radio.protect(site.setupCode);
@@ -116,11 +115,18 @@ export function phoneKeyStart(core: Core, radio: Radio, site: Site, cards?: Card
   return pk;
 }
 
-function freshNonce(pk: PhoneKey): Uint8Array {
+/**
+ * A new answer of `size` bytes: `head` (its type and what follows it), then the next nonce. Every
+ * answer carries one; the one before it is kept, to tell a replay from a forgery.
+ */
+function answerWithNonce(pk: PhoneKey, size: number, head: number[]): Uint8Array {
+  const m = new Uint8Array(size);
+  m.set(head);
   if (pk.nonce) pk.spent = pk.nonce;
   pk.nonce = pk.p.random.bytes(NONCE_BYTES);
   pk.nonceAt = pk.p.clock.uptimeMs();
-  return pk.nonce;
+  m.set(pk.nonce, head.length);
+  return m;
 }
 
 /**
@@ -133,7 +139,7 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
     pk.out = msg;
     pk.outSize = pk.radio.payloadSize();
   }
-  const p = pk.out ? fragmentAt(pk.out, pk.outSize, index || 0) : undefined;
+  const p = pk.out ? fragmentAt(pk.out, pk.outSize!, index || 0) : undefined;
   if (p) {
     pk.radio.send(p);
     // The CHALLENGE's last fragment is queued to the radio: the named key's work now, during the
@@ -143,8 +149,9 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
 }
 
 /**
- * The work a COMMAND by key `id` needs that depends only on the key: its record and its HMAC pads
- * (for the command's MAC, the replay check and the answer's MAC). An unknown id gets the pads of
+ * The work a COMMAND by key `id` needs that depends only on the key: its record (kept by the core
+ * for the decision: lookupKey) and its HMAC pads (for the command's MAC, the replay check and the
+ * answer's MAC). An unknown id gets the pads of
  * a secret under salt 0, as `prove` makes for one: the same SHA-256 work for known and unknown
  * ids. Runs after the CHALLENGE went out, so it delays no answer; on failure nothing is kept and
  * the COMMAND does the work itself.
@@ -152,8 +159,8 @@ function send(pk: PhoneKey, msg: Uint8Array | undefined, index?: number): void {
 function prepare(pk: PhoneKey, id: number): void {
   pk.pre = undefined;
   try {
-    const rec = findKey(pk.core, id);
-    pk.pre = { id, rec, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
+    const rec = lookupKey(pk.core, id);
+    pk.pre = { id, pads: hmacPads(keySecret(pk.p.crypto, pk.site, id, rec ? rec.salt : 0)) };
   } catch (e) { /* e.g. no memory for a digest: nothing kept */ }
 }
 
@@ -163,9 +170,7 @@ function prepare(pk: PhoneKey, id: number): void {
  * follows the CHALLENGE (send, prepare).
  */
 function sendChallenge(pk: PhoneKey, hello: Uint8Array, v2?: boolean): void {
-  const m = new Uint8Array(2 + NONCE_BYTES);
-  m[0] = M_CHALLENGE;
-  m.set(freshNonce(pk), 1);
+  const m = answerWithNonce(pk, 2 + NONCE_BYTES, [M_CHALLENGE]);
   const status = coreStatus(pk.core);
   m[1 + NONCE_BYTES] = (status & TIME_TRUSTED ? 1 : 0) | ((status & STATE_BITS) === C.S_ENROLLING ? 2 : 0);
   if (hello.length > 5) pk.pre = readU32(hello, 2);
@@ -178,7 +183,7 @@ function sendChallenge(pk: PhoneKey, hello: Uint8Array, v2?: boolean): void {
  */
 function onHello(pk: PhoneKey, msg: Uint8Array): void {
   const v = negotiate(helloVersion(msg), pk.site.boardId ? PROTOCOL_VERSION : MIN_VERSION);
-  if (v) sendChallenge(pk, msg, v > 1); else refuse(pk, C.R_VERSION, 0, true);
+  if (v) sendChallenge(pk, msg, v > 1); else refuse(pk, C.R_VERSION, true);
 }
 
 /**
@@ -206,7 +211,7 @@ export function onPacket(pk: PhoneKey, packet: Uint8Array): void {
     else if (msg[0] === M_ENROL) onEnrol(pk, msg);
     else if (TRAVEL && (msg[0] === M_LIST || msg[0] === M_TICKET_COMMAND)) {
       // A board without an identity (a v1 site) speaks v1 only.
-      if (!pk.site.boardId) refuse(pk, C.R_VERSION, 0, true);
+      if (!pk.site.boardId) refuse(pk, C.R_VERSION, true);
       else if (msg[0] === M_LIST) onList(pk, msg);
       else onTicketCommand(pk, msg);
     }
@@ -234,13 +239,12 @@ const DOMAIN_COMMAND = 67; // 'C'
 const DOMAIN_RESPONSE = 82; // 'R'
 const DOMAIN_WRAP = 87; // 'W'
 
-/** REFUSED: type | reason | next nonce 16 | retry s u16, and with `range` (version mismatch) the lowest and highest version this board speaks. */
-function refuse(pk: PhoneKey, reason: number, retrySeconds: number, range?: boolean): void {
-  const m = new Uint8Array(4 + NONCE_BYTES + (TRAVEL && range ? 2 : 0));
-  m[0] = M_REFUSED;
-  m[1] = reason;
-  m.set(freshNonce(pk), 2);
-  writeU16(m, 2 + NONCE_BYTES, retrySeconds > 65535 ? 65535 : retrySeconds);
+/**
+ * REFUSED: type | reason | next nonce 16 | retry s u16, and with `range` (version mismatch) the
+ * lowest and highest version this board speaks. Retry is always 0 (at once): no lockout exists.
+ */
+function refuse(pk: PhoneKey, reason: number, range?: boolean): void {
+  const m = answerWithNonce(pk, 4 + NONCE_BYTES + (TRAVEL && range ? 2 : 0), [M_REFUSED, reason]);
   if (TRAVEL && range) { m[4 + NONCE_BYTES] = MIN_VERSION; m[5 + NONCE_BYTES] = pk.site.boardId ? PROTOCOL_VERSION : MIN_VERSION; }
   send(pk, m);
 }
@@ -255,7 +259,7 @@ function unproven(pk: PhoneKey, reason: number, drop?: boolean, answer?: Uint8Ar
   // The refusal may need PULLs ("Pacing"): the link goes DROP_GRACE_MS later, not before the peer
   // could read why (a phone with a revoked key must hear it, not retry in the dark).
   if (drop) pk.p.timers.after(DROP_GRACE_MS, () => safely(pk.core, () => guardDrop(g, link)));
-  if (TRAVEL && answer) send(pk, answer); else refuse(pk, reason, 0);
+  if (TRAVEL && answer) send(pk, answer); else refuse(pk, reason);
 }
 
 /**
@@ -319,8 +323,8 @@ function onCommand(pk: PhoneKey, msg: Uint8Array, pre: number | Prepared | undef
 /**
  * Consumes the nonce and checks the command's MAC and the key's rights; does an unlock, lock or
  * drive-enable. Returns the reason and the key's HMAC pads for the answer, or undefined when nothing
- * was proven (the peer has then been refused). `pre`: this key's record and pads, prepared after
- * the HELLO that named it (`prepare`). `ticket` and `secret` (TICKET COMMAND): the
+ * was proven (the peer has then been refused). `pre`: this key's pads, prepared after the HELLO
+ * that named it (`prepare`). `ticket` and `secret` (TICKET COMMAND): the
  * ticket's record and the guest's secret, in place of a table record and its derived secret;
  * `madeAt`: the ticket's made-at time, learnt as a time lower bound once the command's MAC holds.
  */
@@ -329,7 +333,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
   const core = pk.core;
   const body = msg.subarray(0, msg.length - TAG_BYTES);
   const tag = msg.subarray(msg.length - TAG_BYTES);
-  const age = pk.p.clock.uptimeMs() - pk.nonceAt;
+  const age = pk.p.clock.uptimeMs() - pk.nonceAt!;
   const spent = pk.spent;
   // This command consumes the nonce, whatever happens next; the next one is drawn when the answer
   // is made (respond, refuse), after the relay: 16 hardware words are not on the path to it.
@@ -348,8 +352,8 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     return C.R_BAD_MAC;
   };
   const perm = opPermission(op);
-  // With `pre`, the key's record as prepare found it (none: unknown key), not a lookup now.
-  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true, pre) : authenticate(core, keyId, perm, verify, false, ticket, pre);
+  // After `prepare`, the core decides on the record it found then (none: unknown key), not a lookup now.
+  const reason = isRequest ? request(core, keyId, perm, verify, ticket, true) : authenticate(core, keyId, perm, verify, false, ticket);
   // A replay proves only that someone recorded the key's command: nothing about this peer.
   if (reason === C.R_REPLAY) pads = undefined;
   if (reason === C.R_UNKNOWN_KEY) {
@@ -364,7 +368,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
     // check, e.g. no memory for a digest) is said as such: it is not the peer's fault, and known
     // and unknown keys meet it alike, and it costs the link nothing. Retry at once (0 s): no
     // lockout exists; an unproven attempt costs only its link.
-    if (reason === C.R_ERROR) refuse(pk, reason, 0); else unproven(pk, reason === C.R_REPLAY ? reason : C.R_BAD_MAC);
+    if (reason === C.R_ERROR) refuse(pk, reason); else unproven(pk, reason === C.R_REPLAY ? reason : C.R_BAD_MAC);
     return undefined;
   }
   guardHeard(pk.guard, true);
@@ -374,9 +378,7 @@ function prove(pk: PhoneKey, msg: Uint8Array, nonce: Uint8Array, keyId: number, 
 /** RESPONSE: type | status | op | next nonce 16 | data | tag 16 (over the command's nonce). */
 function respond(pk: PhoneKey, pads: HmacPads, nonce: Uint8Array, op: number, reason: number, data: Uint8Array | undefined): void {
   const n = data ? data.length : 0;
-  const m = new Uint8Array(3 + NONCE_BYTES + n + TAG_BYTES);
-  m.set([M_RESPONSE, reason, op]);
-  m.set(freshNonce(pk), 3);
+  const m = answerWithNonce(pk, 3 + NONCE_BYTES + n + TAG_BYTES, [M_RESPONSE, reason, op]);
   if (data) m.set(data, 3 + NONCE_BYTES);
   m.set(macOf(pk, pads, DOMAIN_RESPONSE, nonce, m.subarray(0, 3 + NONCE_BYTES + n)), 3 + NONCE_BYTES + n);
   send(pk, m);
@@ -410,7 +412,7 @@ function onEnrol(pk: PhoneKey, msg: Uint8Array): void {
   const rec: KeyRecord = { id: newKeyId(core), kind: C.KIND_PHONE, flags: 0, role: C.ROLE_GUEST, perms: ENROL_PERMS,
     weekdays: 0, notBefore: 0, notAfter: 0, winStart: 0, winEnd: 0, salt: readU32(pk.p.random.bytes(4), 0), label: strOf(msg.subarray(1, 7), true) };
   const reason = enrolKey(core, rec); // the window sets the role
-  if (reason !== C.R_OK) { refuse(pk, reason, 0); return; }
+  if (reason !== C.R_OK) { refuse(pk, reason); return; }
   guardHeard(pk.guard, true);
   const out = new Uint8Array(22);
   out[0] = M_ENROLLED;

@@ -18,11 +18,12 @@ function sha256(data: Uint8Array): Uint8Array {
 }
 
 function aesBlock(encrypt: boolean, key: Uint8Array, data: Uint8Array, iv?: Uint8Array): Uint8Array {
-  const aes = CR.AES!;
+  // Static methods of Espruino's AES class: called without their object, as E.CRC32 is.
+  const f = encrypt ? CR.AES!.encrypt : CR.AES!.decrypt;
   // CBC is the build's default mode, with a zero IV when none is given.
   const o = iv ? { iv: iv } : undefined;
-  let r = encrypt ? aes.encrypt(data, key, o) : aes.decrypt(data, key, o);
-  if (!r) { E.defrag(); r = encrypt ? aes.encrypt(data, key, o) : aes.decrypt(data, key, o); }
+  let r = f(data, key, o);
+  if (!r) { E.defrag(); r = f(data, key, o); }
   // Also a bad length: the build prints an error and returns undefined (no throw) for that too.
   if (!r) throw new Error('AES');
   return new Uint8Array(r);

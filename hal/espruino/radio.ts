@@ -20,27 +20,26 @@ import { RX_UUID, SERVICE_UUID, TX_UUID } from '../radio-uuids';
 // longer than MTU - 3: the longest it wrote on this connection is a safe size for our answers.
 let payload = 20;
 let dev = false;
-let handlers: { connect: (addr: string) => void; disconnect: () => void; packet: (p: Uint8Array) => void } | undefined;
+// The protocol's handlers (set by start, before any event can come).
+let onPhonePacket: (p: Uint8Array) => void;
+let onPhoneConnect: (addr: string) => void;
 
 function received(evt: { data: ArrayBuffer }): void {
   const p = new Uint8Array(evt.data);
   if (p.length > payload) payload = p.length;
-  if (handlers) handlers.packet(p);
+  onPhonePacket(p);
 }
 
+// A link starts at the default size (nothing longer heard yet on it).
 function connected(addr: string): void {
   payload = 20;
-  if (handlers) handlers.connect(addr);
-}
-
-function disconnected(): void {
-  payload = 20;
-  if (handlers) handlers.disconnect();
+  onPhoneConnect(addr);
 }
 
 const radio: Radio = {
   start: (onConnect, onDisconnect, onPacket) => {
-    handlers = { connect: onConnect, disconnect: onDisconnect, packet: onPacket };
+    onPhoneConnect = onConnect;
+    onPhonePacket = onPacket;
     const services: { [s: string]: { [c: string]: NrfCharacteristic } } = {};
     const chars: { [c: string]: NrfCharacteristic } = {};
     chars[RX_UUID] = { writable: true, maxLen: 244, value: [0], onWrite: received };
@@ -48,7 +47,7 @@ const radio: Radio = {
     services[SERVICE_UUID] = chars;
     NRF.setServices(services, { uart: dev, advertise: [SERVICE_UUID] });
     NRF.on('connect', connected);
-    NRF.on('disconnect', disconnected);
+    NRF.on('disconnect', onDisconnect); // called with a reason, which the protocol does not need
   },
   send: (packet) => {
     const u: { [s: string]: { [c: string]: { value: Uint8Array; notify: boolean } } } = {};
@@ -62,8 +61,10 @@ const radio: Radio = {
   linkProtected: () => { const st = NRF.getSecurityStatus(); return !!(dev ? st.encrypted : st.mitm_protected); },
   protect: (passkey) => {
     // Without a setup code the passkey is a random one nobody sees: no enrolment over the air.
-    if (!dev) NRF.setSecurity(passkey ? { bond: true, lesc: true, mitm: true, display: true, pair: true, passkey: passkey }
-      : { bond: true, lesc: true, mitm: true, display: true, pair: true });
+    if (dev) return;
+    const s: Parameters<typeof NRF.setSecurity>[0] = { bond: true, lesc: true, mitm: true, display: true, pair: true };
+    if (passkey) s.passkey = passkey;
+    NRF.setSecurity(s);
   },
   disconnect: NRF.disconnect, // NRF's own (a static method): 2 variables where a forwarding arrow costs ~6
 };

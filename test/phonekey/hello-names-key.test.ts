@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as C from '../../firmware/codes';
-import { manageKey, setTime } from '../../firmware/core';
+import { manageKey, retireKey, setTime } from '../../firmware/core';
 import { ksLookup } from '../../firmware/keystore';
 import { keySecret } from '../../firmware/site';
 import { type Answer, M, OP, type PhoneKeyFile, be32, command, hello, nodeMac, packets, parseAnswer } from '../../tools/host/protocol';
@@ -175,6 +175,25 @@ describe('HELLO that names the key', () => {
     // And named again after the revoke: the record read then says revoked.
     assert.equal(run(r, driver, helloOn(r, hello(2, 2))).status, C.R_REVOKED);
     assert.equal(r.b.relay.on, false);
+  });
+
+  it('a key changed off this link between HELLO and COMMAND (USB, a card enrolment) is decided on its new record', () => {
+    const r = rig();
+    const driver = fileFor(r, 2);
+    const nonce = helloOn(r, hello(2, 2));
+    assert.equal(typeof r.pk.pre, 'object', 'the driver\'s work prepared');
+    // Revoked through the core by someone else (as the USB tool does), not by a message on this link.
+    assert.equal(retireKey(r.core, undefined, 2, false), C.R_OK);
+    const a = run(r, driver, nonce);
+    assert.deepEqual([a.status, a.authentic, r.b.relay.on], [C.R_REVOKED, true, false]);
+  });
+
+  it('the record a named HELLO looked up is not kept past its link', () => {
+    const r = rig();
+    helloOn(r, hello(2, 1));
+    assert.equal(r.core.seen && r.core.seen.id, 1);
+    r.radio.drop();
+    assert.equal(r.core.seen, undefined);
   });
 
   it('replay: a command signed for the nonce before the named HELLO, or sent again after its answer, is refused as replay', () => {
