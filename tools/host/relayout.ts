@@ -370,7 +370,8 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     if (!inPlace) journal.image = journalFromTiles([], lay0.journalPages, 3, 30);
     else journal.junk = heads.map((h, p) => (h !== '\xff'.repeat(32) && h.slice(0, 8) !== PAGE_HEAD ? lay0.journalStart + p * PAGE : -1)).filter((a) => a >= 0);
   }
-  const writeTiles = tiles.filter((t) => !OLD_TILE.test(t.name));
+  // Earlier firmware's I2C hang marker file (left by a boot that hung): journal records now (hal/espruino/i2c.ts).
+  const writeTiles = tiles.filter((t) => !OLD_TILE.test(t.name) && t.name !== 'ck.i2c');
   // The plan first: a refusal (the bundle does not fit) comes before anything is kept or erased.
   const blank = await padBlank(target, s, crc32);
   const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, writeTiles, raw, journal);
