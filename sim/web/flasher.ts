@@ -99,7 +99,7 @@ async function layoutUpdate(link: ConsoleLink, espBoard: string, fw: { text: str
   const fits = (b: BoardConfig, s: BoardStorage) => (/-nfc$/.test(b.id) ? !!b.tile && olderLayout(s) : !('problem' in layoutCheck(b, s)));
   const board = ids.map((id) => boardById(id)!).find((b) => storage && (pending ? pending.board === b.id : fits(b, storage)));
   if (!board) return false;
-  step((pending ? 'resuming the update of ' : 'in the layout: updating ') + board.id);
+  step((pending ? 'resuming the update of ' : olderLayout(storage!) ? 'in the older layout: moving into the journal layout ' : 'in the layout: updating ') + board.id);
   await stopFirmware(link);
   const rep = await relayout(target, {
     board, mode: 'update', bundle: fw.text, saved: pending, onSaved: (s) => { pending = s; },
