@@ -155,6 +155,7 @@ export function coreStart(p: Ports, opts: CoreOptions): Core {
     p.storage.tile = tile;
     if (p.journal && had && journalMake(p.storage, opts.logSegments) && (jf = p.journal())) j = jOpen(jf, p.crypto.crc32);
     else p.console.log('no journal: nothing is logged');
+    if (typeof __NFC__ === 'undefined' || __NFC__) p.jr = j;
   } else if (tile) {
     p.storage.tile = tile;
     padToPage(p.storage);

@@ -23,7 +23,7 @@
  * torn by a cut fails its check and is skipped; a blank one (all 0xFF) ends the page.
  * Kinds: an audit entry (firmware/auditlog.ts; event code below 125, bit 7 the trusted-time flag),
  * K_CLK (b: saved seconds), K_CFG (one setting of a group: a group id, b value, x index, y the
- * group's count; a group counts only when all its records are there).
+ * group's count; a group counts only when all its records are there), K_I2C (the reader's hang marker).
  */
 import type { JournalFlash } from './ports';
 import { str32, u32, u8 } from './binstr';
@@ -36,6 +36,11 @@ export const SLOTS = JPAGE / REC;
 export const K_PAGE = 127;
 export const K_CLK = 126;
 export const K_CFG = 125;
+/**
+ * The card reader's I2C hang marker (hal/espruino/i2c.ts; x: 1 set, 0 cleared). 255: every reader
+ * takes a kind as `kind & 127`, so it reads this one as K_PAGE, never a log entry, clock or setting.
+ */
+export const K_I2C = 255;
 const MAGIC = 0x434b4a31; // 'CKJ1'
 /** Storage header of an erased file of 4064 bytes (size little-endian, first name bytes zero). */
 const PH = '\xe0\x0f\0\0\0\0\0\0';

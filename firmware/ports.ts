@@ -6,6 +6,8 @@
  * Espruino global or a Node API: it is types only, and firmware/ is type-checked with it alone.
  */
 
+import type { Journal } from './journal';
+
 /** One-shot and repeating timers. Ids are small integers and are reused by Espruino. */
 export interface Timers {
   after(ms: number, fn: () => void): number;
@@ -117,6 +119,8 @@ export interface Ports {
   storage: FlashStorage;
   /** Opens the journal's payload (firmware/journal.ts); undefined when Storage holds no journal file. Boards in the journal layout only. */
   journal?: () => JournalFlash | undefined;
+  /** Keycard builds: the journal once the core has opened it, for the card reader's I2C hang marker (hal/espruino/i2c.ts). */
+  jr?: Journal;
   relay: Output;
   drive?: Output;
   leds: { red?: Output; green?: Output; blue?: Output };

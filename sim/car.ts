@@ -22,7 +22,6 @@ import { hostCrypto } from '../tools/host/crypto';
 import { rng } from '../tools/host/random';
 import { flashOf, journalOf, provisionLayout } from './provision';
 import * as st from './engine/storage';
-import { prepareKeyTable } from '../tools/host/provision/keystores';
 import { type LogEntry, logOpen, logOpenJ, logRead, logReadJ } from '../firmware/auditlog';
 import type { KeyRecord } from '../firmware/keystore';
 import type { PhoneKeyFile } from '../tools/host/protocol';
@@ -137,7 +136,6 @@ export async function createCar(opts: CarOptions = {}): Promise<SimCar> {
   const flash = flashOf(board);
   if (!laid) {
     writeSite(flash, site);
-    prepareKeyTable(flash, config);
   }
   if (opts.site) for (const rec of opts.site.records) addKey(flash, site, config.keyCapacity, rec);
   const keys: Record<string, PhoneKeyFile> = {};

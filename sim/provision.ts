@@ -14,7 +14,6 @@ import { JOURNAL_FILE, type Journal, jOpen } from '../firmware/journal';
 import { CRC_ONLY } from '../tools/host/journal-image';
 import { type Config, configOfJournal, loadConfig } from '../firmware/config';
 import { tiledLayout } from '../tools/host/layout';
-import { prepareKeyTable } from '../tools/host/provision/keystores';
 import { type SiteSecrets, writeSite } from '../tools/host/provision/site';
 
 const OUTSIDE = { error: (m: string) => new Error(m), powerCut: () => new Error('power cut while provisioning') };
@@ -44,10 +43,9 @@ export function provisionLayout(f: st.Flash, board: BoardConfig, bundle: string,
     const plan = tiledLayout(board, bundle.length);
     if (plan.short) throw new Error(`no room for the journal layout of ${board.id}: the bundle is ${plan.short} bytes too big for ${board.keyCapacity} keys`);
     if (!kslOpen(port, Math.max(plan.keySlots, 1), plan.keysFileBytes)) throw new Error('no room for the key file of ' + board.id);
-  } else prepareKeyTable(port, board); // the two-generation table where the build keeps one
-  // The bundle in Storage, as on a board, where the layout depends on it. (puckjs-nfc keeps its
-  // older layout, where the simulator has always run the bundle from outside Storage: with it in,
-  // its 40 KB hold 36 bytes beyond its budget, and a busy car's log finds no room between compactions.)
+  }
+  // The bundle in Storage, as on a board, where the layout depends on it. (A board without `tile`,
+  // none since puckjs-nfc moved onto the journal layout, runs its bundle from outside Storage.)
   if (!board.tile) return port;
   if (!port.write('.bootcde', bundle)) throw new Error('no room for the bundle of ' + board.id);
   const plan = tiledLayout(board, bundle.length);

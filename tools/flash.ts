@@ -17,9 +17,11 @@
  *               end, so a re-run after a cut finishes the job), the pages are erased with
  *               require("Flash").erasePage from the last one down to the bundle's first (page 0
  *               for a rebuild or install), never Storage.compact, then bundle, pad and tiles are
- *               written, each read back. A board holding none of it (stock Espruino, or the
- *               earlier generation-file format): the bundle to Storage as .bootcde (the CLI's
- *               Storage upload). Either way it is then read back on the board with the verified
+ *               written, each read back. A board in the older layout (puckjs-nfc's key table,
+ *               log rings and generation files) when the board's firmware has the journal layout:
+ *               moved into it (relayout.ts moveOlder, kept in --state FILE the same way).
+ *               A board holding none of it (stock Espruino): the bundle to Storage as .bootcde
+ *               (the CLI's Storage upload). Either way it is then read back on the board with the verified
  *               uploader's checks (host/console-upload.ts remoteCrc, remoteSha256): length,
  *               E.CRC32 and SHA-256 must equal the built file's (a corrupt copy is erased)
  *   6. reboot   load(): the board boots the new code; its boot lines are shown, an uncaught error fails
@@ -58,7 +60,7 @@ import { CliError, type Spec, duration, help, parse, runMain, str } from './host
 import { userPath } from './host/cli-files';
 import { checkPort, isBle, isTcp } from './host/ports';
 import { consoleLayoutTarget, keySlotsOnBoard, stopFirmware } from './host/console-layout';
-import { type Mode, type RelayoutReport, type Saved, layoutCheck, relayout } from './host/relayout';
+import { type Mode, type RelayoutReport, type Saved, layoutCheck, olderLayout, relayout } from './host/relayout';
 import { installFiles } from './host/layout-image';
 import { openEspruinoLink, type ConsoleLink as OpenLink } from './provision/link';
 import { writeFileSafe } from './host/cli-files';
@@ -391,11 +393,15 @@ function openLink(opts: FlashOptions): Promise<OpenLink> {
   return (opts.openLink || ((p: string) => openEspruinoLink(p, { timeoutS: Math.ceil((opts.stepTimeoutMs || 30000) / 1000) })))(opts.port);
 }
 
-/** Whether the board's Storage is in the compaction-safe layout (read only: its header chain). */
+/**
+ * Whether the board's Storage is in the compaction-safe layout, or in the older layout that a board
+ * on the journal layout moves out of (tools/host/relayout.ts moveOlder). Read only: its header chain.
+ */
 async function inLayout(opts: FlashOptions, board: BoardConfig): Promise<boolean> {
   const link = await openLink(opts);
   try {
-    return !('problem' in layoutCheck(board, await consoleLayoutTarget(link).storage()));
+    const s = await consoleLayoutTarget(link).storage();
+    return !('problem' in layoutCheck(board, s)) || (!!board.tile && olderLayout(s));
   } catch (e) {
     if (e instanceof CliError) return false; // no require("Flash"): not a board this procedure can serve
     throw e;

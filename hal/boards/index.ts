@@ -22,14 +22,3 @@ export function unknownBoardMessage(id: string | undefined): string {
   const old = id === undefined ? undefined : REPLACED[id];
   return 'unknown board ' + id + (old ? ' (replaced by ' + old + ')' : '') + '; known: ' + boards.map((b) => b.id).join(', ');
 }
-
-/**
- * True for the builds that keep the two-generation key table (firmware/keystore-gen.ts) instead of
- * the slot file (firmware/keystore.ts): keycards on a 40 KB Storage, where the slot store's code
- * does not fit beside the journal layout (docs/ESPRUINO.md "Flash", the `puckjs-nfc` paragraph;
- * tools/benchmarks/storage-budget-nfc.ts measures it). tools/host/build/bundle.ts resolves './keystore' by it.
- */
-export function usesKeyGenerations(board: { nfc: boolean; storageBytes: number; tile?: number }): boolean {
-  // A board on the journal layout (`tile`) keeps its keys in the slot file, whatever else it has.
-  return board.nfc && board.storageBytes <= 40960 && !board.tile;
-}

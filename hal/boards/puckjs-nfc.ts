@@ -1,9 +1,11 @@
 /**
- * Puck.js with a PN532 keycard reader. The card code leaves less of the 40 KB Storage for keys: 20
- * instead of 87. It keeps the older Storage layout (no `tile`: the two-generation key table, the
- * log's rings, generation files for clock and settings): its journal build is 32 672 B, 4 100 B over
- * the 28 572 B the journal layout leaves a bundle on a 40 KB board with the key file ending on a page
- * boundary (docs/ESPRUINO.md "Flash", the `puckjs-nfc` paragraph; tools/benchmarks/storage-budget-nfc.ts).
+ * Puck.js with a PN532 keycard reader, on the journal layout like the other 40 KB boards
+ * (docs/ESPRUINO.md "Flash"): the site and the key slot file in page 0, the bundle up to the
+ * journal's header (page-aligned: at most 28 572 B, tools/benchmarks/storage-budget-nfc.ts), the
+ * journal on pages 8 and 9; the reader's I2C hang marker is journal records (hal/espruino/i2c.ts),
+ * so no tile page and no Storage file made at run time. A board in the older layout (the
+ * two-generation key table, the log's rings, generation files) is moved by `npm run flash -- --update`
+ * (tools/host/relayout.ts moveOlder).
  */
 import type { BoardConfig } from './types';
 import { board as puckjs } from './puckjs';
@@ -22,12 +24,11 @@ export const board: BoardConfig = {
   nfc: true,
   storageBytes: puckjs.storageBytes,
   variables: puckjs.variables,
-  // What fits beside the card code, the log and the reserve that keeps every update from compacting
-  // Storage (firmware/flashroom.ts), with about 100 bytes to spare: tools/benchmarks/storage-budget.ts,
-  // docs/PERFORMANCE.md. 2026-12-04's work (the reserve, the log's two rings, the I2C bus guard, a
-  // lost site refused) took it from 48 to 21 and halved the log (3 x 16 entries); 60 before the
-  // memory work of 2026-12-01.
-  keyCapacity: 20, // 21 until 2026-12-04: the policy module and the faster phone path cost 24 bytes more than the slack
-  logSegments: 3,
-  logPerSegment: 16,
+  // Kept at what the older layout held (its two-generation table was rewritten whole at every
+  // change). The journal layout's key file in page 0 has 109 slots, as on `puckjs` (87 keys there).
+  keyCapacity: 20,
+  // The journal (docs/ESPRUINO.md "Flash"): 2 pages of 254 records (log entries, clock, settings, the I2C hang marker).
+  logSegments: 2,
+  logPerSegment: 254,
+  tile: 512,
 };

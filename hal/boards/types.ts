@@ -54,7 +54,7 @@ export interface BoardConfig {
   logPerSegment: number;
   /**
    * The journal layout (docs/ESPRUINO.md "Flash", tools/host/layout.ts): the bytes of a tile, the
-   * unit of the files made at run time after the journal (protocol v2's files, the I2C marker).
+   * unit of the files made at run time after the journal (protocol v2's files).
    * Absent: the older layout (puckjs-nfc, whose bundle leaves no room): log segments and
    * generation files in Storage.
    */

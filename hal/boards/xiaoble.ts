@@ -25,7 +25,7 @@ export const board: BoardConfig = {
   keyCapacity: 1000,
   logSegments: 8,
   // The journal (docs/ESPRUINO.md "Flash"): 8 pages of 254 records (log entries, clock, settings);
-  // tiles of 2048 bytes after it for protocol v2's files and the reader's I2C marker.
+  // tiles of 2048 bytes after it for protocol v2's files (the reader's I2C marker is journal records).
   logPerSegment: 254,
   tile: 2048,
   variables: 14000,

@@ -26,8 +26,8 @@ import { createPn532, pn532Reader, pn532Transceive } from '../pn532';
 import { board } from '../boards/puckjs-nfc';
 import { CARD_AID, CARD_SYSTEM_ID, cardKeyId } from '../../firmware/cards';
 import { coreKeys, type Core } from '../../firmware/core';
-// The store this build keeps (tools/host/build/bundle.ts resolves the firmware's './keystore' to it for puckjs-nfc).
-import { type KeyStore, ksLookup, ksOpen } from '../../firmware/keystore-gen';
+// The key store the firmware keeps (the slot file).
+import { type KeyStore, ksLookup, ksOpen } from '../../firmware/keystore';
 import { diversifyAes128 } from '../../firmware/desfire';
 import { siteLoad } from '../../firmware/site';
 import { aesDecryptBlock, aesEncryptBlock } from '../../firmware/aes';

@@ -17,7 +17,8 @@ import { remoteSha256, replaceImageFiles, writePlainFile } from '../../tools/hos
 import { crc32 } from '../../tools/host/bytes';
 import { boardById, boards } from '../../hal/boards/index';
 import { consoleLayoutTarget, stopFirmware } from '../../tools/host/console-layout';
-import { layoutCheck, relayout, type Saved } from '../../tools/host/relayout';
+import { type BoardStorage, layoutCheck, olderLayout, relayout, type Saved } from '../../tools/host/relayout';
+import type { BoardConfig } from '../../hal/boards/types';
 import { type ConsoleLink, bluetoothConsole, simulatorConsole } from './console-link';
 import { simUrl } from './sim-token';
 import { versionRefusal } from '../../tools/host/espruino-version';
@@ -85,14 +86,20 @@ function showChosen(announce = true): void {
   else if (announce && chosen.firmware) say('Ready to update a board already in the layout (choose a board image to provision a new one).');
 }
 
-/** The firmware update of a board in the layout (tools/host/relayout.ts); true if the board is in it. */
+/**
+ * The firmware update of a board in the layout (tools/host/relayout.ts), or the move of a keycard
+ * board from its older layout into it (a two-generation key table: only a keycard build kept one);
+ * true if the board is either.
+ */
 async function layoutUpdate(link: ConsoleLink, espBoard: string, fw: { text: string }): Promise<boolean> {
   const target = consoleLayoutTarget(link);
-  const ids = boards.filter((b) => espruinoBoard(b.id).board === espBoard && !/-nfc$/.test(b.id)).map((b) => b.id);
+  const ids = boards.filter((b) => espruinoBoard(b.id).board === espBoard).map((b) => b.id);
   const storage = await target.storage().catch(() => undefined);
-  const board = ids.map((id) => boardById(id)!).find((b) => storage && (pending ? pending.board === b.id : !('problem' in layoutCheck(b, storage))));
+  // A board in the layout is served as the first board of its Espruino build (the layout is the same).
+  const fits = (b: BoardConfig, s: BoardStorage) => (/-nfc$/.test(b.id) ? !!b.tile && olderLayout(s) : !('problem' in layoutCheck(b, s)));
+  const board = ids.map((id) => boardById(id)!).find((b) => storage && (pending ? pending.board === b.id : fits(b, storage)));
   if (!board) return false;
-  step((pending ? 'resuming the update of ' : 'in the layout: updating ') + board.id);
+  step((pending ? 'resuming the update of ' : olderLayout(storage!) ? 'in the older layout: moving into the journal layout ' : 'in the layout: updating ') + board.id);
   await stopFirmware(link);
   const rep = await relayout(target, {
     board, mode: 'update', bundle: fw.text, saved: pending, onSaved: (s) => { pending = s; },

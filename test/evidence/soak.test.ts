@@ -32,8 +32,9 @@ describe('evidence: soak (2 simulated hours in CI; --hours 24 for a day)', funct
     assert.ok(rep.samples.length >= 12);
     const timers = rep.samples.map((s) => s.pendingBoardTimers);
     assert.ok(Math.max(...timers) <= 12, JSON.stringify(timers));
+    // The journal layout (docs/ESPRUINO.md "Flash"): its files fill Storage from provisioning on, and the firmware makes none.
     const files = rep.samples.map((s) => s.fileBytes);
-    assert.ok(Math.max(...files) <= 40960 / 2, 'files stay within half the Storage: ' + JSON.stringify(files));
+    assert.equal(Math.max(...files), Math.min(...files), 'live files never change: ' + JSON.stringify(files));
   });
 
   it('inside the real interpreter: a mixed loop does not grow process.memory()', async function () {

@@ -12,7 +12,6 @@ import { firmwareFor } from '../../sim/car';
 import { addKey, keyRecord, newSite, writeSite } from '../../tools/host/provision/site';
 import { flashOf, provisionLayout } from '../../sim/provision';
 import * as st from '../../sim/engine/storage';
-import { prepareKeyTable } from '../../tools/host/provision/keystores';
 import { type PhoneKeyFile, M, OP, addKeyArgs, command, nodeMac, parseAnswer } from '../../tools/host/protocol';
 import { ask } from '../../sim/central';
 import * as C from '../../firmware/codes';
@@ -33,7 +32,6 @@ async function fullBoard(id: string) {
     // The code lives in the same Storage as the data, as on the board.
     assert.equal(board.storage.write('.bootcde', bundle), true);
     writeSite(flashOf(board), site);
-    prepareKeyTable(flashOf(board), cfg);
   }
   const flash = flashOf(board);
   let owner: PhoneKeyFile | undefined;

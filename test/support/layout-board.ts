@@ -70,7 +70,7 @@ export function layoutBoard(board: string, opts: { keysUsed?: number; bundle?: s
     if (seq === 100) { const g = configRecords(sanitizeConfig({ holdMs: 4000 }), 7); j.cg = jAppend(j, g); j.cn = g.length / 16; }
     assert.ok(jAppend(j, jRec(seq, 1000 + seq, 21, 0, 0, seq)) >= 0);
   }
-  // Tiles after the journal (protocol v2's files, the I2C marker) on boards that make them, with trash.
+  // Tiles after the journal (protocol v2's files) on boards that make them, with trash.
   if (plan.tilePages) {
     const tile = (name: string, v: number) => { st.write(f, hooks, name, fill(name + v, plan.tile - 32)); assert.equal(st.find(f, name)!.addr % plan.tile, 32, name + ' on its tile'); };
     tile('ck.tk.a', 0); tile('ck.rl.a', 0); tile('ck.tk.b', 0); st.erase(f, 'ck.tk.a');

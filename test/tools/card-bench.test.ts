@@ -7,20 +7,18 @@
 import { strict as assert } from 'node:assert';
 import { UID, cardTap, recordTap } from '../../tools/benchmarks/card';
 import { boardById } from '../../hal/boards/index';
-import { usesKeyGenerations } from '../../tools/host/provision/keystores';
 import { cardKeyIdOf } from '../../tools/host/provision/site';
 import { hostCrypto } from '../../tools/host/crypto';
 import * as C from '../../firmware/codes';
-import * as gens from '../../firmware/keystore-gen';
+import * as slots from '../../firmware/keystore';
 import { espruinoBinary } from '../../tools/host/espruino-binary';
 
 describe('card-tap bench (tools/benchmarks/card.ts)', () => {
-  it('records a tap whose card is in the key table puckjs-nfc reads, and a transcript that reports it', () => {
+  it('records a tap whose card is in the key slot file puckjs-nfc reads, and a transcript that reports it', () => {
     const rec = recordTap();
     const nfc = boardById('puckjs-nfc')!;
-    assert.ok(usesKeyGenerations(nfc));
-    assert.ok(rec.image.flash.list(gens.KEYS_FILE).length, 'the two-generation table, as the puckjs-nfc build reads it');
-    const card = gens.ksLookup(gens.ksOpen(rec.image.flash, hostCrypto, nfc.keyCapacity), cardKeyIdOf(UID));
+    assert.ok(rec.image.flash.read(slots.KEY_SLOTS_FILE), 'the key slot file, as the puckjs-nfc build reads it');
+    const card = slots.ksLookup(slots.ksOpen(rec.image.flash, hostCrypto, nfc.keyCapacity), cardKeyIdOf(UID));
     assert.ok(card && card.kind === C.KIND_CARD && card.role === C.ROLE_OWNER);
     // The read at `tap` is InListPassiveTarget's answer with one target: status, 00 00 FF LEN LCS D5 4B 01.
     const b = Buffer.from(rec.reads[rec.tap], 'hex');

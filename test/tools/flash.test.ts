@@ -18,7 +18,8 @@ import { writeBundle } from '../../tools/build';
 import { flash, FlashError, checkBundle, runEspruinoCli, type FlashResult } from '../../tools/flash';
 import { startConsoleServer, type ConsoleServer } from '../../sim/console-server';
 import { simConsoleLink } from '../../sim/console-line';
-import { liveRecords } from '../../tools/host/relayout';
+import { keyTableRecords, liveRecords } from '../../tools/host/relayout';
+import { gunzipSync } from 'node:zlib';
 import { release } from '../../tools/host/build/release';
 import * as st from '../../sim/engine/storage';
 import { boardImage, writeImageDir } from '../../tools/provision/image';
@@ -222,6 +223,31 @@ describe('tools/flash: the compaction-safe layout (install, update, a cut update
       assert.equal(rebuilt.relayout!.keysKept, keysBefore.length);
       assert.deepEqual(liveRecords(st.read(f, 'ck.keys')!), keysBefore);
       assert.equal(st.read(f, 'ck.site.a'), permanent[0][1]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a puckjs-nfc in its older layout, flashed without a flag: moved into the journal layout, keeping its site and keys', async function () {
+    const nfc = boardById('puckjs-nfc')!;
+    // Its firmware on the journal layout (hal/boards/puckjs-nfc.ts `tile`): before, it kept the older layout.
+    if (!nfc.tile) this.skip();
+    // What the older-layout firmware left on a full board (test/evidence/update-move-nfc.test.ts has the cuts).
+    const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'older-layout', 'puckjs-nfc.json'), 'utf8')) as { flash: string; site: string };
+    const f = st.createFlash(nfc.storageBytes);
+    f.mem.set(gunzipSync(Buffer.from(fx.flash, 'base64')));
+    const table = keyTableRecords(['ck.keys.a', 'ck.keys.b'].filter((n) => st.read(f, n) !== undefined).map((n) => ({ name: n, data: st.read(f, n)! })))!;
+    const server = await startConsoleServer({ board: nfc, flash: f });
+    try {
+      const openLink = async () => ({ ...simConsoleLink(server.board), close: async () => undefined });
+      const lines: string[] = [];
+      const r = await flash({ board: 'puckjs-nfc', port: server.url, stateFile: path.join(dir, 'nfc.json'), openLink, log: (l) => lines.push(l) });
+      assert.equal(r.relayout!.mode, 'update');
+      assert.match(lines.join('\n'), /moving the older layout into the journal layout \(20 keys from ck\.keys\.[ab];/);
+      assert.deepEqual(st.list(f), ['ck.site.a', 'ck.keys', '.bootcde', 'ck.pad', 'ck.jrnl']);
+      assert.equal(Buffer.from(st.read(f, 'ck.site.a')!, 'latin1').toString('hex'), fx.site, 'the site');
+      assert.deepEqual(liveRecords(st.read(f, 'ck.keys')!), table, 'every key, in the table\'s order');
+      assert.equal(fs.existsSync(path.join(dir, 'nfc.json')), false, 'the state file is gone once done');
     } finally {
       await server.close();
     }

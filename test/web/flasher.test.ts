@@ -27,6 +27,9 @@ import { newSiteData } from '../../tools/host/provision/sitefile';
 import { ARGS, CHROMIUM, OUT, WAIT } from './browser';
 import * as st from '../../sim/engine/storage';
 import { LAYOUT_FIXED, layoutBoard } from '../support/layout-board';
+import { gunzipSync } from 'node:zlib';
+import { keyTableOf } from '../../tools/host/provision/keystores';
+import { flashOf } from '../../sim/provision';
 
 /** Waits for the flasher's answer; on a timeout, says what the page showed. */
 async function answer(page: import('playwright-core').Page, text: string | RegExp, timeout: number): Promise<void> {
@@ -153,6 +156,32 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     assert.deepEqual(Buffer.from(board.storage.bytes('.bootcde')!), fs.readFileSync(bundlePath));
     assert.deepEqual(['ck.site.a', 'ck.keys'].map((n) => [st.find(f, n)!.addr, st.read(f, n)]), keep, 'site, settings, keys untouched');
     assert.deepEqual(st.list(f).filter((n) => !LAYOUT_FIXED.includes(n)).map((n) => [n, st.read(f, n)]), tiles, 'the tiles written back');
+  });
+
+  it('moves a puckjs-nfc from its older layout without an image: site and keys kept', async function () {
+    const nfc = boardById('puckjs-nfc')!;
+    // Its firmware on the journal layout (hal/boards/puckjs-nfc.ts `tile`): before, it kept the older layout.
+    if (!nfc.tile) this.skip();
+    // What the older-layout firmware left on a full board (test/evidence/update-move-nfc.test.ts has the cuts).
+    const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'older-layout', 'puckjs-nfc.json'), 'utf8')) as { flash: string; site: string; keys: string };
+    const f = st.createFlash(nfc.storageBytes);
+    f.mem.set(gunzipSync(Buffer.from(fx.flash, 'base64')));
+    const board = createSimBoard({ board: nfc, flash: f, bundle: '' }); // stock Espruino over that Storage: console open
+    const bundlePath = path.resolve(__dirname, '../../dist/puckjs-nfc/firmware.js');
+    const page = await context!.newPage();
+    await attachWebBluetooth(page, { board });
+    await page.goto(pages!.url);
+    await page.locator('body[data-ready="1"]').waitFor(WAIT);
+    await page.setInputFiles('#firmware-file', bundlePath);
+    await page.locator('#answer', { hasText: 'Ready to update a board already in the layout' }).waitFor(WAIT);
+    await page.check('#transport-ble');
+    await page.click('#flash');
+    await answer(page, 'Flashed and provisioned.', 300000);
+    assert.match((await page.locator('#steps li').allTextContents()).join('\n'), /in the older layout: moving into the journal layout puckjs-nfc/);
+    assert.deepEqual(st.list(f), ['ck.site.a', 'ck.keys', '.bootcde', 'ck.pad', 'ck.jrnl']);
+    assert.equal(Buffer.from(st.read(f, 'ck.site.a')!, 'latin1').toString('hex'), fx.site, 'the site');
+    assert.equal(keyTableOf(flashOf(board)), fx.keys, 'every key');
+    assert.deepEqual(Buffer.from(board.storage.bytes('.bootcde')!), fs.readFileSync(bundlePath));
   });
 
   it('refuses an image made for another board before writing anything', async () => {

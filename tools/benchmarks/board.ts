@@ -75,7 +75,7 @@ async function bootImageOnce(bin: string, image: Image | undefined, bundle: stri
   const dir = makeBoardDir();
   // Installed through the interpreter's own file API, not its console (which drops characters).
   const files: Record<string, string> = {};
-  if (image) for (const [name, f] of image.flash.files) files[name] = f.data.toString('latin1');
+  if (image) for (const name of image.flash.files.keys()) files[name] = image.flash.read(name)!;
   files['.boot0'] = prelude();
   if (timed) files['.boot1'] = 'var i=0;';
   files['.bootcde'] = bundle;

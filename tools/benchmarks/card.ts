@@ -16,7 +16,6 @@ import { bundleFirmware } from '../host/build/bundle';
 import { memoryFlash } from '../host/flash';
 import { addKey, cardKeyOf, cardKeyIdOf, keyRecord, newSite, writeSite } from '../host/provision/site';
 import { rng } from '../host/random';
-import { prepareKeyTable } from '../host/provision/keystores';
 import { timerQueue } from '../host/timer-queue';
 import { authenticateDesfire, type DesfireConfig } from '../../firmware/desfire';
 import { CARD_AID, CARD_SYSTEM_ID } from '../../firmware/cards';
@@ -59,8 +58,6 @@ export function recordTap(): Recording {
   const site = newSite((k) => r.bytes(k));
   writeSite(flash, site);
   const nfc = boardById('puckjs-nfc')!;
-  // The key table this build reads (puckjs-nfc keeps the two-generation table, not the slot file).
-  prepareKeyTable(flash, nfc);
   const owner = addKey(flash, site, nfc.keyCapacity, keyRecord(0x10000001, C.ROLE_OWNER, { label: 'owner' }));
   const guest = addKey(flash, site, nfc.keyCapacity, keyRecord(0x10000002, C.ROLE_GUEST, { label: 'guest' }));
   addKey(flash, site, nfc.keyCapacity, keyRecord(cardKeyIdOf(UID), C.ROLE_OWNER, { kind: C.KIND_CARD, label: 'card' }));

@@ -63,7 +63,7 @@ async function onEspruino(bin: string, n: number, flash: ReturnType<typeof build
   const dir = makeBoardDir();
   try {
     const files: Record<string, string> = { 'relay-bench.js': b.code };
-    for (const [name, f] of flash.files) files[name] = f.data.toString('latin1');
+    for (const name of flash.files.keys()) files[name] = flash.read(name)!;
     installFlash(bin, dir, files);
     const sample = ids.slice(0, 20).concat([2, 4, 6, 8, 10]);
     const out = runOnce(bin, dir, `eval(require("Storage").read("relay-bench.js"));print("@@"+benchKeys(${JSON.stringify(sample)},${Math.ceil(400 / sample.length)}))`, 60000);

@@ -3,7 +3,6 @@
  * Used by tools/benchmarks/firmware.ts (npm run bench:firmware) and test/sim/capacity.test.ts.
  */
 import type { BoardConfig } from '../../hal/boards/types';
-import { usesKeyGenerations } from '../../hal/boards/index';
 import { ENTRY_SIZE } from '../../firmware/auditlog';
 import { DEFAULTS } from '../../firmware/config';
 import { storageReserve } from '../../firmware/core';
@@ -28,8 +27,7 @@ const oneGen = (data: number) => fileCost(GEN_HEADER + data);
 export function storageBudget(board: BoardConfig, bundleBytes: number) {
   const code = fileCost(bundleBytes); // .bootcde
   // The key slot file as the firmware makes it (keystore.ts defaultKeySlots: capacity + a quarter).
-  const genKeys = usesKeyGenerations(board);
-  const keys = genKeys ? oneGen(board.keyCapacity * RECORD_SIZE) : fileCost(slotFileSize(RECORD_SIZE, defaultKeySlots(board.keyCapacity), KEY_MARKS));
+  const keys = fileCost(slotFileSize(RECORD_SIZE, defaultKeySlots(board.keyCapacity), KEY_MARKS));
   // The main ring (all segments but one) and the failure ring (two half segments): firmware/auditlog.ts.
   // In the journal layout (board.tile) the log, clock and settings are the journal's pages (firmware/journal.ts).
   const journal = !!board.tile;

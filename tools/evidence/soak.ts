@@ -186,8 +186,11 @@ export async function runSoak(opts: { hours: number; seed?: number; board?: stri
   const maxOf = (xs: SoakSample[], f: (s: SoakSample) => number) => Math.max(...xs.map(f));
   if (maxOf(late, (s) => s.pendingBoardTimers) > maxOf(early, (s) => s.pendingBoardTimers) + 2) problem('pending board timers grew');
   if (maxOf(samples, (s) => s.pendingBoardTimers) > 12) problem('more than 12 board timers pending at once');
-  // Trash is reclaimed by compaction when needed: what matters is what files hold.
-  if (Math.min(...samples.map((s) => s.freeBytes + s.trashBytes)) < 4096) problem('flash nearly full of live files');
+  // Trash is reclaimed by compaction when needed: what matters is what files hold. The journal
+  // layout's files fill Storage from the start and the firmware makes none at run time: they must not change.
+  const live = samples.map((s) => s.fileBytes);
+  if (boards.find((b) => b.id === boardId)!.tile) { if (Math.max(...live) !== Math.min(...live)) problem('live files changed in the journal layout'); }
+  else if (Math.min(...samples.map((s) => s.freeBytes + s.trashBytes)) < 4096) problem('flash nearly full of live files');
   return {
     board: boardId, hours: opts.hours, seed, realMs: Math.round(performance.now() - t0), events, outcomes, samples,
     maxRelayOnMs: out.maxRelayOnMs(), relayRises: out.relayRises, logEntries: log.lastSeq, problems,

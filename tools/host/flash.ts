@@ -6,6 +6,7 @@
  * capacity counts a 32-byte header per file. A power cut can be set for the n-th write from now.
  * Used to build provisioning images (tools/provision/image.ts), by the benches and fuzzers, and by
  * unit tests (test/support/fake-ports.ts).
+ * Browser-safe (no Node API): the browser flasher's relayout uses it.
  * Not here: Espruino's Storage as bytes in pages with compaction (sim/engine/storage.ts), which the
  * simulated board runs on.
  */
@@ -14,7 +15,14 @@ import type { FlashStorage } from '../../firmware/ports';
 /** Thrown by a write the power was cut in, and by any write after it. */
 export class PowerCut extends Error {}
 
-interface FlashFile { data: Buffer; written: boolean[] }
+interface FlashFile { data: Uint8Array; written: boolean[] }
+
+/** Bytes as a latin1 string, without Node's Buffer: the browser flasher runs this too (tools/host/relayout.ts). */
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(b.subarray(i, i + 8192)));
+  return s;
+}
 
 export interface MemoryFlash extends FlashStorage {
   files: Map<string, FlashFile>;
@@ -38,12 +46,13 @@ export function memoryFlash(capacity = 40960): MemoryFlash {
       if (!f) return undefined;
       const start = offset || 0;
       const end = length === undefined ? f.data.length : Math.min(f.data.length, start + length);
-      return f.data.subarray(start, end).toString('latin1');
+      return latin1(f.data.subarray(start, end));
     },
     write(name, data, offset, size) {
       if (flash.dead) throw new PowerCut('power is off');
       name = name.slice(0, 28);
-      const bytes = Buffer.from(data, 'latin1');
+      const bytes = new Uint8Array(data.length);
+      for (let i = 0; i < data.length; i++) bytes[i] = data.charCodeAt(i) & 255;
       offset = offset || 0;
       flash.writes++;
       let keep = bytes.length;
@@ -56,7 +65,7 @@ export function memoryFlash(capacity = 40960): MemoryFlash {
         if (bytes.length > total) return false;
         flash.files.delete(name); // the old copy is erased before the new one is written
         if (used() + HEADER + total > capacity) { if (cut) { flash.dead = true; throw new PowerCut('cut'); } return false; }
-        f = { data: Buffer.alloc(total, 0xff), written: new Array(total).fill(false) };
+        f = { data: new Uint8Array(total).fill(0xff), written: new Array(total).fill(false) };
         flash.files.set(name, f);
       } else if (!f || offset + bytes.length > f.data.length) {
         if (cut) { flash.dead = true; throw new PowerCut('cut'); }

@@ -25,10 +25,10 @@ import { SETUP_CODE_DIGITS, SITE_BYTES, SITE_V2_BYTES } from '../../firmware/sit
  * - the journal (firmware/journal.ts, `ck.jrnl`): the board's `logSegments` whole pages from
  *   `journalStart`, never moved, never compacted, never written through Storage: the log, the
  *   clock and the settings, 254 records a page;
- * - then, on boards that make files at run time (protocol v2's ticket book and revocation list,
- *   the card reader's I2C marker), tile pages from `tiledStart`: every such file one tile
- *   (board.tile bytes, header included; firmware/flashroom.ts fileSize), two generations of each
- *   v2 file, the marker and one tile for the next write (at least 32 pages on a 2 MB Storage). A compaction there never moves the
+ * - then, on boards that make files at run time (protocol v2's ticket book and revocation list),
+ *   tile pages from `tiledStart`: every such file one tile (board.tile bytes, header included;
+ *   firmware/flashroom.ts fileSize), two generations of each v2 file and one tile for the next
+ *   write (at least 32 pages on a 2 MB Storage). A compaction there never moves the
  *   journal or anything before it. The 40 KB boards have none: they make no file at run time and
  *   never compact.
  * `keySlots`: slots in the key file (each key change but a revoke or a first use takes one; a file
@@ -45,7 +45,8 @@ export function tiledLayout(board: BoardConfig, bundleBytes: number) {
   const big = board.storageBytes > 1 << 20;
   const tile = board.tile || (big ? 2048 : 512);
   const journalPages = Math.max(2, board.logSegments);
-  const tileFiles = (board.travel ? 4 : 0) + (board.nfc ? 1 : 0);
+  // The card reader's I2C hang marker is journal records (hal/espruino/i2c.ts): no tile.
+  const tileFiles = board.travel ? 4 : 0;
   // On a 2 MB Storage a large tile region (32 pages, 64 tiles) so that its compactions are rare.
   const tilePages = tileFiles ? Math.max(Math.ceil(((tileFiles + 1) * tile) / page), big ? 32 : 0) : 0;
   const tiles = (tilePages * page) / tile;

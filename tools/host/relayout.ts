@@ -17,19 +17,26 @@
  *   (the CLI in a file) so that a re-run after a cut writes it back.
  * - install: erase every page, last first, and write site, key file, bundle and pad (settings are
  *   tiles the firmware writes).
+ * - the move from the older layout (an update or rebuild of a board whose Storage holds a site and
+ *   the two-generation key table `ck.keys.a|b` of earlier puckjs-nfc firmware, with its log rings
+ *   and clock and settings generation files anywhere in Storage): read and kept first like a
+ *   rebuild, then every page erased, last first, and the site (its newest generation), a fresh key
+ *   slot file holding the table's records, the bundle, the pad and a journal made from the log,
+ *   clock and settings written from page 0.
  * A re-run after a cut at any step finishes the job: `saved` (what the first run read) is merged
  * with what the board still holds.
  * Browser-safe: nothing here imports Node.
  */
 import type { BoardConfig } from '../../hal/boards/types';
 import { fileCost } from '../../firmware/flashroom';
-import { kslGet, kslNext, kslOpen } from '../../firmware/keyslots';
+import { RECORD_SIZE, kslGet, kslNext, kslOpen } from '../../firmware/keyslots';
+import { genData, genLoad } from '../../firmware/genfile';
 import { slotAppend, slotRecord, slotShape } from '../../firmware/slotfile';
 import { CliError } from './cli-error';
 import { crc32 } from './bytes';
 import { memoryFlash } from './flash';
 import { BUNDLE_FILE, HEADER, JOURNAL_FILE, KEYS_FILE, PAD_FILE, PAGE, PERMANENT, SITE_FILE, type Layout, padBytes, tiledLayout } from './layout';
-import { OLD_TILE, journalFromTiles, journalHeader } from './journal-image';
+import { CRC_ONLY, OLD_TILE, journalFromTiles, journalHeader } from './journal-image';
 
 /** A refusal or a failure of a relayout: one line; exit code 2 when nothing was touched. */
 export class RelayoutError extends CliError {}
@@ -288,6 +295,74 @@ export function keySlotsUsed(keys: string): { cap: number; used: number } | unde
   return sf ? { cap: sf.cap, used: sf.used } : undefined;
 }
 
+/** The older layout's files the move reads: the site's and the key table's generations, the log rings, the clock and settings generations. */
+const OLDER = /^ck\.(site|keys)\.[ab]$/;
+const KEY_TABLE = /^ck\.keys\.[ab]$/;
+
+/**
+ * The board's Storage is in the older layout (earlier puckjs-nfc firmware): a two-generation key
+ * table and no key slot file or journal. A board whose firmware has the journal layout (`tile`)
+ * moves out of it (relayout's header).
+ */
+export function olderLayout(s: BoardStorage): boolean {
+  const names = live(s).map((f) => f.name);
+  return names.some((n) => KEY_TABLE.test(n)) && names.indexOf(KEYS_FILE) < 0 && names.indexOf(JOURNAL_FILE) < 0;
+}
+
+/** The newest intact generation of `base` among `files`: its whole file (header included) and its data; undefined when none is intact. */
+function newestGeneration(files: FileData[], base: string): { file: string; data: string } | undefined {
+  const src = memoryFlash(1 << 20);
+  for (const f of files) if (f.name.indexOf(base) === 0) src.write(f.name, f.data, 0, f.data.length);
+  const gen = genLoad(src, CRC_ONLY, base);
+  return gen && { file: src.read(gen.name)!, data: genData(src, gen) };
+}
+
+/** The records of a two-generation key table (`ck.keys.a|b`, earlier puckjs-nfc firmware) among `files`, in table order; undefined when no generation is intact. */
+export function keyTableRecords(files: FileData[]): string[] | undefined {
+  const t = newestGeneration(files, 'ck.keys.');
+  if (!t) return undefined;
+  const out: string[] = [];
+  for (let at = 0; at + RECORD_SIZE <= t.data.length; at += RECORD_SIZE) out.push(t.data.substr(at, RECORD_SIZE));
+  return out;
+}
+
+/**
+ * The move from the older layout (the header): the site's and key table's generations as first read
+ * (kept: a cut may erase them from the board, and the earlier firmware, booting in between, never
+ * changes them), the log, clock and settings files as the board holds them now merged with the kept
+ * ones (that firmware may have logged since), then the layout written from page 0.
+ */
+async function moveOlder(target: LayoutTarget, job: RelayoutJob, s: BoardStorage): Promise<RelayoutReport> {
+  const { board, mode } = job;
+  const log = job.log || (() => undefined);
+  const saved = job.saved ? job.saved.files : [];
+  const fromBoard = await readAll(target, live(s).filter((f) => OLDER.test(f.name) || OLD_TILE.test(f.name)));
+  const permanent = (saved.some((f) => OLDER.test(f.name)) ? saved : fromBoard).filter((f) => OLDER.test(f.name));
+  const tiles = mergeSaved(fromBoard.filter((f) => OLD_TILE.test(f.name)), saved.filter((f) => OLD_TILE.test(f.name)));
+  const site = newestGeneration(permanent, 'ck.site.');
+  const records = keyTableRecords(permanent);
+  if (!site) throw new RelayoutError('refused: the board holds no intact site file (ck.site.a|b); nothing was changed', 2);
+  if (!records) throw new RelayoutError('refused: the board\'s key table (ck.keys.a|b) is not intact; nothing was changed', 2);
+  const keys = freshKeyFile(board, job.bundle.length, records);
+  const lay = tiledLayout(board, job.bundle.length);
+  const rings = tiles.filter((t) => /^ck\.log\.\d+$/.test(t.name)).map((t) => +t.name.slice(7));
+  const per = Math.max(1, ...tiles.filter((t) => /^ck\.log\./.test(t.name)).map((t) => t.data.length / 16));
+  const journal = journalFromTiles(tiles, lay.journalPages, Math.max(2, ...rings) + 2, per, saved.filter((t) => OLD_TILE.test(t.name)));
+  const permanentOut = [{ name: SITE_FILE, data: site.file }, { name: KEYS_FILE, data: keys.data }];
+  // The plan first: a refusal (the bundle does not fit) comes before anything is kept or erased.
+  const steps = planRelayout(board, s, 0, [], job.bundle, permanentOut, [], undefined, { image: journal });
+  if (job.onSaved) await job.onSaved({ board: board.id, mode, files: permanent.concat(tiles) });
+  const erases = steps.filter((x) => x.op === 'erase').length;
+  log(`moving the older layout into the journal layout (${records.length} keys from ${permanent.filter((f) => KEY_TABLE.test(f.name)).map((f) => f.name).join(' ')}; `
+    + `${tiles.map((t) => t.name).join(' ') || 'no log'} into the journal): erasing ${erases} pages from the last down to 0, then writing ${steps.length - erases} files`);
+  await target.run(steps, job.progress);
+  const ok = layoutCheck(board, await target.storage());
+  if ('problem' in ok) throw new RelayoutError('after writing, the board is not in the layout: ' + ok.problem);
+  let bytes = 0;
+  for (const x of steps) if (x.op === 'write') bytes += x.file.name === PAD_FILE ? 1 : x.file.data.length;
+  return { mode, pagesErased: erases, filesWritten: steps.length - erases, bytesWritten: bytes, tiles: [], keySlots: keys.slots, keysKept: records.length };
+}
+
 async function readAll(target: LayoutTarget, files: ChainFile[]): Promise<FileData[]> {
   const out: FileData[] = [];
   for (const f of files) out.push({ name: f.name, data: await target.read(f.name, f.size) });
@@ -302,6 +377,7 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     throw new RelayoutError(`the saved state is from a ${job.saved.mode} of ${job.saved.board}, not a ${mode} of ${board.id}`, 2);
   }
   const s = await target.storage();
+  if (mode !== 'install' && board.tile && (olderLayout(s) || (!!job.saved && job.saved.files.some((f) => KEY_TABLE.test(f.name))))) return moveOlder(target, job, s);
   const check = layoutCheck(board, s);
   const savedHas = (n: string) => !!job.saved && job.saved.files.some((f) => f.name === n);
   let floor: number, permanent: FileData[] = [], tiles: FileData[] = [], keysKept: number | undefined, raw: string | undefined;
@@ -370,7 +446,8 @@ export async function relayout(target: LayoutTarget, job: RelayoutJob): Promise<
     if (!inPlace) journal.image = journalFromTiles([], lay0.journalPages, 3, 30);
     else journal.junk = heads.map((h, p) => (h !== '\xff'.repeat(32) && h.slice(0, 8) !== PAGE_HEAD ? lay0.journalStart + p * PAGE : -1)).filter((a) => a >= 0);
   }
-  const writeTiles = tiles.filter((t) => !OLD_TILE.test(t.name));
+  // Earlier firmware's I2C hang marker file (left by a boot that hung): journal records now (hal/espruino/i2c.ts).
+  const writeTiles = tiles.filter((t) => !OLD_TILE.test(t.name) && t.name !== 'ck.i2c');
   // The plan first: a refusal (the bundle does not fit) comes before anything is kept or erased.
   const blank = await padBlank(target, s, crc32);
   const steps = planRelayout(board, s, floor, blank, job.bundle, writePermanent, writeTiles, raw, journal);

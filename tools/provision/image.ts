@@ -10,10 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BoardConfig } from '../../hal/boards/types';
-import { OLD_KEYS_FILE, defaultKeySlots } from '../../firmware/keystore';
-import { type Generation, genData, genWrite } from '../../firmware/genfile';
-import { usesKeyGenerations } from '../../hal/boards/index';
-import { keyStoreOf, prepareKeyTable } from '../host/provision/keystores';
+import { defaultKeySlots } from '../../firmware/keystore';
+import { keyStoreOf } from '../host/provision/keystores';
 import { kslOpen } from '../../firmware/keyslots';
 import { siteSave } from '../../firmware/site';
 import { type Config, sanitizeConfig, saveConfig } from '../../firmware/config';
@@ -55,22 +53,12 @@ export function boardImage(site: SiteData, board: BoardConfig, configInput?: unk
   // The key store checks the records and writes them into its slot file, one slot each. The file
   // has `layout.keySlots` slots and `layout.keysFileBytes` bytes when the caller plans the Storage
   // layout (tools/benchmarks/storage-budget.ts tiledLayout: the file ends on a page boundary).
-  // A board that keeps the two-generation table (tools/host/provision/keystores.ts) gets it as one
-  // first generation, ck.keys.a, built in a scratch flash (each add there writes a generation).
-  const gen = usesKeyGenerations(board);
-  const target = gen ? memoryFlash(IMAGE_FLASH_BYTES) : flash;
-  if (gen) prepareKeyTable(target, board);
-  else if (!kslOpen(flash, layout && layout.keySlots || defaultKeySlots(board.keyCapacity), layout && layout.keysFileBytes)) throw new ProvisionError('could not build the key file');
-  const m = keyStoreOf(target);
-  const ks = m.ksOpen(target, hostCrypto, board.keyCapacity);
+  if (!kslOpen(flash, layout && layout.keySlots || defaultKeySlots(board.keyCapacity), layout && layout.keysFileBytes)) throw new ProvisionError('could not build the key file');
+  const m = keyStoreOf(flash);
+  const ks = m.ksOpen(flash, hostCrypto, board.keyCapacity);
   for (const k of site.keys) {
     const r = m.ksAdd(ks, undefined, recordOf(k));
     if (r !== C.R_OK) throw new ProvisionError('key ' + k.id + ' (' + k.label + ') was refused by the key store: reason ' + r);
-  }
-  const g = (ks as { gen?: Generation }).gen;
-  if (gen && g) {
-    const table = genData(target, g);
-    if (!genWrite(flash, hostCrypto, OLD_KEYS_FILE, undefined, table.length, (off) => table.substr(off, 1024))) throw new ProvisionError('could not build the key file');
   }
   const config = sanitizeConfig(configInput);
   // On a tiled board the settings are a tile (docs/ESPRUINO.md "Flash"): written after the pad,

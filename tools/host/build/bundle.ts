@@ -30,7 +30,6 @@ import { createHash } from 'node:crypto';
 import type { RawSourceMap } from 'source-map-js';
 import { boardBuildErrors, factsFor } from './board-facts';
 import type { BoardConfig } from '../../../hal/boards/types';
-import { usesKeyGenerations } from '../../../hal/boards/index';
 import { dialectErrors } from './dialect-report';
 import { release } from './release';
 import { markOwnerUnit, splitOwnerUnit } from './owner-unit';
@@ -95,13 +94,8 @@ export async function bundleFirmware(board: BoardConfig, opts: { dev?: boolean; 
     platform: 'neutral',
     target: TARGET,
     external: ['Storage', 'crypto', 'Flash'],
-    // Boards whose Storage has no room for the slot-file key store's code keep the two-generation
-    // table: './keystore' resolves to firmware/keystore-gen.ts (tools/host/provision/keystores.ts).
     // The owner unit (owner-unit.ts): ownerCommand marked so the minified bundle can load it on demand.
-    plugins: [markOwnerUnit(), ...(usesKeyGenerations(board) ? [{
-      name: 'keystore-gen',
-      setup(b: esbuild.PluginBuild) { b.onResolve({ filter: /^\.\/keystore$/ }, (a) => (a.importer.endsWith('keystore-gen.ts') ? undefined : { path: path.join(path.dirname(a.importer), 'keystore-gen.ts') })); },
-    }] : [])],
+    plugins: [markOwnerUnit()],
     define: { __VERSION__: JSON.stringify(release().version), __DEV__: dev ? 'true' : 'false', __BOARD__: JSON.stringify(board.id), __HAS_AES__: board.crypto.aes ? 'true' : 'false', __NFC__: board.nfc ? 'true' : 'false', __TILED__: board.tile ? 'true' : 'false', __PERSONALISE__: board.personaliseCards ? 'true' : 'false', __TRAVEL__: board.travel ? 'true' : 'false' },
     charset: 'ascii',
     legalComments: 'none',
