@@ -41,9 +41,9 @@ let vnow = 0, seq = 0;
 let q: Entry[] = [];
 // The bench's own timer bookkeeping stands for setTimeout/clearTimeout, native on a board: timed apart.
 const timers: Timers = {
-  after: (ms, fn) => { const t0 = pre(); q.push({ id: ++seq, at: vnow + ms, every: 0, fn: fn }); post('timer', t0); return seq; },
-  every: (ms, fn) => { const t0 = pre(); q.push({ id: ++seq, at: vnow + ms, every: ms < 1 ? 1 : ms, fn: fn }); post('timer', t0); return seq; },
-  cancel: (id) => { const t0 = pre(); if (id) q = q.filter((e) => e.id !== id); post('timer', t0); },
+  after: (ms, fn) => { const t0 = pre(); q.push({ id: ++seq, at: vnow + ms, every: 0, fn: fn }); post('timer-call', t0); return seq; },
+  every: (ms, fn) => { const t0 = pre(); q.push({ id: ++seq, at: vnow + ms, every: ms < 1 ? 1 : ms, fn: fn }); post('timer-call', t0); return seq; },
+  cancel: (id) => { const t0 = pre(); if (id) q = q.filter((e) => e.id !== id); post('timer-call', t0); },
 };
 
 // ---- phases ----
@@ -119,8 +119,8 @@ const ports: Ports = {
   crypto: {
     sha256: (d) => { const t0 = pre(); const r = c0.sha256(d); post('sha', t0); return r; },
     crc32: c0.crc32,
-    aesEncryptBlock: (k, b, v) => { const t0 = pre(); const r = c0.aesEncryptBlock!(k, b, v); post('aes', t0); return r; },
-    aesDecryptBlock: (k, b, v) => { const t0 = pre(); const r = c0.aesDecryptBlock!(k, b, v); post('aes', t0); return r; },
+    aesEncryptBlock: (k, b, v) => { const t0 = pre(); const r = c0.aesEncryptBlock!(k, b, v); post('aes-block', t0); return r; },
+    aesDecryptBlock: (k, b, v) => { const t0 = pre(); const r = c0.aesDecryptBlock!(k, b, v); post('aes-block', t0); return r; },
   },
   storage: {
     read: (n, o, z) => { const t0 = pre(); const r = s0.read(n, o, z); post('read', t0); return r; },

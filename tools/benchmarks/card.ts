@@ -40,7 +40,7 @@ export const TIMER_BOARD_MS = 0.05;
  * I2C transfers are the reader's own time (bytes at 400 kHz: docs/PERFORMANCE.md "The card's own
  * radio time"), stated apart, so 0 here.
  */
-const BOARD_MS: Record<string, number> = { ...NATIVE_BOARD_MS, aes: AES_BOARD_MS, timer: TIMER_BOARD_MS, i2c: 0 };
+const BOARD_MS: Record<string, number> = { ...NATIVE_BOARD_MS, 'aes-block': AES_BOARD_MS, 'timer-call': TIMER_BOARD_MS, i2c: 0 };
 
 /** The firmware's fixed bench RndA (card-bench-entry.ts), and the card's own fixed RndB. */
 const rndA = (n: number) => new Uint8Array(n).map((_, i) => (i * 7 + 1) & 255);
@@ -111,15 +111,20 @@ export const PHASE_WHAT: Record<string, string> = {
   'after relay': 'after the relay, same callback (log)',
 };
 
+/** The bench's bundle: puckjs-nfc's firmware with the scripted reader and timing hooks (card-bench-entry.ts), native or JavaScript AES. */
+export async function cardBenchBundle(aes: 'native' | 'javascript'): Promise<string> {
+  const nfc = boardById('puckjs-nfc') as BoardConfig;
+  const board = aes === 'native' ? nfc : { ...nfc, crypto: { ...nfc.crypto, aes: false } };
+  return (await bundleFirmware(board, { entry: ENTRY })).code;
+}
+
 /**
  * Boots the tap `runs` times with native or JavaScript AES. This host is shared and load only ever
  * adds time, so each figure is its least disturbed run: every phase and part its minimum, the
  * reference loops their minimum (the ratio from it), the native calls those of the fastest run.
  */
 export async function cardTap(bin: string, rec: Recording, aes: 'native' | 'javascript', runs = 5): Promise<CardTap> {
-  const nfc = boardById('puckjs-nfc') as BoardConfig;
-  const board = aes === 'native' ? nfc : { ...nfc, crypto: { ...nfc.crypto, aes: false } };
-  const bundle = (await bundleFirmware(board, { entry: ENTRY })).code;
+  const bundle = await cardBenchBundle(aes);
   const raws: { phases: Record<string, number>; native: Record<string, [number, number]>; parts: Record<string, number> }[] = [];
   const refs: Reference[] = [];
   for (let k = 0; k < runs; k++) {
