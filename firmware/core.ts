@@ -126,9 +126,9 @@ export interface Core {
  * most one tile is free, and the hourly clock save (which wants reserve + 64: two tiles) always
  * leaves a tile for a log segment; below one tile (`urgent`) it compacts at the first idle second.
  * A key change needs no room there: it writes into the key slot file in place (keystore.ts).
- * In the older layout (puckjs-nfc, whose two-generation key table, keystore-gen.ts, is rewritten
- * whole): a second key table (32 + 16 + 32 per key), a log segment (32 + 16 per entry) and a small
- * record (32 + 16 + 128: the hourly clock save).
+ * Without `tile` (no board build any more: every board is tiled; host tests that run the core
+ * without it): the older layout's room, a second key table (32 + 16 + 32 per key), a log segment
+ * (32 + 16 per entry) and a small record (32 + 16 + 128: the hourly clock save).
  * With protocol v2 (`travel`) also room for a ticket book (one more tile, or 32 + 16 + 72), so that
  * a ticket's first use can always be recorded (a list adoption that finds no room waits for the
  * next compaction).

@@ -53,8 +53,8 @@ export function boot(board: BootBoard): Ports {
     console: consolePort,
     radio,
   };
-  // The journal layout (tiled boards): log, clock and settings on pages Storage never moves.
-  if (__TILED__) ports.journal = espruinoJournal;
+  // The journal layout (every board is tiled): log, clock and settings on pages Storage never moves.
+  ports.journal = espruinoJournal;
   if (__NFC__) ports.reader = pn532Reader(createPn532(espruinoI2C(p.i2cSda, p.i2cScl, 400000, ports), timers, p.pn532Reset === undefined ? undefined : espruinoOutput(p.pn532Reset, false), E.sum));
   if (__DEV__) console.log('DEV BUILD: the JavaScript console is open over Bluetooth. Never put this in a car.');
   // The minifier inlines the single-use port factories above into this function, so the port

@@ -11,32 +11,26 @@
  * finds it set knows the last one hung there and leaves the bus alone (every transfer throws; the
  * reader reports reader-fault, phone keys work), clearing it so that the next boot tries again.
  * A hang later in a boot costs one more watchdog reset at most; the next boot tries again.
- * The marker: in the journal layout two journal records a boot (firmware/journal.ts K_I2C, no
- * Storage file made at run time); in the older layout a Storage file.
+ * The marker: two journal records a boot (firmware/journal.ts K_I2C), no Storage file made at run
+ * time. Every board build is on the journal layout; the Storage file `ck.i2c` earlier firmware used
+ * for it is dropped by the update move (tools/host/relayout.ts).
  */
 import type { I2CBus, Ports } from '../../firmware/ports';
 import { K_I2C, jAppend, jEach, jRec, jValid } from '../../firmware/journal';
 
-const MARK = 'ck.i2c';
 /** 0 before the first transfer of this boot, 1 after it (marker set), 3 marker cleared, 2 bus left alone. */
 let state = 0;
 let ports: Ports;
 
 function transfer(read: boolean, address: number, x: any): any {
   const j = ports.jr;
-  if (state < 2) {
-    if (!__TILED__) {
-      // The marker covers the first transfer; the second one, which comes only if the first returned, clears it.
-      if (state) ports.storage.erase(MARK); else ports.storage.write(MARK, '1');
-      state = state ? 3 : 1;
-    } else if (j) {
-      // The newest marker record, on any page (a boot after a hang writes little before this).
-      let hung = 0;
-      if (!state) jEach(j, (d, at) => { if (d.charCodeAt(at + 8) === K_I2C && jValid(d, at)) hung = d.charCodeAt(at + 9); });
-      // Set before the first transfer, cleared at the second; after a boot that hung, cleared at once.
-      jAppend(j, jRec(0, 0, K_I2C, state || hung ? 0 : 1, 0, 0));
-      state = state ? 3 : hung ? 2 : 1;
-    }
+  if (state < 2 && j) {
+    // The newest marker record, on any page (a boot after a hang writes little before this).
+    let hung = 0;
+    if (!state) jEach(j, (d, at) => { if (d.charCodeAt(at + 8) === K_I2C && jValid(d, at)) hung = d.charCodeAt(at + 9); });
+    // Set before the first transfer, cleared at the second; after a boot that hung, cleared at once.
+    jAppend(j, jRec(0, 0, K_I2C, state || hung ? 0 : 1, 0, 0));
+    state = state ? 3 : hung ? 2 : 1;
   }
   if (state === 2) throw new Error('I2C hung');
   return read ? I2C1.readFrom(address, x) : I2C1.writeTo(address, x);
@@ -50,8 +44,6 @@ const bus: I2CBus = {
 
 export function espruinoI2C(sda: number, scl: number, bitrate: number, p: Ports): I2CBus {
   ports = p;
-  // The reader then reports reader-fault (console and audit log) on its own.
-  if (!__TILED__ && p.storage.read(MARK) !== undefined) { p.storage.erase(MARK); state = 2; }
   I2C1.setup({ sda: sda, scl: scl, bitrate: bitrate });
   return bus;
 }

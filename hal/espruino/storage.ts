@@ -18,9 +18,9 @@ export const storage: FlashStorage = {
   list: (prefix) => Store.list().filter((n: string) => n.indexOf(prefix) === 0),
   free: Store.getFree,
   // Espruino compacts nothing when it finds no RAM for its buffer: report whether room was gained.
-  // The journal layout without protocol v2 makes no file at run time and never compacts
-  // (firmware/core.ts): no function for it to keep.
-  compact: __TILED__ && !__TRAVEL__ ? undefined as never : () => {
+  // Every board build is on the journal layout, which without protocol v2 makes no file at run time
+  // and never compacts (firmware/core.ts): no function for it to keep.
+  compact: !__TRAVEL__ ? undefined as never : () => {
     const before = Store.getFree();
     Store.compact();
     return Store.getFree() > before;
