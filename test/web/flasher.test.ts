@@ -74,6 +74,16 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
   this.timeout(400000);
   let tmp: string, pages: { url: string; close: () => Promise<void> } | undefined, context: BrowserContext | undefined;
 
+  /** The flasher's page over `board`'s Web Bluetooth stand-in, loaded, with the firmware file chosen. */
+  async function openFlasher(board: SimBoard, bundlePath: string) {
+    const page = await context!.newPage();
+    await attachWebBluetooth(page, { board });
+    await page.goto(pages!.url);
+    await page.locator('body[data-ready="1"]').waitFor(WAIT);
+    await page.setInputFiles('#firmware-file', bundlePath);
+    return page;
+  }
+
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) {
       console.log('    (skipped: ' + CHROMIUM + ' is missing; install it with apt-get install chromium)');
@@ -99,11 +109,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     const files = writeImageDir(imageDir, boardImage(site, boardById('puckjs')!));
     const bundlePath = path.resolve(__dirname, '../../dist/puckjs/firmware.js');
 
-    const page = await context!.newPage();
-    await attachWebBluetooth(page, { board });
-    await page.goto(pages!.url);
-    await page.locator('body[data-ready="1"]').waitFor(WAIT);
-    await page.setInputFiles('#firmware-file', bundlePath);
+    const page = await openFlasher(board, bundlePath);
     await page.setInputFiles('#image-files', files);
     await page.locator('#chosen', { hasText: 'image for puckjs' }).waitFor(WAIT);
     await page.check('#transport-ble');
@@ -134,11 +140,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     const tiles = st.list(f).filter((n) => !LAYOUT_FIXED.includes(n)).map((n) => [n, st.read(f, n)]);
     const bundlePath = path.join(tmp, 'firmware-v2.js'); // a new release: the built bundle, a little longer
     fs.writeFileSync(bundlePath, '/*v2*/' + ref.bundle, 'latin1');
-    const page = await context!.newPage();
-    await attachWebBluetooth(page, { board });
-    await page.goto(pages!.url);
-    await page.locator('body[data-ready="1"]').waitFor(WAIT);
-    await page.setInputFiles('#firmware-file', bundlePath);
+    const page = await openFlasher(board, bundlePath);
     await page.locator('#answer', { hasText: 'Ready to update a board already in the layout' }).waitFor(WAIT);
     await page.check('#transport-ble');
     st.cutPowerAtWrite(f, 30, 0.5); // inside the bundle's write, after the tiles' pages were erased
@@ -168,11 +170,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     f.mem.set(gunzipSync(Buffer.from(fx.flash, 'base64')));
     const board = createSimBoard({ board: nfc, flash: f, bundle: '' }); // stock Espruino over that Storage: console open
     const bundlePath = path.resolve(__dirname, '../../dist/puckjs-nfc/firmware.js');
-    const page = await context!.newPage();
-    await attachWebBluetooth(page, { board });
-    await page.goto(pages!.url);
-    await page.locator('body[data-ready="1"]').waitFor(WAIT);
-    await page.setInputFiles('#firmware-file', bundlePath);
+    const page = await openFlasher(board, bundlePath);
     await page.locator('#answer', { hasText: 'Ready to update a board already in the layout' }).waitFor(WAIT);
     await page.check('#transport-ble');
     await page.click('#flash');
@@ -187,11 +185,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
   it('refuses an image made for another board before writing anything', async () => {
     const board = unboxed();
     const files = writeImageDir(path.join(tmp, 'image-mdbt'), boardImage(site, boardById('mdbt42q')!));
-    const page = await context!.newPage();
-    await attachWebBluetooth(page, { board });
-    await page.goto(pages!.url);
-    await page.locator('body[data-ready="1"]').waitFor(WAIT);
-    await page.setInputFiles('#firmware-file', path.resolve(__dirname, '../../dist/mdbt42q/firmware.js'));
+    const page = await openFlasher(board, path.resolve(__dirname, '../../dist/mdbt42q/firmware.js'));
     await page.setInputFiles('#image-files', files);
     await page.check('#transport-ble');
     await page.click('#flash');
@@ -204,11 +198,7 @@ describe('the browser flasher in Chromium (Web Bluetooth stand-in)', function ()
     const board = unboxed();
     board.run('process.env.VERSION="2v25"');
     const files = writeImageDir(path.join(tmp, 'image-old'), boardImage(site, boardById('puckjs')!));
-    const page = await context!.newPage();
-    await attachWebBluetooth(page, { board });
-    await page.goto(pages!.url);
-    await page.locator('body[data-ready="1"]').waitFor(WAIT);
-    await page.setInputFiles('#firmware-file', path.resolve(__dirname, '../../dist/puckjs/firmware.js'));
+    const page = await openFlasher(board, path.resolve(__dirname, '../../dist/puckjs/firmware.js'));
     await page.setInputFiles('#image-files', files);
     await page.check('#transport-ble');
     await page.click('#flash');
