@@ -26,16 +26,11 @@ import { boardById } from '../../hal/boards/index';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import * as st from '../../sim/engine/storage';
 import { simConsoleLink } from '../../sim/console-line';
-import { journalOf, storedConfig } from '../../sim/provision';
 import { consoleLayoutTarget, stopFirmware } from '../../tools/host/console-layout';
 import { type Mode, type Saved, cutShort, liveRecords, relayout } from '../../tools/host/relayout';
-import { type LogEntry, logOpenJ, logReadJ } from '../../firmware/auditlog';
-import { REC } from '../../firmware/journal';
-import { u32 } from '../../firmware/binstr';
-import * as C from '../../firmware/codes';
-import { OP, type PhoneKeyFile } from '../../tools/host/protocol';
-import { decodeLogAnswer } from '../../tools/host/logdecode';
-import { be32, ownerCommand } from '../support/owner-command';
+import type { LogEntry } from '../../firmware/auditlog';
+import type { PhoneKeyFile } from '../../tools/host/protocol';
+import { assertMovedJournal } from '../support/moved-journal';
 import { bundleOf } from '../support/layout-board';
 import type { BoardConfig } from '../../hal/boards/types';
 
@@ -54,16 +49,7 @@ function fixture(id: string): Fixture {
 }
 
 
-/** The journal's log entries, clock and settings as the flash holds them, read without writing. */
-function journalState(b: SimBoard) {
-  const j = journalOf(b);
-  if (!j) return undefined;
-  const log: LogEntry[] = [];
-  logReadJ(logOpenJ(undefined as never, j), 0, 1e6, (e) => log.push(e));
-  return { log, clock: j.cl < 0 ? -1 : u32(j.f.read(j.cl, REC), 4) };
-}
 
-const fields = (e: LogEntry) => JSON.stringify([e.seq, e.time, e.event, !!e.trusted, e.result, e.reason, e.keyId]);
 
 /** The update as `npm run flash -- --update` runs it over the console: the firmware stopped, then the layout procedure; what it kept before erasing goes to `keep`. */
 async function update(cfg: BoardConfig, mode: Mode, b: SimBoard, bundle: string, saved: Saved | undefined, keep: (s: Saved) => void, progress?: () => void) {
@@ -163,25 +149,7 @@ for (const id of ['puckjs', 'xiaoble', 'mdbt42q']) {
       f.resets = 0;
       intact(b, where);
       assert.deepEqual(liveRecords(st.read(f, 'ck.keys')!), liveKeys, where + ': the live keys');
-      const j = journalState(b)!;
-      const got = new Map(j.log.map((e) => [e.seq, fields(e)] as [number, string]));
-      const lost = fx.log.filter((e) => got.get(e.seq) !== fields(e));
-      assert.deepEqual(lost.map((e) => e.seq), [], where + ': entries of the earlier log missing or changed in the journal');
-      const seqs = j.log.map((e) => e.seq);
-      assert.deepEqual(seqs, seqs.slice().sort((x, y) => x - y), where + ': in order');
-      // Entries written since (the earlier firmware at a power-on between the cut and the re-run)
-      // come after the earlier log's, never among them.
-      const newest = fx.log[fx.log.length - 1].seq;
-      const later = j.log.filter((e) => !fx.log.some((o) => fields(o) === fields(e)));
-      assert.deepEqual(later.filter((e) => e.seq <= newest).map(fields), [], where + ': entries written since, numbered among the earlier ones');
-      const cfgNow = storedConfig(b);
-      assert.deepEqual([cfgNow.holdMs, cfgNow.tzOffsetMin], [fx.settings.holdMs, fx.settings.tzOffsetMin], where + ': the settings');
-      assert.ok(j.clock >= fx.clock, where + `: the saved clock (${j.clock}, was ${fx.clock})`);
-      assert.equal(ownerCommand(b, owner, OP.UNLOCK).status, C.R_OK, where + ': the owner unlocks at once');
-      const read = decodeLogAnswer(ownerCommand(b, owner, OP.READ_LOG, be32(newest - 3)).data!);
-      for (let s = newest - 3; s <= newest; s++) assert.ok(read.some((e) => e.seq === s), `${where}: READ_LOG lacks ${s}`);
-      const unlock = journalState(b)!.log.filter((e) => e.event === C.EV_UNLOCK).pop()!;
-      assert.ok(unlock.seq > seqs[seqs.length - 1], where + ': the unlock is logged after every older entry');
+      assertMovedJournal(b, fx, owner, where);
     }
 
     it('the earlier board runs the earlier firmware; the move without a cut keeps every entry, the settings, the clock (an update, or the rebuild its refusal names)', async () => {

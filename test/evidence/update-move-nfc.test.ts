@@ -35,19 +35,15 @@ import type { BoardConfig } from '../../hal/boards/types';
 import { createSimBoard, type SimBoard } from '../../sim/engine/board';
 import * as st from '../../sim/engine/storage';
 import { simConsoleLink } from '../../sim/console-line';
-import { flashOf, journalOf, storedConfig } from '../../sim/provision';
+import { flashOf } from '../../sim/provision';
 import { consoleLayoutTarget, stopFirmware } from '../../tools/host/console-layout';
 import { type Saved, cutShort, keyTableRecords, relayout } from '../../tools/host/relayout';
 import { tiledLayout } from '../../tools/host/layout';
 import { bundleFirmware } from '../../tools/host/build/bundle';
 import { keyTableOf } from '../../tools/host/provision/keystores';
-import { type LogEntry, logOpenJ, logReadJ } from '../../firmware/auditlog';
-import { REC } from '../../firmware/journal';
-import { u32 } from '../../firmware/binstr';
-import * as C from '../../firmware/codes';
-import { OP, type PhoneKeyFile } from '../../tools/host/protocol';
-import { decodeLogAnswer } from '../../tools/host/logdecode';
-import { be32, ownerCommand } from '../support/owner-command';
+import type { LogEntry } from '../../firmware/auditlog';
+import type { PhoneKeyFile } from '../../tools/host/protocol';
+import { assertMovedJournal } from '../support/moved-journal';
 import { bundleOf } from '../support/layout-board';
 
 interface Fixture {
@@ -64,16 +60,7 @@ interface Fixture {
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'older-layout', 'puckjs-nfc.json'), 'utf8')) as Fixture;
 
-/** The journal's log entries and clock as the flash holds them, read without writing. */
-function journalState(b: SimBoard) {
-  const j = journalOf(b);
-  if (!j) return undefined;
-  const log: LogEntry[] = [];
-  logReadJ(logOpenJ(undefined as never, j), 0, 1e6, (e) => log.push(e));
-  return { log, clock: j.cl < 0 ? -1 : u32(j.f.read(j.cl, REC), 4) };
-}
 
-const fields = (e: LogEntry) => JSON.stringify([e.seq, e.time, e.event, !!e.trusted, e.result, e.reason, e.keyId]);
 
 /** The cut points: every flash step (EVERY_STEP=1), else every erase and the first two and last two chunks of every file written, and every `every`-th between, at most `most` evenly spread. */
 function cutPoints(ends: number[], every: number, most: number): number[] {
@@ -146,23 +133,7 @@ describe('evidence: a power cut at every flash step of moving a full puckjs-nfc 
     intact(b, where);
     assert.equal(st.read(f, 'ck.site.a'), site, where + ': the site');
     assert.equal(keyTableOf(flashOf(b)), fx.keys, where + ': every key, as the table held it');
-    const j = journalState(b)!;
-    const got = new Map(j.log.map((e) => [e.seq, fields(e)] as [number, string]));
-    const lost = fx.log.filter((e) => got.get(e.seq) !== fields(e));
-    assert.deepEqual(lost.map((e) => e.seq), [], where + ': entries of the earlier log missing or changed in the journal');
-    const seqs = j.log.map((e) => e.seq);
-    assert.deepEqual(seqs, seqs.slice().sort((x, y) => x - y), where + ': in order');
-    const newest = fx.log[fx.log.length - 1].seq;
-    const later = j.log.filter((e) => !fx.log.some((o) => fields(o) === fields(e)));
-    assert.deepEqual(later.filter((e) => e.seq <= newest).map(fields), [], where + ': entries written since, numbered among the earlier ones');
-    const now = storedConfig(b);
-    assert.deepEqual([now.holdMs, now.tzOffsetMin], [fx.settings.holdMs, fx.settings.tzOffsetMin], where + ': the settings');
-    assert.ok(j.clock >= fx.clock, where + `: the saved clock (${j.clock}, was ${fx.clock})`);
-    assert.equal(ownerCommand(b, owner, OP.UNLOCK).status, C.R_OK, where + ': the owner unlocks at once');
-    const read = decodeLogAnswer(ownerCommand(b, owner, OP.READ_LOG, be32(newest - 3)).data!);
-    for (let s = newest - 3; s <= newest; s++) assert.ok(read.some((e) => e.seq === s), `${where}: READ_LOG lacks ${s}`);
-    const unlock = journalState(b)!.log.filter((e) => e.event === C.EV_UNLOCK).pop()!;
-    assert.ok(unlock.seq > seqs[seqs.length - 1], where + ': the unlock is logged after every older entry');
+    assertMovedJournal(b, fx, owner, where);
   }
 
   it('the older board runs the earlier firmware; the move without a cut keeps every key and entry, the site, the settings, the clock', async () => {
